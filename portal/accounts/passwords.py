@@ -1,0 +1,47 @@
+"""Password hashing (Argon2) and the password policy: long enough, and not one people guess."""
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+
+MIN_LENGTH = 10
+MAX_LENGTH = 128
+# zxcvbn scores 0-4 against its lists of leaked and common passwords, words and names;
+# below 3 a password falls to an offline guessing attack quickly.
+MIN_SCORE = 3
+
+_hasher = PasswordHasher()
+# Verifying against this when the email is unknown makes both failures take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def password_problem(password: str, *, email: str = "") -> str | None:
+    """What is wrong with a new password, in words for the person choosing it, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"Use at least {MIN_LENGTH} characters."
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    local_part = email.split("@")[0].lower()
+    if email and (password.lower() == email.lower() or (len(local_part) >= 4 and local_part in password.lower())):
+        return "Don't use your email address in your password."
+    result = zxcvbn(password[:64], user_inputs=[email, local_part, "stripe", "seller", "portal"])
+    if result["score"] < MIN_SCORE:
+        warning = result["feedback"].get("warning") or "This password is too easy to guess."
+        tip = " ".join(result["feedback"].get("suggestions", [])[:1])
+        return f"{warning.rstrip('.')}. {tip or 'Try a longer phrase of unrelated words.'}".strip()
+    return None

@@ -1,0 +1,228 @@
+"""Sign-up, sign-in, confirmation and password-reset pages."""
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from portal.accounts import emails, passwords, service
+from portal.accounts.auth import current_seller, login_required, safe_next, sign_in, sign_out
+from portal.accounts.links import LinkProblem, LinkPurpose
+from portal.accounts.throttle import Rule
+from portal.web import client_ip, flash, redirect, render
+
+BAD_CREDENTIALS = "That email and password don't match an account. Check both and try again."
+LINK_PROBLEMS = {
+    LinkProblem.invalid: "This link is not valid. Make sure you copied the whole link from the email.",
+    LinkProblem.expired: "This link has expired.",
+    LinkProblem.used: "This link has already been used.",
+}
+
+
+def _rules(request: Request) -> dict[str, Rule]:
+    settings = request.app.state.settings
+    window = settings.login_window_seconds
+    return {
+        "login_account": Rule("login-account", settings.login_attempts_per_account, window),
+        "login_address": Rule("login-address", settings.login_attempts_per_address, window),
+        "mail_to": Rule("mail-to", 3, 3600),
+        "mail_from_address": Rule("mail-from-address", 20, 3600),
+    }
+
+
+def _ip(request: Request) -> str:
+    return client_ip(request, request.app.state.settings.trusted_proxies)
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+async def _mail_allowed(request: Request, email: str) -> bool:
+    """Sign-up and reset forms send mail; limit how much one address or one inbox can cause."""
+    throttle, rules, ip = request.app.state.throttle, _rules(request), _ip(request)
+    if throttle.blocked(rules["mail_from_address"], ip) or throttle.blocked(rules["mail_to"], email.lower()):
+        return False
+    throttle.hit(rules["mail_from_address"], ip)
+    throttle.hit(rules["mail_to"], email.lower())
+    return True
+
+
+async def signup(request: Request):
+    if await current_seller(request):
+        return redirect(request, "dashboard")
+    values, errors = {"email": ""}, {}
+    if request.method == "POST":
+        form = await request.form()
+        values["email"] = str(form.get("email", "")).strip()
+        password, confirm = str(form.get("password", "")), str(form.get("password_confirm", ""))
+        errors = _signup_errors(values["email"], password, confirm)
+        if not errors:
+            if not await _mail_allowed(request, values["email"]):
+                return render(request, "errors/error.html", _too_many(), status_code=429)
+            try:
+                seller = await run_in_threadpool(service.sign_up, request.app.state.db, values["email"], password)
+                await emails.send_confirmation(request, seller)
+            except service.EmailTaken:
+                # Same page as a new sign-up, so the form can't be used to learn who has an account.
+                existing = await run_in_threadpool(service.find_seller, request.app.state.db, values["email"])
+                await emails.send_already_registered(request, existing)
+            request.session["signup_email"] = service.normalize_email(values["email"])
+            return redirect(request, "accounts:check_email")
+    return render(request, "accounts/signup.html", {"values": values, "errors": errors}, 400 if errors else 200)
+
+
+def _signup_errors(email: str, password: str, confirm: str) -> dict[str, str]:
+    errors = {}
+    if problem := service.email_problem(email):
+        errors["email"] = problem
+    if problem := passwords.password_problem(password, email=email):
+        errors["password"] = problem
+    elif password != confirm:
+        errors["password_confirm"] = "The two passwords don't match. Type the same password twice."
+    return errors
+
+
+def _too_many(seconds: int = 3600) -> dict:
+    return {
+        "status": 429,
+        "title": "Too many attempts",
+        "text": f"For your security we paused this for a while. Try again in {_minutes(seconds)}.",
+    }
+
+
+async def check_email(request: Request):
+    return render(request, "accounts/check_email.html", {"email": request.session.get("signup_email", "")})
+
+
+async def confirm(request: Request):
+    token, settings = request.path_params["token"], request.app.state.settings
+    db, secret = request.app.state.db, request.app.state.secret
+    if request.method == "POST":
+        result = await run_in_threadpool(service.confirm_email, db, secret, token, settings.confirm_link_max_age)
+        if not isinstance(result, LinkProblem):
+            flash(request, "Thank you: your email address is confirmed.", "success")
+            return redirect(request, "dashboard") if await current_seller(request) else redirect(request, "accounts:login")
+    else:
+        result = await run_in_threadpool(
+            service.check_link, db, secret, LinkPurpose.confirm_email, token, settings.confirm_link_max_age
+        )
+    if isinstance(result, LinkProblem):
+        return render(request, "accounts/link_problem.html", {"problem": LINK_PROBLEMS[result], "purpose": "confirm"}, 400)
+    # Following the link shows a button; only pressing it confirms, so mail scanners that
+    # open links can't use up the link.
+    return render(request, "accounts/confirm.html", {"email": result.email, "token": token})
+
+
+@login_required
+async def resend_confirmation(request: Request):
+    seller = await current_seller(request)
+    if seller.email_confirmed_at:
+        flash(request, "Your email address is already confirmed.", "info")
+    elif await _mail_allowed(request, seller.email):
+        await emails.send_confirmation(request, seller)
+        flash(request, f"We sent a new confirmation link to {seller.email}.", "success")
+    else:
+        flash(request, "We already sent several links in the last hour. Check your spam folder, or try later.", "error")
+    return redirect(request, "dashboard")
+
+
+async def login(request: Request):
+    next_path = safe_next(request.query_params.get("next"))
+    if await current_seller(request):
+        return RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303)
+    values, error = {"email": ""}, None
+    if request.method == "POST":
+        form = await request.form()
+        values["email"] = str(form.get("email", "")).strip()
+        password = str(form.get("password", ""))
+        next_path = safe_next(str(form.get("next", ""))) or next_path
+        if not values["email"] or not password:
+            error = "Enter your email address and password."
+        else:
+            seller, error = await _check_credentials(request, values["email"], password)
+            if seller:
+                await sign_in(request, seller, _ip(request))
+                return RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303)
+    status = 429 if error and error.startswith("Too many") else 400 if error else 200
+    return render(request, "accounts/login.html", {"values": values, "error": error, "next": next_path or ""}, status)
+
+
+async def _check_credentials(request: Request, email: str, password: str):
+    throttle, rules, ip = request.app.state.throttle, _rules(request), _ip(request)
+    account_key = email.lower()
+    wait = max(throttle.blocked(rules["login_account"], account_key), throttle.blocked(rules["login_address"], ip))
+    if wait:
+        return None, f"Too many failed attempts. For your security, try again in {_minutes(wait)}, or reset your password."
+    seller = await run_in_threadpool(service.authenticate, request.app.state.db, email, password)
+    if seller is None:
+        throttle.hit(rules["login_account"], account_key)
+        throttle.hit(rules["login_address"], ip)
+        return None, BAD_CREDENTIALS
+    throttle.clear(rules["login_account"], account_key)
+    return seller, None
+
+
+async def logout(request: Request):
+    await sign_out(request)
+    flash(request, "You are signed out.", "info")
+    return redirect(request, "accounts:login")
+
+
+async def forgot_password(request: Request):
+    values, errors = {"email": ""}, {}
+    if request.method == "POST":
+        form = await request.form()
+        values["email"] = str(form.get("email", "")).strip()
+        if problem := service.email_problem(values["email"]):
+            errors["email"] = problem
+        else:
+            if await _mail_allowed(request, values["email"]):
+                seller = await run_in_threadpool(service.find_seller, request.app.state.db, values["email"])
+                if seller:
+                    await emails.send_password_reset(request, seller)
+            # The same answer whether or not there is an account, and whether or not we throttled.
+            return render(request, "accounts/forgot_sent.html", {"email": values["email"]})
+    return render(request, "accounts/forgot.html", {"values": values, "errors": errors}, 400 if errors else 200)
+
+
+async def reset_password(request: Request):
+    token, settings = request.path_params["token"], request.app.state.settings
+    db, secret = request.app.state.db, request.app.state.secret
+    checked = await run_in_threadpool(
+        service.check_link, db, secret, LinkPurpose.reset_password, token, settings.reset_link_max_age
+    )
+    if isinstance(checked, LinkProblem):
+        return render(request, "accounts/link_problem.html", {"problem": LINK_PROBLEMS[checked], "purpose": "reset"}, 400)
+    errors = {}
+    if request.method == "POST":
+        form = await request.form()
+        password, confirm_value = str(form.get("password", "")), str(form.get("password_confirm", ""))
+        if problem := passwords.password_problem(password, email=checked.email):
+            errors["password"] = problem
+        elif password != confirm_value:
+            errors["password_confirm"] = "The two passwords don't match. Type the same password twice."
+        else:
+            result = await run_in_threadpool(
+                service.reset_password, db, secret, token, settings.reset_link_max_age, password
+            )
+            if isinstance(result, LinkProblem):
+                return render(request, "accounts/link_problem.html", {"problem": LINK_PROBLEMS[result], "purpose": "reset"}, 400)
+            request.app.state.throttle.clear(_rules(request)["login_account"], result.email)
+            await sign_out(request)
+            flash(request, "Your password is changed and every other session is signed out. Log in with the new password.", "success")
+            return redirect(request, "accounts:login")
+    return render(request, "accounts/reset.html", {"email": checked.email, "token": token, "errors": errors}, 400 if errors else 200)
+
+
+routes = [
+    Route("/signup", signup, methods=["GET", "POST"], name="signup"),
+    Route("/signup/check-email", check_email, name="check_email"),
+    Route("/confirm/{token}", confirm, methods=["GET", "POST"], name="confirm"),
+    Route("/confirm-resend", resend_confirmation, methods=["POST"], name="resend_confirmation"),
+    Route("/login", login, methods=["GET", "POST"], name="login"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/forgot-password", forgot_password, methods=["GET", "POST"], name="forgot"),
+    Route("/reset-password/{token}", reset_password, methods=["GET", "POST"], name="reset"),
+]

@@ -1,0 +1,81 @@
+"""create_app(settings) -> the portal: one list of routes, one per package, top to bottom."""
+
+import contextlib
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from portal import home
+from portal.accounts import routes as accounts
+from portal.accounts.throttle import Throttle
+from portal.db import Database
+from portal.dev import routes as dev
+from portal.integrations.mail import Mailer
+from portal.settings import PROJECT_ROOT, Settings, load_settings
+from portal.web import RequestGuard, SecurityHeaders, http_exception, make_templates, server_error
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+
+def create_app(settings: Settings) -> Starlette:
+    db = Database(settings.database_url)
+    mailer = Mailer(db, settings)
+
+    routes = [
+        *home.routes,
+        Mount("/account", routes=accounts.routes, name="accounts"),
+        Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
+    ]
+    if settings.sandbox_mode:
+        routes.append(Mount("/dev", routes=dev.routes, name="dev"))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        mailer.start()
+        mailer.wake()
+        yield
+        await mailer.stop()
+        db.dispose()
+
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders, content_security_policy=CONTENT_SECURITY_POLICY, hsts=settings.secure_cookies),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.signing_key(),
+                session_cookie="portal_session",
+                max_age=settings.session_max_age,
+                same_site="lax",
+                https_only=settings.secure_cookies,
+            ),
+            Middleware(
+                RequestGuard,
+                max_form_bytes=settings.max_form_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+                exempt=("/webhooks/", "/sandbox/"),
+            ),
+        ],
+        exception_handlers={HTTPException: http_exception, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.secret = settings.signing_key()
+    app.state.templates = make_templates()
+    app.state.throttle = Throttle(settings.rate_limit_storage)
+    app.state.mailer = mailer
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """The factory `portal serve` hands to uvicorn (each worker process builds its own app)."""
+    return create_app(load_settings())

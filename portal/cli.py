@@ -1,0 +1,73 @@
+"""The `portal` command: serve, migrate, create-staff, sandbox."""
+
+import argparse
+import logging
+import sys
+
+import uvicorn
+
+from portal.db import Database
+from portal.settings import SettingsError, load_settings
+from portal.staff.models import StaffRole
+from portal.staff.service import create_staff
+
+
+def _settings():
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        sys.exit(f"portal: configuration error: {exc}")
+
+
+def serve(args) -> None:
+    settings = _settings()
+    Database(settings.database_url).migrate()
+    mode = "sandbox (offline Stripe, no keys needed)" if settings.sandbox_mode else "Stripe"
+    print(f"portal: {mode} mode, database {settings.database_url.split('@')[-1]}", flush=True)
+    print(f"portal: open http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(
+        "portal.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,
+        log_level="info",
+        server_header=False,
+    )
+
+
+def migrate(_args) -> None:
+    settings = _settings()
+    Database(settings.database_url).migrate()
+    print("portal: database is up to date")
+
+
+def create_staff_command(args) -> None:
+    settings = _settings()
+    db = Database(settings.database_url)
+    db.migrate()
+    member, created = create_staff(db, args.email, StaffRole(args.role))
+    print(f"portal: {'added' if created else 'updated'} staff member {member.email} ({member.role})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="portal", description="Seller onboarding and payments portal")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("serve", help="apply migrations and serve the portal")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--workers", type=int, default=1)
+    run.set_defaults(func=serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=migrate)
+
+    staff = commands.add_parser("create-staff", help="add a platform staff member")
+    staff.add_argument("email")
+    staff.add_argument("--role", choices=[role.value for role in StaffRole], default=StaffRole.admin.value)
+    staff.set_defaults(func=create_staff_command)
+
+    args = parser.parse_args(argv)
+    args.func(args)

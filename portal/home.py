@@ -1,0 +1,37 @@
+"""The landing page, the seller's home, and the health check."""
+
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from portal.accounts.auth import current_seller, login_required
+from portal.web import redirect, render
+
+
+async def index(request: Request):
+    if await current_seller(request):
+        return redirect(request, "dashboard")
+    return render(request, "index.html")
+
+
+@login_required
+async def dashboard(request: Request):
+    return render(request, "dashboard.html", {"seller": await current_seller(request)})
+
+
+async def healthz(request: Request):
+    def ping() -> None:
+        with request.app.state.db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    await run_in_threadpool(ping)
+    return JSONResponse({"status": "ok", "mode": "sandbox" if request.app.state.settings.sandbox_mode else "stripe"})
+
+
+routes = [
+    Route("/", index, name="index"),
+    Route("/dashboard", dashboard, name="dashboard"),
+    Route("/healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,162 @@
+"""The one module that sends mail. Messages are written to an outbox table in the same
+transaction as the change that causes them, then delivered over SMTP; in sandbox mode the
+outbox doubles as the developer's inbox (/dev/outbox)."""
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+import aiosmtplib
+from sqlalchemy import or_, update
+from sqlmodel import Field, Session, SQLModel, select
+from starlette.concurrency import run_in_threadpool
+
+from portal.db import Database, utcnow
+from portal.settings import Settings
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    to_address: str = Field(max_length=254, index=True)
+    subject: str = Field(max_length=255)
+    text_body: str
+    created_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=500)
+
+
+def queue_mail(session: Session, *, to: str, subject: str, text: str) -> OutboxMessage:
+    message = OutboxMessage(to_address=to, subject=subject, text_body=text)
+    session.add(message)
+    return message
+
+
+def _claim(db: Database, limit: int) -> list[OutboxMessage]:
+    """Take unsent messages for this process; a claim older than CLAIM_TIMEOUT is taken over."""
+    now = utcnow()
+    claimed = []
+    with db.transaction() as session:
+        candidates = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
+        for message in candidates:
+            result = session.exec(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message.id,
+                    OutboxMessage.sent_at.is_(None),
+                    or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+                )
+                .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            )
+            if result.rowcount == 1:
+                claimed.append(message)
+    return claimed
+
+
+def _record(db: Database, message_id: int, error: str | None, keep_body: bool) -> None:
+    with db.transaction() as session:
+        message = session.get(OutboxMessage, message_id)
+        message.claimed_at = None
+        if error is None:
+            message.sent_at = utcnow()
+            message.last_error = ""
+            if not keep_body:
+                # Bodies hold sign-in links; once delivered they have no business in our database.
+                message.text_body = ""
+        else:
+            message.last_error = error[:500]
+        session.add(message)
+
+
+def _as_email(settings: Settings, message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = settings.mail_from
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email.set_content(message.text_body)
+    return email
+
+
+async def deliver_pending(db: Database, settings: Settings, limit: int = 50) -> int:
+    """Send what is waiting in the outbox. Returns how many messages went out."""
+    if not settings.smtp_host:
+        return 0
+    sent = 0
+    for message in await run_in_threadpool(_claim, db, limit):
+        try:
+            await aiosmtplib.send(
+                _as_email(settings, message),
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username or None,
+                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+                start_tls=settings.smtp_starttls,
+                timeout=15,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            log.warning("mail %s to SMTP %s failed: %s", message.id, settings.smtp_host, type(exc).__name__)
+            await run_in_threadpool(_record, db, message.id, str(exc), True)
+            continue
+        await run_in_threadpool(_record, db, message.id, None, settings.sandbox_mode)
+        sent += 1
+    return sent
+
+
+def recent_messages(db: Database, limit: int = 100) -> list[OutboxMessage]:
+    with db.transaction() as session:
+        return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)).all())
+
+
+def get_message(db: Database, message_id: int) -> OutboxMessage | None:
+    with db.transaction() as session:
+        return session.get(OutboxMessage, message_id)
+
+
+class Mailer:
+    """Delivers the outbox in the background: at once when woken, and every minute to retry."""
+
+    def __init__(self, db: Database, settings: Settings, retry_interval: float = 60.0):
+        self.db, self.settings, self.retry_interval = db, settings, retry_interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.retry_interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await deliver_pending(self.db, self.settings)
+            except Exception:  # the loop must outlive a database hiccup; the next pass retries
+                log.exception("mail delivery pass failed")
+
+    def start(self) -> None:
+        if self.settings.smtp_host and self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None

@@ -1,0 +1,104 @@
+"""The only module that reads the environment: typed settings, secrets wrapped, sandbox defaults."""
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(Exception):
+    """A configuration the portal cannot start with; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="", case_sensitive=False, extra="ignore", populate_by_name=True
+    )
+
+    environment: Literal["development", "production"] = Field("development", alias="PORTAL_ENV")
+    var_dir: Path = Field(PROJECT_ROOT / "var", alias="PORTAL_VAR_DIR")
+    database_url: str = ""
+    secret_key: SecretStr | None = None
+    public_url: str = ""
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    stripe_secret_key: SecretStr | None = None
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: SecretStr | None = None
+
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Seller Portal <no-reply@portal.localhost>"
+
+    platform_name: str = "Seller Portal"
+    rate_limit_storage: str = "memory://"
+    login_attempts_per_account: int = 5
+    login_attempts_per_address: int = 20
+    login_window_seconds: int = 900
+    confirm_link_max_age: int = 48 * 3600
+    reset_link_max_age: int = 3600
+    session_max_age: int = 14 * 24 * 3600
+    max_form_bytes: int = 1_000_000
+    max_upload_bytes: int = 10_000_000
+
+    @model_validator(mode="after")
+    def _fill_sandbox_defaults(self):
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'portal.db'}"
+        return self
+
+    @property
+    def sandbox_mode(self) -> bool:
+        return self.stripe_secret_key is None
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment == "production"
+
+    def check(self) -> None:
+        """Fail at start-up, with every missing setting named, rather than on first use."""
+        if self.sandbox_mode:
+            return
+        missing = [
+            name
+            for name, value in [
+                ("STRIPE_PUBLISHABLE_KEY", self.stripe_publishable_key),
+                ("STRIPE_WEBHOOK_SECRET", self.stripe_webhook_secret),
+                ("SECRET_KEY", self.secret_key),
+                ("PUBLIC_URL", self.public_url),
+            ]
+            if not value
+        ]
+        if missing:
+            raise SettingsError(
+                "Stripe mode (STRIPE_SECRET_KEY is set) also needs: " + ", ".join(missing)
+            )
+        key = self.stripe_secret_key.get_secret_value()
+        if not key.startswith(("sk_test_", "sk_live_", "rk_test_", "rk_live_")):
+            raise SettingsError("STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_... or sk_live_...)")
+        if self.environment != "production" and key.startswith(("sk_live_", "rk_live_")):
+            raise SettingsError("A live Stripe key needs PORTAL_ENV=production (secure cookies)")
+
+    def signing_key(self) -> str:
+        """The key for sessions and links; in sandbox mode one is made once and kept under var/."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def load_settings(**overrides) -> Settings:
+    settings = Settings(**overrides)
+    settings.check()
+    return settings

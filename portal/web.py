@@ -1,0 +1,242 @@
+"""The one Jinja2 environment, flash messages, CSRF, request limits and error pages."""
+
+import hmac
+import re
+import ipaddress
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from portal.settings import PROJECT_ROOT
+
+TEMPLATES = PROJECT_ROOT / "templates"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def make_templates(directory: Path = TEMPLATES) -> Environment:
+    env = Environment(loader=FileSystemLoader(directory), autoescape=select_autoescape(["html"]))
+    env.filters["linkify"] = linkify
+    return env
+
+
+def linkify(text: str) -> Markup:
+    """Escape plain text and make its http(s) links clickable (the developer outbox shows mail)."""
+    parts = re.split(r"(https?://[^\s<>\"]+)", text)
+    return Markup("").join(
+        Markup('<a href="{0}">{0}</a>').format(part) if index % 2 else escape(part)
+        for index, part in enumerate(parts)
+    )
+
+
+def render(request: Request, template: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:
+    env: Environment = request.app.state.templates
+    page = env.get_template(template).render(
+        request=request,
+        csrf_token=csrf_token(request),
+        flashes=pop_flashes(request),
+        settings=request.app.state.settings,
+        url=lambda name, **params: request.url_for(name, **params).path,
+        **(context or {}),
+    )
+    return HTMLResponse(page, status_code=status_code)
+
+
+def render_text(env: Environment, template: str, **context) -> str:
+    return env.get_template(template).render(**context)
+
+
+def redirect(request: Request, name: str, **params) -> RedirectResponse:
+    return RedirectResponse(request.url_for(name, **params).path, status_code=303)
+
+
+# Flash messages survive one redirect in the signed session cookie.
+def flash(request: Request, message: str, category: str = "info") -> None:
+    request.session.setdefault("_flashes", []).append([category, message])
+
+
+def pop_flashes(request: Request) -> list[tuple[str, str]]:
+    if "session" not in request.scope:
+        return []
+    return [tuple(item) for item in request.session.pop("_flashes", [])]
+
+
+def csrf_token(request: Request) -> str:
+    if "session" not in request.scope:
+        return ""
+    token = request.session.get("_csrf")
+    if not token:
+        token = request.session["_csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def client_ip(request: Request, trusted_proxies: list[str]) -> str:
+    """The real client address: X-Forwarded-For is believed only when the peer is a trusted proxy."""
+    peer = request.client.host if request.client else ""
+    if peer not in trusted_proxies:
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    # Walk back from the nearest hop, skipping our own proxies; the first stranger is the client.
+    for hop in reversed(hops):
+        if hop not in trusted_proxies:
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer
+    return peer
+
+
+class RequestGuard:
+    """Refuses oversized bodies (413) and state-changing requests without the session's CSRF
+    token (403), before any handler runs. The body is buffered once and replayed to the app."""
+
+    def __init__(self, app: ASGIApp, *, max_form_bytes: int, max_upload_bytes: int, exempt: tuple[str, ...]):
+        self.app = app
+        self.max_form_bytes = max_form_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS or scope["path"].startswith(self.exempt):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        content_type = headers.get("content-type", "")
+        limit = self.max_upload_bytes if content_type.startswith("multipart/") else self.max_form_bytes
+        declared = headers.get("content-length")
+        if declared and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, receive, send, 413)
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > limit:
+                await self._refuse(scope, receive, send, 413)
+                return
+
+        async def replay() -> Message:
+            nonlocal body
+            chunk, body = body, b""
+            return {"type": "http.request", "body": chunk, "more_body": False}
+
+        expected = scope.get("session", {}).get("_csrf", "")
+        sent = headers.get(CSRF_HEADER) or await _form_token(scope, content_type, body)
+        if not expected or not sent or not hmac.compare_digest(expected, sent):
+            await self._refuse(scope, replay, send, 403)
+            return
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
+        request = Request(scope, receive)
+        response = error_page(request, status)
+        await response(scope, receive, send)
+
+
+async def _form_token(scope: Scope, content_type: str, body: bytes) -> str:
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        for key, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
+            if key == CSRF_FIELD:
+                return value
+        return ""
+    if content_type.startswith("multipart/form-data"):
+        sent = False
+
+        async def once() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        try:
+            form = await Request(scope, once).form()
+        except Exception:  # a malformed multipart body has no token in it
+            return ""
+        value = form.get(CSRF_FIELD)
+        await form.close()
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+ERRORS = {
+    400: ("The request could not be read", "Something in what your browser sent was malformed. Go back and try again."),
+    403: (
+        "This form has expired",
+        "For your security, forms only work for a while after the page loads, and only in the "
+        "browser session that opened them. Go back, reload the page, and submit it again.",
+    ),
+    404: ("Page not found", "The page you asked for does not exist, or has moved."),
+    405: ("Not allowed", "That action cannot be done this way."),
+    413: ("Too much data", "What you sent is larger than this form accepts. Try a smaller file or less text."),
+    429: ("Too many attempts", "Please wait a little before trying again."),
+    500: ("Something went wrong on our side", "We have been told. Please try again in a moment."),
+}
+
+
+def error_page(request: Request, status: int, detail: str | None = None) -> Response:
+    title, text = ERRORS.get(status, ERRORS[500] if status >= 500 else ERRORS[400])
+    accepts_html = "text/html" in request.headers.get("accept", "text/html") or "*/*" in request.headers.get("accept", "")
+    if not accepts_html:
+        return Response(f"{status} {title}\n", status_code=status, media_type="text/plain")
+    env: Environment = request.app.state.templates
+    page = env.get_template("errors/error.html").render(
+        request=request, status=status, title=title, text=detail or text, flashes=[], csrf_token="",
+        settings=request.app.state.settings, url=lambda name, **p: request.url_for(name, **p).path,
+    )
+    return HTMLResponse(page, status_code=status)
+
+
+class SecurityHeaders:
+    """Headers every page carries; the Content-Security-Policy is the app's to set per mode."""
+
+    def __init__(self, app: ASGIApp, *, content_security_policy: str, hsts: bool):
+        self.app = app
+        self.headers = [
+            (b"content-security-policy", content_security_policy.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+            (b"x-frame-options", b"DENY"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if hsts:
+            self.headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    header for header in self.headers if header[0] not in present
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def http_exception(request: Request, exc: HTTPException) -> Response:
+    response = error_page(request, exc.status_code, exc.detail if exc.status_code not in ERRORS else None)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    return error_page(request, 500)
