@@ -1,0 +1,1 @@
+"""An offline, stateful Stripe Connect that behaves like Stripe's test mode (see README.md)."""

@@ -1,0 +1,388 @@
+"""Stripe's REST dialect: one Endpoint per route, and the request path around its handler.
+
+A request goes: decode the form or query (bracket notation) -> authenticate the secret key ->
+check `Stripe-Account` -> run due background work -> replay if the `Idempotency-Key` was seen
+-> validate params against the SDK's TypedDict -> handler inside one store transaction ->
+expand -> JSON with `Request-Id`. Errors anywhere become Stripe's error body.
+"""
+
+import contextvars
+import hashlib
+import json
+import logging
+import secrets
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal.sandbox import params as params_module
+from portal.sandbox.errors import (  # noqa: F401  (re-exported for the resource modules)
+    StripeError,
+    authentication,
+    invalid_request,
+    resource_missing,
+)
+
+log = logging.getLogger("portal.sandbox")
+
+ALPHABET = string.ascii_letters + string.digits
+MAX_EXPAND_DEPTH = 4
+IDEMPOTENCY_TTL = 24 * 3600
+
+
+@dataclass
+class Endpoint:
+    method: str
+    path: str
+    handler: Callable
+    # The SDK's TypedDict for this route; None accepts only `expand`.
+    params: type | None = None
+    # "secret": sk_ key required; "none": the handler authenticates (Connect.js stand-in).
+    auth: str = "secret"
+    status: int = 200
+
+
+@dataclass
+class UploadedFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass
+class Call:
+    sandbox: object
+    account: str | None
+    params: dict
+    path: dict
+    request_id: str
+    method: str = "GET"
+    url_path: str = ""
+    base_url: str = ""
+    api_key: str | None = None
+    idempotency_key: str | None = None
+    headers: dict = field(default_factory=dict)
+
+
+# The call being handled on this thread, so sandbox.emit() can fill an event's `request`.
+current_call: contextvars.ContextVar[Call | None] = contextvars.ContextVar("current_call", default=None)
+
+
+def random_chars(n: int) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(n))
+
+
+def new_request_id() -> str:
+    return "req_" + random_chars(14)
+
+
+# Helpers for handlers
+
+
+def list_response(call: Call, objects: list[dict], url: str) -> dict:
+    """One page of `objects` (newest first) per limit / starting_after / ending_before."""
+    limit = call.params.get("limit", 10)
+    if not 1 <= limit <= 100:
+        bound = "greater than or equal to 1" if limit < 1 else "less than or equal to 100"
+        raise invalid_request(f"This value must be {bound}.", param="limit")
+    ids = [obj["id"] for obj in objects]
+    after, before = call.params.get("starting_after"), call.params.get("ending_before")
+    if after is not None:
+        start = _cursor(ids, after, "starting_after", objects) + 1
+        page, has_more = objects[start : start + limit], len(objects) > start + limit
+    elif before is not None:
+        end = _cursor(ids, before, "ending_before", objects)
+        page, has_more = objects[max(0, end - limit) : end], end - limit > 0
+    else:
+        page, has_more = objects[:limit], len(objects) > limit
+    return {"object": "list", "data": page, "has_more": has_more, "url": url}
+
+
+def _cursor(ids: list[str], id: str, param: str, objects: list[dict]) -> int:
+    if id not in ids:
+        noun = objects[0]["object"] if objects else "object"
+        raise resource_missing(noun, id, param=param)
+    return ids.index(id)
+
+
+def apply_metadata(obj: dict, params: dict) -> None:
+    """Stripe's metadata semantics: "" for the whole map clears it, "" for a key deletes it."""
+    if "metadata" not in params:
+        return
+    given = params["metadata"]
+    if given == "":
+        obj["metadata"] = {}
+        return
+    merged = dict(obj.get("metadata") or {})
+    for key, value in given.items():
+        if value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    if len(merged) > 50:
+        raise invalid_request("You can have at most 50 metadata keys.", param="metadata")
+    for key, value in merged.items():
+        if len(key) > 40:
+            raise invalid_request("Metadata keys can have up to 40 characters.", param=f"metadata[{key}]")
+        if len(value) > 500:
+            raise invalid_request("Metadata values can have up to 500 characters.", param=f"metadata[{key}]")
+    obj["metadata"] = merged
+
+
+# Decoding
+
+
+def decode_pairs(pairs) -> dict:
+    """`a[b][c]=1`, `expand[]=x`, `items[0][p]=y` -> nested dicts and lists.
+
+    Indexed arrays stay dicts keyed "0", "1"... here; params.py turns them into lists where
+    the SDK declares a List, since only the declaration says which is which.
+    """
+    root: dict = {}
+    for key, value in pairs:
+        head, _, rest = key.partition("[")
+        parts = [head] + ([p for p in rest.rstrip("]").split("][")] if rest else [])
+        node = root
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if part == "":
+                continue
+            following = None if last else parts[i + 1]
+            if last:
+                node[part] = value
+            elif following == "" and i + 1 == len(parts) - 1:
+                existing = node.get(part)
+                node[part] = (existing if isinstance(existing, list) else []) + [value]
+                break
+            else:
+                if not isinstance(node.get(part), dict):
+                    node[part] = {}
+                node = node[part]
+    return root
+
+
+async def decode_request(request: Request) -> dict:
+    pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    content_type = request.headers.get("content-type", "")
+    if request.method in ("POST", "PUT", "PATCH"):
+        if content_type.startswith("multipart/form-data"):
+            form = await request.form()
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    content = await value.read()
+                    value = UploadedFile(value.filename or "", value.content_type or "", content)
+                pairs.append((key, value))
+        else:
+            body = (await request.body()).decode("utf-8", errors="replace")
+            pairs += parse_qsl(body, keep_blank_values=True)
+    return decode_pairs(pairs)
+
+
+# Authentication
+
+
+def authenticate(sandbox, header: str | None) -> str:
+    config = sandbox.config
+    if not header:
+        raise authentication(
+            "You did not provide an API key. You need to provide your API key in the Authorization "
+            "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
+            "https://stripe.com/docs/api#authentication for details, or we can help at "
+            "https://support.stripe.com/."
+        )
+    scheme, _, key = header.partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise authentication(
+            "Invalid API Key provided: " + mask_key(key or header)
+        )
+    if key in config.secret_keys:
+        return key
+    if key == config.publishable_key:
+        raise authentication(
+            "This API call cannot be made with a publishable API key. Please use a secret API key. "
+            "You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys."
+        )
+    raise authentication("Invalid API Key provided: " + mask_key(key))
+
+
+def mask_key(key: str) -> str:
+    prefix = key[:8] if key.startswith(("sk_test_", "pk_test_", "rk_test_")) else key[:3]
+    return prefix + "*" * max(0, len(key) - len(prefix) - 4) + key[-4:]
+
+
+def check_account(sandbox, api_key: str, account: str | None) -> None:
+    if account is None:
+        return
+    if sandbox.store.get(account, "account") is None:
+        raise StripeError(
+            403,
+            "invalid_request_error",
+            f"The provided key '{mask_key(api_key)}' does not have access to account '{account}' "
+            "(or that account does not exist). Application access may have been revoked.",
+            code="account_invalid",
+        )
+
+
+# Expansion
+
+
+def expand(sandbox, obj, paths: list[str]):
+    for path in paths:
+        parts = path.split(".")
+        if len(parts) > MAX_EXPAND_DEPTH:
+            raise invalid_request(
+                f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "
+                f"Property: {path}", param="expand"
+            )
+        _expand(sandbox, obj, parts, path)
+    return obj
+
+
+def _expand(sandbox, node, parts: list[str], path: str) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _expand(sandbox, item, parts, path)
+        return
+    if not isinstance(node, dict):
+        return
+    key, rest = parts[0], parts[1:]
+    if key not in node:
+        raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
+    value = node[key]
+    if isinstance(value, str):
+        found = sandbox.store.get(value)
+        if found is None:
+            raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
+        node[key] = value = found
+    elif not rest and not isinstance(value, dict) and value is not None:
+        raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
+    if rest:
+        _expand(sandbox, value, rest, path)
+
+
+# Idempotency
+
+
+def fingerprint(method: str, path: str, raw: dict) -> str:
+    text = json.dumps([method, path, raw], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def replay(sandbox, scope: str, key: str, print_: str):
+    rows = sandbox.store.execute(
+        "SELECT fingerprint, status, body, request_id, created FROM idempotency "
+        "WHERE scope = ? AND key = ?", (scope, key),
+    )
+    if not rows or rows[0][4] < sandbox.clock() - IDEMPOTENCY_TTL:
+        return None
+    stored_print, status, body, request_id, _ = rows[0]
+    if stored_print != print_:
+        raise StripeError(
+            400,
+            "idempotency_error",
+            "Keys for idempotent requests can only be used with the same parameters they were first "
+            f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
+        )
+    return status, json.loads(body), request_id
+
+
+def remember(sandbox, scope: str, key: str, print_: str, status: int, body: dict, request_id: str):
+    sandbox.store.execute(
+        "INSERT OR REPLACE INTO idempotency (scope, key, fingerprint, status, body, request_id, created) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (scope, key, print_, status, json.dumps(body), request_id, sandbox.clock()),
+    )
+
+
+# The request path
+
+
+def json_response(status: int, body: dict, headers: dict) -> Response:
+    return Response(json.dumps(body, indent=2), status_code=status, media_type="application/json", headers=headers)
+
+
+def error_response(error: StripeError, request_id: str, headers: dict) -> Response:
+    log_url = f"https://dashboard.stripe.com/test/logs/{request_id}"
+    return json_response(error.status, error.body(log_url), {**headers, **error.headers})
+
+
+def route(sandbox, endpoint: Endpoint) -> Route:
+    async def serve(request: Request) -> Response:
+        request_id = new_request_id()
+        headers = {
+            "Request-Id": request_id,
+            "Stripe-Version": request.headers.get("stripe-version") or sandbox.config.api_version,
+        }
+        if key := request.headers.get("idempotency-key"):
+            headers["Idempotency-Key"] = key
+        try:
+            raw = await decode_request(request)
+            call = Call(
+                sandbox=sandbox,
+                account=request.headers.get("stripe-account") or None,
+                params=raw,
+                path=dict(request.path_params),
+                request_id=request_id,
+                method=request.method,
+                url_path=request.url.path,
+                base_url=str(request.base_url).rstrip("/"),
+                idempotency_key=key,
+                headers=dict(request.headers),
+            )
+            status, body, extra = await run_in_threadpool(process, sandbox, endpoint, call)
+        except StripeError as error:
+            return error_response(error, request_id, headers)
+        return json_response(status, body, {**headers, **extra})
+
+    return Route(endpoint.path, serve, methods=[endpoint.method])
+
+
+def process(sandbox, endpoint: Endpoint, call: Call) -> tuple[int, dict, dict]:
+    if endpoint.auth == "secret":
+        call.api_key = authenticate(sandbox, call.headers.get("authorization"))
+        check_account(sandbox, call.api_key, call.account)
+    sandbox.run_ticks()
+    raw = call.params
+    scope = f"{call.api_key}|{call.account or ''}"
+    idempotent = call.method == "POST" and call.idempotency_key
+    if idempotent:
+        print_ = fingerprint(call.method, endpoint.path + "|" + call.url_path, raw)
+        seen = replay(sandbox, scope, call.idempotency_key, print_)
+        if seen:
+            status, body, original = seen
+            return status, body, {"Idempotent-Replayed": "true", "Original-Request": original}
+    call.params = params_module.validate(raw, endpoint.params)
+    try:
+        status, body = endpoint.status, run_handler(sandbox, endpoint, call)
+    except StripeError as error:
+        # Stripe saves the outcome of any request that began executing, errors included.
+        if idempotent:
+            body = error.body(f"https://dashboard.stripe.com/test/logs/{call.request_id}")
+            remember(sandbox, scope, call.idempotency_key, print_, error.status, body, call.request_id)
+        raise
+    if idempotent:
+        remember(sandbox, scope, call.idempotency_key, print_, status, body, call.request_id)
+    return status, body, {}
+
+
+def run_handler(sandbox, endpoint: Endpoint, call: Call) -> dict:
+    token = current_call.set(call)
+    try:
+        with sandbox.store.transaction():
+            result = endpoint.handler(call)
+            return expand(sandbox, result, call.params.get("expand") or [])
+    except StripeError:
+        raise
+    except Exception:
+        log.exception("sandbox handler crashed: %s %s", call.method, call.url_path)
+        raise StripeError(500, "api_error", "An unknown error occurred", headers={"Stripe-Should-Retry": "false"})
+    finally:
+        current_call.reset(token)
