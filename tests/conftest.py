@@ -1,0 +1,167 @@
+"""Fixtures for the portal: a real SMTP server on loopback, SQLite and (when reachable) PostgreSQL
+databases made and dropped per test, and the app driven over HTTP."""
+
+import re
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+
+import psycopg
+import pytest
+from aiosmtpd.controller import Controller
+from starlette.testclient import TestClient
+
+from portal.app import create_app
+from portal.db import Database
+from portal.settings import Settings
+
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class Inbox:
+    """What the SMTP server received."""
+
+    messages: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+    def wait_for(self, to: str, count: int = 1, timeout: float = 10.0) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                found = [m for m in self.messages if m["To"] == to]
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} message(s) to {to}, got {len(found)}")
+
+    def last_link(self, to: str, count: int = 1) -> str:
+        body = self.wait_for(to, count)[-1].get_content()
+        return re.findall(r"https?://\S+", body)[0]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    inbox = Inbox()
+    inbox.port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server):
+    smtp_server.clear()
+    return smtp_server
+
+
+def postgres_available() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=2):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    if not postgres_available():
+        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    name = f"portal_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Tests that take this fixture run on both databases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'portal.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def db(database_url):
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path, smtp_server):
+    return Settings(
+        PORTAL_VAR_DIR=tmp_path,
+        secret_key="test-secret-key-not-for-production",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_server.port,
+    )
+
+
+@pytest.fixture
+def app(settings):
+    Database(settings.database_url).migrate()
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app, base_url="http://testserver") as test_client:
+        yield test_client
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def post_form(client, path: str, data: dict, *, page: str | None = None, **kwargs):
+    """Submit a form the way a browser does: load the page first for its CSRF token."""
+    token = csrf_from(client.get(page or path).text)
+    return client.post(path, data={"csrf_token": token, **data}, **kwargs)
+
+
+PASSWORD = "violet tractor salad 42"
+
+
+def sign_up(client, email: str, password: str = PASSWORD):
+    return post_form(
+        client, "/account/signup",
+        {"email": email, "password": password, "password_confirm": password},
+        follow_redirects=False,
+    )
+
+
+def confirm_link_path(inbox, email: str, count: int = 1) -> str:
+    link = inbox.last_link(email, count)
+    return "/" + link.split("/", 3)[3]
+
+
+def log_in(client, email: str, password: str = PASSWORD):
+    return post_form(client, "/account/login", {"email": email, "password": password}, follow_redirects=False)

@@ -1,0 +1,75 @@
+"""The `portal` command and start-up configuration checks."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from portal.db import Database
+from portal.settings import Settings, SettingsError, load_settings
+from portal.staff.service import create_staff
+from portal.staff.models import StaffMember, StaffRole
+
+
+def _portal(*args, env=None, timeout=60):
+    return subprocess.run(
+        [sys.executable, "-m", "portal", *args], capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_stripe_mode_names_every_missing_setting(monkeypatch):
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_123")
+    for name in ("STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "SECRET_KEY", "PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    for name in ("STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "SECRET_KEY", "PUBLIC_URL"):
+        assert name in str(error.value)
+
+
+def test_a_live_key_outside_production_is_refused():
+    settings = Settings(
+        stripe_secret_key="sk_live_abc", stripe_publishable_key="pk_live_abc", stripe_webhook_secret="whsec_x",
+        secret_key="x" * 40, public_url="https://portal.example",
+    )
+    with pytest.raises(SettingsError, match="PORTAL_ENV=production"):
+        settings.check()
+
+
+def test_serve_refuses_to_start_with_an_incomplete_stripe_configuration(tmp_path):
+    result = _portal("serve", "--port", "1", env={"STRIPE_SECRET_KEY": "sk_test_x", "PORTAL_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "configuration error" in result.stderr and "STRIPE_WEBHOOK_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sandbox_mode_needs_no_settings_and_keeps_its_secret(tmp_path):
+    settings = Settings(PORTAL_VAR_DIR=tmp_path)
+    assert settings.sandbox_mode
+    assert settings.database_url == f"sqlite:///{tmp_path / 'portal.db'}"
+    key = settings.signing_key()
+    assert len(key) > 40 and Settings(PORTAL_VAR_DIR=tmp_path).signing_key() == key
+
+
+def test_migrate_and_create_staff_commands(tmp_path):
+    env = {"PORTAL_VAR_DIR": str(tmp_path)}
+    assert _portal("migrate", env=env).returncode == 0
+    result = _portal("create-staff", "Ops@Platform.example", "--role", "risk", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "added staff member ops@platform.example (risk)" in result.stdout
+    again = _portal("create-staff", "ops@platform.example", "--role", "admin", env=env)
+    assert "updated staff member ops@platform.example (admin)" in again.stdout
+    bad = _portal("create-staff", "x@y.z", "--role", "owner", env=env)
+    assert bad.returncode != 0 and "invalid choice" in bad.stderr
+
+
+def test_create_staff_on_both_databases(db):
+    member, created = create_staff(db, "a@platform.example", StaffRole.support)
+    assert created and member.role == "support"
+    _, created_again = create_staff(db, "A@platform.example", StaffRole.admin)
+    with db.transaction() as session:
+        stored = session.get(StaffMember, member.id)
+    assert not created_again and stored.role == "admin"
+    assert isinstance(db, Database)
