@@ -15,6 +15,8 @@ from portal.accounts.throttle import Throttle
 from portal.db import Database
 from portal.dev import routes as dev
 from portal.integrations.mail import Mailer
+from portal.sandbox.app import create_sandbox
+from portal.sandbox.config import SandboxConfig
 from portal.settings import PROJECT_ROOT, Settings, load_settings
 from portal.web import RequestGuard, SecurityHeaders, http_exception, make_templates, server_error
 
@@ -34,15 +36,23 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/account", routes=accounts.routes, name="accounts"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
+    sandbox = None
     if settings.sandbox_mode:
+        # The offline Stripe lives in this process, with its own database beside ours.
+        sandbox = create_sandbox(SandboxConfig(db_path=str(settings.var_dir / "sandbox.sqlite3")))
+        routes.append(Mount("/sandbox", app=sandbox.asgi, name="sandbox"))
         routes.append(Mount("/dev", routes=dev.routes, name="dev"))
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        if sandbox is not None:
+            sandbox.start()
         mailer.start()
         mailer.wake()
         yield
         await mailer.stop()
+        if sandbox is not None:
+            sandbox.stop()
         db.dispose()
 
     app = Starlette(
@@ -73,6 +83,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.templates = make_templates()
     app.state.throttle = Throttle(settings.rate_limit_storage)
     app.state.mailer = mailer
+    app.state.sandbox = sandbox
     return app
 
 

@@ -7,6 +7,8 @@ import sys
 import uvicorn
 
 from portal.db import Database
+from portal.sandbox.app import run as run_sandbox
+from portal.sandbox.config import SandboxConfig
 from portal.settings import SettingsError, load_settings
 from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
@@ -51,6 +53,12 @@ def create_staff_command(args) -> None:
     print(f"portal: {'added' if created else 'updated'} staff member {member.email} ({member.role})")
 
 
+def sandbox_command(args) -> None:
+    config = SandboxConfig(db_path=args.db) if args.db else SandboxConfig()
+    print(f"portal: Stripe sandbox on http://{args.host}:{args.port} (secret key {config.secret_keys[0]})", flush=True)
+    run_sandbox(args.host, args.port, config)
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="portal", description="Seller onboarding and payments portal")
@@ -68,6 +76,12 @@ def main(argv: list[str] | None = None) -> None:
     staff.add_argument("email")
     staff.add_argument("--role", choices=[role.value for role in StaffRole], default=StaffRole.admin.value)
     staff.set_defaults(func=create_staff_command)
+
+    alone = commands.add_parser("sandbox", help="serve the offline Stripe Connect sandbox on its own")
+    alone.add_argument("--host", default="127.0.0.1")
+    alone.add_argument("--port", type=int, default=12111)
+    alone.add_argument("--db", default="", help="its SQLite file (default var/sandbox.sqlite3)")
+    alone.set_defaults(func=sandbox_command)
 
     args = parser.parse_args(argv)
     args.func(args)
