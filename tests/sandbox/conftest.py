@@ -6,6 +6,8 @@ test's `sandbox_config`. Override `sandbox_config` in a module, or change `sandb
 inside a test, to try other settings.
 """
 
+import json
+
 import pytest
 import stripe
 
@@ -54,3 +56,8 @@ def make_client(base_url: str, **options) -> stripe.StripeClient:
 @pytest.fixture
 def stripe_client(sandbox_url):
     return make_client(sandbox_url)
+
+
+def call_helper(client: stripe.StripeClient, method: str, path: str, **params) -> dict:
+    """Reach a route the SDK has no method for (test helpers); returns the decoded JSON."""
+    return json.loads(client.raw_request(method, path, **params).body)
