@@ -88,7 +88,7 @@ class Sandbox:
 
     def _routes(self) -> list[BaseRoute]:
         api = [protocol.route(self, r) if isinstance(r, protocol.Endpoint) else r for r in ROUTES]
-        pages = [*links.web_routes(self), *connectjs.web_routes(self)]
+        pages = [*files.web_routes(self), *links.web_routes(self), *connectjs.web_routes(self)]
         return [*api, *pages, Route("/{path:path}", unrecognized, methods=ANY_METHOD)]
 
     def _ensure_platform(self) -> None:

@@ -333,7 +333,9 @@ def route(sandbox, endpoint: Endpoint) -> Route:
                 request_id=request_id,
                 method=request.method,
                 url_path=request.url.path,
-                base_url=str(request.base_url).rstrip("/"),
+                # The mount point, not Starlette's app_root_path: mounted at /sandbox in the portal,
+                # URLs the sandbox hands out (links, file contents) must keep the prefix.
+                base_url=f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}",
                 idempotency_key=key,
                 headers=dict(request.headers),
             )
