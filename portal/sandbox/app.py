@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from portal.sandbox import (
     account_sessions,
     accounts,
+    application_fees,
     balance,
     connectjs,
     country_specs,
@@ -31,6 +32,7 @@ from portal.sandbox import (
     payouts,
     persons,
     protocol,
+    refunds,
     requirements,
     transfers,
     verification,
@@ -50,11 +52,14 @@ ROUTES = [
     *accounts.ROUTES,
     *persons.ROUTES,
     *external_accounts.ROUTES,
+    *requirements.ROUTES,
     *country_specs.ROUTES,
     *balance.ROUTES,
     *payouts.ROUTES,
     *transfers.ROUTES,
     *payments.ROUTES,
+    *refunds.ROUTES,
+    *application_fees.ROUTES,
     *disputes.ROUTES,
     *files.ROUTES,
     *links.ROUTES,
@@ -67,7 +72,9 @@ ROUTES = [
 
 # Delayed work (verification, balances becoming available, payouts arriving...), run at the
 # start of every request, by the ticker, and after the clock moves.
-MODULES_WITH_WORK = (verification, accounts, requirements, balance, payouts, transfers, payments, disputes, files)
+MODULES_WITH_WORK = (
+    verification, accounts, requirements, balance, payouts, transfers, payments, refunds, disputes, files
+)
 TICKS = [module.tick for module in MODULES_WITH_WORK if hasattr(module, "tick")]
 
 ANY_METHOD = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
