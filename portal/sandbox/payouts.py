@@ -184,7 +184,8 @@ def pay_automatically(sandbox, now: int) -> None:
     sandbox.store.set_meta(AUTO_DAY_KEY, today.toordinal())
     if last is None or last >= today.toordinal():
         return
-    for account in sandbox.store.list("account"):
+    platform_id = sandbox.store.meta("platform_account")
+    for account in sandbox.store.list("account", where=lambda a: a["id"] != platform_id):
         payouts_settings = ((account.get("settings") or {}).get("payouts")) or {}
         schedule = payouts_settings.get("schedule") or {}
         if account.get("payouts_enabled") and is_payout_day(schedule, today):
@@ -259,7 +260,7 @@ def create_payout(call: Call) -> dict:
     return create(
         sandbox, call.account, amount, currency, destination, method=method,
         description=params.get("description"), statement_descriptor=params.get("statement_descriptor"),
-        metadata={key: value for key, value in (params.get("metadata") or {}).items() if value != ""},
+        metadata=balance.metadata_from(params),
     )
 
 
