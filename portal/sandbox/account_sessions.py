@@ -80,7 +80,7 @@ def _controller(account: dict, *path: str):
 def create_account_session(call: Call) -> dict:
     account_id = call.params["account"]
     account = call.sandbox.store.get(account_id, "account")
-    if account is None or account_id == _platform_id(call):
+    if account is None or account_id == call.sandbox.store.meta("platform_account"):
         raise resource_missing("account", account_id, param="account")
     requested = call.params["components"]
     components = {name: _component(name, requested.get(name), account) for name in COMPONENTS}
@@ -98,11 +98,6 @@ def create_account_session(call: Call) -> dict:
     record["id"] = _record_id(secret)
     call.sandbox.store.create(record, owner=account_id, private={"created": now, "page": None, "ended": False})
     return session
-
-
-def _platform_id(call: Call) -> str | None:
-    platform = call.sandbox.store.list("account", owner=None)
-    return platform[-1]["id"] if platform else None
 
 
 def _component(name: str, requested: dict | None, account: dict) -> dict:

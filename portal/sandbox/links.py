@@ -40,14 +40,9 @@ def _record_id(prefix: str, token: str) -> str:
 
 def _connected_account(call: Call, id: str, param: str) -> dict:
     account = call.sandbox.store.get(id, "account")
-    if account is None or _is_platform(call.sandbox, id):
+    if account is None or id == call.sandbox.store.meta("platform_account"):
         raise resource_missing("account", id, param=param)
     return account
-
-
-def _is_platform(sandbox, id: str) -> bool:
-    platform = sandbox.store.list("account", owner=None)
-    return bool(platform) and platform[-1]["id"] == id
 
 
 def _controller(account: dict, *path: str):
