@@ -1,0 +1,258 @@
+"""The Connect.js stand-in in Chromium: a page hosts embedded components like the portal does.
+
+A small host app on loopback serves the test page, mints account sessions through the SDK on
+its server side (as the portal will), and mounts the sandbox under /sandbox, where the page
+loads /sandbox/connect.js exactly as it would load Stripe's script.
+"""
+
+import contextlib
+import tempfile
+import time
+import types
+from pathlib import Path
+
+import pytest
+import stripe
+from playwright.sync_api import Page, expect
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from portal.sandbox.app import create_sandbox
+from portal.sandbox.testing import fast_config, serving
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Embedded components</title>
+<script>
+  window.loadErrors = [];
+  window.secretsFetched = 0;
+  window.StripeConnect = window.StripeConnect || {};
+  StripeConnect.onLoad = function () {
+    var query = new URLSearchParams(location.search);
+    window.connectInstance = StripeConnect.init({
+      publishableKey: "pk_test_sandbox",
+      fetchClientSecret: function () {
+        window.secretsFetched += 1;
+        return fetch("/session?" + query, {method: "POST"})
+          .then(function (response) { return response.json(); })
+          .then(function (body) { return body.client_secret; });
+      },
+      appearance: {variables: {colorPrimary: "#0a7d5a"}},
+    });
+    query.get("show").split(",").forEach(function (tag) {
+      var element = window.connectInstance.create(tag);
+      element.setOnLoadError(function (event) { window.loadErrors.push(event); });
+      document.getElementById("components").appendChild(element);
+    });
+  };
+</script>
+<script src="/sandbox/connect.js" async></script>
+</head><body><main id="components"></main></body></html>"""
+
+
+# Stripe's official loader, @stripe/connect-js (a test-only npm package): when it finds
+# window.StripeConnect.init already defined it drives that instead of injecting Stripe's script.
+LOADER = Path(__file__).parent.parent / "node_modules" / "@stripe" / "connect-js" / "dist" / "connect.esm.js"
+
+LOADER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Official loader</title>
+<script src="/sandbox/connect.js"></script>
+<script type="module">
+  import {loadConnectAndInitialize} from "/loader.js";
+  var query = new URLSearchParams(location.search);
+  window.loadErrors = [];
+  var instance = loadConnectAndInitialize({
+    publishableKey: "pk_test_sandbox",
+    fetchClientSecret: async function () {
+      var response = await fetch("/session?" + query, {method: "POST"});
+      return (await response.json()).client_secret;
+    },
+  });
+  var element = instance.create("payouts-list");
+  element.setOnLoadError(function (event) { window.loadErrors.push(event); });
+  document.body.appendChild(element);
+</script>
+</head><body></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def host():
+    """(base_url, sandbox, client): the host page and the sandbox mounted beside it."""
+    with tempfile.TemporaryDirectory(prefix="standin-") as tmp, contextlib.ExitStack() as stack:
+        sandbox = create_sandbox(fast_config(db_path=str(Path(tmp) / "sandbox.sqlite3")))
+        sandbox.start()
+        stack.callback(sandbox.store.close)
+        stack.callback(sandbox.stop)
+        clients = {}
+
+        async def page(request: Request) -> HTMLResponse:
+            return HTMLResponse(PAGE)
+
+        async def loader_page(request: Request) -> HTMLResponse:
+            return HTMLResponse(LOADER_PAGE)
+
+        async def loader(request: Request) -> Response:
+            return Response(LOADER.read_bytes(), media_type="text/javascript")
+
+        async def session(request: Request) -> JSONResponse:
+            # Server side, as the portal does it: the secret key never reaches the page.
+            enable = request.query_params["enable"].split(",")
+            created = await run_in_threadpool(
+                clients["sdk"].v1.account_sessions.create,
+                params={
+                    "account": request.query_params["account"],
+                    "components": {name: {"enabled": True} for name in enable},
+                },
+            )
+            return JSONResponse({"client_secret": created.client_secret})
+
+        app = Starlette(routes=[
+            Route("/", page),
+            Route("/session", session, methods=["POST"]),
+            Route("/loader", loader_page),
+            Route("/loader.js", loader),
+            Mount("/sandbox", app=sandbox.asgi),
+        ])
+        url = stack.enter_context(serving(types.SimpleNamespace(asgi=app)))
+        clients["sdk"] = stripe.StripeClient(
+            "sk_test_sandbox",
+            base_addresses={"api": url + "/sandbox", "files": url + "/sandbox", "connect": url + "/sandbox"},
+            http_client=stripe.HTTPXClient(allow_sync_methods=True),
+            max_network_retries=0,
+        )
+        yield url, sandbox, clients["sdk"]
+
+
+def verified_seller(client: stripe.StripeClient) -> str:
+    """A platform-collected individual seller, with Stripe's test values that verify at once."""
+    account = client.v1.accounts.create(params={
+        "country": "US",
+        "business_type": "individual",
+        "email": "seller@shop.example",
+        "controller": {
+            "requirement_collection": "application", "losses": {"payments": "application"},
+            "fees": {"payer": "application"}, "stripe_dashboard": {"type": "none"},
+        },
+        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+        "business_profile": {"url": "https://accessible.stripe.com", "mcc": "5734"},
+        "individual": {
+            "first_name": "Jenny", "last_name": "Rosen", "email": "seller@shop.example", "phone": "0000000000",
+            "dob": {"day": 1, "month": 1, "year": 1902}, "id_number": "222222222",
+            "address": {"line1": "address_full_match", "city": "Austin", "state": "TX",
+                        "postal_code": "78701", "country": "US"},
+        },
+        "tos_acceptance": {"date": int(time.time()), "ip": "127.0.0.1"},
+        "external_account": {
+            "object": "bank_account", "country": "US", "currency": "usd",
+            "routing_number": "110000000", "account_number": "000123456789",
+        },
+    }).id
+    deadline = time.monotonic() + 10
+    while not client.v1.accounts.retrieve(account).charges_enabled:
+        assert time.monotonic() < deadline, "the seller did not verify"
+        time.sleep(0.05)
+    return account
+
+
+def seller_with_a_payout(client: stripe.StripeClient, amount: int) -> tuple[str, str]:
+    """A verified seller who was paid and paid out: (account id, payout id)."""
+    account = verified_seller(client)
+    as_seller = {"stripe_account": account}
+    client.v1.payment_intents.create(params={
+        "amount": amount + 1000, "currency": "usd", "payment_method": "pm_card_bypassPending", "confirm": True,
+    }, options=as_seller)
+    payout = client.v1.payouts.create(params={"amount": amount, "currency": "usd"}, options=as_seller)
+    return account, payout.id
+
+
+def open_page(page: Page, base_url: str, account: str, show: str, enable: str) -> None:
+    page.goto(f"{base_url}/?account={account}&show={show}&enable={enable}")
+
+
+def test_payouts_list_shows_one_account_and_not_another(page: Page, host):
+    base_url, _, client = host
+    seller, seller_payout = seller_with_a_payout(client, 1234)
+    other, other_payout = seller_with_a_payout(client, 5678)
+
+    open_page(page, base_url, seller, "payouts-list", "payouts_list")
+    rows = page.locator("stripe-connect-payouts-list tr[data-payout-id]")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-payout-id", seller_payout)
+    expect(rows.first).to_contain_text("$12.34")
+    expect(page.locator(f"[data-payout-id='{other_payout}']")).to_have_count(0)
+    expect(page.get_by_text("$56.78")).to_have_count(0)
+
+    open_page(page, base_url, other, "payouts-list", "payouts_list")
+    expect(page.locator(f"stripe-connect-payouts-list [data-payout-id='{other_payout}']")).to_be_visible()
+    expect(page.locator(f"[data-payout-id='{seller_payout}']")).to_have_count(0)
+
+
+def test_a_component_the_session_does_not_enable_reports_a_load_error(page: Page, host):
+    base_url, _, client = host
+    seller, _ = seller_with_a_payout(client, 500)
+    open_page(page, base_url, seller, "payouts-list,disputes-list", "payouts_list")
+
+    expect(page.locator("stripe-connect-payouts-list tr[data-payout-id]")).to_have_count(1)
+    expect(page.locator("stripe-connect-disputes-list [role=alert]")).to_contain_text("not enabled")
+    errors = page.evaluate("window.loadErrors")
+    assert [(e["elementTagName"], e["error"]["type"]) for e in errors] == [
+        ("stripe-connect-disputes-list", "invalid_request_error"),
+    ]
+
+
+def test_payout_button_only_with_standard_payouts_and_it_pays_out(page: Page, host):
+    base_url, _, client = host
+    seller, _ = seller_with_a_payout(client, 700)  # the rest of the payment stays available
+
+    open_page(page, base_url, seller, "payouts", "payouts")
+    expect(page.locator("stripe-connect-payouts tr[data-payout-id]")).to_have_count(1)
+    expect(page.locator("stripe-connect-payouts [data-testid=available]")).not_to_have_text("$0.00")
+    expect(page.locator("stripe-connect-payouts [data-action=payout]")).to_have_count(0)
+
+    session = client.v1.account_sessions.create(params={"account": seller, "components": {
+        "payouts": {"enabled": True, "features": {"standard_payouts": True}}}})
+    page.route("**/session?*", lambda route: route.fulfill(json={"client_secret": session.client_secret}))
+    open_page(page, base_url, seller, "payouts", "payouts")
+    page.locator("stripe-connect-payouts [data-action=payout]").click()
+    expect(page.locator("stripe-connect-payouts tr[data-payout-id]")).to_have_count(2)
+    expect(page.locator("stripe-connect-payouts [data-testid=available]")).to_have_text("$0.00")
+    assert len(client.v1.payouts.list(options={"stripe_account": seller}).data) == 2
+
+
+def test_an_expired_session_fetches_a_new_client_secret(page: Page, host):
+    base_url, sandbox, client = host
+    seller, payout = seller_with_a_payout(client, 300)
+    open_page(page, base_url, seller, "payouts-list", "payouts_list")
+    expect(page.locator(f"[data-payout-id='{payout}']")).to_be_visible()
+    assert page.evaluate("window.secretsFetched") == 1
+
+    sandbox.advance_clock(31 * 60)
+    page.evaluate("window.connectInstance.update({locale: 'en-GB'})")  # re-renders the component
+    expect(page.locator(f"[data-payout-id='{payout}']")).to_be_visible()
+    assert page.evaluate("window.secretsFetched") == 2
+    assert page.evaluate("window.loadErrors") == []
+
+
+def test_a_client_secret_works_for_one_page_load_only(page: Page, host):
+    base_url, _, client = host
+    seller, payout = seller_with_a_payout(client, 400)
+    secret = client.v1.account_sessions.create(params={
+        "account": seller, "components": {"payouts_list": {"enabled": True}}}).client_secret
+    page.route("**/session?*", lambda route: route.fulfill(json={"client_secret": secret}))
+
+    open_page(page, base_url, seller, "payouts-list", "payouts_list")
+    expect(page.locator(f"[data-payout-id='{payout}']")).to_be_visible()
+    page.reload()
+    expect(page.locator("stripe-connect-payouts-list [role=alert]")).to_contain_text("already been used")
+    assert page.evaluate("window.loadErrors")[0]["error"]["type"] == "authentication_error"
+
+
+@pytest.mark.skipif(not LOADER.exists(), reason="npm install --no-save @stripe/connect-js to run")
+def test_the_official_loader_drives_the_stand_in(page: Page, host):
+    base_url, _, client = host
+    seller, payout = seller_with_a_payout(client, 900)
+    page.goto(f"{base_url}/loader?account={seller}&enable=payouts_list")
+    expect(page.locator(f"stripe-connect-payouts-list [data-payout-id='{payout}']")).to_be_visible()
+    assert page.evaluate("window.loadErrors") == []
