@@ -42,13 +42,10 @@ FEE_WITHOUT_CONNECT = (
     "`transfer_data[destination]`)."
 )
 
-# What a trigger card does to the account it charges: the requirement it adds.
-TRIGGERED_REQUIREMENTS = {
-    charges.NEXT_REQUIREMENTS: {"individual": "individual.verification.document",
-                                "company": "company.verification.document", "past_due": False},
-    charges.CHARGE_BLOCK: {"individual": "individual.id_number", "company": "company.tax_id", "past_due": True},
-    charges.PAYOUT_BLOCK: {"individual": "external_account", "company": "external_account", "past_due": True},
-}
+# The requirement Stripe's "next requirements" trigger card makes due, by business type.
+NEXT_REQUIREMENT = {"individual": "individual.verification.document", "company": "company.verification.document"}
+# The flag of the account's requirements state that a blocking trigger card sets.
+BLOCKS = {charges.CHARGE_BLOCK: "charge_block", charges.PAYOUT_BLOCK: "payout_block"}
 
 
 def payment_intent_object(sandbox, params: dict, account_id: str | None) -> dict:
@@ -96,7 +93,7 @@ def payment_intent_object(sandbox, params: dict, account_id: str | None) -> dict
         "statement_descriptor": params.get("statement_descriptor"),
         "statement_descriptor_suffix": params.get("statement_descriptor_suffix"),
         "status": "requires_payment_method",
-        "transfer_data": {"destination": transfer_data["destination"], **({"amount": transfer_data["amount"]} if "amount" in transfer_data else {})}
+        "transfer_data": {"amount": transfer_data.get("amount"), "destination": transfer_data["destination"]}
         if transfer_data else None,
         "transfer_group": params.get("transfer_group"),
     }
@@ -239,12 +236,18 @@ def settles_on(sandbox, charge: dict, account_id: str | None) -> int:
 
 
 def trigger(sandbox, what: str, account_id: str | None) -> None:
-    rule = TRIGGERED_REQUIREMENTS.get(what)
+    """What a trigger card does to the account it charges (on_behalf_of or direct)."""
     account = sandbox.store.get(account_id, "account") if account_id else None
-    if rule is None or account is None:
+    if account is None:
         return
-    field = rule["company" if account.get("business_type") == "company" else "individual"]
-    requirements.add_requirement(sandbox, account_id, field, past_due=rule["past_due"])
+    if what == charges.NEXT_REQUIREMENTS:
+        field = NEXT_REQUIREMENT["company" if account.get("business_type") == "company" else "individual"]
+        requirements.add_requirement(sandbox, account_id, field)
+    elif what in BLOCKS:
+        state = sandbox.store.private(account_id)
+        state[BLOCKS[what]] = True
+        sandbox.store.set_private(account_id, state)
+        requirements.refresh(sandbox, account_id)
 
 
 # Endpoints
