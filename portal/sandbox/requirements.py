@@ -91,10 +91,10 @@ def compute(account: dict, persons: list[dict], external_accounts: list[dict], s
     charges_enabled = (
         charges_capability in capabilities and capabilities[charges_capability]["status"] == "active"
     )
+    # Payouts need everything verified; a rejection with payouts_action=none leaves them on.
     payouts_enabled = bool(
-        capabilities
-        and all(cap["status"] == "active" for cap in capabilities.values())
-        and not flags["payouts_past_due"]
+        requested
+        and not any(flags[name] for name in ("blocking_past_due", "payouts_past_due", "pending", "listed", "inactivity"))
         and not state.get("payout_block")
         and not (state.get("rejected") and state.get("rejected_payouts_action", "pause") == "pause")
     )
