@@ -413,3 +413,28 @@ def test_webhook_endpoint_shape(stripe_client):
     deleted = stripe_client.v1.webhook_endpoints.delete(created.id)
     assert deleted.deleted is True
     assert_stripe_shape(deleted.to_dict(), "deleted_webhook_endpoint")
+
+
+def test_works_mounted_under_a_prefix(tmp_path):
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    from portal.sandbox.testing import serving
+
+    sandbox = create_sandbox(fast_config(db_path=str(tmp_path / "sandbox.sqlite3")))
+    host = Starlette(routes=[Mount("/sandbox", app=sandbox.asgi)])
+    sandbox.asgi, inner = host, sandbox.asgi  # serve the host app, as the portal does
+    try:
+        with serving(sandbox) as url:
+            client = make_client(url + "/sandbox")
+            created = create_endpoint(client)
+            assert [e.id for e in client.v1.webhook_endpoints.list().data] == [created.id]
+            call_helper(client, "post", "/v1/test_helpers/sandbox/faults",
+                        faults=[{"match": "GET /v1/events", "kind": "500", "count": 1}])
+            with pytest.raises(stripe.APIError):
+                client.v1.events.list()
+            response = httpx.get(url + "/sandbox/v1/nope", headers={"Authorization": "Bearer sk_test_sandbox"})
+            assert "(GET: /v1/nope)" in response.json()["error"]["message"]
+    finally:
+        sandbox.asgi = inner
+        sandbox.store.close()
