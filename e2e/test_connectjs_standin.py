@@ -256,3 +256,54 @@ def test_the_official_loader_drives_the_stand_in(page: Page, host):
     page.goto(f"{base_url}/loader?account={seller}&enable=payouts_list")
     expect(page.locator(f"stripe-connect-payouts-list [data-payout-id='{payout}']")).to_be_visible()
     assert page.evaluate("window.loadErrors") == []
+
+
+def disputed_seller(client: stripe.StripeClient) -> tuple[str, str]:
+    """A verified seller whose payment was disputed as fraudulent: (account id, dispute id)."""
+    account = verified_seller(client)
+    as_seller = {"stripe_account": account}
+    client.v1.payment_intents.create(params={
+        "amount": 4200, "currency": "usd", "payment_method": "pm_card_createDispute", "confirm": True,
+    }, options=as_seller)
+    deadline = time.monotonic() + 10
+    while not (disputes := client.v1.disputes.list(options=as_seller).data):
+        assert time.monotonic() < deadline, "the payment was not disputed"
+        time.sleep(0.05)
+    return account, disputes[0].id
+
+
+def test_responding_to_a_dispute_with_evidence(page: Page, host):
+    base_url, _, client = host
+    seller, dispute = disputed_seller(client)
+    _, other_dispute = disputed_seller(client)
+
+    open_page(page, base_url, seller, "disputes-list", "disputes_list")
+    row = page.locator(f"stripe-connect-disputes-list tr[data-dispute-id='{dispute}']")
+    expect(row).to_contain_text("$42.00")
+    expect(row).to_contain_text("Needs response")
+    expect(page.locator(f"[data-dispute-id='{other_dispute}']")).to_have_count(0)
+
+    row.get_by_text("Respond").click()
+    row.get_by_label("Product or service description").fill("Hand-made ceramic mug")
+    row.get_by_label("Why you should win this dispute").fill("winning_evidence")
+    row.locator("[data-action=submit-evidence]").click()
+    expect(row.locator("[data-action=submit-evidence]")).to_have_count(0)
+    expect(row).not_to_contain_text("Needs response")
+
+    updated = client.v1.disputes.retrieve(dispute, options={"stripe_account": seller})
+    assert updated.status in ("under_review", "won")
+    assert updated.evidence.uncategorized_text == "winning_evidence"
+    assert updated.evidence.product_description == "Hand-made ceramic mug"
+
+
+def test_without_dispute_management_there_is_no_response_action(page: Page, host):
+    base_url, _, client = host
+    seller, dispute = disputed_seller(client)
+    session = client.v1.account_sessions.create(params={"account": seller, "components": {
+        "disputes_list": {"enabled": True, "features": {"dispute_management": False}}}})
+    page.route("**/session?*", lambda route: route.fulfill(json={"client_secret": session.client_secret}))
+
+    open_page(page, base_url, seller, "disputes-list", "disputes_list")
+    row = page.locator(f"stripe-connect-disputes-list tr[data-dispute-id='{dispute}']")
+    expect(row).to_contain_text("Needs response")
+    expect(row.get_by_text("Respond")).to_have_count(0)

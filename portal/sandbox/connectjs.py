@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.sandbox import account_sessions, accounts, balance, disputes, payments, payouts
+from portal.sandbox import account_sessions, accounts, balance, disputes, payouts, refunds
 from portal.sandbox import params as params_module
 from portal.sandbox.errors import StripeError, resource_missing
 from portal.sandbox.protocol import Call, Endpoint
@@ -173,20 +173,20 @@ def change_payout_schedule(call: Call, account: str) -> dict:
 
 def refund_payment(call: Call, account: str) -> dict:
     charge = _owned(call, account, "charge", call.path["charge"])
-    return _as_account(call, account, payments.create_refund, stripe.params.RefundCreateParams, {"charge": charge})
+    return _as_account(call, account, refunds.create_refund, stripe.params.RefundCreateParams, {"charge": charge})
 
 
 def submit_evidence(call: Call, account: str) -> dict:
     dispute = _owned(call, account, "dispute", call.path["dispute"])
     params = {"evidence": call.params.get("evidence") or {}, "submit": "true"}
     return _as_account(call, account, disputes.update_dispute, stripe.params.DisputeUpdateParams, params,
-                       {"dispute": dispute})
+                       {"id": dispute})
 
 
 def accept_dispute(call: Call, account: str) -> dict:
     dispute = _owned(call, account, "dispute", call.path["dispute"])
     return _as_account(call, account, disputes.close_dispute, stripe.params.DisputeCloseParams, {},
-                       {"dispute": dispute})
+                       {"id": dispute})
 
 
 # --- the session itself --------------------------------------------------------------------------
