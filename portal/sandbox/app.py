@@ -99,10 +99,8 @@ class Sandbox:
         return [*api, *pages, Route("/{path:path}", unrecognized, methods=ANY_METHOD)]
 
     def _ensure_platform(self) -> None:
-        ensure = getattr(accounts, "ensure_platform", None)
-        if ensure is not None:
-            with self.store.transaction():
-                ensure(self)
+        with self.store.transaction():
+            accounts.ensure_platform(self)
 
     def _asgi_app(self):
         # A plain coroutine function, so servers that inspect the app see ASGI 3.
