@@ -27,6 +27,7 @@ PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Embedded components</title>
 <script>
   window.loadErrors = [];
+  window.notifications = [];
   window.secretsFetched = 0;
   window.StripeConnect = window.StripeConnect || {};
   StripeConnect.onLoad = function () {
@@ -44,6 +45,9 @@ PAGE = """<!doctype html>
     query.get("show").split(",").forEach(function (tag) {
       var element = window.connectInstance.create(tag);
       element.setOnLoadError(function (event) { window.loadErrors.push(event); });
+      if (tag === "notification-banner") {
+        element.setOnNotificationsChange(function (event) { window.notifications.push(event); });
+      }
       document.getElementById("components").appendChild(element);
     });
   };
@@ -215,7 +219,10 @@ def test_payout_button_only_with_standard_payouts_and_it_pays_out(page: Page, ho
         "payouts": {"enabled": True, "features": {"standard_payouts": True}}}})
     page.route("**/session?*", lambda route: route.fulfill(json={"client_secret": session.client_secret}))
     open_page(page, base_url, seller, "payouts", "payouts")
-    page.locator("stripe-connect-payouts [data-action=payout]").click()
+    button = page.locator("stripe-connect-payouts [data-action=payout]")
+    # The page's appearance variables reach the component.
+    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(10, 125, 90)"
+    button.click()
     expect(page.locator("stripe-connect-payouts tr[data-payout-id]")).to_have_count(2)
     expect(page.locator("stripe-connect-payouts [data-testid=available]")).to_have_text("$0.00")
     assert len(client.v1.payouts.list(options={"stripe_account": seller}).data) == 2
@@ -307,3 +314,94 @@ def test_without_dispute_management_there_is_no_response_action(page: Page, host
     row = page.locator(f"stripe-connect-disputes-list tr[data-dispute-id='{dispute}']")
     expect(row).to_contain_text("Needs response")
     expect(row.get_by_text("Respond")).to_have_count(0)
+
+
+def session_secret(client: stripe.StripeClient, account: str, **components) -> str:
+    return client.v1.account_sessions.create(params={"account": account, "components": components}).client_secret
+
+
+def serve_secret(page: Page, secret: str) -> None:
+    page.route("**/session?*", lambda route: route.fulfill(json={"client_secret": secret}))
+
+
+def test_notification_banner_shows_what_the_account_still_needs(page: Page, host):
+    base_url, _, client = host
+    newcomer = client.v1.accounts.create(params={"country": "US", "business_type": "individual", "controller": {
+        "requirement_collection": "application", "losses": {"payments": "application"},
+        "fees": {"payer": "application"}, "stripe_dashboard": {"type": "none"},
+    }, "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}}})
+    assert newcomer.requirements.currently_due
+
+    open_page(page, base_url, newcomer.id, "notification-banner", "notification_banner")
+    banner = page.locator("stripe-connect-notification-banner [data-testid=requirements-due]")
+    expect(banner).to_contain_text("Individual dob day")
+    page.wait_for_function("window.notifications.length > 0")
+    notification = page.evaluate("window.notifications[0]")
+    assert notification["actionRequired"] >= 1 and notification["total"] >= notification["actionRequired"]
+
+    verified = verified_seller(client)
+    open_page(page, base_url, verified, "notification-banner", "notification_banner")
+    page.wait_for_function("window.notifications.length > 0")
+    assert page.evaluate("window.notifications[0]") == {"total": 0, "actionRequired": 0}
+    expect(page.locator("stripe-connect-notification-banner [data-testid=notification-banner]")).to_have_count(0)
+
+
+def test_account_management_hides_bank_details_without_external_account_collection(page: Page, host):
+    base_url, _, client = host
+    seller = verified_seller(client)
+    open_page(page, base_url, seller, "account-management", "account_management")
+    management = page.locator("stripe-connect-account-management")
+    expect(management.locator("[data-section=business_details]")).to_contain_text("seller@shop.example")
+    expect(management.locator("[data-section=payout_details]")).to_contain_text("6789")
+
+    serve_secret(page, session_secret(client, seller, account_management={
+        "enabled": True, "features": {"external_account_collection": False}}))
+    open_page(page, base_url, seller, "account-management", "account_management")
+    expect(management.locator("[data-section=business_details]")).to_be_visible()
+    expect(management.locator("[data-section=payout_details]")).to_have_count(0)
+
+
+def test_refunding_a_payment_needs_refund_management(page: Page, host):
+    base_url, _, client = host
+    seller, _ = seller_with_a_payout(client, 100)
+    charge = client.v1.charges.list(options={"stripe_account": seller}).data[0]
+
+    serve_secret(page, session_secret(client, seller, payments={
+        "enabled": True, "features": {"refund_management": False}}))
+    open_page(page, base_url, seller, "payments", "payments")
+    row = page.locator(f"stripe-connect-payments tr[data-payment-id='{charge.id}']")
+    expect(row).to_contain_text("Successful")
+    expect(row.locator("[data-action=refund]")).to_have_count(0)
+
+    serve_secret(page, session_secret(client, seller, payments={"enabled": True}))
+    open_page(page, base_url, seller, "payments", "payments")
+    row.locator("[data-action=refund]").click()
+    expect(row).to_contain_text("Refunded")
+    assert client.v1.charges.retrieve(charge.id, options={"stripe_account": seller}).refunded is True
+
+
+def test_editing_the_payout_schedule(page: Page, host):
+    base_url, _, client = host
+    seller = verified_seller(client)
+    serve_secret(page, session_secret(client, seller, balances={
+        "enabled": True, "features": {"edit_payout_schedule": True}}))
+    open_page(page, base_url, seller, "balances", "balances")
+    schedule = page.locator("stripe-connect-balances [data-testid=payout-schedule]")
+    schedule.get_by_label("Payout interval").select_option("manual")
+    schedule.locator("[data-action=edit-schedule]").click()
+    expect(schedule).to_contain_text("when you request them")
+    account = client.v1.accounts.retrieve(seller)
+    assert account.settings.payouts.schedule.interval == "manual"
+
+
+def test_logout_clears_the_components_until_a_new_session(page: Page, host):
+    base_url, _, client = host
+    seller, payout = seller_with_a_payout(client, 200)
+    open_page(page, base_url, seller, "payouts-list", "payouts_list")
+    expect(page.locator(f"[data-payout-id='{payout}']")).to_be_visible()
+
+    page.evaluate("window.connectInstance.logout()")
+    expect(page.locator(f"[data-payout-id='{payout}']")).to_have_count(0)
+    page.evaluate("window.connectInstance.update({locale: 'en-US'})")
+    expect(page.locator(f"[data-payout-id='{payout}']")).to_be_visible()
+    assert page.evaluate("window.secretsFetched") == 2
