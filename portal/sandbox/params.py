@@ -142,8 +142,15 @@ def _union(value, members: tuple, name: str):
     if isinstance(value, (dict, list)):
         if not containers:
             raise invalid_request(f"Invalid string: {_show(value)}", param=name, code="parameter_invalid_string")
-        # A nested object's own error (e.g. an unknown key inside it) is the useful one.
-        return coerce(value, containers[0], name)
+        # The first member that takes the object wins (a card and a bank account are both
+        # objects); otherwise the first member's own error (e.g. an unknown key) is the useful one.
+        first_error = None
+        for member in containers:
+            try:
+                return coerce(value, member, name)
+            except StripeError as error:
+                first_error = first_error or error
+        raise first_error
     scalars = sorted((m for m in members if not _is_container(m)), key=_scalar_rank)
     if not scalars:
         raise invalid_request("Invalid object", param=name)
