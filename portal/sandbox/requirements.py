@@ -76,6 +76,10 @@ def compute(account: dict, persons: list[dict], external_accounts: list[dict], s
             _company_fields(account, persons, rules, due, eventual, future)
         _check_results(state.get("checks", {}), due, pending)
         _added(state, now, due)
+        if state.get("charge_block") or state.get("payout_block"):
+            # Trigger cards: "move any currently due requirements to overdue".
+            for item in due:
+                item.past_due = True
 
     flags = _flags(state, due, pending, requested)
     requirements = _lists(due, eventual, pending, account, flags, now)
@@ -281,6 +285,8 @@ def _disabled_reason(state: dict, flags: dict, requirements: dict, requested: li
         return "requirements.past_due"
     if requirements["pending_verification"]:
         return "requirements.pending_verification"
+    if flags["charge_block"] or state.get("payout_block"):
+        return "other"
     return None
 
 

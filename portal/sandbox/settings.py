@@ -142,7 +142,7 @@ def derive_descriptors(account: dict, state: dict) -> None:
     if not state.get("explicit_descriptor"):
         settings["payments"]["statement_descriptor"] = derived if len(derived) >= 5 else None
     if not state.get("explicit_prefix"):
-        base = settings["payments"]["statement_descriptor"] or ""
+        base = (settings["payments"]["statement_descriptor"] or "").upper()
         prefix = base[:10].strip()
         settings["card_payments"]["statement_descriptor_prefix"] = prefix if len(prefix) >= 2 else None
     if not settings["dashboard"].get("display_name"):
