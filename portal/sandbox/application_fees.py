@@ -32,7 +32,8 @@ def collect(sandbox, account_id: str, charge: dict, amount: int, *, originating_
         "account": account_id,
         "amount": amount,
         "amount_refunded": 0,
-        "application": "ca_" + sandbox.new_id("x")[2:],
+        # The platform's Connect application: one stable id per sandbox.
+        "application": "ca_" + (sandbox.store.meta("platform_account") or "acct_sandbox")[5:],
         "balance_transaction": txn["id"],
         "charge": charge["id"],
         "created": sandbox.now(),
