@@ -142,15 +142,7 @@ def _union(value, members: tuple, name: str):
     if isinstance(value, (dict, list)):
         if not containers:
             raise invalid_request(f"Invalid string: {_show(value)}", param=name, code="parameter_invalid_string")
-        # The first member that takes the object wins (a card and a bank account are both
-        # objects); otherwise the first member's own error (e.g. an unknown key) is the useful one.
-        first_error = None
-        for member in containers:
-            try:
-                return coerce(value, member, name)
-            except StripeError as error:
-                first_error = first_error or error
-        raise first_error
+        return _first_fitting(value, containers, name)
     scalars = sorted((m for m in members if not _is_container(m)), key=_scalar_rank)
     if not scalars:
         raise invalid_request("Invalid object", param=name)
@@ -161,6 +153,25 @@ def _union(value, members: tuple, name: str):
         except StripeError as error:
             first_error = first_error or error
     raise first_error
+
+
+def _first_fitting(value, containers: list, name: str):
+    """The first shape that takes `value` (a card and a bank account are both objects).
+
+    Failing all, the error of the shape its `object` names, else of the first: a nested
+    object's own error (an unknown key inside it) is the useful one.
+    """
+    errors = []
+    for member in containers:
+        try:
+            return coerce(value, member, name)
+        except StripeError as error:
+            errors.append((member, error))
+    for member, error in errors:
+        kinds = fields(member).types.get("object") if is_typeddict(member) else None
+        if kinds is not None and isinstance(value, dict) and value.get("object") in typing.get_args(kinds):
+            raise error
+    raise errors[0][1]
 
 
 def _is_container(hint) -> bool:

@@ -438,3 +438,17 @@ def test_works_mounted_under_a_prefix(tmp_path):
     finally:
         sandbox.asgi = inner
         sandbox.store.close()
+
+
+def test_a_union_of_objects_reports_the_error_of_the_one_named_by_object():
+    from stripe.params import AccountExternalAccountCreateParams
+
+    from portal.sandbox.params import validate
+
+    bank = {"object": "bank_account", "country": "US", "currency": "usd", "account_number": "000123456789",
+            "routing_number": "110000000", "nickname": "x"}
+    with pytest.raises(protocol.StripeError) as caught:
+        validate({"external_account": bank}, AccountExternalAccountCreateParams)
+    assert caught.value.param == "external_account[nickname]"
+    card = {"object": "card", "number": "4000056655665556", "exp_month": "12", "exp_year": "2030"}
+    assert validate({"external_account": card}, AccountExternalAccountCreateParams)["external_account"]["exp_month"] == 12
