@@ -293,6 +293,8 @@ def test_responding_to_a_dispute_with_evidence(page: Page, host):
     row.get_by_text("Respond").click()
     row.get_by_label("Product or service description").fill("Hand-made ceramic mug")
     row.get_by_label("Why you should win this dispute").fill("winning_evidence")
+    row.get_by_label("Supporting document").set_input_files(
+        files=[{"name": "receipt.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}])
     row.locator("[data-action=submit-evidence]").click()
     expect(row.locator("[data-action=submit-evidence]")).to_have_count(0)
     expect(row).not_to_contain_text("Needs response")
@@ -301,6 +303,8 @@ def test_responding_to_a_dispute_with_evidence(page: Page, host):
     assert updated.status in ("under_review", "won")
     assert updated.evidence.uncategorized_text == "winning_evidence"
     assert updated.evidence.product_description == "Hand-made ceramic mug"
+    receipt = client.v1.files.retrieve(updated.evidence.uncategorized_file, options={"stripe_account": seller})
+    assert (receipt.purpose, receipt.type, receipt.filename) == ("dispute_evidence", "pdf", "receipt.pdf")
 
 
 def test_without_dispute_management_there_is_no_response_action(page: Page, host):
@@ -334,7 +338,7 @@ def test_notification_banner_shows_what_the_account_still_needs(page: Page, host
 
     open_page(page, base_url, newcomer.id, "notification-banner", "notification_banner")
     banner = page.locator("stripe-connect-notification-banner [data-testid=requirements-due]")
-    expect(banner).to_contain_text("Individual dob day")
+    expect(banner).to_contain_text("date of birth")
     page.wait_for_function("window.notifications.length > 0")
     notification = page.evaluate("window.notifications[0]")
     assert notification["actionRequired"] >= 1 and notification["total"] >= notification["actionRequired"]

@@ -10,14 +10,14 @@ as Stripe's own components use Stripe's API on the account's behalf.
 """
 
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import stripe
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.sandbox import account_sessions, accounts, balance, disputes, payouts, refunds
+from portal.sandbox import account_sessions, accounts, balance, disputes, files, payouts, refunds
 from portal.sandbox import params as params_module
 from portal.sandbox.errors import StripeError, resource_missing
 from portal.sandbox.protocol import Call, Endpoint
@@ -176,11 +176,25 @@ def refund_payment(call: Call, account: str) -> dict:
     return _as_account(call, account, refunds.create_refund, stripe.params.RefundCreateParams, {"charge": charge})
 
 
+# Evidence fields that hold a file id (Stripe's dispute evidence object).
+FILE_EVIDENCE = {"cancellation_policy", "customer_communication", "customer_signature",
+                 "duplicate_charge_documentation", "receipt", "refund_policy", "service_documentation",
+                 "shipping_documentation", "uncategorized_file"}
+
+
 def submit_evidence(call: Call, account: str) -> dict:
     dispute = _owned(call, account, "dispute", call.path["dispute"])
-    params = {"evidence": call.params.get("evidence") or {}, "submit": "true"}
+    evidence = call.params.get("evidence") or {}
+    for key in FILE_EVIDENCE & set(evidence):
+        files.evidence(call.sandbox, evidence[key], account, f"evidence[{key}]")
+    params = {"evidence": evidence, "submit": "true"}
     return _as_account(call, account, disputes.update_dispute, stripe.params.DisputeUpdateParams, params,
                        {"id": dispute})
+
+
+def upload_evidence(call: Call, account: str) -> dict:
+    params = {"purpose": "dispute_evidence", "file": call.params["file"]}
+    return _as_account(call, account, files.create_file, stripe.params.FileCreateParams, params)
 
 
 def accept_dispute(call: Call, account: str) -> dict:
@@ -233,6 +247,10 @@ class PayoutScheduleParams(TypedDict):
     interval: str
 
 
+class EvidenceFileParams(TypedDict):
+    file: Any
+
+
 ROUTES = [
     _endpoint("POST", "session", claim_session),
     _endpoint("POST", "logout", logout),
@@ -247,4 +265,5 @@ ROUTES = [
     _endpoint("POST", "disputes/{dispute}/evidence", _action("dispute", submit_evidence),
               stripe.params.DisputeUpdateParams),
     _endpoint("POST", "disputes/{dispute}/close", _action("dispute", accept_dispute)),
+    _endpoint("POST", "files", _action("dispute", upload_evidence), EvidenceFileParams),
 ]

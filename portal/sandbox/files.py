@@ -166,22 +166,29 @@ def find(sandbox, id: str, owner: str | None) -> dict | None:
     return obj
 
 
-def document(sandbox, id: str, account: str, param: str) -> dict:
-    """A verification document for `account`, or Stripe's error naming `param`.
-
-    Like Stripe, only files uploaded to that account (with its `Stripe-Account` header) or the
-    test tokens qualify, and only with a purpose meant for verification documents.
+def attachable(sandbox, id: str, owner: str | None, purposes: tuple[str, ...], param: str) -> dict:
+    """The file `id` if `owner` may attach it where `param` wants one of `purposes`, else
+    Stripe's error naming `param`: only the owner's own uploads (or the test tokens) qualify.
     """
-    obj = find(sandbox, id, account)
+    obj = find(sandbox, id, owner)
     if obj is None:
         raise resource_missing("file upload", id, param=param)
-    if obj["purpose"] not in DOCUMENT_PURPOSES:
+    if obj["purpose"] not in purposes:
         raise invalid_request(
-            f"The file {id} has purpose {obj['purpose']}; verification documents need one of "
-            f"{', '.join(DOCUMENT_PURPOSES)}.",
+            f"The file {id} was uploaded with purpose {obj['purpose']}; this needs one of {', '.join(purposes)}.",
             param=param,
         )
     return obj
+
+
+def document(sandbox, id: str, account: str, param: str) -> dict:
+    """A verification document (person or company `verification.document.front`, ...)."""
+    return attachable(sandbox, id, account, DOCUMENT_PURPOSES, param)
+
+
+def evidence(sandbox, id: str, owner: str | None, param: str) -> dict:
+    """A file for a dispute's evidence (`evidence[receipt]`, `evidence[uncategorized_file]`, ...)."""
+    return attachable(sandbox, id, owner, ("dispute_evidence",), param)
 
 
 def retrieve_file(call: Call) -> dict:

@@ -1,5 +1,7 @@
 """Account sessions through the SDK, and the client-secret rules of the Connect.js data API."""
 
+import io
+
 import httpx
 import pytest
 import stripe
@@ -204,3 +206,54 @@ def test_a_feature_that_is_off_allows_no_action(stripe_client, sandbox_url):
                            data={"amount": "100", "currency": "usd"})
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "account_session_feature_disabled"
+
+
+def verified_seller(client) -> str:
+    account = client.v1.accounts.create(params={
+        "country": "US", "business_type": "individual", "email": "seller@shop.example",
+        "controller": PLATFORM_COLLECTED,
+        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+        "business_profile": {"url": "https://accessible.stripe.com", "mcc": "5734"},
+        "individual": {
+            "first_name": "Jenny", "last_name": "Rosen", "email": "seller@shop.example", "phone": "0000000000",
+            "dob": {"day": 1, "month": 1, "year": 1902}, "id_number": "222222222",
+            "address": {"line1": "address_full_match", "city": "Austin", "state": "TX",
+                        "postal_code": "78701", "country": "US"},
+        },
+        "tos_acceptance": {"date": 1700000000, "ip": "127.0.0.1"},
+        "external_account": {"object": "bank_account", "country": "US", "currency": "usd",
+                             "routing_number": "110000000", "account_number": "000123456789"},
+    }).id
+    assert client.v1.accounts.retrieve(account).charges_enabled
+    return account
+
+
+def test_evidence_may_only_attach_the_accounts_own_files(stripe_client, sandbox_url):
+    seller, other = verified_seller(stripe_client), verified_seller(stripe_client)
+    as_seller = {"stripe_account": seller}
+    stripe_client.v1.payment_intents.create(params={
+        "amount": 2000, "currency": "usd", "payment_method": "pm_card_createDispute", "confirm": True,
+    }, options=as_seller)
+    dispute = stripe_client.v1.disputes.list(options=as_seller).data[0].id
+    foreign = stripe_client.v1.files.create(params={
+        "purpose": "dispute_evidence", "file": io.BytesIO(b"%PDF-1.4\n")}, options={"stripe_account": other})
+    secret = create_session(stripe_client, seller, disputes_list={"enabled": True}).client_secret
+    assert connect_call(sandbox_url, "POST", "session", secret).status_code == 200
+
+    refused = connect_call(sandbox_url, "POST", f"disputes/{dispute}/evidence", secret, component="disputes-list",
+                           data={"evidence[uncategorized_file]": foreign.id})
+    assert refused.status_code == 404
+    assert refused.json()["error"]["param"] == "evidence[uncategorized_file]"
+    assert refused.json()["error"]["message"] == f"No such file upload: '{foreign.id}'"
+    # Another account's dispute is not there at all.
+    other_secret = create_session(stripe_client, other, disputes_list={"enabled": True}).client_secret
+    assert connect_call(sandbox_url, "POST", "session", other_secret, page=PAGE_B).status_code == 200
+    assert connect_call(sandbox_url, "POST", f"disputes/{dispute}/evidence", other_secret, page=PAGE_B,
+                        component="disputes-list", data={"evidence[uncategorized_text]": "x"}).status_code == 404
+
+    own = stripe_client.v1.files.create(params={
+        "purpose": "dispute_evidence", "file": io.BytesIO(b"%PDF-1.4\n")}, options=as_seller)
+    accepted = connect_call(sandbox_url, "POST", f"disputes/{dispute}/evidence", secret, component="disputes-list",
+                            data={"evidence[uncategorized_file]": own.id})
+    assert accepted.status_code == 200
+    assert accepted.json()["status"] == "under_review"

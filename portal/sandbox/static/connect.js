@@ -153,9 +153,10 @@
   Connector.prototype.send = function (method, path, body, component) {
     var headers = { "Authorization": "Bearer " + this.secret, "Connect-Page": this.page };
     if (component) headers["Connect-Component"] = component;
-    if (body) headers["Content-Type"] = "application/x-www-form-urlencoded";
+    var multipart = typeof FormData !== "undefined" && body instanceof FormData;
+    if (body && !multipart) headers["Content-Type"] = "application/x-www-form-urlencoded";
     return fetch(BASE + "_connect/v1/" + path, {
-      method: method, headers: headers, body: body ? formEncode(body) : undefined,
+      method: method, headers: headers, body: multipart ? body : body ? formEncode(body) : undefined,
       credentials: "omit", cache: "no-store",
     }).catch(function (error) {
       throw embeddedError("api_connection_error", String(error && error.message || error));
@@ -525,15 +526,27 @@
   function evidenceForm(ctx, dispute) {
     var text = h("textarea", { name: "uncategorized_text", rows: "4", "aria-label": "Why you should win this dispute" });
     var product = h("input", { name: "product_description", type: "text", "aria-label": "Product or service description" });
+    var file = h("input", { name: "uncategorized_file", type: "file", accept: "application/pdf,image/jpeg,image/png",
+      "aria-label": "Supporting document" });
     return h("details", { class: "sc-respond" }, [
       h("summary", { text: "Respond", "data-action": "respond" }),
       h("label", {}, ["Product or service", product]),
       h("label", {}, ["Why you should win this dispute", text]),
+      h("label", {}, ["Supporting document (PDF, JPEG or PNG)", file]),
       actionButton(ctx, "Submit evidence", { "data-action": "submit-evidence" }, function () {
         var evidence = {};
         if (text.value) evidence.uncategorized_text = text.value;
         if (product.value) evidence.product_description = product.value;
-        return ctx.post("disputes/" + encodeURIComponent(dispute.id) + "/evidence", { evidence: evidence, submit: true });
+        var upload = Promise.resolve(null);
+        if (file.files && file.files.length) {
+          var form = new FormData();
+          form.append("file", file.files[0], file.files[0].name);
+          upload = ctx.post("files", form);
+        }
+        return upload.then(function (uploaded) {
+          if (uploaded) evidence.uncategorized_file = uploaded.id;
+          return ctx.post("disputes/" + encodeURIComponent(dispute.id) + "/evidence", { evidence: evidence, submit: true });
+        });
       }),
       actionButton(ctx, "Accept dispute", { "data-action": "accept-dispute", class: "sc-button sc-button-secondary" }, function () {
         return ctx.post("disputes/" + encodeURIComponent(dispute.id) + "/close", {});
@@ -561,6 +574,27 @@
 
   // --- account notifications and management ---------------------------------------------------------
 
+  // Requirement keys in words a seller knows; several keys (dob.day, dob.month...) share one.
+  var REQUIREMENT_WORDS = [
+    [/(^|\.)dob\./, "date of birth"], [/(^|\.)address\./, "address"], [/(^|\.)ssn_last_4$/, "last 4 digits of SSN"],
+    [/(^|\.)id_number$/, "ID number"], [/(^|\.)(first|last)_name$/, "legal name"], [/(^|\.)phone$/, "phone number"],
+    [/(^|\.)email$/, "email address"], [/verification\.(additional_)?document$/, "identity document"],
+    [/^external_account$/, "bank account"], [/^tos_acceptance\./, "terms of service acceptance"],
+    [/^business_profile\.url$/, "business website"], [/^business_profile\.mcc$/, "industry"],
+    [/(^|\.)tax_id$/, "tax ID"], [/^company\.name$/, "business name"], [/^owners\.|owners_provided$/, "business owners"],
+    [/^representative\./, "business representative"], [/^directors\./, "directors"],
+  ];
+
+  function requirementWords(keys) {
+    var seen = [];
+    keys.forEach(function (key) {
+      var match = REQUIREMENT_WORDS.filter(function (entry) { return entry[0].test(key); })[0];
+      var text = match ? match[1] : words(key.split(".").slice(-1)[0]).toLowerCase();
+      if (seen.indexOf(text) < 0) seen.push(text);
+    });
+    return seen.join(", ");
+  }
+
   function notifications(ctx, account, collection) {
     var requirements = account.requirements || {};
     var items = [];
@@ -569,16 +603,17 @@
     due = due.filter(function (key, index) { return due.indexOf(key) === index; });
     if (due.length) {
       items.push({ actionRequired: true, testid: "requirements-due",
-        text: "Provide the missing information: " + due.map(words).join(", ") +
+        text: "Provide the missing information: " + requirementWords(due) +
           (requirements.current_deadline ? " by " + ctx.date(requirements.current_deadline) : "") + "." });
     }
     (requirements.errors || []).forEach(function (error) {
-      items.push({ actionRequired: true, testid: "requirement-error", text: words(error.requirement) + ": " + error.reason });
+      items.push({ actionRequired: true, testid: "requirement-error",
+        text: words(requirementWords([error.requirement])) + ": " + error.reason });
     });
     var future = account.future_requirements || {};
     if (collection && collection.futureRequirements === "include" && (future.currently_due || []).length) {
       items.push({ actionRequired: false, testid: "future-requirements",
-        text: "Information needed soon: " + future.currently_due.map(words).join(", ") + "." });
+        text: "Information needed soon: " + requirementWords(future.currently_due) + "." });
     }
     if (!items.length && (requirements.pending_verification || []).length) {
       items.push({ actionRequired: false, testid: "pending-verification", text: "Stripe is verifying your information." });
