@@ -11,6 +11,7 @@ class StripeError(Exception):
         param: str | None = None,
         extra: dict | None = None,
         headers: dict | None = None,
+        keep_changes: bool = False,
     ):
         super().__init__(message)
         self.status = status
@@ -21,6 +22,9 @@ class StripeError(Exception):
         # Further keys of the error object, e.g. decline_code or payment_intent on card errors.
         self.extra = extra or {}
         self.headers = headers or {}
+        # Commit the handler's changes before answering with this error (Stripe keeps a
+        # declined payment's PaymentIntent and failed charge).
+        self.keep_changes = keep_changes
 
     def body(self, request_log_url: str | None = None) -> dict:
         error: dict = {}

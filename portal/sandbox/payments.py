@@ -154,19 +154,26 @@ def confirm(sandbox, pi: dict, account_id: str | None) -> dict:
 
 
 def decline(sandbox, pi: dict, charge: dict, account_id: str | None) -> None:
+    """Record the failed charge and the PaymentIntent's error, then answer 402 as Stripe does."""
     charge.update(
         status="failed", failure_code="card_declined", failure_message=charges.DECLINE_MESSAGE,
         outcome=charges.outcome(False),
     )
+    sandbox.store.create(charge, owner=account_id)
+    payment_method = sandbox.store.get(pi["payment_method"], "payment_method")
     error = {
-        "charge": charge["id"], "code": "card_declined", "decline_code": "generic_decline",
-        "doc_url": "https://stripe.com/docs/error-codes/card-declined", "message": charges.DECLINE_MESSAGE,
-        "payment_method": sandbox.store.get(pi["payment_method"], "payment_method"), "type": "card_error",
+        "advice_code": "try_again_later", "charge": charge["id"], "code": "card_declined",
+        "decline_code": "generic_decline", "doc_url": "https://stripe.com/docs/error-codes/card-declined",
+        "message": charges.DECLINE_MESSAGE, "payment_method": payment_method, "type": "card_error",
     }
     pi.update(status="requires_payment_method", last_payment_error=error, payment_method=None)
+    sandbox.store.save(pi)
+    sandbox.emit("charge.failed", charge, account=account_id)
+    sandbox.emit("payment_intent.payment_failed", pi, account=account_id)
     raise StripeError(
-        402, "card_error", charges.DECLINE_MESSAGE, code="card_declined",
-        extra={"decline_code": "generic_decline", "charge": charge["id"], "payment_intent": pi},
+        402, "card_error", charges.DECLINE_MESSAGE, code="card_declined", keep_changes=True,
+        extra={"advice_code": "try_again_later", "decline_code": "generic_decline", "charge": charge["id"],
+               "payment_intent": pi, "payment_method": payment_method},
     )
 
 

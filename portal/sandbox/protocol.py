@@ -379,8 +379,16 @@ def run_handler(sandbox, endpoint: Endpoint, call: Call) -> dict:
     token = current_call.set(call)
     try:
         with sandbox.store.transaction():
-            result = endpoint.handler(call)
-            return expand(sandbox, result, call.params.get("expand") or [])
+            try:
+                result = endpoint.handler(call)
+            except StripeError as error:
+                if not error.keep_changes:
+                    raise
+                kept = error
+            else:
+                return expand(sandbox, result, call.params.get("expand") or [])
+        # The request fails but what it did stays, e.g. a declined payment is recorded.
+        raise kept
     except StripeError:
         raise
     except Exception:

@@ -61,13 +61,25 @@ def test_destination_charge_with_a_fixed_transfer_amount(stripe_client, seller):
     assert balance_of(stripe_client) == (5_000 - stripe_fee(5_000) - 4_000, 0)
 
 
-def test_declined_card_is_a_card_error(stripe_client, seller):
+def test_declined_card_is_a_card_error_and_is_recorded(stripe_client, seller):
     with pytest.raises(stripe.CardError) as raised:
         pay(stripe_client, 2_000, "pm_card_chargeDeclined", account=seller.id)
     error = raised.value
     assert error.http_status == 402 and error.code == "card_declined"
     assert error.error.decline_code == "generic_decline"
+    pi = stripe_client.v1.payment_intents.retrieve(error.error.payment_intent.id, options=on(seller.id))
+    assert_stripe_shape(pi.to_dict())
+    assert pi.status == "requires_payment_method" and pi.last_payment_error.code == "card_declined"
+    charge = stripe_client.v1.charges.retrieve(error.error.charge, options=on(seller.id))
+    assert (charge.status, charge.failure_code, charge.paid) == ("failed", "card_declined", False)
     assert balance_of(stripe_client, seller.id) == (0, 0)
+    assert event_types(stripe_client, seller.id, "payment_intent.") == [
+        "payment_intent.created", "payment_intent.payment_failed",
+    ]
+    # The customer tries another card on the same PaymentIntent.
+    retried = stripe_client.v1.payment_intents.confirm(pi.id, params={"payment_method": "pm_card_visa"},
+                                                        options=on(seller.id))
+    assert retried.status == "succeeded" and retried.latest_charge != charge.id
 
 
 def test_manual_capture_captures_part_and_releases_the_rest(stripe_client, seller):
