@@ -50,13 +50,18 @@ def _forbidden(message: str, code: str) -> StripeError:
     return StripeError(403, "invalid_request_error", message, code=code)
 
 
-def _session(call: Call) -> dict:
+def _credentials(call: Call) -> tuple[str, str]:
+    """(client secret, page nonce) of a call from the stand-in: the only credentials it has."""
     scheme, _, secret = (call.headers.get("authorization") or "").partition(" ")
     page = call.headers.get("connect-page") or ""
-    if scheme.lower() != "bearer" or not page:
+    if scheme.lower() != "bearer" or len(page) < 16:
         raise StripeError(401, "authentication_error", "Provide the account session client secret.",
                           code="account_session_invalid")
-    return account_sessions.authenticate(call.sandbox, secret.strip(), page)
+    return secret.strip(), page
+
+
+def _session(call: Call) -> dict:
+    return account_sessions.authenticate(call.sandbox, *_credentials(call))
 
 
 def _component(call: Call, session: dict, allowed: set[str]) -> dict:
@@ -211,17 +216,11 @@ def _session_view(session: dict) -> dict:
 
 
 def claim_session(call: Call) -> dict:
-    scheme, _, secret = (call.headers.get("authorization") or "").partition(" ")
-    page = call.headers.get("connect-page") or ""
-    if scheme.lower() != "bearer" or len(page) < 16:
-        raise StripeError(401, "authentication_error", "Provide the account session client secret.",
-                          code="account_session_invalid")
-    return _session_view(account_sessions.claim(call.sandbox, secret.strip(), page))
+    return _session_view(account_sessions.claim(call.sandbox, *_credentials(call)))
 
 
 def logout(call: Call) -> dict:
-    scheme, _, secret = (call.headers.get("authorization") or "").partition(" ")
-    account_sessions.end(call.sandbox, secret.strip(), call.headers.get("connect-page") or "")
+    account_sessions.end(call.sandbox, *_credentials(call))
     return {"object": "account_session", "ended": True}
 
 
