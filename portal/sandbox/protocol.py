@@ -352,27 +352,33 @@ def process(sandbox, endpoint: Endpoint, call: Call) -> tuple[int, dict, dict]:
         call.api_key = authenticate(sandbox, call.headers.get("authorization"))
         check_account(sandbox, call.api_key, call.account)
     sandbox.run_ticks()
-    raw = call.params
-    scope = f"{call.api_key}|{call.account or ''}"
-    idempotent = call.method == "POST" and call.idempotency_key
-    if idempotent:
-        print_ = fingerprint(call.method, endpoint.path + "|" + call.url_path, raw)
-        seen = replay(sandbox, scope, call.idempotency_key, print_)
-        if seen:
-            status, body, original = seen
-            return status, body, {"Idempotent-Replayed": "true", "Original-Request": original}
-    call.params = params_module.validate(raw, endpoint.params)
+    if call.method == "POST" and call.idempotency_key:
+        # Under the store's lock, so a concurrent retry with the same key waits for this
+        # request and then replays it instead of running twice.
+        with sandbox.store.lock:
+            return process_idempotent(sandbox, endpoint, call)
+    call.params = params_module.validate(call.params, endpoint.params)
+    return endpoint.status, run_handler(sandbox, endpoint, call), {}
+
+
+def process_idempotent(sandbox, endpoint: Endpoint, call: Call) -> tuple[int, dict, dict]:
+    scope, key = f"{call.api_key}|{call.account or ''}", call.idempotency_key
+    print_ = fingerprint(call.method, endpoint.path + "|" + call.url_path, call.params)
+    seen = replay(sandbox, scope, key, print_)
+    if seen:
+        status, body, original = seen
+        return status, body, {"Idempotent-Replayed": "true", "Original-Request": original}
+    # Invalid parameters are not saved: nothing began executing, so a corrected retry runs.
+    call.params = params_module.validate(call.params, endpoint.params)
     try:
-        status, body = endpoint.status, run_handler(sandbox, endpoint, call)
+        body = run_handler(sandbox, endpoint, call)
     except StripeError as error:
         # Stripe saves the outcome of any request that began executing, errors included.
-        if idempotent:
-            body = error.body(f"https://dashboard.stripe.com/test/logs/{call.request_id}")
-            remember(sandbox, scope, call.idempotency_key, print_, error.status, body, call.request_id)
+        logged = error.body(f"https://dashboard.stripe.com/test/logs/{call.request_id}")
+        remember(sandbox, scope, key, print_, error.status, logged, call.request_id)
         raise
-    if idempotent:
-        remember(sandbox, scope, call.idempotency_key, print_, status, body, call.request_id)
-    return status, body, {}
+    remember(sandbox, scope, key, print_, endpoint.status, body, call.request_id)
+    return endpoint.status, body, {}
 
 
 def run_handler(sandbox, endpoint: Endpoint, call: Call) -> dict:

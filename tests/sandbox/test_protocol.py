@@ -245,6 +245,20 @@ def test_same_key_different_params_is_an_idempotency_error(stripe_client):
     assert "key-2" in caught.value.user_message
 
 
+def test_concurrent_requests_with_one_key_run_once(stripe_client):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(_):
+        return stripe_client.v1.webhook_endpoints.create(
+            params={"url": "https://example.com/a", "enabled_events": ["*"]}, options={"idempotency_key": "race"}
+        ).id
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        ids = set(pool.map(create, range(6)))
+    assert len(ids) == 1
+    assert [e.id for e in stripe_client.v1.webhook_endpoints.list().data] == list(ids)
+
+
 def test_idempotency_keys_are_scoped_per_account(stripe_client, sandbox):
     account = add_account(sandbox)
     params = {"url": "https://example.com/a", "enabled_events": ["*"]}
