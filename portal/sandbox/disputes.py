@@ -5,7 +5,7 @@ after it succeeds; a test helper disputes any existing payment. Responding goes
 `needs_response` -> `under_review` when evidence is submitted, and evidence whose
 `uncategorized_text` is `winning_evidence` / `losing_evidence` ends it `won` (amount and fee
 reinstated) or `lost` a moment later (the sandbox's verification delay), as in test mode.
-Accepting (`close`) loses it at once.
+Accepting (`close`) loses it at once; no answer by `evidence_details.due_by` loses it then.
 """
 
 import datetime
@@ -79,6 +79,7 @@ def open_dispute(sandbox, charge: dict, *, reason: str = "fraudulent", amount: i
         "status": "needs_response",
     }
     store.create(dispute, owner=account_id)
+    remind(sandbox, due_by)
     charge["disputed"] = True
     store.save(charge)
     sandbox.emit("charge.dispute.created", dispute, account=account_id)
@@ -112,8 +113,7 @@ def submit_evidence(sandbox, dispute_id: str, evidence: dict, submit: bool = Tru
         if outcome:
             decide_at = sandbox.now() + int(sandbox.config.verification_delay)
             store.set_private(dispute_id, {"outcome": outcome, "decide_at": decide_at})
-            due = store.meta(NEXT_DUE_KEY)
-            store.set_meta(NEXT_DUE_KEY, decide_at if due is None else min(due, decide_at))
+            remind(sandbox, decide_at)
     store.save(dispute)
     changed = {key: value for key, value in previous.items() if dispute.get(key) != value}
     sandbox.emit("charge.dispute.updated", dispute, account=store.owner(dispute_id), previous_attributes=changed)
@@ -142,21 +142,39 @@ def close(sandbox, dispute: dict, status: str) -> dict:
     return dispute
 
 
+def next_step(sandbox, dispute: dict) -> tuple[int, str] | None:
+    """When the dispute moves on by itself, and to what: lost when unanswered by `due_by`."""
+    if dispute["status"] in OPEN:
+        return dispute["evidence_details"]["due_by"], "lost"
+    plan = sandbox.store.private(dispute["id"])
+    if plan.get("outcome"):
+        return plan["decide_at"], plan["outcome"]
+    return None
+
+
 def tick(sandbox) -> None:
     store, now = sandbox.store, sandbox.now()
     due = store.meta(NEXT_DUE_KEY)
     if due is None or due > now:
         return
     later = None
-    for dispute in store.list("dispute", where=lambda d: d["status"] in ("under_review", "warning_under_review")):
-        plan = store.private(dispute["id"])
-        if not plan.get("outcome"):
+    for dispute in store.list("dispute", where=lambda d: d["status"] not in CLOSED):
+        step = next_step(sandbox, dispute)
+        if step is None:
             continue
-        if plan["decide_at"] <= now:
-            close(sandbox, dispute, plan["outcome"])
-        else:
-            later = plan["decide_at"] if later is None else min(later, plan["decide_at"])
+        when, outcome = step
+        if when > now:
+            later = when if later is None else min(later, when)
+            continue
+        if dispute["status"] in OPEN:
+            dispute["evidence_details"]["past_due"] = True
+        close(sandbox, dispute, outcome)
     store.set_meta(NEXT_DUE_KEY, later)
+
+
+def remind(sandbox, when: int) -> None:
+    due = sandbox.store.meta(NEXT_DUE_KEY)
+    sandbox.store.set_meta(NEXT_DUE_KEY, when if due is None else min(due, when))
 
 
 # Endpoints

@@ -35,6 +35,10 @@ INSUFFICIENT_FUNDS = (
     "the card number.  You can use the the /v1/balance endpoint to view your Stripe balance "
     "(for more details, see stripe.com/docs/api#balance)."
 )
+NOT_A_PLATFORM = (
+    "Only Stripe Connect platforms can work with other accounts. If you need to setup a Stripe "
+    "Connect platform, you can do so at https://dashboard.stripe.com/account/applications/settings."
+)
 MISSING_CAPABILITY = (
     "Your destination account needs to have at least one of the following capabilities enabled: "
     "transfers, crypto_transfers, legacy_payments"
@@ -158,6 +162,8 @@ def reverse(sandbox, transfer: dict, amount: int | None = None, *, description: 
 
 def create_transfer(call: Call) -> dict:
     sandbox, params = call.sandbox, call.params
+    if call.account is not None:
+        raise invalid_request(NOT_A_PLATFORM)
     amount, currency = params.get("amount"), params["currency"].lower()
     if amount is None:
         raise invalid_request("Missing required param: amount.", param="amount", code="parameter_missing")

@@ -5,7 +5,7 @@ import stripe
 
 from portal.sandbox import disputes
 from tests.sandbox.conftest import call_helper
-from tests.sandbox.money import balance_of, create_seller, event_types, on, pay, stripe_fee
+from tests.sandbox.money import advance, balance_of, create_seller, event_types, on, pay, stripe_fee
 from tests.sandbox.shapes import assert_stripe_shape
 
 FEE = 1_500
@@ -122,3 +122,13 @@ def test_destination_charge_disputes_hit_the_platform(stripe_client, seller):
     assert dispute.status == "needs_response"
     assert "charge.dispute.created" in event_types(stripe_client)
     assert stripe_client.v1.disputes.list(options=on(seller.id)).data == []
+
+
+def test_unanswered_dispute_is_lost_after_its_due_date(stripe_client, seller):
+    _, dispute = disputed_payment(stripe_client, seller)
+    advance(stripe_client, dispute.evidence_details.due_by - dispute.created - 60)
+    assert stripe_client.v1.disputes.retrieve(dispute.id, options=on(seller.id)).status == "needs_response"
+    advance(stripe_client, 120)
+    lost = stripe_client.v1.disputes.retrieve(dispute.id, options=on(seller.id))
+    assert lost.status == "lost" and lost.evidence_details.past_due
+    assert event_types(stripe_client, seller.id, "charge.dispute.")[-1] == "charge.dispute.closed"

@@ -1,5 +1,7 @@
 """Payouts from a connected account's balance, with Stripe's test bank numbers and debit cards."""
 
+import datetime
+
 import pytest
 import stripe
 
@@ -169,3 +171,39 @@ def test_manual_schedule_keeps_the_funds(stripe_client):
     advance(stripe_client, 3 * DAY)
     assert stripe_client.v1.payouts.list(options=on(seller.id)).data == []
     assert balance_of(stripe_client, seller.id) == (10_000, 0)
+
+
+def test_weekly_schedule_pays_out_on_its_anchor_day(stripe_client, sandbox):
+    seller = funded_seller(stripe_client, schedule={"interval": "weekly", "weekly_anchor": "wednesday"})
+    days_seen = []
+    for _ in range(7):
+        advance(stripe_client, DAY)
+        if stripe_client.v1.payouts.list(options=on(seller.id)).data:
+            break
+        days_seen.append(1)
+    [automatic] = stripe_client.v1.payouts.list(options=on(seller.id)).data
+    weekday = datetime.datetime.fromtimestamp(automatic.created, datetime.UTC).strftime("%A").lower()
+    assert weekday == "wednesday" and automatic.amount == 10_000 and len(days_seen) < 7
+
+
+def test_negative_balance_is_debited_from_the_bank_when_allowed(stripe_client):
+    seller = funded_seller(stripe_client, schedule={"interval": "daily"})
+    stripe_client.v1.accounts.update(seller.id, params={"settings": {"payouts": {"debit_negative_balances": True}}})
+    transfer = stripe_client.v1.transfers.list(params={"destination": seller.id}).data[0]
+    stripe_client.v1.payouts.create(params={"amount": 10_000, "currency": "usd"}, options=on(seller.id))
+    stripe_client.v1.transfers.reversals.create(transfer.id, params={"amount": 3_000})
+    assert balance_of(stripe_client, seller.id) == (-3_000, 0)
+    advance(stripe_client, DAY)
+    debit = [p for p in stripe_client.v1.payouts.list(options=on(seller.id)).data if p.automatic]
+    assert len(debit) == 1 and debit[0].amount == -3_000
+    assert balance_of(stripe_client, seller.id) == (0, 0)
+
+
+def test_negative_balance_stays_without_debit_negative_balances(stripe_client):
+    seller = funded_seller(stripe_client, schedule={"interval": "daily"})
+    transfer = stripe_client.v1.transfers.list(params={"destination": seller.id}).data[0]
+    stripe_client.v1.payouts.create(params={"amount": 10_000, "currency": "usd"}, options=on(seller.id))
+    stripe_client.v1.transfers.reversals.create(transfer.id, params={"amount": 3_000})
+    advance(stripe_client, DAY)
+    assert not [p for p in stripe_client.v1.payouts.list(options=on(seller.id)).data if p.automatic]
+    assert balance_of(stripe_client, seller.id) == (-3_000, 0)

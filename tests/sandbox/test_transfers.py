@@ -102,5 +102,9 @@ def test_transfers_are_the_platforms(stripe_client, seller):
     with pytest.raises(stripe.InvalidRequestError) as raised:
         stripe_client.v1.transfers.retrieve(made.id, options=on(seller.id))
     assert raised.value.http_status == 404
+    with pytest.raises(stripe.InvalidRequestError, match="Only Stripe Connect platforms"):
+        stripe_client.v1.transfers.create(
+            params={"amount": 100, "currency": "usd", "destination": seller.id}, options=on(seller.id)
+        )
     updated = stripe_client.v1.transfers.update(made.id, params={"description": "Payout for May"})
     assert updated.description == "Payout for May"
