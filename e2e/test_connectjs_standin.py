@@ -231,13 +231,16 @@ def test_payout_button_only_with_standard_payouts_and_it_pays_out(page: Page, ho
 def test_an_expired_session_fetches_a_new_client_secret(page: Page, host):
     base_url, sandbox, client = host
     seller, payout = seller_with_a_payout(client, 300)
-    open_page(page, base_url, seller, "payouts-list", "payouts_list")
-    expect(page.locator(f"[data-payout-id='{payout}']")).to_be_visible()
+    # Two components, four calls in flight when the session runs out: one new secret.
+    open_page(page, base_url, seller, "payouts-list,payouts", "payouts_list,payouts")
+    expect(page.locator(f"stripe-connect-payouts [data-payout-id='{payout}']")).to_be_visible()
     assert page.evaluate("window.secretsFetched") == 1
 
     sandbox.advance_clock(31 * 60)
-    page.evaluate("window.connectInstance.update({locale: 'en-GB'})")  # re-renders the component
-    expect(page.locator(f"[data-payout-id='{payout}']")).to_be_visible()
+    page.evaluate("window.connectInstance.update({locale: 'en-GB'})")  # re-renders the components
+    expect(page.locator(f"stripe-connect-payouts-list [data-payout-id='{payout}']")).to_be_visible()
+    expect(page.locator(f"stripe-connect-payouts [data-payout-id='{payout}']")).to_be_visible()
+    expect(page.locator("stripe-connect-payouts [data-testid=balances]")).to_be_visible()
     assert page.evaluate("window.secretsFetched") == 2
     assert page.evaluate("window.loadErrors") == []
 

@@ -176,12 +176,13 @@
   // (as Stripe's script does) and try once more.
   Connector.prototype.api = function (method, path, body, component) {
     var self = this;
-    return this.session().then(function () {
-      return self.send(method, path, body, component);
-    }).catch(function (error) {
+    var used = this.session();
+    var call = function () { return self.send(method, path, body, component); };
+    return used.then(call).catch(function (error) {
       if (error.code !== "account_session_expired") throw error;
-      self.sessionPromise = null;
-      return self.session().then(function () { return self.send(method, path, body, component); });
+      // Several components can hit the expiry at once: only the first asks for a new secret.
+      if (self.sessionPromise === used) self.sessionPromise = null;
+      return self.session().then(call);
     });
   };
 
