@@ -28,7 +28,15 @@ from stripe.params import (
 )
 
 from portal.sandbox import controller as controllers
-from portal.sandbox import country_specs, external_accounts, persons, requirements, settings, verification
+from portal.sandbox import (
+    country_specs,
+    external_accounts,
+    persons,
+    requirements,
+    requirements_engine,
+    settings,
+    verification,
+)
 from portal.sandbox.protocol import Endpoint, apply_metadata, invalid_request, list_response, resource_missing
 
 CAPABILITY_NAMES = frozenset(stripe.Account.Capabilities.__annotations__)
@@ -82,10 +90,10 @@ def new_account(account_id: str, created: int, country: str, controller: dict) -
         "email": None,
         "external_accounts": {"data": [], "has_more": False, "object": "list",
                               "url": f"/v1/accounts/{account_id}/external_accounts"},
-        "future_requirements": requirements.empty_lists(),
+        "future_requirements": requirements_engine.empty_lists(),
         "metadata": {},
         "payouts_enabled": False,
-        "requirements": requirements.empty_lists(),
+        "requirements": requirements_engine.empty_lists(),
         "settings": settings.defaults(controller),
         "tos_acceptance": {"date": None, "ip": None, "service_agreement": "full", "user_agent": None},
         "type": controllers.account_type(controller),

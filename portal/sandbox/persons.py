@@ -16,7 +16,7 @@ from stripe.params import (
     AccountPersonUpdateParams,
 )
 
-from portal.sandbox import country_specs, requirements, verification
+from portal.sandbox import country_specs, requirements, requirements_engine, verification
 from portal.sandbox.protocol import Endpoint, apply_metadata, invalid_request, list_response, resource_missing
 
 SENSITIVE = ("id_number", "id_number_secondary", "ssn_last_4")
@@ -151,7 +151,7 @@ def _param(prefix: str, name: str) -> str:
 
 def record(sandbox, account: dict, person: dict, params: dict, state: dict) -> None:
     """Start verification for what `params` changed and mark re-sent requirements as met."""
-    prefix = requirements.prefix_for(person, state)
+    prefix = requirements_engine.prefix_for(person, state)
     rules = country_specs.rules(account["country"])
     delay = sandbox.config.verification_delay
     verification.record_secret_outcomes(state, prefix, params)
@@ -284,7 +284,7 @@ def delete_person(call) -> dict:
     state = sandbox.store.private(account["id"])
     if person["id"] == state.get("individual_person"):
         raise invalid_request("You cannot delete the individual of an individual account.", param="person")
-    prefix = requirements.prefix_for(person, state)
+    prefix = requirements_engine.prefix_for(person, state)
     sandbox.store.delete(person["id"])
     verification.forget(state, prefix)
     sandbox.store.set_private(account["id"], state)

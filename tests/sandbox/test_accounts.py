@@ -326,3 +326,27 @@ def test_country_specs(stripe_client):
     assert [spec.id for spec in stripe_client.v1.country_specs.list().data] == ["GB", "US"]
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.country_specs.retrieve("ZZ")
+
+
+def test_a_gb_account_follows_its_own_table(stripe_client):
+    gb_address = {"line1": "address_no_match", "city": "London", "postal_code": "EC1A 1BB"}
+    account = stripe_client.v1.accounts.create(params={
+        "country": "GB", "email": "seller@example.co.uk", "business_type": "individual",
+        "controller": PLATFORM_COLLECTED, "capabilities": CAPABILITIES,
+        "business_profile": {"url": "https://accessible.stripe.com", "mcc": "5734"},
+        "individual": {"first_name": "Jane", "last_name": "Doe", "email": "jane@example.co.uk",
+                       "phone": "07700900000", "dob": {"day": 1, "month": 1, "year": 1901}, "address": gb_address},
+        "tos_acceptance": tos(),
+        "external_account": {"object": "bank_account", "country": "GB", "currency": "gbp",
+                             "routing_number": "108800", "account_number": "00012345"},
+    })
+    assert account.default_currency == "gbp"
+    assert account.individual.phone == "+447700900000"
+    assert account.requirements.pending_verification == sorted([
+        "individual.address.city", "individual.address.line1", "individual.address.postal_code",
+        "individual.verification.document"])
+    later = stripe_client.v1.accounts.retrieve(account.id)
+    # Outside the US an unverified address asks for a proof of address.
+    assert later.requirements.currently_due == ["individual.verification.additional_document"]
+    assert later.requirements.errors[0].code == "verification_failed_address_match"
+    assert later.individual.verification.status == "verified"

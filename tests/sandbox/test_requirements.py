@@ -1,6 +1,6 @@
 """The requirements engine alone: plain dicts in, Stripe's lists and flags out (no server)."""
 
-from portal.sandbox import country_specs, requirements, verification
+from portal.sandbox import country_specs, requirements_engine, verification
 from portal.sandbox.persons import new_person
 
 NOW = 1_800_000_000
@@ -57,7 +57,7 @@ BANK = [{"id": "ba_1", "object": "bank_account", "currency": "usd"}]
 
 
 def test_only_country_email_url_and_tos_leave_the_identity_and_bank_due_and_past_due():
-    result = requirements.compute(account(), [], [], state(), NOW)
+    result = requirements_engine.compute(account(), [], [], state(), NOW)
     expected = sorted(
         ["individual." + key for key in ADDRESS_KEYS]
         + ["individual.dob.day", "individual.dob.month", "individual.dob.year"]
@@ -82,7 +82,7 @@ def test_full_identity_sits_in_pending_verification_until_the_checks_resolve():
     st = state(individual_person="person_1")
     person = jane()
     verify(st, "individual.", person, {"id_number": "000000000"})
-    result = requirements.compute(account(), [person], BANK, st, NOW)
+    result = requirements_engine.compute(account(), [person], BANK, st, NOW)
     reqs = result["requirements"]
     assert reqs["currently_due"] == [] and reqs["past_due"] == [] and reqs["eventually_due"] == []
     assert reqs["pending_verification"] == sorted(
@@ -96,7 +96,7 @@ def test_full_identity_sits_in_pending_verification_until_the_checks_resolve():
     assert "address.city" in result["persons"]["person_1"]["requirements"]["pending_verification"]
 
     assert verification.finish_due(st, NOW + 10)
-    done = requirements.compute(account(), [person], BANK, st, NOW + 10)
+    done = requirements_engine.compute(account(), [person], BANK, st, NOW + 10)
     for key in ("currently_due", "eventually_due", "past_due", "pending_verification", "errors"):
         assert done["requirements"][key] == []
     assert done["requirements"]["disabled_reason"] is None
@@ -109,7 +109,7 @@ def test_ssn_last_4_defers_the_full_number_to_future_requirements():
     st = state(individual_person="person_1")
     person = jane(id_number_provided=False, ssn_last_4_provided=True)
     verify(st, "individual.", person, {"ssn_last_4": "0000"})
-    result = requirements.compute(account(), [person], BANK, st, NOW)
+    result = requirements_engine.compute(account(), [person], BANK, st, NOW)
     assert result["requirements"]["pending_verification"] == sorted(
         ["individual." + key for key in ADDRESS_KEYS] + ["individual.id_number"]
     )
@@ -121,13 +121,13 @@ def test_a_missing_bank_account_only_blocks_payouts():
     person = jane()
     verify(st, "individual.", person, {"id_number": "222222222"}, delay=0)
     verification.finish_due(st, NOW)
-    result = requirements.compute(account(), [person], [], st, NOW)
+    result = requirements_engine.compute(account(), [person], [], st, NOW)
     assert result["requirements"]["currently_due"] == ["external_account"]
     assert result["requirements"]["disabled_reason"] == "requirements.past_due"
     assert {cap["status"] for cap in result["capabilities"].values()} == {"active"}
     assert result["capabilities"]["transfers"]["requirements"]["currently_due"] == []
     assert result["charges_enabled"] and not result["payouts_enabled"]
-    assert requirements.compute(account(), [person], BANK, st, NOW)["payouts_enabled"]
+    assert requirements_engine.compute(account(), [person], BANK, st, NOW)["payouts_enabled"]
 
 
 def test_company_asks_for_representative_and_owners_until_persons_exist():
@@ -137,7 +137,7 @@ def test_company_asks_for_representative_and_owners_until_persons_exist():
     st = state()
     verification.record_secret_outcomes(st, "company.", {"tax_id": "000000000"})
     verification.verify_company(st, company, [], US, NOW, 10)
-    reqs = requirements.compute(acct, [], BANK, st, NOW)["requirements"]
+    reqs = requirements_engine.compute(acct, [], BANK, st, NOW)["requirements"]
     representative = ["representative." + key for key in ADDRESS_KEYS] + [
         "representative.dob.day", "representative.dob.month", "representative.dob.year",
         "representative.email", "representative.first_name", "representative.last_name",
@@ -151,7 +151,7 @@ def test_company_asks_for_representative_and_owners_until_persons_exist():
     person = jane(email="jane@example.com")
     person["relationship"].update(title="CEO", percent_ownership=100)
     verify(st, "person_person_1.", person, {"id_number": "000000000"})
-    result = requirements.compute(acct, [person], BANK, st, NOW)
+    result = requirements_engine.compute(acct, [person], BANK, st, NOW)
     reqs = result["requirements"]
     assert reqs["currently_due"] == []
     assert "person_person_1.address.city" in reqs["pending_verification"]
@@ -165,12 +165,12 @@ def test_a_requirement_with_a_deadline_is_due_first_and_past_due_once_the_deadli
     person = jane()
     verify(st, "individual.", person, {"id_number": "222222222"}, delay=0)
     verification.finish_due(st, NOW)
-    before = requirements.compute(account(), [person], BANK, st, NOW)["requirements"]
+    before = requirements_engine.compute(account(), [person], BANK, st, NOW)["requirements"]
     assert before["currently_due"] == ["individual.verification.document"]
     assert before["past_due"] == []
     assert before["current_deadline"] == NOW + 60
     assert before["disabled_reason"] is None
-    after = requirements.compute(account(), [person], BANK, st, NOW + 61)
+    after = requirements_engine.compute(account(), [person], BANK, st, NOW + 61)
     assert after["requirements"]["past_due"] == ["individual.verification.document"]
     assert after["requirements"]["disabled_reason"] == "requirements.past_due"
     assert not after["charges_enabled"]
@@ -181,16 +181,16 @@ def test_address_no_match_keeps_charges_and_stops_payouts():
     person = jane(address={**jane()["address"], "line1": "address_no_match"})
     verify(st, "individual.", person, {"id_number": "222222222"}, delay=0)
     verification.finish_due(st, NOW)
-    result = requirements.compute(account(), [person], BANK, st, NOW)
+    result = requirements_engine.compute(account(), [person], BANK, st, NOW)
     assert result["requirements"]["currently_due"] == ["individual.address.line1"]
     assert result["requirements"]["errors"][0]["code"] == "verification_failed_address_match"
-    assert result["requirements"]["current_deadline"] == CREATED + requirements.FOURTEEN_DAYS
+    assert result["requirements"]["current_deadline"] == CREATED + requirements_engine.FOURTEEN_DAYS
     assert result["charges_enabled"] and not result["payouts_enabled"]
 
 
 def test_rejection_disables_everything():
     st = state(rejected="rejected.platform_fraud")
-    result = requirements.compute(account(), [], BANK, st, NOW)
+    result = requirements_engine.compute(account(), [], BANK, st, NOW)
     assert result["requirements"]["disabled_reason"] == "rejected.platform_fraud"
     assert result["capabilities"]["card_payments"]["requirements"]["disabled_reason"] == "rejected.other"
     assert not result["charges_enabled"] and not result["payouts_enabled"]
@@ -198,22 +198,22 @@ def test_rejection_disables_everything():
 
 def test_unrequested_capabilities_are_left_out_and_no_capability_means_action_required():
     st = state(caps={"card_payments": {"requested": False}, "transfers": {"requested": True}})
-    result = requirements.compute(account(), [], BANK, st, NOW)
+    result = requirements_engine.compute(account(), [], BANK, st, NOW)
     assert list(result["capabilities"]) == ["transfers"]
     # Statement descriptors are only asked of accounts that take card payments.
     acct = account(settings={"payments": {}, "card_payments": {}})
-    assert "settings.payments.statement_descriptor" not in requirements.compute(acct, [], BANK, st, NOW)[
+    assert "settings.payments.statement_descriptor" not in requirements_engine.compute(acct, [], BANK, st, NOW)[
         "requirements"]["currently_due"]
-    nothing = requirements.compute(account(), [], BANK, state(caps={}), NOW)
+    nothing = requirements_engine.compute(account(), [], BANK, state(caps={}), NOW)
     assert nothing["requirements"]["disabled_reason"] == "action_required.requested_capabilities"
 
 
 def test_gb_comes_from_its_own_table():
     acct = account(country="GB")
-    due = requirements.compute(acct, [], [], state(), NOW)["requirements"]["currently_due"]
+    due = requirements_engine.compute(acct, [], [], state(), NOW)["requirements"]["currently_due"]
     assert "individual.address.state" not in due and "individual.ssn_last_4" not in due
     assert "individual.address.postal_code" in due
-    company = requirements.compute(account("company", country="GB", company={}), [], BANK, state(), NOW)
+    company = requirements_engine.compute(account("company", country="GB", company={}), [], BANK, state(), NOW)
     assert "company.directors_provided" in company["requirements"]["currently_due"]
     assert "directors.first_name" in company["requirements"]["currently_due"]
 
@@ -228,6 +228,6 @@ def test_every_key_the_engine_asks_for_is_in_the_country_spec():
             acct = account(business_type, country=country, business_profile={},
                            settings={"payments": {}, "card_payments": {}}, tos_acceptance={},
                            **({"company": {}} if business_type == "company" else {}))
-            result = requirements.compute(acct, [], [], state(), NOW)
+            result = requirements_engine.compute(acct, [], [], state(), NOW)
             asked = set(result["requirements"]["eventually_due"]) | set(result["future_requirements"]["eventually_due"])
             assert asked <= allowed, (country, business_type, asked - allowed)
