@@ -6,6 +6,7 @@ check `Stripe-Account` -> run due background work -> replay if the `Idempotency-
 expand -> JSON with `Request-Id`. Errors anywhere become Stripe's error body.
 """
 
+import base64
 import contextvars
 import hashlib
 import json
@@ -198,11 +199,9 @@ def authenticate(sandbox, header: str | None) -> str:
             "https://support.stripe.com/."
         )
     scheme, _, key = header.partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not key:
-        raise authentication(
-            "Invalid API Key provided: " + mask_key(key or header)
-        )
+    key = _basic_auth_user(key) if scheme.lower() == "basic" else key.strip()
+    if scheme.lower() not in ("bearer", "basic") or not key:
+        raise authentication("Invalid API Key provided: " + mask_key(key or header))
     if key in config.secret_keys:
         return key
     if key == config.publishable_key:
@@ -211,6 +210,14 @@ def authenticate(sandbox, header: str | None) -> str:
             "You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys."
         )
     raise authentication("Invalid API Key provided: " + mask_key(key))
+
+
+def _basic_auth_user(credentials: str) -> str:
+    # `curl -u sk_test_...:` sends the key as the Basic auth user name, which Stripe accepts.
+    try:
+        return base64.b64decode(credentials.strip(), validate=True).decode().partition(":")[0]
+    except (ValueError, UnicodeDecodeError):
+        return ""
 
 
 def mask_key(key: str) -> str:

@@ -51,9 +51,11 @@ def test_publishable_key_cannot_call_the_api(sandbox_url):
         client.v1.webhook_endpoints.list()
 
 
-def test_basic_auth_scheme_is_not_bearer_and_is_refused(sandbox_url):
-    response = httpx.get(f"{sandbox_url}/v1/webhook_endpoints", auth=("sk_test_sandbox", ""))
-    assert response.status_code == 401
+def test_basic_auth_with_the_key_as_user_works_like_curl_u(sandbox_url):
+    assert httpx.get(f"{sandbox_url}/v1/webhook_endpoints", auth=("sk_test_sandbox", "")).status_code == 200
+    assert httpx.get(f"{sandbox_url}/v1/webhook_endpoints", auth=("sk_test_other", "")).status_code == 401
+    garbled = httpx.get(f"{sandbox_url}/v1/webhook_endpoints", headers={"Authorization": "Basic !!!"})
+    assert garbled.status_code == 401
 
 
 # Headers
