@@ -1,0 +1,662 @@
+"""Checks for what a seller types into the onboarding form, before Stripe sees it.
+
+Each `*_problem` function returns None when the value will do, or one sentence for the seller
+saying what is wrong and how to fix it. Each `normalize_*` turns a value that passed into the
+form Stripe expects; it raises ValueError for a value that did not pass. Rules that differ by
+country live in COUNTRIES; the US is the only entry so far. Stripe's test-mode magic values
+(docs.stripe.com/connect/testing) are accepted only when the caller says `test_mode=True`.
+"""
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from stdnum.exceptions import ValidationError
+from stdnum.us import ein, rtn, ssn
+
+from portal.onboarding.domain import registrable_domain, to_ascii
+
+NAME_MAX = 100
+BUSINESS_NAME_MAX = 100
+JOB_TITLE_MAX = 100
+URL_MAX = 500
+PRODUCT_DESCRIPTION_MIN = 10  # Stripe: invalid_product_description_length below this
+PRODUCT_DESCRIPTION_MAX = 1000
+ADDRESS_LINE_MAX = 200
+CITY_MAX = 100
+MIN_AGE = 18  # Stripe's minimum for accounts the platform onboards (invalid_dob_age_under_18)
+MAX_AGE = 120  # Stripe: invalid_dob_age_over_maximum beyond the last 120 years
+DESCRIPTOR_MIN, DESCRIPTOR_MAX = 5, 22
+DESCRIPTOR_PREFIX_MIN, DESCRIPTOR_PREFIX_MAX = 2, 10
+
+# Stripe's test dates of birth, all older than MAX_AGE (1900: OFAC alert, 1901: success,
+# 1902: immediate success).
+TEST_DATES_OF_BIRTH = frozenset({date(1900, 1, 1), date(1901, 1, 1), date(1902, 1, 1)})
+TEST_PHONE_DIGITS = "0000000000"  # stored by Stripe as +10000000000
+
+
+def _clean(raw: object) -> str:
+    """Text as a person meant it: composed Unicode, outer and repeated spaces removed."""
+    text = unicodedata.normalize("NFC", str(raw or ""))
+    return " ".join(text.split())
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in text)
+
+
+def _digits(raw: object) -> str:
+    """The digits of a number typed with spaces, dashes or dots between them; "" otherwise."""
+    text = _clean(raw).replace(" ", "").replace("-", "").replace(".", "")
+    return text if text.isascii() and text.isdigit() else ""
+
+
+# Names ---------------------------------------------------------------------------------
+
+_NAME_PUNCTUATION = frozenset("'’ʼ-‐‑. ")
+
+
+def person_name_problem(raw: object, *, label: str = "name") -> str | None:
+    """A person's first or last name: letters in any script, spaces, hyphens, apostrophes
+    and periods (for "Jr." or an initial)."""
+    name = _clean(raw)
+    if not name:
+        return f"Enter the {label}."
+    if len(name) > NAME_MAX:
+        return f"Shorten the {label} to {NAME_MAX} characters or fewer."
+    if any(c.isdigit() for c in name):
+        return f"Remove the numbers from the {label}."
+    odd = [c for c in name if not (c.isalpha() or unicodedata.category(c).startswith("M") or c in _NAME_PUNCTUATION)]
+    if odd or _has_control(name):
+        return f"The {label} can only contain letters, spaces, hyphens, apostrophes and periods."
+    if not name[0].isalpha():
+        return f"Start the {label} with a letter."
+    return None
+
+
+def normalize_person_name(raw: object) -> str:
+    if person_name_problem(raw):
+        raise ValueError("invalid name")
+    return _clean(raw)
+
+
+def _business_name_problem(name: str, label: str) -> str | None:
+    if len(name) > BUSINESS_NAME_MAX:
+        return f"Shorten the {label} to {BUSINESS_NAME_MAX} characters or fewer."
+    if _has_control(name) or any(c in "<>{}[]\\|^~`" for c in name):
+        return f"Remove symbols such as < > {{ }} [ ] \\ | from the {label}."
+    if not any(c.isalpha() for c in name):
+        return f"The {label} needs letters, not only numbers or symbols."
+    return None
+
+
+def business_name_problem(raw: object, *, label: str = "legal business name") -> str | None:
+    """The legal name, as registered with the IRS or the state."""
+    name = _clean(raw)
+    if not name:
+        return f"Enter the {label}, exactly as it appears on your tax documents."
+    return _business_name_problem(name, label)
+
+
+def dba_problem(raw: object) -> str | None:
+    """The doing-business-as name customers know; optional."""
+    name = _clean(raw)
+    return _business_name_problem(name, "doing-business-as name") if name else None
+
+
+def normalize_business_name(raw: object) -> str:
+    return _clean(raw)
+
+
+def job_title_problem(raw: object) -> str | None:
+    title = _clean(raw)
+    if not title:
+        return "Enter the job title, like Owner, CEO or Director."
+    if len(title) > JOB_TITLE_MAX:
+        return f"Shorten the job title to {JOB_TITLE_MAX} characters or fewer."
+    if _has_control(title) or not any(c.isalpha() for c in title):
+        return "Enter a job title in words, like Owner, CEO or Director."
+    return None
+
+
+# Website and description -----------------------------------------------------------------
+
+def _with_scheme(url: str) -> str:
+    return url if "://" in url else "https://" + url
+
+
+def website_problem(raw: object) -> str | None:
+    url = _clean(raw)
+    if not url:
+        return "Enter your business website, like https://yourbusiness.com."
+    if " " in url or _has_control(url):
+        return "Remove the spaces from the website address."
+    if len(url) > URL_MAX:
+        return f"Shorten the website address to {URL_MAX} characters or fewer; your home page will do."
+    try:
+        parts = urlsplit(_with_scheme(url))
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "Enter the website address like https://yourbusiness.com."
+    if parts.scheme not in ("http", "https"):
+        return "Start the website address with https:// (or http://)."
+    if parts.username or parts.password:
+        return "Remove the user name and password from the website address."
+    if port not in (None, 80, 443):
+        return "Remove the port number (the :1234 part) from the website address."
+    if not host:
+        return "Enter the website address like https://yourbusiness.com."
+    ascii_host = to_ascii(host)
+    if ascii_host is None or "." not in ascii_host or ascii_host.replace(".", "").isdigit() or ":" in host:
+        return "Use your website's domain name, like yourbusiness.com, not an IP address or a local name."
+    if registrable_domain(ascii_host) is None:
+        return f"{host} isn't on a domain we recognize. Check the ending, like .com or .co.uk."
+    return None
+
+
+def normalize_website(raw: object) -> str:
+    """`Example.com/shop` -> `https://example.com/shop`: scheme added, host lower case and in
+    A-labels (`münchen.de` -> `xn--mnchen-3ya.de`), which every URL parser accepts."""
+    if website_problem(raw):
+        raise ValueError("invalid website")
+    parts = urlsplit(_with_scheme(_clean(raw)))
+    host = to_ascii(parts.hostname)
+    host = host if parts.hostname.removeprefix("www.") == parts.hostname else f"www.{host}"
+    netloc = host if parts.port in (None, 80, 443) else f"{host}:{parts.port}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+def product_description_problem(raw: object, *, website: str = "") -> str | None:
+    """What the business sells; Stripe asks for it when there is no website."""
+    text = _clean(raw)
+    if not text:
+        return "Describe what you sell and how you deliver it, in a sentence or two."
+    if len(text) < PRODUCT_DESCRIPTION_MIN:
+        return f"Tell us a little more: at least {PRODUCT_DESCRIPTION_MIN} characters about what you sell."
+    if len(text) > PRODUCT_DESCRIPTION_MAX:
+        return f"Shorten the description to {PRODUCT_DESCRIPTION_MAX} characters or fewer."
+    if website and text.lower().rstrip("/") in {_clean(website).lower().rstrip("/"), _with_scheme(_clean(website)).lower().rstrip("/")}:
+        return "Describe what you sell in words; your website address alone isn't a description."
+    return None
+
+
+# Phone and email --------------------------------------------------------------------------
+
+def _parse_phone(raw: object, country: str) -> phonenumbers.PhoneNumber | None:
+    text = _clean(raw)
+    if not text or len(text) > 40:
+        return None
+    try:
+        return phonenumbers.parse(text, _rules(country).phone_region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _is_test_phone(raw: object) -> bool:
+    text = _clean(raw)
+    digits = re.sub(r"[\s()+.-]", "", text)
+    return digits in (TEST_PHONE_DIGITS, "1" + TEST_PHONE_DIGITS) and (text.startswith("+") <= digits.startswith("1"))
+
+
+def phone_problem(raw: object, *, country: str = "US", test_mode: bool = False,
+                  label: str = "phone number") -> str | None:
+    if not _clean(raw):
+        return f"Enter the {label}."
+    if test_mode and _is_test_phone(raw):
+        return None
+    number = _parse_phone(raw, country)
+    if number is None or not phonenumbers.is_valid_number(number):
+        return (f"Enter the {label} with its area code, like (201) 555-0123, or in international "
+                f"format starting with +, like +44 20 7946 0958.")
+    return None
+
+
+def normalize_phone(raw: object, *, country: str = "US", test_mode: bool = False) -> str:
+    """E.164, like +12015550123."""
+    if phone_problem(raw, country=country, test_mode=test_mode):
+        raise ValueError("invalid phone number")
+    if test_mode and _is_test_phone(raw):
+        return "+1" + TEST_PHONE_DIGITS
+    return phonenumbers.format_number(_parse_phone(raw, country), phonenumbers.PhoneNumberFormat.E164)
+
+
+def email_problem(raw: object, *, label: str = "email address") -> str | None:
+    text = _clean(raw)
+    if not text:
+        return f"Enter the {label}."
+    try:
+        validate_email(text, check_deliverability=False)
+    except (EmailNotValidError, ValueError) as exc:
+        return f"Enter a valid {label}, like you@yourbusiness.com ({str(exc).rstrip('.')})."
+    return None
+
+
+def normalize_email(raw: object) -> str:
+    return validate_email(_clean(raw), check_deliverability=False).normalized.lower()
+
+
+# Statement descriptor -----------------------------------------------------------------------
+
+_DESCRIPTOR_FORBIDDEN = "<>\\'\"*"
+# Words that say nothing about which business charged the card (Stripe rejects descriptors
+# that are "a single common term": invalid_statement_descriptor_denylisted).
+_GENERIC_WORDS = frozenset({
+    "ONLINE", "STORE", "SHOP", "SHOPPING", "PAYMENT", "PAYMENTS", "SERVICE", "SERVICES",
+    "PURCHASE", "ORDER", "ORDERS", "SALE", "SALES", "WWW", "COM", "NET", "ORG", "HTTP",
+    "HTTPS", "INC", "LLC", "LTD", "CORP", "CO", "COMPANY", "THE", "AND", "OF", "MY", "OUR",
+    "BUSINESS", "WEBSITE", "WEB", "APP", "SUBSCRIPTION", "DONATION", "CHARGE", "BILL",
+    "BILLING", "INVOICE", "CARD", "STRIPE", "TEST", "RETAIL", "GOODS", "PRODUCTS",
+})
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Z0-9]+", text.upper())
+
+
+def _distinctive(text: str) -> list[str]:
+    return [w for w in _words(text) if w not in _GENERIC_WORDS and len(w) >= 3 and not w.isdigit()]
+
+
+def _website_label(website: str) -> str:
+    """`https://shop.rocketrides.co.uk` -> `rocketrides`: the name part of the domain."""
+    host = to_ascii(urlsplit(_with_scheme(_clean(website))).hostname or "") if website else None
+    registrable = registrable_domain(host) if host else None
+    return registrable.split(".")[0] if registrable else ""
+
+
+def _reflects(descriptor: str, sources: list[str]) -> bool:
+    compact = "".join(_words(descriptor))
+    for source in sources:
+        source_compact = "".join(w for w in _words(source) if w not in {"INC", "LLC", "LTD", "CORP", "CO"})
+        if len(source_compact) >= 3 and (source_compact in compact or compact in source_compact):
+            return True
+        if any(word in compact for word in _distinctive(source)):
+            return True
+        if any(word in source_compact for word in _distinctive(descriptor)):
+            return True
+    return False
+
+
+def _descriptor_characters_problem(text: str, what: str) -> str | None:
+    forbidden = sorted({c for c in text if c in _DESCRIPTOR_FORBIDDEN})
+    if forbidden:
+        return f"Remove {' '.join(forbidden)} from the {what}: card statements can't show < > \\ ' \" or *."
+    if not text.isascii() or _has_control(text):
+        shown = next(c for c in text if not c.isascii() or _has_control(c))
+        return f"Use only Latin letters A–Z, numbers, spaces and simple punctuation in the {what} (not “{shown}”)."
+    return None
+
+
+def statement_descriptor_problem(raw: object, *, business_name: str = "", dba: str = "",
+                                 website: str = "", required: bool = True) -> str | None:
+    """Stripe's rules for the name on customers' card statements
+    (docs.stripe.com/get-started/account/statement-descriptors): 5-22 Latin characters, at
+    least one letter, none of < > \\ ' " *, and recognizably the business's name, DBA or
+    website. The last rule is checked only against the names given."""
+    text = _clean(raw)
+    if not text:
+        return "Enter the name customers will see on their card statements." if required else None
+    problem = _descriptor_characters_problem(text, "statement descriptor")
+    if problem:
+        return problem
+    if not DESCRIPTOR_MIN <= len(text) <= DESCRIPTOR_MAX:
+        return (f"Use {DESCRIPTOR_MIN} to {DESCRIPTOR_MAX} characters for the statement descriptor "
+                f"(this one has {len(text)}).")
+    if not any(c.isalpha() for c in text):
+        return "Include at least one letter: a statement descriptor can't be only numbers or symbols."
+    if not _distinctive(text):
+        return (f"“{text.upper()}” is too general for customers to recognize. "
+                f"Use your business name, like {suggest_statement_descriptor(business_name, dba, website) or 'ROCKET RIDES'}.")
+    sources = [s for s in (dba, business_name, _website_label(website)) if _clean(s)]
+    if sources and not _reflects(text, sources):
+        return ("Use your business name, doing-business-as name or website in the statement "
+                f"descriptor so customers recognize the charge, like {suggest_statement_descriptor(business_name, dba, website)}.")
+    return None
+
+
+def statement_descriptor_prefix_problem(raw: object, *, required: bool = False) -> str | None:
+    """The short prefix Stripe puts before a per-charge suffix: 2-10 characters."""
+    text = _clean(raw)
+    if not text:
+        return "Enter a short statement descriptor prefix." if required else None
+    problem = _descriptor_characters_problem(text, "prefix")
+    if problem:
+        return problem
+    if not DESCRIPTOR_PREFIX_MIN <= len(text) <= DESCRIPTOR_PREFIX_MAX:
+        return f"Use {DESCRIPTOR_PREFIX_MIN} to {DESCRIPTOR_PREFIX_MAX} characters for the prefix (this one has {len(text)})."
+    if not any(c.isalpha() for c in text):
+        return "Include at least one letter in the prefix."
+    return None
+
+
+def normalize_statement_descriptor(raw: object) -> str:
+    """Upper case, as statements print it."""
+    return _clean(raw).upper()
+
+
+def suggest_statement_descriptor(business_name: str = "", dba: str = "", website: str = "") -> str:
+    """A descriptor that passes the rules, from the DBA, else the legal name, else the
+    website (Stripe derives one the same way when none is given); "" if nothing fits."""
+    candidates = [dba, business_name, _website_label(website)]
+    for candidate in candidates:
+        words = [w for w in _words(unicodedata.normalize("NFKD", _clean(candidate)).encode("ascii", "ignore").decode())
+                 if w not in {"INC", "LLC", "LTD", "CORP"}]
+        text = ""
+        for word in words:
+            if len(text) + len(word) + (1 if text else 0) > DESCRIPTOR_MAX:
+                break
+            text = f"{text} {word}" if text else word
+        if len(text) >= DESCRIPTOR_MIN and any(c.isalpha() for c in text) and _distinctive(text):
+            return text
+    return ""
+
+
+# Date of birth -------------------------------------------------------------------------------
+
+def _parse_iso_date(raw: object) -> date | None:
+    text = _clean(raw)
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def dob_from_parts(day: object, month: object, year: object) -> str:
+    """Three form inputs -> "YYYY-MM-DD" for dob_problem; "" when they are not numbers."""
+    parts = [_digits(day), _digits(month), _digits(year)]
+    if not all(parts) or len(parts[2]) != 4 or len(parts[0]) > 2 or len(parts[1]) > 2:
+        return ""
+    return f"{parts[2]}-{int(parts[1]):02d}-{int(parts[0]):02d}"
+
+
+def _age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def dob_problem(raw: object, *, today: date | None = None, test_mode: bool = False,
+                min_age: int = MIN_AGE) -> str | None:
+    """A date of birth as "YYYY-MM-DD" (what <input type=date> sends)."""
+    if not _clean(raw):
+        return "Enter the date of birth."
+    born = _parse_iso_date(raw)
+    if born is None:
+        return "Enter a real date of birth, like 1985-04-23 (year, month, day)."
+    today = today or date.today()
+    if test_mode and born in TEST_DATES_OF_BIRTH:
+        return None
+    if born > today:
+        return "The date of birth can't be in the future."
+    if _age_on(born, today) < min_age:
+        return f"The person must be at least {min_age} years old to be on a Stripe account."
+    if _age_on(born, today) > MAX_AGE:
+        return f"Check the year of birth: it is more than {MAX_AGE} years ago."
+    return None
+
+
+def normalize_dob(raw: object) -> dict[str, int]:
+    """{"day", "month", "year"}, as Stripe's `dob` takes it."""
+    born = _parse_iso_date(raw)
+    if born is None:
+        raise ValueError("invalid date of birth")
+    return {"day": born.day, "month": born.month, "year": born.year}
+
+
+# Identity and tax numbers (US) ----------------------------------------------------------------
+
+# Stripe's test SSNs and EINs (C10 in the project's reference): accepted in test mode even
+# where the real rules refuse them, so the e2e journeys can trigger every outcome.
+US_TEST_SSNS = {"000000000": "verifies", "111111111": "fails to match", "222222222": "verifies at once"}
+US_TEST_EINS = {"000000000": "verifies", "000000001": "verifies as a non-profit",
+                "111111111": "fails to match", "111111112": "is not issued", "222222222": "verifies at once"}
+
+
+def ssn_last4_problem(raw: object) -> str | None:
+    digits = _digits(raw)
+    if not _clean(raw):
+        return "Enter the last 4 digits of the Social Security number."
+    if len(digits) != 4:
+        return "Enter exactly 4 digits: the last four of the Social Security number."
+    return None
+
+
+def _us_ssn_problem(raw: object, test_mode: bool) -> str | None:
+    digits = _digits(raw)
+    if not _clean(raw):
+        return "Enter the full 9-digit Social Security number."
+    if len(digits) != 9:
+        return "Enter all 9 digits of the Social Security number, like 123-45-6789."
+    if test_mode and digits in US_TEST_SSNS:
+        return None
+    try:
+        ssn.validate(digits)
+    except ValidationError:
+        return "This isn't a valid Social Security number. Check it against the card."
+    return None
+
+
+def _us_ein_problem(raw: object, test_mode: bool) -> str | None:
+    digits = _digits(raw)
+    if not _clean(raw):
+        return "Enter the 9-digit Employer Identification Number (EIN)."
+    if len(digits) != 9:
+        return "Enter all 9 digits of the EIN, like 12-3456789."
+    if test_mode and digits in US_TEST_EINS:
+        return None
+    try:
+        ein.validate(digits)
+    except ValidationError:
+        return "This isn't a valid EIN. Check it against your IRS letter (CP 575)."
+    return None
+
+
+def _us_routing_problem(raw: object) -> str | None:
+    digits = _digits(raw)
+    if not _clean(raw):
+        return "Enter the 9-digit routing number from the bottom left of a check."
+    if len(digits) != 9:
+        return "Enter all 9 digits of the routing number."
+    if not rtn.is_valid(digits):
+        return "This routing number doesn't exist: check each digit against your bank's details."
+    return None
+
+
+# Countries ---------------------------------------------------------------------------------
+
+US_STATES: tuple[tuple[str, str], ...] = (
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
+    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
+    ("DC", "District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
+    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"),
+    ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
+    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
+    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
+    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
+    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"),
+    ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"), ("SC", "South Carolina"),
+    ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"), ("UT", "Utah"),
+    ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"), ("WV", "West Virginia"),
+    ("WI", "Wisconsin"), ("WY", "Wyoming"),
+    ("AS", "American Samoa"), ("GU", "Guam"), ("MP", "Northern Mariana Islands"),
+    ("PR", "Puerto Rico"), ("VI", "U.S. Virgin Islands"), ("UM", "U.S. Minor Outlying Islands"),
+    ("AA", "Armed Forces Americas"), ("AE", "Armed Forces Europe"), ("AP", "Armed Forces Pacific"),
+)
+
+
+@dataclass(frozen=True)
+class CountryRules:
+    name: str
+    phone_region: str
+    states: tuple[tuple[str, str], ...]  # (code Stripe takes, name to show)
+    state_label: str
+    postal_code_label: str
+    postal_code: re.Pattern  # matched against the digits typed
+    postal_code_example: str
+    format_postal_code: Callable[[str], str]  # digits -> the form Stripe is sent
+    id_number_problem: Callable[[object, bool], str | None]  # (value, test_mode)
+    tax_id_problem: Callable[[object, bool], str | None]
+    routing_number_problem: Callable[[object], str | None]
+    account_number_digits: tuple[int, int]
+
+
+COUNTRIES: dict[str, CountryRules] = {
+    "US": CountryRules(
+        name="United States", phone_region="US", states=US_STATES, state_label="state",
+        postal_code_label="ZIP code", postal_code=re.compile(r"\d{5}(\d{4})?"),
+        postal_code_example="12345 or 12345-6789",
+        format_postal_code=lambda digits: f"{digits[:5]}-{digits[5:]}" if len(digits) == 9 else digits,
+        id_number_problem=_us_ssn_problem, tax_id_problem=_us_ein_problem,
+        routing_number_problem=_us_routing_problem, account_number_digits=(4, 17),
+    ),
+}
+
+
+def _rules(country: str) -> CountryRules:
+    """Rules for a supported country; an unsupported one is a programming error."""
+    return COUNTRIES[(country or "").upper()]
+
+
+def country_problem(raw: object) -> str | None:
+    if _clean(raw).upper() not in COUNTRIES:
+        names = ", ".join(rules.name for rules in COUNTRIES.values())
+        return f"We can onboard businesses in {names} for now."
+    return None
+
+
+def id_number_problem(raw: object, *, country: str = "US", test_mode: bool = False) -> str | None:
+    """A person's full national id number (the SSN in the US)."""
+    return _rules(country).id_number_problem(raw, test_mode)
+
+
+def tax_id_problem(raw: object, *, country: str = "US", test_mode: bool = False) -> str | None:
+    """A company's tax id (the EIN in the US)."""
+    return _rules(country).tax_id_problem(raw, test_mode)
+
+
+def normalize_number(raw: object) -> str:
+    """Digits only, for SSNs, EINs, routing and account numbers and ZIP codes."""
+    digits = _digits(raw)
+    if not digits:
+        raise ValueError("not a number")
+    return digits
+
+
+# Address -------------------------------------------------------------------------------------
+
+def state_problem(raw: object, *, country: str = "US") -> str | None:
+    rules = _rules(country)
+    if _clean(raw).upper() not in {code for code, _ in rules.states}:
+        return f"Choose the {rules.state_label} from the list."
+    return None
+
+
+def postal_code_problem(raw: object, *, country: str = "US") -> str | None:
+    rules = _rules(country)
+    if not _clean(raw):
+        return f"Enter the {rules.postal_code_label}."
+    if not rules.postal_code.fullmatch(_digits(raw)):
+        return f"Enter a {rules.postal_code_label} like {rules.postal_code_example}."
+    return None
+
+
+def _address_line_problem(raw: object, label: str, required: bool) -> str | None:
+    text = _clean(raw)
+    if not text:
+        return f"Enter the {label}." if required else None
+    if len(text) > ADDRESS_LINE_MAX:
+        return f"Shorten the {label} to {ADDRESS_LINE_MAX} characters or fewer."
+    if _has_control(text) or not any(c.isalnum() for c in text):
+        return f"Enter the {label} in words and numbers."
+    return None
+
+
+def city_problem(raw: object) -> str | None:
+    text = _clean(raw)
+    if not text:
+        return "Enter the city."
+    if len(text) > CITY_MAX:
+        return f"Shorten the city to {CITY_MAX} characters or fewer."
+    if _has_control(text) or not any(c.isalpha() for c in text):
+        return "Enter the city's name in letters."
+    return None
+
+
+def address_problems(address: Mapping[str, object], *, country: str = "US") -> dict[str, str]:
+    """Problems by Stripe's address keys (line1, line2, city, state, postal_code); empty
+    when the address will do."""
+    checks = {
+        "line1": lambda v: _address_line_problem(v, "street address", required=True),
+        "line2": lambda v: _address_line_problem(v, "apartment, suite or unit", required=False),
+        "city": city_problem,
+        "state": lambda v: state_problem(v, country=country),
+        "postal_code": lambda v: postal_code_problem(v, country=country),
+    }
+    problems = {key: check(address.get(key, "")) for key, check in checks.items()}
+    return {key: problem for key, problem in problems.items() if problem}
+
+
+def normalize_address(address: Mapping[str, object], *, country: str = "US") -> dict[str, str]:
+    """Stripe's address hash: cleaned lines, state code upper case, ZIP digits only."""
+    if address_problems(address, country=country):
+        raise ValueError("invalid address")
+    normalized = {
+        "line1": _clean(address.get("line1")),
+        "line2": _clean(address.get("line2")),
+        "city": _clean(address.get("city")),
+        "state": _clean(address.get("state")).upper(),
+        "postal_code": _rules(country).format_postal_code(_digits(address.get("postal_code"))),
+        "country": country.upper(),
+    }
+    return {key: value for key, value in normalized.items() if value}
+
+
+# Bank account --------------------------------------------------------------------------------
+
+def routing_number_problem(raw: object, *, country: str = "US") -> str | None:
+    """US: 9 digits passing the ABA checksum. Stripe's test number 110000000 passes it."""
+    return _rules(country).routing_number_problem(raw)
+
+
+def account_number_problem(raw: object, confirmation: object, *, country: str = "US") -> str | None:
+    """The account number, typed twice."""
+    low, high = _rules(country).account_number_digits
+    digits = _digits(raw)
+    if not _clean(raw):
+        return "Enter the account number."
+    if not digits:
+        return "Enter only the digits of the account number."
+    if not low <= len(digits) <= high:
+        return f"Account numbers have {low} to {high} digits; check the number on your statement."
+    if _digits(confirmation) != digits:
+        return "The two account numbers don't match. Type the number again in both boxes."
+    return None
+
+
+# Ownership -----------------------------------------------------------------------------------
+
+def ownership_percent_problem(raw: object) -> str | None:
+    text = _clean(raw).removesuffix("%").strip()
+    if not text:
+        return "Enter the percentage of the business this person owns (0 if none)."
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return "Enter the ownership as a number, like 25 or 33.33."
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+        return "Enter an ownership percentage between 0 and 100."
+    if value != value.quantize(Decimal("0.01")):
+        return "Use at most two decimal places, like 33.33."
+    return None
+
+
+def normalize_ownership_percent(raw: object) -> float:
+    if ownership_percent_problem(raw):
+        raise ValueError("invalid percentage")
+    return float(Decimal(_clean(raw).removesuffix("%").strip()))
