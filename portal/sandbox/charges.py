@@ -137,7 +137,7 @@ def charge_object(
     on_behalf_of: str | None = None, transfer_data: dict | None = None, transfer_group: str | None = None,
     application_fee_amount: int | None = None, source_transfer: str | None = None,
     statement_descriptor: str | None = None, statement_descriptor_suffix: str | None = None,
-    receipt_email: str | None = None,
+    receipt_email: str | None = None, calculated_descriptor: str | None = None,
 ) -> dict:
     """A charge as created: not yet captured; `payment_method` None makes a `py_` transfer payment."""
     charge_id = id or sandbox.new_id("ch")
@@ -155,7 +155,7 @@ def charge_object(
         "billing_details": payment_method["billing_details"] if payment_method else {
             "address": None, "email": None, "name": None, "phone": None, "tax_id": None,
         },
-        "calculated_statement_descriptor": statement_descriptor or "SANDBOX",
+        "calculated_statement_descriptor": statement_descriptor or calculated_descriptor,
         "captured": False,
         "created": sandbox.now(),
         "currency": currency,

@@ -132,7 +132,9 @@ def confirm(sandbox, pi: dict, account_id: str | None) -> dict:
         sandbox, amount=pi["amount"], currency=pi["currency"], payment_method=payment_method,
         payment_intent=pi["id"], description=pi["description"], metadata=pi["metadata"],
         on_behalf_of=pi["on_behalf_of"], transfer_data=pi["transfer_data"], transfer_group=pi["transfer_group"],
-        application_fee_amount=pi["application_fee_amount"], statement_descriptor=pi["statement_descriptor"],
+        application_fee_amount=pi["application_fee_amount"],
+        statement_descriptor=pi["statement_descriptor"],
+        calculated_descriptor=descriptor_of(sandbox, account_id or pi["on_behalf_of"]),
         statement_descriptor_suffix=pi["statement_descriptor_suffix"], receipt_email=pi["receipt_email"],
     )
     pi["latest_charge"] = charge["id"]
@@ -151,6 +153,12 @@ def confirm(sandbox, pi: dict, account_id: str | None) -> dict:
     if what == charges.DISPUTE:
         disputes.open_dispute(sandbox, sandbox.store.get(charge["id"], "charge"), reason="fraudulent")
     return sandbox.store.get(pi["id"], "payment_intent")
+
+
+def descriptor_of(sandbox, account_id: str | None) -> str | None:
+    """The statement descriptor of the account the charge settles for (default: the platform's)."""
+    account = sandbox.store.get(account_id or sandbox.store.meta("platform_account") or "", "account") or {}
+    return ((account.get("settings") or {}).get("payments") or {}).get("statement_descriptor")
 
 
 def decline(sandbox, pi: dict, charge: dict, account_id: str | None) -> None:

@@ -181,8 +181,10 @@ def pay_automatically(sandbox, now: int) -> None:
     """Once per sandbox day, pay out the available balance of accounts on a schedule."""
     today = datetime.datetime.fromtimestamp(now, datetime.UTC).date()
     last = sandbox.store.meta(AUTO_DAY_KEY)
+    if last is not None and last >= today.toordinal():
+        return
     sandbox.store.set_meta(AUTO_DAY_KEY, today.toordinal())
-    if last is None or last >= today.toordinal():
+    if last is None:
         return
     platform_id = sandbox.store.meta("platform_account")
     for account in sandbox.store.list("account", where=lambda a: a["id"] != platform_id):

@@ -19,6 +19,8 @@ def test_direct_charge_pays_the_account_less_stripe_fee_and_application_fee(stri
     charge = stripe_client.v1.charges.retrieve(pi.latest_charge, params={"expand": ["balance_transaction"]},
                                                options=on(seller.id))
     assert_stripe_shape(charge.to_dict())
+    account = stripe_client.v1.accounts.retrieve(seller.id)
+    assert charge.calculated_statement_descriptor == account.settings.payments.statement_descriptor
     txn = charge.balance_transaction
     assert txn.type == "charge" and txn.status == "pending"
     assert {d.type: d.amount for d in txn.fee_details} == {"stripe_fee": stripe_fee(10_000), "application_fee": 500}
