@@ -82,6 +82,13 @@ def coerce(value, hint, name: str):
     origin = typing.get_origin(hint)
     if hint is Any or hint is UntypedStripeObject or origin is UntypedStripeObject:
         return value
+    if value == "" and not _accepts_empty(hint):
+        raise invalid_request(
+            f"You passed an empty string for '{name}'. We assume empty values are an attempt to unset a "
+            f"parameter; however '{name}' cannot be unset. You should remove '{name}' from your request "
+            "or supply a non-empty value.",
+            param=name, code="parameter_invalid_empty",
+        )
     if is_typeddict(hint):
         return _typed_dict(value, fields(hint), name)
     if origin is Literal:
@@ -93,6 +100,16 @@ def coerce(value, hint, name: str):
     if origin in (dict, typing.Dict, typing.Mapping):
         return _mapping(value, name)
     return SCALARS.get(hint, _string)(value, name)
+
+
+def _accepts_empty(hint) -> bool:
+    # Only parameters the SDK types with Literal[''] can be unset with an empty string.
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return "" in typing.get_args(hint)
+    if origin in (Union, types.UnionType):
+        return any(_accepts_empty(member) for member in typing.get_args(hint))
+    return False
 
 
 def _string(value, name: str):

@@ -468,3 +468,12 @@ def test_a_union_of_objects_reports_the_error_of_the_one_named_by_object():
     assert caught.value.param == "external_account[nickname]"
     card = {"object": "card", "number": "4000056655665556", "exp_month": "12", "exp_year": "2030"}
     assert validate({"external_account": card}, AccountExternalAccountCreateParams)["external_account"]["exp_month"] == 12
+
+
+def test_empty_string_for_a_parameter_that_cannot_be_unset(stripe_client):
+    endpoint = create_endpoint(stripe_client)
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_client.v1.webhook_endpoints.update(endpoint.id, params={"url": ""})
+    assert caught.value.code == "parameter_invalid_empty"
+    assert caught.value.param == "url"
+    assert caught.value.user_message.startswith("You passed an empty string for 'url'.")
