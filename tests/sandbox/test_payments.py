@@ -194,3 +194,28 @@ def test_payout_block_card_blocks_payouts_only(stripe_client, seller):
         transfer_data={"destination": seller.id})
     account = stripe_client.v1.accounts.retrieve(seller.id)
     assert account.charges_enabled and not account.payouts_enabled
+
+
+def test_every_money_event_carries_a_stripe_shaped_object(stripe_client, seller):
+    pi = pay(stripe_client, 10_000, "pm_card_bypassPending", account=seller.id, application_fee_amount=300)
+    stripe_client.v1.refunds.create(params={"payment_intent": pi.id, "amount": 1_000}, options=on(seller.id))
+    pay(stripe_client, 5_000, "pm_card_createDispute", account=seller.id)
+    destination = pay(stripe_client, 8_000, "pm_card_bypassPending", transfer_data={"destination": seller.id},
+                      application_fee_amount=800)
+    stripe_client.v1.refunds.create(params={"payment_intent": destination.id, "reverse_transfer": True})
+    stripe_client.v1.payouts.create(params={"amount": 500, "currency": "usd"}, options=on(seller.id))
+    with pytest.raises(stripe.CardError):
+        pay(stripe_client, 1_000, "pm_card_chargeDeclined", account=seller.id)
+    stripe_client.v1.balance.retrieve(options=on(seller.id))  # lets the payout move on
+    seen = set()
+    for options in ({}, on(seller.id)):
+        for event in stripe_client.v1.events.list(params={"limit": 100}, options=options).data:
+            if event.type.split(".")[0] in ("account", "capability", "person"):
+                continue
+            assert_stripe_shape(event.to_dict()["data"]["object"])
+            seen.add(event.type)
+    assert {
+        "payment_intent.succeeded", "charge.succeeded", "charge.refunded", "refund.created", "transfer.created",
+        "transfer.reversed", "application_fee.created", "charge.dispute.created", "payout.created",
+        "payout.updated", "balance.available", "charge.failed", "payment_intent.payment_failed",
+    } <= seen
