@@ -52,7 +52,7 @@ PAGE = """<!doctype html>
     });
   };
 </script>
-<script src="/sandbox/connect.js" async></script>
+<script src="SCRIPT" async></script>
 </head><body><main id="components"></main></body></html>"""
 
 
@@ -92,7 +92,9 @@ def host():
         clients = {}
 
         async def page(request: Request) -> HTMLResponse:
-            return HTMLResponse(PAGE)
+            # ?standalone=1: the script comes from the sandbox served alone on another origin.
+            origin = clients["standalone"] if request.query_params.get("standalone") else "/sandbox"
+            return HTMLResponse(PAGE.replace("SCRIPT", origin + "/connect.js"))
 
         async def loader_page(request: Request) -> HTMLResponse:
             return HTMLResponse(LOADER_PAGE)
@@ -119,7 +121,9 @@ def host():
             Route("/loader.js", loader),
             Mount("/sandbox", app=sandbox.asgi),
         ])
+        # `serving` only needs an object with an ASGI app at `.asgi`.
         url = stack.enter_context(serving(types.SimpleNamespace(asgi=app)))
+        clients["standalone"] = stack.enter_context(serving(sandbox))
         clients["sdk"] = stripe.StripeClient(
             "sk_test_sandbox",
             base_addresses={"api": url + "/sandbox", "files": url + "/sandbox", "connect": url + "/sandbox"},
@@ -412,3 +416,11 @@ def test_logout_clears_the_components_until_a_new_session(page: Page, host):
     page.evaluate("window.connectInstance.update({locale: 'en-US'})")
     expect(page.locator(f"[data-payout-id='{payout}']")).to_be_visible()
     assert page.evaluate("window.secretsFetched") == 2
+
+
+def test_the_stand_in_works_from_a_sandbox_on_another_origin(page: Page, host):
+    base_url, _, client = host
+    seller, payout = seller_with_a_payout(client, 600)
+    page.goto(f"{base_url}/?account={seller}&show=payouts-list&enable=payouts_list&standalone=1")
+    expect(page.locator(f"stripe-connect-payouts-list [data-payout-id='{payout}']")).to_be_visible()
+    assert page.evaluate("window.loadErrors") == []

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from portal.sandbox import account_sessions, accounts, balance, disputes, files, payouts, refunds
 from portal.sandbox import params as params_module
+from portal.sandbox import protocol
 from portal.sandbox.errors import StripeError, resource_missing
 from portal.sandbox.protocol import Call, Endpoint
 
@@ -226,6 +227,16 @@ def logout(call: Call) -> dict:
 
 # --- routes --------------------------------------------------------------------------------------
 
+# Stripe's script calls Stripe from the platform's origin; the stand-in, served by a sandbox on
+# another origin (`portal sandbox --port N`), does the same. Its only credential is a header,
+# never a cookie, so any origin may call.
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST",
+    "Access-Control-Allow-Headers": "Authorization, Connect-Page, Connect-Component, Content-Type",
+    "Access-Control-Max-Age": "600",
+}
+
 
 def _asset(name: str):
     async def serve(request: Request) -> Response:
@@ -234,8 +245,18 @@ def _asset(name: str):
     return serve
 
 
-def web_routes(sandbox) -> list[Route]:
-    return [Route("/" + name, _asset(name), methods=["GET"]) for name in ASSETS]
+def _cross_origin(route: Route) -> Route:
+    """The protocol's route for an endpoint, its responses readable from any origin."""
+    async def serve(request: Request) -> Response:
+        response = await route.endpoint(request)
+        response.headers.update(CORS)
+        return response
+
+    return Route(route.path, serve, methods=list(route.methods - {"HEAD"}))
+
+
+async def _preflight(request: Request) -> Response:
+    return Response(status_code=204, headers=CORS)
 
 
 def _endpoint(method: str, path: str, handler, params=None) -> Endpoint:
@@ -250,7 +271,9 @@ class EvidenceFileParams(TypedDict):
     file: Any
 
 
-ROUTES = [
+# The stand-in's data API: run by the protocol like any endpoint (ticks, one transaction,
+# Stripe's error bodies), authenticated by the handlers from the client secret.
+DATA_ENDPOINTS = [
     _endpoint("POST", "session", claim_session),
     _endpoint("POST", "logout", logout),
     _endpoint("GET", "account", _reader("account")),
@@ -266,3 +289,15 @@ ROUTES = [
     _endpoint("POST", "disputes/{dispute}/close", _action("dispute", accept_dispute)),
     _endpoint("POST", "files", _action("dispute", upload_evidence), EvidenceFileParams),
 ]
+
+
+def web_routes(sandbox) -> list[Route]:
+    return [
+        *(Route("/" + name, _asset(name), methods=["GET"]) for name in ASSETS),
+        *(_cross_origin(protocol.route(sandbox, endpoint)) for endpoint in DATA_ENDPOINTS),
+        Route("/_connect/v1/{path:path}", _preflight, methods=["OPTIONS"]),
+    ]
+
+
+# No public-API routes of its own: the data API above is served from web_routes.
+ROUTES: list[Endpoint] = []
