@@ -12,11 +12,7 @@ descriptor derived from the business name or the website's host.
 import copy
 import ipaddress
 
-import stripe
 from stripe.params import (
-    AccountCapabilityListParams,
-    AccountCapabilityRetrieveParams,
-    AccountCapabilityUpdateParams,
     AccountCreateParams,
     AccountDeleteParams,
     AccountListParams,
@@ -27,8 +23,8 @@ from stripe.params import (
     AccountUpdateParams,
 )
 
-from portal.sandbox import controller as controllers
 from portal.sandbox import (
+    capabilities,
     country_specs,
     external_accounts,
     persons,
@@ -37,9 +33,9 @@ from portal.sandbox import (
     settings,
     verification,
 )
+from portal.sandbox import controller as controllers
 from portal.sandbox.protocol import Endpoint, apply_metadata, invalid_request, list_response, resource_missing
 
-CAPABILITY_NAMES = frozenset(stripe.Account.Capabilities.__annotations__)
 COMPANY_TYPES = persons.COMPANY_TYPES
 TOS_EARLIEST = 1230768000  # 2009-01-01
 TOS_DATE_MESSAGE = (
@@ -148,12 +144,17 @@ def _apply(sandbox, account: dict, params: dict, state: dict, *, creating: bool)
     elif business_type == "individual":
         account.pop("company", None)
     if "company" in params:
+        had_tax_id = account["company"].get("tax_id_provided")
         _apply_company(account, params["company"], state)
+        if had_tax_id and params["company"].get("tax_id") and account["tos_acceptance"].get("date") \
+                and "tos_acceptance" not in params:
+            # A new tax id means the terms must be accepted again.
+            state.setdefault("extras", []).append({"key": "tos_acceptance.date", "code": "invalid_tos_acceptance"})
     _apply_tos(account, params.get("tos_acceptance"), creating, sandbox.now())
     if "settings" in params:
         settings.apply(account, params["settings"], state)
     apply_metadata(account, params)
-    _apply_capabilities(sandbox, account, params.get("capabilities"), state)
+    capabilities.apply_requests(sandbox, account, params.get("capabilities"), state)
     if "individual" in params:
         person = persons.upsert_individual(sandbox, account, params["individual"], state)
         account["individual"] = person
@@ -243,26 +244,6 @@ def _apply_tos(account: dict, given: dict | None, creating: bool, now: int) -> N
         tos["ip"] = given["ip"]
     if "user_agent" in given:
         tos["user_agent"] = given["user_agent"] or None
-
-
-def _apply_capabilities(sandbox, account: dict, given: dict | None, state: dict) -> None:
-    caps = state.setdefault("caps", {})
-    for name, options in (given or {}).items():
-        if "requested" not in options:
-            continue
-        requested = bool(options["requested"])
-        known = caps.get(name, {})
-        if requested and not known.get("requested"):
-            caps[name] = {"requested": True, "requested_at": sandbox.now()}
-        elif not requested and known.get("requested"):
-            caps[name] = {"requested": False, "requested_at": None}
-    if account["tos_acceptance"].get("service_agreement") == "recipient" and caps.get("card_payments", {}).get(
-        "requested"
-    ):
-        raise invalid_request(
-            "Accounts with the `recipient` service agreement cannot request the `card_payments` capability.",
-            param="capabilities[card_payments]",
-        )
 
 
 # Handlers
@@ -383,48 +364,6 @@ def unreject_account(call) -> dict:
     return requirements.refresh(sandbox, before["id"], before=before)
 
 
-# Capabilities
-
-
-def _capability_name(call) -> str:
-    name = call.path["capability"]
-    if name not in CAPABILITY_NAMES:
-        raise resource_missing("capability", name, param="capability")
-    return name
-
-
-def list_capabilities(call) -> dict:
-    account = _connected(call)
-    state = call.sandbox.store.private(account["id"])
-    objects = [requirements.capability_object(account["id"], name, state) for name in sorted(state.get("caps", {}))]
-    return list_response(call, objects, f"/v1/accounts/{account['id']}/capabilities")
-
-
-def retrieve_capability(call) -> dict:
-    account = _connected(call)
-    state = call.sandbox.store.private(account["id"])
-    return requirements.capability_object(account["id"], _capability_name(call), state)
-
-
-def update_capability(call) -> dict:
-    sandbox = call.sandbox
-    before = _connected(call)
-    name = _capability_name(call)
-    state = sandbox.store.private(before["id"])
-    old = requirements.capability_object(before["id"], name, state)
-    if "requested" in call.params:
-        account = copy.deepcopy(before)
-        _apply_capabilities(sandbox, account, {name: {"requested": call.params["requested"]}}, state)
-        sandbox.store.set_private(before["id"], state)
-        requirements.refresh(sandbox, before["id"], before=before)
-        state = sandbox.store.private(before["id"])
-    new = requirements.capability_object(before["id"], name, state)
-    if new != old and old["requested"] != new["requested"]:
-        sandbox.emit("capability.updated", new, account=before["id"],
-                     previous_attributes=requirements.previous_attributes(old, new))
-    return new
-
-
 # The platform
 
 
@@ -469,7 +408,6 @@ ROUTES = [
     Endpoint("DELETE", ACCOUNT, delete_account, AccountDeleteParams),
     Endpoint("POST", ACCOUNT + "/reject", reject_account, AccountRejectParams),
     Endpoint("POST", ACCOUNT + "/unreject", unreject_account, AccountUnrejectParams),
-    Endpoint("GET", ACCOUNT + "/capabilities", list_capabilities, AccountCapabilityListParams),
-    Endpoint("GET", ACCOUNT + "/capabilities/{capability}", retrieve_capability, AccountCapabilityRetrieveParams),
-    Endpoint("POST", ACCOUNT + "/capabilities/{capability}", update_capability, AccountCapabilityUpdateParams),
+    # Capabilities are their own module; their routes sit here so app.py needs no new entry.
+    *capabilities.ROUTES,
 ]

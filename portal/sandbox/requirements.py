@@ -178,6 +178,20 @@ def add_requirement(sandbox, account_id: str, field: str, *, past_due: bool = Fa
     return refresh(sandbox, account_id)
 
 
+def trigger_next_requirements(sandbox, account_id: str) -> dict:
+    """tok_visa_triggerNextRequirements: the next eventually due fields become currently due."""
+    account = sandbox.store.get(account_id, "account")
+    upcoming = set(account["future_requirements"]["eventually_due"]) | (
+        set(account["requirements"]["eventually_due"]) - set(account["requirements"]["currently_due"])
+    )
+    if not upcoming:
+        return account
+    state = sandbox.store.private(account_id)
+    state.setdefault("extras", []).extend({"key": key, "past_due": False, "deadline": None} for key in sorted(upcoming))
+    sandbox.store.set_private(account_id, state)
+    return refresh(sandbox, account_id)
+
+
 def add_intervention(sandbox, account_id: str, *, category: str = "risk_review", form: str = "form",
                      past_due: bool = False, deadline: int | None = None) -> str:
     """A risk intervention `interv_<id>.<category>.<form>`: answerable only in a hosted flow."""

@@ -210,7 +210,8 @@ def _added(state: dict, now: int, due: list[Due]) -> None:
             continue
         deadline = item.get("deadline")
         passed = item.get("past_due") or (deadline is not None and deadline <= now)
-        due.append(Due(item["key"], past_due=bool(passed), deadline=deadline))
+        error = magic.error(item["code"], item["key"]) if item.get("code") else None
+        due.append(Due(item["key"], past_due=bool(passed), deadline=deadline, error=error))
 
 
 # Assembling the lists and the statuses

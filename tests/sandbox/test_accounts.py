@@ -6,6 +6,7 @@ import time
 import pytest
 import stripe
 
+from portal.sandbox import requirements
 from tests.sandbox.conftest import call_helper
 from tests.sandbox.onboarding import (
     ADDRESS_KEYS,
@@ -13,6 +14,7 @@ from tests.sandbox.onboarding import (
     PLATFORM_COLLECTED,
     company_account,
     events,
+    identity,
     individual_account,
     tos,
 )
@@ -350,3 +352,24 @@ def test_a_gb_account_follows_its_own_table(stripe_client):
     assert later.requirements.currently_due == ["individual.verification.additional_document"]
     assert later.requirements.errors[0].code == "verification_failed_address_match"
     assert later.individual.verification.status == "verified"
+
+
+def test_a_new_tax_id_asks_for_the_terms_again(stripe_client):
+    account = company_account(stripe_client)
+    changed = stripe_client.v1.accounts.update(account.id, params={"company": {"tax_id": "000000001"}})
+    assert "tos_acceptance.date" in changed.requirements.currently_due
+    assert {e.requirement: e.code for e in changed.requirements.errors}["tos_acceptance.date"] == "invalid_tos_acceptance"
+    accepted = stripe_client.v1.accounts.update(account.id, params={"tos_acceptance": tos()})
+    assert "tos_acceptance.date" not in accepted.requirements.currently_due
+
+
+def test_trigger_next_requirements_makes_eventually_due_fields_currently_due(stripe_client, sandbox):
+    account = individual_account(stripe_client, individual=identity(id_number=None, ssn_last_4="0000"))
+    assert stripe_client.v1.accounts.retrieve(account.id).future_requirements.eventually_due == ["individual.id_number"]
+    with sandbox.store.transaction():
+        requirements.trigger_next_requirements(sandbox, account.id)
+    triggered = stripe_client.v1.accounts.retrieve(account.id)
+    assert triggered.requirements.currently_due == ["individual.id_number"]
+    answered = stripe_client.v1.accounts.update(account.id, params={"individual": {"id_number": "000000000"}})
+    assert answered.requirements.currently_due == []
+    assert answered.future_requirements.eventually_due == []
