@@ -15,7 +15,13 @@ from stripe.params import (
 )
 
 from portal.sandbox import balance
-from portal.sandbox.protocol import Call, Endpoint, invalid_request, list_response, resource_missing
+from portal.sandbox.protocol import (
+    Call,
+    Endpoint,
+    invalid_request,
+    list_response,
+    resource_missing,
+)
 
 
 def collect(sandbox, account_id: str, charge: dict, amount: int, *, originating_transaction: str | None = None,

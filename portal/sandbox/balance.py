@@ -13,7 +13,13 @@ from stripe.params import (
     BalanceTransactionRetrieveParams,
 )
 
-from portal.sandbox.protocol import Call, Endpoint, apply_metadata, list_response, resource_missing
+from portal.sandbox.protocol import (
+    Call,
+    Endpoint,
+    apply_metadata,
+    list_response,
+    resource_missing,
+)
 
 # Stripe's reporting category for each balance transaction type the sandbox writes.
 REPORTING_CATEGORY = {

@@ -10,12 +10,24 @@ Accepting (`close`) loses it at once; no answer by `evidence_details.due_by` los
 
 import datetime
 import typing
+from typing import NotRequired
 
-from stripe.params import DisputeCloseParams, DisputeListParams, DisputeRetrieveParams, DisputeUpdateParams
-from typing_extensions import NotRequired
+from stripe.params import (
+    DisputeCloseParams,
+    DisputeListParams,
+    DisputeRetrieveParams,
+    DisputeUpdateParams,
+)
 
 from portal.sandbox import balance
-from portal.sandbox.protocol import Call, Endpoint, apply_metadata, invalid_request, list_response, resource_missing
+from portal.sandbox.protocol import (
+    Call,
+    Endpoint,
+    apply_metadata,
+    invalid_request,
+    list_response,
+    resource_missing,
+)
 
 DISPUTE_FEE = {"usd": 1500}
 RESPONSE_DAYS = 7

@@ -23,8 +23,22 @@ from stripe.params import (
     PaymentMethodRetrieveParams,
 )
 
-from portal.sandbox import application_fees, balance, charges, disputes, requirements, transfers
-from portal.sandbox.protocol import Call, Endpoint, StripeError, invalid_request, list_response, resource_missing
+from portal.sandbox import (
+    application_fees,
+    balance,
+    charges,
+    disputes,
+    requirements,
+    transfers,
+)
+from portal.sandbox.protocol import (
+    Call,
+    Endpoint,
+    StripeError,
+    invalid_request,
+    list_response,
+    resource_missing,
+)
 
 DAY = 86400
 DEFAULT_DELAY_DAYS = 2

@@ -18,7 +18,15 @@ from stripe.params import (
 )
 
 from portal.sandbox import balance, external_accounts
-from portal.sandbox.protocol import Call, Endpoint, StripeError, apply_metadata, invalid_request, list_response, resource_missing
+from portal.sandbox.protocol import (
+    Call,
+    Endpoint,
+    StripeError,
+    apply_metadata,
+    invalid_request,
+    list_response,
+    resource_missing,
+)
 
 DAY = 86400
 

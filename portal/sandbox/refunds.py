@@ -6,10 +6,22 @@ the connected account (`reverse_transfer`), and a direct charge's can give back 
 platform's cut (`refund_application_fee`), both in proportion to the amount refunded.
 """
 
-from stripe.params import RefundCreateParams, RefundListParams, RefundRetrieveParams, RefundUpdateParams
+from stripe.params import (
+    RefundCreateParams,
+    RefundListParams,
+    RefundRetrieveParams,
+    RefundUpdateParams,
+)
 
 from portal.sandbox import application_fees, balance, charges, transfers
-from portal.sandbox.protocol import Call, Endpoint, apply_metadata, invalid_request, list_response, resource_missing
+from portal.sandbox.protocol import (
+    Call,
+    Endpoint,
+    apply_metadata,
+    invalid_request,
+    list_response,
+    resource_missing,
+)
 
 
 def dollars(amount: int) -> str:

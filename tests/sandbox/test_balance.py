@@ -4,7 +4,15 @@ import pytest
 import stripe
 
 from tests.sandbox.conftest import call_helper
-from tests.sandbox.money import advance, balance_of, create_seller, event_types, on, pay, stripe_fee
+from tests.sandbox.money import (
+    advance,
+    balance_of,
+    create_seller,
+    event_types,
+    on,
+    pay,
+    stripe_fee,
+)
 from tests.sandbox.shapes import assert_stripe_shape
 
 DAY = 86400

@@ -5,7 +5,15 @@ import stripe
 
 from portal.sandbox import disputes
 from tests.sandbox.conftest import call_helper
-from tests.sandbox.money import advance, balance_of, create_seller, event_types, on, pay, stripe_fee
+from tests.sandbox.money import (
+    advance,
+    balance_of,
+    create_seller,
+    event_types,
+    on,
+    pay,
+    stripe_fee,
+)
 from tests.sandbox.shapes import assert_stripe_shape
 
 FEE = 1_500

@@ -5,7 +5,15 @@ import datetime
 import pytest
 import stripe
 
-from tests.sandbox.money import advance, balance_of, bank, create_seller, event_types, fund_platform, on
+from tests.sandbox.money import (
+    advance,
+    balance_of,
+    bank,
+    create_seller,
+    event_types,
+    fund_platform,
+    on,
+)
 from tests.sandbox.shapes import assert_stripe_shape
 
 DAY = 86400

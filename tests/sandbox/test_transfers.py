@@ -3,7 +3,15 @@
 import pytest
 import stripe
 
-from tests.sandbox.money import balance_of, create_seller, event_types, fund_platform, on, pay, stripe_fee
+from tests.sandbox.money import (
+    balance_of,
+    create_seller,
+    event_types,
+    fund_platform,
+    on,
+    pay,
+    stripe_fee,
+)
 from tests.sandbox.shapes import assert_stripe_shape
 
 
