@@ -81,6 +81,10 @@ LOADER_PAGE = """<!doctype html>
 </head><body></body></html>"""
 
 
+CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self'; connect-src 'self'; "
+       "img-src 'self'; form-action 'self'; base-uri 'none'")
+
+
 @pytest.fixture(scope="module")
 def host():
     """(base_url, sandbox, client): the host page and the sandbox mounted beside it."""
@@ -93,8 +97,11 @@ def host():
 
         async def page(request: Request) -> HTMLResponse:
             # ?standalone=1: the script comes from the sandbox served alone on another origin.
-            origin = clients["standalone"] if request.query_params.get("standalone") else "/sandbox"
-            return HTMLResponse(PAGE.replace("SCRIPT", origin + "/connect.js"))
+            standalone = bool(request.query_params.get("standalone"))
+            origin = clients["standalone"] if standalone else "/sandbox"
+            # Same origin, the portal's kind of policy: the stand-in needs no inline styles or eval.
+            headers = {} if standalone else {"Content-Security-Policy": CSP}
+            return HTMLResponse(PAGE.replace("SCRIPT", origin + "/connect.js"), headers=headers)
 
         async def loader_page(request: Request) -> HTMLResponse:
             return HTMLResponse(LOADER_PAGE)
@@ -183,6 +190,8 @@ def test_payouts_list_shows_one_account_and_not_another(page: Page, host):
     base_url, _, client = host
     seller, seller_payout = seller_with_a_payout(client, 1234)
     other, other_payout = seller_with_a_payout(client, 5678)
+    console = []
+    page.on("console", lambda message: console.append(message.text))
 
     open_page(page, base_url, seller, "payouts-list", "payouts_list")
     rows = page.locator("stripe-connect-payouts-list tr[data-payout-id]")
@@ -195,6 +204,10 @@ def test_payouts_list_shows_one_account_and_not_another(page: Page, host):
     open_page(page, base_url, other, "payouts-list", "payouts_list")
     expect(page.locator(f"stripe-connect-payouts-list [data-payout-id='{other_payout}']")).to_be_visible()
     expect(page.locator(f"[data-payout-id='{seller_payout}']")).to_have_count(0)
+    # The component's stylesheet applied under the page's Content-Security-Policy.
+    heading = page.locator("stripe-connect-payouts-list h3")
+    assert heading.evaluate("h => getComputedStyle(h).fontWeight") == "600"
+    assert not [text for text in console if "Content Security Policy" in text]
 
 
 def test_a_component_the_session_does_not_enable_reports_a_load_error(page: Page, host):
