@@ -19,7 +19,7 @@ from stripe.params import (
     DisputeUpdateParams,
 )
 
-from portal.sandbox import balance
+from portal.sandbox import balance, files
 from portal.sandbox.protocol import (
     Call,
     Endpoint,
@@ -45,6 +45,11 @@ EVIDENCE_KEYS = (
     "refund_policy_disclosure", "refund_refusal_explanation", "service_date", "service_documentation",
     "shipping_address", "shipping_carrier", "shipping_date", "shipping_documentation",
     "shipping_tracking_number", "uncategorized_file", "uncategorized_text",
+)
+# Evidence given as an uploaded file (purpose dispute_evidence) rather than text.
+FILE_EVIDENCE = (
+    "cancellation_policy", "customer_communication", "customer_signature", "duplicate_charge_documentation",
+    "receipt", "refund_policy", "service_documentation", "shipping_documentation", "uncategorized_file",
 )
 NEXT_DUE_KEY = "disputes.next_due"
 
@@ -109,6 +114,9 @@ def submit_evidence(sandbox, dispute_id: str, evidence: dict, submit: bool = Tru
         raise invalid_request(
             f"This dispute is {dispute['status']} and its evidence can no longer be changed.",
         )
+    for key in FILE_EVIDENCE:
+        if evidence.get(key):
+            files.evidence(sandbox, evidence[key], store.owner(dispute_id), f"evidence[{key}]")
     previous = {"evidence": dict(dispute["evidence"]), "evidence_details": dict(dispute["evidence_details"]),
                 "status": dispute["status"]}
     dispute["evidence"].update({key: value for key, value in evidence.items() if key in EVIDENCE_KEYS})

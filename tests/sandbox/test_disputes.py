@@ -1,5 +1,7 @@
 """Disputes: Stripe's dispute test card, evidence, the outcomes and their balance effects."""
 
+import io
+
 import pytest
 import stripe
 
@@ -140,3 +142,19 @@ def test_unanswered_dispute_is_lost_after_its_due_date(stripe_client, seller):
     lost = stripe_client.v1.disputes.retrieve(dispute.id, options=on(seller.id))
     assert lost.status == "lost" and lost.evidence_details.past_due
     assert event_types(stripe_client, seller.id, "charge.dispute.")[-1] == "charge.dispute.closed"
+
+
+def test_file_evidence_must_be_the_accounts_dispute_evidence_upload(stripe_client, seller):
+    _, dispute = disputed_payment(stripe_client, seller)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.disputes.update(
+            dispute.id, params={"evidence": {"receipt": "file_doesnotexist"}}, options=on(seller.id)
+        )
+    assert raised.value.param == "evidence[receipt]"
+    blob = io.BytesIO(b"%PDF-1.4 receipt")
+    blob.name = "receipt.pdf"
+    upload = stripe_client.v1.files.create(params={"purpose": "dispute_evidence", "file": blob}, options=on(seller.id))
+    updated = stripe_client.v1.disputes.update(
+        dispute.id, params={"evidence": {"receipt": upload.id}, "submit": False}, options=on(seller.id)
+    )
+    assert updated.evidence.receipt == upload.id and updated.evidence_details.has_evidence
