@@ -2,7 +2,8 @@
 
 Each `*_problem` function returns None when the value will do, or one sentence for the seller
 saying what is wrong and how to fix it. Each `normalize_*` turns a value that passed into the
-form Stripe expects; it raises ValueError for a value that did not pass. Rules that differ by
+form Stripe expects; it raises ValueError for a value that did not pass (except
+`normalize_number`, which only strips separators). Rules that differ by
 country live in COUNTRIES; the US is the only entry so far. Stripe's test-mode magic values
 (docs.stripe.com/connect/testing) are accepted only when the caller says `test_mode=True`.
 """
@@ -541,11 +542,10 @@ def tax_id_problem(raw: object, *, country: str = "US", test_mode: bool = False)
 
 
 def normalize_number(raw: object) -> str:
-    """Digits only, for SSNs, EINs, routing and account numbers and ZIP codes."""
-    digits = _digits(raw)
-    if not digits:
-        raise ValueError("not a number")
-    return digits
+    """Separators removed: "123-45-6789" -> "123456789", "" for nothing typed. Unlike the
+    other normalizers it never raises, so a form can store what was typed before checking
+    it; anything that is not digits stays as it was for the `*_problem` check to explain."""
+    return re.sub(r"[\s.\-]", "", _clean(raw))
 
 
 # Address -------------------------------------------------------------------------------------

@@ -209,6 +209,10 @@ def test_full_ssn():
     assert "isn't a valid Social Security number" in v.id_number_problem("666-12-3456")
     assert "isn't a valid Social Security number" in v.id_number_problem("078-05-1120")
     assert v.normalize_number("123-45-6789") == "123456789"
+    assert v.normalize_number(" 123 45 6789 ") == "123456789"
+    # Never raises: what is not a number stays for the check to explain.
+    assert v.normalize_number("") == "" and v.normalize_number(None) == ""
+    assert v.normalize_number("12a4") == "12a4" and "exactly 4 digits" in v.ssn_last4_problem("12a4")
 
 
 @pytest.mark.parametrize("ssn", ["000000000", "111111111", "222222222"])
@@ -304,6 +308,7 @@ TEXT_VALIDATORS = [
     v.tax_id_problem, lambda s: v.tax_id_problem(s, test_mode=True), v.routing_number_problem,
     lambda s: v.account_number_problem(s, s), v.ownership_percent_problem, v.state_problem,
     v.postal_code_problem, v.city_problem, v.country_problem,
+    lambda s: (v.normalize_number(s), None)[1],
     lambda s: next(iter(v.address_problems({"line1": s, "line2": s, "city": s, "state": s, "postal_code": s}).values()), None),
 ]
 

@@ -1,0 +1,414 @@
+"""Stripe's error codes in words a seller understands, and the form field each concerns.
+
+Two kinds of code reach the seller. API errors come back at once from a write
+(`{"error": {"code": "routing_number_invalid", "param": "external_account[routing_number]"}}`);
+requirement errors appear later on the account or person
+(`requirements.errors[] = {code, reason, requirement: "individual.dob.day"}`). Both name a
+field in Stripe's own spelling; `field_for_param` turns either spelling into one canonical
+dotted path, and the onboarding forms map those paths to their inputs:
+
+    business_type
+    business_profile.{name, url, mcc, product_description, support_phone, support_email,
+                      support_url, support_address.<part>}
+    settings.payments.statement_descriptor
+    settings.card_payments.statement_descriptor_prefix
+    individual.{first_name, last_name, email, phone, dob, ssn_last_4, id_number,
+                address.<part>, verification.document, verification.additional_document,
+                relationship.title, political_exposure}
+    company.{name, tax_id, phone, structure, address.<part>, owners_provided,
+             directors_provided, executives_provided, verification.document}
+    person.{the individual keys, relationship.{owner, director, executive, representative,
+            title, percent_ownership}}
+    external_account, external_account.{routing_number, account_number,
+                                        account_holder_name, account_holder_type}
+    tos_acceptance
+    intervention
+
+where <part> is line1, line2, city, state, postal_code or country. Dates collapse to `dob`
+(one input), document sides to `verification.document`, and every `tos_acceptance.*` to
+`tos_acceptance` (one checkbox). `person.*` stands for any person: `person_<id>.`,
+`representative.`, `owners.`, `directors.` and `executives.` keys, and the params of a
+Persons API call; `person_for_requirement` says which person. `intervention` is a risk
+review (`interv_<id>.…`), answerable only on Stripe's hosted pages.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Explanation:
+    problem: str  # what is wrong, for the seller
+    action: str  # what to do about it
+
+    def __str__(self) -> str:
+        return f"{self.problem} {self.action}"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str | None  # a canonical path, or None when the error is about the whole form
+    message: str
+
+
+_CHECK_TRY_AGAIN = "Check it and try again."
+_UPLOAD_NEW = "Upload a clear color photo or scan of a current, valid document."
+
+# Errors returned by a write (StripeError.code); the codes are the SDK's
+# (terminal/_reader.py lists every API error code), the words ours.
+API_ERRORS: dict[str, Explanation] = {
+    "routing_number_invalid": Explanation(
+        "The bank doesn't recognize this routing number.",
+        "Check the 9 digits at the bottom left of a check, or ask your bank for its ACH routing number."),
+    "account_number_invalid": Explanation(
+        "This bank account number wasn't accepted.",
+        "Check it with your bank: US account numbers have 4 to 17 digits."),
+    "bank_account_bad_routing_numbers": Explanation(
+        "This bank account can't receive payouts through this routing number.",
+        "Ask your bank for the routing number for ACH transfers."),
+    "bank_account_exists": Explanation(
+        "This bank account is already on your account.", "Nothing more to do, or add a different one."),
+    "bank_account_unusable": Explanation(
+        "Payouts can't be sent to this bank account.", "Use a different checking account in the business's name."),
+    "bank_account_declined": Explanation(
+        "The bank declined this account.", "Use a different checking account, or ask your bank why."),
+    "bank_account_restricted": Explanation(
+        "This bank account is restricted and can't receive payouts.", "Use a different account."),
+    "url_invalid": Explanation(
+        "This website address isn't valid.", "Enter it like https://yourbusiness.com."),
+    "tax_id_invalid": Explanation(
+        "This tax ID isn't valid.", "Enter the 9-digit EIN exactly as it appears on your IRS letter."),
+    "email_invalid": Explanation(
+        "This email address isn't valid.", "Enter it like you@yourbusiness.com."),
+    "postal_code_invalid": Explanation(
+        "This ZIP code isn't valid.", "Enter 5 digits, like 94103, or ZIP+4, like 94103-1234."),
+    "incorrect_zip": Explanation(
+        "This ZIP code doesn't match the address.", _CHECK_TRY_AGAIN),
+    "incorrect_address": Explanation(
+        "This address doesn't match our records.", _CHECK_TRY_AGAIN),
+    "invalid_characters": Explanation(
+        "This contains characters that can't be used here.", "Use only letters, numbers and simple punctuation."),
+    "account_country_invalid_address": Explanation(
+        "The business address must be in the same country as the account.", "Enter an address in that country."),
+    "country_unsupported": Explanation(
+        "Businesses in this country can't be onboarded here yet.", "Choose a supported country."),
+    "state_unsupported": Explanation(
+        "Businesses in this state can't be onboarded yet.", "Contact support if your business operates elsewhere too."),
+    "account_information_mismatch": Explanation(
+        "Some details don't agree with each other, like the account holder and the business name.",
+        "Make the names match what your bank has on file."),
+    "ownership_declaration_not_allowed": Explanation(
+        "Ownership can only be confirmed once the owners are added.", "Add the owners first."),
+    "parameter_missing": Explanation("This is required.", "Fill it in and try again."),
+    "parameter_invalid_empty": Explanation("This can't be empty.", "Fill it in and try again."),
+    "parameter_invalid_string_blank": Explanation("This can't be blank.", "Fill it in and try again."),
+    "parameter_invalid_string_empty": Explanation("This can't be empty.", "Fill it in and try again."),
+    "parameter_invalid_integer": Explanation("This must be a whole number.", _CHECK_TRY_AGAIN),
+    "lock_timeout": Explanation("Your details are still being saved.", "Wait a moment and submit again."),
+    "rate_limit": Explanation("Too many changes in a short time.", "Wait a moment and submit again."),
+    "idempotency_key_in_use": Explanation("This step is already being saved.", "Wait a moment and reload the page."),
+    "processing_error": Explanation("Something went wrong while saving.", "Submit again in a moment."),
+}
+
+# Errors on the account or a person (requirements.errors[].code), every value in the SDK's
+# Literal plus the recorded `invalid_phone_number`.
+REQUIREMENT_ERRORS: dict[str, Explanation] = {
+    "information_missing": Explanation("Some information is missing.", "Fill in what's asked and submit again."),
+    "external_request": Explanation("Stripe is waiting for an answer from another party.", "Nothing to do for now."),
+    "invalid_value_other": Explanation("This value wasn't accepted.", _CHECK_TRY_AGAIN),
+    "invalid_address_city_state_postal_code": Explanation(
+        "The city, state and ZIP code don't go together.", "Check all three against a letter sent to this address."),
+    "invalid_address_cmra_address": Explanation(
+        "This is a mail-receiving service or virtual mailbox, not where the business operates.",
+        "Enter the street address where you work."),
+    "invalid_address_highway_contract_box": Explanation(
+        "Highway contract boxes can't be used as an address.", "Enter a street address."),
+    "invalid_address_private_mailbox": Explanation(
+        "Private mailboxes can't be used as an address.", "Enter a street address."),
+    "invalid_address_registered_agent_address": Explanation(
+        "This is a registered agent's address, not the business's.",
+        "Enter the address where the business operates, or upload proof of this address."),
+    "invalid_street_address": Explanation("This street address couldn't be found.", _CHECK_TRY_AGAIN),
+    "invalid_business_profile_name": Explanation(
+        "The business name must be made of recognizable words.", "Enter the name customers know you by."),
+    "invalid_business_profile_name_denylisted": Explanation(
+        "Generic or well-known names can't be used as your business name.", "Enter your own business's name."),
+    "invalid_company_name_denylisted": Explanation(
+        "Generic or well-known names can't be used as the legal business name.",
+        "Enter the legal name as registered with the IRS."),
+    "invalid_dob_age_over_maximum": Explanation(
+        "The date of birth must be within the last 120 years.", "Check the year of birth."),
+    "invalid_dob_age_under_18": Explanation(
+        "This person must be at least 18 years old.", "Check the date of birth, or choose someone who is 18 or older."),
+    "invalid_dob_age_under_minimum": Explanation(
+        "This person is younger than the minimum age.", "Check the date of birth."),
+    "invalid_phone_number": Explanation(
+        "This phone number doesn't look valid.", "Enter it with its area code, like (201) 555-0123."),
+    "invalid_product_description_length": Explanation(
+        "The product description is too short.", "Describe what you sell in at least 10 characters."),
+    "invalid_product_description_url_match": Explanation(
+        "The product description must be different from your website address.", "Describe what you sell in words."),
+    "invalid_representative_country": Explanation(
+        "The representative must live in a supported country.", "Choose a representative who lives there."),
+    "invalid_signator": Explanation(
+        "This person isn't allowed to sign for the business.", "Choose someone with authority to sign."),
+    "invalid_statement_descriptor_business_mismatch": Explanation(
+        "The statement descriptor must be similar to your business name, legal name or website.",
+        "Use your business name, so customers recognize the charge."),
+    "invalid_statement_descriptor_denylisted": Explanation(
+        "Generic or well-known statement descriptors can't be used.", "Use your own business name."),
+    "invalid_statement_descriptor_length": Explanation(
+        "The statement descriptor must be 5 to 22 characters.", "Shorten or lengthen it."),
+    "invalid_statement_descriptor_prefix_denylisted": Explanation(
+        "Generic or well-known prefixes can't be used.", "Use a short form of your business name."),
+    "invalid_statement_descriptor_prefix_mismatch": Explanation(
+        "The prefix must be similar to your statement descriptor, business name or website.",
+        "Use a short form of your business name."),
+    "invalid_tax_id": Explanation("This tax ID isn't valid.", "Enter the 9-digit EIN from your IRS letter."),
+    "invalid_tax_id_format": Explanation(
+        "Tax IDs are 9 digits.", "Enter the 9 digits without dashes or other characters."),
+    "invalid_tos_acceptance": Explanation(
+        "The terms need to be accepted again because your details changed.", "Review and accept the terms."),
+    "invalid_url_denylisted": Explanation(
+        "This website can't be used for your business.", "Enter your own business's website."),
+    "invalid_url_format": Explanation("This website address isn't valid.", "Enter it like https://yourbusiness.com."),
+    "invalid_url_length": Explanation("This website address is too long.", "Enter your home page's address."),
+    "invalid_url_web_presence_detected": Explanation(
+        "We found a website for your business, but it isn't the one you entered.",
+        "Enter your business's website, or describe your products instead."),
+    "invalid_url_website_business_information_mismatch": Explanation(
+        "The website doesn't match your business's details.",
+        "Make sure the site shows the same business name, or enter the right website."),
+    "invalid_url_website_empty": Explanation(
+        "The website has no content.", "Publish your site, or enter a different one."),
+    "invalid_url_website_inaccessible": Explanation(
+        "The website couldn't be reached.", "Check that it's online and publicly reachable."),
+    "invalid_url_website_inaccessible_geoblocked": Explanation(
+        "The website blocks visitors from some countries.", "Make it reachable from the United States and Ireland."),
+    "invalid_url_website_inaccessible_password_protected": Explanation(
+        "The website is password protected.", "Remove the password, or enter a public page."),
+    "invalid_url_website_incomplete": Explanation(
+        "The website looks unfinished.", "Finish the site with your products, prices and contact details."),
+    "invalid_url_website_incomplete_cancellation_policy": Explanation(
+        "The website doesn't show a cancellation policy.", "Add one to the site."),
+    "invalid_url_website_incomplete_customer_service_details": Explanation(
+        "The website doesn't show how to contact customer service.", "Add an email or phone number to the site."),
+    "invalid_url_website_incomplete_legal_restrictions": Explanation(
+        "The website doesn't show the legal restrictions that apply to what you sell.", "Add them to the site."),
+    "invalid_url_website_incomplete_refund_policy": Explanation(
+        "The website doesn't show a refund policy.", "Add one to the site."),
+    "invalid_url_website_incomplete_return_policy": Explanation(
+        "The website doesn't show a return policy.", "Add one to the site."),
+    "invalid_url_website_incomplete_terms_and_conditions": Explanation(
+        "The website doesn't show terms and conditions.", "Add them to the site."),
+    "invalid_url_website_incomplete_under_construction": Explanation(
+        "The website is still under construction.", "Publish the finished site, or describe your products instead."),
+    "invalid_url_website_other": Explanation(
+        "The website couldn't be used to verify your business.", "Check it, or enter a different one."),
+    "unsupported_business_type": Explanation(
+        "This kind of business can't be onboarded.", "Contact support."),
+    "verification_directors_mismatch": Explanation(
+        "The directors don't match public records.", "Add or remove directors so the list is complete and current."),
+    "verification_extraneous_directors": Explanation(
+        "Some directors listed aren't in public records.", "Remove anyone who is no longer a director."),
+    "verification_missing_directors": Explanation(
+        "Some directors in public records are missing.", "Add every current director."),
+    "verification_missing_executives": Explanation(
+        "An executive is missing.", "Add the people who run the business day to day."),
+    "verification_missing_owners": Explanation(
+        "An owner is missing.", "Add everyone who owns 25% or more of the business."),
+    "verification_legal_entity_structure_mismatch": Explanation(
+        "The business structure doesn't match public records.", "Check the business type you chose."),
+    "verification_rejected_ownership_exemption_reason": Explanation(
+        "The reason given for not listing owners wasn't accepted.", "Add the owners instead."),
+    "verification_requires_additional_memorandum_of_associations": Explanation(
+        "Another registration document is needed.", "Upload the memorandum of association."),
+    "verification_requires_additional_proof_of_registration": Explanation(
+        "Proof of registration is needed.", "Upload a document showing the business's registration."),
+    "verification_supportability": Explanation(
+        "Stripe can't support this business as it is described.", "Contact support if you think this is wrong."),
+    "verification_failed_address_match": Explanation(
+        "The address couldn't be matched to this person or business.",
+        "Check it, or upload a document showing the address."),
+    "verification_failed_authorizer_authority": Explanation(
+        "We couldn't confirm this person can act for the business.", "Upload a document showing their authority."),
+    "verification_failed_business_iec_number": Explanation(
+        "The import-export code couldn't be verified.", _CHECK_TRY_AGAIN),
+    "verification_failed_document_match": Explanation(
+        "The document doesn't match the details entered.", "Check the details, or upload another document."),
+    "verification_failed_id_number_match": Explanation(
+        "The ID number doesn't match the name and date of birth.", "Check all three against the Social Security card."),
+    "verification_failed_keyed_identity": Explanation(
+        "The name, date of birth and SSN couldn't be matched to one person.",
+        "Check them against the Social Security card, or upload a photo ID."),
+    "verification_failed_keyed_match": Explanation(
+        "The details entered couldn't be verified.", "Check them, or upload a document that shows them."),
+    "verification_failed_name_match": Explanation(
+        "The name doesn't match the records for this ID number.", "Enter the name exactly as on official documents."),
+    "verification_failed_other": Explanation("Verification didn't succeed.", "Check the details, or upload a document."),
+    "verification_failed_representative_authority": Explanation(
+        "We couldn't confirm the representative can act for the business.",
+        "Choose an executive or officer, or upload proof of authority."),
+    "verification_failed_residential_address": Explanation(
+        "This must be a home address.", "Enter where this person lives, not a business address."),
+    "verification_failed_tax_id_match": Explanation(
+        "The legal business name and EIN don't match IRS records.",
+        "Enter both exactly as on your IRS letter (CP 575 or 147C)."),
+    "verification_failed_tax_id_not_issued": Explanation(
+        "The IRS has no record of this EIN.", "Check the number on your IRS letter."),
+    "verification_document_address_mismatch": Explanation(
+        "The address on the document doesn't match the one entered.", "Update the address or upload another document."),
+    "verification_document_address_missing": Explanation(
+        "The document doesn't show an address.", "Upload one that does."),
+    "verification_document_corrupt": Explanation("The file couldn't be opened.", _UPLOAD_NEW),
+    "verification_document_country_not_supported": Explanation(
+        "Documents from this country aren't accepted.", "Upload a document from a supported country."),
+    "verification_document_directors_mismatch": Explanation(
+        "The directors on the document don't match those listed.", "Update the directors or upload another document."),
+    "verification_document_dob_mismatch": Explanation(
+        "The date of birth on the document doesn't match the one entered.", "Correct the date of birth or the document."),
+    "verification_document_duplicate_type": Explanation(
+        "Both files are the same kind of document.", "Upload two different documents."),
+    "verification_document_expired": Explanation("The document has expired.", _UPLOAD_NEW),
+    "verification_document_failed_copy": Explanation(
+        "The document looks like a copy.", "Upload a photo of the original."),
+    "verification_document_failed_greyscale": Explanation(
+        "The image is black and white.", "Upload a color photo or scan."),
+    "verification_document_failed_other": Explanation("The document couldn't be verified.", _UPLOAD_NEW),
+    "verification_document_failed_test_mode": Explanation(
+        "Test documents must be Stripe's test images.", "Use file_identity_document_success."),
+    "verification_document_fraudulent": Explanation(
+        "The document couldn't be accepted.", "Contact support."),
+    "verification_document_id_number_mismatch": Explanation(
+        "The ID number on the document doesn't match the one entered.", "Correct the number or upload another document."),
+    "verification_document_id_number_missing": Explanation(
+        "The document doesn't show an ID number.", "Upload one that does."),
+    "verification_document_incomplete": Explanation(
+        "Part of the document is cut off.", "Upload a photo showing all four corners."),
+    "verification_document_invalid": Explanation(
+        "This kind of document isn't accepted.", "Upload a passport, driver's license or state ID."),
+    "verification_document_issue_or_expiry_date_missing": Explanation(
+        "The document's issue or expiry date can't be seen.", _UPLOAD_NEW),
+    "verification_document_manipulated": Explanation(
+        "The document appears to have been edited.", "Upload an unedited photo of the original."),
+    "verification_document_missing_back": Explanation(
+        "The back of the document is missing.", "Upload both sides."),
+    "verification_document_missing_front": Explanation(
+        "The front of the document is missing.", "Upload both sides."),
+    "verification_document_name_mismatch": Explanation(
+        "The name on the document doesn't match the one entered.", "Correct the name or upload another document."),
+    "verification_document_name_missing": Explanation(
+        "The document doesn't show a name.", "Upload one that does."),
+    "verification_document_nationality_mismatch": Explanation(
+        "The nationality on the document doesn't match.", "Upload another document."),
+    "verification_document_not_readable": Explanation(
+        "The document can't be read.", "Upload a sharper photo in good light, without glare."),
+    "verification_document_not_signed": Explanation("The document isn't signed.", "Sign it and upload it again."),
+    "verification_document_not_uploaded": Explanation("No document was uploaded.", "Upload the document."),
+    "verification_document_photo_mismatch": Explanation(
+        "The photo on the ID doesn't match.", "Upload another photo ID."),
+    "verification_document_too_large": Explanation("The file is too large.", "Upload a file under 10 MB."),
+    "verification_document_type_not_supported": Explanation(
+        "This kind of document isn't supported.", "Upload a passport, driver's license or state ID."),
+}
+
+# Where an error says nothing more specific, the words for its family.
+_PREFIXES: tuple[tuple[str, Explanation], ...] = (
+    ("invalid_url_", REQUIREMENT_ERRORS["invalid_url_website_other"]),
+    ("invalid_statement_descriptor_", REQUIREMENT_ERRORS["invalid_statement_descriptor_business_mismatch"]),
+    ("invalid_address_", Explanation("This address can't be used.", "Enter the street address where the business operates.")),
+    ("invalid_dob_", Explanation("This date of birth wasn't accepted.", "Check it.")),
+    ("verification_document_", REQUIREMENT_ERRORS["verification_document_failed_other"]),
+    ("verification_failed_", REQUIREMENT_ERRORS["verification_failed_other"]),
+    ("bank_account_", API_ERRORS["bank_account_unusable"]),
+)
+_FALLBACK = Explanation("Stripe couldn't accept this.", _CHECK_TRY_AGAIN)
+
+# The field an API error concerns when Stripe's response names no param.
+_API_ERROR_FIELDS = {
+    "routing_number_invalid": "external_account.routing_number",
+    "bank_account_bad_routing_numbers": "external_account.routing_number",
+    "account_number_invalid": "external_account.account_number",
+    "url_invalid": "business_profile.url",
+    "tax_id_invalid": "company.tax_id",
+}
+
+# First path segments that stand for one person, and the canonical words for a few others.
+_PERSON_PREFIX = re.compile(r"^(person_[A-Za-z0-9]+|representative|owners|directors|executives)$")
+_RENAMED_ROOTS = {"bank_account": "external_account"}
+# A path ending in one of these keeps only the part before it: one input per thing.
+_COLLAPSE_AFTER = ("dob", "verification.document", "verification.additional_document",
+                   "verification.proof_of_liveness", "tos_acceptance")
+# Codes whose Stripe reason says something our words cannot (which product, which rule).
+_SHOW_REASON = frozenset({"verification_supportability", "invalid_value_other",
+                          "verification_failed_other", "invalid_url_website_other"})
+
+
+def _segments(param: str) -> list[str]:
+    """`individual[dob][day]` or `individual.dob.day` -> ["individual", "dob", "day"],
+    list indexes (`[0]`) dropped."""
+    parts = re.split(r"[.\[\]]+", param.strip())
+    return [p for p in parts if p and not p.isdigit()]
+
+
+def field_for_param(param: str | None, *, resource: str = "account") -> str:
+    """The canonical path for a Stripe param or requirement key; `resource="person"` for
+    errors from the Persons API, whose params (`dob[day]`) name no owner."""
+    segments = _segments(param or "")
+    if not segments:
+        return ""
+    head = segments[0]
+    if head.startswith("interv_"):
+        return "intervention"
+    if _PERSON_PREFIX.match(head):
+        segments[0] = "person"
+    elif resource == "person" and head != "person":
+        segments.insert(0, "person")
+    segments[0] = _RENAMED_ROOTS.get(segments[0], segments[0])
+    path = ".".join(segments)
+    for stem in _COLLAPSE_AFTER:
+        index = f".{path}.".find(f".{stem}.")
+        if index != -1:
+            return path[: index + len(stem)]
+    return path
+
+
+def person_for_requirement(key: str | None) -> str | None:
+    """Whose requirement this is: `person_<id>`, or `representative`, `owners`, `directors`
+    or `executives` for people not yet added; None for the account's own keys."""
+    segments = _segments(key or "")
+    return segments[0] if segments and _PERSON_PREFIX.match(segments[0]) else None
+
+
+def explain(code: str | None) -> Explanation:
+    code = (code or "").strip()
+    if code in API_ERRORS:
+        return API_ERRORS[code]
+    if code in REQUIREMENT_ERRORS:
+        return REQUIREMENT_ERRORS[code]
+    for prefix, explanation in _PREFIXES:
+        if code.startswith(prefix):
+            return explanation
+    return _FALLBACK
+
+
+def api_error(code: str | None, param: str | None, *, resource: str = "account") -> FieldError:
+    """For a StripeError from a write: the field to show it next to, and the words."""
+    field = field_for_param(param, resource=resource) or _API_ERROR_FIELDS.get(code or "")
+    return FieldError(field or None, str(explain(code)))
+
+
+def requirement_error(error: Mapping[str, object]) -> FieldError:
+    """For one `requirements.errors[]` entry ({code, reason, requirement}). Codes we have no
+    words for show Stripe's own reason, which is written for people too."""
+    code = str(error.get("code") or "")
+    field = field_for_param(str(error.get("requirement") or "")) or None
+    known = code in REQUIREMENT_ERRORS or code in API_ERRORS
+    reason = str(error.get("reason") or "").strip()
+    if not known and reason:
+        return FieldError(field, reason)
+    explanation = explain(code)
+    if reason and code in _SHOW_REASON:
+        return FieldError(field, f"{explanation.problem} {reason} {explanation.action}")
+    return FieldError(field, str(explanation))
