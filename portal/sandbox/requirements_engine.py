@@ -59,6 +59,7 @@ def compute(account: dict, persons: list[dict], external_accounts: list[dict], s
     eventual: list[str] = []
     future: list[str] = []
     pending: list[str] = []
+    pending_payouts: list[str] = []  # under review, but only payouts wait for it (bank ownership)
     requested = [name for name, cap in state.get("caps", {}).items() if cap.get("requested")]
 
     if requested:
@@ -68,7 +69,7 @@ def compute(account: dict, persons: list[dict], external_accounts: list[dict], s
             _person_fields(individual or {}, "individual.", rules["individual"], rules, account, due, eventual, future)
         elif account.get("business_type"):
             _company_fields(account, persons, rules, due, eventual, future)
-        _check_results(state.get("checks", {}), due, pending)
+        _check_results(state.get("checks", {}), due, pending, pending_payouts)
         _added(state, now, due)
         if state.get("charge_block") or state.get("payout_block"):
             # Trigger cards: "move any currently due requirements to overdue".
@@ -76,12 +77,14 @@ def compute(account: dict, persons: list[dict], external_accounts: list[dict], s
                 item.past_due = True
 
     flags = _flags(state, due, pending, requested)
-    requirements = _lists(due, eventual, pending, account, flags, now)
+    requirements = _lists(due, eventual, pending + pending_payouts, account, flags, now)
     requirements["disabled_reason"] = _disabled_reason(state, flags, requirements, requested)
     future_requirements = empty_lists()
     future_requirements["eventually_due"] = sorted(set(future) - set(requirements["eventually_due"]))
 
-    payouts_only = {d.key for d in due if d.blocks == "payouts"} - {d.key for d in due if d.blocks == "all"}
+    payouts_only = ({d.key for d in due if d.blocks == "payouts"} | set(pending_payouts)) - (
+        {d.key for d in due if d.blocks == "all"} | set(pending)
+    )
     capabilities = {
         name: _capability(name, flags, requirements, future_requirements, payouts_only) for name in requested
     }
@@ -93,6 +96,7 @@ def compute(account: dict, persons: list[dict], external_accounts: list[dict], s
     payouts_enabled = bool(
         requested
         and not any(flags[name] for name in ("blocking_past_due", "payouts_past_due", "pending", "listed", "inactivity"))
+        and not pending_payouts
         and not state.get("payout_block")
         and not (state.get("rejected") and state.get("rejected_payouts_action", "pause") == "pause")
     )
@@ -192,11 +196,12 @@ def _merged_role_rules(person: dict, rules: dict) -> dict:
     return {"current": current, "eventual": [f for f in eventual if f not in current]}
 
 
-def _check_results(checks: dict, due: list[Due], pending: list[str]) -> None:
+def _check_results(checks: dict, due: list[Due], pending: list[str], pending_payouts: list[str]) -> None:
     for check in checks.values():
         prefix = check["subject"]
         if check["status"] in ("pending", "paused"):
-            pending.extend(prefix + field for field in check["pending"])
+            waiting = pending_payouts if check.get("blocks") == "payouts" else pending
+            waiting.extend(prefix + field for field in check["pending"])
             continue
         for failure in check.get("errors", []):
             key = prefix + failure["field"]

@@ -69,6 +69,8 @@ def verify_company(state: dict, company: dict, persons: list[dict], rules: dict,
     if directors:
         result = {"errors": [{"field": "directors_provided", "code": code} for code in codes]}
         _start(state, "company.", "directors", {"directors": directors}, [], result, False, now, delay)
+    else:
+        state.get("checks", {}).pop("company.directors", None)
 
 
 def verify_business(state: dict, account: dict, now: int, delay: float) -> None:
@@ -118,6 +120,8 @@ def verify_bank(state: dict, bank_id: str, ownership: str | None, documents: lis
     }
     inputs = {"bank": bank_id, "documents": documents}
     _start(state, "", "bank_ownership", inputs, ["external_account"], result, False, now, delay, check_id=check_id)
+    # Ownership verification holds payouts back, not charges.
+    state["checks"][check_id]["blocks"] = "payouts"
 
 
 def _identity(state, prefix, person, secrets, rules, now, delay) -> None:

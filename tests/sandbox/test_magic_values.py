@@ -348,6 +348,7 @@ def test_ownership_verification_000999999991_completes_by_itself(stripe_client):
         "object": "bank_account", "country": "US", "currency": "usd",
         "routing_number": "110000000", "account_number": "000999999991"})
     assert "external_account" in account.requirements.pending_verification
+    assert not account.payouts_enabled
     later = stripe_client.v1.accounts.retrieve(account.id)
     assert later.requirements.pending_verification == [] and later.payouts_enabled
 

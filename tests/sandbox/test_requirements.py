@@ -231,3 +231,18 @@ def test_every_key_the_engine_asks_for_is_in_the_country_spec():
             result = requirements_engine.compute(acct, [], [], state(), NOW)
             asked = set(result["requirements"]["eventually_due"]) | set(result["future_requirements"]["eventually_due"])
             assert asked <= allowed, (country, business_type, asked - allowed)
+
+
+def test_bank_ownership_verification_holds_back_payouts_only():
+    st = state(individual_person="person_1")
+    person = jane()
+    verify(st, "individual.", person, {"id_number": "222222222"}, delay=0)
+    verification.finish_due(st, NOW)
+    verification.verify_bank(st, "ba_1", "completes", [], NOW, 10)
+    waiting = requirements_engine.compute(account(), [person], BANK, st, NOW)
+    assert waiting["requirements"]["pending_verification"] == ["external_account"]
+    assert waiting["capabilities"]["card_payments"]["requirements"]["pending_verification"] == []
+    assert waiting["charges_enabled"] and not waiting["payouts_enabled"]
+    assert waiting["requirements"]["current_deadline"] == CREATED + requirements_engine.THIRTY_DAYS
+    verification.finish_due(st, NOW + 10)
+    assert requirements_engine.compute(account(), [person], BANK, st, NOW + 10)["payouts_enabled"]
