@@ -163,6 +163,9 @@ def find(sandbox, id: str, owner: str | None) -> dict | None:
     obj = sandbox.store.get(id, "file")
     if obj is None or sandbox.store.owner(id) != owner:
         return None
+    # Past `expires_at` a file "isn't available" any more.
+    if obj["expires_at"] is not None and obj["expires_at"] <= sandbox.now():
+        return None
     return obj
 
 
@@ -201,7 +204,9 @@ def retrieve_file(call: Call) -> dict:
 def list_files(call: Call) -> dict:
     purpose = call.params.get("purpose")
     created = call.params.get("created")
-    objects = call.sandbox.store.list("file", owner=call.account)
+    now = call.sandbox.now()
+    objects = [obj for obj in call.sandbox.store.list("file", owner=call.account)
+               if obj["expires_at"] is None or obj["expires_at"] > now]
     if purpose:
         objects = [obj for obj in objects if obj["purpose"] == purpose]
     if created is not None:

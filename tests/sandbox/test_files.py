@@ -96,7 +96,9 @@ def test_each_purpose_has_its_size_limit(stripe_client):
     assert upload(stripe_client, at_limit + b" ", "identity_document").type == "pdf"
 
 
-@pytest.mark.parametrize("image", [png(8000, 10), JPEG.replace(struct.pack(">HH", 600, 400), struct.pack(">HH", 9000, 400))])
+@pytest.mark.parametrize("image", [
+    png(8000, 10), JPEG.replace(struct.pack(">HH", 600, 400), struct.pack(">HH", 9000, 400)),
+], ids=["png", "jpeg"])
 def test_identity_document_images_must_be_under_8000_pixels(stripe_client, image):
     with pytest.raises(stripe.InvalidRequestError) as raised:
         upload(stripe_client, image, "identity_document")
@@ -145,3 +147,15 @@ def test_stripe_test_file_tokens_are_known_files(stripe_client, token):
     found = stripe_client.v1.files.retrieve(token, options={"stripe_account": account})
     assert_stripe_shape(found.last_response.data)
     assert (found.id, found.purpose) == (token, "identity_document")
+
+
+def test_an_expired_file_is_no_longer_available(stripe_client, sandbox):
+    evidence = upload(stripe_client, PDF, "dispute_evidence")
+    document = upload(stripe_client, png(), "identity_document")
+    sandbox.advance_clock(evidence.expires_at - sandbox.now())
+
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.files.retrieve(evidence.id)
+    assert raised.value.code == "resource_missing"
+    assert [f.id for f in stripe_client.v1.files.list().data] == [document.id]
+    assert stripe_client.v1.files.retrieve(document.id).id == document.id
