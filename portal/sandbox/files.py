@@ -30,7 +30,9 @@ from portal.sandbox.protocol import (
 
 MB = 1024 * 1024
 DAY = 24 * 3600
-MAX_IMAGE_SIDE = 8000  # identity documents must be smaller than 8,000px by 8,000px
+# Identity and verification document images must be smaller than 8,000px by 8,000px.
+MAX_IMAGE_SIDE = 8000
+IMAGE_LIMITED = ("identity_document", "additional_verification")
 
 
 class Purpose:
@@ -141,10 +143,9 @@ def create_file(call: Call) -> dict:
             param="file",
         )
     size = image_size(kind, content)
-    if purpose_name == "identity_document" and size and max(size) >= MAX_IMAGE_SIDE:
+    if purpose_name in IMAGE_LIMITED and size and max(size) >= MAX_IMAGE_SIDE:
         raise invalid_request(
-            f"Identity document images must be smaller than {MAX_IMAGE_SIDE}px by {MAX_IMAGE_SIDE}px.",
-            param="file",
+            f"Document images must be smaller than {MAX_IMAGE_SIDE}px by {MAX_IMAGE_SIDE}px.", param="file"
         )
     id = call.sandbox.new_id("file")
     created = int(call.sandbox.now())
