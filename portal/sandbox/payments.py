@@ -20,6 +20,7 @@ from stripe.params import (
     PaymentIntentCreateParams,
     PaymentIntentListParams,
     PaymentIntentRetrieveParams,
+    PaymentIntentUpdateParams,
     PaymentMethodRetrieveParams,
 )
 
@@ -35,6 +36,7 @@ from portal.sandbox.protocol import (
     Call,
     Endpoint,
     StripeError,
+    apply_metadata,
     invalid_request,
     list_response,
     resource_missing,
@@ -333,6 +335,42 @@ def confirm_payment_intent(call: Call) -> dict:
     return confirm_now(call.sandbox, pi, call.account)
 
 
+# What an update may change, and whether it may once the PaymentIntent has been paid.
+UPDATABLE = {
+    "amount": False, "currency": False, "capture_method": False, "application_fee_amount": False,
+    "customer": False, "description": True, "receipt_email": True, "statement_descriptor": False,
+    "statement_descriptor_suffix": False, "transfer_group": False,
+}
+
+
+def update_payment_intent(call: Call) -> dict:
+    sandbox, params, pi = call.sandbox, call.params, find(call, call.path["id"])
+    paid = pi["status"] not in ("requires_payment_method", "requires_confirmation")
+    for key, after_payment in UPDATABLE.items():
+        if key not in params:
+            continue
+        if paid and not after_payment:
+            raise invalid_request(
+                f"You cannot update `{key}` on a PaymentIntent with a status of {pi['status']}.",
+                param=key, code="payment_intent_unexpected_state",
+            )
+        pi[key] = None if params[key] == "" else params[key]
+    pi["currency"] = pi["currency"].lower()
+    if "transfer_data" in params:
+        if paid:
+            raise unexpected_state(pi, "update")
+        destination = params["transfer_data"].get("destination") or (pi["transfer_data"] or {}).get("destination")
+        transfers.check_destination(sandbox, destination, param="transfer_data[destination]")
+        pi["transfer_data"] = {"amount": params["transfer_data"].get("amount"), "destination": destination}
+    if "payment_method" in params:
+        if paid:
+            raise unexpected_state(pi, "update")
+        attach_payment_method(sandbox, pi, call.account, params["payment_method"])
+    apply_metadata(pi, params)
+    sandbox.store.save(pi)
+    return pi
+
+
 def capture_payment_intent(call: Call) -> dict:
     pi = find(call, call.path["id"])
     if pi["status"] != "requires_capture":
@@ -408,6 +446,7 @@ ROUTES = [
     Endpoint("POST", "/v1/payment_intents", create_payment_intent, PaymentIntentCreateParams),
     Endpoint("GET", "/v1/payment_intents", list_payment_intents, PaymentIntentListParams),
     Endpoint("GET", "/v1/payment_intents/{id}", retrieve_payment_intent, PaymentIntentRetrieveParams),
+    Endpoint("POST", "/v1/payment_intents/{id}", update_payment_intent, PaymentIntentUpdateParams),
     Endpoint("POST", "/v1/payment_intents/{id}/confirm", confirm_payment_intent, PaymentIntentConfirmParams),
     Endpoint("POST", "/v1/payment_intents/{id}/capture", capture_payment_intent, PaymentIntentCaptureParams),
     Endpoint("POST", "/v1/payment_intents/{id}/cancel", cancel_payment_intent, PaymentIntentCancelParams),

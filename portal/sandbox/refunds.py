@@ -31,6 +31,12 @@ def dollars(amount: int) -> str:
 def refund_charge(sandbox, account_id: str | None, charge: dict, amount: int | None, *, reason: str | None = None,
                   metadata: dict | None = None, reverse_transfer: bool = False,
                   refund_application_fee: bool = False) -> dict:
+    if charge["source_transfer"]:
+        # A transfer's payment on the connected account comes back through a transfer reversal.
+        raise invalid_request(
+            f"Charge {charge['id']} is a transfer payment; reverse the transfer {charge['source_transfer']} instead.",
+            param="charge",
+        )
     if charge["disputed"]:
         raise invalid_request(
             f"Charge {charge['id']} has been charged back; cannot issue a refund.", code="charge_disputed"

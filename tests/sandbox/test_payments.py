@@ -226,3 +226,27 @@ def test_every_money_event_carries_a_stripe_shaped_object(stripe_client, seller)
         "transfer.reversed", "application_fee.created", "charge.dispute.created", "payout.created",
         "payout.updated", "balance.available", "charge.failed", "payment_intent.payment_failed",
     } <= seen
+
+
+def test_update_before_and_after_payment(stripe_client, seller):
+    pi = stripe_client.v1.payment_intents.create(params={"amount": 1_500, "currency": "usd"}, options=on(seller.id))
+    pi = stripe_client.v1.payment_intents.update(
+        pi.id, params={"amount": 2_500, "metadata": {"order": "9"}, "payment_method": "pm_card_visa"},
+        options=on(seller.id),
+    )
+    assert (pi.amount, pi.metadata["order"], pi.status) == (2_500, "9", "requires_confirmation")
+    pi = stripe_client.v1.payment_intents.confirm(pi.id, options=on(seller.id))
+    assert pi.amount_received == 2_500
+    pi = stripe_client.v1.payment_intents.update(pi.id, params={"description": "Order 9"}, options=on(seller.id))
+    assert pi.description == "Order 9"
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.payment_intents.update(pi.id, params={"amount": 100}, options=on(seller.id))
+    assert raised.value.code == "payment_intent_unexpected_state"
+
+
+def test_a_transfer_payment_is_not_refunded_directly(stripe_client, seller):
+    pi = pay(stripe_client, 3_000, "pm_card_bypassPending", transfer_data={"destination": seller.id})
+    transfer = stripe_client.v1.transfers.retrieve(stripe_client.v1.charges.retrieve(pi.latest_charge).transfer)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.refunds.create(params={"charge": transfer.destination_payment}, options=on(seller.id))
+    assert raised.value.param == "charge"
