@@ -2,7 +2,7 @@
 // it is; with it, typing in the box narrows the select's options (and <optgroup>s) to those
 // whose text or data-keywords contain every word typed, and a live region says how many
 // match. Options are removed and put back rather than hidden: Safari ignores `hidden` on
-// <option>. The selected option and the empty placeholder always stay.
+// <option>. The current choice and the empty placeholder always stay.
 //
 // Markup the page provides:
 //   <label for="mcc">Industry</label>
@@ -40,31 +40,38 @@
   }
 
   function matches(option, queryWords) {
-    if (option.value === "" || option.selected) return true;
     return queryWords.every(function (q) {
       return option._mccText.some(function (w) { return w.indexOf(q) === 0; });
     });
   }
 
+  // Puts back only the options that match (plus the placeholder and the current choice) and
+  // returns how many match. Everything is detached first: a select re-picks its selected
+  // option each time one is removed while attached.
   function rebuild(select, groups, queryWords) {
+    var chosen = select.value;
     var count = 0;
-    var fragment = document.createDocumentFragment();
-    groups.forEach(function (entry) {
-      var kept = entry.options.filter(function (option) {
-        var keep = matches(option, queryWords);
-        if (keep && option.value !== "") count += 1;
-        return keep;
+    var kept = groups.map(function (entry) {
+      return entry.options.filter(function (option) {
+        if (option.value === "") return true;
+        var match = matches(option, queryWords);
+        if (match) count += 1;
+        return match || option.value === chosen;
       });
-      if (!entry.group) {
-        kept.forEach(function (option) { fragment.appendChild(option); });
-      } else if (kept.length) {
-        while (entry.group.firstChild) entry.group.removeChild(entry.group.firstChild);
-        kept.forEach(function (option) { entry.group.appendChild(option); });
-        fragment.appendChild(entry.group);
-      }
     });
     while (select.firstChild) select.removeChild(select.firstChild);
+    var fragment = document.createDocumentFragment();
+    groups.forEach(function (entry, i) {
+      if (!entry.group) {
+        kept[i].forEach(function (option) { fragment.appendChild(option); });
+        return;
+      }
+      while (entry.group.firstChild) entry.group.removeChild(entry.group.firstChild);
+      kept[i].forEach(function (option) { entry.group.appendChild(option); });
+      if (kept[i].length) fragment.appendChild(entry.group);
+    });
     select.appendChild(fragment);
+    select.value = chosen;
     return count;
   }
 
