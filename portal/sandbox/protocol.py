@@ -302,6 +302,8 @@ def replay(sandbox, scope: str, key: str, print_: str):
 
 
 def remember(sandbox, scope: str, key: str, print_: str, status: int, body: dict, request_id: str):
+    # Stripe forgets keys after 24 hours; so does the sandbox, which keeps its file small.
+    sandbox.store.execute("DELETE FROM idempotency WHERE created < ?", (sandbox.clock() - IDEMPOTENCY_TTL,))
     sandbox.store.execute(
         "INSERT OR REPLACE INTO idempotency (scope, key, fingerprint, status, body, request_id, created) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -477,3 +477,12 @@ def test_empty_string_for_a_parameter_that_cannot_be_unset(stripe_client):
     assert caught.value.code == "parameter_invalid_empty"
     assert caught.value.param == "url"
     assert caught.value.user_message.startswith("You passed an empty string for 'url'.")
+
+
+def test_idempotency_keys_expire_after_24_hours(stripe_client, sandbox):
+    params = {"url": "https://example.com/a", "enabled_events": ["*"]}
+    first = stripe_client.v1.webhook_endpoints.create(params=params, options={"idempotency_key": "day-old"})
+    call_helper(stripe_client, "post", "/v1/test_helpers/sandbox/advance_clock", seconds=24 * 3600 + 1)
+    second = stripe_client.v1.webhook_endpoints.create(params=params, options={"idempotency_key": "day-old"})
+    assert second.id != first.id
+    assert sandbox.store.execute("SELECT COUNT(*) FROM idempotency WHERE key = 'day-old'") == [(1,)]
