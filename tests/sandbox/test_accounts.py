@@ -47,6 +47,8 @@ def test_full_identity_waits_in_pending_verification_then_verifies(stripe_client
 
     updated = events(stripe_client, account.id, "account.updated")
     assert len(updated) == 1
+    for event in events(stripe_client, account.id):
+        assert_stripe_shape(event.to_dict())
     previous = updated[0].data.previous_attributes
     assert previous["charges_enabled"] is False and previous["payouts_enabled"] is False
     assert previous["requirements"]["disabled_reason"] == "requirements.pending_verification"
@@ -97,6 +99,7 @@ def test_company_before_and_after_its_representative(stripe_client):
         "relationship": {"representative": True, "owner": True, "title": "CEO", "percent_ownership": 100},
     })
     after = stripe_client.v1.accounts.retrieve(account.id)
+    assert_stripe_shape(after.to_dict())
     assert after.requirements.currently_due == []
     assert after.charges_enabled and after.payouts_enabled
     assert after.future_requirements.eventually_due == [f"person_{person.id}.id_number"]
@@ -324,6 +327,7 @@ def test_interventions_wait_for_a_hosted_flow(stripe_client):
 def test_country_specs(stripe_client):
     us = stripe_client.v1.country_specs.retrieve("US")
     assert_stripe_shape(us.to_dict())
+    assert_stripe_shape(stripe_client.v1.country_specs.retrieve("GB").to_dict())
     assert "individual.ssn_last_4" in us.verification_fields.individual.minimum
     assert [spec.id for spec in stripe_client.v1.country_specs.list().data] == ["GB", "US"]
     with pytest.raises(stripe.InvalidRequestError):
