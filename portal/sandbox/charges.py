@@ -1,8 +1,18 @@
-"""Stripe's test cards, and the payment method and charge objects built from them.
+"""Stripe's test cards, the payment method and charge objects built from them, and reading them.
 
-Pure builders shared by payments (card charges), transfers (the `py_` payment a transfer
-makes on the connected account) and disputes. Which test card does what is one table.
+The builders are shared by payments (card charges), transfers (the `py_` payment a transfer
+makes on the connected account) and refunds. Which test card does what is one table. The
+read-only routes (charges, payment methods) are listed with the payments routes.
 """
+
+from stripe.params import (
+    ChargeListParams,
+    ChargeRetrieveParams,
+    PaymentMethodRetrieveParams,
+)
+
+from portal.sandbox import balance
+from portal.sandbox.protocol import Call, Endpoint, list_response, resource_missing
 
 # What a test card does beyond succeeding (docs.stripe.com/testing, /connect/testing).
 SUCCEED = "succeed"
@@ -215,3 +225,35 @@ def refund_object(sandbox, charge: dict, amount: int, *, id: str | None = None, 
         "status": "succeeded",
         "transfer_reversal": None,
     }
+
+
+# Endpoints
+
+
+def retrieve_charge(call: Call) -> dict:
+    charge = call.sandbox.store.get(call.path["id"], "charge")
+    if charge is None or call.sandbox.store.owner(call.path["id"]) != call.account:
+        raise resource_missing("charge", call.path["id"])
+    return charge
+
+
+def list_charges(call: Call) -> dict:
+    keep = {key: call.params[key] for key in ("payment_intent", "transfer_group", "customer") if key in call.params}
+    found = call.sandbox.store.list("charge", owner=call.account, where=keep)
+    if "created" in call.params:
+        found = [charge for charge in found if balance.in_range(charge["created"], call.params["created"])]
+    return list_response(call, found, "/v1/charges")
+
+
+def retrieve_payment_method(call: Call) -> dict:
+    payment_method = call.sandbox.store.get(call.path["id"], "payment_method")
+    if payment_method is None or call.sandbox.store.owner(call.path["id"]) != call.account:
+        raise resource_missing("payment_method", call.path["id"])
+    return payment_method
+
+
+ROUTES = [
+    Endpoint("GET", "/v1/charges", list_charges, ChargeListParams),
+    Endpoint("GET", "/v1/charges/{id}", retrieve_charge, ChargeRetrieveParams),
+    Endpoint("GET", "/v1/payment_methods/{id}", retrieve_payment_method, PaymentMethodRetrieveParams),
+]

@@ -12,8 +12,6 @@ once, disputed right away, or a requirement or block on the charged account.
 """
 
 from stripe.params import (
-    ChargeListParams,
-    ChargeRetrieveParams,
     PaymentIntentCancelParams,
     PaymentIntentCaptureParams,
     PaymentIntentConfirmParams,
@@ -21,7 +19,6 @@ from stripe.params import (
     PaymentIntentListParams,
     PaymentIntentRetrieveParams,
     PaymentIntentUpdateParams,
-    PaymentMethodRetrieveParams,
 )
 
 from portal.sandbox import (
@@ -420,28 +417,6 @@ def retrieve_payment_intent(call: Call) -> dict:
     return find(call, call.path["id"])
 
 
-def retrieve_charge(call: Call) -> dict:
-    charge = call.sandbox.store.get(call.path["id"], "charge")
-    if charge is None or call.sandbox.store.owner(call.path["id"]) != call.account:
-        raise resource_missing("charge", call.path["id"])
-    return charge
-
-
-def list_charges(call: Call) -> dict:
-    keep = {key: call.params[key] for key in ("payment_intent", "transfer_group", "customer") if key in call.params}
-    found = call.sandbox.store.list("charge", owner=call.account, where=keep)
-    if "created" in call.params:
-        found = [charge for charge in found if balance.in_range(charge["created"], call.params["created"])]
-    return list_response(call, found, "/v1/charges")
-
-
-def retrieve_payment_method(call: Call) -> dict:
-    payment_method = call.sandbox.store.get(call.path["id"], "payment_method")
-    if payment_method is None or call.sandbox.store.owner(call.path["id"]) != call.account:
-        raise resource_missing("payment_method", call.path["id"])
-    return payment_method
-
-
 ROUTES = [
     Endpoint("POST", "/v1/payment_intents", create_payment_intent, PaymentIntentCreateParams),
     Endpoint("GET", "/v1/payment_intents", list_payment_intents, PaymentIntentListParams),
@@ -450,7 +425,5 @@ ROUTES = [
     Endpoint("POST", "/v1/payment_intents/{id}/confirm", confirm_payment_intent, PaymentIntentConfirmParams),
     Endpoint("POST", "/v1/payment_intents/{id}/capture", capture_payment_intent, PaymentIntentCaptureParams),
     Endpoint("POST", "/v1/payment_intents/{id}/cancel", cancel_payment_intent, PaymentIntentCancelParams),
-    Endpoint("GET", "/v1/charges", list_charges, ChargeListParams),
-    Endpoint("GET", "/v1/charges/{id}", retrieve_charge, ChargeRetrieveParams),
-    Endpoint("GET", "/v1/payment_methods/{id}", retrieve_payment_method, PaymentMethodRetrieveParams),
+    *charges.ROUTES,
 ]
