@@ -139,7 +139,7 @@ def email_domain(email: str) -> str | None:
     """The domain of a syntactically valid address (A-labels), or None."""
     email = email.strip()
     # A fully qualified domain ("example.com.") is the same domain; email_validator refuses it.
-    email = email[:-1] if email.endswith(".") else email
+    email = email.removesuffix(".")
     try:
         validated = validate_email(email, check_deliverability=False)
     except (EmailNotValidError, ValueError):

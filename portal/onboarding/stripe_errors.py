@@ -325,6 +325,39 @@ _PREFIXES: tuple[tuple[str, Explanation], ...] = (
 )
 _FALLBACK = Explanation("Stripe couldn't accept this.", _CHECK_TRY_AGAIN)
 
+# When Stripe refuses a field with a code that says nothing of the field itself (none, or a
+# generic parameter_* one), what a good value looks like; keyed by the path's last part.
+_FIELD_HINTS = {
+    "first_name": "Enter the first name as it appears on official documents.",
+    "last_name": "Enter the last name as it appears on official documents.",
+    "name": "Enter the name as it appears on official documents.",
+    "dob": "Enter a real date of birth.",
+    "phone": "Enter the phone number with its area code, like (201) 555-0123.",
+    "support_phone": "Enter the support phone number with its area code, like (201) 555-0123.",
+    "email": "Enter an email address like you@yourbusiness.com.",
+    "support_email": "Enter an email address like support@yourbusiness.com.",
+    "url": "Enter your website like https://yourbusiness.com.",
+    "support_url": "Enter a web address like https://yourbusiness.com/help.",
+    "mcc": "Choose your industry from the list.",
+    "product_description": "Describe what you sell in at least 10 characters.",
+    "statement_descriptor": "Use 5 to 22 letters, numbers and spaces that name your business.",
+    "statement_descriptor_prefix": "Use 2 to 10 letters, numbers and spaces that name your business.",
+    "id_number": "Enter all 9 digits of the Social Security number.",
+    "ssn_last_4": "Enter the last 4 digits of the Social Security number.",
+    "tax_id": "Enter the 9-digit EIN from your IRS letter.",
+    "routing_number": "Enter the 9-digit routing number from the bottom left of a check.",
+    "account_number": "Enter the account number, 4 to 17 digits.",
+    "line1": "Enter the street address.",
+    "city": "Enter the city.",
+    "state": "Choose the state from the list.",
+    "postal_code": "Enter a 5-digit ZIP code, like 94103.",
+    "title": "Enter the job title, like Owner or CEO.",
+    "percent_ownership": "Enter a percentage between 0 and 100.",
+}
+_GENERIC_CODES = frozenset({"", "parameter_missing", "parameter_invalid_empty", "parameter_invalid_integer",
+                            "parameter_invalid_string_blank", "parameter_invalid_string_empty",
+                            "invalid_characters"})
+
 # The field an API error concerns when Stripe's response names no param.
 _API_ERROR_FIELDS = {
     "routing_number_invalid": "external_account.routing_number",
@@ -396,7 +429,11 @@ def explain(code: str | None) -> Explanation:
 def api_error(code: str | None, param: str | None, *, resource: str = "account") -> FieldError:
     """For a StripeError from a write: the field to show it next to, and the words."""
     field = field_for_param(param, resource=resource) or _API_ERROR_FIELDS.get(code or "")
-    return FieldError(field or None, str(explain(code)))
+    explanation = explain(code)
+    hint = _FIELD_HINTS.get(field.rsplit(".", 1)[-1]) if field else None
+    if hint and ((code or "") in _GENERIC_CODES or explanation is _FALLBACK):
+        return FieldError(field, f"{explanation.problem} {hint}" if code else hint)
+    return FieldError(field or None, str(explanation))
 
 
 def requirement_error(error: Mapping[str, object]) -> FieldError:

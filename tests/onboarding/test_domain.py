@@ -48,8 +48,8 @@ def test_other_domains_under_the_same_public_suffix_differ():
     assessment = assess_business_email("a@other.co.uk", "shop.co.uk")
     assert not assessment.on_business_domain
     assert assessment.problems == [
-        "Your email is at other.co.uk but your website is at shop.co.uk. Use an address at shop.co.uk, "
-        "like you@shop.co.uk, so we can confirm the domain is yours."
+        ("Your email is at other.co.uk but your website is at shop.co.uk. Use an address at shop.co.uk, "
+         "like you@shop.co.uk, so we can confirm the domain is yours.")
     ]
 
 

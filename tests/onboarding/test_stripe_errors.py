@@ -107,6 +107,12 @@ def test_api_error_lands_on_its_field():
     assert se.api_error("url_invalid", "").field == "business_profile.url"
     # A param on a Persons API call belongs to the person.
     assert se.api_error("parameter_invalid_integer", "dob[year]", resource="person").field == "person.dob"
+    # A generic code, or none, on a known field says what a good value looks like.
+    phone = se.api_error(None, "individual[phone]")
+    assert phone == se.FieldError("individual.phone", "Enter the phone number with its area code, like (201) 555-0123.")
+    missing = se.api_error("parameter_missing", "company[tax_id]")
+    assert missing.message == "This is required. Enter the 9-digit EIN from your IRS letter."
+    assert se.api_error("parameter_invalid_empty", "metadata[x]").message == "This can't be empty. Fill it in and try again."
     # An error about nothing in particular is for the whole form.
     failure = se.api_error("lock_timeout", None)
     assert failure.field is None and "Wait a moment" in failure.message
