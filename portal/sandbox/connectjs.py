@@ -17,9 +17,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal.sandbox import account_sessions, accounts, balance, disputes, files, payouts, refunds
+from portal.sandbox import (
+    account_sessions,
+    accounts,
+    balance,
+    disputes,
+    files,
+    payouts,
+    protocol,
+    refunds,
+)
 from portal.sandbox import params as params_module
-from portal.sandbox import protocol
 from portal.sandbox.errors import StripeError, resource_missing
 from portal.sandbox.protocol import Call, Endpoint
 
