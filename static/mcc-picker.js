@@ -79,9 +79,9 @@
     if (!query) {
       status.textContent = "";
     } else if (count === 0) {
-      status.textContent = "No categories match \u201c" + query + "\u201d. Try another word.";
+      status.textContent = "No industries match \u201c" + query + "\u201d. Try another word.";
     } else {
-      status.textContent = count + (count === 1 ? " category matches." : " categories match.");
+      status.textContent = count + (count === 1 ? " industry matches." : " industries match.");
     }
   }
 
@@ -93,7 +93,7 @@
 
     var label = document.createElement("label");
     label.htmlFor = id;
-    label.textContent = select.dataset.mccPickerLabel || "Search categories";
+    label.textContent = select.dataset.mccPickerLabel || "Search industries";
 
     var input = document.createElement("input");
     input.type = "search";
