@@ -40,7 +40,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def wait_for(self, count: int, timeout: float = 5.0, path: str | None = None) -> list[dict]:
@@ -297,3 +297,30 @@ def test_events_belong_to_their_account(sandbox, stripe_client, account):
         stripe_client.v1.events.retrieve(own["id"])
     assert caught.value.code == "resource_missing"
     assert stripe_client.v1.events.retrieve(own["id"], options={"stripe_account": account}).id == own["id"]
+
+
+def test_real_api_actions_reach_the_right_endpoints_signed(stripe_client, receiver):
+    from tests.sandbox.money import create_seller, fund_platform, pay
+
+    connect = endpoint(stripe_client, receiver.url + "/connect", connect=True)
+    platform = endpoint(stripe_client, receiver.url + "/platform")
+    seller = create_seller(stripe_client)
+    fund_platform(stripe_client)
+    pay(stripe_client, 1_000, transfer_data={"destination": seller.id})
+
+    expected_connect = {e.id for e in stripe_client.v1.events.list(options={"stripe_account": seller.id}).data}
+    expected_platform = {e.id for e in stripe_client.v1.events.list().data}
+    received_connect = receiver.wait_for(len(expected_connect), path="/connect")
+    received_platform = receiver.wait_for(len(expected_platform), path="/platform")
+
+    connect_events = [stripe.Webhook.construct_event(d["body"], d["headers"]["Stripe-Signature"], connect.secret)
+                      for d in received_connect]
+    platform_events = [stripe.Webhook.construct_event(d["body"], d["headers"]["Stripe-Signature"], platform.secret)
+                       for d in received_platform]
+    assert {e.id for e in connect_events} == expected_connect
+    assert {e.id for e in platform_events} == expected_platform
+    assert all(e.account == seller.id for e in connect_events)
+    assert {"account.updated", "capability.updated"} <= {e.type for e in connect_events}
+    assert {"payment_intent.succeeded", "transfer.created"} <= {e.type for e in platform_events}
+    for delivery in received_connect + received_platform:
+        assert_stripe_shape(event_of(delivery), "event")
