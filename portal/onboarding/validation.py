@@ -3,9 +3,11 @@
 Each `*_problem` function returns None when the value will do, or one sentence for the seller
 saying what is wrong and how to fix it. Each `normalize_*` turns a value that passed into the
 form Stripe expects; it raises ValueError for a value that did not pass (except
-`normalize_number`, which only strips separators). Rules that differ by
-country live in COUNTRIES; the US is the only entry so far. Stripe's test-mode magic values
-(docs.stripe.com/connect/testing) are accepted only when the caller says `test_mode=True`.
+`normalize_number`, which only strips separators). Rules that differ by country live in
+COUNTRIES, keyed by ISO code; the US is the only entry so far, and an unsupported country is
+a programming error (KeyError), checked for the seller by `country_problem`. Stripe's
+test-mode magic values (docs.stripe.com/connect/testing) are accepted only when the caller
+says `test_mode=True`.
 """
 
 import re
@@ -48,8 +50,11 @@ def _clean(raw: object) -> str:
     return " ".join(text.split())
 
 
+_JOINERS = frozenset("\u200c\u200d")  # zero-width (non-)joiners, part of names in Indic scripts
+
+
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in text)
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") and c not in _JOINERS for c in text)
 
 
 def _digits(raw: object) -> str:
@@ -60,7 +65,7 @@ def _digits(raw: object) -> str:
 
 # Names ---------------------------------------------------------------------------------
 
-_NAME_PUNCTUATION = frozenset("'’ʼ-‐‑. ")
+_NAME_PUNCTUATION = frozenset("'’ʼ-‐‑. ") | _JOINERS
 
 
 def person_name_problem(raw: object, *, label: str = "name") -> str | None:

@@ -9,7 +9,8 @@ from portal.onboarding import validation as v
 TODAY = date(2026, 11, 23)
 
 
-@pytest.mark.parametrize("name", ["José", "O'Brien", "O’Brien", "Anne-Marie", "李", "Zoë", "Mary Jo", "J.", "Ngọc"])
+@pytest.mark.parametrize("name", ["José", "O'Brien", "O’Brien", "Anne-Marie", "李", "Zoë", "Mary Jo", "J.", "Ngọc",
+                                  "Shrī", "Anu\u200dpama"])
 def test_person_names_in_any_script_pass(name):
     assert v.person_name_problem(name, label="first name") is None
     assert v.normalize_person_name(f"  {name}  ") == name
