@@ -138,11 +138,14 @@ def _apply(sandbox, account: dict, params: dict, state: dict, *, creating: bool)
                 profile["support_phone"], country, "business_profile[support_phone]"
             )
         account["business_profile"] = profile
+    if business_type != "individual" and state.get("individual_person"):
+        persons.drop_individual(sandbox, account, state)
     if business_type in COMPANY_TYPES:
         account["company"] = _company(account)
-        account.pop("individual", None)
     elif business_type == "individual":
         account.pop("company", None)
+    if "groups" in params:
+        account["groups"] = {"payments_pricing": params["groups"].get("payments_pricing") or None}
     if "company" in params:
         had_tax_id = account["company"].get("tax_id_provided")
         _apply_company(account, params["company"], state)
@@ -292,6 +295,9 @@ def update_account(call) -> dict:
 
 
 def retrieve_account(call) -> dict:
+    store = call.sandbox.store
+    if call.path["account"] == store.meta("platform_account"):
+        return store.get(call.path["account"], "account")  # a platform may read its own account by id
     return _connected(call, param="id")
 
 

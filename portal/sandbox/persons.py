@@ -101,6 +101,7 @@ def apply_person_params(person: dict, params: dict, country: str, param_prefix: 
             person[key] = _merge(person.get(key), value)
     for key in SENSITIVE:
         if params.get(key):
+            _check_id_format(key, params[key], country, param_prefix)
             person[f"{key}_provided"] = True
     if "dob" in params:
         person["dob"] = _dob(params["dob"], param_prefix)
@@ -120,6 +121,19 @@ def apply_person_params(person: dict, params: dict, country: str, param_prefix: 
     if tos:
         person["additional_tos_acceptances"]["account"].update(tos)
     apply_metadata(person, params)
+
+
+# US id numbers are SSNs / ITINs: nine digits, and their last four.
+US_ID_DIGITS = {"id_number": 9, "ssn_last_4": 4}
+
+
+def _check_id_format(key: str, value: str, country: str, param_prefix: str) -> None:
+    digits = value.replace("-", "").replace(" ", "")
+    wanted = US_ID_DIGITS.get(key) if country == "US" else None
+    if wanted and not (digits.isdigit() and len(digits) == wanted):
+        raise invalid_request(
+            f"The {key.replace('_', ' ')} must be {wanted} digits.", param=_param(param_prefix, key)
+        )
 
 
 def _merge(current, given):
@@ -176,6 +190,14 @@ def upsert_individual(sandbox, account: dict, params: dict, state: dict) -> dict
         store.save(person)
     record(sandbox, account, person, params, state)
     return person
+
+
+def drop_individual(sandbox, account: dict, state: dict) -> None:
+    """An account that stops being an individual loses its individual (and what was verified of it)."""
+    person_id = state.pop("individual_person")
+    sandbox.store.delete(person_id)
+    verification.forget(state, "individual.")
+    account.pop("individual", None)
 
 
 # Endpoints

@@ -260,6 +260,7 @@ def test_reject_needs_platform_liability(stripe_client):
 def test_the_platform_account_and_acting_as_a_connected_account(stripe_client):
     platform = stripe_client.v1.accounts.retrieve_current()
     assert platform.charges_enabled and platform.type == "standard"
+    assert stripe_client.v1.accounts.retrieve(platform.id).id == platform.id
     assert_stripe_shape(platform.to_dict())
     account = individual_account(stripe_client)
     assert stripe_client.v1.accounts.retrieve_current(options={"stripe_account": account.id}).id == account.id

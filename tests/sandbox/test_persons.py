@@ -124,3 +124,22 @@ def test_invalid_person_input_is_refused(stripe_client):
         stripe_client.v1.accounts.persons.create(account.id, params={"ssn": "000000000"})
     assert raised.value.code == "parameter_unknown"
     assert stripe_client.v1.accounts.persons.list(account.id).data == []
+
+
+def test_us_id_numbers_must_have_the_right_number_of_digits(stripe_client):
+    account = company_account(stripe_client)
+    for field, value in (("id_number", "12345"), ("ssn_last_4", "12a4")):
+        with pytest.raises(stripe.InvalidRequestError) as raised:
+            stripe_client.v1.accounts.persons.create(account.id, params={field: value})
+        assert raised.value.param == field
+    ok = stripe_client.v1.accounts.persons.create(account.id, params={"id_number": "000-00-0000"})
+    assert ok.id_number_provided
+
+
+def test_switching_an_individual_account_to_a_company_drops_the_individual(stripe_client):
+    account = individual_account(stripe_client)
+    company = stripe_client.v1.accounts.update(account.id, params={
+        "business_type": "company", "company": {"name": "Jane Doe LLC"}})
+    assert "individual" not in company and company.company.name == "Jane Doe LLC"
+    assert stripe_client.v1.accounts.persons.list(account.id).data == []
+    assert "representative.first_name" in company.requirements.currently_due
