@@ -2,7 +2,9 @@
 
 Rules come from `SandboxConfig.faults` or `POST /v1/test_helpers/sandbox/faults`; each
 answers a share of matching requests with a 500 `api_error`, a 429 `rate_limit` (or
-`lock_timeout`, which Stripe marks retryable), a delay, or a connection dropped mid-response.
+`lock_timeout`, which Stripe marks retryable), a delay, or a connection dropped mid-response:
+before the request runs (`drop`) or after it ran and committed (`drop_after`, the lost
+response that idempotency keys exist for).
 The sandbox's own test-helper routes are never faulted, so a test can always switch faults off.
 """
 
@@ -36,7 +38,10 @@ FAILURES = {
         headers={"Stripe-Should-Retry": "true"},
     ),
 }
-KINDS = (*FAILURES, "delay", "drop")
+KINDS = (*FAILURES, "delay", "drop", "drop_after")
+# Headers that promise a body which never comes; the server then closes the connection.
+BROKEN_START = {"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"100")]}
 
 
 def pick(rules: list[FaultRule], method: str, path: str) -> FaultRule | None:
@@ -69,13 +74,18 @@ async def apply(sandbox, scope, receive, send, app) -> None:
         await asyncio.sleep(rule.delay)
         await app(scope, receive, send)
     elif rule.kind == "drop":
-        # Headers promise a body that never comes; the server then closes the connection.
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"100")]})
+        await send(BROKEN_START)
+    elif rule.kind == "drop_after":
+        await app(scope, receive, _swallow)
+        await send(BROKEN_START)
     else:
         request_id = new_request_id()
         response = error_response(FAILURES[rule.kind], request_id, {"Request-Id": request_id})
         await response(scope, receive, send)
+
+
+async def _swallow(message) -> None:
+    """The response that never reaches the client."""
 
 
 # Test helpers
@@ -83,7 +93,7 @@ async def apply(sandbox, scope, receive, send, app) -> None:
 
 class FaultParams(TypedDict):
     match: str
-    kind: Literal["500", "429", "lock_timeout", "delay", "drop"]
+    kind: Literal["500", "429", "lock_timeout", "delay", "drop", "drop_after"]
     rate: NotRequired[float]
     count: NotRequired[int]
     delay: NotRequired[float]

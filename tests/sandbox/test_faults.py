@@ -76,6 +76,23 @@ def test_dropped_connection_is_a_connection_error_and_retried(sandbox_url, strip
     assert retrying.v1.events.list().data == []
 
 
+def test_a_response_lost_after_the_work_is_replayed_on_retry(sandbox_url, stripe_client):
+    set_faults(stripe_client, {"match": "POST /v1/webhook_endpoints", "kind": "drop_after", "count": 1})
+    with pytest.raises(stripe.APIConnectionError):
+        create_endpoint(stripe_client, idempotency_key="lost-1")
+    # The endpoint was created although the client never heard; a retry with the key replays it.
+    [made] = stripe_client.v1.webhook_endpoints.list().data
+    again = create_endpoint(stripe_client, idempotency_key="lost-1")
+    assert again.id == made.id
+    assert again.last_response.headers["Idempotent-Replayed"] == "true"
+
+    retrying = make_client(sandbox_url, max_network_retries=1)
+    set_faults(retrying, {"match": "POST /v1/webhook_endpoints", "kind": "drop_after", "count": 1})
+    created = create_endpoint(retrying)
+    assert len(retrying.v1.webhook_endpoints.list().data) == 2
+    assert created.id in {e.id for e in retrying.v1.webhook_endpoints.list().data}
+
+
 def test_delay_holds_the_response_back(stripe_client):
     set_faults(stripe_client, {"match": "GET /v1/events", "kind": "delay", "delay": 0.3})
     started = time.monotonic()
