@@ -15,6 +15,8 @@ from portal.accounts.throttle import Throttle
 from portal.db import Database
 from portal.dev import routes as dev
 from portal.integrations.mail import Mailer
+from portal.onboarding import routes as onboarding
+from portal.integrations.stripe import StripeGateway
 from portal.sandbox.app import create_sandbox
 from portal.sandbox.config import SandboxConfig
 from portal.settings import PROJECT_ROOT, Settings, load_settings
@@ -34,14 +36,21 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         *home.routes,
         Mount("/account", routes=accounts.routes, name="accounts"),
+        Mount("/onboarding", routes=onboarding.routes, name="onboarding"),
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
     sandbox = None
     if settings.sandbox_mode:
-        # The offline Stripe lives in this process, with its own database beside ours.
-        sandbox = create_sandbox(SandboxConfig(db_path=str(settings.var_dir / "sandbox.sqlite3")))
-        routes.append(Mount("/sandbox", app=sandbox.asgi, name="sandbox"))
         routes.append(Mount("/dev", routes=dev.routes, name="dev"))
+        # The offline Stripe lives in this process, with its own database beside ours, unless
+        # SANDBOX_EMBEDDED=false says STRIPE_API_BASE names one running elsewhere.
+        if settings.sandbox_embedded:
+            sandbox = create_sandbox(SandboxConfig(
+                db_path=str(settings.var_dir / "sandbox.sqlite3"),
+                secret_keys=(settings.sandbox_secret_key,),
+                verification_delay=settings.sandbox_verification_delay,
+            ))
+            routes.append(Mount("/sandbox", app=sandbox.asgi, name="sandbox"))
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -84,6 +93,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.throttle = Throttle(settings.rate_limit_storage)
     app.state.mailer = mailer
     app.state.sandbox = sandbox
+    app.state.stripe = StripeGateway(settings.stripe_key(), api_base=settings.stripe_api_base or None)
     return app
 
 

@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import sys
 
 import uvicorn
@@ -24,6 +25,10 @@ def _settings():
 def serve(args) -> None:
     settings = _settings()
     Database(settings.database_url).migrate()
+    if settings.sandbox_mode and not settings.stripe_api_base:
+        # The portal calls the sandbox it mounts, over loopback, like it would call Stripe.
+        local_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+        os.environ["STRIPE_API_BASE"] = f"http://{local_host}:{args.port}/sandbox"
     mode = "sandbox (offline Stripe, no keys needed)" if settings.sandbox_mode else "Stripe"
     print(f"portal: {mode} mode, database {settings.database_url.split('@')[-1]}", flush=True)
     print(f"portal: open http://{args.host}:{args.port}/", flush=True)

@@ -1,7 +1,19 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
 from portal.accounts.models import LoginSession, Seller, UsedLink
+from portal.connect.models import ConnectedAccount
 from portal.integrations.mail import OutboxMessage
+from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
 from portal.staff.models import StaffMember
 
-__all__ = ["LoginSession", "OutboxMessage", "Seller", "StaffMember", "UsedLink"]
+__all__ = [
+    "BusinessEmail",
+    "ConnectedAccount",
+    "DraftPerson",
+    "LoginSession",
+    "OnboardingDraft",
+    "OutboxMessage",
+    "Seller",
+    "StaffMember",
+    "UsedLink",
+]

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str = ""
     stripe_webhook_secret: SecretStr | None = None
+    # Where the SDK sends requests. Empty means Stripe itself in Stripe mode; in sandbox mode
+    # `portal serve` points it at the sandbox it mounts under /sandbox on its own port.
+    stripe_api_base: str = ""
+    sandbox_embedded: bool = True
+    sandbox_secret_key: str = "sk_test_sandbox"
+    sandbox_verification_delay: float = 10.0
 
     smtp_host: str = ""
     smtp_port: int = 25
@@ -57,6 +63,14 @@ class Settings(BaseSettings):
     @property
     def sandbox_mode(self) -> bool:
         return self.stripe_secret_key is None
+
+    @property
+    def stripe_test_mode(self) -> bool:
+        """Stripe's test values (SSN 000000000, phone 0000000000...) are accepted only here."""
+        return self.sandbox_mode or self.stripe_secret_key.get_secret_value().startswith(("sk_test_", "rk_test_"))
+
+    def stripe_key(self) -> str:
+        return self.sandbox_secret_key if self.sandbox_mode else self.stripe_secret_key.get_secret_value()
 
     @property
     def secure_cookies(self) -> bool:

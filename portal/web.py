@@ -9,12 +9,14 @@ from urllib.parse import parse_qsl
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal.integrations.mail import queue_mail
 from portal.settings import PROJECT_ROOT
 
 TEMPLATES = PROJECT_ROOT / "templates"
@@ -53,6 +55,25 @@ def render(request: Request, template: str, context: dict | None = None, status_
 
 def render_text(env: Environment, template: str, **context) -> str:
     return env.get_template(template).render(**context)
+
+
+def absolute_url(request: Request, name: str, **params) -> str:
+    """Links in mail use PUBLIC_URL when set, never a Host header an attacker could choose."""
+    base = request.app.state.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    return base + request.url_for(name, **params).path
+
+
+async def send_mail(request: Request, to: str, subject: str, template: str, **context) -> None:
+    """Render templates/mail/<template> and queue it in the outbox in its own transaction."""
+    settings = request.app.state.settings
+    text = render_text(request.app.state.templates, template, platform=settings.platform_name, **context)
+
+    def write() -> None:
+        with request.app.state.db.transaction() as session:
+            queue_mail(session, to=to, subject=subject, text=text)
+
+    await run_in_threadpool(write)
+    request.app.state.mailer.wake()
 
 
 def redirect(request: Request, name: str, **params) -> RedirectResponse:

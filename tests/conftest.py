@@ -16,6 +16,8 @@ from starlette.testclient import TestClient
 
 from portal.app import create_app
 from portal.db import Database
+from portal.sandbox.app import create_sandbox
+from portal.sandbox.testing import fast_config, running
 from portal.settings import Settings
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -133,7 +135,34 @@ def app(settings):
 
 @pytest.fixture
 def client(app):
-    with TestClient(app, base_url="http://testserver") as test_client:
+    with TestClient(app, base_url="http://testserver", client=("203.0.113.7", 50000)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def _portal_sandbox(tmp_path_factory):
+    path = tmp_path_factory.mktemp("stripe-sandbox") / "sandbox.sqlite3"
+    with running(create_sandbox(fast_config(db_path=str(path)))) as served:
+        yield served
+
+
+@pytest.fixture
+def stripe_sandbox(_portal_sandbox):
+    """An empty offline Stripe served over loopback; (Sandbox, base URL)."""
+    sandbox, url = _portal_sandbox
+    sandbox.reset(fast_config(db_path=sandbox.config.db_path))
+    return sandbox, url
+
+
+@pytest.fixture
+def sandboxed_settings(settings, stripe_sandbox):
+    return settings.model_copy(update={"stripe_api_base": stripe_sandbox[1], "sandbox_embedded": False})
+
+
+@pytest.fixture
+def sandboxed_client(sandboxed_settings):
+    Database(sandboxed_settings.database_url).migrate()
+    with TestClient(create_app(sandboxed_settings), base_url="http://testserver", client=("203.0.113.9", 50000)) as test_client:
         yield test_client
 
 

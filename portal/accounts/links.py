@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 class LinkPurpose(StrEnum):
     confirm_email = "confirm-email"
     reset_password = "reset-password"
+    business_email = "business-email"
 
 
 class LinkProblem(StrEnum):

@@ -1,0 +1,85 @@
+"""A seller's account status at a glance, derived from Stripe's account snapshot alone.
+
+Follows the order Stripe's API-onboarding guide suggests (reference C2): rejected first, then
+what is enabled, then what is due or pending."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    not_started = "not_started"
+    verified = "verified"
+    action_needed = "action_needed"
+    pending_review = "pending_review"
+    restricted = "restricted"
+    rejected = "rejected"
+
+
+HEADLINES = {
+    State.not_started: "Not set up yet",
+    State.verified: "Verified",
+    State.action_needed: "Action needed",
+    State.pending_review: "Pending review",
+    State.restricted: "Restricted",
+    State.rejected: "Rejected",
+}
+
+REJECTED_PREFIX = "rejected."
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    state: State
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    due_count: int
+    pending_count: int
+    current_deadline: int | None
+    disabled_reason: str | None
+
+    @property
+    def headline(self) -> str:
+        return HEADLINES[self.state]
+
+    @property
+    def restricted(self) -> str | None:
+        """What the seller cannot do right now: 'payments', 'payouts', 'payments and payouts' or None."""
+        if self.state in (State.not_started, State.rejected):
+            return None
+        blocked = [name for name, on in (("payments", self.charges_enabled), ("payouts", self.payouts_enabled)) if not on]
+        return " and ".join(blocked) or None
+
+
+def summarize(account: dict | None) -> AccountStatus:
+    if not account:
+        return AccountStatus(State.not_started, False, False, False, 0, 0, None, None)
+    requirements = account.get("requirements") or {}
+    charges, payouts = bool(account.get("charges_enabled")), bool(account.get("payouts_enabled"))
+    due = set(requirements.get("currently_due") or []) | set(requirements.get("past_due") or [])
+    pending = requirements.get("pending_verification") or []
+    errors = requirements.get("errors") or []
+    disabled_reason = requirements.get("disabled_reason")
+    return AccountStatus(
+        state=_state(charges, payouts, due, pending, errors, disabled_reason),
+        charges_enabled=charges,
+        payouts_enabled=payouts,
+        details_submitted=bool(account.get("details_submitted")),
+        due_count=len(due),
+        pending_count=len(pending),
+        current_deadline=requirements.get("current_deadline"),
+        disabled_reason=disabled_reason,
+    )
+
+
+def _state(charges: bool, payouts: bool, due: set, pending: list, errors: list, disabled_reason: str | None) -> State:
+    if disabled_reason and disabled_reason.startswith(REJECTED_PREFIX):
+        return State.rejected
+    if due or errors:
+        return State.action_needed
+    if pending:
+        return State.pending_review
+    if charges and payouts:
+        return State.verified
+    return State.restricted

@@ -1,0 +1,133 @@
+"""The one door to Stripe: the only module that imports the SDK.
+
+Every call is async (the portal and, in sandbox mode, the Stripe it talks to share one event
+loop), returns plain dicts, and turns Stripe's errors into StripeFailure with the parameter they
+concern. Writes carry idempotency keys derived from who asks and what they send, so a retried
+submit replays Stripe's first answer instead of creating a second account or person."""
+
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+
+import stripe
+
+log = logging.getLogger(__name__)
+
+PLATFORM_CONTROLLER = {
+    "requirement_collection": "application",
+    "losses": {"payments": "application"},
+    "fees": {"payer": "application"},
+    "stripe_dashboard": {"type": "none"},
+}
+REQUESTED_CAPABILITIES = {"card_payments": {"requested": True}, "transfers": {"requested": True}}
+
+
+@dataclass
+class StripeFailure(Exception):
+    """A Stripe error, kept to what the portal may show or log (never the request's values)."""
+
+    message: str
+    code: str | None = None
+    param: str | None = None
+    kind: str = "api_error"
+    status: int | None = None
+    request_id: str | None = None
+
+    @property
+    def temporary(self) -> bool:
+        return self.kind in ("api_connection_error", "rate_limit_error", "api_error") or self.code == "lock_timeout"
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.code or '-'} on {self.param or '-'} ({self.request_id or 'no request id'})"
+
+
+def idempotency_key(*parts: object, secret: str) -> str:
+    """A key from the caller and the content of the request: the same submit maps to the same key.
+
+    Keyed with the portal's secret, because the content can hold an SSN or account number and
+    an unkeyed hash of a 9-digit number is easily reversed."""
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return "portal-" + hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()[:48]
+
+
+class StripeGateway:
+    def __init__(self, secret_key: str, *, api_base: str | None = None, max_network_retries: int = 2):
+        addresses = {"api": api_base, "files": api_base, "connect": api_base} if api_base else None
+        self.client = stripe.StripeClient(
+            secret_key,
+            base_addresses=addresses or {},
+            http_client=stripe.HTTPXClient(),
+            max_network_retries=max_network_retries,
+        )
+        self.calls = 0  # counted for the benchmarks and for tests that assert pages make none
+
+    async def _call(self, method, *args, **kwargs) -> dict:
+        self.calls += 1
+        try:
+            result = await method(*args, **kwargs)
+        except stripe.StripeError as exc:
+            failure = _failure(exc)
+            log.warning("stripe call failed: %s", failure)
+            raise failure from None
+        return result.to_dict() if hasattr(result, "to_dict") else dict(result)
+
+    # Accounts
+
+    async def create_account(self, params: dict, *, key: str) -> dict:
+        params = {**params, "controller": PLATFORM_CONTROLLER, "capabilities": REQUESTED_CAPABILITIES}
+        return await self._call(self.client.v1.accounts.create_async, params=params, options={"idempotency_key": key})
+
+    async def update_account(self, account_id: str, params: dict, *, key: str) -> dict:
+        return await self._call(
+            self.client.v1.accounts.update_async, account_id, params=params, options={"idempotency_key": key}
+        )
+
+    async def retrieve_account(self, account_id: str) -> dict:
+        return await self._call(self.client.v1.accounts.retrieve_async, account_id)
+
+    # Persons
+
+    async def create_person(self, account_id: str, params: dict, *, key: str) -> dict:
+        return await self._call(
+            self.client.v1.accounts.persons.create_async, account_id, params=params, options={"idempotency_key": key}
+        )
+
+    async def update_person(self, account_id: str, person_id: str, params: dict, *, key: str) -> dict:
+        return await self._call(
+            self.client.v1.accounts.persons.update_async,
+            account_id, person_id, params=params, options={"idempotency_key": key},
+        )
+
+    async def delete_person(self, account_id: str, person_id: str) -> dict:
+        return await self._call(self.client.v1.accounts.persons.delete_async, account_id, person_id)
+
+    async def list_persons(self, account_id: str) -> list[dict]:
+        result = await self._call(self.client.v1.accounts.persons.list_async, account_id, params={"limit": 100})
+        return result["data"]
+
+    # Webhook endpoints (sandbox mode registers the portal's own endpoint at start)
+
+    async def create_webhook_endpoint(self, url: str, *, connect: bool) -> dict:
+        params = {"url": url, "enabled_events": ["*"], "connect": connect}
+        return await self._call(self.client.v1.webhook_endpoints.create_async, params=params)
+
+    async def list_webhook_endpoints(self) -> list[dict]:
+        result = await self._call(self.client.v1.webhook_endpoints.list_async, params={"limit": 100})
+        return result["data"]
+
+
+ERROR_KINDS = {stripe.APIConnectionError: "api_connection_error", stripe.RateLimitError: "rate_limit_error"}
+
+
+def _failure(exc: stripe.StripeError) -> StripeFailure:
+    error = exc.error
+    return StripeFailure(
+        message=(error.message if error and error.message else exc.user_message or "Stripe refused the request."),
+        code=(error.code if error else None) or exc.code,
+        param=error.param if error else None,
+        kind=(error.type if error and error.type else ERROR_KINDS.get(type(exc), "api_error")),
+        status=exc.http_status,
+        request_id=exc.request_id,
+    )

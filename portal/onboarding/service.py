@@ -1,0 +1,254 @@
+"""Onboarding state and its one path to Stripe: save the draft, then send, then mirror.
+
+Handlers read the form (steps.read_*), then call `submit`: the answers are saved before any
+Stripe call, the Stripe write carries an idempotency key from the seller and the content, and
+Stripe's answer replaces the local mirror of the account. Errors come back by form field."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
+
+from portal.connect import mirror
+from portal.connect.models import ConnectedAccount
+from portal.db import Database, utcnow
+from portal.integrations.stripe import StripeFailure, StripeGateway, idempotency_key
+from portal.onboarding import stripe_errors
+from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
+from portal.onboarding.steps import STEP_REVIEW, Step, locate, steps_for
+
+LOCAL_ONLY = "local"  # the marker of a step that needs no Stripe call
+REQUIREMENT_LISTS = ("currently_due", "past_due", "eventually_due", "pending_verification")
+
+
+@dataclass
+class Onboarding:
+    """Everything the onboarding pages need for one seller, read in one go."""
+
+    seller_id: int
+    email: str
+    draft: OnboardingDraft
+    people: list[DraftPerson]
+    business_email: BusinessEmail | None
+    account: ConnectedAccount | None
+
+    @property
+    def business(self) -> dict:
+        return self.draft.answers.get("business", {})
+
+    @property
+    def business_type(self) -> str | None:
+        return self.business.get("business_type")
+
+    @property
+    def country(self) -> str:
+        return self.business.get("country", "US")
+
+    @property
+    def steps(self) -> list[Step]:
+        return steps_for(self.business_type)
+
+    def answers(self, slug: str) -> dict:
+        return self.draft.answers.get(slug, {})
+
+    def is_done(self, slug: str) -> bool:
+        return slug in self.draft.sent
+
+    @property
+    def submitted(self) -> bool:
+        return self.draft.tos_accepted_at is not None
+
+    def first_open_step(self) -> Step:
+        return next((step for step in self.steps if not self.is_done(step.slug)), STEP_REVIEW)
+
+    def step_after(self, slug: str) -> Step:
+        slugs = [step.slug for step in self.steps]
+        index = slugs.index(slug) if slug in slugs else -1
+        later = [step for step in self.steps[index + 1 :] if not self.is_done(step.slug)]
+        return later[0] if later else (self.steps[index + 1] if index + 1 < len(self.steps) else STEP_REVIEW)
+
+    def reachable(self, slug: str) -> bool:
+        """A step can be opened once every step before it is done."""
+        for step in self.steps:
+            if step.slug == slug:
+                return True
+            if not self.is_done(step.slug):
+                return False
+        return False
+
+    @property
+    def payouts_held(self) -> bool:
+        return not (self.business_email and self.business_email.confirmed_at)
+
+    @property
+    def snapshot(self) -> dict:
+        return self.account.snapshot if self.account else {}
+
+    def stripe_asks_for(self, key: str) -> bool:
+        """Whether Stripe lists `key` in any requirement list, now or in the future, or has an error on it."""
+        for source in (self.snapshot.get("requirements") or {}, self.snapshot.get("future_requirements") or {}):
+            if any(key in (source.get(name) or []) for name in REQUIREMENT_LISTS):
+                return True
+            if any(error.get("requirement") == key for error in source.get("errors") or []):
+                return True
+        return False
+
+    def requirement_errors(self, slug: str) -> dict[str, str]:
+        """Stripe's verification errors that belong next to a field of this step."""
+        found = {}
+        for error in (self.snapshot.get("requirements") or {}).get("errors") or []:
+            explained = stripe_errors.requirement_error(error)
+            where = locate(explained.field or "")
+            if where and where[0] == slug:
+                found.setdefault(where[1], explained.message)
+        return found
+
+
+def load(db: Database, seller_id: int, email: str) -> Onboarding:
+    with db.transaction() as session:
+        draft = session.get(OnboardingDraft, seller_id) or OnboardingDraft(seller_id=seller_id)
+        people = list(session.exec(select(DraftPerson).where(DraftPerson.seller_id == seller_id).order_by(DraftPerson.id)).all())
+        business_email = session.get(BusinessEmail, seller_id)
+        account = session.exec(select(ConnectedAccount).where(ConnectedAccount.seller_id == seller_id)).first()
+    return Onboarding(seller_id, email, draft, people, business_email, account)
+
+
+def save_answers(db: Database, seller_id: int, slug: str, answers: dict) -> OnboardingDraft:
+    """Keep what was typed (never the secrets), whatever Stripe says next."""
+    with db.transaction() as session:
+        draft = session.get(OnboardingDraft, seller_id) or OnboardingDraft(seller_id=seller_id)
+        draft.answers = {**draft.answers, slug: answers}
+        if slug == "business":
+            draft.country = answers["country"]
+            draft.business_type = answers["business_type"]
+        draft.updated_at = utcnow()
+        session.add(draft)
+    return draft
+
+
+def mark_done(db: Database, seller_id: int, slug: str, marker: str, **changes) -> None:
+    with db.transaction() as session:
+        draft = session.get(OnboardingDraft, seller_id)
+        draft.sent = {**draft.sent, slug: marker}
+        for name, value in changes.items():
+            setattr(draft, name, value)
+        draft.updated_at = utcnow()
+        session.add(draft)
+
+
+def forget_done(db: Database, seller_id: int, slug: str) -> None:
+    with db.transaction() as session:
+        draft = session.get(OnboardingDraft, seller_id)
+        if draft and slug in draft.sent:
+            draft.sent = {name: marker for name, marker in draft.sent.items() if name != slug}
+            session.add(draft)
+
+
+def save_person_answers(db: Database, seller_id: int, person: DraftPerson | None, answers: dict) -> DraftPerson:
+    with db.transaction() as session:
+        stored = session.get(DraftPerson, person.id) if person else DraftPerson(seller_id=seller_id)
+        stored.answers = answers
+        stored.updated_at = utcnow()
+        session.add(stored)
+    return stored
+
+
+def person_saved(db: Database, person_id: int, stripe_person_id: str) -> None:
+    with db.transaction() as session:
+        stored = session.get(DraftPerson, person_id)
+        stored.stripe_person_id = stripe_person_id
+        session.add(stored)
+
+
+def delete_person(db: Database, person_id: int) -> None:
+    with db.transaction() as session:
+        stored = session.get(DraftPerson, person_id)
+        if stored:
+            session.delete(stored)
+
+
+def content_marker(*parts) -> str:
+    """What a step last sent, without its secrets: a repeat of the same content is not re-sent."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:40]
+
+
+@dataclass
+class Outcome:
+    errors: dict[str, str] = field(default_factory=dict)
+    general: str | None = None
+    result: dict | None = None
+    marker: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.general
+
+
+def failure_outcome(failure: StripeFailure, slug: str, *, resource: str = "account") -> Outcome:
+    """Stripe's error, next to the field it concerns, in words for the seller."""
+    if failure.temporary:
+        return Outcome(general="We couldn't reach our payments provider just now. Your answers are saved: "
+                               "try again in a moment.")
+    explained = stripe_errors.api_error(failure.code, failure.param, resource=resource)
+    where = locate(explained.field or "")
+    if where and where[0] == slug:
+        return Outcome(errors={where[1]: explained.message})
+    return Outcome(general=explained.message)
+
+
+class Sender:
+    """Sends one step's parameters to Stripe and keeps the mirror in step with the answer."""
+
+    def __init__(self, db: Database, gateway: StripeGateway, secret: str):
+        self.db, self.gateway, self.secret = db, gateway, secret
+
+    def _key(self, *parts) -> str:
+        return idempotency_key(*parts, secret=self.secret)
+
+    async def create_account(self, onboarding: Onboarding, params: dict) -> Outcome:
+        key = self._key(onboarding.seller_id, "create-account", params)
+        try:
+            account = await self.gateway.create_account(params, key=key)
+        except StripeFailure as failure:
+            return failure_outcome(failure, "profile")
+        onboarding.account = await run_in_threadpool(mirror.record_account, self.db, onboarding.seller_id, account)
+        return Outcome(result=account)
+
+    async def update_account(self, onboarding: Onboarding, slug: str, params: dict) -> Outcome:
+        key = self._key(onboarding.seller_id, slug, params)
+        try:
+            account = await self.gateway.update_account(onboarding.account.stripe_account_id, params, key=key)
+        except StripeFailure as failure:
+            return failure_outcome(failure, slug)
+        onboarding.account = await run_in_threadpool(mirror.record_account, self.db, onboarding.seller_id, account)
+        return Outcome(result=account)
+
+    async def save_person(self, onboarding: Onboarding, person: DraftPerson, params: dict) -> Outcome:
+        account_id = onboarding.account.stripe_account_id
+        key = self._key(onboarding.seller_id, "person", person.id, params)
+        try:
+            if person.stripe_person_id:
+                saved = await self.gateway.update_person(account_id, person.stripe_person_id, params, key=key)
+            else:
+                saved = await self.gateway.create_person(account_id, params, key=key)
+        except StripeFailure as failure:
+            return failure_outcome(failure, "people", resource="person")
+        return Outcome(result=saved)
+
+    async def delete_person(self, onboarding: Onboarding, person: DraftPerson) -> Outcome:
+        try:
+            await self.gateway.delete_person(onboarding.account.stripe_account_id, person.stripe_person_id)
+        except StripeFailure as failure:
+            if failure.code != "resource_missing":
+                return failure_outcome(failure, "people", resource="person")
+        return Outcome()
+
+    async def refresh_account(self, onboarding: Onboarding) -> Outcome:
+        try:
+            account = await self.gateway.retrieve_account(onboarding.account.stripe_account_id)
+        except StripeFailure as failure:
+            return failure_outcome(failure, "status")
+        onboarding.account = await run_in_threadpool(mirror.record_account, self.db, onboarding.seller_id, account)
+        return Outcome(result=account)

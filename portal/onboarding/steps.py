@@ -1,0 +1,422 @@
+"""The onboarding steps: which a business type has, what each reads from its form, and how its
+answers become Stripe parameters. Pure functions over plain data; no I/O.
+
+Each `read_*` returns a StepInput: `answers` (kept in the draft, so a reload loses nothing),
+`secrets` (full SSN, EIN, account number: sent to Stripe, never kept) and `errors` by field."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from portal.onboarding import mcc, validation
+
+INDIVIDUAL = "individual"
+COMPANY = "company"
+NON_PROFIT = "non_profit"
+
+BUSINESS_TYPES = {
+    INDIVIDUAL: "Individual or sole proprietor",
+    COMPANY: "Company (LLC, corporation, partnership)",
+    NON_PROFIT: "Non-profit organisation",
+}
+COMPANY_STRUCTURES = {
+    COMPANY: {
+        "single_member_llc": "Single-member LLC",
+        "multi_member_llc": "Multi-member LLC",
+        "private_corporation": "Private corporation",
+        "public_corporation": "Public corporation",
+        "private_partnership": "Private partnership",
+        "public_partnership": "Public partnership",
+        "unincorporated_association": "Unincorporated association",
+    },
+    NON_PROFIT: {
+        "incorporated_non_profit": "Incorporated non-profit",
+        "unincorporated_non_profit": "Unincorporated non-profit",
+    },
+}
+# Countries the portal onboards, keyed so more can follow with their own rules in validation.py.
+COUNTRIES = {"US": {"name": "United States", "currency": "usd", "id_number": "Social Security number", "tax_id": "EIN"}}
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: str
+
+
+STEP_BUSINESS = Step("business", "Business type")
+STEP_PROFILE = Step("profile", "Business profile")
+STEP_EMAIL = Step("business-email", "Business email")
+STEP_IDENTITY = Step("identity", "Your identity")
+STEP_COMPANY = Step("company", "Company details")
+STEP_PEOPLE = Step("people", "People")
+STEP_BANK = Step("bank", "Bank account")
+STEP_REVIEW = Step("review", "Review and submit")
+
+
+def steps_for(business_type: str | None) -> list[Step]:
+    if business_type in (COMPANY, NON_PROFIT):
+        return [STEP_BUSINESS, STEP_PROFILE, STEP_EMAIL, STEP_COMPANY, STEP_PEOPLE, STEP_BANK, STEP_REVIEW]
+    return [STEP_BUSINESS, STEP_PROFILE, STEP_EMAIL, STEP_IDENTITY, STEP_BANK, STEP_REVIEW]
+
+
+@dataclass
+class StepInput:
+    answers: dict = field(default_factory=dict)
+    secrets: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+
+
+def _text(form: Mapping, name: str, limit: int = 1000) -> str:
+    value = form.get(name, "")
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _check(errors: dict, name: str, problem: str | None) -> None:
+    if problem and name not in errors:
+        errors[name] = problem
+
+
+# Step 1: business type and country
+
+
+def read_business(form: Mapping) -> StepInput:
+    step = StepInput(answers={
+        "country": _text(form, "country", 2).upper() or "US",
+        "business_type": _text(form, "business_type", 20),
+        "structure": _text(form, "structure", 40),
+    })
+    answers, errors = step.answers, step.errors
+    if answers["country"] not in COUNTRIES:
+        errors["country"] = "Choose the country where your business is based."
+    if answers["business_type"] not in BUSINESS_TYPES:
+        errors["business_type"] = "Choose the kind of business you run."
+    elif answers["business_type"] in COMPANY_STRUCTURES and answers["structure"] not in COMPANY_STRUCTURES[answers["business_type"]]:
+        errors["structure"] = "Choose how your organisation is legally set up."
+    if answers["business_type"] == INDIVIDUAL:
+        answers["structure"] = ""
+    return step
+
+
+# Step 2: business profile
+
+
+def read_profile(form: Mapping, *, business_type: str, test_mode: bool) -> StepInput:
+    step = StepInput(answers={
+        name: _text(form, name) for name in (
+            "legal_name", "dba", "url", "mcc", "product_description", "support_phone", "support_email",
+            "statement_descriptor",
+        )
+    })
+    a, errors = step.answers, step.errors
+    if business_type != INDIVIDUAL:
+        _check(errors, "legal_name", validation.business_name_problem(a["legal_name"]))
+    elif a["legal_name"]:
+        _check(errors, "legal_name", validation.business_name_problem(a["legal_name"], label="business name"))
+    if a["dba"]:
+        _check(errors, "dba", validation.dba_problem(a["dba"]))
+    _check(errors, "url", validation.website_problem(a["url"]))
+    if not a["mcc"]:
+        errors["mcc"] = "Choose the industry that best describes what you sell."
+    elif mcc.by_code(a["mcc"]) is None:
+        errors["mcc"] = "Choose an industry from the list."
+    _check(errors, "product_description", validation.product_description_problem(a["product_description"], website=a["url"]))
+    _check(errors, "support_phone", validation.phone_problem(a["support_phone"], test_mode=test_mode, label="support phone number"))
+    _check(errors, "support_email", validation.email_problem(a["support_email"], label="support email address"))
+    _check(errors, "statement_descriptor", validation.statement_descriptor_problem(
+        a["statement_descriptor"], business_name=a["legal_name"], dba=a["dba"], website=a["url"],
+    ))
+    return step
+
+
+def profile_params(answers: dict, business: dict, *, test_mode: bool) -> dict:
+    profile = {
+        "url": validation.normalize_website(answers["url"]),
+        "mcc": answers["mcc"],
+        "product_description": answers["product_description"],
+        "support_phone": validation.normalize_phone(answers["support_phone"], test_mode=test_mode),
+        "support_email": validation.normalize_email(answers["support_email"]),
+    }
+    name = answers.get("dba") or answers.get("legal_name")
+    if name:
+        profile["name"] = name
+    params = {
+        "business_type": business["business_type"],
+        "business_profile": profile,
+        "settings": {"payments": {"statement_descriptor": validation.normalize_statement_descriptor(answers["statement_descriptor"])}},
+    }
+    if business["business_type"] != INDIVIDUAL:
+        params["company"] = {"name": validation.normalize_business_name(answers["legal_name"]), "structure": business["structure"]}
+    return params
+
+
+def account_create_params(business: dict, profile_answers: dict, *, email: str, seller_id: int, test_mode: bool, hold_payouts: bool) -> dict:
+    params = profile_params(profile_answers, business, test_mode=test_mode)
+    params.update({
+        "country": business["country"],
+        "email": email,
+        "metadata": {"seller_id": str(seller_id)},
+    })
+    params["settings"]["payouts"] = payout_settings(hold=hold_payouts)
+    return params
+
+
+def payout_settings(*, hold: bool) -> dict:
+    """Manual payouts keep the balance with Stripe until the hold lifts (reference C8, C9)."""
+    return {"schedule": {"interval": "manual"}} if hold else {"schedule": {"interval": "daily"}}
+
+
+# Step 3: business email
+
+
+def read_business_email(form: Mapping) -> StepInput:
+    step = StepInput(answers={"business_email": _text(form, "business_email", 254)})
+    _check(step.errors, "business_email", validation.email_problem(step.answers["business_email"], label="business email address"))
+    return step
+
+
+# Step 4 (individuals): identity
+
+PERSON_FIELDS = ("first_name", "last_name", "dob", "line1", "line2", "city", "state", "postal_code", "phone", "email")
+
+
+def _read_person_fields(form: Mapping, step: StepInput, *, test_mode: bool, country: str) -> None:
+    a, errors = step.answers, step.errors
+    for name in PERSON_FIELDS:
+        a[name] = _text(form, name, 300)
+    _check(errors, "first_name", validation.person_name_problem(a["first_name"], label="first name"))
+    _check(errors, "last_name", validation.person_name_problem(a["last_name"], label="last name"))
+    _check(errors, "dob", validation.dob_problem(a["dob"], test_mode=test_mode))
+    for key, problem in validation.address_problems(a, country=country).items():
+        _check(errors, key, problem)
+    _check(errors, "phone", validation.phone_problem(a["phone"], country=country, test_mode=test_mode))
+    _check(errors, "email", validation.email_problem(a["email"]))
+
+
+def _read_id_numbers(form: Mapping, step: StepInput, *, test_mode: bool, country: str, full_number_asked: bool, already_given: bool) -> None:
+    """The last four digits of the SSN always; the full number only when Stripe asks for it."""
+    a, errors = step.answers, step.errors
+    a["ssn_last_4"] = validation.normalize_number(_text(form, "ssn_last_4", 20))
+    full = validation.normalize_number(_text(form, "id_number", 30))
+    if full:
+        _check(errors, "id_number", validation.id_number_problem(full, country=country, test_mode=test_mode))
+        if "id_number" not in errors:
+            step.secrets["id_number"] = full
+            a["ssn_last_4"] = full[-4:]
+            a["id_number_last4"] = full[-4:]
+    elif full_number_asked and not already_given:
+        errors["id_number"] = "Stripe needs the full number to verify this identity. Enter all 9 digits."
+    if "id_number" not in step.secrets:
+        _check(errors, "ssn_last_4", validation.ssn_last4_problem(a["ssn_last_4"]))
+
+
+def read_identity(form: Mapping, *, test_mode: bool, country: str, full_number_asked: bool, already_given: bool) -> StepInput:
+    step = StepInput()
+    _read_person_fields(form, step, test_mode=test_mode, country=country)
+    _read_id_numbers(form, step, test_mode=test_mode, country=country, full_number_asked=full_number_asked, already_given=already_given)
+    return step
+
+
+def _person_params(answers: dict, secrets: dict, *, test_mode: bool, country: str) -> dict:
+    address = {key: answers.get(key, "") for key in ("line1", "line2", "city", "state", "postal_code")}
+    params = {
+        "first_name": validation.normalize_person_name(answers["first_name"]),
+        "last_name": validation.normalize_person_name(answers["last_name"]),
+        "dob": validation.normalize_dob(answers["dob"]),
+        "address": validation.normalize_address(address, country=country),
+        "phone": validation.normalize_phone(answers["phone"], country=country, test_mode=test_mode),
+        "email": validation.normalize_email(answers["email"]),
+    }
+    if "id_number" in secrets:
+        params["id_number"] = secrets["id_number"]
+    elif answers.get("ssn_last_4"):
+        params["ssn_last_4"] = answers["ssn_last_4"]
+    return params
+
+
+def identity_params(answers: dict, secrets: dict, *, test_mode: bool, country: str) -> dict:
+    return {"individual": _person_params(answers, secrets, test_mode=test_mode, country=country)}
+
+
+# Step 4 (companies): company details
+
+
+def read_company(form: Mapping, *, test_mode: bool, country: str, tax_id_given: bool) -> StepInput:
+    step = StepInput()
+    a, errors = step.answers, step.errors
+    for name in ("line1", "line2", "city", "state", "postal_code", "phone"):
+        a[name] = _text(form, name, 300)
+    tax_id = validation.normalize_number(_text(form, "tax_id", 30))
+    if tax_id or not tax_id_given:
+        _check(errors, "tax_id", validation.tax_id_problem(tax_id, country=country, test_mode=test_mode))
+        if "tax_id" not in errors:
+            step.secrets["tax_id"] = tax_id
+            a["tax_id_last4"] = tax_id[-4:]
+    for key, problem in validation.address_problems(a, country=country).items():
+        _check(errors, key, problem)
+    _check(errors, "phone", validation.phone_problem(a["phone"], country=country, test_mode=test_mode, label="business phone number"))
+    return step
+
+
+def company_params(answers: dict, secrets: dict, *, test_mode: bool, country: str) -> dict:
+    address = {key: answers.get(key, "") for key in ("line1", "line2", "city", "state", "postal_code")}
+    company = {
+        "address": validation.normalize_address(address, country=country),
+        "phone": validation.normalize_phone(answers["phone"], country=country, test_mode=test_mode),
+    }
+    if "tax_id" in secrets:
+        company["tax_id"] = secrets["tax_id"]
+    return {"company": company}
+
+
+# Step 5 (companies): people
+
+RELATIONSHIPS = {
+    "representative": "Representative: can act for the company and is responsible for this account",
+    "owner": "Owner of 25% or more",
+    "director": "Director (member of the governing board)",
+    "executive": "Executive (senior management, like a CEO, CFO or COO)",
+}
+
+
+def read_person(form: Mapping, *, test_mode: bool, country: str, id_number_given: bool) -> StepInput:
+    step = StepInput()
+    _read_person_fields(form, step, test_mode=test_mode, country=country)
+    a, errors = step.answers, step.errors
+    a["title"] = _text(form, "title", 100)
+    a["percent_ownership"] = _text(form, "percent_ownership", 10) or "0"
+    for relation in RELATIONSHIPS:
+        a[relation] = form.get(relation) == "on"
+    if not any(a[relation] for relation in RELATIONSHIPS):
+        errors["relationships"] = "Choose at least one role this person has in the company."
+    _check(errors, "title", validation.job_title_problem(a["title"]) if (a["representative"] or a["executive"] or a["title"]) else None)
+    _check(errors, "percent_ownership", validation.ownership_percent_problem(a["percent_ownership"]))
+    if a["owner"] and "percent_ownership" not in errors and validation.normalize_ownership_percent(a["percent_ownership"]) < 25:
+        errors["percent_ownership"] = "Owners listed here hold 25% or more. Enter their share, or untick 'Owner'."
+    if a["representative"]:
+        _read_id_numbers(form, step, test_mode=test_mode, country=country, full_number_asked=False, already_given=id_number_given)
+    return step
+
+
+def person_params(answers: dict, secrets: dict, *, test_mode: bool, country: str) -> dict:
+    params = _person_params(answers, secrets, test_mode=test_mode, country=country)
+    relationship = {relation: bool(answers.get(relation)) for relation in RELATIONSHIPS}
+    if answers.get("title"):
+        relationship["title"] = answers["title"]
+    percent = validation.normalize_ownership_percent(answers.get("percent_ownership") or "0")
+    if percent:
+        relationship["percent_ownership"] = percent
+    params["relationship"] = relationship
+    return params
+
+
+def read_people_attestations(form: Mapping, people: list[dict]) -> StepInput:
+    step = StepInput(answers={name: form.get(name) == "on" for name in ("owners_provided", "directors_provided", "executives_provided")})
+    errors = step.errors
+    if not any(person.get("representative") for person in people):
+        errors["people"] = "Add the company's representative: the person who can act for it and is responsible for this account."
+    total = sum(validation.normalize_ownership_percent(p.get("percent_ownership") or "0") for p in people)
+    if total > 100:
+        errors["people"] = f"The ownership shares add up to {total:g}%. Check each person's share: together they can't pass 100%."
+    for name, words in (("owners_provided", "every owner of 25% or more"), ("directors_provided", "every director"),
+                        ("executives_provided", "every executive")):
+        if not step.answers[name]:
+            errors[name] = f"Confirm that you have added {words}."
+    return step
+
+
+def attestation_params(answers: dict) -> dict:
+    return {"company": {name: True for name in ("owners_provided", "directors_provided", "executives_provided") if answers.get(name)}}
+
+
+# Step 6: bank account
+
+
+def read_bank(form: Mapping, *, country: str, business_type: str) -> StepInput:
+    step = StepInput(answers={"account_holder_name": _text(form, "account_holder_name", 100)})
+    a, errors = step.answers, step.errors
+    routing = validation.normalize_number(_text(form, "routing_number", 30))
+    account = _text(form, "account_number", 40)
+    confirm = _text(form, "account_number_confirm", 40)
+    if business_type == INDIVIDUAL:
+        _check(errors, "account_holder_name", validation.person_name_problem(a["account_holder_name"], label="account holder's name"))
+    else:
+        _check(errors, "account_holder_name", validation.business_name_problem(a["account_holder_name"], label="account holder's name"))
+    _check(errors, "routing_number", validation.routing_number_problem(routing, country=country))
+    _check(errors, "account_number", validation.account_number_problem(account, confirm, country=country))
+    a["routing_number"] = routing  # a routing number names the bank, not the seller: safe to keep
+    if not errors:
+        step.secrets["account_number"] = validation.normalize_number(account)
+    return step
+
+
+def bank_params(answers: dict, secrets: dict, *, country: str, business_type: str) -> dict:
+    return {
+        "external_account": {
+            "object": "bank_account",
+            "country": country,
+            "currency": COUNTRIES[country]["currency"],
+            "routing_number": answers["routing_number"],
+            "account_number": secrets["account_number"],
+            "account_holder_name": answers["account_holder_name"],
+            "account_holder_type": "individual" if business_type == INDIVIDUAL else "company",
+        }
+    }
+
+
+# Step 7: review and terms
+
+
+def read_terms(form: Mapping) -> StepInput:
+    step = StepInput(answers={"accept_stripe": form.get("accept_stripe") == "on", "accept_platform": form.get("accept_platform") == "on"})
+    if not step.answers["accept_stripe"]:
+        step.errors["accept_stripe"] = "To receive payouts you need to accept the Stripe Connected Account Agreement."
+    if not step.answers["accept_platform"]:
+        step.errors["accept_platform"] = "Accept the platform's seller terms to continue."
+    return step
+
+
+def terms_params(*, date: int, ip: str, user_agent: str) -> dict:
+    return {"tos_acceptance": {"date": date, "ip": ip, "user_agent": user_agent[:500]}}
+
+
+# Where a Stripe field (in stripe_errors' canonical spelling) sits in these forms.
+
+PROFILE_FIELDS = {
+    "business_profile.name": "dba",
+    "company.name": "legal_name",
+    "business_profile.url": "url",
+    "business_profile.mcc": "mcc",
+    "business_profile.product_description": "product_description",
+    "business_profile.support_phone": "support_phone",
+    "business_profile.support_email": "support_email",
+    "settings.payments.statement_descriptor": "statement_descriptor",
+}
+PERSON_RENAMES = {"relationship.title": "title", "relationship.percent_ownership": "percent_ownership"}
+
+
+def _person_field(rest: str) -> str:
+    return PERSON_RENAMES.get(rest, rest.removeprefix("address."))
+
+
+def locate(path: str) -> tuple[str, str] | None:
+    """(step slug, form field) for a canonical Stripe path, or None when no form here collects it."""
+    if not path:
+        return None
+    if path in ("business_type", "company.structure"):
+        return STEP_BUSINESS.slug, "business_type" if path == "business_type" else "structure"
+    if path in PROFILE_FIELDS:
+        return STEP_PROFILE.slug, PROFILE_FIELDS[path]
+    if path.startswith("individual."):
+        return STEP_IDENTITY.slug, _person_field(path.removeprefix("individual."))
+    if path.startswith("person."):
+        return STEP_PEOPLE.slug, _person_field(path.removeprefix("person."))
+    if path.endswith("_provided"):
+        return STEP_PEOPLE.slug, path.removeprefix("company.")
+    if path.startswith("company."):
+        return STEP_COMPANY.slug, path.removeprefix("company.").removeprefix("address.")
+    if path.startswith("external_account"):
+        return STEP_BANK.slug, "routing_number" if path.endswith("routing_number") else (
+            "account_holder_name" if path.endswith("account_holder_name") else "account_number")
+    if path == "tos_acceptance":
+        return STEP_REVIEW.slug, "accept_stripe"
+    return None
