@@ -1,8 +1,10 @@
 """Account links and login links: single-use, short-lived URLs to pages the sandbox hosts.
 
-An account link opens a minimal stand-in for Stripe's hosted onboarding (what Stripe would
-collect, and a way back to `return_url`); once visited, or after it expires, the same URL
-sends the browser to `refresh_url`, as Stripe's do, so the platform mints a new one. A login
+An account link opens a minimal stand-in for Stripe's hosted onboarding: what Stripe would
+collect, a form for the one thing only a hosted flow can answer (risk interventions,
+`interv_...` requirements), and a way back to `return_url`. Once visited, or after it
+expires, the same URL sends the browser to `refresh_url`, as Stripe's do, so the platform
+mints a new one. A login
 link opens a stand-in Express Dashboard page, and only for accounts that have one.
 
 Only a digest of each link's token is stored: the URL is handed out once.
@@ -20,12 +22,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from portal.sandbox import requirements
 from portal.sandbox.errors import invalid_request, missing_parameter, resource_missing
 from portal.sandbox.protocol import Call, Endpoint
 
 # Stripe's links stop working a few minutes after they are created.
 ACCOUNT_LINK_LIFETIME = 300
 LOGIN_LINK_LIFETIME = 300
+# How long the page, once opened, takes answers.
+REVIEW_LIFETIME = 30 * 60
 
 LINK_PATHS = {"account_onboarding": "s", "account_update": "e"}
 
@@ -168,9 +173,15 @@ def _requirement_keys(account: dict, collection: dict) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def _interventions(keys: list[str]) -> dict[str, str]:
+    """Risk interventions among the requirement keys: {interv_ id: key}, answerable only here."""
+    return {key.split(".")[0]: key for key in keys if key.startswith("interv_")}
+
+
 def account_link_page(sandbox, request: Request) -> Response:
     account_id, token = request.path_params["account"], request.path_params["token"]
-    record, private, fresh = _spend(sandbox, _record_id("alink_", token), account_id)
+    record_id = _record_id("alink_", token)
+    record, private, fresh = _spend(sandbox, record_id, account_id)
     if record is None or LINK_PATHS[record["type"]] != request.path_params["kind"]:
         return _page("This link is not valid", "<p>Ask the platform for a new link.</p>", status=404)
     if not fresh:
@@ -182,11 +193,48 @@ def account_link_page(sandbox, request: Request) -> Response:
         "<p id='requirements'>Nothing is due for this account right now.</p>"
     )
     heading = "Update your account" if record["type"] == "account_update" else "Set up your account"
-    body = (
-        f"<p>Account <code>{html.escape(account_id)}</code></p>{needed}"
-        f"<p><a id='return' href='{html.escape(private['return_url'], quote=True)}'>Return to the platform</a></p>"
-    )
+    body = f"<p>Account <code>{html.escape(account_id)}</code></p>{needed}"
+    if _interventions(keys):
+        body += _review_form(sandbox, record_id)
+    body += f"<p><a id='return' href='{html.escape(private['return_url'], quote=True)}'>Return to the platform</a></p>"
     return _page(heading, body)
+
+
+def _review_form(sandbox, record_id: str) -> str:
+    """The one thing this page collects: answers to Stripe's risk reviews, for this visit only."""
+    visit = _token()
+    with sandbox.store.transaction():
+        private = sandbox.store.private(record_id)
+        private["visit"] = hashlib.sha256(visit.encode()).hexdigest()
+        private["visit_until"] = sandbox.now() + REVIEW_LIFETIME
+        sandbox.store.set_private(record_id, private)
+    return (
+        "<form method='post' id='review'>"
+        f"<input type='hidden' name='visit' value='{visit}'>"
+        "<p><label><input type='checkbox' name='confirm' value='yes' required> "
+        "The information I gave about my business is accurate</label></p>"
+        "<p><button type='submit'>Submit to Stripe</button></p></form>"
+    )
+
+
+def submit_review(sandbox, request: Request, form: dict) -> Response:
+    """Answer the account's risk interventions, then back to the platform's `return_url`."""
+    account_id, token = request.path_params["account"], request.path_params["token"]
+    record_id = _record_id("alink_", token)
+    with sandbox.store.transaction():
+        record = sandbox.store.get(record_id)
+        if record is None or record["account"] != account_id:
+            return _page("This link is not valid", "<p>Ask the platform for a new link.</p>", status=404)
+        private = sandbox.store.private(record_id)
+        visit = hashlib.sha256(str(form.get("visit", "")).encode()).hexdigest()
+        if private.get("visit") != visit or sandbox.now() >= private["visit_until"] or form.get("confirm") != "yes":
+            return RedirectResponse(private["refresh_url"], status_code=303)
+        private["visit"] = None  # one submission per visit
+        sandbox.store.set_private(record_id, private)
+        account = sandbox.store.get(account_id, "account")
+        for intervention in _interventions(_requirement_keys(account, private["collection"])):
+            requirements.resolve_intervention(sandbox, account_id, intervention)
+    return RedirectResponse(private["return_url"], status_code=303)
 
 
 def login_link_page(sandbox, request: Request) -> Response:
@@ -204,8 +252,13 @@ def web_routes(sandbox) -> list[Route]:
 
         return serve
 
+    async def submit(request: Request) -> Response:
+        form = dict(await request.form())
+        return await run_in_threadpool(submit_review, sandbox, request, form)
+
     return [
         Route("/setup/{kind:str}/{account:str}/{token:str}", bind(account_link_page), methods=["GET"]),
+        Route("/setup/{kind:str}/{account:str}/{token:str}", submit, methods=["POST"]),
         Route("/express/{account:str}/{token:str}", bind(login_link_page), methods=["GET"]),
     ]
 

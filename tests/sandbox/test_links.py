@@ -1,5 +1,7 @@
 """Account links and login links through the SDK, and the pages their URLs open."""
 
+import re
+
 import httpx
 import pytest
 import stripe
@@ -167,3 +169,27 @@ def test_links_work_under_a_mount_prefix(sandbox):
         assert client.get(link["url"]).status_code == 200
         assert client.get(link["url"], follow_redirects=False).headers["location"] == REFRESH
         assert client.get("/sandbox/connect.js").headers["content-type"].startswith("text/javascript")
+
+
+def test_the_hosted_page_answers_risk_interventions(stripe_client):
+    """Only a hosted flow can answer an `interv_...` requirement: the page takes the answer."""
+    account = create_account(stripe_client)
+    stripe_client.raw_request("post", f"/v1/test_helpers/accounts/{account}/interventions")
+    due = stripe_client.v1.accounts.retrieve(account).requirements.currently_due
+    intervention = next(key for key in due if key.startswith("interv_"))
+
+    link = create_link(stripe_client, account, "account_update")
+    page = httpx.get(link.url)
+    assert intervention in page.text
+    visit = re.search(r"name='visit' value='([^']+)'", page.text).group(1)
+
+    unconfirmed = httpx.post(link.url, data={"visit": visit})
+    assert (unconfirmed.status_code, unconfirmed.headers["location"]) == (303, REFRESH)
+    page = httpx.get(create_link(stripe_client, account, "account_update").url)
+    visit = re.search(r"name='visit' value='([^']+)'", page.text).group(1)
+    url = str(page.url)
+    done = httpx.post(url, data={"visit": visit, "confirm": "yes"})
+    assert (done.status_code, done.headers["location"]) == (303, RETURN)
+    assert intervention not in stripe_client.v1.accounts.retrieve(account).requirements.currently_due
+    # One answer per visit: the same form again goes to refresh_url.
+    assert httpx.post(url, data={"visit": visit, "confirm": "yes"}).headers["location"] == REFRESH
