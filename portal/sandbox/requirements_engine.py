@@ -34,6 +34,13 @@ SPECIAL_PRESENCE = {
     "verification.document": lambda person, account: bool(dig(person, "verification.document.front")),
 }
 
+# Fields that can be answered with other fields instead: a product description for a website,
+# a document for a tax id Stripe could not verify.
+ALTERNATIVES = {
+    "business_profile.url": ("business_profile.product_description",),
+    "company.tax_id": ("company.verification.document",),
+}
+
 CAPABILITY_REASONS = {
     "rejected": "rejected.other",
     "listed": "other",
@@ -259,13 +266,11 @@ def _lists(due, eventual, pending, account, flags, now) -> dict:
         if d.error:
             errors.setdefault(d.key, d.error)
     lists["errors"] = [errors[key] for key in sorted(errors)]
-    if "business_profile.url" in currently_due:
-        lists["alternatives"] = [
-            {
-                "alternative_fields_due": ["business_profile.product_description"],
-                "original_fields_due": ["business_profile.url"],
-            }
-        ]
+    lists["alternatives"] = [
+        {"alternative_fields_due": list(instead), "original_fields_due": [key]}
+        for key, instead in ALTERNATIVES.items()
+        if key in currently_due
+    ]
     deadlines = [d.deadline for d in due if d.deadline is not None and d.deadline > now]
     if deadlines:
         lists["current_deadline"] = min(deadlines)

@@ -177,6 +177,18 @@ def test_company_tax_ids(stripe_client, tax_id, error):
     assert ("company.tax_id" in later.requirements.currently_due) == (error is not None)
 
 
+def test_a_company_document_answers_a_tax_id_stripe_could_not_verify(stripe_client):
+    account = company_account(stripe_client, tax_id="111111111")
+    failed = stripe_client.v1.accounts.retrieve(account.id)
+    [alternative] = [a for a in failed.requirements.alternatives if a.original_fields_due == ["company.tax_id"]]
+    assert alternative.alternative_fields_due == ["company.verification.document"]
+    stripe_client.v1.accounts.update(account.id, params={
+        "company": {"verification": {"document": {"front": "file_identity_document_success"}}}})
+    settled = stripe_client.v1.accounts.retrieve(account.id)
+    assert "company.tax_id" not in settled.requirements.currently_due
+    assert settled.requirements.errors == []
+
+
 def test_company_tax_id_222222222_verifies_in_the_response(stripe_client):
     account = company_account(stripe_client, tax_id="222222222")
     assert "company.tax_id" not in account.requirements.pending_verification
