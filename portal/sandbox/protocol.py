@@ -8,21 +8,19 @@ expand -> JSON with `Request-Id`. Errors anywhere become Stripe's error body.
 
 import base64
 import contextvars
-import hashlib
 import json
 import logging
 import secrets
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from portal.sandbox import idempotency
 from portal.sandbox import params as params_module
 from portal.sandbox.errors import (  # noqa: F401  (re-exported for the resource modules)
     StripeError,
@@ -30,12 +28,12 @@ from portal.sandbox.errors import (  # noqa: F401  (re-exported for the resource
     invalid_request,
     resource_missing,
 )
+from portal.sandbox.expansion import expand
+from portal.sandbox.forms import UploadedFile, decode_request  # noqa: F401  (UploadedFile: for files.py)
 
 log = logging.getLogger("portal.sandbox")
 
 ALPHABET = string.ascii_letters + string.digits
-MAX_EXPAND_DEPTH = 4
-IDEMPOTENCY_TTL = 24 * 3600
 
 
 @dataclass
@@ -48,13 +46,6 @@ class Endpoint:
     # "secret": sk_ key required; "none": the handler authenticates (Connect.js stand-in).
     auth: str = "secret"
     status: int = 200
-
-
-@dataclass
-class UploadedFile:
-    filename: str
-    content_type: str
-    content: bytes
 
 
 @dataclass
@@ -137,55 +128,6 @@ def apply_metadata(obj: dict, params: dict) -> None:
     obj["metadata"] = merged
 
 
-# Decoding
-
-
-def decode_pairs(pairs) -> dict:
-    """`a[b][c]=1`, `expand[]=x`, `items[0][p]=y` -> nested dicts and lists.
-
-    Indexed arrays stay dicts keyed "0", "1"... here; params.py turns them into lists where
-    the SDK declares a List, since only the declaration says which is which.
-    """
-    root: dict = {}
-    for key, value in pairs:
-        head, _, rest = key.partition("[")
-        parts = [head] + ([p for p in rest.rstrip("]").split("][")] if rest else [])
-        node = root
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            if part == "":
-                continue
-            following = None if last else parts[i + 1]
-            if last:
-                node[part] = value
-            elif following == "" and i + 1 == len(parts) - 1:
-                existing = node.get(part)
-                node[part] = (existing if isinstance(existing, list) else []) + [value]
-                break
-            else:
-                if not isinstance(node.get(part), dict):
-                    node[part] = {}
-                node = node[part]
-    return root
-
-
-async def decode_request(request: Request) -> dict:
-    pairs = parse_qsl(request.url.query, keep_blank_values=True)
-    content_type = request.headers.get("content-type", "")
-    if request.method in ("POST", "PUT", "PATCH"):
-        if content_type.startswith("multipart/form-data"):
-            form = await request.form()
-            for key, value in form.multi_items():
-                if isinstance(value, UploadFile):
-                    content = await value.read()
-                    value = UploadedFile(value.filename or "", value.content_type or "", content)
-                pairs.append((key, value))
-        else:
-            body = (await request.body()).decode("utf-8", errors="replace")
-            pairs += parse_qsl(body, keep_blank_values=True)
-    return decode_pairs(pairs)
-
-
 # Authentication
 
 
@@ -236,79 +178,6 @@ def check_account(sandbox, api_key: str, account: str | None) -> None:
             "(or that account does not exist). Application access may have been revoked.",
             code="account_invalid",
         )
-
-
-# Expansion
-
-
-def expand(sandbox, obj, paths: list[str]):
-    for path in paths:
-        parts = path.split(".")
-        if len(parts) > MAX_EXPAND_DEPTH:
-            raise invalid_request(
-                f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "
-                f"Property: {path}", param="expand"
-            )
-        _expand(sandbox, obj, parts, path)
-    return obj
-
-
-def _expand(sandbox, node, parts: list[str], path: str) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _expand(sandbox, item, parts, path)
-        return
-    if not isinstance(node, dict):
-        return
-    key, rest = parts[0], parts[1:]
-    if key not in node:
-        raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
-    value = node[key]
-    if isinstance(value, str):
-        found = sandbox.store.get(value)
-        if found is None:
-            raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
-        node[key] = value = found
-    elif not rest and not isinstance(value, dict) and value is not None:
-        raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
-    if rest:
-        _expand(sandbox, value, rest, path)
-
-
-# Idempotency
-
-
-def fingerprint(method: str, path: str, raw: dict) -> str:
-    text = json.dumps([method, path, raw], sort_keys=True, default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def replay(sandbox, scope: str, key: str, print_: str):
-    rows = sandbox.store.execute(
-        "SELECT fingerprint, status, body, request_id, created FROM idempotency "
-        "WHERE scope = ? AND key = ?", (scope, key),
-    )
-    if not rows or rows[0][4] < sandbox.clock() - IDEMPOTENCY_TTL:
-        return None
-    stored_print, status, body, request_id, _ = rows[0]
-    if stored_print != print_:
-        raise StripeError(
-            400,
-            "idempotency_error",
-            "Keys for idempotent requests can only be used with the same parameters they were first "
-            f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
-        )
-    return status, json.loads(body), request_id
-
-
-def remember(sandbox, scope: str, key: str, print_: str, status: int, body: dict, request_id: str):
-    # Stripe forgets keys after 24 hours; so does the sandbox, which keeps its file small.
-    sandbox.store.execute("DELETE FROM idempotency WHERE created < ?", (sandbox.clock() - IDEMPOTENCY_TTL,))
-    sandbox.store.execute(
-        "INSERT OR REPLACE INTO idempotency (scope, key, fingerprint, status, body, request_id, created) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (scope, key, print_, status, json.dumps(body), request_id, sandbox.clock()),
-    )
 
 
 # The request path
@@ -372,8 +241,8 @@ def process(sandbox, endpoint: Endpoint, call: Call) -> tuple[int, dict, dict]:
 
 def process_idempotent(sandbox, endpoint: Endpoint, call: Call) -> tuple[int, dict, dict]:
     scope, key = f"{call.api_key}|{call.account or ''}", call.idempotency_key
-    print_ = fingerprint(call.method, endpoint.path + "|" + call.url_path, call.params)
-    seen = replay(sandbox, scope, key, print_)
+    print_ = idempotency.fingerprint(call.method, endpoint.path + "|" + call.url_path, call.params)
+    seen = idempotency.replay(sandbox, scope, key, print_)
     if seen:
         status, body, original = seen
         return status, body, {"Idempotent-Replayed": "true", "Original-Request": original}
@@ -384,9 +253,9 @@ def process_idempotent(sandbox, endpoint: Endpoint, call: Call) -> tuple[int, di
     except StripeError as error:
         # Stripe saves the outcome of any request that began executing, errors included.
         logged = error.body(f"https://dashboard.stripe.com/test/logs/{call.request_id}")
-        remember(sandbox, scope, key, print_, error.status, logged, call.request_id)
+        idempotency.remember(sandbox, scope, key, print_, error.status, logged, call.request_id)
         raise
-    remember(sandbox, scope, key, print_, endpoint.status, body, call.request_id)
+    idempotency.remember(sandbox, scope, key, print_, endpoint.status, body, call.request_id)
     return endpoint.status, body, {}
 
 

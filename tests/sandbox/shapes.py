@@ -184,7 +184,8 @@ def _class_in(hint):
             return arg
         if typing.get_origin(arg) is not None and typing.get_origin(arg) is not list:
             origin = typing.get_origin(arg)
-            if isinstance(origin, type) and issubclass(origin, StripeObject) and origin.__name__ != "UntypedStripeObject":
+            untyped = getattr(origin, "__name__", "") == "UntypedStripeObject"
+            if isinstance(origin, type) and issubclass(origin, StripeObject) and not untyped:
                 return origin
     return None
 

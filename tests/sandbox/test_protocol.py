@@ -7,9 +7,10 @@ import stripe
 from portal.sandbox import protocol
 from portal.sandbox.app import create_sandbox
 from portal.sandbox.testing import fast_config, running
-
 from tests.sandbox.conftest import call_helper, make_client
 from tests.sandbox.shapes import assert_stripe_shape
+
+AUTH = {"Authorization": "Bearer sk_test_sandbox"}
 
 
 def create_endpoint(client, **params):
@@ -70,7 +71,7 @@ def test_request_id_and_stripe_version_come_back(stripe_client, sandbox_url):
     )
     assert response.headers["Stripe-Version"] == "2024-06-20"
     assert httpx.get(
-        f"{sandbox_url}/v1/webhook_endpoints", headers={"Authorization": "Bearer sk_test_sandbox"}
+        f"{sandbox_url}/v1/webhook_endpoints", headers=AUTH
     ).headers["Stripe-Version"] == "2026-10-28.endive"
 
 
@@ -91,7 +92,7 @@ def test_known_stripe_account_is_accepted(stripe_client, sandbox):
 
 
 def test_unknown_url_is_a_json_404(sandbox_url):
-    response = httpx.post(f"{sandbox_url}/v1/nothing/here", headers={"Authorization": "Bearer sk_test_sandbox"})
+    response = httpx.post(f"{sandbox_url}/v1/nothing/here", headers=AUTH)
     assert response.status_code == 404
     assert response.json()["error"]["message"].startswith(
         "Unrecognized request URL (POST: /v1/nothing/here). Please see https://stripe.com/docs"
@@ -100,7 +101,7 @@ def test_unknown_url_is_a_json_404(sandbox_url):
 
 
 def test_wrong_method_on_a_known_path_is_unrecognized(sandbox_url):
-    response = httpx.put(f"{sandbox_url}/v1/webhook_endpoints", headers={"Authorization": "Bearer sk_test_sandbox"})
+    response = httpx.put(f"{sandbox_url}/v1/webhook_endpoints", headers=AUTH)
     assert response.status_code == 404
     assert "(PUT: /v1/webhook_endpoints)" in response.json()["error"]["message"]
 
@@ -139,7 +140,7 @@ def test_query_params_use_bracket_notation_too(sandbox_url, sandbox):
         sandbox.emit("payout.failed", {"id": "po_2", "object": "payout"})
     response = httpx.get(
         f"{sandbox_url}/v1/events?types[]=payout.paid&types[]=payout.failed&limit=5",
-        headers={"Authorization": "Bearer sk_test_sandbox"},
+        headers=AUTH,
     )
     assert [e["type"] for e in response.json()["data"]] == ["payout.failed", "payout.paid"]
 
@@ -170,7 +171,7 @@ def test_integers_are_coerced_and_bad_ones_rejected(stripe_client, sandbox_url):
     for _ in range(3):
         create_endpoint(stripe_client)
     assert len(stripe_client.v1.webhook_endpoints.list(params={"limit": 2}).data) == 2
-    response = httpx.get(f"{sandbox_url}/v1/webhook_endpoints?limit=two", headers={"Authorization": "Bearer sk_test_sandbox"})
+    response = httpx.get(f"{sandbox_url}/v1/webhook_endpoints?limit=two", headers=AUTH)
     error = response.json()["error"]
     assert (response.status_code, error["code"], error["param"]) == (400, "parameter_invalid_integer", "limit")
     assert error["message"] == "Invalid integer: two"
@@ -180,8 +181,9 @@ def test_booleans_are_coerced_and_bad_ones_rejected(stripe_client, sandbox, sand
     endpoint = create_endpoint(stripe_client, connect=True)
     assert sandbox.store.private(endpoint.id)["connect"] is True
     response = httpx.post(
-        f"{sandbox_url}/v1/webhook_endpoints", data={"url": "https://e.com/x", "enabled_events[0]": "*", "connect": "yes"},
-        headers={"Authorization": "Bearer sk_test_sandbox"},
+        f"{sandbox_url}/v1/webhook_endpoints",
+        data={"url": "https://e.com/x", "enabled_events[0]": "*", "connect": "yes"},
+        headers=AUTH,
     )
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "connect"
@@ -191,7 +193,9 @@ def test_closed_enums_are_checked_with_stripes_wording(stripe_client):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         create_endpoint(stripe_client, enabled_events=["account.updated", "account.exploded"])
     assert caught.value.param == "enabled_events[1]"
-    assert caught.value.user_message.startswith("Invalid enabled_events[1]: must be one of *, account.application.authorized")
+    assert caught.value.user_message.startswith(
+        "Invalid enabled_events[1]: must be one of *, account.application.authorized"
+    )
 
 
 def test_empty_string_unsets_where_the_sdk_allows_it(stripe_client):
@@ -282,10 +286,11 @@ def test_errors_after_validation_are_replayed_too(stripe_client):
 
 
 def test_validation_failures_are_not_saved_so_a_fixed_retry_runs(stripe_client, sandbox_url):
-    headers = {"Authorization": "Bearer sk_test_sandbox", "Idempotency-Key": "fix-me"}
-    bad = httpx.post(f"{sandbox_url}/v1/webhook_endpoints", data={"url": "https://e.com/x", "enabled_events[0]": "*", "limit": "1"}, headers=headers)
+    headers = {**AUTH, "Idempotency-Key": "fix-me"}
+    form = {"url": "https://e.com/x", "enabled_events[0]": "*"}
+    bad = httpx.post(f"{sandbox_url}/v1/webhook_endpoints", data={**form, "limit": "1"}, headers=headers)
     assert bad.status_code == 400
-    good = httpx.post(f"{sandbox_url}/v1/webhook_endpoints", data={"url": "https://e.com/x", "enabled_events[0]": "*"}, headers=headers)
+    good = httpx.post(f"{sandbox_url}/v1/webhook_endpoints", data=form, headers=headers)
     assert good.status_code == 200
 
 
@@ -363,7 +368,7 @@ def test_expanding_what_cannot_be_expanded_is_an_error(stripe_client, sandbox):
 
 
 def test_error_body_has_stripes_keys(sandbox_url):
-    response = httpx.get(f"{sandbox_url}/v1/webhook_endpoints/we_nope", headers={"Authorization": "Bearer sk_test_sandbox"})
+    response = httpx.get(f"{sandbox_url}/v1/webhook_endpoints/we_nope", headers=AUTH)
     assert response.status_code == 404
     error = response.json()["error"]
     assert error == {
@@ -449,7 +454,7 @@ def test_works_mounted_under_a_prefix(tmp_path):
                         faults=[{"match": "GET /v1/events", "kind": "500", "count": 1}])
             with pytest.raises(stripe.APIError):
                 client.v1.events.list()
-            response = httpx.get(url + "/sandbox/v1/nope", headers={"Authorization": "Bearer sk_test_sandbox"})
+            response = httpx.get(url + "/sandbox/v1/nope", headers=AUTH)
             assert "(GET: /v1/nope)" in response.json()["error"]["message"]
     finally:
         sandbox.asgi = inner
@@ -467,7 +472,8 @@ def test_a_union_of_objects_reports_the_error_of_the_one_named_by_object():
         validate({"external_account": bank}, AccountExternalAccountCreateParams)
     assert caught.value.param == "external_account[nickname]"
     card = {"object": "card", "number": "4000056655665556", "exp_month": "12", "exp_year": "2030"}
-    assert validate({"external_account": card}, AccountExternalAccountCreateParams)["external_account"]["exp_month"] == 12
+    coerced = validate({"external_account": card}, AccountExternalAccountCreateParams)
+    assert coerced["external_account"]["exp_month"] == 12
 
 
 def test_empty_string_for_a_parameter_that_cannot_be_unset(stripe_client):

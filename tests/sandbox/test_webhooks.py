@@ -145,7 +145,9 @@ def test_event_records_the_request_that_caused_it(sandbox, stripe_client):
     assert event["request"] == {"id": "req_abc", "idempotency_key": "idem-1"}
 
 
-def test_connect_endpoints_get_account_events_and_account_endpoints_the_platforms(sandbox, stripe_client, receiver, account):
+def test_connect_endpoints_get_account_events_and_account_endpoints_the_platforms(
+    sandbox, stripe_client, receiver, account
+):
     endpoint(stripe_client, receiver.url + "/connect", connect=True)
     endpoint(stripe_client, receiver.url + "/platform")
     for i in range(3):
