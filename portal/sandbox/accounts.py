@@ -146,6 +146,12 @@ def _apply(sandbox, account: dict, params: dict, state: dict, *, creating: bool)
         account.pop("company", None)
     if "groups" in params:
         account["groups"] = {"payments_pricing": params["groups"].get("payments_pricing") or None}
+    company_document = ((params.get("company") or {}).get("verification") or {}).get("document") or {}
+    for side, file_id in company_document.items():
+        persons.check_file(sandbox, file_id, f"company[verification][document][{side}]")
+    for kind, given in (params.get("documents") or {}).items():
+        for index, file_id in enumerate((given or {}).get("files") or []):
+            persons.check_file(sandbox, file_id, f"documents[{kind}][files][{index}]")
     if "company" in params:
         had_tax_id = account["company"].get("tax_id_provided")
         _apply_company(account, params["company"], state)

@@ -16,7 +16,7 @@ from stripe.params import (
     AccountPersonUpdateParams,
 )
 
-from portal.sandbox import country_specs, requirements, requirements_engine, verification
+from portal.sandbox import country_specs, files, requirements, requirements_engine, verification
 from portal.sandbox.protocol import Endpoint, apply_metadata, invalid_request, list_response, resource_missing
 
 SENSITIVE = ("id_number", "id_number_secondary", "ssn_last_4")
@@ -179,6 +179,7 @@ def upsert_individual(sandbox, account: dict, params: dict, state: dict) -> dict
     person_id = state.get("individual_person")
     person = store.get(person_id, "person") if person_id else None
     created = person is None
+    check_files(sandbox, params, "individual")
     if created:
         person = new_person(sandbox.new_id("person"), account["id"], sandbox.now())
         person["relationship"].update(representative=True, owner=True, executive=True, director=False)
@@ -190,6 +191,22 @@ def upsert_individual(sandbox, account: dict, params: dict, state: dict) -> dict
         store.save(person)
     record(sandbox, account, person, params, state)
     return person
+
+
+def check_files(sandbox, params: dict, param_prefix: str) -> None:
+    """Document fields name uploaded files (or Stripe's test file tokens); anything else is unknown."""
+    for kind in ("document", "additional_document"):
+        for side in ("front", "back"):
+            file_id = ((params.get("verification") or {}).get(kind) or {}).get(side)
+            if file_id:
+                name = f"verification[{kind}][{side}]"
+                check_file(sandbox, file_id, f"{param_prefix}[verification][{kind}][{side}]" if param_prefix else name)
+
+
+def check_file(sandbox, file_id: str, param: str) -> None:
+    if file_id in files.TEST_TOKENS or sandbox.store.get(file_id, "file") is not None:
+        return
+    raise invalid_request(f"No such file upload: '{file_id}'", param=param, code="resource_missing")
 
 
 def drop_individual(sandbox, account: dict, state: dict) -> None:
@@ -253,6 +270,7 @@ def create_person(call) -> dict:
             "or non_profit; an individual account's person is set through `individual`.",
             param="account",
         )
+    check_files(sandbox, params, "")
     state = sandbox.store.private(account["id"])
     person = new_person(sandbox.new_id("person"), account["id"], sandbox.now())
     apply_person_params(person, params, account["country"], "")
@@ -270,6 +288,7 @@ def update_person(call) -> dict:
     account = _account(call)
     original = _person(call, account)
     _reject_tokens(params)
+    check_files(sandbox, params, "")
     state = sandbox.store.private(account["id"])
     person = {**original, "verification": {**original["verification"]}}
     apply_person_params(person, params, account["country"], "")

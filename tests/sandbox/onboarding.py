@@ -1,6 +1,9 @@
 """Request builders shared by the account tests: the portal's controller and Stripe's test identity."""
 
+import io
+import struct
 import time
+import zlib
 
 PLATFORM_COLLECTED = {
     "fees": {"payer": "application"},
@@ -71,3 +74,15 @@ def company_account(client, **company):
 def events(client, account_id, type=None):
     params = {"limit": 100, **({"type": type} if type else {})}
     return list(client.v1.events.list(params=params, options={"stripe_account": account_id}).data)
+
+
+def identity_photo(width=600, height=400):
+    """A small valid PNG, as an uploaded photo of an id would be."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    blob = io.BytesIO(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 7))
+                      + chunk(b"IEND", b""))
+    blob.name = "id.png"
+    return blob

@@ -4,7 +4,7 @@ of an individual account; their events and their own requirements."""
 import pytest
 import stripe
 
-from tests.sandbox.onboarding import ADDRESS, company_account, events, individual_account
+from tests.sandbox.onboarding import ADDRESS, company_account, events, identity_photo, individual_account
 from tests.sandbox.shapes import assert_stripe_shape
 
 REPRESENTATIVE = {
@@ -143,3 +143,19 @@ def test_switching_an_individual_account_to_a_company_drops_the_individual(strip
     assert "individual" not in company and company.company.name == "Jane Doe LLC"
     assert stripe_client.v1.accounts.persons.list(account.id).data == []
     assert "representative.first_name" in company.requirements.currently_due
+
+
+def test_documents_must_name_known_files(stripe_client):
+    account = company_account(stripe_client)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.accounts.persons.create(account.id, params={
+            "verification": {"document": {"front": "file_nobody_uploaded"}}})
+    assert (raised.value.code, raised.value.param) == ("resource_missing", "verification[document][front]")
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        individual_account(stripe_client, individual={
+            "first_name": "Jane", "verification": {"document": {"back": "file_nobody_uploaded"}}})
+    assert raised.value.param == "individual[verification][document][back]"
+    uploaded = stripe_client.v1.files.create(params={"purpose": "identity_document", "file": identity_photo()})
+    person = stripe_client.v1.accounts.persons.create(account.id, params={
+        "verification": {"document": {"front": uploaded.id}}})
+    assert person.verification.document.front == uploaded.id
