@@ -492,3 +492,10 @@ def test_idempotency_keys_expire_after_24_hours(stripe_client, sandbox):
     second = stripe_client.v1.webhook_endpoints.create(params=params, options={"idempotency_key": "day-old"})
     assert second.id != first.id
     assert sandbox.store.execute("SELECT COUNT(*) FROM idempotency WHERE key = 'day-old'") == [(1,)]
+
+
+def test_the_platform_naming_itself_in_stripe_account_acts_as_the_platform(stripe_client, sandbox):
+    platform = stripe_client.v1.accounts.retrieve_current()
+    mine = sandbox.emit("payout.paid", {"id": "po_1", "object": "payout"})
+    as_itself = stripe_client.v1.events.list(options={"stripe_account": platform.id})
+    assert [e.id for e in as_itself.data] == [mine["id"]]
