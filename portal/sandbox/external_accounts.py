@@ -179,7 +179,8 @@ def attach(sandbox, account: dict, value, state: dict, *, param: str, replace: b
     if metadata:
         apply_metadata(external, {"metadata": metadata})
     store.create(external, owner=account["id"], private=private)
-    state["external_accounts"] = [external["id"]] + [i for i in state.get("external_accounts", []) if i != external["id"]]
+    others = [ext_id for ext_id in state.get("external_accounts", []) if ext_id != external["id"]]
+    state["external_accounts"] = [external["id"]] + others
     verification.verify_bank(state, external["id"], private["ownership"], [], sandbox.now(),
                              sandbox.config.verification_delay)
     sandbox.emit("account.external_account.created", external, account=account["id"])
@@ -214,7 +215,8 @@ def _account(call) -> dict:
 
 def _external(call, account: dict) -> dict:
     external = call.sandbox.store.get(call.path["id"])
-    if external is None or external.get("account") != account["id"] or external["object"] not in ("bank_account", "card"):
+    mine = external is not None and external.get("account") == account["id"]
+    if not mine or external["object"] not in ("bank_account", "card"):
         raise resource_missing("external account", call.path["id"])
     return external
 
@@ -265,7 +267,8 @@ def update_external_account(call) -> dict:
     apply_metadata(external, params)
     if params.get("default_for_currency"):
         for other in requirements.external_accounts_of(sandbox, account["id"], state):
-            if other["id"] != external["id"] and other["currency"] == external["currency"] and other["default_for_currency"]:
+            same_currency = other["id"] != external["id"] and other["currency"] == external["currency"]
+            if same_currency and other["default_for_currency"]:
                 sandbox.store.save({**other, "default_for_currency": False})
         external["default_for_currency"] = True
     files = (((params.get("documents") or {}).get("bank_account_ownership_verification")) or {}).get("files")

@@ -41,6 +41,9 @@ ALTERNATIVES = {
     "company.tax_id": ("company.verification.document",),
 }
 
+# Any of these flags keeps payouts off.
+PAYOUT_BLOCKERS = ("blocking_past_due", "payouts_past_due", "pending", "listed", "inactivity")
+
 CAPABILITY_REASONS = {
     "rejected": "rejected.other",
     "listed": "other",
@@ -102,7 +105,7 @@ def compute(account: dict, persons: list[dict], external_accounts: list[dict], s
     # Payouts need everything verified; a rejection with payouts_action=none leaves them on.
     payouts_enabled = bool(
         requested
-        and not any(flags[name] for name in ("blocking_past_due", "payouts_past_due", "pending", "listed", "inactivity"))
+        and not any(flags[name] for name in PAYOUT_BLOCKERS)
         and not pending_payouts
         and not state.get("payout_block")
         and not (state.get("rejected") and state.get("rejected_payouts_action", "pause") == "pause")

@@ -204,13 +204,15 @@ def test_update_emits_one_account_updated_with_previous_attributes(stripe_client
 def test_payout_schedule_rules(stripe_client):
     account = individual_account(stripe_client)
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        stripe_client.v1.accounts.update(account.id, params={"settings": {"payouts": {"schedule": {"interval": "weekly"}}}})
+        stripe_client.v1.accounts.update(account.id, params={
+            "settings": {"payouts": {"schedule": {"interval": "weekly"}}}})
     assert raised.value.param == "settings[payouts][schedule][weekly_anchor]"
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.accounts.update(account.id, params={"settings": {"payouts": {"schedule": {"delay_days": 1}}}})
     weekly = stripe_client.v1.accounts.update(account.id, params={
         "settings": {"payouts": {"schedule": {"interval": "weekly", "weekly_anchor": "friday", "delay_days": 7}}}})
-    assert weekly.settings.payouts.schedule.to_dict() == {"delay_days": 7, "interval": "weekly", "weekly_anchor": "friday"}
+    assert weekly.settings.payouts.schedule.to_dict() == {
+        "delay_days": 7, "interval": "weekly", "weekly_anchor": "friday"}
     paused = stripe_client.v1.accounts.update(account.id, params={
         "settings": {"payouts": {"schedule": {"interval": "manual"}, "debit_negative_balances": True}}})
     assert paused.settings.payouts.schedule.to_dict() == {"delay_days": 7, "interval": "manual"}
@@ -363,7 +365,8 @@ def test_a_new_tax_id_asks_for_the_terms_again(stripe_client):
     account = company_account(stripe_client)
     changed = stripe_client.v1.accounts.update(account.id, params={"company": {"tax_id": "000000001"}})
     assert "tos_acceptance.date" in changed.requirements.currently_due
-    assert {e.requirement: e.code for e in changed.requirements.errors}["tos_acceptance.date"] == "invalid_tos_acceptance"
+    codes = {e.requirement: e.code for e in changed.requirements.errors}
+    assert codes["tos_acceptance.date"] == "invalid_tos_acceptance"
     accepted = stripe_client.v1.accounts.update(account.id, params={"tos_acceptance": tos()})
     assert "tos_acceptance.date" not in accepted.requirements.currently_due
 

@@ -51,7 +51,8 @@ def test_a_new_bank_through_the_account_replaces_the_old_one(stripe_client):
     [new] = updated.external_accounts.data
     assert new.id != old.id and new.default_for_currency
     assert [e.data.object.id for e in events(stripe_client, account.id, "account.external_account.deleted")] == [old.id]
-    assert [e.data.object.id for e in events(stripe_client, account.id, "account.external_account.created")][0] == new.id
+    created = events(stripe_client, account.id, "account.external_account.created")
+    assert created[0].data.object.id == new.id
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.accounts.external_accounts.retrieve(account.id, old.id)
 

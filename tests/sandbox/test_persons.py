@@ -64,7 +64,8 @@ def test_one_representative_at_a_time_and_listing_by_relationship(stripe_client)
     second = stripe_client.v1.accounts.persons.create(account.id, params={
         **REPRESENTATIVE, "first_name": "Rob", "relationship": {"representative": True, "title": "COO"}})
     assert stripe_client.v1.accounts.persons.retrieve(account.id, first.id).relationship.representative is False
-    representatives = stripe_client.v1.accounts.persons.list(account.id, params={"relationship": {"representative": True}})
+    representatives = stripe_client.v1.accounts.persons.list(account.id, params={
+        "relationship": {"representative": True}})
     assert [p.id for p in representatives.data] == [second.id]
     owners = stripe_client.v1.accounts.persons.list(account.id, params={"relationship": {"owner": True}})
     assert [p.id for p in owners.data] == [owner.id]
@@ -79,7 +80,8 @@ def test_update_emits_person_updated_with_previous_attributes(stripe_client):
     updated = stripe_client.v1.accounts.persons.update(account.id, person.id, params={
         "last_name": "Roe", "metadata": {"crm": "77"}})
     assert updated.last_name == "Roe" and updated.metadata.to_dict() == {"crm": "77"}
-    [event] = [e for e in events(stripe_client, account.id, "person.updated") if "last_name" in e.data.previous_attributes]
+    changes = events(stripe_client, account.id, "person.updated")
+    [event] = [e for e in changes if "last_name" in e.data.previous_attributes]
     assert event.data.previous_attributes["last_name"] == "Doe"
     assert event.data.object.last_name == "Roe"
 
