@@ -175,3 +175,26 @@ def test_the_clock_never_goes_back(stripe_client):
         call_helper(stripe_client, "post", "/v1/test_helpers/sandbox/advance_clock", seconds=-5)
     with pytest.raises(stripe.InvalidRequestError, match="exactly one"):
         call_helper(stripe_client, "post", "/v1/test_helpers/sandbox/advance_clock")
+
+
+def test_the_background_ticker_runs_delayed_work_without_requests(sandbox, monkeypatch):
+    from portal.sandbox import app as app_module
+
+    ran = []
+    monkeypatch.setattr(app_module, "TICKS", [lambda sb: ran.append(sb.now())])
+    deadline = time.monotonic() + 2
+    while len(ran) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(ran) >= 2
+
+
+def test_the_readme_lists_every_test_helper_route():
+    from pathlib import Path
+
+    from portal.sandbox import app as app_module
+
+    readme = (Path(app_module.__file__).parent / "README.md").read_text()
+    helpers = {route.path for route in app_module.ROUTES if "/test_helpers/" in getattr(route, "path", "")}
+    assert helpers, "no test helper routes found"
+    missing = [path for path in sorted(helpers) if path not in readme]
+    assert not missing, f"README.md does not mention {missing}"
