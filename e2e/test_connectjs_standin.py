@@ -340,6 +340,14 @@ def test_without_dispute_management_there_is_no_response_action(page: Page, host
     expect(row.get_by_text("Respond")).to_have_count(0)
 
 
+def wait_until(page: Page, expression: str, timeout: float = 5.0) -> None:
+    # page.wait_for_function evaluates in the page, which the page's CSP (no eval) refuses.
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout}s: {expression}"
+        time.sleep(0.02)
+
+
 def session_secret(client: stripe.StripeClient, account: str, **components) -> str:
     return client.v1.account_sessions.create(params={"account": account, "components": components}).client_secret
 
@@ -359,13 +367,13 @@ def test_notification_banner_shows_what_the_account_still_needs(page: Page, host
     open_page(page, base_url, newcomer.id, "notification-banner", "notification_banner")
     banner = page.locator("stripe-connect-notification-banner [data-testid=requirements-due]")
     expect(banner).to_contain_text("date of birth")
-    page.wait_for_function("window.notifications.length > 0")
+    wait_until(page, "window.notifications.length > 0")
     notification = page.evaluate("window.notifications[0]")
     assert notification["actionRequired"] >= 1 and notification["total"] >= notification["actionRequired"]
 
     verified = verified_seller(client)
     open_page(page, base_url, verified, "notification-banner", "notification_banner")
-    page.wait_for_function("window.notifications.length > 0")
+    wait_until(page, "window.notifications.length > 0")
     assert page.evaluate("window.notifications[0]") == {"total": 0, "actionRequired": 0}
     expect(page.locator("stripe-connect-notification-banner [data-testid=notification-banner]")).to_have_count(0)
 
