@@ -113,9 +113,28 @@ def _company(account: dict) -> dict:
 
 
 def _apply(sandbox, account: dict, params: dict, state: dict, *, creating: bool) -> None:
-    country = account["country"]
     if "business_type" in params:
         account["business_type"] = params["business_type"] or None
+    _refuse_mismatches(sandbox, account, params)
+    if account.get("business_type") != "individual" and state.get("individual_person"):
+        persons.drop_individual(sandbox, account, state)
+    _apply_fields(account, params, state, creating, sandbox.now())
+    capabilities.apply_requests(sandbox, account, params.get("capabilities"), state)
+    if "individual" in params:
+        account["individual"] = persons.upsert_individual(sandbox, account, params["individual"], state)
+    if "external_account" in params:
+        external_accounts.attach(sandbox, account, params["external_account"], state,
+                                 param=_external_param(params["external_account"]), replace=True)
+    files = ((params.get("documents") or {}).get("bank_account_ownership_verification") or {}).get("files")
+    if files:
+        external_accounts.ownership_documents(sandbox, account, files, state)
+    settings.derive_descriptors(account, state)
+    _verify(sandbox, account, state)
+    requirements.note_provided(state, requirements.provided_keys("", params))
+
+
+def _refuse_mismatches(sandbox, account: dict, params: dict) -> None:
+    """What Stripe refuses before changing anything: the wrong entity hash, unknown tokens and files."""
     business_type = account.get("business_type")
     if "individual" in params and business_type != "individual":
         raise invalid_request(
@@ -128,30 +147,38 @@ def _apply(sandbox, account: dict, params: dict, state: dict, *, creating: bool)
         )
     if params.get("account_token"):
         raise resource_missing("token", params["account_token"], param="account_token")
-    for key in ("email", "default_currency"):
-        if key in params:
-            account[key] = params[key] or None
-    if "business_profile" in params:
-        profile = _merged(account["business_profile"], params["business_profile"])
-        if profile.get("support_phone"):
-            profile["support_phone"] = persons.normalize_phone(
-                profile["support_phone"], country, "business_profile[support_phone]"
-            )
-        account["business_profile"] = profile
-    if business_type != "individual" and state.get("individual_person"):
-        persons.drop_individual(sandbox, account, state)
-    if business_type in COMPANY_TYPES:
-        account["company"] = _company(account)
-    elif business_type == "individual":
-        account.pop("company", None)
-    if "groups" in params:
-        account["groups"] = {"payments_pricing": params["groups"].get("payments_pricing") or None}
+    currency = params.get("default_currency")
+    supported = country_specs.SPECS[account["country"]]["supported_bank_account_currencies"]
+    if currency and currency.lower() not in supported:
+        raise invalid_request(
+            f"{currency} is not a supported default currency for {account['country']} accounts: use one of "
+            + ", ".join(sorted(supported)) + ".", param="default_currency",
+        )
     company_document = ((params.get("company") or {}).get("verification") or {}).get("document") or {}
     for side, file_id in company_document.items():
         persons.check_file(sandbox, file_id, f"company[verification][document][{side}]")
     for kind, given in (params.get("documents") or {}).items():
         for index, file_id in enumerate((given or {}).get("files") or []):
             persons.check_file(sandbox, file_id, f"documents[{kind}][files][{index}]")
+
+
+def _apply_fields(account: dict, params: dict, state: dict, creating: bool, now: int) -> None:
+    for key in ("email", "default_currency"):
+        if key in params:
+            account[key] = params[key].lower() if key == "default_currency" and params[key] else params[key] or None
+    if "business_profile" in params:
+        profile = _merged(account["business_profile"], params["business_profile"])
+        if profile.get("support_phone"):
+            profile["support_phone"] = persons.normalize_phone(
+                profile["support_phone"], account["country"], "business_profile[support_phone]"
+            )
+        account["business_profile"] = profile
+    if account.get("business_type") in COMPANY_TYPES:
+        account["company"] = _company(account)
+    elif account.get("business_type") == "individual":
+        account.pop("company", None)
+    if "groups" in params:
+        account["groups"] = {"payments_pricing": params["groups"].get("payments_pricing") or None}
     if "company" in params:
         had_tax_id = account["company"].get("tax_id_provided")
         _apply_company(account, params["company"], state)
@@ -159,27 +186,18 @@ def _apply(sandbox, account: dict, params: dict, state: dict, *, creating: bool)
                 and "tos_acceptance" not in params:
             # A new tax id means the terms must be accepted again.
             state.setdefault("extras", []).append({"key": "tos_acceptance.date", "code": "invalid_tos_acceptance"})
-    _apply_tos(account, params.get("tos_acceptance"), creating, sandbox.now())
+    _apply_tos(account, params.get("tos_acceptance"), creating, now)
     if "settings" in params:
         settings.apply(account, params["settings"], state)
     apply_metadata(account, params)
-    capabilities.apply_requests(sandbox, account, params.get("capabilities"), state)
-    if "individual" in params:
-        person = persons.upsert_individual(sandbox, account, params["individual"], state)
-        account["individual"] = person
-    if "external_account" in params:
-        external_accounts.attach(sandbox, account, params["external_account"], state,
-                                 param=_external_param(params["external_account"]), replace=True)
-    files = ((params.get("documents") or {}).get("bank_account_ownership_verification") or {}).get("files")
-    if files:
-        external_accounts.ownership_documents(sandbox, account, files, state)
-    settings.derive_descriptors(account, state)
+
+
+def _verify(sandbox, account: dict, state: dict) -> None:
     delay, now = sandbox.config.verification_delay, sandbox.now()
     verification.verify_business(state, account, now, delay)
-    if business_type in COMPANY_TYPES:
+    if account.get("business_type") in COMPANY_TYPES:
         verification.verify_company(state, account["company"], sandbox.store.list("person", owner=account["id"]),
-                                    country_specs.rules(country), now, delay)
-    requirements.note_provided(state, requirements.provided_keys("", params))
+                                    country_specs.rules(account["country"]), now, delay)
 
 
 def _external_param(value) -> str:
