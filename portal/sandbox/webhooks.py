@@ -14,6 +14,7 @@ import logging
 import random
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from stripe.params import (
@@ -38,6 +39,7 @@ log = logging.getLogger("portal.sandbox.webhooks")
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 BATCH = 50
+PARALLEL_ENDPOINTS = 4
 
 
 # The resource
@@ -166,11 +168,22 @@ def due_deliveries(sandbox) -> list[tuple]:
     return rows
 
 
-def deliver_due(sandbox, client: httpx.Client) -> int:
-    """Attempt every delivery that is due; returns how many were attempted."""
+def deliver_due(sandbox, client: httpx.Client, pool: ThreadPoolExecutor) -> int:
+    """Attempt every delivery that is due; returns how many were attempted.
+
+    Endpoints are served side by side, so one slow receiver does not hold up the others;
+    each endpoint gets its events one after another, in order unless configured otherwise.
+    """
     rows = due_deliveries(sandbox)
-    for seq, event_id, endpoint_id, attempts in rows:
-        attempt(sandbox, client, seq, event_id, endpoint_id, attempts)
+    by_endpoint: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_endpoint.setdefault(row[2], []).append(row)
+
+    def deliver(batch: list[tuple]) -> None:
+        for seq, event_id, endpoint_id, attempts in batch:
+            attempt(sandbox, client, seq, event_id, endpoint_id, attempts)
+
+    list(pool.map(deliver, by_endpoint.values()))
     return len(rows)
 
 
@@ -263,11 +276,14 @@ class Deliverer:
             self.thread = None
 
     def _run(self) -> None:
-        with httpx.Client(timeout=self.sandbox.config.webhook_timeout) as client:
+        with (
+            httpx.Client(timeout=self.sandbox.config.webhook_timeout) as client,
+            ThreadPoolExecutor(max_workers=PARALLEL_ENDPOINTS, thread_name_prefix="sandbox-webhook") as pool,
+        ):
             while not self.stopping.is_set():
                 self.wake.clear()
                 try:
-                    deliver_due(self.sandbox, client)
+                    deliver_due(self.sandbox, client, pool)
                     wait = next_due_in(self.sandbox, ceiling=1.0)
                 except Exception:
                     log.exception("webhook delivery loop failed")

@@ -326,3 +326,26 @@ def test_real_api_actions_reach_the_right_endpoints_signed(stripe_client, receiv
     assert {"payment_intent.succeeded", "transfer.created"} <= {e.type for e in platform_events}
     for delivery in received_connect + received_platform:
         assert_stripe_shape(event_of(delivery), "event")
+
+
+def test_a_slow_receiver_does_not_hold_up_other_endpoints(sandbox, stripe_client, receiver):
+    slow = Receiver()
+    release = threading.Event()
+    original = slow.server.RequestHandlerClass.do_POST
+
+    def stall(handler):
+        release.wait(3)
+        original(handler)
+
+    slow.server.RequestHandlerClass.do_POST = stall
+    try:
+        # Created last, the slow endpoint is listed first, so its delivery is queued first.
+        endpoint(stripe_client, receiver.url + "/fast")
+        endpoint(stripe_client, slow.url + "/slow")
+        sandbox.emit("payout.paid", payout())
+        receiver.wait_for(1, timeout=2)
+        assert slow.at() == []
+    finally:
+        release.set()
+        slow.wait_for(1)
+        slow.close()
