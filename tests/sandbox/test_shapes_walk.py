@@ -120,6 +120,8 @@ def build_world(client, sandbox_url) -> Seen:
         "account": company.id, "type": "account_onboarding",
         "refresh_url": "https://example.com/refresh", "return_url": "https://example.com/return",
     }))
+    express = seen("express account", client.v1.accounts.create(params={"country": "US", "type": "express"}))
+    seen("login link", client.v1.accounts.login_links.create(express.id))
     seen("account session", client.v1.account_sessions.create(params={
         "account": seller.id, "components": {"payouts": {"enabled": True}},
     }))
@@ -153,7 +155,7 @@ def test_every_object_the_sandbox_returns_has_stripes_shape(stripe_client, sandb
         "account", "capability", "country_spec", "person", "deleted_person", "bank_account", "card",
         "deleted_card", "file", "payment_intent", "charge", "refund", "application_fee", "fee_refund",
         "transfer", "transfer_reversal", "balance", "balance_transaction", "payout", "dispute",
-        "account_link", "account_session", "webhook_endpoint", "deleted_webhook_endpoint", "event",
+        "account_link", "login_link", "account_session", "webhook_endpoint", "deleted_webhook_endpoint", "event",
         "deleted_account",
     }
     assert expected <= kinds, expected - kinds
