@@ -302,8 +302,7 @@ def create_account(call) -> dict:
     individual = state.get("individual_person")
     created = requirements.refresh(sandbox, account["id"], emit_account=False,
                                    quiet_persons=(individual,) if individual else ())
-    if individual:
-        sandbox.emit("person.created", sandbox.store.get(individual), account=account["id"])
+    _individual_event(sandbox, account["id"], None, created.get("individual"))
     return created
 
 
@@ -312,10 +311,26 @@ def update_account(call) -> dict:
     before = _connected(call, param="id")
     account = copy.deepcopy(before)
     state = sandbox.store.private(account["id"])
+    individual_before = before.get("individual")
     _apply(sandbox, account, params, state, creating=False)
     sandbox.store.save(account)
     sandbox.store.set_private(account["id"], state)
-    return requirements.refresh(sandbox, account["id"], before=before)
+    individual = state.get("individual_person")
+    updated = requirements.refresh(sandbox, account["id"], before=before,
+                                   quiet_persons=(individual,) if individual else ())
+    _individual_event(sandbox, account["id"], individual_before, updated.get("individual"))
+    return updated
+
+
+def _individual_event(sandbox, account_id: str, old: dict | None, new: dict | None) -> None:
+    """The individual is a person: changing it through the account emits person.created / .updated."""
+    if new is None or new == old:
+        return
+    if old is None or old["id"] != new["id"]:
+        sandbox.emit("person.created", new, account=account_id)
+    else:
+        sandbox.emit("person.updated", new, account=account_id,
+                     previous_attributes=requirements.previous_attributes(old, new))
 
 
 def retrieve_account(call) -> dict:

@@ -110,6 +110,12 @@ def test_an_individual_account_has_exactly_one_person(stripe_client):
         stripe_client.v1.accounts.persons.create(account.id, params={"first_name": "Extra"})
     stripe_client.v1.accounts.persons.update(account.id, person.id, params={"first_name": "Janet"})
     assert stripe_client.v1.accounts.retrieve(account.id).individual.first_name == "Janet"
+    stripe_client.v1.accounts.update(account.id, params={"individual": {"last_name": "Smith"}})
+    # A new name is verified again, so a later person.updated reports the verification too.
+    changes = events(stripe_client, account.id, "person.updated")
+    [renamed] = [e for e in changes if "last_name" in e.data.previous_attributes]
+    assert renamed.data.object.last_name == "Smith"
+    assert renamed.data.previous_attributes["last_name"] == "Doe"
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.accounts.persons.delete(account.id, person.id)
 
