@@ -381,3 +381,35 @@ def test_trigger_next_requirements_makes_eventually_due_fields_currently_due(str
     answered = stripe_client.v1.accounts.update(account.id, params={"individual": {"id_number": "000000000"}})
     assert answered.requirements.currently_due == []
     assert answered.future_requirements.eventually_due == []
+
+
+def test_step_by_step_onboarding_as_the_portal_does_it(stripe_client):
+    """Create bare, then send business, identity, bank and terms one form at a time."""
+    account = stripe_client.v1.accounts.create(params={
+        "country": "US", "email": "seller@example.com", "controller": PLATFORM_COLLECTED,
+        "capabilities": CAPABILITIES})
+    assert "business_type" in account.requirements.currently_due
+    assert account.requirements.alternatives[0].original_fields_due == ["business_profile.url"]
+    steps = [
+        {"business_type": "company", "business_profile": {"url": "https://accessible.stripe.com", "mcc": "5734"}},
+        {"company": {"name": "Acme Widgets", "phone": "0000000000", "tax_id": "000000000",
+                     "address": {"line1": "address_full_match", "city": "Austin", "state": "TX",
+                                 "postal_code": "78701"}}},
+        {"external_account": "btok_us_verified"},
+        {"tos_acceptance": tos()},
+    ]
+    for step in steps:
+        account = stripe_client.v1.accounts.update(account.id, params=step)
+    left = [key for key in account.requirements.currently_due if not key.startswith(("owners.", "representative."))]
+    assert left == ["company.owners_provided"]
+    stripe_client.v1.accounts.persons.create(account.id, params={
+        "first_name": "Jane", "last_name": "Doe", "email": "jane@acme.example", "phone": "0000000000",
+        "dob": {"day": 1, "month": 1, "year": 1901}, "ssn_last_4": "0000",
+        "address": {"line1": "address_full_match", "city": "Austin", "state": "TX", "postal_code": "78701"},
+        "relationship": {"representative": True, "executive": True, "title": "CEO"}})
+    account = stripe_client.v1.accounts.update(account.id, params={"company": {"owners_provided": True}})
+    assert account.requirements.currently_due == []
+    assert account.details_submitted is True
+    done = stripe_client.v1.accounts.retrieve(account.id)
+    assert done.charges_enabled and done.payouts_enabled
+    assert done.requirements.disabled_reason is None
