@@ -39,11 +39,11 @@ class Inbox:
         with self.lock:
             self.messages.clear()
 
-    def wait_for(self, to: str, count: int = 1, timeout: float = 10.0) -> list:
+    def wait_for(self, to: str, count: int = 1, timeout: float = 10.0, subject: str | None = None) -> list:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
-                found = [m for m in self.messages if m["To"] == to]
+                found = [m for m in self.messages if m["To"] == to and subject in (None, m["Subject"])]
             if len(found) >= count:
                 return found
             time.sleep(0.02)

@@ -69,6 +69,10 @@ async def _save(request: Request, ob: Onboarding, slug: str, answers: dict) -> N
 async def _done(request: Request, ob: Onboarding, slug: str, marker: str, **changes):
     await run_in_threadpool(service.mark_done, request.app.state.db, ob.seller_id, slug, marker, **changes)
     ob.draft.sent = {**ob.draft.sent, slug: marker}
+    if ob.submitted:
+        # Already with Stripe: a correction goes straight back to the status it was made for.
+        flash(request, "Your change is saved and sent to Stripe.", "success")
+        return redirect(request, "onboarding:status")
     return RedirectResponse(request.url_for("onboarding:step", slug=ob.step_after(slug).slug).path, status_code=303)
 
 
@@ -293,7 +297,7 @@ async def company_step(request: Request, ob: Onboarding):
 
 
 async def people_step(request: Request, ob: Onboarding):
-    people = [person.answers for person in ob.people]
+    people = [person.answers for person in ob.people if person.stripe_person_id]
     if request.method == "GET":
         return _show(request, ob, steps.STEP_PEOPLE, ob.answers("people"))
     read = steps.read_people_attestations(await request.form(), people)

@@ -20,6 +20,7 @@ from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
 from portal.onboarding.steps import STEP_REVIEW, Step, locate, steps_for
 
 LOCAL_ONLY = "local"  # the marker of a step that needs no Stripe call
+KEYED_IDENTITY_CODES = {"verification_failed_keyed_identity", "verification_failed_id_number_match"}
 REQUIREMENT_LISTS = ("currently_due", "past_due", "eventually_due", "pending_verification")
 
 
@@ -101,6 +102,10 @@ class Onboarding:
         for error in (self.snapshot.get("requirements") or {}).get("errors") or []:
             explained = stripe_errors.requirement_error(error)
             where = locate(explained.field or "")
+            if where and error.get("code") in KEYED_IDENTITY_CODES:
+                # Stripe files these under the ID document, but what failed is what was typed:
+                # the full number is the field that fixes it without a document.
+                where = (where[0], "id_number")
             if where and where[0] == slug:
                 found.setdefault(where[1], explained.message)
         return found

@@ -309,12 +309,18 @@ def person_params(answers: dict, secrets: dict, *, test_mode: bool, country: str
     return params
 
 
+def _percent(person: dict) -> float:
+    """A saved person's share; a draft still carrying an invalid share counts as none."""
+    raw = person.get("percent_ownership") or "0"
+    return 0.0 if validation.ownership_percent_problem(raw) else validation.normalize_ownership_percent(raw)
+
+
 def read_people_attestations(form: Mapping, people: list[dict]) -> StepInput:
     step = StepInput(answers={name: form.get(name) == "on" for name in ("owners_provided", "directors_provided", "executives_provided")})
     errors = step.errors
     if not any(person.get("representative") for person in people):
         errors["people"] = "Add the company's representative: the person who can act for it and is responsible for this account."
-    total = sum(validation.normalize_ownership_percent(p.get("percent_ownership") or "0") for p in people)
+    total = sum(_percent(person) for person in people)
     if total > 100:
         errors["people"] = f"The ownership shares add up to {total:g}%. Check each person's share: together they can't pass 100%."
     for name, words in (("owners_provided", "every owner of 25% or more"), ("directors_provided", "every director"),
