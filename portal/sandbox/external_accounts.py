@@ -157,19 +157,21 @@ def _build(sandbox, account: dict, value, param: str) -> tuple[dict, dict]:
 
 def attach(sandbox, account: dict, value, state: dict, *, param: str, replace: bool,
            default_for_currency: bool | None = None, metadata: dict | None = None) -> dict:
-    """Create a bank account or card on `account`; with `replace`, it supersedes the old ones.
+    """Create a bank account or card on `account`; with `replace`, it supersedes the default.
 
-    Providing `external_account` on the account itself replaces the default for its
-    currency (Stripe deletes the old one), which leaves only the new account in test mode.
+    Providing `external_account` on the account itself makes it the default for its currency
+    and deletes the old default, so an account with one bank keeps only the new one.
     """
     store = sandbox.store
     external, private = _build(sandbox, account, value, param)
     existing = requirements.external_accounts_of(sandbox, account["id"], state)
     same_currency = [ext for ext in existing if ext["currency"] == external["currency"]]
     if replace:
-        for old in same_currency:
+        # Stripe deletes the old default for the currency; the new account takes its place.
+        for old in [ext for ext in same_currency if ext["default_for_currency"]]:
             _remove(sandbox, account["id"], old, state)
-        same_currency = []
+        same_currency = [ext for ext in same_currency if not ext["default_for_currency"]]
+        default_for_currency = True
     make_default = default_for_currency or not any(ext["default_for_currency"] for ext in same_currency)
     if make_default:
         for old in same_currency:

@@ -90,3 +90,14 @@ def test_unknown_external_account_is_404(stripe_client):
     with pytest.raises(stripe.InvalidRequestError) as raised:
         stripe_client.v1.accounts.external_accounts.retrieve(account.id, "ba_doesnotexist")
     assert raised.value.http_status == 404
+
+
+def test_a_new_bank_through_the_account_replaces_only_the_default(stripe_client):
+    account = individual_account(stripe_client)
+    [default] = account.external_accounts.data
+    spare = stripe_client.v1.accounts.external_accounts.create(account.id, params={"external_account": bank()})
+    updated = stripe_client.v1.accounts.update(account.id, params={"external_account": bank("000222222227")})
+    ids = [e.id for e in updated.external_accounts.data]
+    assert default.id not in ids and spare.id in ids and len(ids) == 2
+    [new] = [e for e in updated.external_accounts.data if e.id != spare.id]
+    assert new.default_for_currency and new.last4 == "2227"
