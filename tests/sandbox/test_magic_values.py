@@ -79,6 +79,23 @@ def test_address_tokens(stripe_client, line1, due, charges, payouts):
     assert (later.charges_enabled, later.payouts_enabled) == (charges, payouts)
 
 
+@pytest.mark.parametrize(
+    "line1, due",
+    [
+        ("address_full_match", []),
+        ("address_no_match", ["company.address.line1"]),
+        ("address_line1_no_match", ["company." + key for key in ADDRESS_KEYS]),
+    ],
+)
+def test_business_address_tokens(stripe_client, line1, due):
+    account = company_account(stripe_client, address={**ADDRESS, "line1": line1})
+    later = stripe_client.v1.accounts.retrieve(account.id)
+    company_due = [key for key in later.requirements.currently_due if key.startswith("company.address")]
+    assert company_due == due
+    assert all(later_error.code == "verification_failed_address_match"
+               for later_error in later.requirements.errors if later_error.requirement.startswith("company.address"))
+
+
 def test_an_address_can_only_move_to_a_more_permissive_token(stripe_client):
     strict_address = {**ADDRESS, "line1": "address_line1_no_match"}
     strict = individual_account(stripe_client, individual=identity(address=strict_address))
