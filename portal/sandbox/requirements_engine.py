@@ -303,8 +303,10 @@ def _capability(name, flags, requirements, future_requirements, payouts_only) ->
         status, reason = "inactive", "rejected"
     elif flags["listed"]:
         status, reason = "inactive", "listed"
-    elif flags["blocking_past_due"] or (name == "card_payments" and flags["charge_block"]):
+    elif flags["blocking_past_due"]:
         status, reason = "inactive", "inactivity" if flags["inactivity"] else "fields"
+    elif name == "card_payments" and flags["charge_block"]:
+        status, reason = "inactive", "listed"  # a charge block with nothing due: "other"
     elif flags["pending"]:
         status, reason = ("inactive", "inactivity") if flags["inactivity"] else ("pending", "pending")
     else:

@@ -246,3 +246,22 @@ def test_bank_ownership_verification_holds_back_payouts_only():
     assert waiting["requirements"]["current_deadline"] == CREATED + requirements_engine.THIRTY_DAYS
     verification.finish_due(st, NOW + 10)
     assert requirements_engine.compute(account(), [person], BANK, st, NOW + 10)["payouts_enabled"]
+
+
+def test_trigger_card_blocks():
+    st = state(individual_person="person_1", extras=[{"key": "individual.verification.document", "deadline": NOW + 60}])
+    person = jane()
+    verify(st, "individual.", person, {"id_number": "222222222"}, delay=0)
+    verification.finish_due(st, NOW)
+    charge_block = requirements_engine.compute(account(), [person], BANK, {**st, "charge_block": True}, NOW)
+    # "move any currently due requirements to overdue"
+    assert charge_block["requirements"]["past_due"] == ["individual.verification.document"]
+    assert not charge_block["charges_enabled"] and not charge_block["payouts_enabled"]
+    st["extras"] = []
+    nothing_due = requirements_engine.compute(account(), [person], BANK, {**st, "charge_block": True}, NOW)
+    assert nothing_due["capabilities"]["card_payments"]["status"] == "inactive"
+    assert nothing_due["capabilities"]["card_payments"]["requirements"]["disabled_reason"] == "other"
+    assert nothing_due["capabilities"]["transfers"]["status"] == "active"
+    assert nothing_due["requirements"]["disabled_reason"] == "other"
+    payout_block = requirements_engine.compute(account(), [person], BANK, {**st, "payout_block": True}, NOW)
+    assert payout_block["charges_enabled"] and not payout_block["payouts_enabled"]
