@@ -71,14 +71,20 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """One transaction; nested calls join the outermost one."""
+        """One transaction; a nested one is a savepoint: its failure undoes only its own writes."""
         with self.lock:
             if self._depth:
+                savepoint = f"nested_{self._depth}"
+                self._db.execute(f"SAVEPOINT {savepoint}")
                 self._depth += 1
                 try:
                     yield
+                except BaseException:
+                    self._db.execute(f"ROLLBACK TO {savepoint}")
+                    raise
                 finally:
                     self._depth -= 1
+                    self._db.execute(f"RELEASE {savepoint}")
                 return
             self._db.execute("BEGIN IMMEDIATE")
             self._depth = 1
