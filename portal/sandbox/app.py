@@ -136,12 +136,17 @@ class Sandbox:
         return events.emit(self, type, obj, account=account, previous_attributes=previous_attributes)
 
     def run_ticks(self) -> None:
-        for tick in TICKS:
-            try:
-                with self.store.transaction():
-                    tick(self)
-            except Exception:
-                log.exception("sandbox tick %s failed", tick.__module__)
+        # Work that falls due is Stripe's own doing: its events name no request.
+        token = protocol.current_call.set(None)
+        try:
+            for tick in TICKS:
+                try:
+                    with self.store.transaction():
+                        tick(self)
+                except Exception:
+                    log.exception("sandbox tick %s failed", getattr(tick, "__module__", tick))
+        finally:
+            protocol.current_call.reset(token)
 
     def wake_deliveries(self) -> None:
         self.deliverer.wake.set()

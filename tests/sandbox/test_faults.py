@@ -198,3 +198,12 @@ def test_the_readme_lists_every_test_helper_route():
     assert helpers, "no test helper routes found"
     missing = [path for path in sorted(helpers) if path not in readme]
     assert not missing, f"README.md does not mention {missing}"
+
+
+def test_work_that_falls_due_during_advance_clock_names_no_request(sandbox, stripe_client, monkeypatch):
+    from portal.sandbox import app as app_module
+
+    emitted = []
+    monkeypatch.setattr(app_module, "TICKS", [lambda sb: emitted.append(sb.emit("payout.paid", {"id": "po_t"}))])
+    call_helper(stripe_client, "post", "/v1/test_helpers/sandbox/advance_clock", seconds=60)
+    assert emitted and all(event["request"] == {"id": None, "idempotency_key": None} for event in emitted)
