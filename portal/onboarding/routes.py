@@ -112,15 +112,18 @@ async def business_step(request: Request, ob: Onboarding):
     if not read.errors and ob.account and read.answers["country"] != ob.country:
         read.errors["country"] = "The country can't change once your account exists. Contact support if it is wrong."
     await _save(request, ob, "business", read.answers)
-    ob.draft.answers["business"] = read.answers
     if read.errors:
         return _show(request, ob, steps.STEP_BUSINESS, read.answers, read.errors)
+    ob.draft.business_type, ob.draft.country = read.answers["business_type"], read.answers["country"]
     if ob.account and ob.is_done("profile"):
         # Type and structure ride with the profile; send them again when they change.
         outcome = await _send_profile(request, ob, ob.answers("profile"))
         if outcome and not outcome.ok:
             return _show(request, ob, steps.STEP_BUSINESS, read.answers, outcome.errors, outcome.general)
-    return await _done(request, ob, "business", content_marker(read.answers))
+    return await _done(
+        request, ob, "business", content_marker(read.answers),
+        business_type=read.answers["business_type"], country=read.answers["country"],
+    )
 
 
 async def _send_profile(request: Request, ob: Onboarding, answers: dict) -> Outcome | None:

@@ -41,11 +41,12 @@ class Onboarding:
 
     @property
     def business_type(self) -> str | None:
-        return self.business.get("business_type")
+        """The last business type the seller saved successfully (a half-typed one changes nothing)."""
+        return self.draft.business_type
 
     @property
     def country(self) -> str:
-        return self.business.get("country", "US")
+        return self.draft.country
 
     @property
     def steps(self) -> list[Step]:
@@ -125,9 +126,6 @@ def save_answers(db: Database, seller_id: int, slug: str, answers: dict) -> Onbo
     with db.transaction() as session:
         draft = session.get(OnboardingDraft, seller_id) or OnboardingDraft(seller_id=seller_id)
         draft.answers = {**draft.answers, slug: answers}
-        if slug == "business":
-            draft.country = answers["country"]
-            draft.business_type = answers["business_type"]
         draft.updated_at = utcnow()
         session.add(draft)
     return draft
