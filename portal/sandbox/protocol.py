@@ -10,6 +10,7 @@ import base64
 import contextvars
 import json
 import logging
+import re
 import secrets
 import string
 from collections.abc import Callable
@@ -34,6 +35,8 @@ from portal.sandbox.forms import UploadedFile, decode_request  # noqa: F401  (Up
 log = logging.getLogger("portal.sandbox")
 
 ALPHABET = string.ascii_letters + string.digits
+# Stripe's API versions: a date, and since 2024 a release name after it (2026-10-28.endive).
+API_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(\.[a-z]+)?")
 
 
 @dataclass
@@ -180,6 +183,11 @@ def check_account(sandbox, api_key: str, account: str | None) -> None:
         )
 
 
+def check_version(version: str | None) -> None:
+    if version is not None and not API_VERSION.fullmatch(version):
+        raise invalid_request(f"Invalid Stripe API version: {version}", param="Stripe-Version")
+
+
 # The request path
 
 
@@ -202,6 +210,7 @@ def route(sandbox, endpoint: Endpoint) -> Route:
         if key := request.headers.get("idempotency-key"):
             headers["Idempotency-Key"] = key
         try:
+            check_version(request.headers.get("stripe-version"))
             raw = await decode_request(request)
             call = Call(
                 sandbox=sandbox,

@@ -499,3 +499,11 @@ def test_the_platform_naming_itself_in_stripe_account_acts_as_the_platform(strip
     mine = sandbox.emit("payout.paid", {"id": "po_1", "object": "payout"})
     as_itself = stripe_client.v1.events.list(options={"stripe_account": platform.id})
     assert [e.id for e in as_itself.data] == [mine["id"]]
+
+
+def test_a_malformed_stripe_version_is_refused(sandbox_url):
+    response = httpx.get(f"{sandbox_url}/v1/events", headers={**AUTH, "Stripe-Version": "latest"})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Invalid Stripe API version: latest"
+    older = httpx.get(f"{sandbox_url}/v1/events", headers={**AUTH, "Stripe-Version": "2023-10-16"})
+    assert older.status_code == 200
