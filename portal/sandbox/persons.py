@@ -157,7 +157,11 @@ def _dob(given, param_prefix: str) -> dict:
 
 
 def _param(prefix: str, name: str) -> str:
-    return f"{prefix}[{name}]" if prefix else name
+    """The bracket name Stripe reports: ("individual", "dob[day]") -> "individual[dob][day]"."""
+    if not prefix:
+        return name
+    head, bracket, rest = name.partition("[")
+    return f"{prefix}[{head}]" + (bracket + rest if bracket else "")
 
 
 # Shared with accounts.py: the individual of an individual account is a person too.

@@ -124,7 +124,10 @@ def test_invalid_person_input_is_refused(stripe_client):
     account = company_account(stripe_client)
     with pytest.raises(stripe.InvalidRequestError) as raised:
         stripe_client.v1.accounts.persons.create(account.id, params={"dob": {"day": 31, "month": 2, "year": 1980}})
-    assert raised.value.param.startswith("dob")
+    assert raised.value.param == "dob[day]"
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        individual_account(stripe_client, individual={"dob": {"day": 30, "month": 2, "year": 1990}})
+    assert raised.value.param == "individual[dob][day]"
     with pytest.raises(stripe.InvalidRequestError) as raised:
         stripe_client.v1.accounts.persons.create(account.id, params={"phone": "12"})
     assert raised.value.param == "phone"
