@@ -89,6 +89,10 @@ def list_response(call: Call, objects: list[dict], url: str) -> dict:
         raise invalid_request(f"This value must be {bound}.", param="limit")
     ids = [obj["id"] for obj in objects]
     after, before = call.params.get("starting_after"), call.params.get("ending_before")
+    if after is not None and before is not None:
+        raise invalid_request(
+            "You may only specify one of these parameters: ending_before, starting_after.", param="ending_before"
+        )
     if after is not None:
         start = _cursor(ids, after, "starting_after", objects) + 1
         page, has_more = objects[start : start + limit], len(objects) > start + limit

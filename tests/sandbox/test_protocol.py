@@ -328,7 +328,9 @@ def test_limit_bounds_and_unknown_cursor(stripe_client):
         with pytest.raises(stripe.InvalidRequestError) as caught:
             stripe_client.v1.webhook_endpoints.list(params={"limit": limit})
         assert caught.value.param == "limit"
-    create_endpoint(stripe_client)
+    one = create_endpoint(stripe_client)
+    with pytest.raises(stripe.InvalidRequestError, match="only specify one of these parameters"):
+        stripe_client.v1.webhook_endpoints.list(params={"starting_after": one.id, "ending_before": one.id})
     with pytest.raises(stripe.InvalidRequestError) as caught:
         stripe_client.v1.webhook_endpoints.list(params={"starting_after": "we_missing"})
     assert caught.value.http_status == 404
