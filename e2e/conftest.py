@@ -9,6 +9,9 @@ import time
 import urllib.request
 
 import pytest
+from aiosmtpd.controller import Controller
+
+from tests.conftest import Inbox
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,12 +43,27 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.fixture(scope="session")
+def smtp_inbox():
+    """A real SMTP server on loopback that the portal under test sends its mail to."""
+    inbox = Inbox()
+    inbox.port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
 @pytest.fixture
-def portal_url(tmp_path):
-    """The portal as a new user starts it (`portal serve`), on a free loopback port, in sandbox mode."""
+def portal_url(tmp_path, smtp_inbox):
+    """The portal as a new user starts it (`portal serve`), on a free loopback port, in sandbox mode,
+    its mail going to the test SMTP server and the sandbox verifying at once."""
+    smtp_inbox.clear()
     port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("STRIPE_", "DATABASE_URL", "SMTP_"))}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("STRIPE_", "DATABASE_URL", "SMTP_", "SANDBOX_"))}
     env["PORTAL_VAR_DIR"] = str(tmp_path / "var")
+    env["SMTP_HOST"], env["SMTP_PORT"] = "127.0.0.1", str(smtp_inbox.port)
+    env["SANDBOX_VERIFICATION_DELAY"] = "0"
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -1,0 +1,75 @@
+"""Benchmark: how many Stripe API calls one completed onboarding costs, and how long it takes.
+
+Run: .venv/bin/python -m tests.benchmarks.onboarding_calls
+Drives the portal's pages over HTTP (Starlette's test client) against the offline sandbox, the
+same way the tests do, and prints the calls made by the portal's one door to Stripe."""
+
+import contextlib
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from starlette.testclient import TestClient
+
+from portal.app import create_app
+from portal.db import Database
+from portal.sandbox.testing import fast_config, running_sandbox
+from portal.settings import Settings
+from tests.conftest import Inbox, free_port, post_form
+from tests.onboarding.flows import BANK, COMPANY, COMPANY_PROFILE, OWNER, onboard_individual, signed_in_seller, submit
+
+RUNS = 5
+
+
+def onboard_company(client, inbox) -> None:
+    signed_in_seller(client, inbox, "jenny@rocketrides.io")
+    submit(client, "business", {"country": "US", "business_type": "company", "structure": "multi_member_llc"}, expect="/onboarding/profile")
+    submit(client, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
+    submit(client, "business-email", {"business_email": "jenny@rocketrides.io"}, expect="/onboarding/company")
+    submit(client, "company", COMPANY, expect="/onboarding/people")
+    post_form(client, "/onboarding/people/new", OWNER)
+    submit(client, "people", {"owners_provided": "on", "directors_provided": "on", "executives_provided": "on"}, expect="/onboarding/bank")
+    submit(client, "bank", {**BANK, "account_holder_name": "Rocket Rides LLC"}, expect="/onboarding/review")
+    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/onboarding/status")
+
+
+def measure(journey, sandbox_url: str, inbox: Inbox) -> tuple[int, float]:
+    with tempfile.TemporaryDirectory() as var:
+        settings = Settings(
+            PORTAL_VAR_DIR=Path(var), secret_key="bench", smtp_host="127.0.0.1", smtp_port=inbox.port,
+            stripe_api_base=sandbox_url, sandbox_embedded=False,
+        )
+        Database(settings.database_url).migrate()
+        app = create_app(settings)
+        with TestClient(app, client=("203.0.113.9", 50000)) as client:
+            started = time.perf_counter()
+            journey(client, inbox)
+            elapsed = time.perf_counter() - started
+        return app.state.stripe.calls, elapsed
+
+
+def main() -> None:
+    inbox = Inbox()
+    inbox.port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        for name, journey in (("individual", onboard_individual), ("company with one owner", onboard_company)):
+            calls, times = set(), []
+            for _ in range(RUNS):
+                with contextlib.ExitStack() as stack:
+                    url = stack.enter_context(running_sandbox(fast_config()))
+                    count, elapsed = measure(journey, url, inbox)
+                    inbox.clear()
+                calls.add(count)
+                times.append(elapsed)
+            print(f"{name}: {sorted(calls)} Stripe API calls per completed onboarding; "
+                  f"whole journey {statistics.median(times) * 1000:.0f} ms median over {RUNS} runs")
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
