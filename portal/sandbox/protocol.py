@@ -6,6 +6,7 @@ check `Stripe-Account` -> run due background work -> replay if the `Idempotency-
 expand -> JSON with `Request-Id`. Errors anywhere become Stripe's error body.
 """
 
+import asyncio
 import base64
 import contextvars
 import json
@@ -13,10 +14,12 @@ import logging
 import re
 import secrets
 import string
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from starlette.concurrency import run_in_threadpool
+import anyio
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -204,6 +207,19 @@ def error_response(error: StripeError, request_id: str, headers: dict) -> Respon
     return json_response(error.status, error.body(log_url), {**headers, **error.headers})
 
 
+# Worker threads of the sandbox's own, per event loop: mounted in the portal's process, the
+# sandbox must answer even while the portal's own thread pool is busy waiting on it.
+SANDBOX_THREADS = 20
+_limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _threads() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    if loop not in _limiters:
+        _limiters[loop] = anyio.CapacityLimiter(SANDBOX_THREADS)
+    return _limiters[loop]
+
+
 def route(sandbox, endpoint: Endpoint) -> Route:
     async def serve(request: Request) -> Response:
         request_id = new_request_id()
@@ -230,7 +246,9 @@ def route(sandbox, endpoint: Endpoint) -> Route:
                 idempotency_key=key,
                 headers=dict(request.headers),
             )
-            status, body, extra = await run_in_threadpool(process, sandbox, endpoint, call)
+            status, body, extra = await anyio.to_thread.run_sync(
+                process, sandbox, endpoint, call, limiter=_threads()
+            )
         except StripeError as error:
             return error_response(error, request_id, headers)
         return json_response(status, body, {**headers, **extra})

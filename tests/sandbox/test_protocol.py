@@ -509,3 +509,36 @@ def test_a_malformed_stripe_version_is_refused(sandbox_url):
     assert response.json()["error"]["message"] == "Invalid Stripe API version: latest"
     older = httpx.get(f"{sandbox_url}/v1/events", headers={**AUTH, "Stripe-Version": "2023-10-16"})
     assert older.status_code == 200
+
+
+def test_mounted_in_a_busy_host_the_sandbox_still_answers(tmp_path):
+    """The portal's sync handlers fill the default thread pool while each waits on the sandbox."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Mount, Route
+
+    from portal.sandbox.testing import serving
+
+    sandbox = create_sandbox(fast_config(db_path=str(tmp_path / "sandbox.sqlite3")))
+    base = {}
+    busy = 40  # anyio's default thread limit: every worker of Starlette's pool
+    all_inside = threading.Barrier(busy, timeout=10)
+
+    def waits_on_the_sandbox(request):  # a sync endpoint: runs in Starlette's default pool
+        all_inside.wait()
+        response = httpx.get(base["url"] + "/sandbox/v1/events", headers=AUTH, timeout=5)
+        return JSONResponse({"status": response.status_code})
+
+    host = Starlette(routes=[Route("/proxy", waits_on_the_sandbox), Mount("/sandbox", app=sandbox.asgi)])
+    sandbox.asgi, inner = host, sandbox.asgi
+    try:
+        with serving(sandbox) as url, ThreadPoolExecutor(max_workers=busy) as pool:
+            base["url"] = url
+            statuses = list(pool.map(lambda _: httpx.get(url + "/proxy", timeout=20).json()["status"], range(busy)))
+        assert statuses == [200] * busy
+    finally:
+        sandbox.asgi = inner
+        sandbox.store.close()
