@@ -220,6 +220,11 @@ def _threads() -> anyio.CapacityLimiter:
     return _limiters[loop]
 
 
+async def in_sandbox_thread(function, *args):
+    """Run blocking sandbox work off the event loop, within the sandbox's own thread budget."""
+    return await anyio.to_thread.run_sync(function, *args, limiter=_threads())
+
+
 def route(sandbox, endpoint: Endpoint) -> Route:
     async def serve(request: Request) -> Response:
         request_id = new_request_id()
@@ -246,9 +251,7 @@ def route(sandbox, endpoint: Endpoint) -> Route:
                 idempotency_key=key,
                 headers=dict(request.headers),
             )
-            status, body, extra = await anyio.to_thread.run_sync(
-                process, sandbox, endpoint, call, limiter=_threads()
-            )
+            status, body, extra = await in_sandbox_thread(process, sandbox, endpoint, call)
         except StripeError as error:
             return error_response(error, request_id, headers)
         return json_response(status, body, {**headers, **extra})
