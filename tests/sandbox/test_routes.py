@@ -45,3 +45,16 @@ def test_every_route_refuses_an_unknown_parameter(sandbox_url, route):
     response = send(sandbox_url, route, AUTH, zz_bogus="1")
     error = response.json()["error"]
     assert (response.status_code, error.get("code"), error.get("param")) == (400, "parameter_unknown", "zz_bogus"), error
+
+
+TOP_LEVEL_GETS = [r for r in SECRET_ROUTES if r.method == "GET" and "{" not in r.path and "test_helpers" not in r.path]
+
+
+@pytest.mark.parametrize("route", TOP_LEVEL_GETS, ids=ids)
+def test_top_level_lists_name_their_own_url(sandbox_url, route):
+    response = send(sandbox_url, route, AUTH)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    if body["object"] == "list":
+        assert body["url"] == route.path
+        assert isinstance(body["has_more"], bool) and isinstance(body["data"], list)
