@@ -169,7 +169,7 @@ def test_business_email_link_lifts_the_payout_hold_and_free_mail_is_flagged(page
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_text("We sent a confirmation link to owner@annsbakery.com")).to_be_visible()
     page.goto(portal_url + "/onboarding/status")
-    expect(page.get_by_text("Payouts on hold until your business email is confirmed")).to_be_visible()
+    expect(page.get_by_text("Your business email address isn't confirmed yet")).to_be_visible()
 
     mail = smtp_inbox.wait_for("owner@annsbakery.com", subject="Confirm your business email address")[0]
     link = re.search(r"https?://\S+/onboarding/business-email/confirm/\S+", mail.get_content()).group(0)

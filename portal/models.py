@@ -2,6 +2,7 @@
 
 from portal.accounts.models import LoginSession, Seller, UsedLink
 from portal.connect.models import ConnectedAccount
+from portal.connect.payout_holds import PayoutHold
 from portal.integrations.mail import OutboxMessage
 from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
 from portal.staff.models import StaffMember
@@ -13,6 +14,7 @@ __all__ = [
     "LoginSession",
     "OnboardingDraft",
     "OutboxMessage",
+    "PayoutHold",
     "Seller",
     "StaffMember",
     "UsedLink",

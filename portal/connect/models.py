@@ -21,5 +21,7 @@ class ConnectedAccount(SQLModel, table=True):
     # Seconds since the epoch of the moment the snapshot shows (an event's `created`, or when we
     # read the object), so an older event never overwrites newer state.
     snapshot_at: float = 0
+    # The seller's own payout schedule, kept while holds make Stripe's `manual` (payout_holds.py).
+    normal_schedule: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -13,8 +13,10 @@ from starlette.routing import Route
 from portal.accounts.auth import current_seller, login_required
 from portal.accounts.links import LinkProblem
 from portal.accounts.throttle import Rule
+from portal.connect import payout_holds
 from portal.connect.status import summarize
 from portal.db import utcnow
+from portal.integrations.stripe import StripeFailure
 from portal.onboarding import business_email, mcc, service, steps
 from portal.onboarding.service import LOCAL_ONLY, Onboarding, Outcome, content_marker
 from portal.onboarding.validation import US_STATES
@@ -184,14 +186,14 @@ async def _send_business_email_link(request: Request, ob: Onboarding) -> bool:
 
 
 async def _apply_payout_hold(request: Request, ob: Onboarding) -> Outcome | None:
-    """Payouts stay manual (held) until the business email is confirmed; then daily again."""
-    if ob.account is None:
-        return None
-    params = {"settings": {"payouts": steps.payout_settings(hold=ob.payouts_held)}}
-    current = ((ob.snapshot.get("settings") or {}).get("payouts") or {}).get("schedule") or {}
-    if current.get("interval") == params["settings"]["payouts"]["schedule"]["interval"]:
-        return None
-    return await _sender(request).update_account(ob, "payout-hold", params)
+    """Payouts stay manual (held) while any hold, such as an unconfirmed business email, stands."""
+    try:
+        account = await payout_holds.apply(
+            request.app.state.db, request.app.state.stripe, ob.seller_id, secret=request.app.state.secret
+        )
+    except StripeFailure as failure:
+        return service.failure_outcome(failure, "payout-hold")
+    return Outcome(result=account) if account else None
 
 
 async def business_email_step(request: Request, ob: Onboarding):
@@ -418,7 +420,8 @@ async def person_delete(request: Request, ob: Onboarding):
 
 @onboarding_page
 async def status(request: Request, ob: Onboarding):
-    return render(request, "onboarding/status.html", {"ob": ob, "status": summarize(ob.snapshot or None)})
+    holds = await run_in_threadpool(payout_holds.active_holds, request.app.state.db, ob.seller_id)
+    return render(request, "onboarding/status.html", {"ob": ob, "status": summarize(ob.snapshot or None), "holds": holds})
 
 
 @onboarding_page

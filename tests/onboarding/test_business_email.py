@@ -30,7 +30,7 @@ def _to_business_email(client, inbox, email="ann@annsbakery.com"):
 def test_confirming_the_business_email_lifts_the_payout_hold(sandboxed_client, inbox, stripe_sandbox):
     onboard_individual(sandboxed_client, inbox)
     assert _interval(stripe_sandbox, sandboxed_client) == "manual"
-    assert "Payouts on hold until your business email is confirmed" in sandboxed_client.get("/onboarding/status").text
+    assert "Your business email address isn&#39;t confirmed yet" in sandboxed_client.get("/onboarding/status").text
 
     path = _link_path(inbox, "ann@annsbakery.com")
     page = sandboxed_client.get(path)
