@@ -37,6 +37,8 @@ class SandboxConfig:
     # Share of deliveries sent twice, and whether a batch of due events goes out shuffled.
     webhook_duplicate_share: float = 0.0
     webhook_out_of_order: bool = False
+    # With webhook_out_of_order, each delivery is held up to this many seconds at random.
+    webhook_reorder_window: float = 1.0
     # How often the background ticker runs the modules' delayed work.
     tick_interval: float = 1.0
     faults: list[FaultRule] = field(default_factory=list)

@@ -144,11 +144,17 @@ def enqueue(sandbox, event: dict) -> int:
         for _ in range(copies):
             store.execute(
                 "INSERT INTO deliveries (event_id, endpoint_id, next_at) VALUES (?, ?, ?)",
-                (event["id"], endpoint["id"], sandbox.clock()),
+                (event["id"], endpoint["id"], sandbox.clock() + _hold(sandbox.config)),
             )
     if count:
         store.after_commit(sandbox.wake_deliveries)
     return count
+
+
+def _hold(config) -> float:
+    # Out of order means across requests too: each delivery waits a random moment, so a later
+    # event can overtake an earlier one.
+    return random.uniform(0, config.webhook_reorder_window) if config.webhook_out_of_order else 0.0
 
 
 def signature_header(secret: str, body: str, timestamp: int) -> str:

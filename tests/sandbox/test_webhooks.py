@@ -234,6 +234,16 @@ def test_out_of_order_option_shuffles_a_batch(sandbox, stripe_client, receiver):
     assert received != sent
 
 
+def test_out_of_order_option_lets_later_events_overtake_across_requests(sandbox, stripe_client, receiver):
+    sandbox.config.webhook_out_of_order = True
+    sandbox.config.webhook_reorder_window = 0.3
+    endpoint(stripe_client, receiver.url + "/overtaken")
+    sent = [sandbox.emit("payout.paid", payout(f"po_{i}"))["id"] for i in range(8)]  # one commit each
+    received = [event_of(d)["id"] for d in receiver.wait_for(8)]
+    assert sorted(received) == sorted(sent)
+    assert received != sent
+
+
 def test_in_order_by_default(sandbox, stripe_client, receiver):
     endpoint(stripe_client, receiver.url + "/ordered")
     with sandbox.store.transaction():
