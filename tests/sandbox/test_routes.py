@@ -44,7 +44,8 @@ def test_every_route_wants_the_secret_key(sandbox_url, route):
 def test_every_route_refuses_an_unknown_parameter(sandbox_url, route):
     response = send(sandbox_url, route, AUTH, zz_bogus="1")
     error = response.json()["error"]
-    assert (response.status_code, error.get("code"), error.get("param")) == (400, "parameter_unknown", "zz_bogus"), error
+    outcome = (response.status_code, error.get("code"), error.get("param"))
+    assert outcome == (400, "parameter_unknown", "zz_bogus"), error
 
 
 TOP_LEVEL_GETS = [r for r in SECRET_ROUTES if r.method == "GET" and "{" not in r.path and "test_helpers" not in r.path]
