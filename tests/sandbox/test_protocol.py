@@ -542,3 +542,17 @@ def test_mounted_in_a_busy_host_the_sandbox_still_answers(tmp_path):
     finally:
         sandbox.asgi = inner
         sandbox.store.close()
+
+
+def test_running_sandbox_starts_fast_with_a_fresh_state():
+    import time
+
+    from portal.sandbox.testing import running_sandbox
+
+    started = time.monotonic()
+    with running_sandbox() as url:
+        ready = time.monotonic() - started
+        client = make_client(url)
+        assert client.v1.webhook_endpoints.list().data == []
+        assert client.v1.accounts.retrieve_current().object == "account"
+    assert ready < 2.0  # about 0.1 s on an idle machine
