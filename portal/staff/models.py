@@ -20,3 +20,40 @@ class StaffMember(SQLModel, table=True):
     role: str = Field(default=StaffRole.support, max_length=16)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Filled at single sign-on: the provider's subject for this person, and when they last came in.
+    name: str = Field(default="", max_length=200)
+    oidc_subject: str | None = Field(default=None, max_length=255)
+    last_sign_in_at: datetime | None = None
+
+
+class StaffNote(SQLModel, table=True):
+    """The internal notes thread on a seller: staff only, never shown to the seller."""
+
+    __tablename__ = "staff_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(foreign_key="seller.id", index=True, ondelete="CASCADE")
+    staff_id: int | None = None
+    author_email: str = Field(max_length=254)
+    body: str = Field(max_length=5000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ViewAsGrant(SQLModel, table=True):
+    """One staff member viewing one seller's portal, read-only, until it ends or expires.
+
+    Kept in the database (not in process memory) so any web process can check it; the browser holds
+    only a random token whose hash is stored here."""
+
+    __tablename__ = "view_as_grant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    staff_id: int = Field(foreign_key="staff_member.id", index=True, ondelete="CASCADE")
+    staff_email: str = Field(max_length=254)
+    seller_id: int = Field(foreign_key="seller.id", index=True, ondelete="CASCADE")
+    reason: str = Field(default="", max_length=1000)
+    ip: str = Field(default="", max_length=64)
+    started_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    ended_at: datetime | None = None
