@@ -15,6 +15,8 @@ from portal.accounts.throttle import Throttle
 from portal.db import Database
 from portal.dev import routes as dev
 from portal.integrations.mail import Mailer
+from portal.money import routes as money
+from portal.money.components import connect_js, connect_js_sources
 from portal.onboarding import routes as onboarding
 from portal.integrations.stripe import StripeGateway
 from portal.sandbox.app import create_sandbox
@@ -22,11 +24,19 @@ from portal.sandbox.config import SandboxConfig
 from portal.settings import PROJECT_ROOT, Settings, load_settings
 from portal.web import RequestGuard, SecurityHeaders, http_exception, make_templates, server_error
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-    "base-uri 'none'; object-src 'none'"
-)
+# Our own origin only; content_security_policy() adds what this mode's Connect.js needs.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"], "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"], "frame-src": ["'self'"], "frame-ancestors": ["'none'"], "form-action": ["'self'"],
+    "base-uri": ["'none'"], "object-src": ["'none'"],
+}
+
+
+def content_security_policy(settings: Settings) -> str:
+    extra = connect_js_sources(connect_js(settings).url)
+    return "; ".join(
+        " ".join([directive, *sources, *extra.get(directive, [])]) for directive, sources in CONTENT_SECURITY_POLICY.items()
+    )
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -37,6 +47,7 @@ def create_app(settings: Settings) -> Starlette:
         *home.routes,
         Mount("/account", routes=accounts.routes, name="accounts"),
         Mount("/onboarding", routes=onboarding.routes, name="onboarding"),
+        *money.routes,
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
     sandbox = None
@@ -67,7 +78,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(SecurityHeaders, content_security_policy=CONTENT_SECURITY_POLICY, hsts=settings.secure_cookies),
+            Middleware(SecurityHeaders, content_security_policy=content_security_policy(settings), hsts=settings.secure_cookies),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.signing_key(),
@@ -93,6 +104,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.throttle = Throttle(settings.rate_limit_storage)
     app.state.mailer = mailer
     app.state.sandbox = sandbox
+    app.state.connect_js = connect_js(settings)
     app.state.stripe = StripeGateway(settings.stripe_key(), api_base=settings.stripe_api_base or None)
     return app
 

@@ -665,6 +665,12 @@
     });
   }
 
+  // Stripe's documents component lists the account's tax forms; the sandbox issues none.
+  function renderDocuments() {
+    return Promise.resolve([h("section", { class: "sc-section", "data-testid": "documents" },
+      [h("h3", { text: "Documents" }), h("p", { class: "sc-empty", text: "No documents yet." })])]);
+  }
+
   var RENDERERS = {
     "payouts": renderPayouts,
     "balances": renderBalances,
@@ -673,6 +679,7 @@
     "disputes-list": renderDisputesList,
     "notification-banner": renderNotificationBanner,
     "account-management": renderAccountManagement,
+    "documents": renderDocuments,
   };
 
   // --- window.StripeConnect -----------------------------------------------------------------------

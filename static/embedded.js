@@ -1,0 +1,98 @@
+// Stripe's embedded components in the portal's pages: the same code drives Stripe's Connect.js
+// and the sandbox's stand-in. Each page load asks the portal for one account session; Connect.js
+// asks again (fetchClientSecret) when that session expires.
+(function () {
+  "use strict";
+
+  var config = document.getElementById("connect-config");
+  if (!config) return;
+
+  var NAMES = {
+    "notification-banner": "your account notifications", "payouts": "your balance and payouts",
+    "payments": "your payments", "disputes-list": "your disputes",
+    "account-management": "your account details", "documents": "your documents",
+  };
+  var started = false;
+
+  function fetchClientSecret() {
+    return fetch(config.dataset.sessionUrl, {
+      method: "POST",
+      headers: { "X-CSRF-Token": config.dataset.csrfToken, "Accept": "application/json" },
+      credentials: "same-origin",
+      cache: "no-store",
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (!response.ok || !body.client_secret) {
+          throw new Error(body.error || "The portal could not start a session (" + response.status + ").");
+        }
+        return body.client_secret;
+      });
+    });
+  }
+
+  function slots() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-connect-component]"));
+  }
+
+  // A component that failed to load says so, with a button that tries it again.
+  function showFailure(slot, retry) {
+    clear(slot);
+    var box = document.createElement("div");
+    box.className = "embedded__failure";
+    box.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    text.textContent = "We couldn't load " + (NAMES[slot.dataset.connectComponent] || "this section") +
+      ". Check your connection and try again.";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button--secondary button--small";
+    button.textContent = "Try again";
+    button.addEventListener("click", retry);
+    box.appendChild(text);
+    box.appendChild(button);
+    slot.appendChild(box);
+  }
+
+  function clear(slot) {
+    while (slot.firstChild) slot.removeChild(slot.firstChild);
+  }
+
+  function mount(instance, slot) {
+    clear(slot);
+    var element = instance.create(slot.dataset.connectComponent);
+    element.setOnLoadError(function () {
+      showFailure(slot, function () { mount(instance, slot); });
+    });
+    slot.appendChild(element);
+  }
+
+  function start() {
+    if (started || !window.StripeConnect || typeof window.StripeConnect.init !== "function") return;
+    started = true;
+    var style = getComputedStyle(document.body);
+    var instance = window.StripeConnect.init({
+      publishableKey: config.dataset.publishableKey,
+      fetchClientSecret: fetchClientSecret,
+      appearance: {
+        variables: {
+          colorPrimary: style.getPropertyValue("--brand").trim() || "#533afd",
+          fontFamily: style.fontFamily,
+        },
+      },
+    });
+    slots().forEach(function (slot) { mount(instance, slot); });
+  }
+
+  // Connect.js loads async and calls onLoad when it is ready; it may also be ready already.
+  window.StripeConnect = window.StripeConnect || {};
+  window.StripeConnect.onLoad = start;
+  start();
+
+  // The script itself did not arrive (offline, blocked): no component can load, say so.
+  window.addEventListener("load", function () {
+    if (started) return;
+    slots().forEach(function (slot) {
+      showFailure(slot, function () { location.reload(); });
+    });
+  });
+})();
