@@ -18,6 +18,7 @@ from portal.integrations.mail import Mailer
 from portal.money import routes as money
 from portal.money.components import connect_js, connect_js_sources
 from portal.onboarding import routes as onboarding
+from portal.security import routes as security
 from portal.integrations.stripe import StripeGateway
 from portal.sandbox.app import create_sandbox
 from portal.sandbox.config import SandboxConfig
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> Starlette:
 
     routes = [
         *home.routes,
+        Mount("/account/security", routes=security.routes, name="security"),
         Mount("/account", routes=accounts.routes, name="accounts"),
         Mount("/onboarding", routes=onboarding.routes, name="onboarding"),
         *money.routes,

@@ -5,6 +5,9 @@ from portal.audit import AuditEvent
 from portal.connect.models import ConnectedAccount
 from portal.connect.payout_holds import PayoutHold
 from portal.integrations.mail import OutboxMessage
+from portal.security.models import (
+    EmailChange, KnownDevice, PasswordHistory, RecoveryCode, SensitiveChange, SignInEvent, TwoFactor,
+)
 from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
 from portal.staff.models import StaffMember, StaffNote, ViewAsGrant
 
@@ -15,6 +18,13 @@ __all__ = [
     "BusinessEmail",
     "ConnectedAccount",
     "DraftPerson",
+    "EmailChange",
+    "KnownDevice",
+    "PasswordHistory",
+    "RecoveryCode",
+    "SensitiveChange",
+    "SignInEvent",
+    "TwoFactor",
     "LoginSession",
     "OnboardingDraft",
     "OutboxMessage",

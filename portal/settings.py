@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     confirm_link_max_age: int = 48 * 3600
     reset_link_max_age: int = 3600
     session_max_age: int = 14 * 24 * 3600
+    # Account-takeover defences (portal/security): two factors for everyone at once, not only
+    # sellers with a connected account; how recent a re-authentication must be; the cooling-off hold.
+    two_factor_for_all: bool = False
+    reauth_max_age: int = 600
+    cooling_off_hours: int = 72
     max_form_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000
 

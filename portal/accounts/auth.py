@@ -1,17 +1,31 @@
-"""Who is signed in. Kept in one place so two factors and device checks can grow here."""
+"""Who is signed in, and how they got there: password, second factor, device, re-authentication.
+Kept in one place so every way into a seller's account is read here."""
 
 import functools
-from urllib.parse import urlencode
+import secrets
+import time
+from urllib.parse import urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
 from portal.accounts import service
 from portal.accounts.models import Seller
-from portal.web import csrf_token
+from portal.security import emails as security_emails
+from portal.security import service as security
+from portal.web import client_ip, csrf_token
 
 SESSION_KEY = "sid"
+# Password accepted, second factor still to come: {"seller": id, "at": epoch seconds, "next": path}.
+PENDING_KEY = "pending_2fa"
+PENDING_MAX_AGE = 600
+# Two factors are required and the seller has not enrolled: every page leads to enrolment.
+MUST_ENROL_KEY = "must_enrol"
+REAUTH_KEY = "reauth_at"
+# A long-lived random cookie naming the browser, so sign-ins from new devices can be told apart.
+DEVICE_COOKIE = "portal_device"
+DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600
 
 
 async def current_seller(request: Request) -> Seller | None:
@@ -29,6 +43,35 @@ async def current_seller(request: Request) -> Seller | None:
     return seller
 
 
+def ip_of(request: Request) -> str:
+    return client_ip(request, request.app.state.settings.trusted_proxies)
+
+
+def device_cookie(request: Request) -> str:
+    """This browser's device id; a new one (set by keep_device_cookie) when it has none."""
+    value = request.cookies.get(DEVICE_COOKIE, "")
+    if 32 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum():
+        return value
+    if not getattr(request.state, "new_device", None):
+        request.state.new_device = secrets.token_urlsafe(32)
+    return request.state.new_device
+
+
+def keep_device_cookie(request: Request, response: Response) -> Response:
+    if new := getattr(request.state, "new_device", None):
+        response.set_cookie(DEVICE_COOKIE, new, max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="lax",
+                            secure=request.app.state.settings.secure_cookies)
+    return response
+
+
+def _context(request: Request) -> dict:
+    return {"ip": ip_of(request), "user_agent": request.headers.get("user-agent", ""), "device": device_cookie(request)}
+
+
+async def record_failure(request: Request, seller_id: int | None, outcome: str) -> None:
+    await run_in_threadpool(security.record_failure, request.app.state.db, seller_id, outcome, **_context(request))
+
+
 async def sign_in(request: Request, seller: Seller, ip: str) -> None:
     """Start a fresh session: nothing from the anonymous session (CSRF token included) survives."""
     session_id = await run_in_threadpool(
@@ -38,6 +81,41 @@ async def sign_in(request: Request, seller: Seller, ip: str) -> None:
     request.session[SESSION_KEY] = session_id
     csrf_token(request)
     request.state.seller = seller
+
+
+async def password_accepted(request: Request, seller: Seller, next_path: str | None) -> Response:
+    """After the password: ask for the second factor, or sign in (and, when two factors are
+    required but not set up, send the seller to set them up before anything else)."""
+    db, settings = request.app.state.db, request.app.state.settings
+    enrolled = await run_in_threadpool(security.enrolled, db, seller.id)
+    if enrolled:
+        request.session.clear()
+        request.session[PENDING_KEY] = {"seller": seller.id, "at": time.time(), "next": next_path or ""}
+        csrf_token(request)
+        device_cookie(request)
+        return keep_device_cookie(request, _go(request, "security:second_factor"))
+    required = await run_in_threadpool(security.two_factor_required, db, seller.id, settings.two_factor_for_all)
+    await complete_sign_in(request, seller)
+    if required:
+        request.session[MUST_ENROL_KEY] = True
+        return keep_device_cookie(request, _go(request, "security:two_factor_setup"))
+    return keep_device_cookie(request, RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303))
+
+
+def pending_seller_id(request: Request) -> int | None:
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
+        return None
+    return pending.get("seller")
+
+
+async def complete_sign_in(request: Request, seller: Seller) -> None:
+    """Every factor checked: open the session, record the sign-in, tell the seller of a new device."""
+    context = _context(request)
+    await sign_in(request, seller, context["ip"])
+    news = await run_in_threadpool(security.record_success, request.app.state.db, seller.id, **context)
+    if news.worth_telling:
+        await security_emails.send_new_sign_in(request, seller, context["ip"], context["user_agent"])
 
 
 async def sign_out(request: Request) -> None:
@@ -55,12 +133,53 @@ def safe_next(target: str | None) -> str | None:
     return None
 
 
-def login_required(handler):
+def _go(request: Request, name: str, **query) -> RedirectResponse:
+    path = request.url_for(name).path
+    return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
+
+
+def _signed_in(handler, *, enrolment_page: bool):
     @functools.wraps(handler)
     async def guarded(request: Request):
         if await current_seller(request) is None:
-            login = request.url_for("accounts:login").path
-            return RedirectResponse(f"{login}?{urlencode({'next': request.url.path})}", status_code=303)
+            return _go(request, "accounts:login", next=request.url.path)
+        if request.session.get(MUST_ENROL_KEY) and not enrolment_page:
+            return _go(request, "security:two_factor_setup")
+        return await handler(request)
+
+    return guarded
+
+
+def login_required(handler):
+    return _signed_in(handler, enrolment_page=False)
+
+
+def enrolment_page(handler):
+    """Signed in, even while two factors still have to be set up (the setup pages themselves)."""
+    return _signed_in(handler, enrolment_page=True)
+
+
+# Re-authentication: sensitive changes ask for the password and second factor again.
+def reauthenticated(request: Request) -> bool:
+    return time.time() - request.session.get(REAUTH_KEY, 0) < request.app.state.settings.reauth_max_age
+
+
+def mark_reauthenticated(request: Request) -> None:
+    request.session[REAUTH_KEY] = time.time()
+
+
+def ask_reauth(request: Request, next_path: str | None = None) -> RedirectResponse:
+    return _go(request, "security:reauth", next=next_path or request.url.path)
+
+
+def reauth_required(handler):
+    @login_required
+    @functools.wraps(handler)
+    async def guarded(request: Request):
+        if not reauthenticated(request):
+            # After confirming, a form's page is shown again (GET); a bare button goes back where it was.
+            back = request.url.path if request.method == "GET" else safe_next(urlsplit(request.headers.get("referer", "")).path)
+            return ask_reauth(request, back or request.url_for("security:overview").path)
         return await handler(request)
 
     return guarded

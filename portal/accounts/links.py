@@ -14,6 +14,9 @@ class LinkPurpose(StrEnum):
     confirm_email = "confirm-email"
     reset_password = "reset-password"
     business_email = "business-email"
+    lock_account = "lock-account"
+    change_email = "change-email"
+    revert_email = "revert-email"
 
 
 class LinkProblem(StrEnum):

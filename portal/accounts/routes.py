@@ -6,9 +6,10 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from portal.accounts import emails, passwords, service
-from portal.accounts.auth import current_seller, login_required, safe_next, sign_in, sign_out
+from portal.accounts.auth import current_seller, login_required, password_accepted, record_failure, safe_next, sign_out
 from portal.accounts.links import LinkProblem, LinkPurpose
 from portal.accounts.throttle import Rule
+from portal.security import service as security
 from portal.web import client_ip, flash, redirect, render
 
 BAD_CREDENTIALS = "That email and password don't match an account. Check both and try again."
@@ -143,8 +144,7 @@ async def login(request: Request):
         else:
             seller, error = await _check_credentials(request, values["email"], password)
             if seller:
-                await sign_in(request, seller, _ip(request))
-                return RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303)
+                return await password_accepted(request, seller, next_path)
     status = 429 if error and error.startswith("Too many") else 400 if error else 200
     return render(request, "accounts/login.html", {"values": values, "error": error, "next": next_path or ""}, status)
 
@@ -154,11 +154,15 @@ async def _check_credentials(request: Request, email: str, password: str):
     account_key = email.lower()
     wait = max(throttle.blocked(rules["login_account"], account_key), throttle.blocked(rules["login_address"], ip))
     if wait:
+        known = await run_in_threadpool(service.find_seller, request.app.state.db, email)
+        await record_failure(request, known.id if known else None, "throttled")
         return None, f"Too many failed attempts. For your security, try again in {_minutes(wait)}, or reset your password."
     seller = await run_in_threadpool(service.authenticate, request.app.state.db, email, password)
     if seller is None:
         throttle.hit(rules["login_account"], account_key)
         throttle.hit(rules["login_address"], ip)
+        known = await run_in_threadpool(service.find_seller, request.app.state.db, email)
+        await record_failure(request, known.id if known else None, "wrong_password" if known else "unknown_email")
         return None, BAD_CREDENTIALS
     throttle.clear(rules["login_account"], account_key)
     return seller, None
@@ -201,6 +205,8 @@ async def reset_password(request: Request):
         password, confirm_value = str(form.get("password", "")), str(form.get("password_confirm", ""))
         if problem := passwords.password_problem(password, email=checked.email):
             errors["password"] = problem
+        elif await run_in_threadpool(service.password_reused, db, checked.id, password):
+            errors["password"] = "Choose a password you haven't used for this account before (not one of your last five)."
         elif password != confirm_value:
             errors["password_confirm"] = "The two passwords don't match. Type the same password twice."
         else:
@@ -210,6 +216,7 @@ async def reset_password(request: Request):
             if isinstance(result, LinkProblem):
                 return render(request, "accounts/link_problem.html", {"problem": LINK_PROBLEMS[result], "purpose": "reset"}, 400)
             request.app.state.throttle.clear(_rules(request)["login_account"], result.email)
+            await run_in_threadpool(security.record_change, db, result.id, security.PASSWORD, ip=_ip(request))
             await sign_out(request)
             flash(request, "Your password is changed and every other session is signed out. Log in with the new password.", "success")
             return redirect(request, "accounts:login")

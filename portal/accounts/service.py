@@ -13,8 +13,11 @@ from portal.accounts import passwords
 from portal.accounts.links import LinkProblem, LinkPurpose, fingerprint, link_digest, make_token, read_token
 from portal.accounts.models import LoginSession, Seller, UsedLink
 from portal.db import Database, utcnow
+from portal.security.models import EmailChange, PasswordHistory
 
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+# A new password may not be the current one nor any of the four before it.
+PASSWORD_HISTORY = 5
 
 
 class EmailTaken(Exception):
@@ -69,21 +72,21 @@ def authenticate(db: Database, email: str, password: str) -> Seller | None:
 
 
 # Sign-in sessions: the cookie holds a random id, the table holds its digest.
-def _session_key(session_id: str) -> str:
+def session_digest(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 def open_session(db: Database, seller_id: int, ip: str, user_agent: str) -> str:
     session_id = secrets.token_urlsafe(32)
     with db.transaction() as session:
-        session.add(LoginSession(id=_session_key(session_id), seller_id=seller_id, ip=ip, user_agent=user_agent[:512]))
+        session.add(LoginSession(id=session_digest(session_id), seller_id=seller_id, ip=ip, user_agent=user_agent[:512]))
     return session_id
 
 
 def session_seller(db: Database, session_id: str, max_age: int) -> Seller | None:
     now = utcnow()
     with db.transaction() as session:
-        login = session.get(LoginSession, _session_key(session_id))
+        login = session.get(LoginSession, session_digest(session_id))
         if login is None:
             return None
         if login.created_at < now - timedelta(seconds=max_age):
@@ -95,9 +98,15 @@ def session_seller(db: Database, session_id: str, max_age: int) -> Seller | None
         return session.get(Seller, login.seller_id)
 
 
+def close_other_sessions(db: Database, seller_id: int, keep_session_id: str) -> int:
+    with db.transaction() as session:
+        return session.exec(delete(LoginSession).where(
+            LoginSession.seller_id == seller_id, LoginSession.id != session_digest(keep_session_id))).rowcount
+
+
 def close_session(db: Database, session_id: str) -> None:
     with db.transaction() as session:
-        session.exec(delete(LoginSession).where(LoginSession.id == _session_key(session_id)))
+        session.exec(delete(LoginSession).where(LoginSession.id == session_digest(session_id)))
 
 
 # Links.
@@ -110,6 +119,7 @@ def reset_token(secret: str, seller: Seller) -> str:
 
 
 def _link_state(seller: Seller, purpose: LinkPurpose) -> str:
+    # Reset and lock links die when the password hash changes.
     return seller.email if purpose is LinkPurpose.confirm_email else seller.password_hash
 
 
@@ -156,6 +166,7 @@ def reset_password(db: Database, secret: str, token: str, max_age: int, new_pass
     new_hash = passwords.hash_password(new_password)
 
     def replace(session, seller: Seller) -> None:
+        _remember_password(session, seller)
         seller.password_hash = new_hash
         seller.password_changed_at = utcnow()
         # Whoever knew the old password is signed out everywhere; following a mailed link
@@ -164,3 +175,112 @@ def reset_password(db: Database, secret: str, token: str, max_age: int, new_pass
         session.exec(delete(LoginSession).where(LoginSession.seller_id == seller.id))
 
     return _use_link(db, secret, LinkPurpose.reset_password, token, max_age, replace)
+
+
+# Password history.
+def password_reused(db: Database, seller_id: int, password: str) -> bool:
+    with db.transaction() as session:
+        seller = session.get(Seller, seller_id)
+        earlier = session.exec(
+            select(PasswordHistory.password_hash).where(PasswordHistory.seller_id == seller_id)
+            .order_by(PasswordHistory.id.desc()).limit(PASSWORD_HISTORY - 1)
+        ).all()
+    return any(passwords.verify_password(old, password) for old in [seller.password_hash, *earlier])
+
+
+def _remember_password(session, seller: Seller) -> None:
+    if seller.password_hash.startswith("$argon2"):
+        session.add(PasswordHistory(seller_id=seller.id, password_hash=seller.password_hash))
+
+
+def change_password(db: Database, seller_id: int, new_password: str, keep_session_id: str | None) -> Seller:
+    """A signed-in change: every other session is signed out."""
+    new_hash = passwords.hash_password(new_password)
+    with db.transaction() as session:
+        seller = session.get(Seller, seller_id)
+        _remember_password(session, seller)
+        seller.password_hash, seller.password_changed_at = new_hash, utcnow()
+        session.add(seller)
+        keep = session_digest(keep_session_id) if keep_session_id else ""
+        session.exec(delete(LoginSession).where(LoginSession.seller_id == seller_id, LoginSession.id != keep))
+    return seller
+
+
+def lock_account(db: Database, secret: str, token: str, max_age: int) -> Seller | LinkProblem:
+    """'This wasn't me': no password works any more and every session ends; a reset link is next."""
+
+    def lock(session, seller: Seller) -> None:
+        _remember_password(session, seller)
+        seller.password_hash = "locked:" + secrets.token_hex(16)
+        seller.password_changed_at = utcnow()
+        session.exec(delete(LoginSession).where(LoginSession.seller_id == seller.id))
+
+    return _use_link(db, secret, LinkPurpose.lock_account, token, max_age, lock)
+
+
+# Login email changes: confirmed at the new address, revertible from the old one.
+def request_email_change(db: Database, seller_id: int, new_email: str) -> EmailChange:
+    with db.transaction() as session:
+        seller = session.get(Seller, seller_id)
+        change = EmailChange(seller_id=seller_id, old_email=seller.email, new_email=normalize_email(new_email))
+        session.add(change)
+    return change
+
+
+def _read_change(db: Database, secret: str, purpose: LinkPurpose, token: str, max_age: int):
+    read = read_token(secret, purpose, token, max_age)
+    if isinstance(read, LinkProblem):
+        return read
+    seller_id, state = read
+    with db.transaction() as session:
+        if session.get(UsedLink, link_digest(token)):
+            return LinkProblem.used
+        changes = session.exec(select(EmailChange).where(EmailChange.seller_id == seller_id)).all()
+    address = (lambda change: change.new_email) if purpose is LinkPurpose.change_email else (lambda change: change.old_email)
+    for change in changes:
+        if fingerprint(f"{change.id}:{address(change)}") == state:
+            return change
+    return LinkProblem.invalid
+
+
+def check_email_change(db: Database, secret: str, purpose: LinkPurpose, token: str, max_age: int) -> EmailChange | LinkProblem:
+    return _read_change(db, secret, purpose, token, max_age)
+
+
+def confirm_email_change(db: Database, secret: str, token: str, max_age: int) -> EmailChange | LinkProblem:
+    change = _read_change(db, secret, LinkPurpose.change_email, token, max_age)
+    if isinstance(change, LinkProblem):
+        return change
+    try:
+        with db.transaction() as session:
+            session.add(UsedLink(digest=link_digest(token)))
+            session.flush()
+            seller, stored = session.get(Seller, change.seller_id), session.get(EmailChange, change.id)
+            if stored.confirmed_at or stored.reverted_at or seller.email != stored.old_email:
+                return LinkProblem.used
+            seller.email, seller.email_confirmed_at = stored.new_email, utcnow()
+            stored.confirmed_at = utcnow()
+            session.add_all([seller, stored])
+    except IntegrityError:
+        return LinkProblem.used  # the link was used, or the address now belongs to another account
+    return stored
+
+
+def revert_email_change(db: Database, secret: str, token: str, max_age: int) -> EmailChange | LinkProblem:
+    """The old address takes the account back: the email returns and every session ends."""
+    change = _read_change(db, secret, LinkPurpose.revert_email, token, max_age)
+    if isinstance(change, LinkProblem):
+        return change
+    try:
+        with db.transaction() as session:
+            session.add(UsedLink(digest=link_digest(token)))
+            session.flush()
+            seller, stored = session.get(Seller, change.seller_id), session.get(EmailChange, change.id)
+            if stored.reverted_at or not stored.confirmed_at:
+                return LinkProblem.used
+            seller.email, stored.reverted_at = stored.old_email, utcnow()
+            session.add_all([seller, stored])
+            session.exec(delete(LoginSession).where(LoginSession.seller_id == seller.id))
+    except IntegrityError:
+        return LinkProblem.used
+    return stored

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from portal.accounts.auth import current_seller, login_required
+from portal.accounts.auth import ask_reauth, current_seller, login_required, reauthenticated
 from portal.accounts.links import LinkProblem
 from portal.accounts.throttle import Rule
 from portal.connect import payout_holds
@@ -20,6 +20,8 @@ from portal.integrations.stripe import StripeFailure
 from portal.onboarding import business_email, mcc, service, steps
 from portal.onboarding.service import LOCAL_ONLY, Onboarding, Outcome, content_marker
 from portal.onboarding.validation import US_STATES
+from portal.security import service as security
+from portal.security.cooling_off import after_bank_change
 from portal.web import absolute_url, client_ip, flash, redirect, render, send_mail
 
 BUSINESS_EMAIL_LINK_MAX_AGE = 7 * 24 * 3600
@@ -203,10 +205,16 @@ async def business_email_step(request: Request, ob: Onboarding):
     if request.method == "GET":
         return _show(request, ob, steps.STEP_EMAIL, values, assessment=assessment)
     read = steps.read_business_email(await request.form())
+    changing = bool(ob.business_email) and read.answers.get("business_email", "").strip().lower() != ob.business_email.email.lower()
+    if changing and not reauthenticated(request):
+        flash(request, "To change your business email, confirm it's you first.", "info")
+        return ask_reauth(request)
     await _save(request, ob, "business-email", read.answers)
     if read.errors:
         return _show(request, ob, steps.STEP_EMAIL, read.answers, read.errors)
     await _check_business_email(request, ob, read.answers["business_email"], website)
+    if changing:
+        await run_in_threadpool(security.record_change, request.app.state.db, ob.seller_id, security.BUSINESS_EMAIL)
     assessment = business_email.assess_business_email(read.answers["business_email"], website)
     if not assessment.acceptable:
         # Recorded and flagged for staff; the seller may go on, with payouts held.
@@ -317,11 +325,17 @@ async def people_step(request: Request, ob: Onboarding):
 
 async def bank_step(request: Request, ob: Onboarding):
     bank = ob.answers("bank")
+    # Replacing an account on file is what a takeover does: password and second factor again (issue 9).
     if request.method == "GET":
+        if bank.get("last4") and ob.submitted and not reauthenticated(request):
+            return ask_reauth(request)
         return _show(request, ob, steps.STEP_BANK, bank)
     form = await request.form()
     if bank.get("last4") and not any(form.get(name) for name in ("routing_number", "account_number", "account_number_confirm")):
         return await _done(request, ob, "bank", ob.draft.sent.get("bank", LOCAL_ONLY))  # keeping the account on file
+    if bank.get("last4") and not reauthenticated(request):
+        flash(request, "To change your bank account, confirm it's you, then type the new account again.", "info")
+        return ask_reauth(request)
     read = steps.read_bank(form, country=ob.country, business_type=ob.business_type)
     await _save(request, ob, "bank", {**bank, **read.answers})
     if read.errors:
@@ -332,6 +346,8 @@ async def bank_step(request: Request, ob: Onboarding):
         return _show(request, ob, steps.STEP_BANK, {**bank, **read.answers}, outcome.errors, outcome.general)
     on_file = ((outcome.result.get("external_accounts") or {}).get("data") or [{}])[0]
     await _save(request, ob, "bank", {**read.answers, "bank_name": on_file.get("bank_name") or "", "last4": on_file.get("last4") or ""})
+    if bank.get("last4") and await after_bank_change(request, ob.seller_id):
+        flash(request, "Your bank account is changed. For your safety, payouts are on hold for a few days.", "info")
     return await _done(request, ob, "bank", outcome.marker)
 
 

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.conftest import confirm_link_path, log_in, post_form, sign_up
+from tests.conftest import PASSWORD, confirm_link_path, log_in, post_form, sign_up
 
 PROFILE = {
     "legal_name": "",
@@ -81,3 +81,11 @@ def onboard_individual(client, inbox, email: str = "ann@annsbakery.com"):
     submit(client, "identity", IDENTITY, expect="/onboarding/bank")
     submit(client, "bank", BANK, expect="/onboarding/review")
     submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/onboarding/status")
+
+
+def reauthenticate(client, code: str | None = None, password: str = PASSWORD):
+    """Confirm it's you (password, and a code when the seller has two factors), as sensitive changes ask."""
+    data = {"password": password, **({"code": code} if code else {})}
+    response = post_form(client, "/account/security/confirm", data, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return response

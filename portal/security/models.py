@@ -1,0 +1,101 @@
+"""Two factors, recovery codes, sign-in history, known devices and the record of sensitive changes."""
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from portal.db import utcnow
+
+
+class TwoFactor(SQLModel, table=True):
+    """A seller's authenticator app. It counts only once confirmed by a first code."""
+
+    __tablename__ = "two_factor"
+
+    seller_id: int = Field(foreign_key="seller.id", primary_key=True, ondelete="CASCADE")
+    # The TOTP key, encrypted with a key derived from SECRET_KEY (never stored in plain form).
+    sealed_secret: str = Field(max_length=512)
+    confirmed_at: datetime | None = None
+    # The last time step a code was accepted for: that code, and every older one, is spent.
+    last_step: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RecoveryCode(SQLModel, table=True):
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(foreign_key="seller.id", index=True, ondelete="CASCADE")
+    digest: str = Field(max_length=64)
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SignInEvent(SQLModel, table=True):
+    """One sign-in attempt, successful or not, and why."""
+
+    __tablename__ = "sign_in_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int | None = Field(default=None, foreign_key="seller.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow, index=True)
+    ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=512)
+    # A digest of the long-lived device cookie, never the cookie itself.
+    device: str = Field(default="", max_length=64)
+    success: bool = False
+    outcome: str = Field(max_length=32)
+    new_device: bool = False
+    new_network: bool = False
+
+
+class KnownDevice(SQLModel, table=True):
+    __tablename__ = "known_device"
+    __table_args__ = (UniqueConstraint("seller_id", "device"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(foreign_key="seller.id", index=True, ondelete="CASCADE")
+    device: str = Field(max_length=64)
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    last_ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=512)
+
+
+class SensitiveChange(SQLModel, table=True):
+    """Password, login email, business email, bank account, two factors: when, and from which device."""
+
+    __tablename__ = "sensitive_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(foreign_key="seller.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=32)
+    at: datetime = Field(default_factory=utcnow)
+    device: str = Field(default="", max_length=64)
+    ip: str = Field(default="", max_length=64)
+
+
+class PasswordHistory(SQLModel, table=True):
+    """Hashes of a seller's earlier passwords, so a new one is not one of the last five."""
+
+    __tablename__ = "password_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(foreign_key="seller.id", index=True, ondelete="CASCADE")
+    password_hash: str = Field(max_length=255)
+    replaced_at: datetime = Field(default_factory=utcnow)
+
+
+class EmailChange(SQLModel, table=True):
+    """A login email change: asked, confirmed at the new address, revertible from the old for 7 days."""
+
+    __tablename__ = "email_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(foreign_key="seller.id", index=True, ondelete="CASCADE")
+    old_email: str = Field(max_length=254)
+    new_email: str = Field(max_length=254)
+    requested_at: datetime = Field(default_factory=utcnow)
+    confirmed_at: datetime | None = None
+    reverted_at: datetime | None = None

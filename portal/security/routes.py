@@ -1,0 +1,333 @@
+"""Account security pages: the second sign-in step, two-factor setup, re-authentication, sign-in
+history and devices, password and login-email changes, and the 'this wasn't me' lock."""
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from portal.accounts import emails as account_emails
+from portal.accounts import passwords
+from portal.accounts import service as accounts
+from portal.accounts.auth import (
+    MUST_ENROL_KEY, PENDING_KEY, SESSION_KEY, complete_sign_in, current_seller, device_cookie, enrolment_page,
+    ip_of, keep_device_cookie, login_required, mark_reauthenticated, pending_seller_id, reauth_required,
+    record_failure, safe_next, sign_out,
+)
+from portal.accounts.links import LinkProblem, LinkPurpose
+from portal.accounts.models import Seller
+from portal.accounts.throttle import Rule
+from portal.security import codes, emails, service
+from portal.security.codes import CodeCheck
+from portal.security.emails import EMAIL_CHANGE_LINK_MAX_AGE, EMAIL_REVERT_LINK_MAX_AGE, LOCK_LINK_MAX_AGE
+from portal.web import flash, redirect, render
+
+LINK_PROBLEMS = {
+    LinkProblem.invalid: "This link is not valid. Make sure you copied the whole link from the email.",
+    LinkProblem.expired: "This link has expired.",
+    LinkProblem.used: "This link has already been used.",
+}
+CODE_PROBLEMS = {
+    CodeCheck.wrong: "That code isn't right. Type the 6-digit code your authenticator app shows now, or a recovery code.",
+    CodeCheck.replayed: "That code was already used. Wait for the next code in your authenticator app.",
+}
+
+
+def _code_rule(request: Request) -> Rule:
+    """Wrong codes are limited like wrong passwords, per account."""
+    settings = request.app.state.settings
+    return Rule("second-factor", settings.login_attempts_per_account, settings.login_window_seconds)
+
+
+def _too_many(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"Too many wrong codes. For your security, try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+async def _check_code(request: Request, seller_id: int, code: str) -> str | None:
+    """None when the code is good; otherwise what to tell the seller (and the attempt is recorded)."""
+    throttle, rule = request.app.state.throttle, _code_rule(request)
+    if wait := throttle.blocked(rule, str(seller_id)):
+        await record_failure(request, seller_id, "code_throttled")
+        return _too_many(wait)
+    if not code.strip():
+        return "Enter the 6-digit code from your authenticator app."
+    result = await run_in_threadpool(
+        service.check_second_factor, request.app.state.db, seller_id, code, request.app.state.secret
+    )
+    if result is CodeCheck.ok:
+        throttle.clear(rule, str(seller_id))
+        return None
+    throttle.hit(rule, str(seller_id))
+    await record_failure(request, seller_id, result.value)
+    return CODE_PROBLEMS[result]
+
+
+async def _seller(request: Request, seller_id: int) -> Seller | None:
+    def load():
+        with request.app.state.db.transaction() as session:
+            return session.get(Seller, seller_id)
+
+    return await run_in_threadpool(load)
+
+
+async def second_factor(request: Request):
+    """The second step of signing in, after the password."""
+    seller_id = pending_seller_id(request)
+    if seller_id is None:
+        flash(request, "Log in again: the sign-in took too long.", "info")
+        return redirect(request, "accounts:login")
+    error = None
+    if request.method == "POST":
+        form = await request.form()
+        error = await _check_code(request, seller_id, str(form.get("code", "")))
+        if error is None:
+            next_path = safe_next(request.session[PENDING_KEY].get("next"))
+            seller = await _seller(request, seller_id)
+            await complete_sign_in(request, seller)
+            return keep_device_cookie(request, RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303))
+    status = 429 if error and error.startswith("Too many") else 400 if error else 200
+    return render(request, "security/second_factor.html", {"error": error}, status)
+
+
+@enrolment_page
+async def two_factor_setup(request: Request):
+    """Scan (or type) the key, then prove it with a first code; the recovery codes are shown once."""
+    seller = await current_seller(request)
+    db, secret = request.app.state.db, request.app.state.secret
+    if await run_in_threadpool(service.enrolled, db, seller.id):
+        request.session.pop(MUST_ENROL_KEY, None)
+        return redirect(request, "security:overview")
+    key = await run_in_threadpool(service.pending_secret, db, seller.id, secret)
+    error = None
+    if request.method == "POST":
+        form = await request.form()
+        if key is None:
+            error = "Scan the new code below and try again."
+        elif not str(form.get("code", "")).strip():
+            error = "Enter the 6-digit code your authenticator app shows."
+        else:
+            recovery = await run_in_threadpool(service.confirm_enrolment, db, seller.id, str(form.get("code", "")), secret)
+            if recovery is not None:
+                request.session.pop(MUST_ENROL_KEY, None)
+                mark_reauthenticated(request)
+                return render(request, "security/recovery_codes.html", {"codes": recovery, "first_time": True})
+            error = "That code isn't right. Check the time on your phone and type the code it shows now."
+    if key is None:
+        key = await run_in_threadpool(service.start_enrolment, db, seller.id, secret)
+    uri = codes.provisioning_uri(key, seller.email, request.app.state.settings.platform_name)
+    context = {"key": codes.spaced(key), "qr": codes.qr_data_uri(uri), "error": error,
+               "required": bool(request.session.get(MUST_ENROL_KEY))}
+    return render(request, "security/two_factor_setup.html", context, 400 if error else 200)
+
+
+@login_required
+async def overview(request: Request):
+    seller = await current_seller(request)
+    db = request.app.state.db
+    current = accounts.session_digest(request.session.get(SESSION_KEY, ""))
+    context = {
+        "enrolled": await run_in_threadpool(service.enrolled, db, seller.id),
+        "codes_left": await run_in_threadpool(service.recovery_codes_left, db, seller.id),
+        "sign_ins": await run_in_threadpool(service.recent_sign_ins, db, seller.id),
+        "sessions": await run_in_threadpool(service.active_sessions, db, seller.id),
+        "current_session": current,
+        "describe": emails.describe_device,
+    }
+    return render(request, "security/overview.html", context)
+
+
+async def reauth(request: Request):
+    """Confirm it's you: the password, and the second factor when the seller has one."""
+    seller = await current_seller(request)
+    if seller is None:
+        return redirect(request, "accounts:login")
+    next_path = safe_next(request.query_params.get("next")) or request.url_for("security:overview").path
+    db = request.app.state.db
+    enrolled = await run_in_threadpool(service.enrolled, db, seller.id)
+    errors = {}
+    if request.method == "POST":
+        form = await request.form()
+        password, code = str(form.get("password", "")), str(form.get("code", ""))
+        throttle, rule = request.app.state.throttle, _code_rule(request)
+        if wait := throttle.blocked(rule, str(seller.id)):
+            errors["password"] = _too_many(wait)
+        elif not await run_in_threadpool(passwords.verify_password, seller.password_hash, password):
+            throttle.hit(rule, str(seller.id))
+            await record_failure(request, seller.id, "reauth_wrong_password")
+            errors["password"] = "That password isn't right."
+        elif enrolled and (problem := await _check_code(request, seller.id, code)):
+            errors["code"] = problem
+        if not errors:
+            mark_reauthenticated(request)
+            return RedirectResponse(next_path, status_code=303)
+    return render(request, "security/reauth.html", {"enrolled": enrolled, "errors": errors, "next": next_path},
+                  400 if errors else 200)
+
+
+@reauth_required
+async def two_factor_off(request: Request):
+    seller = await current_seller(request)
+    db, settings = request.app.state.db, request.app.state.settings
+    await run_in_threadpool(service.turn_off_two_factor, db, seller.id)
+    await run_in_threadpool(service.record_change, db, seller.id, service.TWO_FACTOR_OFF,
+                            device=device_cookie(request), ip=ip_of(request))
+    if await run_in_threadpool(service.two_factor_required, db, seller.id, settings.two_factor_for_all):
+        request.session[MUST_ENROL_KEY] = True
+        flash(request, "Two-step sign-in is off. Your account needs it, so set up your authenticator app again.", "info")
+        return redirect(request, "security:two_factor_setup")
+    flash(request, "Two-step sign-in is off.", "info")
+    return redirect(request, "security:overview")
+
+
+@reauth_required
+async def recovery_codes(request: Request):
+    seller = await current_seller(request)
+    db = request.app.state.db
+    if not await run_in_threadpool(service.enrolled, db, seller.id):
+        return redirect(request, "security:two_factor_setup")
+    fresh = await run_in_threadpool(service.regenerate_recovery_codes, db, seller.id, request.app.state.secret)
+    return render(request, "security/recovery_codes.html", {"codes": fresh, "first_time": False})
+
+
+@login_required
+async def sign_out_others(request: Request):
+    seller = await current_seller(request)
+    closed = await run_in_threadpool(accounts.close_other_sessions, request.app.state.db, seller.id, request.session[SESSION_KEY])
+    flash(request, f"Signed out {closed} other device{'s' if closed != 1 else ''}.", "success")
+    return redirect(request, "security:overview")
+
+
+@reauth_required
+async def change_password(request: Request):
+    seller = await current_seller(request)
+    db, errors = request.app.state.db, {}
+    if request.method == "POST":
+        form = await request.form()
+        password, confirm = str(form.get("password", "")), str(form.get("password_confirm", ""))
+        if problem := passwords.password_problem(password, email=seller.email):
+            errors["password"] = problem
+        elif await run_in_threadpool(accounts.password_reused, db, seller.id, password):
+            errors["password"] = "Choose a password you haven't used for this account before (not one of your last five)."
+        elif password != confirm:
+            errors["password_confirm"] = "The two passwords don't match. Type the same password twice."
+        else:
+            await run_in_threadpool(accounts.change_password, db, seller.id, password, request.session[SESSION_KEY])
+            await run_in_threadpool(service.record_change, db, seller.id, service.PASSWORD,
+                                    device=device_cookie(request), ip=ip_of(request))
+            flash(request, "Your password is changed, and every other device is signed out.", "success")
+            return redirect(request, "security:overview")
+    return render(request, "security/password.html", {"errors": errors, "email": seller.email}, 400 if errors else 200)
+
+
+@reauth_required
+async def change_email(request: Request):
+    seller = await current_seller(request)
+    db, values, errors = request.app.state.db, {"email": ""}, {}
+    if request.method == "POST":
+        form = await request.form()
+        values["email"] = str(form.get("email", "")).strip()
+        if problem := accounts.email_problem(values["email"]):
+            errors["email"] = problem
+        elif accounts.normalize_email(values["email"]) == seller.email:
+            errors["email"] = "That is already your login email address."
+        elif await run_in_threadpool(accounts.find_seller, db, values["email"]):
+            errors["email"] = "Another account uses that address. Choose a different one."
+        else:
+            change = await run_in_threadpool(accounts.request_email_change, db, seller.id, values["email"])
+            await emails.send_email_change_link(request, seller, change.id, change.new_email)
+            flash(request, f"We sent a link to {change.new_email}. Your login email changes when you open it.", "success")
+            return redirect(request, "security:overview")
+    return render(request, "security/email.html", {"values": values, "errors": errors, "email": seller.email},
+                  400 if errors else 200)
+
+
+def _link_problem(request: Request, problem: LinkProblem):
+    return render(request, "accounts/link_problem.html", {"problem": LINK_PROBLEMS[problem], "purpose": "security"}, 400)
+
+
+async def email_confirm(request: Request):
+    token, db, secret = request.path_params["token"], request.app.state.db, request.app.state.secret
+    if request.method == "GET":
+        change = await run_in_threadpool(accounts.check_email_change, db, secret, LinkPurpose.change_email, token,
+                                         EMAIL_CHANGE_LINK_MAX_AGE)
+        if isinstance(change, LinkProblem):
+            return _link_problem(request, change)
+        return render(request, "security/link_action.html", {
+            "title": "Confirm your new login email", "text": f"Use {change.new_email} to log in from now on.",
+            "action": request.url_for("security:email_confirm", token=token).path, "button": "Confirm my new email"})
+    change = await run_in_threadpool(accounts.confirm_email_change, db, secret, token, EMAIL_CHANGE_LINK_MAX_AGE)
+    if isinstance(change, LinkProblem):
+        return _link_problem(request, change)
+    await run_in_threadpool(service.record_change, db, change.seller_id, service.LOGIN_EMAIL,
+                            device=device_cookie(request), ip=ip_of(request))
+    await emails.send_email_changed_notice(request, change.seller_id, change.id, change.old_email, change.new_email)
+    flash(request, f"Your login email is now {change.new_email}.", "success")
+    return redirect(request, "dashboard") if await current_seller(request) else redirect(request, "accounts:login")
+
+
+async def email_revert(request: Request):
+    token, db, secret = request.path_params["token"], request.app.state.db, request.app.state.secret
+    if request.method == "GET":
+        change = await run_in_threadpool(accounts.check_email_change, db, secret, LinkPurpose.revert_email, token,
+                                         EMAIL_REVERT_LINK_MAX_AGE)
+        if isinstance(change, LinkProblem):
+            return _link_problem(request, change)
+        return render(request, "security/link_action.html", {
+            "title": "Undo the email change",
+            "text": f"Your login email goes back to {change.old_email}, every device is signed out, and we send "
+                    "you a link to choose a new password.",
+            "action": request.url_for("security:email_revert", token=token).path, "button": "Undo the change"})
+    change = await run_in_threadpool(accounts.revert_email_change, db, secret, token, EMAIL_REVERT_LINK_MAX_AGE)
+    if isinstance(change, LinkProblem):
+        return _link_problem(request, change)
+    await sign_out(request)
+    seller = await _seller(request, change.seller_id)
+    await account_emails.send_password_reset(request, seller)
+    flash(request, f"Your login email is {change.old_email} again. We sent you a link to choose a new password.", "success")
+    return redirect(request, "accounts:login")
+
+
+async def lock(request: Request):
+    """'This wasn't me' from the new sign-in mail: one click locks, a reset link follows."""
+    token, db, secret = request.path_params["token"], request.app.state.db, request.app.state.secret
+    if request.method == "GET":
+        checked = await run_in_threadpool(accounts.check_link, db, secret, LinkPurpose.lock_account, token, LOCK_LINK_MAX_AGE)
+        if isinstance(checked, LinkProblem):
+            return _link_problem(request, checked)
+        # A button, not the GET itself: mail scanners open links.
+        return render(request, "security/link_action.html", {
+            "title": "Lock your account",
+            "text": "Your password stops working and every device is signed out. We then email you a link to "
+                    "choose a new password.",
+            "action": request.url_for("security:lock", token=token).path, "button": "Lock my account"})
+    locked = await run_in_threadpool(accounts.lock_account, db, secret, token, LOCK_LINK_MAX_AGE)
+    if isinstance(locked, LinkProblem):
+        return _link_problem(request, locked)
+    await run_in_threadpool(service.record_change, db, locked.id, service.PASSWORD, device=device_cookie(request), ip=ip_of(request))
+    await sign_out(request)
+    await account_emails.send_password_reset(request, locked)
+    flash(request, "Your account is locked and every device is signed out. Check your email for a link to choose a new password.", "success")
+    return redirect(request, "accounts:login")
+
+
+async def phishing(request: Request):
+    await current_seller(request)
+    return render(request, "security/phishing.html")
+
+
+routes = [
+    Route("/", overview, name="overview"),
+    Route("/sign-in/code", second_factor, methods=["GET", "POST"], name="second_factor"),
+    Route("/two-factor", two_factor_setup, methods=["GET", "POST"], name="two_factor_setup"),
+    Route("/two-factor/off", two_factor_off, methods=["POST"], name="two_factor_off"),
+    Route("/recovery-codes", recovery_codes, methods=["POST"], name="recovery_codes"),
+    Route("/confirm", reauth, methods=["GET", "POST"], name="reauth"),
+    Route("/sign-out-others", sign_out_others, methods=["POST"], name="sign_out_others"),
+    Route("/password", change_password, methods=["GET", "POST"], name="password"),
+    Route("/email", change_email, methods=["GET", "POST"], name="email"),
+    Route("/email/confirm/{token}", email_confirm, methods=["GET", "POST"], name="email_confirm"),
+    Route("/email/revert/{token}", email_revert, methods=["GET", "POST"], name="email_revert"),
+    Route("/lock/{token}", lock, methods=["GET", "POST"], name="lock"),
+    Route("/phishing", phishing, name="phishing"),
+]
