@@ -151,6 +151,19 @@ class Sandbox:
     def wake_deliveries(self) -> None:
         self.deliverer.wake.set()
 
+    def settle_webhooks(self, timeout: float = 5.0) -> bool:
+        """Wait until every delivery that is due has been attempted (for tests that need the
+        receiver to have seen the events); False if some are still unsent at the timeout."""
+        deadline = time.monotonic() + timeout
+        held = self.config.webhook_reorder_window if self.config.webhook_out_of_order else 0.0
+        due_by = self.clock() + held
+        while time.monotonic() < deadline:
+            if not webhooks.pending_until(self, due_by):
+                return True
+            self.wake_deliveries()
+            time.sleep(0.01)
+        return False
+
     def start(self) -> None:
         self.deliverer.start()
         self._ticker_stop.clear()

@@ -174,6 +174,14 @@ def due_deliveries(sandbox) -> list[tuple]:
     return rows
 
 
+def pending_until(sandbox, moment: float) -> int:
+    """How many deliveries not yet attempted fall due by `moment` (sandbox time)."""
+    rows = sandbox.store.execute(
+        "SELECT COUNT(*) FROM deliveries WHERE state = 'pending' AND next_at <= ?", (moment,)
+    )
+    return rows[0][0]
+
+
 def deliver_due(sandbox, client: httpx.Client, pool: ThreadPoolExecutor) -> int:
     """Attempt every delivery that is due; returns how many were attempted.
 

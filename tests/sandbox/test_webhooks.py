@@ -359,3 +359,13 @@ def test_a_slow_receiver_does_not_hold_up_other_endpoints(sandbox, stripe_client
         release.set()
         slow.wait_for(1)
         slow.close()
+
+
+def test_settle_webhooks_waits_until_due_deliveries_were_attempted(sandbox, stripe_client, receiver):
+    sandbox.config.webhook_out_of_order = True
+    sandbox.config.webhook_reorder_window = 0.2
+    endpoint(stripe_client, receiver.url + "/settled")
+    for i in range(5):
+        sandbox.emit("payout.paid", payout(f"po_{i}"))
+    assert sandbox.settle_webhooks(timeout=5)
+    assert len(receiver.at()) == 5
