@@ -168,7 +168,7 @@ def test_business_email_link_lifts_the_payout_hold_and_free_mail_is_flagged(page
     page.get_by_label("Business email address").fill("owner@annsbakery.com")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_text("We sent a confirmation link to owner@annsbakery.com")).to_be_visible()
-    page.goto(portal_url + "/onboarding/status")
+    page.goto(portal_url + "/status/")
     expect(page.get_by_text("Your business email address isn't confirmed yet")).to_be_visible()
 
     mail = smtp_inbox.wait_for("owner@annsbakery.com", subject="Confirm your business email address")[0]
@@ -176,5 +176,5 @@ def test_business_email_link_lifts_the_payout_hold_and_free_mail_is_flagged(page
     page.goto(portal_url + _path(link))
     page.get_by_role("button", name="Confirm owner@annsbakery.com").click()
     expect(page.get_by_text("owner@annsbakery.com is confirmed")).to_be_visible()
-    page.goto(portal_url + "/onboarding/status")
+    page.goto(portal_url + "/status/")
     expect(page.get_by_text("Payouts on hold")).to_have_count(0)

@@ -1,5 +1,6 @@
 """create_app(settings) -> the portal: one list of routes, one per package, top to bottom."""
 
+import asyncio
 import contextlib
 
 from starlette.applications import Starlette
@@ -12,6 +13,8 @@ from starlette.staticfiles import StaticFiles
 from portal import home
 from portal.accounts import routes as accounts
 from portal.accounts.throttle import Throttle
+from portal.connect import routes as connect
+from portal.connect.notify import tell_seller_about_new_requirements
 from portal.db import Database
 from portal.dev import routes as dev
 from portal.integrations.mail import Mailer
@@ -24,6 +27,9 @@ from portal.sandbox.app import create_sandbox
 from portal.sandbox.config import SandboxConfig
 from portal.settings import PROJECT_ROOT, Settings, load_settings
 from portal.web import RequestGuard, SecurityHeaders, http_exception, make_templates, server_error
+from portal.webhooks import endpoint as webhooks
+from portal.webhooks import registration
+from portal.webhooks.handlers import Context
 
 # Our own origin only; content_security_policy() adds what this mode's Connect.js needs.
 CONTENT_SECURITY_POLICY = {
@@ -49,6 +55,8 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/account/security", routes=security.routes, name="security"),
         Mount("/account", routes=accounts.routes, name="accounts"),
         Mount("/onboarding", routes=onboarding.routes, name="onboarding"),
+        Mount("/status", routes=connect.routes, name="connect"),
+        Mount("/webhooks", routes=webhooks.routes, name="webhooks"),
         *money.routes,
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
@@ -67,11 +75,18 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        background = []
         if sandbox is not None:
             sandbox.start()
+            portal_url = settings.stripe_api_base.rstrip("/").removesuffix("/sandbox")
+            background.append(asyncio.create_task(registration.register(
+                app.state.stripe, portal_url + "/webhooks/stripe", app.state.sandbox_webhook_secrets,
+            )))
         mailer.start()
         mailer.wake()
         yield
+        for task in background:
+            task.cancel()
         await mailer.stop()
         if sandbox is not None:
             sandbox.stop()
@@ -108,6 +123,16 @@ def create_app(settings: Settings) -> Starlette:
     app.state.sandbox = sandbox
     app.state.connect_js = connect_js(settings)
     app.state.stripe = StripeGateway(settings.stripe_key(), api_base=settings.stripe_api_base or None)
+    app.state.sandbox_webhook_secrets = []
+    app.state.webhook_secrets = lambda: (
+        [settings.stripe_webhook_secret.get_secret_value()] if settings.stripe_webhook_secret else []
+    ) + app.state.sandbox_webhook_secrets
+
+    async def after_account_change(seller_id: int) -> None:
+        base = settings.public_url or settings.stripe_api_base.rstrip("/").removesuffix("/sandbox")
+        await tell_seller_about_new_requirements(app.state, seller_id, base.rstrip("/") + "/status/")
+
+    app.state.webhook_context = Context(db=db, gateway=app.state.stripe, after_account_change=after_account_change)
     return app
 
 

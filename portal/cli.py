@@ -1,15 +1,23 @@
 """The `portal` command: serve, migrate, create-staff, sandbox."""
 
 import argparse
+import asyncio
+import contextlib
 import logging
 import os
 import sys
+import time
 
 import uvicorn
 
+from portal.app import create_app
+from portal.connect.sync import reconcile
 from portal.db import Database
+from portal.integrations.mail import deliver_pending
+from portal.sandbox.app import create_sandbox
 from portal.sandbox.app import run as run_sandbox
 from portal.sandbox.config import SandboxConfig
+from portal.sandbox.testing import serving
 from portal.settings import SettingsError, load_settings
 from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
@@ -58,6 +66,45 @@ def create_staff_command(args) -> None:
     print(f"portal: {'added' if created else 'updated'} staff member {member.email} ({member.role})")
 
 
+@contextlib.contextmanager
+def _stripe_reachable(settings):
+    """Commands outside `portal serve` reach the sandbox by serving its file on loopback meanwhile."""
+    if not (settings.sandbox_mode and settings.sandbox_embedded):
+        yield settings
+        return
+    sandbox = create_sandbox(SandboxConfig(db_path=str(settings.var_dir / "sandbox.sqlite3"), secret_keys=(settings.sandbox_secret_key,)))
+    with serving(sandbox) as url:
+        yield settings.model_copy(update={"stripe_api_base": url, "sandbox_embedded": False})
+    sandbox.store.close()
+
+
+async def _sync_once(settings) -> int:
+    state = create_app(settings).state
+    changes, failed = await reconcile(state.db, state.stripe, state.webhook_context.after_account_change)
+    await deliver_pending(state.db, settings)
+    for change in changes:
+        print(f"portal sync: repaired {change}")
+    print(f"portal sync: {len(changes)} difference(s) repaired, {len(failed)} account(s) could not be read", flush=True)
+    return 1 if failed else 0
+
+
+def sync_command(_args) -> None:
+    settings = _settings()
+    Database(settings.database_url).migrate()
+    with _stripe_reachable(settings) as reachable:
+        sys.exit(asyncio.run(_sync_once(reachable)))
+
+
+def worker_command(args) -> None:
+    """Background work for deployments with several processes: reconcile accounts on a schedule."""
+    settings = _settings()
+    Database(settings.database_url).migrate()
+    with _stripe_reachable(settings) as reachable:
+        while True:
+            asyncio.run(_sync_once(reachable))
+            time.sleep(args.interval)
+
+
 def sandbox_command(args) -> None:
     config = SandboxConfig(db_path=args.db) if args.db else SandboxConfig()
     print(f"portal: Stripe sandbox on http://{args.host}:{args.port} (secret key {config.secret_keys[0]})", flush=True)
@@ -81,6 +128,12 @@ def main(argv: list[str] | None = None) -> None:
     staff.add_argument("email")
     staff.add_argument("--role", choices=[role.value for role in StaffRole], default=StaffRole.admin.value)
     staff.set_defaults(func=create_staff_command)
+
+    commands.add_parser("sync", help="re-read every connected account from Stripe and repair the mirror").set_defaults(func=sync_command)
+
+    worker = commands.add_parser("worker", help="run reconciliation on a schedule")
+    worker.add_argument("--interval", type=int, default=900, help="seconds between passes (default 900)")
+    worker.set_defaults(func=worker_command)
 
     alone = commands.add_parser("sandbox", help="serve the offline Stripe Connect sandbox on its own")
     alone.add_argument("--host", default="127.0.0.1")

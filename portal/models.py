@@ -2,7 +2,7 @@
 
 from portal.accounts.models import LoginSession, Seller, UsedLink
 from portal.audit import AuditEvent
-from portal.connect.models import ConnectedAccount
+from portal.connect.models import AccountBalance, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord
 from portal.connect.payout_holds import PayoutHold
 from portal.integrations.mail import OutboxMessage
 from portal.security.models import (
@@ -10,11 +10,17 @@ from portal.security.models import (
 )
 from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
 from portal.staff.models import StaffMember, StaffNote, ViewAsGrant
+from portal.webhooks.models import StripeEvent
 
 __all__ = [
     "AuditEvent",
     "StaffNote",
     "ViewAsGrant",
+    "AccountBalance",
+    "ChargeRecord",
+    "DisputeRecord",
+    "PayoutRecord",
+    "StripeEvent",
     "BusinessEmail",
     "ConnectedAccount",
     "DraftPerson",

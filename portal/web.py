@@ -2,6 +2,7 @@
 
 import hmac
 import re
+from datetime import UTC, datetime
 import ipaddress
 import secrets
 from pathlib import Path
@@ -28,7 +29,30 @@ CSRF_HEADER = "x-csrf-token"
 def make_templates(directory: Path = TEMPLATES) -> Environment:
     env = Environment(loader=FileSystemLoader(directory), autoescape=select_autoescape(["html"]))
     env.filters["linkify"] = linkify
+    env.filters["datetime"] = format_timestamp
+    env.filters["money"] = format_money
+    env.filters["sentence"] = lambda text: (text[:1].upper() + text[1:]) if text else ""
     return env
+
+
+CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
+
+
+def format_timestamp(value, with_time: bool = False) -> str:
+    """Stripe's unix seconds (or a datetime) as a date people read, in UTC."""
+    if value in (None, ""):
+        return ""
+    moment = value if isinstance(value, datetime) else datetime.fromtimestamp(int(value), tz=UTC)
+    return moment.strftime("%b %-d, %Y %H:%M UTC" if with_time else "%b %-d, %Y")
+
+
+def format_money(amount: int | None, currency: str = "usd") -> str:
+    """Minor units to '$1,234.56' (or '-$12.00')."""
+    if amount is None:
+        return ""
+    sign = "-" if amount < 0 else ""
+    symbol = CURRENCY_SYMBOLS.get(currency.lower(), currency.upper() + " ")
+    return f"{sign}{symbol}{abs(amount) / 100:,.2f}"
 
 
 def linkify(text: str) -> Markup:
@@ -65,17 +89,21 @@ def absolute_url(request: Request, name: str, **params) -> str:
 
 async def send_mail(request: Request, to: str, subject: str, template: str, **context) -> None:
     """Render templates/mail/<template> and queue it in the outbox in its own transaction."""
-    settings = request.app.state.settings
-    text = render_text(request.app.state.templates, template, platform=settings.platform_name, **context)
+    await queue_templated_mail(request.app.state, to, subject, template, **context)
+
+
+async def queue_templated_mail(state, to: str, subject: str, template: str, **context) -> None:
+    """The same, for work outside a request (webhooks, `portal sync`, the worker): `state` is app.state."""
+    text = render_text(state.templates, template, platform=state.settings.platform_name, **context)
     # Every mail ends with this line (issue 9): it is exactly what phishers ask for.
-    text = text.rstrip("\n") + f"\n\n{settings.platform_name} will never ask for your password or a sign-in code by email or phone.\n"
+    text = text.rstrip("\n") + f"\n\n{state.settings.platform_name} will never ask for your password or a sign-in code by email or phone.\n"
 
     def write() -> None:
-        with request.app.state.db.transaction() as session:
+        with state.db.transaction() as session:
             queue_mail(session, to=to, subject=subject, text=text)
 
     await run_in_threadpool(write)
-    request.app.state.mailer.wake()
+    state.mailer.wake()
 
 
 def redirect(request: Request, name: str, **params) -> RedirectResponse:

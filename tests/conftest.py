@@ -9,8 +9,10 @@ import uuid
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
+import httpx
 import psycopg
 import pytest
+import uvicorn
 from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
 
@@ -164,6 +166,37 @@ def sandboxed_client(sandboxed_settings):
     Database(sandboxed_settings.database_url).migrate()
     with TestClient(create_app(sandboxed_settings), base_url="http://testserver", client=("203.0.113.9", 50000)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def served_portal(tmp_path, smtp_server):
+    """The portal as `portal serve` runs it (the sandbox mounted at /sandbox, webhooks over real
+    HTTP), in a thread on a free loopback port. Yields (app, base URL)."""
+    port = free_port()
+    settings = Settings(
+        PORTAL_VAR_DIR=tmp_path, secret_key="served-portal-secret", smtp_host="127.0.0.1", smtp_port=smtp_server.port,
+        stripe_api_base=f"http://127.0.0.1:{port}/sandbox", sandbox_verification_delay=0,
+    )
+    Database(settings.database_url).migrate()
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not (server.started and len(app.state.sandbox_webhook_secrets) == 2):
+        assert time.monotonic() < deadline, "the served portal did not start"
+        time.sleep(0.01)
+    yield app, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser_client(served_portal):
+    """An HTTP client with its own cookie jar, talking to the served portal."""
+    _, url = served_portal
+    with httpx.Client(base_url=url, timeout=30) as http:
+        yield http
 
 
 def csrf_from(html: str) -> str:

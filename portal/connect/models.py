@@ -23,5 +23,64 @@ class ConnectedAccount(SQLModel, table=True):
     snapshot_at: float = 0
     # The seller's own payout schedule, kept while holds make Stripe's `manual` (payout_holds.py).
     normal_schedule: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # capability id -> Stripe's capability object (with its own requirements), from capability.updated
+    capabilities: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # What we last emailed the seller about, so each new requirement or error is mailed once.
+    notified: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AccountBalance(SQLModel, table=True):
+    """A connected account's balance as Stripe last reported it (balance.available, sync)."""
+
+    __tablename__ = "account_balance"
+
+    stripe_account_id: str = Field(primary_key=True, max_length=64)
+    available: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    pending: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    as_of: float = 0
+    # When the available balance first went below zero, for the negative-balance clock.
+    negative_since: datetime | None = None
+
+
+class PayoutRecord(SQLModel, table=True):
+    __tablename__ = "payout_record"
+
+    id: str = Field(primary_key=True, max_length=64)
+    stripe_account_id: str = Field(max_length=64, index=True)
+    amount: int
+    currency: str = Field(max_length=3)
+    status: str = Field(max_length=20)
+    method: str = Field(default="standard", max_length=20)
+    arrival_date: int | None = None
+    failure_code: str | None = Field(default=None, max_length=64)
+    created: int
+    as_of: float = 0
+
+
+class DisputeRecord(SQLModel, table=True):
+    __tablename__ = "dispute_record"
+
+    id: str = Field(primary_key=True, max_length=64)
+    stripe_account_id: str = Field(max_length=64, index=True)
+    charge: str = Field(max_length=64)
+    amount: int
+    currency: str = Field(max_length=3)
+    status: str = Field(max_length=32)
+    reason: str = Field(default="", max_length=64)
+    due_by: int | None = None
+    created: int
+    as_of: float = 0
+
+
+class ChargeRecord(SQLModel, table=True):
+    """Successful charges, counted for each seller's dispute rate."""
+
+    __tablename__ = "charge_record"
+
+    id: str = Field(primary_key=True, max_length=64)
+    stripe_account_id: str = Field(max_length=64, index=True)
+    amount: int
+    currency: str = Field(max_length=3)
+    created: int

@@ -7,6 +7,7 @@ submit replays Stripe's first answer instead of creating a second account or per
 
 import hashlib
 import hmac
+import io
 import json
 import logging
 from dataclasses import dataclass
@@ -115,6 +116,29 @@ class StripeGateway:
     async def create_account_session(self, account_id: str, components: dict) -> dict:
         params = {"account": account_id, "components": components}
         return await self._call(self.client.v1.account_sessions.create_async, params=params)
+    async def retrieve_balance(self, account_id: str) -> dict:
+        return await self._call(self.client.v1.balance.retrieve_async, options={"stripe_account": account_id})
+
+    async def list_capabilities(self, account_id: str) -> list[dict]:
+        result = await self._call(self.client.v1.accounts.capabilities.list_async, account_id)
+        return result["data"]
+
+    async def list_accounts(self, starting_after: str | None = None) -> dict:
+        params = {"limit": 100, **({"starting_after": starting_after} if starting_after else {})}
+        return await self._call(self.client.v1.accounts.list_async, params=params)
+
+    async def create_account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> dict:
+        params = {"account": account_id, "type": "account_update", "refresh_url": refresh_url, "return_url": return_url,
+                  "collection_options": {"fields": "currently_due", "future_requirements": "include"}}
+        return await self._call(self.client.v1.account_links.create_async, params=params)
+
+    async def upload_file(self, account_id: str, *, purpose: str, filename: str, content: bytes) -> dict:
+        """A file uploaded as the connected account (identity documents belong to it)."""
+        upload = io.BytesIO(content)
+        upload.name = filename  # the SDK's multipart encoder takes the file name from here
+        params = {"purpose": purpose, "file": upload}
+        return await self._call(self.client.v1.files.create_async, params=params, options={"stripe_account": account_id})
+
 
     # Webhook endpoints (sandbox mode registers the portal's own endpoint at start)
 
@@ -128,6 +152,9 @@ class StripeGateway:
 
 
 ERROR_KINDS = {stripe.APIConnectionError: "api_connection_error", stripe.RateLimitError: "rate_limit_error"}
+    async def delete_webhook_endpoint(self, endpoint_id: str) -> dict:
+        return await self._call(self.client.v1.webhook_endpoints.delete_async, endpoint_id)
+
 
 
 def _failure(exc: stripe.StripeError) -> StripeFailure:
@@ -140,3 +167,20 @@ def _failure(exc: stripe.StripeError) -> StripeFailure:
         status=exc.http_status,
         request_id=exc.request_id,
     )
+
+
+class WebhookRejected(Exception):
+    """A webhook that is not from Stripe, or not from now: its signature or timestamp is wrong."""
+
+
+def verify_event(payload: bytes, signature_header: str, secrets: list[str], tolerance: int = 300) -> dict:
+    """The event, if any of the endpoint secrets signed this exact body within `tolerance` seconds."""
+    for secret in secrets:
+        try:
+            event = stripe.Webhook.construct_event(payload, signature_header, secret, tolerance=tolerance)
+        except stripe.SignatureVerificationError:
+            continue
+        except ValueError as exc:  # not JSON
+            raise WebhookRejected("body is not an event") from exc
+        return event.to_dict()
+    raise WebhookRejected("no endpoint secret matches the signature")

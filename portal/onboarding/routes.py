@@ -14,7 +14,6 @@ from portal.accounts.auth import ask_reauth, current_seller, login_required, rea
 from portal.accounts.links import LinkProblem
 from portal.accounts.throttle import Rule
 from portal.connect import payout_holds
-from portal.connect.status import summarize
 from portal.db import utcnow
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import business_email, mcc, service, steps
@@ -76,7 +75,7 @@ async def _done(request: Request, ob: Onboarding, slug: str, marker: str, **chan
     if ob.submitted:
         # Already with Stripe: a correction goes straight back to the status it was made for.
         flash(request, "Your change is saved and sent to Stripe.", "success")
-        return redirect(request, "onboarding:status")
+        return redirect(request, "connect:status")
     return RedirectResponse(request.url_for("onboarding:step", slug=ob.step_after(slug).slug).path, status_code=303)
 
 
@@ -93,7 +92,7 @@ async def _send(request: Request, ob: Onboarding, slug: str, params: dict, has_s
 @onboarding_page
 async def start(request: Request, ob: Onboarding):
     if ob.submitted:
-        return redirect(request, "onboarding:status")
+        return redirect(request, "connect:status")
     return redirect(request, "onboarding:step", slug=ob.first_open_step().slug)
 
 
@@ -367,7 +366,7 @@ async def review_step(request: Request, ob: Onboarding):
         return _show(request, ob, steps.STEP_REVIEW, read.answers, outcome.errors, outcome.general, **_review_context(ob))
     await run_in_threadpool(service.mark_done, request.app.state.db, ob.seller_id, "review", LOCAL_ONLY, tos_accepted_at=utcnow())
     flash(request, "Thank you. Your details are with Stripe for verification.", "success")
-    return redirect(request, "onboarding:status")
+    return redirect(request, "connect:status")
 
 
 def _review_context(ob: Onboarding) -> dict:
@@ -434,21 +433,6 @@ async def person_delete(request: Request, ob: Onboarding):
     return redirect(request, "onboarding:step", slug="people")
 
 
-@onboarding_page
-async def status(request: Request, ob: Onboarding):
-    holds = await run_in_threadpool(payout_holds.active_holds, request.app.state.db, ob.seller_id)
-    return render(request, "onboarding/status.html", {"ob": ob, "status": summarize(ob.snapshot or None), "holds": holds})
-
-
-@onboarding_page
-async def refresh_status(request: Request, ob: Onboarding):
-    if ob.account is not None:
-        outcome = await _sender(request).refresh_account(ob)
-        if not outcome.ok:
-            flash(request, outcome.general or "We couldn't check your status just now. Try again in a moment.", "error")
-    return redirect(request, "onboarding:status")
-
-
 STEP_HANDLERS = {
     "business": business_step,
     "profile": profile_step,
@@ -462,8 +446,6 @@ STEP_HANDLERS = {
 
 routes = [
     Route("/", start, name="start"),
-    Route("/status", status, name="status"),
-    Route("/status/refresh", refresh_status, methods=["POST"], name="refresh_status"),
     Route("/business-email/resend", business_email_resend, methods=["POST"], name="business_email_resend"),
     Route("/business-email/confirm/{token}", business_email_confirm, methods=["GET", "POST"], name="business_email_confirm"),
     Route("/people/new", person_form, methods=["GET", "POST"], name="person_new"),

@@ -80,7 +80,7 @@ def onboard_individual(client, inbox, email: str = "ann@annsbakery.com"):
     submit(client, "business-email", {"business_email": "ann@annsbakery.com"}, expect="/onboarding/identity")
     submit(client, "identity", IDENTITY, expect="/onboarding/bank")
     submit(client, "bank", BANK, expect="/onboarding/review")
-    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/onboarding/status")
+    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
 
 
 def reauthenticate(client, code: str | None = None, password: str = PASSWORD):

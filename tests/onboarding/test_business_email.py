@@ -30,14 +30,14 @@ def _to_business_email(client, inbox, email="ann@annsbakery.com"):
 def test_confirming_the_business_email_lifts_the_payout_hold(sandboxed_client, inbox, stripe_sandbox):
     onboard_individual(sandboxed_client, inbox)
     assert _interval(stripe_sandbox, sandboxed_client) == "manual"
-    assert "Your business email address isn&#39;t confirmed yet" in sandboxed_client.get("/onboarding/status").text
+    assert "Your business email address isn&#39;t confirmed yet" in sandboxed_client.get("/status/").text
 
     path = _link_path(inbox, "ann@annsbakery.com")
     page = sandboxed_client.get(path)
     assert page.status_code == 200 and "Confirm ann@annsbakery.com" in page.text
     post_form(sandboxed_client, path, {})
     assert _interval(stripe_sandbox, sandboxed_client) == "daily"
-    assert "Payouts on hold" not in sandboxed_client.get("/onboarding/status").text
+    assert "Payouts on hold" not in sandboxed_client.get("/status/").text
     again = sandboxed_client.get(path)
     assert again.status_code == 400 and "already been used" in again.text
 

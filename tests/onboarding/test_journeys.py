@@ -25,7 +25,7 @@ def _stripe_account(stripe_sandbox, account_id: str) -> dict:
 
 
 def _refresh(client):
-    return post_form(client, "/onboarding/status/refresh", {}, page="/onboarding/status")
+    return post_form(client, "/status/refresh", {}, page="/status/")
 
 
 def test_individual_goes_from_sign_up_to_verified(sandboxed_client, inbox, stripe_sandbox):
@@ -62,7 +62,7 @@ def test_company_with_an_owner_goes_from_sign_up_to_verified(sandboxed_client, i
     assert added.status_code == 303, field_errors(added.text)
     submit(client, "people", {"owners_provided": "on", "directors_provided": "on", "executives_provided": "on"}, expect="/onboarding/bank")
     submit(client, "bank", {**BANK, "account_holder_name": "Rocket Rides LLC"}, expect="/onboarding/review")
-    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/onboarding/status")
+    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
     assert 'id="account-status">Verified<' in _refresh(client).text
     account = _stripe_account(stripe_sandbox, _account(client)["id"])
     assert account["business_type"] == "company" and account["company"]["owners_provided"]
@@ -126,12 +126,12 @@ def test_a_failing_ssn_shows_next_to_the_ssn_and_can_be_fixed(sandboxed_client, 
     onboard_until(client, inbox, "identity")
     submit(client, "identity", {**IDENTITY, "id_number": "111111111"}, expect="/onboarding/bank")
     submit(client, "bank", BANK, expect="/onboarding/review")
-    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/onboarding/status")
+    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
     status = _refresh(client)
     assert 'id="account-status">Action needed<' in status.text
     identity = client.get("/onboarding/identity").text
     assert "id_number" in field_errors(identity), field_errors(identity)
-    submit(client, "identity", {**IDENTITY, "id_number": "000000000"}, expect="/onboarding/status")
+    submit(client, "identity", {**IDENTITY, "id_number": "000000000"}, expect="/status/")
     assert 'id="account-status">Verified<' in _refresh(client).text
 
 

@@ -1,0 +1,41 @@
+"""Tell a seller, once, when Stripe starts asking for something new or finds a problem."""
+
+from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
+
+from portal.accounts.models import Seller
+from portal.connect import requirements
+from portal.connect.models import ConnectedAccount
+from portal.db import Database
+from portal.web import queue_templated_mail
+
+
+def _news(db: Database, seller_id: int) -> tuple[Seller | None, list[requirements.Requirement]]:
+    """What is new since the last mail, and remember that it has been told."""
+    with db.transaction() as session:
+        mirror = session.exec(select(ConnectedAccount).where(ConnectedAccount.seller_id == seller_id)).first()
+        seller = session.get(Seller, seller_id)
+        if mirror is None or seller is None:
+            return None, []
+        current = requirements.notice_items(mirror.snapshot)
+        new = current - set(mirror.notified)
+        mirror.notified = sorted(current)
+        session.add(mirror)
+        # During onboarding everything is due; the seller is mailed only once they have submitted.
+        if not new or not mirror.snapshot.get("details_submitted"):
+            return seller, []
+        snapshot, capabilities = mirror.snapshot, mirror.capabilities
+    keys = {item.split(":")[1] for item in new}
+    actions = requirements.actions_required(snapshot, capabilities)
+    return seller, [action for action in actions if keys & set(action.keys)]
+
+
+async def tell_seller_about_new_requirements(state, seller_id: int, status_url: str) -> bool:
+    seller, news = await run_in_threadpool(_news, state.db, seller_id)
+    if not news:
+        return False
+    await queue_templated_mail(
+        state, seller.email, "Action needed on your seller account", "mail/requirements.txt",
+        items=news, link=status_url,
+    )
+    return True

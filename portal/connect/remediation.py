@@ -1,0 +1,213 @@
+"""The remediation form: built from what Stripe asks for now, it asks only for that, and turns
+the answers into the fewest Stripe writes (one account update, one per person). Pure."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from portal.connect.requirements import Requirement
+from portal.onboarding import validation
+
+ADDRESS_PARTS = (("line1", "Street address"), ("line2", "Apartment, suite or unit"), ("city", "City"),
+                 ("state", "State"), ("postal_code", "ZIP code"))
+PERSON_TEXT = {
+    "first_name": "First name", "last_name": "Last name", "phone": "Phone number", "email": "Email address",
+    "ssn_last_4": "Last 4 digits of the Social Security number", "id_number": "Full Social Security number",
+}
+ACCOUNT_TEXT = {
+    "company.name": "Legal business name", "company.tax_id": "EIN", "company.phone": "Company phone",
+    "business_profile.url": "Business website", "business_profile.product_description": "What you sell",
+    "business_profile.support_phone": "Customer support phone", "business_profile.support_email": "Customer support email",
+    "settings.payments.statement_descriptor": "Statement descriptor",
+}
+SECRET_ATTRIBUTES = {"id_number", "tax_id"}
+DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"%PDF": "application/pdf"}
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+
+@dataclass
+class FormField:
+    name: str  # "<owner>.<attribute>": owner is individual, company, business_profile, settings.payments or a person id
+    label: str
+    kind: str  # text, date, state, file, checkbox
+    requirement: Requirement
+    secret: bool = False
+
+
+@dataclass
+class Elsewhere:
+    """Something fixed on another page: a step of the onboarding form, or Stripe's hosted page."""
+
+    requirement: Requirement
+    where: str  # "bank", "people", "add_person", "profile", "stripe"
+
+
+@dataclass
+class Plan:
+    fields: list[FormField] = field(default_factory=list)
+    elsewhere: list[Elsewhere] = field(default_factory=list)
+
+
+def _owner(requirement: Requirement) -> str | None:
+    if requirement.path.startswith("individual."):
+        return "individual"
+    if requirement.path.startswith("person.") and requirement.person and requirement.person.startswith("person_"):
+        return requirement.person
+    return None
+
+
+def plan(actions: list[Requirement]) -> Plan:
+    result, seen = Plan(), set()
+
+    def add(name: str, label: str, kind: str, requirement: Requirement) -> None:
+        if name not in seen:
+            seen.add(name)
+            result.fields.append(FormField(name, label, kind, requirement, secret=name.rsplit(".", 1)[-1] in SECRET_ATTRIBUTES))
+
+    for requirement in actions:
+        path, owner = requirement.path, _owner(requirement)
+        attribute = path.split(".", 1)[1] if "." in path else path
+        if not requirement.collectable or path == "intervention":
+            result.elsewhere.append(Elsewhere(requirement, "stripe"))
+        elif path == "external_account" or path.startswith("external_account."):
+            result.elsewhere.append(Elsewhere(requirement, "bank"))
+        elif requirement.person in ("representative", "owners", "directors", "executives"):
+            result.elsewhere.append(Elsewhere(requirement, "add_person"))
+        elif path.endswith("_provided") or path.startswith("person.relationship"):
+            result.elsewhere.append(Elsewhere(requirement, "people"))
+        elif path == "business_profile.mcc" or path == "business_type":
+            result.elsewhere.append(Elsewhere(requirement, "profile"))
+        elif path == "tos_acceptance":
+            add("tos_acceptance", "I accept the Stripe Connected Account Agreement again", "checkbox", requirement)
+        elif path.endswith("verification.document") or path.endswith("verification.additional_document"):
+            add(f"{owner}.{attribute}" if owner else path, "Upload a photo or scan (JPEG, PNG or PDF, up to 10 MB)",
+                "file", requirement)
+        elif owner and attribute == "dob":
+            add(f"{owner}.dob", "Date of birth", "date", requirement)
+        elif owner and attribute.startswith("address"):
+            for part, label in ADDRESS_PARTS:
+                add(f"{owner}.address.{part}", label, "state" if part == "state" else "text", requirement)
+        elif owner and attribute in PERSON_TEXT:
+            add(f"{owner}.{attribute}", PERSON_TEXT[attribute], "text", requirement)
+        elif path.startswith("company.address"):
+            for part, label in ADDRESS_PARTS:
+                add(f"company.address.{part}", label, "state" if part == "state" else "text", requirement)
+        elif path in ACCOUNT_TEXT:
+            add(path, ACCOUNT_TEXT[path], "text", requirement)
+        else:
+            result.elsewhere.append(Elsewhere(requirement, "stripe"))
+    return result
+
+
+def document_problem(content: bytes, filename: str) -> str | None:
+    if not content:
+        return "Choose a file to upload."
+    if len(content) > MAX_DOCUMENT_BYTES:
+        return "This file is larger than 10 MB. Upload a smaller photo or scan."
+    if not any(content.startswith(magic) for magic in DOCUMENT_TYPES):
+        return "Upload a JPEG or PNG photo, or a PDF scan."
+    return None
+
+
+def _field_problem(form_field: FormField, value: str, *, test_mode: bool) -> str | None:
+    attribute = form_field.name.rsplit(".", 1)[-1]
+    checks = {
+        "first_name": lambda v: validation.person_name_problem(v, label="first name"),
+        "last_name": lambda v: validation.person_name_problem(v, label="last name"),
+        "dob": lambda v: validation.dob_problem(v, test_mode=test_mode),
+        "phone": lambda v: validation.phone_problem(v, test_mode=test_mode),
+        "support_phone": lambda v: validation.phone_problem(v, test_mode=test_mode),
+        "email": validation.email_problem,
+        "support_email": validation.email_problem,
+        "ssn_last_4": validation.ssn_last4_problem,
+        "id_number": lambda v: validation.id_number_problem(v, test_mode=test_mode),
+        "tax_id": lambda v: validation.tax_id_problem(v, test_mode=test_mode),
+        "url": validation.website_problem,
+        "product_description": validation.product_description_problem,
+        "name": validation.business_name_problem,
+        "statement_descriptor": validation.statement_descriptor_problem,
+    }
+    check = checks.get(attribute)
+    return check(value) if check else None
+
+
+def _set(target: dict, dotted: str, value) -> None:
+    *parents, last = dotted.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[last] = value
+
+
+@dataclass
+class Submission:
+    account_params: dict = field(default_factory=dict)
+    person_params: dict[str, dict] = field(default_factory=dict)
+    uploads: list[tuple[str, str, bytes]] = field(default_factory=list)  # (field name, filename, content)
+    errors: dict[str, str] = field(default_factory=dict)
+    typed: dict[str, str] = field(default_factory=dict)  # what to show again (never secrets)
+
+
+def read(fields: list[FormField], form: Mapping, files: Mapping[str, tuple[str, bytes]], *, test_mode: bool,
+         country: str = "US", tos: dict | None = None) -> Submission:
+    """Validate the posted form against the plan; documents are returned for upload, not yet sent."""
+    result = Submission()
+    addresses: dict[str, dict] = {}
+    for form_field in fields:
+        if form_field.kind == "file":
+            filename, content = files.get(form_field.name, ("", b""))
+            if problem := document_problem(content, filename):
+                result.errors[form_field.name] = problem
+            else:
+                result.uploads.append((form_field.name, filename, content))
+            continue
+        if form_field.kind == "checkbox":
+            if form.get(form_field.name) != "on":
+                result.errors[form_field.name] = "Tick the box to accept the agreement again."
+            elif tos:
+                result.account_params["tos_acceptance"] = tos
+            continue
+        value = str(form.get(form_field.name, "")).strip()[:500]
+        if not form_field.secret:
+            result.typed[form_field.name] = value
+        if ".address." in form_field.name:
+            owner, _, part = form_field.name.rpartition(".address.")
+            addresses.setdefault(owner, {})[part] = value
+            continue
+        if problem := _field_problem(form_field, value, test_mode=test_mode):
+            result.errors[form_field.name] = problem
+            continue
+        _put(result, form_field.name, _normalised(form_field.name, value, test_mode=test_mode, country=country))
+    for owner, address in addresses.items():
+        problems = validation.address_problems(address, country=country)
+        for part, problem in problems.items():
+            result.errors[f"{owner}.address.{part}"] = problem
+        if not problems:
+            _put(result, f"{owner}.address", validation.normalize_address(address, country=country))
+    return result
+
+
+def _normalised(name: str, value: str, *, test_mode: bool, country: str):
+    attribute = name.rsplit(".", 1)[-1]
+    if attribute == "dob":
+        return validation.normalize_dob(value)
+    if attribute in ("phone", "support_phone"):
+        return validation.normalize_phone(value, country=country, test_mode=test_mode)
+    if attribute in ("id_number", "tax_id", "ssn_last_4"):
+        return validation.normalize_number(value)
+    if attribute == "url":
+        return validation.normalize_website(value)
+    if attribute == "statement_descriptor":
+        return validation.normalize_statement_descriptor(value)
+    return value
+
+
+def _put(result: Submission, name: str, value) -> None:
+    if name.startswith("person_"):
+        person, _, rest = name.partition(".")
+        _set(result.person_params.setdefault(person, {}), rest, value)
+    else:
+        _set(result.account_params, name, value)
+
+
+def attach_document(result: Submission, name: str, file_id: str) -> None:
+    """`individual.verification.document` -> params individual[verification][document][front]=file."""
+    _put(result, f"{name}.front", file_id)

@@ -1,0 +1,171 @@
+"""Stripe's requirement keys in words a seller understands, ordered the way Stripe's Dashboard
+orders them. Pure: an account snapshot (and names of its people) in, a list out.
+
+Keys are looked up, not parsed by `if` chains: stripe_errors.field_for_param normalises a key
+(`person_abc.dob.day` -> `person.dob`), then WORDS names it for its owner."""
+
+from dataclasses import dataclass, field
+
+from portal.onboarding import stripe_errors
+
+# Stripe's Dashboard order: past due, currently due, future requirements, eventually due.
+BUCKETS = (
+    ("past_due", "requirements", "Past due"),
+    ("currently_due", "requirements", "Due now"),
+    ("currently_due", "future_requirements", "Coming up"),
+    ("eventually_due", "requirements", "Needed later"),
+)
+PENDING = "pending_verification"
+
+# What each canonical field is, with {whose} for the owner ("your", "Jenny Rosen's", "your company's").
+WORDS = {
+    "first_name": "{whose} first name",
+    "last_name": "{whose} last name",
+    "dob": "{whose} date of birth",
+    "address": "{whose} home address",
+    "phone": "{whose} phone number",
+    "email": "{whose} email address",
+    "ssn_last_4": "the last 4 digits of {whose} Social Security number",
+    "id_number": "{whose} full Social Security number",
+    "verification.document": "a photo of {whose} ID (passport, driver's license or state ID)",
+    "verification.additional_document": "a document that proves {whose} address, like a utility bill",
+    "verification.proof_of_liveness": "a selfie check of {whose} face",
+    "relationship.title": "{whose} job title",
+    "relationship": "{whose} role in the company",
+    "relationship.percent_ownership": "{whose} share of ownership",
+    "relationship.executive": "whether {whose_subject} an executive",
+    "relationship.owner": "whether {whose_subject} an owner",
+    "relationship.director": "whether {whose_subject} a director",
+    "political_exposure": "whether {whose_subject} a politically exposed person",
+}
+COMPANY_WORDS = {
+    "company.name": "your company's legal name",
+    "company.tax_id": "your company's EIN",
+    "company.phone": "your company's phone number",
+    "company.address": "your company's registered address",
+    "company.structure": "how your company is legally set up",
+    "company.owners_provided": "confirmation that every owner of 25% or more is listed",
+    "company.directors_provided": "confirmation that every director is listed",
+    "company.executives_provided": "confirmation that every executive is listed",
+    "company.verification.document": "a company document, like the IRS letter that confirms your EIN",
+    "business_profile.url": "your business website",
+    "business_profile.mcc": "your industry",
+    "business_profile.product_description": "a description of what you sell",
+    "business_profile.support_phone": "your customer support phone number",
+    "business_profile.support_email": "your customer support email",
+    "business_profile.name": "your business name",
+    "settings.payments.statement_descriptor": "the name on your customers' card statements",
+    "external_account": "a bank account for your payouts",
+    "tos_acceptance": "your acceptance of the Stripe Connected Account Agreement",
+    "business_type": "your business type",
+    "intervention": "a review that Stripe must complete with you on its secure page",
+}
+# People Stripe wants who are not added yet, by the key's first segment.
+MISSING_PEOPLE = {
+    "representative": "the company's representative",
+    "owners": "each owner of 25% or more",
+    "directors": "each director",
+    "executives": "each executive",
+}
+NOT_COLLECTABLE = {"intervention", "person.verification.proof_of_liveness", "individual.verification.proof_of_liveness"}
+
+
+@dataclass
+class Requirement:
+    keys: list[str]
+    path: str
+    words: str
+    bucket: str
+    label: str
+    deadline: int | None
+    person: str | None  # person_<id>, or representative/owners/... for people not added yet
+    errors: list[str] = field(default_factory=list)
+    capabilities: list[str] = field(default_factory=list)
+    collectable: bool = True
+
+
+def _owner_words(path: str, person: str | None, names: dict[str, str]) -> str:
+    root, _, rest = path.partition(".")
+    rest = rest.removeprefix("address.") if rest.startswith("address.") else rest
+    rest = "address" if rest in ("line1", "line2", "city", "state", "postal_code", "country") else rest
+    if root == "individual":
+        whose, subject = "your", "you are"
+    elif person in MISSING_PEOPLE:
+        template = WORDS.get(rest) or WORDS.get(rest.split(".")[0]) or "{whose} " + rest.replace("_", " ")
+        return template.format(whose="the", whose_subject="they are") + " of " + MISSING_PEOPLE[person]
+    else:
+        name = names.get(person or "", "a person on your account")
+        whose, subject = f"{name}'s", f"{name} is"
+    template = WORDS.get(rest) or WORDS.get(rest.split(".")[0]) or "{whose} " + rest.replace("_", " ").replace(".", " ")
+    return template.format(whose=whose, whose_subject=subject)
+
+
+def describe(key: str, names: dict[str, str] | None = None) -> tuple[str, str, str | None]:
+    """(canonical path, words, person) for one requirement key."""
+    path = stripe_errors.field_for_param(key)
+    person = stripe_errors.person_for_requirement(key) or (key.split(".")[0] if key.split(".")[0] in MISSING_PEOPLE else None)
+    if path.startswith(("individual.", "person.")) and path not in COMPANY_WORDS:
+        return path, _owner_words(path, person, names or {}), person
+    collapsed = path.split(".address.")[0] + ".address" if ".address." in path else path
+    return path, COMPANY_WORDS.get(collapsed) or COMPANY_WORDS.get(path) or key.replace("_", " ").replace(".", " "), person
+
+
+def actions_required(account: dict, capabilities: dict | None = None, names: dict[str, str] | None = None) -> list[Requirement]:
+    """Everything Stripe asks of this account, grouped by what the seller does, in Dashboard order."""
+    found: dict[tuple[str, str], Requirement] = {}
+    errors_by_key = _errors_by_key(account)
+    for bucket, source, label in BUCKETS:
+        requirements = account.get(source) or {}
+        for key in requirements.get(bucket) or []:
+            path, words, person = describe(key, names)
+            group = (words, person or "")
+            if any(group == (r.words, r.person or "") for r in found.values()):
+                continue  # already listed in a more urgent bucket
+            requirement = found.setdefault((label, words), Requirement(
+                keys=[], path=path, words=words, bucket=bucket, label=label,
+                deadline=requirements.get("current_deadline"), person=person,
+                collectable=path not in NOT_COLLECTABLE,
+            ))
+            requirement.keys.append(key)
+            requirement.errors.extend(errors_by_key.get(key, []))
+            requirement.capabilities = sorted(set(requirement.capabilities) | set(_affected(key, capabilities or {})))
+    return list(found.values())
+
+
+def pending(account: dict, names: dict[str, str] | None = None) -> list[str]:
+    """What Stripe is checking right now, in words, each once."""
+    words = []
+    for key in (account.get("requirements") or {}).get(PENDING) or []:
+        described = describe(key, names)[1]
+        if described not in words:
+            words.append(described)
+    return words
+
+
+def _errors_by_key(account: dict) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for source in ("requirements", "future_requirements"):
+        for error in (account.get(source) or {}).get("errors") or []:
+            found.setdefault(error.get("requirement", ""), []).append(stripe_errors.requirement_error(error).message)
+    return found
+
+
+CAPABILITY_NAMES = {"card_payments": "card payments", "transfers": "payouts and transfers"}
+
+
+def _affected(key: str, capabilities: dict) -> list[str]:
+    affected = []
+    for capability_id, capability in capabilities.items():
+        requirements = capability.get("requirements") or {}
+        lists = [requirements.get(name) or [] for name in ("currently_due", "past_due", "eventually_due")]
+        if any(key in keys for keys in lists):
+            affected.append(CAPABILITY_NAMES.get(capability_id, capability_id.replace("_", " ")))
+    return affected
+
+
+def notice_items(account: dict) -> set[str]:
+    """What a seller is emailed about: each due key and each error, so every new one is mailed once."""
+    requirements = account.get("requirements") or {}
+    items = {f"due:{key}" for name in ("currently_due", "past_due") for key in requirements.get(name) or []}
+    items |= {f"error:{e.get('requirement')}:{e.get('code')}" for e in requirements.get("errors") or []}
+    return items
