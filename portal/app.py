@@ -17,11 +17,14 @@ from portal.connect import routes as connect
 from portal.connect.notify import tell_seller_about_new_requirements
 from portal.db import Database
 from portal.dev import routes as dev
+from portal.integrations.identity import make_identity_client
 from portal.integrations.mail import Mailer
 from portal.money import routes as money
 from portal.money.components import connect_js, connect_js_sources
 from portal.onboarding import routes as onboarding
 from portal.security import routes as security
+from portal.staff import routes as staff
+from portal.staff.view_as import ReadOnlyWhileViewing
 from portal.integrations.stripe import StripeGateway
 from portal.sandbox.app import create_sandbox
 from portal.sandbox.config import SandboxConfig
@@ -57,6 +60,7 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/onboarding", routes=onboarding.routes, name="onboarding"),
         Mount("/status", routes=connect.routes, name="connect"),
         Mount("/webhooks", routes=webhooks.routes, name="webhooks"),
+        Mount("/staff", routes=staff.routes, name="staff"),
         *money.routes,
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
@@ -110,6 +114,8 @@ def create_app(settings: Settings) -> Starlette:
                 max_upload_bytes=settings.max_upload_bytes,
                 exempt=("/webhooks/", "/sandbox/"),
             ),
+            # While a staff member views as a seller, no seller page may change anything.
+            Middleware(ReadOnlyWhileViewing),
         ],
         exception_handlers={HTTPException: http_exception, Exception: server_error},
         lifespan=lifespan,
@@ -122,6 +128,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.mailer = mailer
     app.state.sandbox = sandbox
     app.state.connect_js = connect_js(settings)
+    app.state.identity = make_identity_client(settings)
     app.state.stripe = StripeGateway(settings.stripe_key(), api_base=settings.stripe_api_base or None)
     app.state.sandbox_webhook_secrets = []
     app.state.webhook_secrets = lambda: (

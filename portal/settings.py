@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     two_factor_for_all: bool = False
     reauth_max_age: int = 600
     cooling_off_hours: int = 72
+    # Staff single sign-on (OpenID Connect, portal/staff/auth.py). The discovery URL is the issuer's
+    # /.well-known/openid-configuration. Without it, sandbox mode offers a development-only sign-in.
+    staff_oidc_discovery_url: str = ""
+    staff_oidc_client_id: str = ""
+    staff_oidc_client_secret: SecretStr | None = None
+    staff_oidc_scope: str = "openid email profile"
+    staff_oidc_roles_claim: str = "roles"
+    staff_session_idle_seconds: int = 30 * 60
+    staff_session_max_age: int = 12 * 3600
+    view_as_minutes: int = 30
     max_form_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000
 
@@ -76,6 +86,15 @@ class Settings(BaseSettings):
 
     def stripe_key(self) -> str:
         return self.sandbox_secret_key if self.sandbox_mode else self.stripe_secret_key.get_secret_value()
+
+    @property
+    def staff_sso_configured(self) -> bool:
+        return bool(self.staff_oidc_discovery_url and self.staff_oidc_client_id)
+
+    @property
+    def staff_dev_sign_in(self) -> bool:
+        """Pick a staff member without a provider: sandbox mode only, never beside Stripe."""
+        return self.sandbox_mode and not self.staff_sso_configured
 
     @property
     def secure_cookies(self) -> bool:

@@ -14,6 +14,7 @@ from portal.accounts import service
 from portal.accounts.models import Seller
 from portal.security import emails as security_emails
 from portal.security import service as security
+from portal.staff import view_as
 from portal.web import client_ip, csrf_token
 
 SESSION_KEY = "sid"
@@ -31,6 +32,13 @@ DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600
 async def current_seller(request: Request) -> Seller | None:
     if hasattr(request.state, "seller"):
         return request.state.seller
+    # View as seller (issue 7, portal/staff/view_as.py): a staff member holding a valid, unexpired
+    # grant for this browser sees that seller, read-only (request.state.view_as is set; the
+    # ReadOnlyWhileViewing middleware refuses writes). This block is the whole hook; the seller
+    # session below is untouched.
+    if (viewed := await view_as.viewed_seller(request)) is not None:
+        request.state.seller = viewed
+        return viewed
     seller = None
     session_id = request.session.get(SESSION_KEY)
     if session_id:

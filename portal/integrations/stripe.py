@@ -90,6 +90,12 @@ class StripeGateway:
     async def retrieve_account(self, account_id: str) -> dict:
         return await self._call(self.client.v1.accounts.retrieve_async, account_id)
 
+    async def reject_account(self, account_id: str, reason: str, *, key: str) -> dict:
+        """Close the account for good: `fraud`, `terms_of_service` or `other` (staff risk action)."""
+        return await self._call(
+            self.client.v1.accounts.reject_async, account_id, params={"reason": reason}, options={"idempotency_key": key}
+        )
+
     # Persons
 
     async def create_person(self, account_id: str, params: dict, *, key: str) -> dict:

@@ -1,0 +1,224 @@
+"""The staff console: sign-in, seller search, a seller's file, view-as-seller and risk actions.
+Every handler is behind staff_required (sign-in pages aside); every change is audited."""
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.routing import Route
+
+from portal import audit
+from portal.integrations.stripe import StripeFailure
+from portal.staff import console, risk, search, service, sign_in, view_as
+from portal.staff.auth import current_staff, ip_of, staff_required
+from portal.staff.models import StaffRole
+from portal.web import absolute_url, flash, redirect, render, send_mail
+
+ANY = ()
+RISK = (StaffRole.risk, StaffRole.admin)
+MAX_REASON = 1000
+
+
+@staff_required(*ANY)
+async def search_page(request: Request):
+    query = request.query_params.get("q", "").strip()[:200]
+    wanted = {key for key in request.query_params.getlist("filter") if key in search.FILTERS}
+    searched = bool(query or wanted or "q" in request.query_params)
+    results = await run_in_threadpool(search.search, request.app.state.db, query, wanted) if searched else []
+    return render(request, "staff/search.html", {
+        "query": query, "wanted": wanted, "filters": search.FILTERS, "results": results, "searched": searched,
+    })
+
+
+def _seller_id(request: Request) -> int:
+    return request.path_params["seller_id"]
+
+
+async def _seller_page(request: Request, errors: dict | None = None, values: dict | None = None, status_code: int = 200):
+    file = await run_in_threadpool(console.seller_file, request.app.state.db, _seller_id(request))
+    if file is None:
+        raise HTTPException(404)
+    staff = await current_staff(request)
+    return render(request, "staff/seller.html", {
+        "file": file, "view": file.view, "errors": errors or {}, "values": values or {}, "can_risk": staff.can(*RISK),
+        "reject_reasons": risk.REJECT_REASONS, "view_as_minutes": request.app.state.settings.view_as_minutes,
+    }, status_code=status_code)
+
+
+@staff_required(*ANY)
+async def seller_page(request: Request):
+    return await _seller_page(request)
+
+
+async def _reason(request: Request, action: str) -> tuple[str, dict]:
+    """The reason typed for `action`, and the errors to show beside its field when it is missing."""
+    form = await request.form()
+    reason = str(form.get("reason") or "").strip()
+    if not reason:
+        return "", {action: "Give a reason: it goes on the seller's audit trail."}
+    if len(reason) > MAX_REASON:
+        return reason, {action: f"Keep the reason under {MAX_REASON} characters."}
+    return reason, {}
+
+
+@staff_required(*ANY)
+async def add_note(request: Request):
+    form = await request.form()
+    body = str(form.get("body") or "").strip()
+    if not body or len(body) > 5000:
+        error = "Write the note first." if not body else "Keep a note under 5,000 characters."
+        return await _seller_page(request, {"note": error}, {"note": body}, 400)
+    staff = await current_staff(request)
+    db = request.app.state.db
+    await _known_seller(request)
+    await run_in_threadpool(service.add_note, db, _seller_id(request), staff.member, body)
+    await run_in_threadpool(audit.record, db, actor=staff.actor, action="staff.note", seller_id=_seller_id(request), ip=ip_of(request))
+    flash(request, "Note added.", "success")
+    return redirect(request, "staff:seller", seller_id=_seller_id(request))
+
+
+async def _known_seller(request: Request) -> console.SellerFile:
+    file = await run_in_threadpool(console.seller_file, request.app.state.db, _seller_id(request))
+    if file is None:
+        raise HTTPException(404)
+    return file
+
+
+@staff_required(*ANY)
+async def view_as_start(request: Request):
+    reason, errors = await _reason(request, "view_as")
+    if errors:
+        return await _seller_page(request, errors, {"view_as": reason}, 400)
+    staff = await current_staff(request)
+    try:
+        token, _grant = await run_in_threadpool(
+            view_as.start, request.app.state.db, staff.member, _seller_id(request),
+            minutes=request.app.state.settings.view_as_minutes, ip=ip_of(request), reason=reason,
+        )
+    except view_as.ViewAsRefused as refused:
+        return await _seller_page(request, {"view_as": str(refused)}, {"view_as": reason}, 403)
+    return view_as.set_cookie(request, redirect(request, "dashboard"), token)
+
+
+@staff_required(*ANY)
+async def view_as_exit(request: Request):
+    staff = await current_staff(request)
+    token = view_as.cookie_token(request)
+    grant = None
+    if token:
+        grant = await run_in_threadpool(view_as.end, request.app.state.db, token, actor=staff.actor, ip=ip_of(request))
+    response = redirect(request, "staff:seller", seller_id=grant.seller_id) if grant else redirect(request, "staff:search")
+    flash(request, "You have stopped viewing as the seller.", "info")
+    return view_as.clear_cookie(response)
+
+
+async def _risk_action(request: Request, action: str, run):
+    reason, errors = await _reason(request, action)
+    if errors:
+        return await _seller_page(request, errors, {action: reason}, 400)
+    await _known_seller(request)
+    staff = await current_staff(request)
+    state = request.app.state
+    try:
+        message = await run(state.db, state.stripe, _seller_id(request), actor=staff.actor, reason=reason, ip=ip_of(request), secret=state.secret)
+    except risk.RiskActionRefused as refused:
+        return await _seller_page(request, {action: str(refused)}, {action: reason}, 409)
+    except StripeFailure as failure:
+        return await _seller_page(request, {action: f"Stripe refused or did not answer ({failure.code or failure.kind}). "
+                                                    "Nothing else changed; try again."}, {action: reason}, 502)
+    flash(request, message, "success")
+    return redirect(request, "staff:seller", seller_id=_seller_id(request))
+
+
+@staff_required(*RISK)
+async def pause_payouts(request: Request):
+    async def run(db, gateway, seller_id, **kwargs):
+        try:
+            await risk.pause_payouts(db, gateway, seller_id, **kwargs)
+        except StripeFailure:
+            return "Payouts are paused here, but Stripe's schedule could not be changed yet; it is retried on the next change."
+        return "Payouts paused. The seller sees this on their status page."
+    return await _risk_action(request, "pause", run)
+
+
+@staff_required(*RISK)
+async def resume_payouts(request: Request):
+    async def run(db, gateway, seller_id, **kwargs):
+        await risk.resume_payouts(db, gateway, seller_id, **kwargs)
+        return "Payouts resumed."
+    return await _risk_action(request, "resume", run)
+
+
+@staff_required(*RISK)
+async def debit_negative(request: Request):
+    form = await request.form()
+    on = form.get("on") == "true"
+
+    async def run(db, gateway, seller_id, **kwargs):
+        await risk.set_debit_negative_balances(db, gateway, seller_id, on=on, **kwargs)
+        return f"Automatic debiting of negative balances is now {'on' if on else 'off'}."
+    return await _risk_action(request, "debit", run)
+
+
+@staff_required(*RISK)
+async def reject_confirm(request: Request):
+    file = await _known_seller(request)
+    errors, values = {}, {}
+    if request.method == "POST":
+        form = await request.form()
+        values = {"why": str(form.get("why") or ""), "reason": str(form.get("reason") or "").strip()}
+        if values["why"] not in risk.REJECT_REASONS:
+            errors["why"] = "Choose why the account is rejected."
+        if not values["reason"]:
+            errors["reason"] = "Give a reason: it goes on the seller's audit trail."
+        if form.get("confirm_email", "").strip().lower() != file.seller.email:
+            errors["confirm_email"] = f"Type the seller's email ({file.seller.email}) to confirm."
+        if not errors:
+            staff = await current_staff(request)
+            state = request.app.state
+            try:
+                await risk.reject_account(state.db, state.stripe, file.seller.id, actor=staff.actor, why=values["why"],
+                                          reason=values["reason"], ip=ip_of(request), secret=state.secret)
+            except risk.RiskActionRefused as refused:
+                errors["why"] = str(refused)
+            except StripeFailure as failure:
+                errors["why"] = f"Stripe refused or did not answer ({failure.code or failure.kind}). Nothing changed."
+            else:
+                flash(request, f"{file.facts.name}'s account is rejected.", "success")
+                return redirect(request, "staff:seller", seller_id=file.seller.id)
+    return render(request, "staff/reject.html", {"file": file, "errors": errors, "values": values, "reasons": risk.REJECT_REASONS},
+                  status_code=400 if errors else 200)
+
+
+@staff_required(*RISK)
+async def send_remediation(request: Request):
+    reason, errors = await _reason(request, "remediation")
+    if errors:
+        return await _seller_page(request, errors, {"remediation": reason}, 400)
+    file = await _known_seller(request)
+    staff = await current_staff(request)
+    await send_mail(request, file.seller.email, "Action needed on your seller account", "staff_remediation.txt",
+                    link=absolute_url(request, "connect:status"), message=reason)
+    await run_in_threadpool(audit.record, request.app.state.db, actor=staff.actor, action="risk.remediation_link",
+                            seller_id=file.seller.id, reason=reason, ip=ip_of(request))
+    flash(request, f"Remediation link sent to {file.seller.email}.", "success")
+    return redirect(request, "staff:seller", seller_id=file.seller.id)
+
+
+routes = [
+    Route("/", search_page, name="search"),
+    Route("/sign-in", sign_in.sign_in_page, name="sign_in"),
+    Route("/sign-in/start", sign_in.start, methods=["POST"], name="start"),
+    Route("/sign-in/development", sign_in.dev_sign_in, methods=["POST"], name="dev_sign_in"),
+    Route("/auth/callback", sign_in.callback, name="callback"),
+    Route("/sign-out", sign_in.sign_out, methods=["POST"], name="sign_out"),
+    Route("/signed-out", sign_in.signed_out, name="signed_out"),
+    Route("/sellers/{seller_id:int}", seller_page, name="seller"),
+    Route("/sellers/{seller_id:int}/notes", add_note, methods=["POST"], name="add_note"),
+    Route("/sellers/{seller_id:int}/view-as", view_as_start, methods=["POST"], name="view_as_start"),
+    Route("/view-as/exit", view_as_exit, methods=["POST"], name="view_as_exit"),
+    Route("/sellers/{seller_id:int}/pause-payouts", pause_payouts, methods=["POST"], name="pause_payouts"),
+    Route("/sellers/{seller_id:int}/resume-payouts", resume_payouts, methods=["POST"], name="resume_payouts"),
+    Route("/sellers/{seller_id:int}/debit-negative-balances", debit_negative, methods=["POST"], name="debit_negative"),
+    Route("/sellers/{seller_id:int}/reject", reject_confirm, methods=["GET", "POST"], name="reject"),
+    Route("/sellers/{seller_id:int}/remediation", send_remediation, methods=["POST"], name="remediation"),
+]

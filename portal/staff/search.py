@@ -1,0 +1,150 @@
+"""Finding sellers: free-text search over what we know of each, and risk filters.
+
+The matching and the flags are pure functions over plain data; `search` gathers the data from
+the mirror (Stripe's snapshot, balances, disputes, charges), the onboarding draft, the business
+email check and the payout holds. It reads every seller and filters in Python: fine for
+thousands of sellers; past that it wants SQL-side text search."""
+
+from dataclasses import dataclass, field
+
+from sqlmodel import func, select
+
+from portal.accounts.models import Seller
+from portal.connect import payout_holds
+from portal.connect.models import AccountBalance, ChargeRecord, ConnectedAccount, DisputeRecord
+from portal.connect.status import AccountStatus, State, summarize
+from portal.db import Database
+from portal.onboarding.models import BusinessEmail, OnboardingDraft
+
+# Stripe treats a dispute rate above 0.75% as excessive.
+EXCESSIVE_DISPUTE_RATE = 0.0075
+
+FILTERS = {
+    "action_required": "Action required",
+    "past_due": "Past due",
+    "restricted": "Restricted",
+    "pending_review": "Pending review",
+    "rejected": "Rejected",
+    "negative_balance": "Negative balance",
+    "high_dispute_rate": "Dispute rate above 0.75%",
+    "payouts_paused": "Payouts paused",
+    "email_unconfirmed": "Business email unconfirmed",
+}
+
+
+@dataclass
+class SellerFacts:
+    seller_id: int
+    email: str
+    name: str
+    account_id: str
+    website: str
+    status: AccountStatus
+    past_due: bool
+    hold_reasons: list[str]
+    negative_balance: bool
+    dispute_rate: float | None
+    disputes: int
+    charges: int
+    business_email_confirmed: bool
+    text: str = ""
+    flags: set[str] = field(default_factory=set)
+
+
+def strings_in(value) -> list[str]:
+    """Every string inside nested dicts and lists (drafts, metadata, the snapshot's profile)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings_in(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings_in(item)]
+    return []
+
+
+def display_name(snapshot: dict, answers: dict, email: str) -> str:
+    profile = snapshot.get("business_profile") or {}
+    company = snapshot.get("company") or {}
+    person = snapshot.get("individual") or {}
+    person_name = " ".join(part for part in (person.get("first_name"), person.get("last_name")) if part)
+    drafted = (answers.get("profile") or {}).get("dba") or (answers.get("company") or {}).get("name")
+    return profile.get("name") or company.get("name") or drafted or person_name or email
+
+
+def flags_for(facts: SellerFacts) -> set[str]:
+    """Which filters a seller falls under. Pure."""
+    state = facts.status.state
+    flags = set()
+    if state == State.action_needed:
+        flags.add("action_required")
+    if facts.past_due:
+        flags.add("past_due")
+    if state == State.restricted or (facts.status.restricted and state != State.not_started):
+        flags.add("restricted")
+    if state == State.pending_review:
+        flags.add("pending_review")
+    if state == State.rejected:
+        flags.add("rejected")
+    if facts.negative_balance:
+        flags.add("negative_balance")
+    if facts.dispute_rate is not None and facts.dispute_rate > EXCESSIVE_DISPUTE_RATE:
+        flags.add("high_dispute_rate")
+    if any(reason != payout_holds.BUSINESS_EMAIL for reason in facts.hold_reasons):
+        flags.add("payouts_paused")
+    if not facts.business_email_confirmed:
+        flags.add("email_unconfirmed")
+    return flags
+
+
+def matches(facts: SellerFacts, query: str) -> bool:
+    """Every word of the query appears somewhere in what we know of the seller. Pure."""
+    words = query.lower().split()
+    return all(word in facts.text for word in words)
+
+
+def gather(db: Database, seller_id: int | None = None) -> list[SellerFacts]:
+    with db.transaction() as session:
+        sellers = session.exec(select(Seller).where(Seller.id == seller_id) if seller_id else select(Seller)).all()
+        drafts = {row.seller_id: row for row in session.exec(select(OnboardingDraft)).all()}
+        emails = {row.seller_id: row for row in session.exec(select(BusinessEmail)).all()}
+        mirrors = {row.seller_id: row for row in session.exec(select(ConnectedAccount)).all()}
+        balances = {row.stripe_account_id: row for row in session.exec(select(AccountBalance)).all()}
+        disputes = dict(session.exec(select(DisputeRecord.stripe_account_id, func.count()).group_by(DisputeRecord.stripe_account_id)).all())
+        charges = dict(session.exec(select(ChargeRecord.stripe_account_id, func.count()).group_by(ChargeRecord.stripe_account_id)).all())
+    found = []
+    for seller in sellers:
+        mirror = mirrors.get(seller.id)
+        snapshot = mirror.snapshot if mirror else {}
+        account_id = mirror.stripe_account_id if mirror else ""
+        answers = drafts[seller.id].answers if seller.id in drafts else {}
+        business = emails.get(seller.id)
+        balance = balances.get(account_id)
+        dispute_count, charge_count = disputes.get(account_id, 0), charges.get(account_id, 0)
+        holds = payout_holds.active_holds(db, seller.id)
+        profile = snapshot.get("business_profile") or {}
+        facts = SellerFacts(
+            seller_id=seller.id, email=seller.email, name=display_name(snapshot, answers, seller.email),
+            account_id=account_id, website=profile.get("url") or (business.website if business else ""),
+            status=summarize(snapshot or None),
+            past_due=bool((snapshot.get("requirements") or {}).get("past_due")),
+            hold_reasons=[hold.reason for hold in holds],
+            negative_balance=bool(balance and any(item.get("amount", 0) < 0 for item in balance.available)),
+            dispute_rate=(dispute_count / charge_count) if charge_count else None,
+            disputes=dispute_count, charges=charge_count,
+            business_email_confirmed=bool(business and business.confirmed_at),
+        )
+        facts.text = " ".join([
+            seller.email, account_id, facts.name, facts.website,
+            *(strings_in(answers)), *(strings_in(snapshot.get("metadata") or {})),
+            *(strings_in(profile)), *(strings_in(snapshot.get("company") or {})),
+            *(strings_in({k: v for k, v in (snapshot.get("individual") or {}).items() if k in ("first_name", "last_name", "email")})),
+            business.email if business else "",
+        ]).lower()
+        facts.flags = flags_for(facts)
+        found.append(facts)
+    return found
+
+
+def search(db: Database, query: str, wanted: set[str]) -> list[SellerFacts]:
+    results = [facts for facts in gather(db) if matches(facts, query) and wanted <= facts.flags]
+    return sorted(results, key=lambda facts: facts.seller_id, reverse=True)[:200]
