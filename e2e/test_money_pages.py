@@ -64,7 +64,8 @@ def session_requests(page: Page) -> list:
     return made
 
 
-def test_payouts_show_the_sellers_balance_and_payouts_and_why_they_are_held(page: Page, portal_url, seller):
+def test_payouts_show_the_sellers_balance_and_payouts_and_why_they_are_held(page: Page, portal_url, seller, smtp_inbox,
+                                                                            artifacts_dir):
     sandbox, account = seller
     as_seller = {"stripe_account": account}
     sandbox.sdk.v1.payment_intents.create(params={
@@ -89,20 +90,38 @@ def test_payouts_show_the_sellers_balance_and_payouts_and_why_they_are_held(page
     page.goto(portal_url + "/payouts")
     slot = page.locator("[data-connect-component=payouts]")
     expect(slot.get_by_role("alert")).to_contain_text("We couldn't load your balance and payouts")
+    page.screenshot(path=f"{artifacts_dir}/money-load-failure.png")
     slot.get_by_role("button", name="Try again").click()
+    # The banner failed with it, for the same reason, and came back with it.
+    expect(page.locator("[data-connect-component=notification-banner] [role=alert]")).to_have_count(0)
 
     payouts = page.locator("stripe-connect-payouts")
     expect(payouts.locator("[data-testid=available]")).to_have_text(money(available))
     row = payouts.locator(f"tr[data-payout-id='{payout.id}']")
     expect(row).to_contain_text("$12.34")
     expect(payouts.locator("tr[data-payout-id]")).to_have_count(1)
-    # Payouts and schedule editing are on for this platform-liable account.
-    expect(payouts.locator("[data-action=payout]")).to_be_visible()
-    expect(payouts.get_by_label("Payout interval")).to_be_visible()
-    # The business email is not confirmed: the hold is explained before the component.
+    # The business email is not confirmed: the hold is explained before the component, and the
+    # component can neither pay out nor change the schedule while it lasts.
     holds = page.get_by_test_id("payout-holds")
     expect(holds).to_contain_text("business email address isn't confirmed")
     assert holds.evaluate("(holds) => holds.compareDocumentPosition(document.querySelector('stripe-connect-payouts'))") & 4
+    expect(payouts.locator("[data-testid=payout-schedule]")).to_contain_text("when you request them")
+    expect(payouts.locator("[data-action=payout]")).to_have_count(0)
+    expect(payouts.get_by_label("Payout interval")).to_have_count(0)
+    page.screenshot(path=f"{artifacts_dir}/money-payouts-held.png", full_page=True)
+
+    mail = smtp_inbox.wait_for(EMAIL, subject="Confirm your business email address")[-1]
+    page.goto(re.search(r"https?://\S+/onboarding/business-email/confirm/\S+", mail.get_content()).group(0))
+    page.get_by_role("button", name=f"Confirm {EMAIL}").click()
+    page.goto(portal_url + "/payouts")
+    expect(page.get_by_test_id("payout-holds")).to_have_count(0)
+    # Payouts and schedule editing are on for this platform-liable account once nothing holds them.
+    expect(payouts.get_by_label("Payout interval")).to_be_visible()
+    payouts.locator("[data-action=payout]").click()
+    expect(payouts.locator("tr[data-payout-id]")).to_have_count(2)
+    expect(payouts.locator("[data-testid=available]")).to_have_text("$0.00")
+    assert len(sandbox.sdk.v1.payouts.list(options=as_seller).data) == 2
+    page.screenshot(path=f"{artifacts_dir}/money-payouts.png", full_page=True)
 
     page.goto(portal_url + "/payments")
     payment = page.locator("stripe-connect-payments tr[data-payment-id]")

@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/account/security", routes=security.routes, name="security"),
         Mount("/account", routes=accounts.routes, name="accounts"),
         Mount("/onboarding", routes=onboarding.routes, name="onboarding"),
+        *money.routes,
         Mount("/status", routes=connect.routes, name="connect"),
         Mount("/webhooks", routes=webhooks.routes, name="webhooks"),
         Mount("/staff", routes=staff.routes, name="staff"),
@@ -129,6 +130,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.sandbox = sandbox
     app.state.connect_js = connect_js(settings)
     app.state.identity = make_identity_client(settings)
+    app.state.connect_js = connect_js(settings)
     app.state.stripe = StripeGateway(settings.stripe_key(), api_base=settings.stripe_api_base or None)
     app.state.sandbox_webhook_secrets = []
     app.state.webhook_secrets = lambda: (

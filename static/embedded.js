@@ -34,18 +34,20 @@
     return Array.prototype.slice.call(document.querySelectorAll("[data-connect-component]"));
   }
 
-  // A component that failed to load says so, with a button that tries it again.
+  // A component that failed to load says so, with a button that tries it again (and every other
+  // component that failed with it: they usually share the cause, the session).
   function showFailure(slot, retry) {
     clear(slot);
+    slot.dataset.failed = "true";
     var box = document.createElement("div");
     box.className = "embedded__failure";
     box.setAttribute("role", "alert");
     var text = document.createElement("p");
     text.textContent = "We couldn't load " + (NAMES[slot.dataset.connectComponent] || "this section") +
-      ". Check your connection and try again.";
+      " just now.";
     var button = document.createElement("button");
     button.type = "button";
-    button.className = "button button--secondary button--small";
+    button.className = "button";
     button.textContent = "Try again";
     button.addEventListener("click", retry);
     box.appendChild(text);
@@ -59,9 +61,13 @@
 
   function mount(instance, slot) {
     clear(slot);
+    delete slot.dataset.failed;
     var element = instance.create(slot.dataset.connectComponent);
     element.setOnLoadError(function () {
-      showFailure(slot, function () { mount(instance, slot); });
+      showFailure(slot, function () {
+        slots().filter(function (each) { return each.dataset.failed; })
+          .forEach(function (each) { mount(instance, each); });
+      });
     });
     slot.appendChild(element);
   }

@@ -146,6 +146,13 @@ class StripeGateway:
         return await self._call(self.client.v1.files.create_async, params=params, options={"stripe_account": account_id})
 
 
+    # Account sessions: a short-lived grant for the embedded components on one page load. The
+    # answer holds the client secret; callers hand it to the page and keep nothing.
+
+    async def create_account_session(self, account_id: str, components: dict) -> dict:
+        params = {"account": account_id, "components": components}
+        return await self._call(self.client.v1.account_sessions.create_async, params=params)
+
     # Webhook endpoints (sandbox mode registers the portal's own endpoint at start)
 
     async def create_webhook_endpoint(self, url: str, *, connect: bool) -> dict:

@@ -30,13 +30,17 @@ PAGES = {
 }
 
 
-def embedded_components(*, read_only: bool) -> dict:
-    """The `components` parameter of an Account Session. Pure."""
+def embedded_components(*, read_only: bool, payouts_held: bool = False) -> dict:
+    """The `components` parameter of an Account Session. Pure.
+
+    While payouts are held (payout_holds.py keeps the schedule manual), the seller can neither
+    pay out nor change the schedule from the component: either would undo the hold."""
     acts = not read_only
+    pays_out = acts and not payouts_held
     payouts = {
-        "instant_payouts": acts,
-        "standard_payouts": acts,
-        "edit_payout_schedule": acts,
+        "instant_payouts": pays_out,
+        "standard_payouts": pays_out,
+        "edit_payout_schedule": pays_out,
         "external_account_collection": False,
         "disable_stripe_user_authentication": True,
     }

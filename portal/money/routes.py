@@ -55,12 +55,14 @@ def _page(name: str):
 async def account_session(request: Request) -> JSONResponse:
     """A fresh client secret for the signed-in seller's own account; the only thing returned,
     and never stored or logged. The body is ignored: the account is always the session's."""
-    if await current_seller(request) is None:
+    seller = await current_seller(request)
+    if seller is None:
         return _error("Sign in again to see this.", 401)
     account = await seller_account(request)
     if account is None:
         return _error("Your Stripe account isn't set up yet.", 404)
-    components = embedded_components(read_only=viewing_as_staff(request))
+    held = bool(await run_in_threadpool(active_holds, request.app.state.db, seller.id))
+    components = embedded_components(read_only=viewing_as_staff(request), payouts_held=held)
     try:
         session = await request.app.state.stripe.create_account_session(account, components)
     except StripeFailure:  # the gateway logged it (without the secret: there is none yet)

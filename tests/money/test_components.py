@@ -48,6 +48,16 @@ def test_read_only_turns_off_everything_that_moves_money_or_answers_a_dispute():
     assert page_components("settings", read_only=False) == PAGES["settings"]
 
 
+def test_while_payouts_are_held_nothing_pays_out_or_changes_the_schedule():
+    components = embedded_components(read_only=False, payouts_held=True)
+    for name in ("payouts", "balances"):
+        assert components[name]["features"]["standard_payouts"] is False
+        assert components[name]["features"]["instant_payouts"] is False
+        assert components[name]["features"]["edit_payout_schedule"] is False
+    assert components["payments"]["features"]["refund_management"] is True
+    assert components["disputes_list"]["features"]["dispute_management"] is True
+
+
 def test_every_page_component_is_enabled_in_the_session():
     components = embedded_components(read_only=False)
     for tags in PAGES.values():

@@ -1,6 +1,7 @@
 """The money pages and the account session endpoint, through the app against the sandbox."""
 
 import logging
+import re
 
 from starlette.testclient import TestClient
 
@@ -8,7 +9,7 @@ from portal.connect.mirror import account_for_seller
 from portal.connect.payout_holds import RISK_PAUSE, place_hold
 from portal.sandbox import account_sessions
 from portal.sandbox.config import FaultRule
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, post_form
 from tests.onboarding.flows import onboard_individual, signed_in_seller
 
 
@@ -48,14 +49,29 @@ def test_a_seller_gets_a_session_for_their_own_account_only(sandboxed_client, in
     assert _granted(stripe_sandbox, _session(client).json()["client_secret"])["account"] == bob
 
 
+def _confirm_business_email(client, inbox, address: str = "ann@annsbakery.com") -> None:
+    mail = inbox.wait_for(address, subject="Confirm your business email address")[-1]
+    post_form(client, re.search(r"/onboarding/business-email/confirm/\S+", mail.get_content()).group(0), {})
+
+
 def test_the_session_enables_the_components_with_money_features_on(sandboxed_client, inbox, stripe_sandbox):
     onboard_individual(sandboxed_client, inbox)
+    _confirm_business_email(sandboxed_client, inbox)
     components = _granted(stripe_sandbox, _session(sandboxed_client).json()["client_secret"])["components"]
     assert components["payouts"]["features"]["standard_payouts"] is True
     assert components["payouts"]["features"]["edit_payout_schedule"] is True
     assert components["payouts"]["features"]["external_account_collection"] is False
     assert components["disputes_list"]["features"]["dispute_management"] is True
     assert components["notification_banner"]["enabled"] and components["account_management"]["enabled"]
+
+
+def test_while_payouts_are_held_the_components_cannot_pay_out(sandboxed_client, inbox, stripe_sandbox):
+    onboard_individual(sandboxed_client, inbox)  # the business email is not confirmed yet: held
+    components = _granted(stripe_sandbox, _session(sandboxed_client).json()["client_secret"])["components"]
+    for feature in ("standard_payouts", "instant_payouts", "edit_payout_schedule"):
+        assert components["payouts"]["features"][feature] is False
+        assert components["balances"]["features"][feature] is False
+    assert components["disputes_list"]["features"]["dispute_management"] is True
 
 
 class ViewAs:
