@@ -35,7 +35,6 @@ from portal.sandbox import (
     refunds,
     requirements,
     transfers,
-    verification,
     webhooks,
 )
 from portal.sandbox.config import SandboxConfig
@@ -70,12 +69,10 @@ ROUTES = [
     *faults.ROUTES,
 ]
 
-# Delayed work (verification, balances becoming available, payouts arriving...), run at the
-# start of every request, by the ticker, and after the clock moves.
-MODULES_WITH_WORK = (
-    verification, accounts, requirements, balance, payouts, transfers, payments, refunds, disputes, files
-)
-TICKS = [module.tick for module in MODULES_WITH_WORK if hasattr(module, "tick")]
+# Delayed work (verification resolving, deadlines passing, funds becoming available, payouts
+# arriving, unanswered disputes closing), run at the start of every request, by the ticker,
+# and after the clock moves.
+TICKS = [requirements.tick, balance.tick, payouts.tick, disputes.tick]
 
 ANY_METHOD = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
 
