@@ -23,6 +23,7 @@ from portal.money import routes as money
 from portal.money.components import connect_js, connect_js_sources
 from portal.onboarding import routes as onboarding
 from portal.security import routes as security
+from portal.security import staff_routes as staff_security
 from portal.staff import routes as staff
 from portal.staff.view_as import ReadOnlyWhileViewing
 from portal.integrations.stripe import StripeGateway
@@ -58,9 +59,9 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/account/security", routes=security.routes, name="security"),
         Mount("/account", routes=accounts.routes, name="accounts"),
         Mount("/onboarding", routes=onboarding.routes, name="onboarding"),
-        *money.routes,
         Mount("/status", routes=connect.routes, name="connect"),
         Mount("/webhooks", routes=webhooks.routes, name="webhooks"),
+        Mount("/staff/security", routes=staff_security.routes, name="staff_security"),
         Mount("/staff", routes=staff.routes, name="staff"),
         *money.routes,
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
@@ -130,7 +131,6 @@ def create_app(settings: Settings) -> Starlette:
     app.state.sandbox = sandbox
     app.state.connect_js = connect_js(settings)
     app.state.identity = make_identity_client(settings)
-    app.state.connect_js = connect_js(settings)
     app.state.stripe = StripeGateway(settings.stripe_key(), api_base=settings.stripe_api_base or None)
     app.state.sandbox_webhook_secrets = []
     app.state.webhook_secrets = lambda: (

@@ -116,12 +116,6 @@ class StripeGateway:
         result = await self._call(self.client.v1.accounts.persons.list_async, account_id, params={"limit": 100})
         return result["data"]
 
-    # Account sessions: a short-lived grant for the embedded components on one page load. The
-    # answer holds the client secret; callers hand it to the page and keep nothing.
-
-    async def create_account_session(self, account_id: str, components: dict) -> dict:
-        params = {"account": account_id, "components": components}
-        return await self._call(self.client.v1.account_sessions.create_async, params=params)
     async def retrieve_balance(self, account_id: str) -> dict:
         return await self._call(self.client.v1.balance.retrieve_async, options={"stripe_account": account_id})
 
@@ -145,7 +139,6 @@ class StripeGateway:
         params = {"purpose": purpose, "file": upload}
         return await self._call(self.client.v1.files.create_async, params=params, options={"stripe_account": account_id})
 
-
     # Account sessions: a short-lived grant for the embedded components on one page load. The
     # answer holds the client secret; callers hand it to the page and keep nothing.
 
@@ -159,15 +152,15 @@ class StripeGateway:
         params = {"url": url, "enabled_events": ["*"], "connect": connect}
         return await self._call(self.client.v1.webhook_endpoints.create_async, params=params)
 
+    async def delete_webhook_endpoint(self, endpoint_id: str) -> dict:
+        return await self._call(self.client.v1.webhook_endpoints.delete_async, endpoint_id)
+
     async def list_webhook_endpoints(self) -> list[dict]:
         result = await self._call(self.client.v1.webhook_endpoints.list_async, params={"limit": 100})
         return result["data"]
 
 
 ERROR_KINDS = {stripe.APIConnectionError: "api_connection_error", stripe.RateLimitError: "rate_limit_error"}
-    async def delete_webhook_endpoint(self, endpoint_id: str) -> dict:
-        return await self._call(self.client.v1.webhook_endpoints.delete_async, endpoint_id)
-
 
 
 def _failure(exc: stripe.StripeError) -> StripeFailure:
