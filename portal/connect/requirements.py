@@ -55,6 +55,7 @@ COMPANY_WORDS = {
     "business_profile.support_email": "your customer support email",
     "business_profile.name": "your business name",
     "settings.payments.statement_descriptor": "the name on your customers' card statements",
+    "settings.card_payments.statement_descriptor_prefix": "the short name that starts your card statement descriptor",
     "external_account": "a bank account for your payouts",
     "tos_acceptance": "your acceptance of the Stripe Connected Account Agreement",
     "business_type": "your business type",

@@ -62,7 +62,7 @@ def summarize(account: dict | None) -> AccountStatus:
     errors = requirements.get("errors") or []
     disabled_reason = requirements.get("disabled_reason")
     return AccountStatus(
-        state=_state(charges, payouts, due, pending, errors, disabled_reason),
+        state=_state(charges, payouts, due, bool(requirements.get("past_due")), pending, errors, disabled_reason),
         charges_enabled=charges,
         payouts_enabled=payouts,
         details_submitted=bool(account.get("details_submitted")),
@@ -73,13 +73,17 @@ def summarize(account: dict | None) -> AccountStatus:
     )
 
 
-def _state(charges: bool, payouts: bool, due: set, pending: list, errors: list, disabled_reason: str | None) -> State:
+def _state(charges: bool, payouts: bool, due: set, past_due: bool, pending: list, errors: list, disabled_reason: str | None) -> State:
     if disabled_reason and disabled_reason.startswith(REJECTED_PREFIX):
         return State.rejected
+    if charges and payouts:
+        if pending:
+            return State.pending_review
+        return State.action_needed if (due or errors) else State.verified
+    if past_due:
+        return State.restricted
     if due or errors:
         return State.action_needed
     if pending:
         return State.pending_review
-    if charges and payouts:
-        return State.verified
     return State.restricted

@@ -128,7 +128,9 @@ def test_a_failing_ssn_shows_next_to_the_ssn_and_can_be_fixed(sandboxed_client, 
     submit(client, "bank", BANK, expect="/onboarding/review")
     submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
     status = _refresh(client)
-    assert 'id="account-status">Action needed<' in status.text
+    # The failed check disabled payments and payouts until it is fixed: restricted, with the reason.
+    assert 'id="account-status">Restricted<' in status.text
+    assert 'class="field-error action__error"' in status.text
     identity = client.get("/onboarding/identity").text
     assert "id_number" in field_errors(identity), field_errors(identity)
     submit(client, "identity", {**IDENTITY, "id_number": "000000000"}, expect="/status/")
