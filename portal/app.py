@@ -23,6 +23,7 @@ from portal.money import routes as money
 from portal.money.components import connect_js, connect_js_sources
 from portal.onboarding import routes as onboarding
 from portal.security import routes as security
+from portal.security import staff_routes as staff_security
 from portal.staff import routes as staff
 from portal.staff.view_as import ReadOnlyWhileViewing
 from portal.integrations.stripe import StripeGateway
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/onboarding", routes=onboarding.routes, name="onboarding"),
         Mount("/status", routes=connect.routes, name="connect"),
         Mount("/webhooks", routes=webhooks.routes, name="webhooks"),
+        Mount("/staff/security", routes=staff_security.routes, name="staff_security"),
         Mount("/staff", routes=staff.routes, name="staff"),
         *money.routes,
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),

@@ -6,7 +6,7 @@ from portal.connect.models import AccountBalance, ChargeRecord, ConnectedAccount
 from portal.connect.payout_holds import PayoutHold
 from portal.integrations.mail import OutboxMessage
 from portal.security.models import (
-    EmailChange, KnownDevice, PasswordHistory, RecoveryCode, SensitiveChange, SignInEvent, TwoFactor,
+    EmailChange, KnownDevice, PasswordHistory, RecoveryCode, RecoveryRequest, SensitiveChange, SignInEvent, TwoFactor,
 )
 from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
 from portal.staff.models import StaffMember, StaffNote, ViewAsGrant
@@ -28,6 +28,7 @@ __all__ = [
     "KnownDevice",
     "PasswordHistory",
     "RecoveryCode",
+    "RecoveryRequest",
     "SensitiveChange",
     "SignInEvent",
     "TwoFactor",

@@ -17,6 +17,7 @@ class LinkPurpose(StrEnum):
     lock_account = "lock-account"
     change_email = "change-email"
     revert_email = "revert-email"
+    recovery = "recovery"
 
 
 class LinkProblem(StrEnum):

@@ -99,3 +99,24 @@ class EmailChange(SQLModel, table=True):
     requested_at: datetime = Field(default_factory=utcnow)
     confirmed_at: datetime | None = None
     reverted_at: datetime | None = None
+
+
+class RecoveryRequest(SQLModel, table=True):
+    """A seller who lost both the authenticator and the recovery codes asks staff for help.
+
+    Identity is checked two ways, and only results are kept: the typed last four digits of the
+    SSN or EIN are compared with those kept at onboarding and dropped; a link goes to the
+    confirmed business email and must come back."""
+
+    __tablename__ = "recovery_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(foreign_key="seller.id", index=True, ondelete="CASCADE")
+    requested_at: datetime = Field(default_factory=utcnow)
+    ip: str = Field(default="", max_length=64)
+    id_last4_matches: bool = False
+    business_email: str = Field(default="", max_length=254)
+    business_email_confirmed_at: datetime | None = None
+    decided_at: datetime | None = None
+    decided_by: str = Field(default="", max_length=254)
+    decision: str = Field(default="", max_length=16)

@@ -17,10 +17,10 @@ from portal.accounts.auth import (
 from portal.accounts.links import LinkProblem, LinkPurpose
 from portal.accounts.models import Seller
 from portal.accounts.throttle import Rule
-from portal.security import codes, emails, service
+from portal.security import codes, emails, recovery, service
 from portal.security.codes import CodeCheck
 from portal.security.emails import EMAIL_CHANGE_LINK_MAX_AGE, EMAIL_REVERT_LINK_MAX_AGE, LOCK_LINK_MAX_AGE
-from portal.web import flash, redirect, render
+from portal.web import absolute_url, flash, redirect, render, send_mail
 
 LINK_PROBLEMS = {
     LinkProblem.invalid: "This link is not valid. Make sure you copied the whole link from the email.",
@@ -311,6 +311,45 @@ async def lock(request: Request):
     return redirect(request, "accounts:login")
 
 
+async def recovery_request(request: Request):
+    """Lost both the phone and the recovery codes: after the password, ask support for help."""
+    seller_id = pending_seller_id(request)
+    if seller_id is None:
+        flash(request, "Log in with your password first, then choose 'Lost your phone?'.", "info")
+        return redirect(request, "accounts:login")
+    db, errors, sent_to = request.app.state.db, {}, None
+    if request.method == "POST":
+        typed = str((await request.form()).get("last4", "")).strip()
+        if not (len(typed) == 4 and typed.isdigit()):
+            errors["last4"] = "Type the last four digits of your Social Security number or your business's EIN."
+        elif request.app.state.throttle.blocked(_code_rule(request), f"recovery-{seller_id}"):
+            errors["last4"] = "You already asked several times. Wait a while, or contact support."
+        else:
+            request.app.state.throttle.hit(_code_rule(request), f"recovery-{seller_id}")
+            opened = await run_in_threadpool(recovery.open_request, db, seller_id, typed, ip_of(request))
+            if opened.business_email:
+                token = recovery.link_token(request.app.state.secret, opened)
+                await send_mail(request, opened.business_email, "Confirm your account recovery request", "mail/recovery.txt",
+                                link=absolute_url(request, "security:recovery_confirm", token=token),
+                                hours=recovery.LINK_MAX_AGE // 3600)
+            sent_to = opened.business_email or ""
+    return render(request, "security/recovery.html", {"errors": errors, "sent_to": sent_to}, 400 if errors else 200)
+
+
+async def recovery_confirm(request: Request):
+    token, db, secret = request.path_params["token"], request.app.state.db, request.app.state.secret
+    if request.method == "GET":
+        return render(request, "security/link_action.html", {
+            "title": "Confirm your recovery request",
+            "text": "Confirm that you asked to recover your seller account. Our support team then checks your request.",
+            "action": request.url_for("security:recovery_confirm", token=token).path, "button": "Confirm my request"})
+    confirmed = await run_in_threadpool(recovery.confirm_round_trip, db, secret, token)
+    if isinstance(confirmed, LinkProblem):
+        return _link_problem(request, confirmed)
+    flash(request, "Thank you. Our support team will check your request and email you.", "success")
+    return redirect(request, "accounts:login")
+
+
 async def phishing(request: Request):
     await current_seller(request)
     return render(request, "security/phishing.html")
@@ -329,5 +368,7 @@ routes = [
     Route("/email/confirm/{token}", email_confirm, methods=["GET", "POST"], name="email_confirm"),
     Route("/email/revert/{token}", email_revert, methods=["GET", "POST"], name="email_revert"),
     Route("/lock/{token}", lock, methods=["GET", "POST"], name="lock"),
+    Route("/recovery", recovery_request, methods=["GET", "POST"], name="recovery"),
+    Route("/recovery/confirm/{token}", recovery_confirm, methods=["GET", "POST"], name="recovery_confirm"),
     Route("/phishing", phishing, name="phishing"),
 ]

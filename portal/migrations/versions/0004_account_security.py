@@ -1,4 +1,4 @@
-"""account security: two factors, sign-in history, devices, sensitive changes, password history, email changes
+"""account security: two factors, sign-in history, devices, sensitive changes, password history, email changes, recovery requests
 
 Revision ID: 0004
 Revises: 0003
@@ -69,6 +69,23 @@ def upgrade() -> None:
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recovery_code_seller_id'), ['seller_id'], unique=False)
 
+    op.create_table('recovery_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seller_id', sa.Integer(), nullable=False),
+    sa.Column('requested_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('ip', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('id_last4_matches', sa.Boolean(), nullable=False),
+    sa.Column('business_email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+    sa.Column('business_email_confirmed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('decided_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+    sa.Column('decision', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['seller_id'], ['seller.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('recovery_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_request_seller_id'), ['seller_id'], unique=False)
+
     op.create_table('sensitive_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seller_id', sa.Integer(), nullable=False),
@@ -126,6 +143,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_recovery_code_seller_id'))
 
     op.drop_table('recovery_code')
+    with op.batch_alter_table('recovery_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_request_seller_id'))
+
+    op.drop_table('recovery_request')
     with op.batch_alter_table('password_history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_password_history_seller_id'))
 

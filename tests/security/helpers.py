@@ -1,0 +1,35 @@
+"""Two-factor helpers for tests: enrol over HTTP, and compute the code an authenticator app shows."""
+
+import html
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import time_machine
+
+from tests.conftest import post_form
+
+
+def enrol(client) -> tuple[str, list[str]]:
+    """Set up the authenticator for the signed-in seller: (key, recovery codes)."""
+    page = client.get("/account/security/two-factor").text
+    key = html.unescape(re.search(r'<code id="totp-key"[^>]*>([^<]+)</code>', page).group(1)).replace(" ", "")
+    done = post_form(client, "/account/security/two-factor", {"code": pyotp.TOTP(key).now()})
+    assert done.status_code == 200, done.text
+    return key, re.findall(r"<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>", done.text)
+
+
+def clock():
+    """A clock the test moves on with .shift(31) before each new code; it never goes back while in use
+    (a signed session cookie from the future would be refused)."""
+    return time_machine.travel(datetime.now(UTC), tick=True)
+
+
+def later(seconds: int = 31):
+    """Move the clock on, so the authenticator shows a fresh code (a used one cannot be replayed)."""
+    return time_machine.travel(datetime.now(UTC) + timedelta(seconds=seconds), tick=True)
+
+
+def code(key: str) -> str:
+    return pyotp.TOTP(key).at(time.time())
