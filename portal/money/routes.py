@@ -32,24 +32,38 @@ def viewing_as_staff(request: Request) -> bool:
     return getattr(request.state, "view_as", None) is not None
 
 
-def _page(name: str):
-    @login_required
-    async def page(request: Request):
-        account = await seller_account(request)
-        holds = []
-        if account and name == "payouts":
-            seller = await current_seller(request)
-            holds = await run_in_threadpool(active_holds, request.app.state.db, seller.id)
-        return render(request, f"money/{name}.html", {
-            "title": TITLES[name],
-            "components": page_components(name, read_only=viewing_as_staff(request)),
-            "has_account": bool(account),
-            "holds": holds,
-            "read_only": viewing_as_staff(request),
-        })
+async def _show(request: Request, page: str, holds: list | None = None):
+    account = await seller_account(request)
+    read_only = viewing_as_staff(request)
+    return render(request, f"money/{page}.html", {
+        "title": TITLES[page],
+        "has_account": bool(account),
+        "components": page_components(page, read_only=read_only),
+        "holds": holds or [],
+        "read_only": read_only,
+    })
 
-    page.__name__ = name
-    return page
+
+@login_required
+async def payouts(request: Request):
+    seller = await current_seller(request)
+    holds = await run_in_threadpool(active_holds, request.app.state.db, seller.id)
+    return await _show(request, "payouts", holds)
+
+
+@login_required
+async def disputes(request: Request):
+    return await _show(request, "disputes")
+
+
+@login_required
+async def payments(request: Request):
+    return await _show(request, "payments")
+
+
+@login_required
+async def settings(request: Request):
+    return await _show(request, "settings")
 
 
 async def account_session(request: Request) -> JSONResponse:
@@ -75,9 +89,9 @@ def _error(message: str, status: int) -> JSONResponse:
 
 
 routes = [
-    Route("/payouts", _page("payouts"), name="money:payouts"),
-    Route("/disputes", _page("disputes"), name="money:disputes"),
-    Route("/payments", _page("payments"), name="money:payments"),
-    Route("/settings", _page("settings"), name="money:settings"),
+    Route("/payouts", payouts, name="money:payouts"),
+    Route("/disputes", disputes, name="money:disputes"),
+    Route("/payments", payments, name="money:payments"),
+    Route("/settings", settings, name="money:settings"),
     Route("/account-session", account_session, methods=["POST"], name="money:account_session"),
 ]

@@ -11,6 +11,7 @@ from portal.sandbox import account_sessions
 from portal.sandbox.config import FaultRule
 from tests.conftest import csrf_from, post_form
 from tests.onboarding.flows import onboard_individual, signed_in_seller
+from tests.staff.conftest import dev_sign_in
 
 
 def _session(client, **kwargs):
@@ -74,30 +75,28 @@ def test_while_payouts_are_held_the_components_cannot_pay_out(sandboxed_client, 
     assert components["disputes_list"]["features"]["dispute_management"] is True
 
 
-class ViewAs:
-    """What staff "view as seller" does to a seller request: request.state.view_as is set."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            scope.setdefault("state", {})["view_as"] = "staff@platform.example"
-        await self.app(scope, receive, send)
-
-
 def test_staff_viewing_as_the_seller_get_a_read_only_session(sandboxed_client, inbox, stripe_sandbox):
     onboard_individual(sandboxed_client, inbox)
-    viewing = TestClient(ViewAs(sandboxed_client.app), base_url="http://testserver", cookies=sandboxed_client.cookies)
-    page = viewing.get("/settings").text
+    _confirm_business_email(sandboxed_client, inbox)  # nothing holds the payouts: only view-as turns them off
+    staff = TestClient(sandboxed_client.app, base_url="http://testserver", client=("198.51.100.4", 50000))
+    dev_sign_in(staff, "support@platform.example")
+    started = post_form(staff, "/staff/sellers/1/view-as", {"reason": "Seller asked about a payout"},
+                        page="/staff/sellers/1", follow_redirects=False)
+    assert started.status_code == 303
+
+    page = staff.get("/settings").text
     assert "viewing this seller" in page and 'data-connect-component="account-management"' not in page
-    components = _granted(stripe_sandbox, _session(viewing).json()["client_secret"])["components"]
+    assert 'data-connect-component="documents"' in page
+    components = _granted(stripe_sandbox, _session(staff).json()["client_secret"])["components"]
     for feature in ("standard_payouts", "instant_payouts", "edit_payout_schedule"):
         assert components["payouts"]["features"][feature] is False
     assert components["disputes_list"]["features"]["dispute_management"] is False
     assert components["payments"]["features"]["refund_management"] is False
     assert components["account_management"]["enabled"] is False
     assert components["payouts"]["enabled"] and components["disputes_list"]["enabled"]
+    # The seller's own session, at the same moment, can still pay out.
+    own = _granted(stripe_sandbox, _session(sandboxed_client).json()["client_secret"])["components"]
+    assert own["payouts"]["features"]["standard_payouts"] is True
 
 
 def test_the_session_needs_the_csrf_header_a_seller_and_an_account(sandboxed_client, inbox):
