@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from portal.accounts.auth import current_seller, login_required
 from portal.connect import mirror, remediation
+from portal.connect.status import State
 from portal.connect.views import account_view
 from portal.integrations.stripe import StripeFailure, idempotency_key
 from portal.onboarding import stripe_errors
@@ -28,6 +29,8 @@ async def _view(request: Request):
 async def status(request: Request):
     """Reads the mirror only: this page never waits on Stripe."""
     seller, view = await _view(request)
+    if view.status.state == State.rejected:  # closed by the platform or Stripe (issue 7)
+        return render(request, "connect/closed.html", {"view": view})
     plan = remediation.plan([a for a in view.actions if a.label in ("Past due", "Due now", "Coming up")])
     return render(request, "connect/status.html", {"view": view, "plan": plan, "states": US_STATES, "values": {}, "errors": {}})
 

@@ -196,7 +196,7 @@ async def send_remediation(request: Request):
         return await _seller_page(request, errors, {"remediation": reason}, 400)
     file = await _known_seller(request)
     staff = await current_staff(request)
-    await send_mail(request, file.seller.email, "Action needed on your seller account", "staff_remediation.txt",
+    await send_mail(request, file.seller.email, "Action needed on your seller account", "mail/staff_remediation.txt",
                     link=absolute_url(request, "connect:status"), message=reason)
     await run_in_threadpool(audit.record, request.app.state.db, actor=staff.actor, action="risk.remediation_link",
                             seller_id=file.seller.id, reason=reason, ip=ip_of(request))
