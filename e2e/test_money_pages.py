@@ -179,3 +179,9 @@ def test_the_notification_banner_is_on_every_seller_page(page: Page, portal_url,
         expect(banner).to_contain_text("ID number")
         expect(page.get_by_role("link", name="Payouts", exact=True)).to_be_visible()
     assert len(requests) == 5  # one session per page load, fetched by the page, not the server
+
+    # Connect.js itself does not arrive: every component says so instead of staying blank.
+    page.route("**/connect.js", lambda route: route.abort())
+    page.goto(portal_url + "/payouts")
+    expect(page.locator("[data-connect-component=payouts] [role=alert]")).to_contain_text("We couldn't load")
+    expect(page.locator("[data-connect-component=notification-banner] [role=alert]")).to_be_visible()
