@@ -19,8 +19,9 @@ def _news(db: Database, seller_id: int) -> tuple[Seller | None, list[requirement
             return None, []
         current = requirements.notice_items(mirror.snapshot)
         new = current - set(mirror.notified)
-        mirror.notified = sorted(current)
-        session.add(mirror)
+        if sorted(current) != mirror.notified:
+            mirror.notified = sorted(current)
+            session.add(mirror)
         # During onboarding everything is due; the seller is mailed only once they have submitted.
         if not new or not mirror.snapshot.get("details_submitted"):
             return seller, []
