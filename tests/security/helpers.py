@@ -11,11 +11,12 @@ import time_machine
 from tests.conftest import post_form
 
 
-def enrol(client) -> tuple[str, list[str]]:
-    """Set up the authenticator for the signed-in seller: (key, recovery codes)."""
+def enrol(client, step_offset: int = 0) -> tuple[str, list[str]]:
+    """Set up the authenticator for the signed-in seller: (key, recovery codes). step_offset -1 uses
+    the previous code (still accepted), leaving the current and next ones for the test."""
     page = client.get("/account/security/two-factor").text
     key = html.unescape(re.search(r'<code id="totp-key"[^>]*>([^<]+)</code>', page).group(1)).replace(" ", "")
-    done = post_form(client, "/account/security/two-factor", {"code": pyotp.TOTP(key).now()})
+    done = post_form(client, "/account/security/two-factor", {"code": pyotp.TOTP(key).at(time.time() + 30 * step_offset)})
     assert done.status_code == 200, done.text
     return key, re.findall(r"<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>", done.text)
 
