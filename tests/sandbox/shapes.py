@@ -53,6 +53,8 @@ def _check_object(obj: dict, resource: str, problems: list[str], path: str) -> N
     if fixture is None:
         problems.append(f"{path}: no fixture for resource {resource!r}")
         return
+    if obj.get("object") != fixture.get("object"):
+        problems.append(f"{path}.object: {obj.get('object')!r}, the fixture says {fixture.get('object')!r}")
     _check_dict(obj, fixture, _resource_class(resource), problems, path)
 
 
