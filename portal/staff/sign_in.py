@@ -46,8 +46,9 @@ async def start(request: Request):
     client = request.app.state.identity
     if client is None:
         raise HTTPException(404)
-    form = await request.form()
-    request.session[NEXT_KEY] = safe_next(form.get("next")) or ""
+    # A plain link, not a form: the page's CSP allows forms to post only to this site, and a
+    # form's redirect to the provider would count as posting there.
+    request.session[NEXT_KEY] = safe_next(request.query_params.get("next")) or ""
     try:
         return await client.authorize_redirect(request, absolute_url(request, "staff:callback"))
     except (httpx.HTTPError, OAuthError, ValueError):
@@ -115,9 +116,12 @@ async def sign_out(request: Request):
                     client, id_token_hint=staff.id_token,
                     post_logout_redirect_uri=absolute_url(request, "staff:signed_out"),
                 ) or target
-            except (OAuthError, OSError, RuntimeError):
+            except (OAuthError, OSError, RuntimeError, httpx.HTTPError):
                 pass  # the portal session ends either way
-    return view_as.clear_cookie(forget(request, RedirectResponse(target, status_code=303)))
+    # Rendered, not redirected: a form's redirect to the provider would break the CSP's form-action.
+    # The page moves on to the provider's sign-out by itself (meta refresh) and offers a link.
+    response = render(request, "staff/signing_out.html", {"target": target})
+    return view_as.clear_cookie(forget(request, response))
 
 
 async def signed_out(request: Request):
