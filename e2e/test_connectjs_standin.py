@@ -58,7 +58,7 @@ PAGE = """<!doctype html>
 
 # Stripe's official loader, @stripe/connect-js (a test-only npm package): when it finds
 # window.StripeConnect.init already defined it drives that instead of injecting Stripe's script.
-LOADER = Path(__file__).parent.parent / "node_modules" / "@stripe" / "connect-js" / "dist" / "connect.esm.js"
+LOADER = Path(__file__).parent / "node_modules" / "@stripe" / "connect-js" / "dist" / "connect.esm.js"
 
 LOADER_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Official loader</title>
@@ -276,7 +276,7 @@ def test_a_client_secret_works_for_one_page_load_only(page: Page, host):
     assert page.evaluate("window.loadErrors")[0]["error"]["type"] == "authentication_error"
 
 
-@pytest.mark.skipif(not LOADER.exists(), reason="npm install --no-save @stripe/connect-js to run")
+@pytest.mark.skipif(not LOADER.exists(), reason="npm ci --prefix e2e to run")
 def test_the_official_loader_drives_the_stand_in(page: Page, host):
     base_url, _, client = host
     seller, payout = seller_with_a_payout(client, 900)
