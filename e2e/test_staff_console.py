@@ -62,6 +62,7 @@ def test_staff_views_as_a_seller_read_only_then_pauses_their_payouts(staff_sso, 
     page.get_by_role("button", name="View as seller").click()
     banner = page.locator("#view-as-banner")
     expect(banner).to_contain_text("risk@platform.test is viewing as ann@annsbakery.com, read-only")
+    page.screenshot(path=f"{artifacts_dir}/staff-view-as-banner.png")
     page.goto(portal_url + "/onboarding/bank")
     expect(banner).to_be_visible()
     if page.get_by_role("heading", name="Confirm it's you").is_visible():  # bank changes ask for the password first

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from portal import audit
 from portal.integrations.stripe import StripeFailure
-from portal.staff import console, risk, search, service, sign_in, view_as
+from portal.staff import console, risk, search, service, sign_in, team, view_as
 from portal.staff.auth import current_staff, ip_of, staff_required
 from portal.staff.models import StaffRole
 from portal.web import absolute_url, flash, redirect, render, send_mail
@@ -221,4 +221,6 @@ routes = [
     Route("/sellers/{seller_id:int}/debit-negative-balances", debit_negative, methods=["POST"], name="debit_negative"),
     Route("/sellers/{seller_id:int}/reject", reject_confirm, methods=["GET", "POST"], name="reject"),
     Route("/sellers/{seller_id:int}/remediation", send_remediation, methods=["POST"], name="remediation"),
+    Route("/team", team.team, methods=["GET", "POST"], name="team"),
+    Route("/team/{staff_id:int}/deactivate", team.deactivate, methods=["POST"], name="deactivate"),
 ]

@@ -80,3 +80,17 @@ def add_note(db: Database, seller_id: int, member: StaffMember, body: str) -> St
 def notes_for(db: Database, seller_id: int) -> list[StaffNote]:
     with db.transaction() as session:
         return list(session.exec(select(StaffNote).where(StaffNote.seller_id == seller_id).order_by(StaffNote.id)).all())
+
+
+def all_members(db: Database) -> list[StaffMember]:
+    with db.transaction() as session:
+        return list(session.exec(select(StaffMember).order_by(StaffMember.active.desc(), StaffMember.email)).all())
+
+
+def set_active(db: Database, staff_id: int, active: bool) -> StaffMember | None:
+    with db.transaction() as session:
+        member = session.get(StaffMember, staff_id)
+        if member is not None:
+            member.active = active
+            session.add(member)
+    return member

@@ -33,6 +33,13 @@ def seller(sandboxed_client, inbox):
     return onboarded_seller(sandboxed_client, inbox)
 
 
+@pytest.fixture
+def new_seller(sandboxed_client, inbox):
+    """Signed up and signed in, no Stripe account yet: enough where the account does not matter."""
+    signed_in_seller(sandboxed_client, inbox, "ann@annsbakery.com")
+    return seller_id(sandboxed_client, "ann@annsbakery.com")
+
+
 def start_viewing(staff, seller: int, reason: str = "Seller asked why payouts stopped"):
     return post_form(staff, f"/staff/sellers/{seller}/view-as", {"reason": reason}, page=f"/staff/sellers/{seller}",
                      follow_redirects=False)
@@ -89,25 +96,25 @@ def test_the_account_session_endpoint_and_the_exit_are_not_refused(sandboxed_cli
     assert exited.status_code == 303 and exited.headers["location"] == f"/staff/sellers/{seller}"
 
 
-def test_exit_returns_the_staff_member_to_the_console_and_ends_the_grant(sandboxed_client, seller):
+def test_exit_returns_the_staff_member_to_the_console_and_ends_the_grant(sandboxed_client, new_seller):
     staff = staff_browser(sandboxed_client)
     dev_sign_in(staff, "sam@platform.test")
-    start_viewing(staff, seller)
+    start_viewing(staff, new_seller)
 
     post_form(staff, "/staff/view-as/exit", {}, page="/dashboard")
 
     assert VIEW_AS_COOKIE not in staff.cookies
     assert staff.get("/dashboard", follow_redirects=False).headers["location"].startswith("/account/login")
     assert staff.get("/staff/", follow_redirects=False).status_code == 200  # the staff session is as it was
-    assert trail(sandboxed_client, seller)[-1] == ("view_as.end", "sam@platform.test")
+    assert trail(sandboxed_client, new_seller)[-1] == ("view_as.end", "sam@platform.test")
     with sandboxed_client.app.state.db.transaction() as session:
         assert session.exec(select(ViewAsGrant)).one().ended_at is not None
 
 
-def test_a_grant_expires_after_the_configured_minutes(sandboxed_client, seller):
+def test_a_grant_expires_after_the_configured_minutes(sandboxed_client, new_seller):
     staff = staff_browser(sandboxed_client)
     dev_sign_in(staff, "sam@platform.test")
-    start_viewing(staff, seller)
+    start_viewing(staff, new_seller)
     minutes = sandboxed_client.app.state.settings.view_as_minutes
 
     with time_machine.travel(utcnow() + timedelta(minutes=minutes - 5)):
@@ -118,10 +125,10 @@ def test_a_grant_expires_after_the_configured_minutes(sandboxed_client, seller):
     assert expired.status_code == 303 and expired.headers["location"].startswith("/account/login")
 
 
-def test_an_ended_grant_is_not_revived_by_an_old_cookie(sandboxed_client, seller):
+def test_an_ended_grant_is_not_revived_by_an_old_cookie(sandboxed_client, new_seller):
     staff = staff_browser(sandboxed_client)
     dev_sign_in(staff, "sam@platform.test")
-    start_viewing(staff, seller)
+    start_viewing(staff, new_seller)
     kept = staff.cookies[VIEW_AS_COOKIE]
     post_form(staff, "/staff/view-as/exit", {}, page="/dashboard")
 
@@ -130,10 +137,10 @@ def test_an_ended_grant_is_not_revived_by_an_old_cookie(sandboxed_client, seller
     assert staff.get("/dashboard", follow_redirects=False).status_code == 303
 
 
-def test_a_grant_works_only_with_the_staff_session_it_was_made_for(sandboxed_client, seller):
+def test_a_grant_works_only_with_the_staff_session_it_was_made_for(sandboxed_client, new_seller):
     first = staff_browser(sandboxed_client)
     dev_sign_in(first, "sam@platform.test")
-    start_viewing(first, seller)
+    start_viewing(first, new_seller)
     second = staff_browser(sandboxed_client)
     dev_sign_in(second, "rita@platform.test", StaffRole.risk)
 
@@ -144,7 +151,7 @@ def test_a_grant_works_only_with_the_staff_session_it_was_made_for(sandboxed_cli
     assert anonymous.get("/status/", follow_redirects=False).status_code == 303
 
 
-def test_a_staff_session_alone_never_opens_a_sellers_pages(sandboxed_client, seller):
+def test_a_staff_session_alone_never_opens_a_sellers_pages(sandboxed_client, new_seller):
     staff = staff_browser(sandboxed_client)
     dev_sign_in(staff, "ada@platform.test", StaffRole.admin)
 
@@ -167,11 +174,11 @@ def test_staff_cannot_view_as_another_staff_member(sandboxed_client, inbox):
     assert trail(sandboxed_client, colleague) == []
 
 
-def test_starting_needs_a_reason(sandboxed_client, seller):
+def test_starting_needs_a_reason(sandboxed_client, new_seller):
     staff = staff_browser(sandboxed_client)
     dev_sign_in(staff, "sam@platform.test")
 
-    response = start_viewing(staff, seller, reason="")
+    response = start_viewing(staff, new_seller, reason="")
 
     assert response.status_code == 400 and 'id="view_as-error"' in response.text
     assert VIEW_AS_COOKIE not in staff.cookies
