@@ -180,6 +180,14 @@ def test_the_notification_banner_is_on_every_seller_page(page: Page, portal_url,
         expect(page.get_by_role("link", name="Payouts", exact=True)).to_be_visible()
     assert len(requests) == 5  # one session per page load, fetched by the page, not the server
 
+    # Signed out elsewhere: the portal refuses the session, and the page says what to do.
+    page.route("**/account-session", lambda route: route.fulfill(status=401, json={"error": "Sign in again."}))
+    page.goto(portal_url + "/disputes")
+    slot = page.locator("[data-connect-component=disputes-list]")
+    expect(slot.get_by_role("alert")).to_contain_text("You have been signed out")
+    expect(slot.get_by_role("button", name="Sign in again")).to_be_visible()
+    page.unroute("**/account-session")
+
     # Connect.js itself does not arrive: every component says so instead of staying blank.
     page.route("**/connect.js", lambda route: route.abort())
     page.goto(portal_url + "/payouts")

@@ -13,6 +13,7 @@
     "account-management": "your account details", "documents": "your documents",
   };
   var started = false;
+  var signedOut = false; // the portal answered 401: the seller's own sign-in has ended
 
   function fetchClientSecret() {
     return fetch(config.dataset.sessionUrl, {
@@ -22,6 +23,7 @@
       cache: "no-store",
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
+        signedOut = response.status === 401;
         if (!response.ok || !body.client_secret) {
           throw new Error(body.error || "The portal could not start a session (" + response.status + ").");
         }
@@ -43,13 +45,13 @@
     box.className = "embedded__failure";
     box.setAttribute("role", "alert");
     var text = document.createElement("p");
-    text.textContent = "We couldn't load " + (NAMES[slot.dataset.connectComponent] || "this section") +
-      " just now.";
+    text.textContent = signedOut ? "You have been signed out."
+      : "We couldn't load " + (NAMES[slot.dataset.connectComponent] || "this section") + " just now.";
     var button = document.createElement("button");
     button.type = "button";
     button.className = "button";
-    button.textContent = "Try again";
-    button.addEventListener("click", retry);
+    button.textContent = signedOut ? "Sign in again" : "Try again";
+    button.addEventListener("click", signedOut ? function () { location.reload(); } : retry);
     box.appendChild(text);
     box.appendChild(button);
     slot.appendChild(box);
