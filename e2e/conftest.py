@@ -2,16 +2,13 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
-from aiosmtpd.controller import Controller
-
-from tests.conftest import Inbox
+from tests.conftest import free_port, smtp_server  # noqa: F401  (smtp_server is a fixture)
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,21 +34,10 @@ def artifacts_dir():
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def smtp_inbox():
-    """A real SMTP server on loopback that the portal under test sends its mail to."""
-    inbox = Inbox()
-    inbox.port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    yield inbox
-    controller.stop()
+def smtp_inbox(smtp_server):
+    """The real SMTP server on loopback (tests/conftest.py) that the portal under test mails to."""
+    return smtp_server
 
 
 @pytest.fixture
@@ -59,7 +45,7 @@ def portal_url(tmp_path, smtp_inbox):
     """The portal as a new user starts it (`portal serve`), on a free loopback port, in sandbox mode,
     its mail going to the test SMTP server and the sandbox verifying at once."""
     smtp_inbox.clear()
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("STRIPE_", "DATABASE_URL", "SMTP_", "SANDBOX_"))}
     env["PORTAL_VAR_DIR"] = str(tmp_path / "var")
     env["SMTP_HOST"], env["SMTP_PORT"] = "127.0.0.1", str(smtp_inbox.port)

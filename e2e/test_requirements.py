@@ -24,6 +24,16 @@ def png_file(path: str, width: int = 600, height: int = 400) -> str:
     return path
 
 
+def wait_for_status(page: Page, headline: str, tries: int = 40) -> None:
+    """Reload until webhooks have brought the status page to `headline` (they arrive on their own time)."""
+    for _ in range(tries):
+        if page.locator("#account-status").inner_text() == headline:
+            break
+        page.wait_for_timeout(250)
+        page.reload()
+    expect(page.locator("#account-status")).to_have_text(headline)
+
+
 def test_a_document_made_due_is_mailed_shown_uploaded_and_cleared(page: Page, portal_url, seller, smtp_inbox, tmp_path, artifacts_dir):  # noqa: F811
     sandbox, account = seller
     deadline = int(time.time()) + 5 * 86400
@@ -44,12 +54,7 @@ def test_a_document_made_due_is_mailed_shown_uploaded_and_cleared(page: Page, po
     page.get_by_label("A photo of your ID").set_input_files(png_file(str(tmp_path / "licence.png")))
     page.get_by_role("button", name="Send to Stripe").click()
     expect(page.get_by_text("What you sent is with Stripe")).to_be_visible()
-    for _ in range(40):
-        if page.locator("#account-status").inner_text() == "Verified":
-            break
-        page.wait_for_timeout(250)
-        page.reload()
-    expect(page.locator("#account-status")).to_have_text("Verified")
+    wait_for_status(page, "Verified")
     expect(page.locator(".action", has_text="A photo of your ID")).to_have_count(0)
 
 
@@ -57,19 +62,9 @@ def test_a_passed_deadline_makes_the_account_restricted(page: Page, portal_url, 
     sandbox, account = seller
     sandbox.helper(f"accounts/{account}/requirements", field="individual.verification.document", deadline=int(time.time()) + 3600)
     page.goto(portal_url + "/status/")
-    for _ in range(40):
-        if page.locator("#account-status").inner_text() == "Action needed":
-            break
-        page.wait_for_timeout(250)
-        page.reload()
-    expect(page.locator("#account-status")).to_have_text("Action needed")
+    wait_for_status(page, "Action needed")
 
     sandbox.helper("sandbox/advance_clock", seconds=7200)
-    for _ in range(40):
-        if page.locator("#account-status").inner_text() == "Restricted":
-            break
-        page.wait_for_timeout(250)
-        page.reload()
-    expect(page.locator("#account-status")).to_have_text("Restricted")
+    wait_for_status(page, "Restricted")
     expect(page.locator("#restricted")).to_contain_text("payments and payouts")
     expect(page.locator(".action", has_text="A photo of your ID")).to_contain_text("Past due")

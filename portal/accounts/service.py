@@ -138,21 +138,31 @@ def check_link(db: Database, secret: str, purpose: LinkPurpose, token: str, max_
         return seller
 
 
-def _use_link(db: Database, secret: str, purpose: LinkPurpose, token: str, max_age: int, change) -> Seller | LinkProblem:
-    checked = check_link(db, secret, purpose, token, max_age)
-    if isinstance(checked, LinkProblem):
-        return checked
+def spend_link(db: Database, token: str, change):
+    """Mark a link used and make its change in one transaction: `change(session)` returns the
+    result. A second use, even a concurrent one, gets LinkProblem.used."""
     try:
         with db.transaction() as session:
             # The primary key makes a second, concurrent use of the same link fail here.
             session.add(UsedLink(digest=link_digest(token)))
             session.flush()
-            seller = session.get(Seller, checked.id)
-            change(session, seller)
-            session.add(seller)
+            return change(session)
     except IntegrityError:
         return LinkProblem.used
-    return seller
+
+
+def _use_link(db: Database, secret: str, purpose: LinkPurpose, token: str, max_age: int, change) -> Seller | LinkProblem:
+    checked = check_link(db, secret, purpose, token, max_age)
+    if isinstance(checked, LinkProblem):
+        return checked
+
+    def on_seller(session) -> Seller:
+        seller = session.get(Seller, checked.id)
+        change(session, seller)
+        session.add(seller)
+        return seller
+
+    return spend_link(db, token, on_seller)
 
 
 def confirm_email(db: Database, secret: str, token: str, max_age: int) -> Seller | LinkProblem:

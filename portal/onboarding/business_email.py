@@ -4,10 +4,9 @@ read mail there? Stripe advises confirming exactly this before trusting a seller
 The confirmation link is signed, expires, works once, and names the address and the website it
 was checked against, so changing either one voids it."""
 
-from sqlalchemy.exc import IntegrityError
-
 from portal.accounts.links import LinkProblem, LinkPurpose, fingerprint, link_digest, make_token, read_token
 from portal.accounts.models import UsedLink
+from portal.accounts.service import spend_link
 from portal.db import Database, utcnow
 from portal.onboarding.domain import Assessment, assess_business_email
 from portal.onboarding.models import BusinessEmail
@@ -68,13 +67,11 @@ def confirm(db: Database, secret: str, token: str, max_age: int) -> BusinessEmai
     checked = check(db, secret, token, max_age)
     if isinstance(checked, LinkProblem):
         return checked
-    try:
-        with db.transaction() as session:
-            session.add(UsedLink(digest=link_digest(token)))
-            session.flush()
-            current = session.get(BusinessEmail, checked.seller_id)
-            current.confirmed_at = utcnow()
-            session.add(current)
-    except IntegrityError:
-        return LinkProblem.used
-    return current
+
+    def mark_confirmed(session) -> BusinessEmail:
+        current = session.get(BusinessEmail, checked.seller_id)
+        current.confirmed_at = utcnow()
+        session.add(current)
+        return current
+
+    return spend_link(db, token, mark_confirmed)
