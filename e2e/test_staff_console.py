@@ -6,7 +6,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import _free_port
+from tests.conftest import free_port
 from tests.oidc import launcher
 from tests.onboarding.flows import onboard_individual
 
@@ -17,7 +17,7 @@ EMAIL = "ann@annsbakery.com"
 def oidc_provider():
     if not launcher.installed():
         pytest.skip("the test OIDC provider is not installed: npm ci --prefix tests/oidc")
-    with launcher.running_provider(_free_port()) as provider:
+    with launcher.running_provider(free_port()) as provider:
         yield provider
 
 
