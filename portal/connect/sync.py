@@ -68,7 +68,8 @@ async def reconcile(db: Database, gateway: StripeGateway, after_account_change=N
             failed.append(stored.stripe_account_id)
             continue
         found = differences(stored.snapshot, account)
-        await run_in_threadpool(mirror.record_account, db, stored.seller_id, account)
+        # A direct read is the truth now, whatever moment the stored snapshot claims.
+        await run_in_threadpool(mirror.record_account, db, stored.seller_id, account, as_of=max(time.time(), stored.snapshot_at))
         await run_in_threadpool(mirror.record_balance, db, stored.stripe_account_id, balance, as_of=time.time())
         if found and after_account_change is not None:
             await after_account_change(stored.seller_id)

@@ -1,0 +1,29 @@
+"""`portal sync` on a sandbox-mode deployment: it reaches the sandbox's own file, repairs drift
+in the mirror and says what it repaired."""
+
+import os
+import subprocess
+import sys
+import time
+
+from portal.connect import mirror
+from tests.onboarding.flows import onboard_individual
+
+
+def test_portal_sync_repairs_and_reports_drift(served_portal, browser_client, inbox, tmp_path):
+    app, _ = served_portal
+    onboard_individual(browser_client, inbox)
+    deadline = time.monotonic() + 10
+    while not mirror.account_for_seller(app.state.db, 1).snapshot.get("payouts_enabled"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    stored = mirror.account_for_seller(app.state.db, 1)
+    mirror.record_account(app.state.db, 1, {**stored.snapshot, "charges_enabled": False}, as_of=time.time() + 3600)  # even a snapshot dated later
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE_URL", "SANDBOX_"))}
+    env.update(PORTAL_VAR_DIR=str(tmp_path), SECRET_KEY="served-portal-secret")
+    result = subprocess.run([sys.executable, "-m", "portal", "sync"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert f"repaired {stored.stripe_account_id}: charges_enabled was False, is True" in result.stdout
+    assert "1 difference(s) repaired, 0 account(s) could not be read" in result.stdout
+    assert mirror.account_for_seller(app.state.db, 1).snapshot["charges_enabled"] is True
