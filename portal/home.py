@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from portal.accounts.auth import current_seller, login_required
+from portal.connect.views import account_view
 from portal.money.routes import seller_account
 from portal.web import redirect, render
 
@@ -20,7 +21,9 @@ async def index(request: Request):
 @login_required
 async def dashboard(request: Request):
     await seller_account(request)  # the menu and notification banner show when there is one
-    return render(request, "dashboard.html", {"seller": await current_seller(request)})
+    seller = await current_seller(request)
+    view = await run_in_threadpool(account_view, request.app.state.db, seller.id)
+    return render(request, "dashboard.html", {"seller": seller, "view": view})
 
 
 async def healthz(request: Request):
