@@ -261,19 +261,18 @@ def confirm_email_change(db: Database, secret: str, token: str, max_age: int) ->
     change = _read_change(db, secret, LinkPurpose.change_email, token, max_age)
     if isinstance(change, LinkProblem):
         return change
-    try:
-        with db.transaction() as session:
-            session.add(UsedLink(digest=link_digest(token)))
-            session.flush()
-            seller, stored = session.get(Seller, change.seller_id), session.get(EmailChange, change.id)
-            if stored.confirmed_at or stored.reverted_at or seller.email != stored.old_email:
-                return LinkProblem.used
-            seller.email, seller.email_confirmed_at = stored.new_email, utcnow()
-            stored.confirmed_at = utcnow()
-            session.add_all([seller, stored])
-    except IntegrityError:
-        return LinkProblem.used  # the link was used, or the address now belongs to another account
-    return stored
+
+    def confirm(session) -> EmailChange | LinkProblem:
+        seller, stored = session.get(Seller, change.seller_id), session.get(EmailChange, change.id)
+        if stored.confirmed_at or stored.reverted_at or seller.email != stored.old_email:
+            return LinkProblem.used
+        seller.email, seller.email_confirmed_at = stored.new_email, utcnow()
+        stored.confirmed_at = utcnow()
+        session.add_all([seller, stored])
+        return stored
+
+    # Also LinkProblem.used when the new address has meanwhile become another account's (unique email).
+    return spend_link(db, token, confirm)
 
 
 def revert_email_change(db: Database, secret: str, token: str, max_age: int) -> EmailChange | LinkProblem:
@@ -281,16 +280,14 @@ def revert_email_change(db: Database, secret: str, token: str, max_age: int) -> 
     change = _read_change(db, secret, LinkPurpose.revert_email, token, max_age)
     if isinstance(change, LinkProblem):
         return change
-    try:
-        with db.transaction() as session:
-            session.add(UsedLink(digest=link_digest(token)))
-            session.flush()
-            seller, stored = session.get(Seller, change.seller_id), session.get(EmailChange, change.id)
-            if stored.reverted_at or not stored.confirmed_at:
-                return LinkProblem.used
-            seller.email, stored.reverted_at = stored.old_email, utcnow()
-            session.add_all([seller, stored])
-            session.exec(delete(LoginSession).where(LoginSession.seller_id == seller.id))
-    except IntegrityError:
-        return LinkProblem.used
-    return stored
+
+    def revert(session) -> EmailChange | LinkProblem:
+        seller, stored = session.get(Seller, change.seller_id), session.get(EmailChange, change.id)
+        if stored.reverted_at or not stored.confirmed_at:
+            return LinkProblem.used
+        seller.email, stored.reverted_at = stored.old_email, utcnow()
+        session.add_all([seller, stored])
+        session.exec(delete(LoginSession).where(LoginSession.seller_id == seller.id))
+        return stored
+
+    return spend_link(db, token, revert)

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from portal import audit
-from portal.accounts.links import LinkProblem, LinkPurpose, fingerprint, link_digest, make_token, read_token
-from portal.accounts.models import UsedLink
+from portal.accounts.links import LinkProblem, LinkPurpose, fingerprint, make_token, read_token
+from portal.accounts.service import spend_link
 from portal.connect import payout_holds
 from portal.db import Database, utcnow
 from portal.onboarding.models import BusinessEmail, OnboardingDraft
@@ -59,15 +59,19 @@ def confirm_round_trip(db: Database, secret: str, token: str) -> RecoveryRequest
         return read
     seller_id, state = read
     with db.transaction() as session:
-        if session.get(UsedLink, link_digest(token)):
-            return LinkProblem.used
-        for request in session.exec(select(RecoveryRequest).where(RecoveryRequest.seller_id == seller_id)).all():
-            if fingerprint(f"recovery:{request.id}") == state and not request.decided_at:
-                session.add(UsedLink(digest=link_digest(token)))
-                request.business_email_confirmed_at = utcnow()
-                session.add(request)
-                return request
-    return LinkProblem.invalid
+        requests = session.exec(select(RecoveryRequest).where(
+            RecoveryRequest.seller_id == seller_id, RecoveryRequest.decided_at.is_(None))).all()
+    wanted = next((request for request in requests if fingerprint(f"recovery:{request.id}") == state), None)
+    if wanted is None:
+        return LinkProblem.invalid
+
+    def confirm(session) -> RecoveryRequest:
+        request = session.get(RecoveryRequest, wanted.id)
+        request.business_email_confirmed_at = utcnow()
+        session.add(request)
+        return request
+
+    return spend_link(db, token, confirm)
 
 
 def open_requests(db: Database, seller_id: int) -> list[RecoveryRequest]:
