@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import select
 
+from portal import audit
 from portal.accounts.models import LoginSession
 from portal.connect.mirror import account_for_seller
 from portal.db import Database, utcnow
@@ -188,9 +189,19 @@ def active_sessions(db: Database, seller_id: int) -> list[LoginSession]:
 
 
 # Sensitive changes.
+# What staff read on the seller's audit trail (a recovery is audited by the staff member who approved it).
+AUDIT_ACTIONS = {
+    PASSWORD: "security.password_changed", LOGIN_EMAIL: "security.login_email_changed",
+    BUSINESS_EMAIL: "security.business_email_changed", BANK: "security.bank_account_changed",
+    TWO_FACTOR_OFF: "security.two_factor_turned_off",
+}
+
+
 def record_change(db: Database, seller_id: int, kind: str, *, device: str = "", ip: str = "") -> None:
     with db.transaction() as session:
         session.add(SensitiveChange(seller_id=seller_id, kind=kind, device=device_digest(device), ip=ip))
+    if kind in AUDIT_ACTIONS:
+        audit.record(db, actor=audit.Actor.seller(seller_id, ""), action=AUDIT_ACTIONS[kind], seller_id=seller_id, ip=ip)
 
 
 def bank_change_is_risky(db: Database, seller_id: int, device: str, now: datetime | None = None) -> bool:

@@ -71,6 +71,8 @@ def test_a_bank_change_from_a_new_device_holds_payouts_until_staff_lift_it(sandb
         assert [hold.reason for hold in payout_holds.active_holds(client.app.state.db, 1)] == [payout_holds.COOLING_OFF]
         assert "sensitive account details changed recently" in client.get("/status/").text
         assert service.bank_change_after_new_device(client.app.state.db, 1)
+        [changed] = _audit(client, "security.bank_account_changed")
+        assert changed.actor_kind == "seller" and changed.seller_id == 1
 
         # Staff see the flag, and lift the hold with a reason.
         dev_sign_in(client, "rita@platform.example", StaffRole.risk)
