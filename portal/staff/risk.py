@@ -29,7 +29,8 @@ async def pause_payouts(db: Database, gateway: StripeGateway, seller_id: int, *,
     if held:
         raise RiskActionRefused("Payouts are already paused by staff.")
     await run_in_threadpool(payout_holds.place_hold, db, seller_id, payout_holds.RISK_PAUSE, note=reason, placed_by=actor.email)
-    await run_in_threadpool(audit.record, db, actor=actor, action="risk.pause_payouts", seller_id=seller_id, reason=reason, ip=ip)
+    await run_in_threadpool(audit.record, db, actor=actor, action="risk.pause_payouts", seller_id=seller_id,
+                            reason=reason, ip=ip)
     await payout_holds.apply(db, gateway, seller_id, secret=secret)
 
 
@@ -39,7 +40,8 @@ async def resume_payouts(db: Database, gateway: StripeGateway, seller_id: int, *
                                        note=reason, released_by=actor.email)
     if not released:
         raise RiskActionRefused("Payouts are not paused by staff.")
-    await run_in_threadpool(audit.record, db, actor=actor, action="risk.resume_payouts", seller_id=seller_id, reason=reason, ip=ip)
+    await run_in_threadpool(audit.record, db, actor=actor, action="risk.resume_payouts", seller_id=seller_id,
+                            reason=reason, ip=ip)
     await payout_holds.apply(db, gateway, seller_id, secret=secret)
 
 

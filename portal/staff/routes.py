@@ -71,7 +71,8 @@ async def add_note(request: Request):
     db = request.app.state.db
     await _known_seller(request)
     await run_in_threadpool(service.add_note, db, _seller_id(request), staff.member, body)
-    await run_in_threadpool(audit.record, db, actor=staff.actor, action="staff.note", seller_id=_seller_id(request), ip=ip_of(request))
+    await run_in_threadpool(audit.record, db, actor=staff.actor, action="staff.note", seller_id=_seller_id(request),
+                            ip=ip_of(request))
     flash(request, "Note added.", "success")
     return redirect(request, "staff:seller", seller_id=_seller_id(request))
 
@@ -119,7 +120,8 @@ async def _risk_action(request: Request, action: str, run):
     staff = await current_staff(request)
     state = request.app.state
     try:
-        message = await run(state.db, state.stripe, _seller_id(request), actor=staff.actor, reason=reason, ip=ip_of(request), secret=state.secret)
+        message = await run(state.db, state.stripe, _seller_id(request), actor=staff.actor, reason=reason,
+                            ip=ip_of(request), secret=state.secret)
     except risk.RiskActionRefused as refused:
         return await _seller_page(request, {action: str(refused)}, {action: reason}, 409)
     except StripeFailure as failure:
@@ -185,7 +187,8 @@ async def reject_confirm(request: Request):
             else:
                 flash(request, f"{file.facts.name}'s account is rejected.", "success")
                 return redirect(request, "staff:seller", seller_id=file.seller.id)
-    return render(request, "staff/reject.html", {"file": file, "errors": errors, "values": values, "reasons": risk.REJECT_REASONS},
+    context = {"file": file, "errors": errors, "values": values, "reasons": risk.REJECT_REASONS}
+    return render(request, "staff/reject.html", context,
                   status_code=400 if errors else 200)
 
 

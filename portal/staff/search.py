@@ -75,7 +75,7 @@ def flags_for(facts: SellerFacts) -> set[str]:
     """Which filters a seller falls under. Pure."""
     state = facts.status.state
     flags = set()
-    if state == State.action_needed:
+    if state == State.action_needed or (facts.status.due_count and state != State.rejected):
         flags.add("action_required")
     if facts.past_due:
         flags.add("past_due")
@@ -109,8 +109,10 @@ def gather(db: Database, seller_id: int | None = None) -> list[SellerFacts]:
         emails = {row.seller_id: row for row in session.exec(select(BusinessEmail)).all()}
         mirrors = {row.seller_id: row for row in session.exec(select(ConnectedAccount)).all()}
         balances = {row.stripe_account_id: row for row in session.exec(select(AccountBalance)).all()}
-        disputes = dict(session.exec(select(DisputeRecord.stripe_account_id, func.count()).group_by(DisputeRecord.stripe_account_id)).all())
-        charges = dict(session.exec(select(ChargeRecord.stripe_account_id, func.count()).group_by(ChargeRecord.stripe_account_id)).all())
+        disputes = dict(session.exec(select(DisputeRecord.stripe_account_id, func.count())
+                                     .group_by(DisputeRecord.stripe_account_id)).all())
+        charges = dict(session.exec(select(ChargeRecord.stripe_account_id, func.count())
+                                    .group_by(ChargeRecord.stripe_account_id)).all())
     found = []
     for seller in sellers:
         mirror = mirrors.get(seller.id)
@@ -137,7 +139,8 @@ def gather(db: Database, seller_id: int | None = None) -> list[SellerFacts]:
             seller.email, account_id, facts.name, facts.website,
             *(strings_in(answers)), *(strings_in(snapshot.get("metadata") or {})),
             *(strings_in(profile)), *(strings_in(snapshot.get("company") or {})),
-            *(strings_in({k: v for k, v in (snapshot.get("individual") or {}).items() if k in ("first_name", "last_name", "email")})),
+            *(strings_in({key: value for key, value in (snapshot.get("individual") or {}).items()
+                          if key in ("first_name", "last_name", "email")})),
             business.email if business else "",
         ]).lower()
         facts.flags = flags_for(facts)

@@ -13,7 +13,8 @@ from portal import audit
 from portal.accounts.auth import safe_next
 from portal.integrations import identity
 from portal.staff import service, view_as
-from portal.staff.auth import current_staff, forget, ip_of, sign_in as start_session
+from portal.staff.auth import current_staff, forget, ip_of
+from portal.staff.auth import sign_in as start_session
 from portal.web import absolute_url, render
 
 NEXT_KEY = "staff_next"
@@ -39,7 +40,8 @@ async def sign_in_page(request: Request):
         return RedirectResponse(request.url_for("staff:search").path, status_code=303)
     settings = request.app.state.settings
     members = await run_in_threadpool(service.active_members, request.app.state.db) if settings.staff_dev_sign_in else []
-    return render(request, "staff/sign_in.html", {"members": members, "next": safe_next(request.query_params.get("next")) or ""})
+    next_path = safe_next(request.query_params.get("next")) or ""
+    return render(request, "staff/sign_in.html", {"members": members, "next": next_path})
 
 
 async def start(request: Request):
@@ -108,8 +110,10 @@ async def sign_out(request: Request):
     target = request.url_for("staff:signed_out").path
     if staff is not None:
         if token := view_as.cookie_token(request):
-            await run_in_threadpool(view_as.end, request.app.state.db, token, actor=staff.actor, ip=ip_of(request), why="sign-out")
-        await run_in_threadpool(audit.record, request.app.state.db, actor=staff.actor, action="staff.sign_out", ip=ip_of(request))
+            await run_in_threadpool(view_as.end, request.app.state.db, token, actor=staff.actor, ip=ip_of(request),
+                                    why="sign-out")
+        await run_in_threadpool(audit.record, request.app.state.db, actor=staff.actor, action="staff.sign_out",
+                                ip=ip_of(request))
         if client is not None:
             try:
                 target = await identity.end_session_url(

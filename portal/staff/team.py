@@ -37,7 +37,8 @@ async def team(request: Request):
     if errors:
         return await _page(request, errors, values, 400)
     staff = await current_staff(request)
-    member, created = await run_in_threadpool(service.create_staff, request.app.state.db, values["email"], StaffRole(values["role"]))
+    member, created = await run_in_threadpool(service.create_staff, request.app.state.db, values["email"],
+                                              StaffRole(values["role"]))
     await run_in_threadpool(audit.record, request.app.state.db, actor=staff.actor, action="staff.member_saved",
                             details={"member": member.email, "role": member.role, "created": created}, ip=ip_of(request))
     flash(request, f"{member.email} is {'added' if created else 'updated'} ({member.role}).", "success")

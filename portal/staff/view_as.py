@@ -63,7 +63,8 @@ def start(db: Database, member: StaffMember, seller_id: int, *, minutes: int, ip
     token = secrets.token_urlsafe(32)
     now = utcnow()
     with db.transaction() as session:
-        for other in session.exec(select(ViewAsGrant).where(ViewAsGrant.staff_id == member.id, ViewAsGrant.ended_at.is_(None))).all():
+        held = select(ViewAsGrant).where(ViewAsGrant.staff_id == member.id, ViewAsGrant.ended_at.is_(None))
+        for other in session.exec(held).all():
             other.ended_at = now
             session.add(other)
         grant = ViewAsGrant(token_hash=_hash(token), staff_id=member.id, staff_email=member.email, seller_id=seller_id,
@@ -90,7 +91,8 @@ def end(db: Database, token: str, *, actor: audit.Actor, ip: str, why: str = "ex
             return None
         grant.ended_at = utcnow()
         session.add(grant)
-    audit.record(db, actor=actor, action="view_as.end", seller_id=grant.seller_id, details={"grant": grant.id, "how": why}, ip=ip)
+    audit.record(db, actor=actor, action="view_as.end", seller_id=grant.seller_id, details={"grant": grant.id, "how": why},
+                 ip=ip)
     return grant
 
 

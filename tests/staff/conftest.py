@@ -3,8 +3,8 @@
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import SecretStr
 import pytest
+from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from portal.app import create_app

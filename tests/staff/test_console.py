@@ -58,7 +58,8 @@ def test_risk_routes_refuse_the_support_role_and_change_nothing(sandboxed_client
     before = schedule(sandboxed_client, seller)
 
     for method, path in RISK_ROUTES:
-        response = _call(staff, method, path.format(id=seller), {"why": "fraud", "confirm_email": "ann@annsbakery.com", "on": "true"})
+        data = {"why": "fraud", "confirm_email": "ann@annsbakery.com", "on": "true"}
+        response = _call(staff, method, path.format(id=seller), data)
 
         assert response.status_code == 403, path
         assert "Your role cannot do this" in response.text
@@ -129,7 +130,8 @@ def test_notes_thread_is_kept_and_an_empty_note_is_refused_beside_the_field(sand
 
     empty = post_form(staff, f"/staff/sellers/{seller}/notes", {"body": "  "}, page=f"/staff/sellers/{seller}")
     assert empty.status_code == 400 and 'id="note-error"' in empty.text
-    post_form(staff, f"/staff/sellers/{seller}/notes", {"body": "Seller called about a late payout."}, page=f"/staff/sellers/{seller}")
+    note = {"body": "Seller called about a late payout."}
+    post_form(staff, f"/staff/sellers/{seller}/notes", note, page=f"/staff/sellers/{seller}")
 
     page = staff.get(f"/staff/sellers/{seller}").text
     assert "Seller called about a late payout." in page and "sam@platform.test" in page
@@ -173,7 +175,8 @@ def test_rejecting_asks_for_a_confirmation_naming_the_seller_then_closes_the_acc
     done = post_form(staff, path, {"why": "fraud", "reason": "stolen cards", "confirm_email": "ann@annsbakery.com"})
 
     assert done.status_code == 200 and "account is rejected" in done.text
-    assert account_for_seller(sandboxed_client.app.state.db, seller).snapshot["requirements"]["disabled_reason"].startswith("rejected.")
+    rejected = account_for_seller(sandboxed_client.app.state.db, seller).snapshot["requirements"]["disabled_reason"]
+    assert rejected.startswith("rejected.")
     closed = sandboxed_client.get("/status/")
     assert "Your seller account is closed" in closed.text
     assert f"/staff/sellers/{seller}" in staff.get("/staff/", params={"q": "", "filter": "rejected"}).text
@@ -187,7 +190,8 @@ def test_debiting_negative_balances_can_be_turned_on_and_off(sandboxed_client, s
     db = sandboxed_client.app.state.db
     before = account_for_seller(db, seller).snapshot["settings"]["payouts"]["debit_negative_balances"]
 
-    post_form(staff, f"{page}/debit-negative-balances", {"reason": "negative for 30 days", "on": "false" if before else "true"}, page=page)
+    change = {"reason": "negative for 30 days", "on": "false" if before else "true"}
+    post_form(staff, f"{page}/debit-negative-balances", change, page=page)
 
     assert account_for_seller(db, seller).snapshot["settings"]["payouts"]["debit_negative_balances"] is (not before)
     assert re.search(r'id="debit-negative">(on|off)<', staff.get(page).text).group(1) == ("off" if before else "on")

@@ -175,7 +175,8 @@ def test_development_sign_in_exists_only_in_sandbox_mode_without_a_provider(tmp_
     sandbox = Settings(PORTAL_VAR_DIR=tmp_path)
     stripe = Settings(PORTAL_VAR_DIR=tmp_path, stripe_secret_key="sk_test_123", stripe_publishable_key="pk_test_1",
                       stripe_webhook_secret="whsec_1", secret_key="k", public_url="https://portal.example")
-    with_provider = Settings(PORTAL_VAR_DIR=tmp_path, staff_oidc_discovery_url="https://id.example/.well-known/openid-configuration",
+    with_provider = Settings(PORTAL_VAR_DIR=tmp_path,
+                             staff_oidc_discovery_url="https://id.example/.well-known/openid-configuration",
                              staff_oidc_client_id="portal")
     assert sandbox.staff_dev_sign_in
     assert not stripe.staff_dev_sign_in

@@ -13,7 +13,8 @@ def test_only_admins_reach_the_staff_table(client):
     token = csrf_from(client.get("/staff/").text)
 
     for method, path in ADMIN_ROUTES:
-        response = client.request(method, path, data={"csrf_token": token, "email": "x@y.com", "role": "admin"} if method == "POST" else None)
+        data = {"csrf_token": token, "email": "x@y.com", "role": "admin"} if method == "POST" else None
+        response = client.request(method, path, data=data)
         assert response.status_code == 403 and "Your role cannot do this" in response.text, path
     assert "x@y.com" not in client.get("/staff/").text
     anonymous = staff_browser(client)
