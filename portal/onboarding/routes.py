@@ -204,7 +204,9 @@ async def business_email_step(request: Request, ob: Onboarding):
     if request.method == "GET":
         return _show(request, ob, steps.STEP_EMAIL, values, assessment=assessment)
     read = steps.read_business_email(await request.form())
-    changing = bool(ob.business_email) and read.answers.get("business_email", "").strip().lower() != ob.business_email.email.lower()
+    # Replacing a confirmed address is sensitive; correcting one not yet confirmed is not (payouts stay held meanwhile).
+    changing = bool(ob.business_email and ob.business_email.confirmed_at) and \
+        read.answers.get("business_email", "").strip().lower() != ob.business_email.email.lower()
     if changing and not reauthenticated(request):
         flash(request, "To change your business email, confirm it's you first.", "info")
         return ask_reauth(request)

@@ -148,3 +148,16 @@ def test_recovery_needs_both_checks_and_the_support_role_and_is_audited(sandboxe
     client.cookies = seller_cookies
     post_form(client, "/account/logout", {}, page="/dashboard")
     assert log_in(client, EMAIL).headers["location"] == "/account/security/two-factor"
+
+
+def test_replacing_a_confirmed_business_email_asks_to_confirm_it_is_you(sandboxed_client, inbox, stripe_sandbox):
+    client = sandboxed_client
+    onboard_individual(client, inbox)
+    _confirm_business_email(client, inbox)
+    asked = submit(client, "business-email", {"business_email": "orders@annsbakery.com"})
+    assert asked.headers["location"].startswith("/account/security/confirm")
+    assert "ann@annsbakery.com" in client.get("/onboarding/business-email").text
+    reauthenticate(client)
+    submit(client, "business-email", {"business_email": "orders@annsbakery.com"}, expect="/status/")
+    assert _interval(stripe_sandbox, client) == "manual"  # held until the new address is confirmed
+    assert _audit(client, "security.business_email_changed")
