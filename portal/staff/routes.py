@@ -9,7 +9,7 @@ from starlette.routing import Route
 from portal import audit
 from portal.integrations.stripe import StripeFailure
 from portal.staff import console, risk, search, service, sign_in, team, view_as
-from portal.staff.auth import current_staff, ip_of, staff_required
+from portal.staff.auth import current_staff, ip_of, keep_alive, staff_required
 from portal.staff.models import StaffRole
 from portal.web import absolute_url, flash, redirect, render, send_mail
 
@@ -100,16 +100,18 @@ async def view_as_start(request: Request):
     return view_as.set_cookie(request, redirect(request, "dashboard"), token)
 
 
-@staff_required(*ANY)
 async def view_as_exit(request: Request):
-    staff = await current_staff(request)
+    """Not behind staff_required: leaving must work even after the staff session lapsed mid-view."""
     token = view_as.cookie_token(request)
-    grant = None
-    if token:
-        grant = await run_in_threadpool(view_as.end, request.app.state.db, token, actor=staff.actor, ip=ip_of(request))
-    response = redirect(request, "staff:seller", seller_id=grant.seller_id) if grant else redirect(request, "staff:search")
+    grant = await run_in_threadpool(view_as.end, request.app.state.db, token, ip=ip_of(request)) if token else None
+    if await current_staff(request) is None:
+        response = redirect(request, "staff:sign_in")
+    elif grant is not None:
+        response = redirect(request, "staff:seller", seller_id=grant.seller_id)
+    else:
+        response = redirect(request, "staff:search")
     flash(request, "You have stopped viewing as the seller.", "info")
-    return view_as.clear_cookie(response)
+    return view_as.clear_cookie(keep_alive(request, response))
 
 
 async def _risk_action(request: Request, action: str, run):

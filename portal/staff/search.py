@@ -103,11 +103,15 @@ def matches(facts: SellerFacts, query: str) -> bool:
 
 
 def gather(db: Database, seller_id: int | None = None) -> list[SellerFacts]:
+    def rows(model, column):
+        query = select(model) if seller_id is None else select(model).where(column == seller_id)
+        return session.exec(query).all()
+
     with db.transaction() as session:
-        sellers = session.exec(select(Seller).where(Seller.id == seller_id) if seller_id else select(Seller)).all()
-        drafts = {row.seller_id: row for row in session.exec(select(OnboardingDraft)).all()}
-        emails = {row.seller_id: row for row in session.exec(select(BusinessEmail)).all()}
-        mirrors = {row.seller_id: row for row in session.exec(select(ConnectedAccount)).all()}
+        sellers = rows(Seller, Seller.id)
+        drafts = {row.seller_id: row for row in rows(OnboardingDraft, OnboardingDraft.seller_id)}
+        emails = {row.seller_id: row for row in rows(BusinessEmail, BusinessEmail.seller_id)}
+        mirrors = {row.seller_id: row for row in rows(ConnectedAccount, ConnectedAccount.seller_id)}
         balances = {row.stripe_account_id: row for row in session.exec(select(AccountBalance)).all()}
         disputes = dict(session.exec(select(DisputeRecord.stripe_account_id, func.count())
                                      .group_by(DisputeRecord.stripe_account_id)).all())

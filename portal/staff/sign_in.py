@@ -110,8 +110,7 @@ async def sign_out(request: Request):
     target = request.url_for("staff:signed_out").path
     if staff is not None:
         if token := view_as.cookie_token(request):
-            await run_in_threadpool(view_as.end, request.app.state.db, token, actor=staff.actor, ip=ip_of(request),
-                                    why="sign-out")
+            await run_in_threadpool(view_as.end, request.app.state.db, token, ip=ip_of(request), why="sign-out")
         await run_in_threadpool(audit.record, request.app.state.db, actor=staff.actor, action="staff.sign_out",
                                 ip=ip_of(request))
         if client is not None:

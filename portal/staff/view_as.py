@@ -84,15 +84,16 @@ def active(db: Database, token: str, staff_id: int) -> tuple[ViewAsGrant, Seller
     return (grant, seller) if seller else None
 
 
-def end(db: Database, token: str, *, actor: audit.Actor, ip: str, why: str = "exit") -> ViewAsGrant | None:
+def end(db: Database, token: str, *, ip: str, why: str = "exit") -> ViewAsGrant | None:
+    """End the grant (on the record under the staff member who held it, even if their session lapsed)."""
     with db.transaction() as session:
         grant = session.exec(select(ViewAsGrant).where(ViewAsGrant.token_hash == _hash(token))).first()
         if grant is None or grant.ended_at is not None:
             return None
         grant.ended_at = utcnow()
         session.add(grant)
-    audit.record(db, actor=actor, action="view_as.end", seller_id=grant.seller_id, details={"grant": grant.id, "how": why},
-                 ip=ip)
+    holder = audit.Actor.staff(grant.staff_id, grant.staff_email)
+    audit.record(db, actor=holder, action="view_as.end", seller_id=grant.seller_id, details={"grant": grant.id, "how": why}, ip=ip)
     return grant
 
 

@@ -182,3 +182,17 @@ def test_starting_needs_a_reason(sandboxed_client, new_seller):
 
     assert response.status_code == 400 and 'id="view_as-error"' in response.text
     assert VIEW_AS_COOKIE not in staff.cookies
+
+
+def test_exit_still_works_after_the_staff_session_lapsed(sandboxed_client, new_seller):
+    staff = staff_browser(sandboxed_client)
+    dev_sign_in(staff, "sam@platform.test")
+    start_viewing(staff, new_seller)
+    token = csrf_from(staff.get("/dashboard").text)
+    staff.cookies.delete("portal_staff")
+
+    response = staff.post("/staff/view-as/exit", data={"csrf_token": token}, follow_redirects=False)
+
+    assert response.status_code == 303 and response.headers["location"] == "/staff/sign-in"
+    assert VIEW_AS_COOKIE not in staff.cookies
+    assert trail(sandboxed_client, new_seller)[-1] == ("view_as.end", "sam@platform.test")
