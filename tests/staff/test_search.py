@@ -1,5 +1,7 @@
 """The search's pure parts: which filters a seller falls under, and matching words."""
 
+from dataclasses import replace
+
 from portal.connect.status import summarize
 from portal.staff.search import SellerFacts, display_name, flags_for, matches, strings_in
 
@@ -8,10 +10,10 @@ VERIFIED = {"charges_enabled": True, "payouts_enabled": True, "details_submitted
 
 
 def facts(snapshot=VERIFIED, **changes) -> SellerFacts:
-    values = dict(seller_id=1, email="ann@annsbakery.com", name="Ann's Bakery", account_id="acct_1", website="",
-                  status=summarize(snapshot), past_due=False, hold_reasons=[], negative_balance=False, dispute_rate=None,
-                  disputes=0, charges=0, business_email_confirmed=True)
-    return SellerFacts(**{**values, **changes})
+    base = SellerFacts(seller_id=1, email="ann@annsbakery.com", name="Ann's Bakery", account_id="acct_1", website="",
+                       status=summarize(snapshot), past_due=False, hold_reasons=[], negative_balance=False,
+                       dispute_rate=None, disputes=0, charges=0, business_email_confirmed=True)
+    return replace(base, **changes)
 
 
 def test_a_verified_seller_in_good_standing_has_no_flags():
