@@ -6,7 +6,7 @@ import re
 import pytest
 
 from portal.connect import payout_holds
-from portal.connect.mirror import account_for_seller, record_balance
+from portal.connect.mirror import account_for_seller, record_account, record_balance
 from portal.staff.models import StaffRole
 from tests.conftest import csrf_from, post_form
 from tests.staff.conftest import dev_sign_in
@@ -218,3 +218,17 @@ def test_an_unknown_seller_is_a_plain_not_found(sandboxed_client):
 
     assert staff.get("/staff/sellers/999999").status_code == 404
     assert seller_id  # helper kept importable for other tests
+
+
+def test_a_rejection_reported_by_stripe_flags_the_seller_and_closes_their_pages(sandboxed_client, seller):
+    db = sandboxed_client.app.state.db
+    snapshot = account_for_seller(db, seller).snapshot
+    rejected = {**snapshot, "charges_enabled": False, "payouts_enabled": False,
+                "requirements": {**snapshot["requirements"], "disabled_reason": "rejected.listed"}}
+    record_account(db, seller, rejected, as_of=9e9)  # what the account.updated webhook handler does
+    staff = staff_browser(sandboxed_client)
+    dev_sign_in(staff, "sam@platform.test")
+
+    assert "Your seller account is closed" in sandboxed_client.get("/status/").text
+    assert f"/staff/sellers/{seller}" in staff.get("/staff/", params={"q": "", "filter": "rejected"}).text
+    assert "Rejected" in staff.get(f"/staff/sellers/{seller}").text

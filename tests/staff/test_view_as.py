@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from sqlmodel import select
 
+from portal.accounts.models import Seller
 from portal.connect.mirror import account_for_seller
 from portal.db import utcnow
 from portal.staff.models import StaffRole, ViewAsGrant
@@ -196,3 +197,21 @@ def test_exit_still_works_after_the_staff_session_lapsed(sandboxed_client, new_s
     assert response.status_code == 303 and response.headers["location"] == "/staff/sign-in"
     assert VIEW_AS_COOKIE not in staff.cookies
     assert trail(sandboxed_client, new_seller)[-1] == ("view_as.end", "sam@platform.test")
+
+
+def test_one_seller_at_a_time_a_new_grant_ends_the_last(sandboxed_client, new_seller):
+    with sandboxed_client.app.state.db.transaction() as session:
+        second = Seller(email="bob@bobsbikes.com", password_hash="x")
+        session.add(second)
+        session.flush()
+        second_id = second.id
+    staff = staff_browser(sandboxed_client)
+    dev_sign_in(staff, "sam@platform.test")
+
+    start_viewing(staff, new_seller)
+    start_viewing(staff, second_id)
+
+    assert "viewing as bob@bobsbikes.com" in staff.get("/dashboard").text
+    with sandboxed_client.app.state.db.transaction() as session:
+        grants = session.exec(select(ViewAsGrant).order_by(ViewAsGrant.id)).all()
+    assert [grant.ended_at is None for grant in grants] == [False, True]
