@@ -80,7 +80,7 @@ def _stripe_reachable(settings):
 
 async def _sync_once(settings) -> int:
     state = create_app(settings).state
-    changes, failed = await reconcile(state.db, state.stripe, state.webhook_context.after_account_change)
+    changes, failed = await reconcile(state.db, state.stripe, state.webhook_context.after_account_change, secret=state.secret)
     await deliver_pending(state.db, settings)
     for change in changes:
         print(f"portal sync: repaired {change}")

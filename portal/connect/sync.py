@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
-from portal.connect import mirror
+from portal.connect import mirror, payout_holds
 from portal.connect.models import ConnectedAccount
 from portal.db import Database
 from portal.integrations.stripe import StripeFailure, StripeGateway
@@ -56,7 +56,7 @@ def _accounts(db: Database) -> list[ConnectedAccount]:
         return list(session.exec(select(ConnectedAccount).order_by(ConnectedAccount.id)).all())
 
 
-async def reconcile(db: Database, gateway: StripeGateway, after_account_change=None) -> tuple[list[Change], list[str]]:
+async def reconcile(db: Database, gateway: StripeGateway, after_account_change=None, *, secret: str) -> tuple[list[Change], list[str]]:
     """(what changed, accounts that could not be read)."""
     changes, failed = [], []
     for stored in await run_in_threadpool(_accounts, db):
@@ -71,6 +71,11 @@ async def reconcile(db: Database, gateway: StripeGateway, after_account_change=N
         # A direct read is the truth now, whatever moment the stored snapshot claims.
         await run_in_threadpool(mirror.record_account, db, stored.seller_id, account, as_of=max(time.time(), stored.snapshot_at))
         await run_in_threadpool(mirror.record_balance, db, stored.stripe_account_id, balance, as_of=time.time())
+        try:
+            # A hold that has run out (a cooling-off period, say) gives the seller their schedule back here.
+            await payout_holds.apply(db, gateway, stored.seller_id, secret=secret)
+        except StripeFailure as failure:
+            log.warning("sync could not apply payout holds for %s: %s", stored.stripe_account_id, failure)
         if found and after_account_change is not None:
             await after_account_change(stored.seller_id)
         changes.extend(found)

@@ -1,12 +1,17 @@
 """`portal sync` on a sandbox-mode deployment: it reaches the sandbox's own file, repairs drift
 in the mirror and says what it repaired."""
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
-from portal.connect import mirror
+from portal.connect import mirror, payout_holds
+from portal.connect.sync import reconcile
+from portal.db import utcnow
+from portal.onboarding.models import BusinessEmail
 from tests.onboarding.flows import onboard_individual
 
 
@@ -27,3 +32,23 @@ def test_portal_sync_repairs_and_reports_drift(served_portal, browser_client, in
     assert f"repaired {stored.stripe_account_id}: charges_enabled was False, is True" in result.stdout
     assert "1 difference(s) repaired, 0 account(s) could not be read" in result.stdout
     assert mirror.account_for_seller(app.state.db, 1).snapshot["charges_enabled"] is True
+
+
+def test_sync_gives_the_schedule_back_when_a_hold_has_run_out(served_portal, browser_client, inbox):
+    app, _ = served_portal
+    onboard_individual(browser_client, inbox)
+    db = app.state.db
+    assert _interval(app) == "manual"  # the business email is not confirmed yet
+    with db.transaction() as session:
+        record = session.get(BusinessEmail, 1)
+        record.confirmed_at = utcnow()
+        session.add(record)
+    payout_holds.place_hold(db, 1, payout_holds.COOLING_OFF, note="bank changed", placed_by="test",
+                            until=utcnow() + timedelta(seconds=1))
+    time.sleep(1.2)
+    asyncio.run(reconcile(db, app.state.stripe, secret=app.state.secret))
+    assert _interval(app) == "daily"
+
+
+def _interval(app) -> str:
+    return mirror.account_for_seller(app.state.db, 1).snapshot["settings"]["payouts"]["schedule"]["interval"]

@@ -101,7 +101,7 @@ def test_a_new_requirement_is_mailed_once_shown_with_its_deadline_and_cleared_by
     assert "A photo of your ID" in page and "Due by" in page
 
     # A repeat of the same state (a redelivery or a sync) does not mail again.
-    asyncio.run(reconcile(app.state.db, app.state.stripe, app.state.webhook_context.after_account_change))
+    asyncio.run(reconcile(app.state.db, app.state.stripe, app.state.webhook_context.after_account_change, secret=app.state.secret))
     time.sleep(0.3)
     assert len(inbox.wait_for("ann@annsbakery.com", subject="Action needed on your seller account")) == 1
 
@@ -125,7 +125,7 @@ def test_reconciliation_repairs_what_no_event_told_us(served_portal, browser_cli
     stored = mirror.account_for_seller(app.state.db, 1)
     drifted = {**stored.snapshot, "payouts_enabled": False}
     mirror.record_account(app.state.db, 1, drifted, as_of=time.time())
-    changes, failed = asyncio.run(reconcile(app.state.db, app.state.stripe))
+    changes, failed = asyncio.run(reconcile(app.state.db, app.state.stripe, secret=app.state.secret))
     assert failed == []
     assert [(c.what, c.before, c.after) for c in changes] == [("payouts_enabled", False, True)]
     assert mirror.account_for_seller(app.state.db, 1).snapshot["payouts_enabled"] is True
