@@ -30,17 +30,19 @@ PAGES = {
 }
 
 
-def embedded_components(*, read_only: bool, payouts_held: bool = False) -> dict:
+def embedded_components(*, read_only: bool, payouts_held: bool = False, recently_confirmed: bool = False) -> dict:
     """The `components` parameter of an Account Session. Pure.
 
     While payouts are held (payout_holds.py keeps the schedule manual), the seller can neither
-    pay out nor change the schedule from the component: either would undo the hold."""
+    pay out nor change the schedule from the component: either would undo the hold. Changing the
+    schedule is a sensitive change (issue 9): only a seller who confirmed it's them (password and
+    code, within the re-authentication window) gets a session that allows it."""
     acts = not read_only
     pays_out = acts and not payouts_held
     payouts = {
         "instant_payouts": pays_out,
         "standard_payouts": pays_out,
-        "edit_payout_schedule": pays_out,
+        "edit_payout_schedule": pays_out and recently_confirmed,
         "external_account_collection": False,
         "disable_stripe_user_authentication": True,
     }

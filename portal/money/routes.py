@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from portal.accounts.auth import current_seller, login_required
+from portal.accounts.auth import current_seller, login_required, reauthenticated
 from portal.connect.mirror import account_for_seller
 from portal.connect.payout_holds import active_holds
 from portal.integrations.stripe import StripeFailure
@@ -41,6 +41,7 @@ async def _show(request: Request, page: str, holds: list | None = None):
         "components": page_components(page, read_only=read_only),
         "holds": holds or [],
         "read_only": read_only,
+        "may_edit_schedule": reauthenticated(request),
     })
 
 
@@ -76,7 +77,7 @@ async def account_session(request: Request) -> JSONResponse:
     if account is None:
         return _error("Your Stripe account isn't set up yet.", 404)
     held = bool(await run_in_threadpool(active_holds, request.app.state.db, seller.id))
-    components = embedded_components(read_only=viewing_as_staff(request), payouts_held=held)
+    components = embedded_components(read_only=viewing_as_staff(request), payouts_held=held, recently_confirmed=reauthenticated(request))
     try:
         session = await request.app.state.stripe.create_account_session(account, components)
     except StripeFailure:  # the gateway logged it (without the secret: there is none yet)

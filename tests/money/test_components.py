@@ -20,7 +20,7 @@ def test_every_component_and_feature_is_one_stripe_declares(read_only):
 
 
 def test_a_seller_can_pay_out_edit_the_schedule_refund_and_answer_disputes():
-    components = embedded_components(read_only=False)
+    components = embedded_components(read_only=False, recently_confirmed=True)
     for name in ("payouts", "balances"):
         assert components[name]["features"] == {
             "instant_payouts": True, "standard_payouts": True, "edit_payout_schedule": True,
@@ -35,6 +35,12 @@ def test_a_seller_can_pay_out_edit_the_schedule_refund_and_answer_disputes():
     assert {name for name, component in components.items() if component["enabled"]} == {
         "payouts", "balances", "payouts_list", "disputes_list", "payment_disputes", "payments",
         "notification_banner", "account_management", "documents"}
+
+
+def test_changing_the_schedule_needs_a_recent_confirmation_that_it_is_the_seller():
+    assert embedded_components(read_only=False)["payouts"]["features"]["edit_payout_schedule"] is False
+    assert embedded_components(read_only=False)["payouts"]["features"]["standard_payouts"] is True
+    assert embedded_components(read_only=False, recently_confirmed=True)["payouts"]["features"]["edit_payout_schedule"] is True
 
 
 def test_read_only_turns_off_everything_that_moves_money_or_answers_a_dispute():

@@ -10,7 +10,7 @@ from portal.connect.payout_holds import RISK_PAUSE, place_hold
 from portal.sandbox import account_sessions
 from portal.sandbox.config import FaultRule
 from tests.conftest import csrf_from, post_form
-from tests.onboarding.flows import onboard_individual, signed_in_seller
+from tests.onboarding.flows import reauthenticate, onboard_individual, signed_in_seller
 from tests.staff.conftest import dev_sign_in
 
 
@@ -60,6 +60,11 @@ def test_the_session_enables_the_components_with_money_features_on(sandboxed_cli
     _confirm_business_email(sandboxed_client, inbox)
     components = _granted(stripe_sandbox, _session(sandboxed_client).json()["client_secret"])["components"]
     assert components["payouts"]["features"]["standard_payouts"] is True
+    # The schedule is a sensitive change: the session allows it only after the seller confirms it's them.
+    assert components["payouts"]["features"]["edit_payout_schedule"] is False
+    assert "Confirm it" in sandboxed_client.get("/payouts").text
+    reauthenticate(sandboxed_client)
+    components = _granted(stripe_sandbox, _session(sandboxed_client).json()["client_secret"])["components"]
     assert components["payouts"]["features"]["edit_payout_schedule"] is True
     assert components["payouts"]["features"]["external_account_collection"] is False
     assert components["disputes_list"]["features"]["dispute_management"] is True
