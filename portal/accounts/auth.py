@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from portal.accounts import service
 from portal.accounts.models import Seller
+from portal.connect.mirror import account_for_seller
 from portal.security import emails as security_emails
 from portal.security import service as security
 from portal.staff import view_as
@@ -38,6 +39,7 @@ async def current_seller(request: Request) -> Seller | None:
     # session below is untouched.
     if (viewed := await view_as.viewed_seller(request)) is not None:
         request.state.seller = viewed
+        await _note_stripe_account(request, viewed)
         return viewed
     seller = None
     session_id = request.session.get(SESSION_KEY)
@@ -48,7 +50,14 @@ async def current_seller(request: Request) -> Seller | None:
         if seller is None:
             request.session.pop(SESSION_KEY, None)
     request.state.seller = seller
+    await _note_stripe_account(request, seller)
     return seller
+
+
+async def _note_stripe_account(request: Request, seller: Seller | None) -> None:
+    """Every seller page's menu and notification banner depend on whether there is a Stripe account."""
+    account = seller and await run_in_threadpool(account_for_seller, request.app.state.db, seller.id)
+    request.state.seller_account = account.stripe_account_id if account else None
 
 
 def ip_of(request: Request) -> str:

@@ -8,7 +8,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from portal.accounts.auth import current_seller, login_required, reauthenticated
-from portal.connect.mirror import account_for_seller
 from portal.connect.payout_holds import active_holds
 from portal.integrations.stripe import StripeFailure
 from portal.money.components import embedded_components, page_components
@@ -20,10 +19,7 @@ TITLES = {"payouts": "Payouts", "disputes": "Disputes", "payments": "Payments", 
 async def seller_account(request: Request) -> str | None:
     """The signed-in seller's Stripe account id, if they have one; kept on request.state, where
     base.html looks for it to show the money pages in the menu and the notification banner."""
-    if not hasattr(request.state, "seller_account"):
-        seller = await current_seller(request)
-        mirror = seller and await run_in_threadpool(account_for_seller, request.app.state.db, seller.id)
-        request.state.seller_account = mirror.stripe_account_id if mirror else None
+    await current_seller(request)  # which notes the account on request.state
     return request.state.seller_account
 
 

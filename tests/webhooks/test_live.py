@@ -81,6 +81,7 @@ def test_webhooks_bring_the_mirror_to_stripes_truth_and_pages_never_call_stripe(
         assert browser_client.get(path).status_code == 200
     page = browser_client.get("/status/").text
     assert 'id="account-status">Verified<' in page
+    assert 'href="/payouts"' in page  # every seller page has the money menu once there is an account
     assert app.state.stripe.calls == calls, "rendering a page called Stripe"
 
 
