@@ -63,6 +63,7 @@ async def reconcile(db: Database, gateway: StripeGateway, after_account_change=N
         try:
             account = await gateway.retrieve_account(stored.stripe_account_id)
             balance = await gateway.retrieve_balance(stored.stripe_account_id)
+            capabilities = await gateway.list_capabilities(stored.stripe_account_id)
         except StripeFailure as failure:
             log.warning("sync could not read %s: %s", stored.stripe_account_id, failure)
             failed.append(stored.stripe_account_id)
@@ -71,6 +72,8 @@ async def reconcile(db: Database, gateway: StripeGateway, after_account_change=N
         # A direct read is the truth now, whatever moment the stored snapshot claims.
         await run_in_threadpool(mirror.record_account, db, stored.seller_id, account, as_of=max(time.time(), stored.snapshot_at))
         await run_in_threadpool(mirror.record_balance, db, stored.stripe_account_id, balance, as_of=time.time())
+        for capability in capabilities:
+            await run_in_threadpool(mirror.record_capability, db, stored.stripe_account_id, capability, as_of=time.time())
         try:
             # A hold that has run out (a cooling-off period, say) gives the seller their schedule back here.
             await payout_holds.apply(db, gateway, stored.seller_id, secret=secret)

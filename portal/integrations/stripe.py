@@ -112,20 +112,12 @@ class StripeGateway:
     async def delete_person(self, account_id: str, person_id: str) -> dict:
         return await self._call(self.client.v1.accounts.persons.delete_async, account_id, person_id)
 
-    async def list_persons(self, account_id: str) -> list[dict]:
-        result = await self._call(self.client.v1.accounts.persons.list_async, account_id, params={"limit": 100})
-        return result["data"]
-
     async def retrieve_balance(self, account_id: str) -> dict:
         return await self._call(self.client.v1.balance.retrieve_async, options={"stripe_account": account_id})
 
     async def list_capabilities(self, account_id: str) -> list[dict]:
         result = await self._call(self.client.v1.accounts.capabilities.list_async, account_id)
         return result["data"]
-
-    async def list_accounts(self, starting_after: str | None = None) -> dict:
-        params = {"limit": 100, **({"starting_after": starting_after} if starting_after else {})}
-        return await self._call(self.client.v1.accounts.list_async, params=params)
 
     async def create_account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> dict:
         params = {"account": account_id, "type": "account_update", "refresh_url": refresh_url, "return_url": return_url,

@@ -247,11 +247,3 @@ class Sender:
             if failure.code != "resource_missing":
                 return failure_outcome(failure, "people", resource="person")
         return Outcome()
-
-    async def refresh_account(self, onboarding: Onboarding) -> Outcome:
-        try:
-            account = await self.gateway.retrieve_account(onboarding.account.stripe_account_id)
-        except StripeFailure as failure:
-            return failure_outcome(failure, "status")
-        onboarding.account = await run_in_threadpool(mirror.record_account, self.db, onboarding.seller_id, account)
-        return Outcome(result=account)
