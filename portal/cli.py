@@ -32,6 +32,9 @@ def _settings():
 
 def serve(args) -> None:
     settings = _settings()
+    if settings.sandbox_mode and settings.sandbox_embedded and args.workers > 1:
+        # Each worker would mount its own sandbox over one state file and re-register the webhooks.
+        sys.exit("portal: sandbox mode serves one process; use --workers with Stripe mode (STRIPE_SECRET_KEY)")
     Database(settings.database_url).migrate()
     if settings.sandbox_mode and not settings.stripe_api_base:
         # The portal calls the sandbox it mounts, over loopback, like it would call Stripe.

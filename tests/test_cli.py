@@ -73,3 +73,8 @@ def test_create_staff_on_both_databases(db):
         stored = session.get(StaffMember, member.id)
     assert not created_again and stored.role == "admin"
     assert isinstance(db, Database)
+
+
+def test_sandbox_mode_refuses_several_workers(tmp_path):
+    result = _portal("serve", "--workers", "2", env={"PORTAL_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0 and "sandbox mode serves one process" in result.stderr
