@@ -105,3 +105,12 @@ def test_balance_payout_and_dispute_events_fill_the_money_mirror(client):
     assert {e.outcome for e in _stored(client)} == {"applied"}
     with client.app.state.db.transaction() as session:
         assert session.exec(select(ConnectedAccount)).one().stripe_account_id == "acct_test1"
+
+
+def test_a_signed_body_that_is_not_an_event_is_refused(client):
+    client.app.state.sandbox_webhook_secrets.append(SECRET)
+    for body in ('["not", "an", "event"]', '{"id": "evt_1"}', "not json"):
+        header = signature_header(SECRET, body, int(time.time()))
+        response = client.post("/webhooks/stripe", content=body, headers={"Stripe-Signature": header})
+        assert response.status_code == 400, body
+    assert _stored(client) == []
