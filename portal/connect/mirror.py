@@ -2,10 +2,12 @@
 read by every page, so rendering a page never waits on Stripe."""
 
 import time
+from dataclasses import dataclass
 
 from sqlmodel import select
 
 from portal.connect.models import AccountBalance, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord
+from portal.connect.requirements import notice_items
 from portal.db import Database, utcnow
 from portal.onboarding.models import DraftPerson
 
@@ -34,6 +36,31 @@ def record_account_if_newer(db: Database, seller_id: int, account: dict, *, as_o
         mirror.updated_at = utcnow()
         session.add(mirror)
     return mirror, True
+
+
+@dataclass(frozen=True)
+class AccountEvent:
+    """What applying an account.updated did to the mirror."""
+
+    seller_id: int
+    applied: bool
+    held: dict  # the snapshot the mirror holds now
+    held_at: float
+    requirements_changed: bool  # differs from what the seller was last told about
+
+
+def apply_account_event(db: Database, account: dict, *, as_of: float) -> AccountEvent | None:
+    """Take the event's account snapshot unless a later one is held; None for an account not ours."""
+    with db.transaction() as session:
+        mirror = session.exec(select(ConnectedAccount).where(ConnectedAccount.stripe_account_id == account["id"])).first()
+        if mirror is None:
+            return None
+        if mirror.snapshot_at > as_of:
+            return AccountEvent(mirror.seller_id, False, mirror.snapshot, mirror.snapshot_at, False)
+        changed = notice_items(account) != set(mirror.notified)
+        mirror.snapshot, mirror.snapshot_at, mirror.updated_at = account, as_of, utcnow()
+        session.add(mirror)
+        return AccountEvent(mirror.seller_id, True, account, as_of, changed)
 
 
 def seller_for_account(db: Database, account_id: str) -> int | None:

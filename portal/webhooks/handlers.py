@@ -23,17 +23,18 @@ class Context:
 
 async def account_updated(ctx: Context, event: dict) -> str:
     account = event["data"]["object"]
-    seller_id = await run_in_threadpool(mirror.seller_for_account, ctx.db, account["id"])
-    if seller_id is None:
-        return "ignored"
-    recorded, applied = await run_in_threadpool(mirror.record_account_if_newer, ctx.db, seller_id, account, as_of=float(event["created"]))
-    if not applied:
-        if recorded.snapshot_at - event["created"] >= AMBIGUITY_SECONDS or not differences(recorded.snapshot, account):
+    result = await run_in_threadpool(mirror.apply_account_event, ctx.db, account, as_of=float(event["created"]))
+    if result is None:
+        return "ignored"  # not one of our sellers' accounts
+    if not result.applied:
+        if result.held_at - event["created"] >= AMBIGUITY_SECONDS or not differences(result.held, account):
             return "ignored"  # we already hold a later state, or this very one
         # Same moment as what we hold: ask Stripe which is current rather than guess.
         fresh = await ctx.gateway.retrieve_account(account["id"])
-        await run_in_threadpool(mirror.record_account, ctx.db, seller_id, fresh)
-    await ctx.after_account_change(seller_id)
+        await run_in_threadpool(mirror.record_account, ctx.db, result.seller_id, fresh)
+    elif not result.requirements_changed:
+        return "applied"
+    await ctx.after_account_change(result.seller_id)
     return "applied"
 
 
