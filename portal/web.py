@@ -71,10 +71,21 @@ def render(request: Request, template: str, context: dict | None = None, status_
         csrf_token=csrf_token(request),
         flashes=pop_flashes(request),
         settings=request.app.state.settings,
-        url=lambda name, **params: request.url_for(name, **params).path,
+        url=lambda name, **params: path_for(request, name, **params),
         **(context or {}),
     )
     return HTMLResponse(page, status_code=status_code)
+
+
+def path_for(request: Request, name: str, **params) -> str:
+    """A route's path. Starlette finds a route by trying each in turn, and pages name a dozen in
+    their menus, so the paths of routes without parameters (a fixed, small set) are kept."""
+    if params:
+        return request.url_for(name, **params).path
+    known = request.app.state.paths
+    if name not in known:
+        known[name] = request.url_for(name).path
+    return known[name]
 
 
 def render_text(env: Environment, template: str, **context) -> str:
@@ -246,7 +257,7 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
     env: Environment = request.app.state.templates
     page = env.get_template("errors/error.html").render(
         request=request, status=status, title=title, text=detail or text, flashes=[], csrf_token="",
-        settings=request.app.state.settings, url=lambda name, **p: request.url_for(name, **p).path,
+        settings=request.app.state.settings, url=lambda name, **p: path_for(request, name, **p),
     )
     return HTMLResponse(page, status_code=status)
 
