@@ -36,13 +36,19 @@ class Seen:
                 yield label, body
 
 
+def call_helper_object(client, path: str, **params):
+    """A test helper's answer, carried like an SDK object so Seen can record it."""
+    response = client.raw_request("post", path, **params)
+    return type("Raw", (), {"last_response": type("Last", (), {"data": json.loads(response.body)})})()
+
+
 def upload(client, purpose: str, account: str | None = None):
     blob = io.BytesIO(PDF)
     blob.name = "evidence.pdf"
     return client.v1.files.create(params={"purpose": purpose, "file": blob}, options=on(account) if account else {})
 
 
-def build_world(client, sandbox_url) -> Seen:
+def build_world(client, sandbox_url, sandbox) -> Seen:
     seen = Seen()
     seen("platform account", client.v1.accounts.retrieve_current())
     seller = seen("seller", create_seller(client))
@@ -105,6 +111,22 @@ def build_world(client, sandbox_url) -> Seen:
     seen("balance transactions", client.v1.balance_transactions.list(options=on(seller.id)))
     seen("payout", client.v1.payouts.create(params={"amount": 300, "currency": "usd"}, options=on(seller.id)))
     seen("payouts", client.v1.payouts.list(options=on(seller.id)))
+    sandbox.config.verification_delay = 3600  # the bank has not taken the next payout yet
+    pending = client.v1.payouts.create(params={"amount": 100, "currency": "usd"}, options=on(seller.id))
+    seen("canceled payout", client.v1.payouts.cancel(pending.id, options=on(seller.id)))
+    sandbox.config.verification_delay = 0
+    seen("platform balance", client.v1.balance.retrieve())
+    transaction = client.v1.balance_transactions.list(options=on(seller.id)).data[0]
+    seen("balance transaction", client.v1.balance_transactions.retrieve(transaction.id, options=on(seller.id)))
+    seen("payment method", client.v1.payment_methods.retrieve(destination.payment_method))
+    held = client.v1.payment_intents.create(params={
+        "amount": 2_500, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
+        "capture_method": "manual",
+    })
+    seen("captured payment", client.v1.payment_intents.capture(held.id, params={"amount_to_capture": 2_000}))
+    unconfirmed = client.v1.payment_intents.create(params={"amount": 700, "currency": "usd"})
+    seen("canceled payment", client.v1.payment_intents.cancel(unconfirmed.id))
+    seen("refunds", client.v1.refunds.list(options=on(seller.id)))
 
     disputed = pay(client, 3_000, "pm_card_createDispute", account=seller.id)
     dispute = client.v1.disputes.list(options=on(seller.id)).data[0]
@@ -114,6 +136,9 @@ def build_world(client, sandbox_url) -> Seen:
         "submit": True,
     }, options=on(seller.id)))
     seen("disputes", client.v1.disputes.list(options=on(seller.id)))
+    pay(client, 1_000, "pm_card_createDispute", account=seller.id)
+    second = next(d for d in client.v1.disputes.list(options=on(seller.id)).data if d.status == "needs_response")
+    seen("closed dispute", client.v1.disputes.close(second.id, options=on(seller.id)))
     assert disputed.status == "succeeded"
 
     seen("account link", client.v1.account_links.create(params={
@@ -135,13 +160,18 @@ def build_world(client, sandbox_url) -> Seen:
     for account in (None, seller.id, company.id):
         for event in client.v1.events.list(params={"limit": 100}, options=on(account) if account else {}).data:
             seen(f"event {event.type}", client.v1.events.retrieve(event.id, options=on(account) if account else {}))
+    seen("added requirement", call_helper_object(client, f"/v1/test_helpers/accounts/{seller.id}/requirements",
+                                                 field="individual.verification.additional_document"))
+    seen("capability update", client.v1.accounts.capabilities.update(
+        company.id, "card_payments", params={"requested": True}))
+    seen("rejected account", client.v1.accounts.reject(express.id, params={"reason": "fraud"}))
     spare = seen("spare account", client.v1.accounts.create(params={"country": "US", "controller": PLATFORM_COLLECTED}))
     seen("deleted account", client.v1.accounts.delete(spare.id))
     return seen
 
 
 def test_every_object_the_sandbox_returns_has_stripes_shape(stripe_client, sandbox_url, sandbox):
-    seen = build_world(stripe_client, sandbox_url)
+    seen = build_world(stripe_client, sandbox_url, sandbox)
     problems, kinds = [], set()
     for label, obj in seen.objects():
         resource = ("deleted_" + obj["object"]) if obj.get("deleted") is True else obj["object"]
@@ -156,14 +186,14 @@ def test_every_object_the_sandbox_returns_has_stripes_shape(stripe_client, sandb
         "deleted_card", "file", "payment_intent", "charge", "refund", "application_fee", "fee_refund",
         "transfer", "transfer_reversal", "balance", "balance_transaction", "payout", "dispute",
         "account_link", "login_link", "account_session", "webhook_endpoint", "deleted_webhook_endpoint", "event",
-        "deleted_account",
+        "deleted_account", "payment_method",
     }
     assert expected <= kinds, expected - kinds
 
 
 def test_everything_stored_is_stripe_shaped_too(stripe_client, sandbox_url, sandbox):
     """Objects nobody asked for again (events' objects, refunds...) as the store holds them."""
-    build_world(stripe_client, sandbox_url)
+    build_world(stripe_client, sandbox_url, sandbox)
     problems = []
     for (body,) in sandbox.store.execute("SELECT body FROM objects"):
         obj = json.loads(body)
