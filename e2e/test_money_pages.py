@@ -11,6 +11,7 @@ import pytest
 import stripe
 from playwright.sync_api import Page, expect
 
+from tests.conftest import PASSWORD
 from tests.onboarding.flows import onboard_individual
 
 EMAIL = "ann@annsbakery.com"
@@ -115,7 +116,14 @@ def test_payouts_show_the_sellers_balance_and_payouts_and_why_they_are_held(page
     page.get_by_role("button", name=f"Confirm {EMAIL}").click()
     page.goto(portal_url + "/payouts")
     expect(page.get_by_test_id("payout-holds")).to_have_count(0)
-    # Payouts and schedule editing are on for this platform-liable account once nothing holds them.
+    # Payouts are on for this platform-liable account once nothing holds them; the schedule is a
+    # sensitive change (issue 9), editable once the seller has confirmed it's them.
+    expect(payouts.locator("[data-action=payout]")).to_be_visible()
+    expect(payouts.get_by_label("Payout interval")).to_have_count(0)
+    page.get_by_role("link", name="Confirm it's you").click()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(portal_url + "/payouts")
     expect(payouts.get_by_label("Payout interval")).to_be_visible()
     payouts.locator("[data-action=payout]").click()
     expect(payouts.locator("tr[data-payout-id]")).to_have_count(2)
