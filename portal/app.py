@@ -139,8 +139,7 @@ def create_app(settings: Settings) -> Starlette:
     ) + app.state.sandbox_webhook_secrets
 
     async def after_account_change(seller_id: int) -> None:
-        base = settings.public_url or settings.stripe_api_base.rstrip("/").removesuffix("/sandbox")
-        await tell_seller_about_new_requirements(app.state, seller_id, base.rstrip("/") + "/status/")
+        await tell_seller_about_new_requirements(app.state, seller_id, settings.portal_url + "/status/")
 
     app.state.webhook_context = Context(db=db, gateway=app.state.stripe, after_account_change=after_account_change)
     return app

@@ -3,6 +3,7 @@
 from portal.accounts.models import LoginSession, Seller, UsedLink
 from portal.audit import AuditEvent
 from portal.connect.models import AccountBalance, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord
+from portal.connect.negative_balances import NegativeBalanceNotice
 from portal.connect.payout_holds import PayoutHold
 from portal.integrations.mail import OutboxMessage
 from portal.security.models import (
@@ -13,6 +14,7 @@ from portal.staff.models import StaffMember, StaffNote, ViewAsGrant
 from portal.webhooks.models import StripeEvent
 
 __all__ = [
+    "NegativeBalanceNotice",
     "AuditEvent",
     "StaffNote",
     "ViewAsGrant",

@@ -80,6 +80,16 @@ class Settings(BaseSettings):
         return self.stripe_secret_key is None
 
     @property
+    def portal_url(self) -> str:
+        """Where sellers reach the portal, for links in mail: PUBLIC_URL, else the address
+        `portal serve` gave the sandbox it mounts, else the default local address."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        if self.stripe_api_base.rstrip("/").endswith("/sandbox"):
+            return self.stripe_api_base.rstrip("/").removesuffix("/sandbox")
+        return "http://127.0.0.1:8000"
+
+    @property
     def stripe_test_mode(self) -> bool:
         """Stripe's test values (SSN 000000000, phone 0000000000...) are accepted only here."""
         return self.sandbox_mode or self.stripe_secret_key.get_secret_value().startswith(("sk_test_", "rk_test_"))

@@ -4,7 +4,7 @@ from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from portal.accounts.models import Seller
-from portal.connect import requirements
+from portal.connect import negative_balances, requirements
 from portal.connect.models import ConnectedAccount
 from portal.db import Database
 from portal.web import queue_templated_mail
@@ -40,3 +40,24 @@ async def tell_seller_about_new_requirements(state, seller_id: int, status_url: 
         items=news, link=status_url,
     )
     return True
+
+
+async def tell_sellers_about_negative_balances(state, status_url: str, now=None) -> int:
+    """Mail each seller whose balance has been negative for 30, 90 or 150 days, once per mark."""
+    sent = 0
+    for negative in await run_in_threadpool(negative_balances.negative_balances, state.db, now):
+        days = await run_in_threadpool(negative_balances.claim_notices, state.db, negative)
+        if not days:
+            continue
+        email = await run_in_threadpool(_email_of, state.db, negative.seller_id)
+        await queue_templated_mail(
+            state, email, "Your balance is negative", "mail/negative_balance.txt",
+            negative=negative, reserve_date=negative_balances.reserve_date(negative), link=status_url,
+        )
+        sent += 1
+    return sent
+
+
+def _email_of(db: Database, seller_id: int) -> str:
+    with db.transaction() as session:
+        return session.get(Seller, seller_id).email

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from portal import audit
+from portal.connect import negative_balances
 from portal.integrations.stripe import StripeFailure
 from portal.staff import console, risk, search, service, sign_in, team, view_as
 from portal.staff.auth import current_staff, ip_of, keep_alive, staff_required
@@ -209,6 +210,37 @@ async def send_remediation(request: Request):
     return redirect(request, "staff:seller", seller_id=file.seller.id)
 
 
+@staff_required(*RISK)
+async def negative_balances_page(request: Request):
+    """Sellers below zero, the longest first, with the days left before the platform's reserve pays."""
+    return await _negative_balances(request)
+
+
+async def _negative_balances(request: Request, errors: dict | None = None, status_code: int = 200):
+    rows = await run_in_threadpool(negative_balances.negative_balances, request.app.state.db)
+    return render(request, "staff/negative_balances.html", {
+        "rows": rows, "reserve_days": negative_balances.RESERVE_AFTER_DAYS, "errors": errors or {},
+    }, status_code)
+
+
+@staff_required(*RISK)
+async def record_arrangement(request: Request):
+    """A repayment arrangement agreed with the seller: on the notes thread and the audit trail."""
+    form = await request.form()
+    terms = str(form.get("terms") or "").strip()
+    seller_id = _seller_id(request)
+    if not terms or len(terms) > 2000:
+        error = "Say what was agreed: amounts and dates." if not terms else "Keep it under 2,000 characters."
+        return await _negative_balances(request, {seller_id: error}, 400)
+    await _known_seller(request)
+    staff, db = await current_staff(request), request.app.state.db
+    await run_in_threadpool(service.add_note, db, seller_id, staff.member, f"Repayment arrangement: {terms}")
+    await run_in_threadpool(audit.record, db, actor=staff.actor, action="staff.repayment_arrangement",
+                            seller_id=seller_id, reason=terms, ip=ip_of(request))
+    flash(request, "The arrangement is on the seller's notes and audit trail.", "success")
+    return redirect(request, "staff:negative_balances")
+
+
 routes = [
     Route("/", search_page, name="search"),
     Route("/sign-in", sign_in.sign_in_page, name="sign_in"),
@@ -226,6 +258,8 @@ routes = [
     Route("/sellers/{seller_id:int}/debit-negative-balances", debit_negative, methods=["POST"], name="debit_negative"),
     Route("/sellers/{seller_id:int}/reject", reject_confirm, methods=["GET", "POST"], name="reject"),
     Route("/sellers/{seller_id:int}/remediation", send_remediation, methods=["POST"], name="remediation"),
+    Route("/negative-balances", negative_balances_page, name="negative_balances"),
+    Route("/sellers/{seller_id:int}/repayment-arrangement", record_arrangement, methods=["POST"], name="repayment_arrangement"),
     Route("/team", team.team, methods=["GET", "POST"], name="team"),
     Route("/team/{staff_id:int}/deactivate", team.deactivate, methods=["POST"], name="deactivate"),
 ]
