@@ -78,9 +78,12 @@ def test_balance_transaction_filters(stripe_client, seller):
     assert [t.amount for t in by_source.data] == [1_000]
     page = stripe_client.v1.balance_transactions.list(params={"limit": 2}, options=on(seller.id))
     assert page.has_more and len(page.data) == 2
-    created = every[0].created
+    # From the oldest one's second on: all three, however the seconds fell (newest first).
+    created = every[-1].created
     window = stripe_client.v1.balance_transactions.list(params={"created": {"gte": created}}, options=on(seller.id))
     assert len(window.data) == 3
+    later = stripe_client.v1.balance_transactions.list(params={"created": {"gt": every[0].created}}, options=on(seller.id))
+    assert later.data == []
     # Another account (and the platform) cannot see them.
     with pytest.raises(stripe.InvalidRequestError) as raised:
         stripe_client.v1.balance_transactions.retrieve(every[0].id)
