@@ -295,7 +295,8 @@ def test_events_list_filters(sandbox, stripe_client):
     assert types(types=["account.updated", "payout.created"]) == ["account.updated", "payout.created"]
     assert types(created={"gte": last["created"]}) == ["account.updated"]
     assert types(created={"lt": last["created"]}) == ["payout.paid", "payout.created"]
-    assert types(created=first["created"]) == ["payout.paid", "payout.created"]
+    # Both payout events were emitted within microseconds; a second may still fall between them.
+    assert types(created=first["created"]) in (["payout.paid", "payout.created"], ["payout.created"])
     with pytest.raises(stripe.InvalidRequestError, match="not both"):
         types(type="payout.paid", types=["payout.paid"])
 
