@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import logging
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -14,7 +15,8 @@ from portal import home
 from portal.accounts import routes as accounts
 from portal.accounts.throttle import Throttle
 from portal.connect import routes as connect
-from portal.connect.notify import tell_seller_about_new_requirements
+from portal.connect.notify import tell_seller_about_new_requirements, tell_sellers_about_negative_balances
+from portal.connect.sync import reconcile
 from portal.db import Database
 from portal.dev import routes as dev
 from portal.integrations.identity import make_identity_client
@@ -34,6 +36,8 @@ from portal.web import RequestGuard, SecurityHeaders, http_exception, make_templ
 from portal.webhooks import endpoint as webhooks
 from portal.webhooks import registration
 from portal.webhooks.handlers import Context
+
+log = logging.getLogger(__name__)
 
 # Our own origin only; content_security_policy() adds what this mode's Connect.js needs.
 CONTENT_SECURITY_POLICY = {
@@ -88,6 +92,8 @@ def create_app(settings: Settings) -> Starlette:
             background.append(asyncio.create_task(registration.register(
                 app.state.stripe, portal_url + "/webhooks/stripe", app.state.sandbox_webhook_secrets,
             )))
+            if settings.sandbox_sync_interval > 0:
+                background.append(asyncio.create_task(keep_in_sync(app.state, settings.sandbox_sync_interval)))
         mailer.start()
         mailer.wake()
         yield
@@ -143,6 +149,17 @@ def create_app(settings: Settings) -> Starlette:
 
     app.state.webhook_context = Context(db=db, gateway=app.state.stripe, after_account_change=after_account_change)
     return app
+
+
+async def keep_in_sync(state, interval: float) -> None:
+    """What `portal worker` does, for the one-process sandbox mode: reconcile on a schedule."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await reconcile(state.db, state.stripe, state.webhook_context.after_account_change, secret=state.secret)
+            await tell_sellers_about_negative_balances(state, state.settings.portal_url + "/status/")
+        except Exception:  # the next pass tries again; a failed pass must not end the loop
+            log.exception("scheduled sync failed")
 
 
 def app_from_environment() -> Starlette:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     sandbox_embedded: bool = True
     sandbox_secret_key: str = "sk_test_sandbox"
     sandbox_verification_delay: float = 10.0
+    # Seconds between reconciliation passes run inside `portal serve` in sandbox mode (one process,
+    # no worker); Stripe mode runs them in `portal worker`. 0 turns it off.
+    sandbox_sync_interval: float = 900.0
 
     smtp_host: str = ""
     smtp_port: int = 25

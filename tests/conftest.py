@@ -169,13 +169,20 @@ def sandboxed_client(sandboxed_settings):
 
 
 @pytest.fixture
-def served_portal(tmp_path, smtp_server):
+def served_portal_settings():
+    """Overrides for the served portal's settings (a test module may override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def served_portal(tmp_path, smtp_server, served_portal_settings):
     """The portal as `portal serve` runs it (the sandbox mounted at /sandbox, webhooks over real
     HTTP), in a thread on a free loopback port. Yields (app, base URL)."""
     port = free_port()
     settings = Settings(
         PORTAL_VAR_DIR=tmp_path, secret_key="served-portal-secret", smtp_host="127.0.0.1", smtp_port=smtp_server.port,
         stripe_api_base=f"http://127.0.0.1:{port}/sandbox", sandbox_verification_delay=0,
+        **served_portal_settings,
     )
     Database(settings.database_url).migrate()
     app = create_app(settings)
