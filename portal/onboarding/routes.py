@@ -159,9 +159,10 @@ async def profile_step(request: Request, ob: Onboarding):
 
 
 async def _check_business_email(request: Request, ob: Onboarding, email: str, website: str) -> None:
-    db, secret = request.app.state.db, request.app.state.secret
     was_confirmed = bool(ob.business_email and ob.business_email.confirmed_at)
-    record, assessment, changed = await run_in_threadpool(business_email.record, db, ob.seller_id, email, website)
+    record, assessment, changed = await run_in_threadpool(
+        business_email.record, request.app.state.db, ob.seller_id, email, website
+    )
     ob.business_email = record
     if changed and assessment.acceptable:
         await _send_business_email_link(request, ob)
