@@ -18,7 +18,7 @@ from portal.sandbox.protocol import (
     Endpoint,
     apply_metadata,
     list_response,
-    resource_missing,
+    owned,
 )
 
 # Stripe's reporting category for each balance transaction type the sandbox writes.
@@ -223,18 +223,12 @@ def list_balance_transactions(call: Call) -> dict:
 def payout_transactions(call: Call, payout_id: str) -> list[str]:
     """The transactions an automatic payout paid out, and the payout's own."""
     store = call.sandbox.store
-    payout = store.get(payout_id, "payout")
-    if payout is None or store.owner(payout_id) != call.account:
-        raise resource_missing("payout", payout_id, param="payout")
+    payout = owned(call, payout_id, "payout", param="payout")
     return store.private(payout_id).get("transactions", []) + [payout["balance_transaction"]]
 
 
 def retrieve_balance_transaction(call: Call) -> dict:
-    txn_id = call.path["id"]
-    txn = call.sandbox.store.get(txn_id, "balance_transaction")
-    if txn is None or call.sandbox.store.owner(txn_id) != call.account:
-        raise resource_missing("balance transaction", txn_id)
-    return txn
+    return owned(call, call.path["id"], "balance_transaction", "balance transaction")
 
 
 def in_range(value: int, bounds) -> bool:

@@ -12,7 +12,7 @@ from stripe.params import (
 )
 
 from portal.sandbox import balance
-from portal.sandbox.protocol import Call, Endpoint, list_response, resource_missing
+from portal.sandbox.protocol import Call, Endpoint, list_response, owned
 
 # What a test card does beyond succeeding (docs.stripe.com/testing, /connect/testing).
 SUCCEED = "succeed"
@@ -231,10 +231,7 @@ def refund_object(sandbox, charge: dict, amount: int, *, id: str | None = None, 
 
 
 def retrieve_charge(call: Call) -> dict:
-    charge = call.sandbox.store.get(call.path["id"], "charge")
-    if charge is None or call.sandbox.store.owner(call.path["id"]) != call.account:
-        raise resource_missing("charge", call.path["id"])
-    return charge
+    return owned(call, call.path["id"], "charge")
 
 
 def list_charges(call: Call) -> dict:
@@ -246,10 +243,7 @@ def list_charges(call: Call) -> dict:
 
 
 def retrieve_payment_method(call: Call) -> dict:
-    payment_method = call.sandbox.store.get(call.path["id"], "payment_method")
-    if payment_method is None or call.sandbox.store.owner(call.path["id"]) != call.account:
-        raise resource_missing("payment_method", call.path["id"])
-    return payment_method
+    return owned(call, call.path["id"], "payment_method")
 
 
 ROUTES = [

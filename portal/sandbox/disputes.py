@@ -26,6 +26,7 @@ from portal.sandbox.protocol import (
     apply_metadata,
     invalid_request,
     list_response,
+    owned,
     resource_missing,
 )
 
@@ -201,10 +202,7 @@ def remind(sandbox, when: int) -> None:
 
 
 def find(call: Call, dispute_id: str) -> dict:
-    dispute = call.sandbox.store.get(dispute_id, "dispute")
-    if dispute is None or call.sandbox.store.owner(dispute_id) != call.account:
-        raise resource_missing("dispute", dispute_id)
-    return dispute
+    return owned(call, dispute_id, "dispute")
 
 
 def retrieve_dispute(call: Call) -> dict:

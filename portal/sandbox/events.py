@@ -11,7 +11,7 @@ import fnmatch
 from stripe.params import EventListParams, EventRetrieveParams
 
 from portal.sandbox import webhooks
-from portal.sandbox.protocol import Call, Endpoint, current_call, invalid_request, list_response, resource_missing
+from portal.sandbox.protocol import Call, Endpoint, current_call, invalid_request, list_response, owned
 
 
 def emit(sandbox, type: str, obj: dict, account: str | None = None, previous_attributes: dict | None = None) -> dict:
@@ -82,11 +82,7 @@ def list_events(call: Call) -> dict:
 
 
 def retrieve_event(call: Call) -> dict:
-    event_id = call.path["id"]
-    event = call.sandbox.store.get(event_id, "event")
-    if event is None or call.sandbox.store.owner(event_id) != call.account:
-        raise resource_missing("event", event_id)
-    return event
+    return owned(call, call.path["id"], "event")
 
 
 ROUTES = [

@@ -36,6 +36,7 @@ from portal.sandbox.protocol import (
     apply_metadata,
     invalid_request,
     list_response,
+    owned,
     resource_missing,
 )
 
@@ -282,10 +283,7 @@ def trigger(sandbox, what: str, account_id: str | None) -> None:
 
 
 def find(call: Call, pi_id: str) -> dict:
-    pi = call.sandbox.store.get(pi_id, "payment_intent")
-    if pi is None or call.sandbox.store.owner(pi_id) != call.account:
-        raise resource_missing("payment_intent", pi_id)
-    return pi
+    return owned(call, pi_id, "payment_intent")
 
 
 def create_payment_intent(call: Call) -> dict:

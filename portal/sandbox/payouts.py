@@ -25,6 +25,7 @@ from portal.sandbox.protocol import (
     apply_metadata,
     invalid_request,
     list_response,
+    owned,
     resource_missing,
 )
 
@@ -294,10 +295,7 @@ def choose_destination(sandbox, account_id: str | None, currency: str, destinati
 
 
 def find(call: Call, payout_id: str) -> dict:
-    payout = call.sandbox.store.get(payout_id, "payout")
-    if payout is None or call.sandbox.store.owner(payout_id) != call.account:
-        raise resource_missing("payout", payout_id)
-    return payout
+    return owned(call, payout_id, "payout")
 
 
 def retrieve_payout(call: Call) -> dict:

@@ -114,6 +114,15 @@ def _cursor(ids: list[str], id: str, param: str, objects: list[dict]) -> int:
     return ids.index(id)
 
 
+def owned(call: "Call", object_id: str, object: str, noun: str | None = None, param: str = "id") -> dict:
+    """The object `object_id` of type `object` if the caller (platform or `Stripe-Account`) owns it;
+    otherwise Stripe's 404, as if it did not exist."""
+    found = call.sandbox.store.get(object_id, object)
+    if found is None or call.sandbox.store.owner(object_id) != call.account:
+        raise resource_missing(noun or object, object_id, param=param)
+    return found
+
+
 def apply_metadata(obj: dict, params: dict) -> None:
     """Stripe's metadata semantics: "" for the whole map clears it, "" for a key deletes it."""
     if "metadata" not in params:

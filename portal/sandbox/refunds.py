@@ -20,6 +20,7 @@ from portal.sandbox.protocol import (
     apply_metadata,
     invalid_request,
     list_response,
+    owned,
     resource_missing,
 )
 
@@ -107,10 +108,7 @@ def create_refund(call: Call) -> dict:
 
 
 def find(call: Call, refund_id: str) -> dict:
-    refund = call.sandbox.store.get(refund_id, "refund")
-    if refund is None or call.sandbox.store.owner(refund_id) != call.account:
-        raise resource_missing("refund", refund_id)
-    return refund
+    return owned(call, refund_id, "refund")
 
 
 def retrieve_refund(call: Call) -> dict:
