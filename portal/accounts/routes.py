@@ -5,7 +5,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from portal.accounts import emails, passwords, service
+from portal.accounts import emails, service
 from portal.accounts.auth import current_seller, login_required, password_accepted, record_failure, safe_next, sign_out
 from portal.accounts.links import LinkProblem, LinkPurpose
 from portal.accounts.throttle import Rule
@@ -58,7 +58,8 @@ async def signup(request: Request):
         form = await request.form()
         values["email"] = str(form.get("email", "")).strip()
         password, confirm = str(form.get("password", "")), str(form.get("password_confirm", ""))
-        errors = _signup_errors(values["email"], password, confirm)
+        errors = {"email": problem} if (problem := service.email_problem(values["email"])) else {}
+        errors.update(service.new_password_errors(request.app.state.db, None, values["email"], password, confirm))
         if not errors:
             if not await _mail_allowed(request, values["email"]):
                 return render(request, "errors/error.html", _too_many(), status_code=429)
@@ -72,17 +73,6 @@ async def signup(request: Request):
             request.session["signup_email"] = service.normalize_email(values["email"])
             return redirect(request, "accounts:check_email")
     return render(request, "accounts/signup.html", {"values": values, "errors": errors}, 400 if errors else 200)
-
-
-def _signup_errors(email: str, password: str, confirm: str) -> dict[str, str]:
-    errors = {}
-    if problem := service.email_problem(email):
-        errors["email"] = problem
-    if problem := passwords.password_problem(password, email=email):
-        errors["password"] = problem
-    elif password != confirm:
-        errors["password_confirm"] = "The two passwords don't match. Type the same password twice."
-    return errors
 
 
 def _too_many(seconds: int = 3600) -> dict:
@@ -203,13 +193,8 @@ async def reset_password(request: Request):
     if request.method == "POST":
         form = await request.form()
         password, confirm_value = str(form.get("password", "")), str(form.get("password_confirm", ""))
-        if problem := passwords.password_problem(password, email=checked.email):
-            errors["password"] = problem
-        elif await run_in_threadpool(service.password_reused, db, checked.id, password):
-            errors["password"] = "Choose a password you haven't used for this account before (not one of your last five)."
-        elif password != confirm_value:
-            errors["password_confirm"] = "The two passwords don't match. Type the same password twice."
-        else:
+        errors = await run_in_threadpool(service.new_password_errors, db, checked.id, checked.email, password, confirm_value)
+        if not errors:
             result = await run_in_threadpool(
                 service.reset_password, db, secret, token, settings.reset_link_max_age, password
             )

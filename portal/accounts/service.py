@@ -188,6 +188,18 @@ def reset_password(db: Database, secret: str, token: str, max_age: int, new_pass
 
 
 # Password history.
+def new_password_errors(db: Database, seller_id: int | None, email: str, password: str, confirm: str) -> dict[str, str]:
+    """What is wrong with a new password, by field: the policy, the last five (for an existing
+    seller), and the two entries matching. Sign-up, reset and change all ask the same."""
+    if problem := passwords.password_problem(password, email=email):
+        return {"password": problem}
+    if seller_id is not None and password_reused(db, seller_id, password):
+        return {"password": "Choose a password you haven't used for this account before (not one of your last five)."}
+    if password != confirm:
+        return {"password_confirm": "The two passwords don't match. Type the same password twice."}
+    return {}
+
+
 def password_reused(db: Database, seller_id: int, password: str) -> bool:
     with db.transaction() as session:
         seller = session.get(Seller, seller_id)

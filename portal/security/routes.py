@@ -205,13 +205,8 @@ async def change_password(request: Request):
     if request.method == "POST":
         form = await request.form()
         password, confirm = str(form.get("password", "")), str(form.get("password_confirm", ""))
-        if problem := passwords.password_problem(password, email=seller.email):
-            errors["password"] = problem
-        elif await run_in_threadpool(accounts.password_reused, db, seller.id, password):
-            errors["password"] = "Choose a password you haven't used for this account before (not one of your last five)."
-        elif password != confirm:
-            errors["password_confirm"] = "The two passwords don't match. Type the same password twice."
-        else:
+        errors = await run_in_threadpool(accounts.new_password_errors, db, seller.id, seller.email, password, confirm)
+        if not errors:
             await run_in_threadpool(accounts.change_password, db, seller.id, password, request.session[SESSION_KEY])
             await run_in_threadpool(service.record_change, db, seller.id, service.PASSWORD,
                                     device=device_cookie(request), ip=ip_of(request))
