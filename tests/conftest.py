@@ -206,6 +206,17 @@ def browser_client(served_portal):
         yield http
 
 
+def eventually(check, timeout: float = 10.0):
+    """Poll `check` until it is truthy or `timeout` passes; returns its last result (for webhooks,
+    scheduled passes and other work that lands on its own time)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
 def csrf_from(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 

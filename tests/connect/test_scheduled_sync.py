@@ -5,6 +5,7 @@ import time
 import pytest
 
 from portal.connect import mirror
+from tests.conftest import eventually
 from tests.onboarding.flows import onboard_individual
 
 
@@ -16,13 +17,7 @@ def served_portal_settings():
 def test_serve_repairs_drift_on_its_own_schedule(served_portal, browser_client, inbox):
     app, _ = served_portal
     onboard_individual(browser_client, inbox)
-    deadline = time.monotonic() + 10
-    while not mirror.account_for_seller(app.state.db, 1).snapshot.get("payouts_enabled"):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    assert eventually(lambda: mirror.account_for_seller(app.state.db, 1).snapshot.get("payouts_enabled"))
     stored = mirror.account_for_seller(app.state.db, 1)
     mirror.record_account(app.state.db, 1, {**stored.snapshot, "payouts_enabled": False}, as_of=time.time())
-    deadline = time.monotonic() + 10
-    while not mirror.account_for_seller(app.state.db, 1).snapshot.get("payouts_enabled"):
-        assert time.monotonic() < deadline, "the scheduled pass never repaired the mirror"
-        time.sleep(0.1)
+    assert eventually(lambda: mirror.account_for_seller(app.state.db, 1).snapshot.get("payouts_enabled")), "the scheduled pass never repaired the mirror"

@@ -12,16 +12,14 @@ from portal.connect import mirror, payout_holds
 from portal.connect.sync import reconcile
 from portal.db import utcnow
 from portal.onboarding.models import BusinessEmail
+from tests.conftest import eventually
 from tests.onboarding.flows import onboard_individual
 
 
 def test_portal_sync_repairs_and_reports_drift(served_portal, browser_client, inbox, tmp_path):
     app, _ = served_portal
     onboard_individual(browser_client, inbox)
-    deadline = time.monotonic() + 10
-    while not mirror.account_for_seller(app.state.db, 1).snapshot.get("payouts_enabled"):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    assert eventually(lambda: mirror.account_for_seller(app.state.db, 1).snapshot.get("payouts_enabled"))
     stored = mirror.account_for_seller(app.state.db, 1)
     mirror.record_account(app.state.db, 1, {**stored.snapshot, "charges_enabled": False}, as_of=time.time() + 3600)  # even a snapshot dated later
 

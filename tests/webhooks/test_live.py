@@ -14,7 +14,7 @@ from sqlmodel import select
 from portal.connect import mirror
 from portal.connect.sync import differences, reconcile
 from portal.webhooks.models import StripeEvent
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, eventually
 from tests.onboarding.flows import onboard_individual
 
 
@@ -22,14 +22,6 @@ def _sdk(url: str) -> stripe.StripeClient:
     return stripe.StripeClient("sk_test_sandbox", base_addresses={"api": url + "/sandbox", "files": url + "/sandbox"},
                                http_client=stripe.HTTPXClient(allow_sync_methods=True), max_network_retries=0)
 
-
-def _eventually(check, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
 
 
 def _truth_matches_mirror(app, sdk, seller_id: int = 1) -> bool:
@@ -71,9 +63,9 @@ def test_webhooks_bring_the_mirror_to_stripes_truth_and_pages_never_call_stripe(
     app, url = served_portal
     onboard_individual(browser_client, inbox)
     # Verification finishes in the sandbox after the response; only its webhook tells the portal.
-    assert _eventually(lambda: _verified(app)), "the account.updated webhook never arrived"
+    assert eventually(lambda: _verified(app)), "the account.updated webhook never arrived"
     sdk = _sdk(url)
-    assert _eventually(lambda: _truth_matches_mirror(app, sdk))
+    assert eventually(lambda: _truth_matches_mirror(app, sdk))
 
     _quiet(app)
     calls = app.state.stripe.calls
@@ -88,7 +80,7 @@ def test_webhooks_bring_the_mirror_to_stripes_truth_and_pages_never_call_stripe(
 def test_a_new_requirement_is_mailed_once_shown_with_its_deadline_and_cleared_by_an_upload(served_portal, browser_client, inbox):
     app, url = served_portal
     onboard_individual(browser_client, inbox)
-    assert _eventually(lambda: _verified(app))
+    assert eventually(lambda: _verified(app))
     sdk = _sdk(url)
     account_id = mirror.account_for_seller(app.state.db, 1).stripe_account_id
     deadline = int(time.time()) + 7 * 86400
@@ -115,14 +107,14 @@ def test_a_new_requirement_is_mailed_once_shown_with_its_deadline_and_cleared_by
                                files={"individual.verification.document": ("id.png", io.BytesIO(png), "image/png")},
                                follow_redirects=False)
     assert done.status_code == 303, re.findall(r"(?:field-error|role=.alert.)[^>]*>(.*?)</p>", done.text, re.S)
-    assert _eventually(lambda: not mirror.account_for_seller(app.state.db, 1).snapshot["requirements"]["currently_due"])
-    assert _eventually(lambda: 'id="account-status">Verified<' in browser_client.get("/status/").text)
+    assert eventually(lambda: not mirror.account_for_seller(app.state.db, 1).snapshot["requirements"]["currently_due"])
+    assert eventually(lambda: 'id="account-status">Verified<' in browser_client.get("/status/").text)
 
 
 def test_reconciliation_repairs_what_no_event_told_us(served_portal, browser_client, inbox):
     app, _ = served_portal
     onboard_individual(browser_client, inbox)
-    assert _eventually(lambda: _verified(app))
+    assert eventually(lambda: _verified(app))
     stored = mirror.account_for_seller(app.state.db, 1)
     drifted = {**stored.snapshot, "payouts_enabled": False}
     mirror.record_account(app.state.db, 1, drifted, as_of=time.time())
@@ -135,7 +127,7 @@ def test_reconciliation_repairs_what_no_event_told_us(served_portal, browser_cli
 def test_every_event_is_recorded_with_its_outcome(served_portal, browser_client, inbox):
     app, _ = served_portal
     onboard_individual(browser_client, inbox)
-    assert _eventually(lambda: _verified(app))
+    assert eventually(lambda: _verified(app))
     _quiet(app)
     with app.state.db.transaction() as session:
         events = session.exec(select(StripeEvent)).all()
