@@ -2,7 +2,9 @@
 
 from portal.accounts.models import LoginSession, Seller, UsedLink
 from portal.audit import AuditEvent
-from portal.connect.models import AccountBalance, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord
+from portal.connect.models import (
+    AccountBalance, AccountClosure, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord,
+)
 from portal.connect.negative_balances import NegativeBalanceNotice
 from portal.connect.payout_holds import PayoutHold
 from portal.integrations.mail import OutboxMessage
@@ -14,6 +16,7 @@ from portal.staff.models import StaffMember, StaffNote, ViewAsGrant
 from portal.webhooks.models import StripeEvent
 
 __all__ = [
+    "AccountClosure",
     "NegativeBalanceNotice",
     "AuditEvent",
     "StaffNote",

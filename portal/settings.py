@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     staff_session_idle_seconds: int = 30 * 60
     staff_session_max_age: int = 12 * 3600
     view_as_minutes: int = 30
+    # Staff moving money (portal/funds): a movement of this many cents or more waits for a second
+    # staff member's approval before it runs.
+    money_approval_threshold: int = 50_000
+    # How long a closed seller's records are kept (accounts closed at the seller's request, and
+    # rejected ones) before `portal sync` erases their personal data. Financial records: 7 years.
+    closed_account_retention_days: int = 7 * 365
     max_form_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000
 

@@ -84,3 +84,20 @@ class ChargeRecord(SQLModel, table=True):
     amount: int
     currency: str = Field(max_length=3)
     created: int
+
+
+class AccountClosure(SQLModel, table=True):
+    """A seller's account being closed at their request, then closed, then (after the retention
+    period) erased. Rejected accounts get a row too when they close, so retention covers them."""
+
+    __tablename__ = "account_closure"
+
+    seller_id: int = Field(primary_key=True, foreign_key="seller.id", ondelete="CASCADE")
+    stripe_account_id: str = Field(default="", max_length=64)
+    state: str = Field(default="closing", max_length=16)  # closing, closed, erased
+    reason: str = Field(default="", max_length=1000)
+    requested_by: str = Field(default="", max_length=254)  # the staff member who started it
+    started_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    erase_after: datetime | None = Field(default=None, index=True)
+    erased_at: datetime | None = None

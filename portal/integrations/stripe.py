@@ -112,6 +112,53 @@ class StripeGateway:
     async def delete_person(self, account_id: str, person_id: str) -> dict:
         return await self._call(self.client.v1.accounts.persons.delete_async, account_id, person_id)
 
+    async def list_persons(self, account_id: str) -> list[dict]:
+        result = await self._call(self.client.v1.accounts.persons.list_async, account_id, params={"limit": 100})
+        return result["data"]
+
+    async def delete_account(self, account_id: str) -> dict:
+        """Close a connected account for good (a seller who leaves, once its balance is zero)."""
+        return await self._call(self.client.v1.accounts.delete_async, account_id)
+
+    async def request_capability(self, account_id: str, capability: str, *, requested: bool, key: str) -> dict:
+        """Ask Stripe for a capability, or give one up (`requested=False`)."""
+        return await self._call(
+            self.client.v1.accounts.capabilities.update_async, account_id, capability,
+            params={"requested": requested}, options={"idempotency_key": key},
+        )
+
+    # Money movement between the platform and a connected account (staff, with approval)
+
+    async def platform_account_id(self) -> str:
+        """The platform's own account id (the destination of an account debit), read once."""
+        if not getattr(self, "_platform_account_id", None):
+            self._platform_account_id = (await self._call(self.client.v1.accounts.retrieve_current_async))["id"]
+        return self._platform_account_id
+
+    async def send_funds(self, account_id: str, *, amount: int, currency: str, description: str, metadata: dict,
+                         key: str) -> dict:
+        """A transfer from the platform's balance to the connected account's."""
+        params = {"amount": amount, "currency": currency, "destination": account_id, "description": description,
+                  "metadata": metadata}
+        return await self._call(self.client.v1.transfers.create_async, params=params, options={"idempotency_key": key})
+
+    async def pull_funds(self, account_id: str, *, amount: int, currency: str, description: str, metadata: dict,
+                         key: str) -> dict:
+        """An account debit: a transfer made as the connected account, to the platform's account.
+
+        Stripe allows it where the platform is liable for the account's losses and both are in
+        the same region; it creates a transfer on the connected account and a payment on the platform."""
+        params = {"amount": amount, "currency": currency, "destination": await self.platform_account_id(),
+                  "description": description, "metadata": metadata}
+        return await self._call(self.client.v1.transfers.create_async, params=params,
+                                options={"idempotency_key": key, "stripe_account": account_id})
+
+    async def create_payout(self, account_id: str, *, amount: int, currency: str, description: str, key: str) -> dict:
+        """Pay out part of the connected account's available balance to its bank account now."""
+        params = {"amount": amount, "currency": currency, "description": description}
+        return await self._call(self.client.v1.payouts.create_async, params=params,
+                                options={"idempotency_key": key, "stripe_account": account_id})
+
     async def retrieve_balance(self, account_id: str) -> dict:
         return await self._call(self.client.v1.balance.retrieve_async, options={"stripe_account": account_id})
 

@@ -2,21 +2,19 @@
 Every handler is behind staff_required (sign-in pages aside); every change is audited."""
 
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
 from portal import audit
 from portal.connect import negative_balances
 from portal.integrations.stripe import StripeFailure
-from portal.staff import console, risk, search, service, sign_in, team, view_as
+from portal.funds import routes as funds
+from portal.staff import account_admin, closing, requirements_desk, risk, search, service, sign_in, team, view_as
 from portal.staff.auth import current_staff, ip_of, keep_alive, staff_required
-from portal.staff.models import StaffRole
+from portal.staff import pages
+from portal.staff.pages import ANY, RISK
 from portal.web import absolute_url, flash, redirect, render, send_mail
 
-ANY = ()
-RISK = (StaffRole.risk, StaffRole.admin)
-MAX_REASON = 1000
 
 
 @staff_required(*ANY)
@@ -30,35 +28,9 @@ async def search_page(request: Request):
     })
 
 
-def _seller_id(request: Request) -> int:
-    return request.path_params["seller_id"]
-
-
-async def _seller_page(request: Request, errors: dict | None = None, values: dict | None = None, status_code: int = 200):
-    file = await run_in_threadpool(console.seller_file, request.app.state.db, _seller_id(request))
-    if file is None:
-        raise HTTPException(404)
-    staff = await current_staff(request)
-    return render(request, "staff/seller.html", {
-        "file": file, "view": file.view, "errors": errors or {}, "values": values or {}, "can_risk": staff.can(*RISK),
-        "reject_reasons": risk.REJECT_REASONS, "view_as_minutes": request.app.state.settings.view_as_minutes,
-    }, status_code=status_code)
-
-
 @staff_required(*ANY)
 async def seller_page(request: Request):
-    return await _seller_page(request)
-
-
-async def _reason(request: Request, action: str) -> tuple[str, dict]:
-    """The reason typed for `action`, and the errors to show beside its field when it is missing."""
-    form = await request.form()
-    reason = str(form.get("reason") or "").strip()
-    if not reason:
-        return "", {action: "Give a reason: it goes on the seller's audit trail."}
-    if len(reason) > MAX_REASON:
-        return reason, {action: f"Keep the reason under {MAX_REASON} characters."}
-    return reason, {}
+    return await pages.seller_page(request)
 
 
 @staff_required(*ANY)
@@ -67,37 +39,30 @@ async def add_note(request: Request):
     body = str(form.get("body") or "").strip()
     if not body or len(body) > 5000:
         error = "Write the note first." if not body else "Keep a note under 5,000 characters."
-        return await _seller_page(request, {"note": error}, {"note": body}, 400)
+        return await pages.seller_page(request, {"note": error}, {"note": body}, 400)
     staff = await current_staff(request)
     db = request.app.state.db
-    await _known_seller(request)
-    await run_in_threadpool(service.add_note, db, _seller_id(request), staff.member, body)
-    await run_in_threadpool(audit.record, db, actor=staff.actor, action="staff.note", seller_id=_seller_id(request),
+    await pages.known_seller(request)
+    await run_in_threadpool(service.add_note, db, pages.seller_id(request), staff.member, body)
+    await run_in_threadpool(audit.record, db, actor=staff.actor, action="staff.note", seller_id=pages.seller_id(request),
                             ip=ip_of(request))
     flash(request, "Note added.", "success")
-    return redirect(request, "staff:seller", seller_id=_seller_id(request))
-
-
-async def _known_seller(request: Request) -> console.SellerFile:
-    file = await run_in_threadpool(console.seller_file, request.app.state.db, _seller_id(request))
-    if file is None:
-        raise HTTPException(404)
-    return file
+    return redirect(request, "staff:seller", seller_id=pages.seller_id(request))
 
 
 @staff_required(*ANY)
 async def view_as_start(request: Request):
-    reason, errors = await _reason(request, "view_as")
+    reason, errors = await pages.reason_from(request, "view_as")
     if errors:
-        return await _seller_page(request, errors, {"view_as": reason}, 400)
+        return await pages.seller_page(request, errors, {"view_as": reason}, 400)
     staff = await current_staff(request)
     try:
         token, _grant = await run_in_threadpool(
-            view_as.start, request.app.state.db, staff.member, _seller_id(request),
+            view_as.start, request.app.state.db, staff.member, pages.seller_id(request),
             minutes=request.app.state.settings.view_as_minutes, ip=ip_of(request), reason=reason,
         )
     except view_as.ViewAsRefused as refused:
-        return await _seller_page(request, {"view_as": str(refused)}, {"view_as": reason}, 403)
+        return await pages.seller_page(request, {"view_as": str(refused)}, {"view_as": reason}, 403)
     return view_as.set_cookie(request, redirect(request, "dashboard"), token)
 
 
@@ -116,22 +81,22 @@ async def view_as_exit(request: Request):
 
 
 async def _risk_action(request: Request, action: str, run):
-    reason, errors = await _reason(request, action)
+    reason, errors = await pages.reason_from(request, action)
     if errors:
-        return await _seller_page(request, errors, {action: reason}, 400)
-    await _known_seller(request)
+        return await pages.seller_page(request, errors, {action: reason}, 400)
+    await pages.known_seller(request)
     staff = await current_staff(request)
     state = request.app.state
     try:
-        message = await run(state.db, state.stripe, _seller_id(request), actor=staff.actor, reason=reason,
+        message = await run(state.db, state.stripe, pages.seller_id(request), actor=staff.actor, reason=reason,
                             ip=ip_of(request), secret=state.secret)
     except risk.RiskActionRefused as refused:
-        return await _seller_page(request, {action: str(refused)}, {action: reason}, 409)
+        return await pages.seller_page(request, {action: str(refused)}, {action: reason}, 409)
     except StripeFailure as failure:
-        return await _seller_page(request, {action: f"Stripe refused or did not answer ({failure.code or failure.kind}). "
+        return await pages.seller_page(request, {action: f"Stripe refused or did not answer ({failure.code or failure.kind}). "
                                                     "Nothing else changed; try again."}, {action: reason}, 502)
     flash(request, message, "success")
-    return redirect(request, "staff:seller", seller_id=_seller_id(request))
+    return redirect(request, "staff:seller", seller_id=pages.seller_id(request))
 
 
 @staff_required(*RISK)
@@ -166,7 +131,7 @@ async def debit_negative(request: Request):
 
 @staff_required(*RISK)
 async def reject_confirm(request: Request):
-    file = await _known_seller(request)
+    file = await pages.known_seller(request)
     errors, values = {}, {}
     if request.method == "POST":
         form = await request.form()
@@ -197,10 +162,10 @@ async def reject_confirm(request: Request):
 
 @staff_required(*RISK)
 async def send_remediation(request: Request):
-    reason, errors = await _reason(request, "remediation")
+    reason, errors = await pages.reason_from(request, "remediation")
     if errors:
-        return await _seller_page(request, errors, {"remediation": reason}, 400)
-    file = await _known_seller(request)
+        return await pages.seller_page(request, errors, {"remediation": reason}, 400)
+    file = await pages.known_seller(request)
     staff = await current_staff(request)
     await send_mail(request, file.seller.email, "Action needed on your seller account", "mail/staff_remediation.txt",
                     link=absolute_url(request, "connect:status"), message=reason)
@@ -228,11 +193,11 @@ async def record_arrangement(request: Request):
     """A repayment arrangement agreed with the seller: on the notes thread and the audit trail."""
     form = await request.form()
     terms = str(form.get("terms") or "").strip()
-    seller_id = _seller_id(request)
+    seller_id = pages.seller_id(request)
     if not terms or len(terms) > 2000:
         error = "Say what was agreed: amounts and dates." if not terms else "Keep it under 2,000 characters."
         return await _negative_balances(request, {seller_id: error}, 400)
-    await _known_seller(request)
+    await pages.known_seller(request)
     staff, db = await current_staff(request), request.app.state.db
     await run_in_threadpool(service.add_note, db, seller_id, staff.member, f"Repayment arrangement: {terms}")
     await run_in_threadpool(audit.record, db, actor=staff.actor, action="staff.repayment_arrangement",
@@ -262,4 +227,8 @@ routes = [
     Route("/sellers/{seller_id:int}/repayment-arrangement", record_arrangement, methods=["POST"], name="repayment_arrangement"),
     Route("/team", team.team, methods=["GET", "POST"], name="team"),
     Route("/team/{staff_id:int}/deactivate", team.deactivate, methods=["POST"], name="deactivate"),
+    *requirements_desk.routes,
+    *account_admin.routes,
+    *funds.routes,
+    *closing.routes,
 ]

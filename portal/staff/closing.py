@@ -1,0 +1,3 @@
+"""Closing a seller's account at their request (issue 10)."""
+
+routes = []
