@@ -1,10 +1,20 @@
-"""Transfers: the platform moving money into a connected account's balance, and reversals.
+"""Transfers: the platform moving money into a connected account's balance, reversals, and
+account debits (the platform taking money back out of a connected account's balance).
 
 A transfer debits the platform and makes a `py_` payment on the connected account (the
 transfer's `destination_payment`); as recorded in test mode, the funds are in the account's
 available balance at once, unless the transfer is tied to a charge (`source_transaction`)
 whose funds are still pending, in which case they follow that charge. A reversal refunds the
 payment on the account and credits the platform back.
+
+An account debit is the same flow the other way (Stripe's "Debit connected accounts"): a
+transfer created *as* the connected account (`Stripe-Account`) whose destination is the
+platform's own account id. The transfer belongs to the connected account, and a `py_` payment
+lands on the platform. Stripe allows it only where the platform is liable for the account's
+losses, both are in the same region, and the currency is the account's default currency; its
+docs say a debit can't make the account's balance negative unless the platform has reserves
+enabled and a bank account in that currency. The sandbox models no reserves, so it refuses a
+debit above the account's available balance (`balance_insufficient`).
 """
 
 from stripe.params import (
@@ -26,6 +36,7 @@ from portal.sandbox.protocol import (
     apply_metadata,
     invalid_request,
     list_response,
+    owned,
     resource_missing,
 )
 
@@ -38,6 +49,18 @@ INSUFFICIENT_FUNDS = (
 NOT_A_PLATFORM = (
     "Only Stripe Connect platforms can work with other accounts. If you need to setup a Stripe "
     "Connect platform, you can do so at https://dashboard.stripe.com/account/applications/settings."
+)
+DEBITS_NEED_LIABILITY = (
+    "Account debits are only supported for connected accounts where the platform is responsible for "
+    "negative balances (controller.losses.payments = application)."
+)
+DEBITS_NEED_SAME_REGION = (
+    "Account debits are only supported when the platform and the connected account are in the same "
+    "region. The platform is in {platform} and the connected account is in {account}."
+)
+DEBIT_INSUFFICIENT_FUNDS = (
+    "Insufficient funds in the connected account's Stripe balance: an account debit of {amount} {currency} "
+    "would take its available balance ({available} {currency}) below zero."
 )
 MISSING_CAPABILITY = (
     "Your destination account needs to have at least one of the following capabilities enabled: "
@@ -106,6 +129,53 @@ def create(
     return transfer
 
 
+def debit(
+    sandbox, account_id: str, amount: int, currency: str, *, transfer_group: str | None = None,
+    description: str | None = None, metadata: dict | None = None,
+) -> dict:
+    """Move `amount` from connected account `account_id` to the platform (an account debit).
+
+    The transfer is the account's (its balance transaction is a negative `transfer`); the
+    platform gets a `py_` payment (`destination_payment`) with a positive `payment` transaction."""
+    platform_id = sandbox.store.meta("platform_account")
+    transfer_id = sandbox.new_id("tr")
+    account_txn = balance.credit(
+        sandbox, account_id, -amount, currency, type="transfer", source=transfer_id, description=description,
+    )
+    payment = charges.charge_object(
+        sandbox, id=sandbox.new_id("py"), amount=amount, currency=currency, source_transfer=transfer_id,
+        transfer_group=transfer_group, description=description,
+    )
+    payment_txn = balance.credit(sandbox, None, amount, currency, type="payment", source=payment["id"])
+    payment.update({
+        "amount_captured": amount, "captured": True, "paid": True, "status": "succeeded",
+        "balance_transaction": payment_txn["id"],
+    })
+    sandbox.store.create(payment, owner=None)
+    transfer = {
+        "id": transfer_id,
+        "object": "transfer",
+        "amount": amount,
+        "amount_reversed": 0,
+        "balance_transaction": account_txn["id"],
+        "created": sandbox.now(),
+        "currency": currency,
+        "description": description,
+        "destination": platform_id,
+        "destination_payment": payment["id"],
+        "livemode": False,
+        "metadata": metadata or {},
+        "reversals": {"object": "list", "data": [], "has_more": False, "url": f"/v1/transfers/{transfer_id}/reversals"},
+        "reversed": False,
+        "source_transaction": None,
+        "source_type": "card",
+        "transfer_group": transfer_group,
+    }
+    sandbox.store.create(transfer, owner=account_id)
+    sandbox.emit("transfer.created", transfer, account=account_id)
+    return transfer
+
+
 def reverse(sandbox, transfer: dict, amount: int | None = None, *, description: str | None = None,
             metadata: dict | None = None, refund_application_fee: bool = False, source_refund: str | None = None) -> dict:
     """Take (part of) a transfer back from the connected account."""
@@ -162,13 +232,13 @@ def reverse(sandbox, transfer: dict, amount: int | None = None, *, description: 
 
 def create_transfer(call: Call) -> dict:
     sandbox, params = call.sandbox, call.params
-    if call.account is not None:
-        raise invalid_request(NOT_A_PLATFORM)
     amount, currency = params.get("amount"), params["currency"].lower()
     if amount is None:
         raise invalid_request("Missing required param: amount.", param="amount", code="parameter_missing")
     if amount <= 0:
         raise invalid_request("Invalid positive integer", param="amount", code="parameter_invalid_integer")
+    if call.account is not None:
+        return create_account_debit(call, amount, currency)
     check_destination(sandbox, params["destination"])
     source, available_on = None, None
     if "source_transaction" in params:
@@ -179,6 +249,38 @@ def create_transfer(call: Call) -> dict:
         sandbox, amount, currency, params["destination"], source_transaction=source,
         transfer_group=params.get("transfer_group"), description=params.get("description"),
         metadata=balance.metadata_from(params), available_on=available_on,
+    )
+
+
+def create_account_debit(call: Call, amount: int, currency: str) -> dict:
+    """A transfer made as the connected account: allowed only as an account debit to the platform."""
+    sandbox, params = call.sandbox, call.params
+    platform = sandbox.store.get(sandbox.store.meta("platform_account"), "account")
+    if params["destination"] != platform["id"]:
+        raise invalid_request(NOT_A_PLATFORM)
+    if "source_transaction" in params:
+        raise invalid_request("An account debit cannot draw on a source_transaction.", param="source_transaction")
+    account = sandbox.store.get(call.account, "account")
+    if ((account.get("controller") or {}).get("losses") or {}).get("payments") != "application":
+        raise StripeError(400, "invalid_request_error", DEBITS_NEED_LIABILITY, code="transfers_not_allowed")
+    if account.get("country") != platform.get("country"):
+        raise StripeError(400, "invalid_request_error", DEBITS_NEED_SAME_REGION.format(
+            platform=platform.get("country"), account=account.get("country")), code="transfers_not_allowed")
+    default = account.get("default_currency") or balance.default_currency(sandbox, call.account)
+    if currency != default:
+        raise invalid_request(
+            f"The currency of an account debit must be the connected account's default currency ({default}).",
+            param="currency",
+        )
+    available = balance.available(sandbox, call.account, currency)
+    if amount > available:
+        raise invalid_request(
+            DEBIT_INSUFFICIENT_FUNDS.format(amount=amount, currency=currency, available=available),
+            param="amount", code="balance_insufficient",
+        )
+    return debit(
+        sandbox, call.account, amount, currency, transfer_group=params.get("transfer_group"),
+        description=params.get("description"), metadata=balance.metadata_from(params),
     )
 
 
@@ -199,18 +301,19 @@ def source_funds(sandbox, charge_id: str, amount: int) -> tuple[dict, int]:
 
 
 def find(call: Call, transfer_id: str) -> dict:
+    """A platform's transfer (reversals are the platform's: an account debit has none here)."""
     transfer = call.sandbox.store.get(transfer_id, "transfer")
-    if transfer is None or call.account is not None:
+    if transfer is None or call.account is not None or call.sandbox.store.owner(transfer_id) is not None:
         raise resource_missing("transfer", transfer_id)
     return transfer
 
 
 def retrieve_transfer(call: Call) -> dict:
-    return find(call, call.path["id"])
+    return owned(call, call.path["id"], "transfer")
 
 
 def update_transfer(call: Call) -> dict:
-    transfer = find(call, call.path["id"])
+    transfer = owned(call, call.path["id"], "transfer")
     if "description" in call.params:
         transfer["description"] = call.params["description"]
     apply_metadata(transfer, call.params)
@@ -219,7 +322,7 @@ def update_transfer(call: Call) -> dict:
 
 def list_transfers(call: Call) -> dict:
     keep = {key: call.params[key] for key in ("destination", "transfer_group") if key in call.params}
-    transfers = [] if call.account else call.sandbox.store.list("transfer", where=keep)
+    transfers = call.sandbox.store.list("transfer", owner=call.account, where=keep)
     if "created" in call.params:
         transfers = [t for t in transfers if balance.in_range(t["created"], call.params["created"])]
     return list_response(call, transfers, "/v1/transfers")

@@ -107,6 +107,12 @@ def build_world(client, sandbox_url, sandbox) -> Seen:
                                                                     "destination": seller.id}))
     seen("reversal", client.v1.transfers.reversals.create(transfer.id, params={"amount": 500}))
     seen("transfers", client.v1.transfers.list())
+    platform = client.v1.accounts.retrieve_current().id
+    debit = seen("account debit", client.v1.transfers.create(
+        params={"amount": 200, "currency": "usd", "destination": platform, "description": "Recovering a refund"},
+        options=on(seller.id)))
+    seen("account's transfers", client.v1.transfers.list(options=on(seller.id)))
+    seen("account debit payment", client.v1.charges.retrieve(debit.destination_payment))
     seen("balance", client.v1.balance.retrieve(options=on(seller.id)))
     seen("balance transactions", client.v1.balance_transactions.list(options=on(seller.id)))
     seen("payout", client.v1.payouts.create(params={"amount": 300, "currency": "usd"}, options=on(seller.id)))
