@@ -7,6 +7,7 @@ from portal.connect.models import (
 )
 from portal.connect.negative_balances import NegativeBalanceNotice
 from portal.connect.payout_holds import PayoutHold
+from portal.funds.models import FundsMovement
 from portal.integrations.mail import OutboxMessage
 from portal.security.models import (
     EmailChange, KnownDevice, PasswordHistory, RecoveryCode, RecoveryRequest, SensitiveChange, SignInEvent, TwoFactor,
@@ -16,6 +17,7 @@ from portal.staff.models import StaffMember, StaffNote, ViewAsGrant
 from portal.webhooks.models import StripeEvent
 
 __all__ = [
+    "FundsMovement",
     "AccountClosure",
     "NegativeBalanceNotice",
     "AuditEvent",

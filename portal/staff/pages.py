@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from portal.funds import service as funds
 from portal.staff import console, risk
 from portal.staff.auth import current_staff
 from portal.staff.models import StaffRole
@@ -40,7 +41,8 @@ async def seller_page(request: Request, errors: dict | None = None, values: dict
     return render(request, "staff/seller.html", {
         "file": file, "view": file.view, "errors": errors or {}, "values": values or {}, "staff": staff,
         "can_risk": staff.can(*RISK), "reject_reasons": risk.REJECT_REASONS,
-        "view_as_minutes": request.app.state.settings.view_as_minutes, **extra,
+        "view_as_minutes": request.app.state.settings.view_as_minutes,
+        "funds_movements": await run_in_threadpool(funds.for_seller, request.app.state.db, file.seller.id), **extra,
     }, status_code=status_code)
 
 
