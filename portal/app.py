@@ -15,8 +15,8 @@ from portal import home
 from portal.accounts import routes as accounts
 from portal.accounts.throttle import Throttle
 from portal.connect import routes as connect
-from portal.connect.notify import tell_seller_about_new_requirements, tell_sellers_about_negative_balances
-from portal.connect.sync import reconcile
+from portal.connect.notify import tell_seller_about_new_requirements
+from portal.connect.sync import scheduled_pass
 from portal.db import Database
 from portal.dev import routes as dev
 from portal.integrations.identity import make_identity_client
@@ -156,8 +156,7 @@ async def keep_in_sync(state, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            await reconcile(state.db, state.stripe, state.webhook_context.after_account_change, secret=state.secret)
-            await tell_sellers_about_negative_balances(state, state.settings.portal_url + "/status/")
+            await scheduled_pass(state)
         except Exception:  # the next pass tries again; a failed pass must not end the loop
             log.exception("scheduled sync failed")
 

@@ -11,8 +11,7 @@ import time
 import uvicorn
 
 from portal.app import create_app
-from portal.connect.notify import tell_sellers_about_negative_balances
-from portal.connect.sync import reconcile
+from portal.connect.sync import scheduled_pass
 from portal.db import Database
 from portal.integrations.mail import deliver_pending
 from portal.sandbox.app import create_sandbox
@@ -84,14 +83,13 @@ def _stripe_reachable(settings):
 
 async def _sync_once(settings) -> int:
     state = create_app(settings).state
-    changes, failed = await reconcile(state.db, state.stripe, state.webhook_context.after_account_change, secret=state.secret)
-    told = await tell_sellers_about_negative_balances(state, settings.portal_url + "/status/")
+    result = await scheduled_pass(state)
     await deliver_pending(state.db, settings)
-    for change in changes:
+    for change in result.changes:
         print(f"portal sync: repaired {change}")
-    print(f"portal sync: {len(changes)} difference(s) repaired, {len(failed)} account(s) could not be read, "
-          f"{told} negative-balance notice(s) sent", flush=True)
-    return 1 if failed else 0
+    print(f"portal sync: {len(result.changes)} difference(s) repaired, {len(result.failed)} account(s) could not be read, "
+          f"{result.told} negative-balance notice(s) sent, {len(result.erased)} closed seller(s) erased", flush=True)
+    return 1 if result.failed else 0
 
 
 def sync_command(_args) -> None:

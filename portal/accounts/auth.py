@@ -12,11 +12,13 @@ from starlette.responses import RedirectResponse, Response
 
 from portal.accounts import service
 from portal.accounts.models import Seller
+from portal.connect import closing
 from portal.connect.mirror import account_for_seller
+from portal.connect.views import account_view
 from portal.security import emails as security_emails
 from portal.security import service as security
 from portal.staff import view_as
-from portal.web import client_ip, csrf_token
+from portal.web import client_ip, csrf_token, render
 
 SESSION_KEY = "sid"
 # Password accepted, second factor still to come: {"seller": id, "at": epoch seconds, "next": path}.
@@ -158,13 +160,26 @@ def _go(request: Request, name: str, **query) -> RedirectResponse:
 def _signed_in(handler, *, enrolment_page: bool):
     @functools.wraps(handler)
     async def guarded(request: Request):
-        if await current_seller(request) is None:
+        seller = await current_seller(request)
+        if seller is None:
             return _go(request, "accounts:login", next=request.url.path)
+        if (closed := await closed_page(request, seller)) is not None:
+            return closed
         if request.session.get(MUST_ENROL_KEY) and not enrolment_page:
             return _go(request, "security:two_factor_setup")
         return await handler(request)
 
     return guarded
+
+
+async def closed_page(request: Request, seller: Seller) -> Response | None:
+    """A seller whose account is closing or closed sees only that, on every page (issue 10)."""
+    closure = await run_in_threadpool(closing.closure_for, request.app.state.db, seller.id)
+    if closure is None:
+        return None
+    view = await run_in_threadpool(account_view, request.app.state.db, seller.id)
+    return render(request, "connect/closed.html", {"view": view, "closure": closure},
+                  status_code=200 if request.method == "GET" else 403)
 
 
 def login_required(handler):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
-from portal.connect import mirror, payout_holds
+from portal.connect import closing, mirror, notify, payout_holds
 from portal.connect.models import ConnectedAccount
 from portal.db import Database
 from portal.integrations.stripe import StripeFailure, StripeGateway
@@ -57,9 +57,12 @@ def _accounts(db: Database) -> list[ConnectedAccount]:
 
 
 async def reconcile(db: Database, gateway: StripeGateway, after_account_change=None, *, secret: str) -> tuple[list[Change], list[str]]:
-    """(what changed, accounts that could not be read)."""
+    """(what changed, accounts that could not be read). Closed accounts are not read: Stripe deleted them."""
     changes, failed = [], []
+    closed = await run_in_threadpool(closing.closed_account_ids, db)
     for stored in await run_in_threadpool(_accounts, db):
+        if stored.stripe_account_id in closed:
+            continue
         try:
             account = await gateway.retrieve_account(stored.stripe_account_id)
             balance = await gateway.retrieve_balance(stored.stripe_account_id)
@@ -84,3 +87,20 @@ async def reconcile(db: Database, gateway: StripeGateway, after_account_change=N
         changes.extend(found)
     return changes, failed
 
+
+
+@dataclass(frozen=True)
+class PassResult:
+    changes: list[Change]
+    failed: list[str]
+    told: int  # negative-balance notices sent
+    erased: list[int]  # closed sellers whose retention period ended
+
+
+async def scheduled_pass(state) -> PassResult:
+    """The background work, run by `portal sync`, `portal worker` and, in sandbox mode, `portal serve`:
+    repair the mirror, send the negative-balance notices due, erase what retention no longer covers."""
+    changes, failed = await reconcile(state.db, state.stripe, state.webhook_context.after_account_change, secret=state.secret)
+    told = await notify.tell_sellers_about_negative_balances(state, state.settings.portal_url + "/status/")
+    erased = await run_in_threadpool(closing.erase_due, state.db)
+    return PassResult(changes, failed, told, erased)

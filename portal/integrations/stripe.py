@@ -153,6 +153,15 @@ class StripeGateway:
         return await self._call(self.client.v1.transfers.create_async, params=params,
                                 options={"idempotency_key": key, "stripe_account": account_id})
 
+    async def payouts_under_way(self, account_id: str) -> list[dict]:
+        """The account's payouts not yet paid or failed (pending or in transit), newest first."""
+        found = []
+        for status in ("pending", "in_transit"):
+            result = await self._call(self.client.v1.payouts.list_async, params={"status": status, "limit": 100},
+                                      options={"stripe_account": account_id})
+            found.extend(result["data"])
+        return sorted(found, key=lambda payout: payout["created"], reverse=True)
+
     async def create_payout(self, account_id: str, *, amount: int, currency: str, description: str, key: str) -> dict:
         """Pay out part of the connected account's available balance to its bank account now."""
         params = {"amount": amount, "currency": currency, "description": description}

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from portal import audit
 from portal.accounts.models import Seller
-from portal.connect.models import DisputeRecord, PayoutRecord
+from portal.connect.models import AccountClosure, DisputeRecord, PayoutRecord
 from portal.connect.views import AccountView, account_view
 from portal.db import Database
 from portal.onboarding.models import BusinessEmail
@@ -26,6 +26,7 @@ class SellerFile:
     notes: list[StaffNote]
     trail: list[audit.AuditEvent]
     is_staff: bool
+    closure: AccountClosure | None = None
 
     @property
     def flag_labels(self) -> list[str]:
@@ -46,6 +47,7 @@ def seller_file(db: Database, seller_id: int) -> SellerFile | None:
         if seller is None:
             return None
         business = session.get(BusinessEmail, seller_id)
+        closure = session.get(AccountClosure, seller_id)
     view = account_view(db, seller_id)
     account_id = view.account.stripe_account_id if view.account else ""
     with db.transaction() as session:
@@ -56,5 +58,5 @@ def seller_file(db: Database, seller_id: int) -> SellerFile | None:
     return SellerFile(
         seller=seller, facts=search.gather(db, seller_id)[0], view=view, business_email=business,
         payouts=list(payouts), disputes=list(disputes), notes=service.notes_for(db, seller_id),
-        trail=audit.for_seller(db, seller_id), is_staff=service.is_staff_email(db, seller.email),
+        trail=audit.for_seller(db, seller_id), is_staff=service.is_staff_email(db, seller.email), closure=closure,
     )

@@ -5,7 +5,7 @@ Stripe's answer so the seller's own pages show the change at once."""
 from starlette.concurrency import run_in_threadpool
 
 from portal import audit
-from portal.connect import payout_holds
+from portal.connect import closing, payout_holds
 from portal.connect.mirror import account_for_seller, record_account
 from portal.db import Database
 from portal.integrations.stripe import StripeGateway, idempotency_key
@@ -46,7 +46,7 @@ async def resume_payouts(db: Database, gateway: StripeGateway, seller_id: int, *
 
 
 async def reject_account(db: Database, gateway: StripeGateway, seller_id: int, *, actor: audit.Actor, why: str,
-                         reason: str, ip: str, secret: str) -> dict:
+                         reason: str, ip: str, secret: str, retention_days: int) -> dict:
     if why not in REJECT_REASONS:
         raise RiskActionRefused("Choose why the account is rejected.")
     mirror = await run_in_threadpool(account_for_seller, db, seller_id)
@@ -55,6 +55,8 @@ async def reject_account(db: Database, gateway: StripeGateway, seller_id: int, *
     key = idempotency_key(seller_id, "reject", why, secret=secret)
     account = await gateway.reject_account(mirror.stripe_account_id, why, key=key)
     await run_in_threadpool(record_account, db, seller_id, account)
+    await run_in_threadpool(closing.record_rejection, db, seller_id, mirror.stripe_account_id, why=why, by=actor.email,
+                            retention_days=retention_days)
     await run_in_threadpool(audit.record, db, actor=actor, action="risk.reject_account", seller_id=seller_id, reason=reason,
                             details={"stripe_reason": why, "account": mirror.stripe_account_id}, ip=ip)
     return account

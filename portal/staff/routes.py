@@ -147,7 +147,8 @@ async def reject_confirm(request: Request):
             state = request.app.state
             try:
                 await risk.reject_account(state.db, state.stripe, file.seller.id, actor=staff.actor, why=values["why"],
-                                          reason=values["reason"], ip=ip_of(request), secret=state.secret)
+                                          reason=values["reason"], ip=ip_of(request), secret=state.secret,
+                                          retention_days=state.settings.closed_account_retention_days)
             except risk.RiskActionRefused as refused:
                 errors["why"] = str(refused)
             except StripeFailure as failure:
