@@ -18,6 +18,7 @@ class LinkPurpose(StrEnum):
     change_email = "change-email"
     revert_email = "revert-email"
     recovery = "recovery"
+    remediation = "remediation"
 
 
 class LinkProblem(StrEnum):

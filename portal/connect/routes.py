@@ -2,18 +2,21 @@
 
 import logging
 import time
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from portal import audit
 from portal.accounts.auth import current_seller, login_required
-from portal.connect import mirror, remediation
+from portal.accounts.links import LinkProblem
+from portal.connect import mirror, remediation, remediation_links, submit
+from portal.connect.requirements import PENDING, Requirement
 from portal.connect.status import State
 from portal.connect.views import account_view
-from portal.integrations.stripe import StripeFailure, idempotency_key
-from portal.onboarding import stripe_errors
+from portal.integrations.stripe import StripeFailure
 from portal.onboarding.validation import US_STATES
 from portal.web import absolute_url, client_ip, flash, redirect, render
 
@@ -25,14 +28,25 @@ async def _view(request: Request):
     return seller, await run_in_threadpool(account_view, request.app.state.db, seller.id)
 
 
+def _plan(view, focus: str | None) -> tuple[remediation.Plan, Requirement | None]:
+    """The remediation form: what is due now and coming up, plus the one requirement a remediation
+    link points at (`focus`), even when Stripe needs it only later."""
+    wanted = [a for a in view.actions if a.label in ("Past due", "Due now", "Coming up")]
+    focused = remediation_links.find(view.actions, focus) if focus else None
+    if focused is not None and focused not in wanted:
+        wanted.append(focused)
+    return remediation.plan(wanted), focused
+
+
 @login_required
 async def status(request: Request):
     """Reads the mirror only: this page never waits on Stripe."""
     seller, view = await _view(request)
     if view.status.state == State.rejected:  # closed by the platform or Stripe (issue 7)
         return render(request, "connect/closed.html", {"view": view})
-    plan = remediation.plan([a for a in view.actions if a.label in ("Past due", "Due now", "Coming up")])
-    return render(request, "connect/status.html", {"view": view, "plan": plan, "states": US_STATES, "values": {}, "errors": {}})
+    plan, focused = _plan(view, request.query_params.get("requirement"))
+    return render(request, "connect/status.html", {"view": view, "plan": plan, "states": US_STATES, "values": {}, "errors": {},
+                                                   "focus": focused})
 
 
 @login_required
@@ -53,8 +67,8 @@ async def fix(request: Request):
     seller, view = await _view(request)
     if view.account is None:
         return redirect(request, "onboarding:start")
-    plan = remediation.plan([a for a in view.actions if a.label in ("Past due", "Due now", "Coming up")])
     form = await request.form()
+    plan, focused = _plan(view, str(form.get("requirement") or "") or None)
     files = {}
     for form_field in plan.fields:
         upload = form.get(form_field.name)
@@ -64,54 +78,34 @@ async def fix(request: Request):
     tos = {"date": int(time.time()), "ip": client_ip(request, settings.trusted_proxies), "user_agent": request.headers.get("user-agent", "")[:500]}
     submission = remediation.read(plan.fields, form, files, test_mode=settings.stripe_test_mode, tos=tos)
     if not submission.errors:
-        submission.errors = await _send(request, seller.id, view.account.stripe_account_id, submission)
+        state, account_id = request.app.state, view.account.stripe_account_id
+        submission.errors = await submit.send_to_stripe(state.db, state.stripe, seller.id, account_id, submission,
+                                                        secret=state.secret)
         names = {f.name for f in plan.fields}
         # An error about something this form doesn't show is said at the top, not lost.
         submission.errors = {(key if key in names else "_form"): message for key, message in submission.errors.items()}
+        if not submission.errors:
+            sent = submit.sent_fields(plan.fields, submission)
+            keys = [key for f in sent for key in f.requirement.keys]
+            await run_in_threadpool(submit.record_sent, state.db, actor=audit.Actor.seller(seller.id, seller.email),
+                                    action="seller.requirements_sent", seller_id=seller.id,
+                                    requirement_keys=list(dict.fromkeys(keys)), fields=sent, account_id=account_id,
+                                    ip=client_ip(request, settings.trusted_proxies))
     if submission.errors:
-        context = {"view": view, "plan": plan, "states": US_STATES, "values": submission.typed, "errors": submission.errors}
+        context = {"view": view, "plan": plan, "states": US_STATES, "values": submission.typed, "errors": submission.errors,
+                   "focus": focused}
         return render(request, "connect/status.html", context, status_code=400)
     flash(request, "Thank you. What you sent is with Stripe; this page updates as soon as they have checked it.", "success")
     return redirect(request, "connect:status")
 
 
-async def _send(request: Request, seller_id: int, account_id: str, submission: remediation.Submission) -> dict[str, str]:
-    """Upload documents, then one account update and one update per person. Errors by form field."""
-    gateway, secret = request.app.state.stripe, request.app.state.secret
-    for name, filename, content in submission.uploads:
-        try:
-            uploaded = await gateway.upload_file(account_id, purpose="identity_document", filename=filename, content=content)
-        except StripeFailure as failure:
-            if failure.temporary:
-                return _field_error(failure)
-            return {name: "Stripe couldn't read this file. Upload a clear photo or scan of the whole document."}
-        remediation.attach_document(submission, name, uploaded["id"])
-    try:
-        for person_id, params in submission.person_params.items():
-            key = idempotency_key(seller_id, "fix-person", person_id, params, secret=secret)
-            try:
-                await gateway.update_person(account_id, person_id, params, key=key)
-            except StripeFailure as failure:
-                return _field_error(failure, owner=person_id, resource="person")
-        if submission.account_params:
-            key = idempotency_key(seller_id, "fix-account", submission.account_params, secret=secret)
-            account = await gateway.update_account(account_id, submission.account_params, key=key)
-        else:
-            account = await gateway.retrieve_account(account_id)
-    except StripeFailure as failure:
-        return _field_error(failure)
-    await run_in_threadpool(mirror.record_account, request.app.state.db, seller_id, account)
-    return {}
-
-
-def _field_error(failure: StripeFailure, *, owner: str | None = None, resource: str = "account") -> dict[str, str]:
-    if failure.temporary:
-        return {"_form": "We couldn't reach Stripe just now. Nothing you typed is lost: try again in a moment."}
-    explained = stripe_errors.api_error(failure.code, failure.param, resource=resource)
-    path = explained.field or "_form"
-    if owner and path.startswith("person."):
-        path = owner + path.removeprefix("person")
-    return {path: explained.message}
+async def _account_link(request: Request, account_id: str) -> str:
+    """A fresh hosted Account Link (Stripe's expire within minutes, so one is made when it is used)."""
+    link = await request.app.state.stripe.create_account_link(
+        account_id, refresh_url=absolute_url(request, "connect:stripe_hosted_refresh"),
+        return_url=absolute_url(request, "connect:status"),
+    )
+    return link["url"]
 
 
 @login_required
@@ -120,15 +114,66 @@ async def stripe_hosted(request: Request):
     seller, view = await _view(request)
     if view.account is None:
         return redirect(request, "onboarding:start")
-    back = absolute_url(request, "connect:status")
     try:
-        link = await request.app.state.stripe.create_account_link(
-            view.account.stripe_account_id, refresh_url=absolute_url(request, "connect:stripe_hosted_refresh"), return_url=back,
-        )
+        url = await _account_link(request, view.account.stripe_account_id)
     except StripeFailure:
         flash(request, "We couldn't open Stripe's page just now. Try again in a moment.", "error")
         return redirect(request, "connect:status")
-    return RedirectResponse(link["url"], status_code=303)
+    return RedirectResponse(url, status_code=303)
+
+
+LINK_PROBLEMS = {
+    LinkProblem.invalid: "This link is not valid. Make sure you opened the whole link from the email.",
+    LinkProblem.expired: f"This link has expired: links to fix your account work for {remediation_links.LINK_DAYS} days.",
+    LinkProblem.used: "This link has already been used.",
+}
+
+
+async def remediation_link(request: Request):
+    """A link staff mailed to fix one requirement (staff/requirements_desk.py). Following it shows a
+    button; only pressing it uses the link, so mail scanners that open links can't use it up. The
+    seller signs in first if they are not (login comes back here), and only as the seller it was sent to."""
+    key, token = request.path_params["key"], request.path_params["token"]
+    state = request.app.state
+    checked = await run_in_threadpool(remediation_links.check, state.db, state.secret, token, key)
+    if isinstance(checked, LinkProblem):
+        return render(request, "connect/remediation_link.html", {"page": "problem", "problem": LINK_PROBLEMS[checked]}, 400)
+    request.state.remediation_for = checked
+    return await _follow_remediation_link(request)
+
+
+@login_required
+async def _follow_remediation_link(request: Request):
+    key, token = request.path_params["key"], request.path_params["token"]
+    seller, view = await _view(request)
+    if seller.id != request.state.remediation_for:
+        return render(request, "connect/remediation_link.html", {"page": "other_seller", "email": seller.email}, 403)
+    requirement = remediation_links.find(view.actions, key) if view.status.state != State.rejected else None
+    if requirement is None:
+        checking = key in ((view.account.snapshot.get("requirements") or {}).get(PENDING) or []) if view.account else False
+        return render(request, "connect/remediation_link.html", {"page": "done", "checking": checking})
+    where = remediation_links.where(requirement)
+    context = {"page": "confirm", "requirement": requirement, "where": where, "key": key, "token": token}
+    if request.method != "POST":
+        return render(request, "connect/remediation_link.html", context)
+    state = request.app.state
+    url = None
+    if where == "stripe":
+        try:  # before the link is used up: if Stripe doesn't answer, the seller can press again
+            url = await _account_link(request, view.account.stripe_account_id)
+        except StripeFailure:
+            return render(request, "connect/remediation_link.html",
+                          {**context, "error": "We couldn't open Stripe's page just now. Try again in a moment."}, 502)
+    spent = await run_in_threadpool(remediation_links.spend, state.db, token)
+    if isinstance(spent, LinkProblem):
+        return render(request, "connect/remediation_link.html", {"page": "problem", "problem": LINK_PROBLEMS[spent]}, 400)
+    await run_in_threadpool(audit.record, state.db, actor=audit.Actor.seller(seller.id, seller.email),
+                            action="seller.remediation_link_followed", seller_id=seller.id,
+                            details={"requirement": key, "where": where},
+                            ip=client_ip(request, state.settings.trusted_proxies))
+    if url:
+        return RedirectResponse(url, status_code=303)
+    return RedirectResponse(f"{request.url_for('connect:status').path}?{urlencode({'requirement': key})}#fix", status_code=303)
 
 
 @login_required
@@ -144,4 +189,5 @@ routes = [
     Route("/fix", fix, methods=["POST"], name="fix"),
     Route("/stripe", stripe_hosted, methods=["POST"], name="stripe_hosted"),
     Route("/stripe/refresh", stripe_hosted_refresh, name="stripe_hosted_refresh"),
+    Route("/remediation/{key}/{token}", remediation_link, methods=["GET", "POST"], name="remediation_link"),
 ]

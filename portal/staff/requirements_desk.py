@@ -1,3 +1,267 @@
-"""The requirements desk (issue 10): one requirement of a seller's account, and the ways staff fix it."""
+"""The requirements desk (issue 10): one requirement of a seller's account, and the ways staff fix it.
 
-routes = []
+A requirement is addressed by its first Stripe key (`/staff/sellers/{id}/requirements/{key}`); any
+key of its group finds it, so the address holds while Stripe regroups. Three ways to fix it:
+
+- submit it on the seller's behalf (support role or above): the seller's own remediation form for
+  exactly this requirement (connect/remediation.py), sent through connect/submit.py like the seller's;
+- mail the seller a single-use, expiring link to the portal's remediation page (connect/remediation_links.py),
+  which for what only Stripe collects makes a fresh hosted Account Link when followed;
+- a prepared summary to paste into a Stripe support case, for what neither can fix.
+
+Every action needs a reason and is audited with the names of the fields sent, never their values."""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.routing import Route
+
+from portal import audit
+from portal.connect import remediation, remediation_links, submit
+from portal.connect.requirements import PENDING, Requirement
+from portal.integrations.stripe import StripeFailure
+from portal.onboarding import stripe_errors
+from portal.onboarding.validation import US_STATES
+from portal.staff import console
+from portal.staff.auth import current_staff, ip_of, staff_required
+from portal.staff.pages import ANY, SUPPORT, known_seller, reason_from
+from portal.web import absolute_url, flash, redirect, render, send_mail
+
+SUBMIT, LINK = "submit", "link"
+# What the audit trail says the platform has already tried about a requirement.
+TRIED = {
+    "staff.requirement_submitted": "staff sent it to Stripe on the seller's behalf",
+    "staff.remediation_link": "staff emailed the seller a link to fix it",
+    "seller.requirements_sent": "the seller sent it to Stripe from the portal",
+    "seller.remediation_link_followed": "the seller followed the emailed link",
+    "risk.remediation_link": "staff emailed the seller to fix their account",
+}
+WHERE = {
+    "form": "the portal's remediation form",
+    "stripe": "Stripe's hosted page (the API cannot collect it)",
+    "bank": "the bank account step of the seller's onboarding",
+    "people": "the people step of the seller's onboarding",
+    "add_person": "adding a person in the seller's onboarding",
+    "profile": "the business profile step of the seller's onboarding",
+}
+
+
+@dataclass(frozen=True)
+class StripeError:
+    requirement: str
+    code: str
+    reason: str
+    words: str  # what the seller is told
+
+
+def stripe_errors_for(snapshot: dict, keys: list[str]) -> list[StripeError]:
+    """Stripe's errors about these keys, with its code and reason (for staff) beside our words."""
+    found = []
+    for source in ("requirements", "future_requirements"):
+        for error in (snapshot.get(source) or {}).get("errors") or []:
+            if error.get("requirement") in keys:
+                found.append(StripeError(str(error.get("requirement")), str(error.get("code") or ""),
+                                         str(error.get("reason") or ""), stripe_errors.requirement_error(error).message))
+    return found
+
+
+def staff_fields(requirement: Requirement) -> list[remediation.FormField]:
+    """The seller's form for this one requirement, minus what only the seller may give (accepting
+    Stripe's agreement again is theirs to do: staff send a link for it)."""
+    return [f for f in remediation.plan([requirement]).fields if f.kind != "checkbox"]
+
+
+def tried(trail: list[audit.AuditEvent], keys: list[str]) -> list[audit.AuditEvent]:
+    """What the platform already did about this requirement, oldest first."""
+    mine = []
+    for event in reversed(trail):
+        if event.action not in TRIED:
+            continue
+        details = event.details or {}
+        about = set(details.get("keys") or []) | {details.get("requirement")} - {None}
+        if not about or about & set(keys):  # a link about the whole account counts for every requirement
+            mine.append(event)
+    return mine
+
+
+_NUMBERS = re.compile(r"\b\d{3}-\d{2}-\d{4}\b|\d{6,}")
+
+
+def _when(moment) -> str:
+    if moment is None:
+        return "none"
+    if isinstance(moment, (int, float)):
+        moment = datetime.fromtimestamp(moment, UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def case_summary(file: console.SellerFile, requirement: Requirement, errors: list[StripeError],
+                 history: list[audit.AuditEvent]) -> str:
+    """Plain text for a Stripe support case: the account, the requirement, what was tried. It holds
+    no secret: Stripe's own ids and codes, our words, and staff's reasons with long numbers removed."""
+    snapshot = file.view.account.snapshot if file.view.account else {}
+    requirements = snapshot.get("requirements") or {}
+    capabilities = snapshot.get("capabilities") or {}
+    lines = [
+        f"Connected account: {snapshot.get('id') or file.facts.account_id}",
+        f"Business name: {file.facts.name}",
+        f"Country: {snapshot.get('country') or 'unknown'}; business type: {snapshot.get('business_type') or 'unknown'}",
+        f"Charges enabled: {'yes' if snapshot.get('charges_enabled') else 'no'}; "
+        f"payouts enabled: {'yes' if snapshot.get('payouts_enabled') else 'no'}; "
+        f"disabled_reason: {requirements.get('disabled_reason') or 'none'}",
+        "Capabilities: " + (", ".join(f"{name} {state}" for name, state in sorted(capabilities.items())) or "none"),
+        "",
+        f"Requirement: {requirement.words} ({requirement.label.lower()}, {requirement.bucket})",
+        "Stripe keys: " + ", ".join(requirement.keys),
+        f"Deadline: {_when(requirement.deadline)}",
+        "Affects: " + (", ".join(requirement.capabilities) or "no capability named"),
+        "Errors: " + ("none" if not errors else ""),
+        *[f"- {error.requirement}: {error.code} ({error.reason or 'no reason given'})" for error in errors],
+        "",
+        "What the platform already tried: " + ("nothing yet" if not history else ""),
+    ]
+    for event in history:
+        who = "staff" if event.actor_kind == audit.STAFF else "the seller" if event.actor_kind == audit.SELLER else "the platform"
+        fields = (event.details or {}).get("fields")
+        line = f"- {_when(event.at)}: {TRIED[event.action]} ({who})"
+        if fields:
+            line += "; fields: " + ", ".join(fields)
+        if event.reason:
+            line += "; note: " + _NUMBERS.sub("[number removed]", event.reason)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _find(file: console.SellerFile, key: str) -> Requirement | None:
+    if file.view.account is None or file.view.status.state == "rejected":
+        return None
+    return remediation_links.find(file.view.actions, key)
+
+
+async def _gone(request: Request, file: console.SellerFile, key: str, status_code: int):
+    """The requirement is no longer asked for (fixed, being checked, or never was)."""
+    snapshot = file.view.account.snapshot if file.view.account else {}
+    checking = key in ((snapshot.get("requirements") or {}).get(PENDING) or [])
+    return render(request, "staff/requirement_gone.html", {"file": file, "key": key, "checking": checking},
+                  status_code=status_code)
+
+
+async def _detail(request: Request, file: console.SellerFile, requirement: Requirement, *, errors: dict | None = None,
+                  values: dict | None = None, sent: dict | None = None, status_code: int = 200):
+    staff = await current_staff(request)
+    snapshot = file.view.account.snapshot
+    stripe_errors_found = stripe_errors_for(snapshot, requirement.keys)
+    history = tried(file.trail, requirement.keys)
+    where = remediation_links.where(requirement)
+    return render(request, "staff/requirement.html", {
+        "file": file, "requirement": requirement, "key": requirement.keys[0], "stripe_errors": stripe_errors_found,
+        "fields": staff_fields(requirement), "where": where, "where_words": WHERE.get(where, where),
+        "tos_only": any(f.kind == "checkbox" for f in remediation.plan([requirement]).fields),
+        "can_act": staff.can(*SUPPORT), "errors": errors or {}, "values": values or {}, "states": US_STATES,
+        "history": history, "summary": case_summary(file, requirement, stripe_errors_found, history),
+        "disabled_reason": (snapshot.get("requirements") or {}).get("disabled_reason"),
+        "link_days": remediation_links.LINK_DAYS, "sent": sent,
+    }, status_code=status_code)
+
+
+@staff_required(*ANY)
+async def requirement_page(request: Request):
+    file, key = await known_seller(request), request.path_params["key"]
+    requirement = _find(file, key)
+    if requirement is None:
+        return await _gone(request, file, key, 404)
+    return await _detail(request, file, requirement)
+
+
+@staff_required(*SUPPORT)
+async def submit_for_seller(request: Request):
+    """Staff send the requirement to Stripe as the seller would, with a reason."""
+    file, key = await known_seller(request), request.path_params["key"]
+    requirement = _find(file, key)
+    if requirement is None:
+        return await _gone(request, file, key, 409)
+    fields = staff_fields(requirement)
+    if not fields:
+        return await _detail(request, file, requirement, status_code=409, errors={
+            "_form": "The portal cannot collect this from staff: send the seller a link, or contact Stripe."})
+    reason, errors = await reason_from(request, SUBMIT)
+    form = await request.form()
+    files = {}
+    for form_field in fields:
+        upload = form.get(form_field.name)
+        if form_field.kind == "file" and hasattr(upload, "read"):
+            files[form_field.name] = (upload.filename or "document", await upload.read(remediation.MAX_DOCUMENT_BYTES + 1))
+    state = request.app.state
+    submission = remediation.read(fields, form, files, test_mode=state.settings.stripe_test_mode)
+    errors.update(submission.errors)
+    values = {**submission.typed, SUBMIT: reason}
+    if errors:
+        return await _detail(request, file, requirement, errors=errors, values=values, status_code=400)
+    account_id = file.view.account.stripe_account_id
+    failed = await submit.send_to_stripe(state.db, state.stripe, file.seller.id, account_id, submission,
+                                         secret=state.secret, by_staff=True)
+    if failed:
+        names = {f.name for f in fields}
+        failed = {(name if name in names else "_form"): message for name, message in failed.items()}
+        return await _detail(request, file, requirement, errors=failed, values=values, status_code=400)
+    staff = await current_staff(request)
+    sent = submit.sent_fields(fields, submission)
+    await run_in_threadpool(submit.record_sent, state.db, actor=staff.actor, action="staff.requirement_submitted",
+                            seller_id=file.seller.id, requirement_keys=requirement.keys, fields=sent,
+                            account_id=account_id, reason=reason, ip=ip_of(request))
+    await send_mail(request, file.seller.email, "Our team updated your seller account", "mail/staff_requirement_submitted.txt",
+                    items=changed_in_words(requirement, sent), link=absolute_url(request, "connect:status"))
+    flash(request, f"Sent to Stripe for {file.facts.name}: {requirement.words}. The seller is emailed what changed.", "success")
+    return redirect(request, "staff:seller", seller_id=file.seller.id)
+
+
+def changed_in_words(requirement: Requirement, sent: list[remediation.FormField]) -> list[str]:
+    """What the seller is told was changed: the requirement in words, and the fields by their labels."""
+    labels = [f.label for f in sent if f.kind not in ("file", "checkbox")]
+    if len(labels) > 1:
+        return [f"{requirement.words} ({', '.join(labels)})"]
+    if any(f.kind == "file" for f in sent):
+        return [f"{requirement.words} (a document was uploaded)"]
+    return [requirement.words]
+
+
+@staff_required(*SUPPORT)
+async def send_link(request: Request):
+    """Mail the seller a single-use, expiring link to fix this requirement, and show it to copy."""
+    file, key = await known_seller(request), request.path_params["key"]
+    requirement = _find(file, key)
+    if requirement is None:
+        return await _gone(request, file, key, 409)
+    reason, errors = await reason_from(request, LINK)
+    if errors:
+        return await _detail(request, file, requirement, errors=errors, values={LINK: reason}, status_code=400)
+    state, key = request.app.state, requirement.keys[0]
+    token = remediation_links.make_link_token(state.secret, file.seller.id, key)
+    link = absolute_url(request, "connect:remediation_link", key=key, token=token)
+    where = remediation_links.where(requirement)
+    expires = datetime.now(UTC) + timedelta(seconds=remediation_links.LINK_MAX_AGE)
+    await send_mail(request, file.seller.email, "A link to fix your seller account", "mail/remediation_link.txt",
+                    requirement=requirement, where=where, link=link, days=remediation_links.LINK_DAYS,
+                    status=absolute_url(request, "connect:status"))
+    staff = await current_staff(request)
+    await run_in_threadpool(audit.record, state.db, actor=staff.actor, action="staff.remediation_link",
+                            seller_id=file.seller.id, reason=reason, ip=ip_of(request), details={
+                                "requirement": key, "keys": requirement.keys, "where": where,
+                                "sent_to": file.seller.email, "expires_at": expires.isoformat(timespec="seconds")})
+    # The seller's file again, so the trail shows the link was sent; the link itself only on this page.
+    file = await known_seller(request)
+    return await _detail(request, file, requirement, sent={"link": link, "email": file.seller.email, "expires": expires},
+                         status_code=200)
+
+
+SELLER = "/sellers/{seller_id:int}/requirements/{key}"
+routes = [
+    Route(SELLER, requirement_page, name="requirement"),
+    Route(SELLER + "/submit", submit_for_seller, methods=["POST"], name="requirement_submit"),
+    Route(SELLER + "/link", send_link, methods=["POST"], name="requirement_link"),
+]
