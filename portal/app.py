@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from portal import home
 from portal.accounts import routes as accounts
 from portal.accounts.throttle import Throttle
+from portal.connect import leaving
 from portal.connect import routes as connect
 from portal.connect.notify import tell_seller_about_new_requirements
 from portal.connect.sync import scheduled_pass
@@ -61,6 +62,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         *home.routes,
         Mount("/account/security", routes=security.routes, name="security"),
+        Mount("/account/close", routes=leaving.routes, name="leaving"),
         Mount("/account", routes=accounts.routes, name="accounts"),
         Mount("/onboarding", routes=onboarding.routes, name="onboarding"),
         Mount("/status", routes=connect.routes, name="connect"),

@@ -175,7 +175,7 @@ def _signed_in(handler, *, enrolment_page: bool):
 async def closed_page(request: Request, seller: Seller) -> Response | None:
     """A seller whose account is closing or closed sees only that, on every page (issue 10)."""
     closure = await run_in_threadpool(closing.closure_for, request.app.state.db, seller.id)
-    if closure is None:
+    if not closing.shows_closed_page(closure):
         return None
     view = await run_in_threadpool(account_view, request.app.state.db, seller.id)
     return render(request, "connect/closed.html", {"view": view, "closure": closure},

@@ -23,7 +23,7 @@ from portal.connect.models import AccountBalance, AccountClosure, ConnectedAccou
 from portal.db import Database, utcnow
 from portal.integrations.stripe import StripeFailure, StripeGateway, idempotency_key
 
-CLOSING, CLOSED, ERASED = "closing", "closed", "erased"
+REQUESTED, CLOSING, CLOSED, ERASED = "requested", "closing", "closed", "erased"
 OPEN_DISPUTES = ("warning_needs_response", "warning_under_review", "needs_response", "under_review")
 PAYOUTS_UNDER_WAY = ("pending", "in_transit")
 
@@ -100,9 +100,36 @@ def closure_for(db: Database, seller_id: int) -> AccountClosure | None:
         return session.get(AccountClosure, seller_id)
 
 
-def is_closed(db: Database, seller_id: int) -> bool:
-    """Whether the seller's portal shows the closed page: closing has begun, or it is done."""
-    return closure_for(db, seller_id) is not None
+def shows_closed_page(closure: AccountClosure | None) -> bool:
+    """Whether the seller's portal shows only the closed page: closing has begun, or it is done.
+    A request the seller made themselves changes nothing until staff start closing."""
+    return closure is not None and closure.state != REQUESTED
+
+
+def ask_to_close(db: Database, seller_id: int, *, note: str, email: str, ip: str) -> AccountClosure:
+    """The seller asks to leave, from their own portal; staff take it from there."""
+    with db.transaction() as session:
+        closure = session.get(AccountClosure, seller_id)
+        if closure is not None:
+            raise ClosingRefused("You have already asked us to close this account.")
+        account = session.exec(select(ConnectedAccount).where(ConnectedAccount.seller_id == seller_id)).first()
+        closure = AccountClosure(seller_id=seller_id, stripe_account_id=account.stripe_account_id if account else "",
+                                 state=REQUESTED, reason=note, requested_by=email)
+        session.add(closure)
+    audit.record(db, actor=audit.Actor.seller(seller_id, email), action="seller.close_requested", seller_id=seller_id,
+                 reason=note, ip=ip)
+    return closure
+
+
+def withdraw_request(db: Database, seller_id: int, *, email: str, ip: str) -> bool:
+    """The seller changes their mind before staff have started closing."""
+    with db.transaction() as session:
+        closure = session.get(AccountClosure, seller_id)
+        if closure is None or closure.state != REQUESTED:
+            return False
+        session.delete(closure)
+    audit.record(db, actor=audit.Actor.seller(seller_id, email), action="seller.close_withdrawn", seller_id=seller_id, ip=ip)
+    return True
 
 
 def _records(db: Database, account_id: str) -> tuple[list[PayoutRecord], list[DisputeRecord], AccountBalance | None]:
@@ -137,9 +164,14 @@ def _retention(days: int) -> datetime:
 def _begin(db: Database, seller_id: int, account_id: str, *, reason: str, by: str, closed_now: bool,
            retention_days: int) -> AccountClosure:
     with db.transaction() as session:
-        if session.get(AccountClosure, seller_id) is not None:
+        closure = session.get(AccountClosure, seller_id)
+        if closure is not None and closure.state != REQUESTED:
             raise ClosingRefused("This account is already being closed.")
-        closure = AccountClosure(seller_id=seller_id, stripe_account_id=account_id, reason=reason, requested_by=by)
+        if closure is not None:  # the seller asked: their words stay beside the staff member's reason
+            reason = f"{reason} (The seller asked on {closure.started_at:%d %b %Y}: {closure.reason or 'no note'})"
+        closure = closure or AccountClosure(seller_id=seller_id)
+        closure.stripe_account_id, closure.state, closure.reason = account_id, CLOSING, reason[:1000]
+        closure.requested_by, closure.started_at = by, utcnow()
         if closed_now:
             closure.state, closure.closed_at, closure.erase_after = CLOSED, utcnow(), _retention(retention_days)
         session.add(closure)

@@ -21,7 +21,7 @@ async def _page(request: Request, errors: dict | None = None, values: dict | Non
     state = request.app.state
     closure = await run_in_threadpool(closing.closure_for, state.db, file.seller.id)
     found, live = (await closing.what_remains(state.db, state.stripe, file.seller.id)
-                   if closure is None or closure.state == closing.CLOSING else (closing.Remaining(), True))
+                   if closure is None or closure.state in (closing.REQUESTED, closing.CLOSING) else (closing.Remaining(), True))
     return render(request, "staff/close.html", {
         "file": file, "closure": closure, "remaining": found, "live": live, "errors": errors or {},
         "values": values or {}, "retention_days": state.settings.closed_account_retention_days,

@@ -11,7 +11,7 @@ from sqlmodel import func, select
 
 from portal.accounts.models import Seller
 from portal.connect import payout_holds
-from portal.connect.models import AccountBalance, ChargeRecord, ConnectedAccount, DisputeRecord
+from portal.connect.models import AccountBalance, AccountClosure, ChargeRecord, ConnectedAccount, DisputeRecord
 from portal.connect.status import AccountStatus, State, summarize
 from portal.db import Database
 from portal.onboarding.models import BusinessEmail, OnboardingDraft
@@ -29,6 +29,7 @@ FILTERS = {
     "high_dispute_rate": "Dispute rate above 0.75%",
     "payouts_paused": "Payouts paused",
     "email_unconfirmed": "Business email unconfirmed",
+    "closing": "Asked to close, or closing",
 }
 
 
@@ -47,6 +48,7 @@ class SellerFacts:
     disputes: int
     charges: int
     business_email_confirmed: bool
+    closure_state: str | None = None  # requested, closing, closed, erased (portal/connect/closing.py)
     text: str = ""
     flags: set[str] = field(default_factory=set)
 
@@ -93,6 +95,8 @@ def flags_for(facts: SellerFacts) -> set[str]:
         flags.add("payouts_paused")
     if not facts.business_email_confirmed:
         flags.add("email_unconfirmed")
+    if facts.closure_state in ("requested", "closing"):
+        flags.add("closing")
     return flags
 
 
@@ -112,6 +116,7 @@ def gather(db: Database, seller_id: int | None = None) -> list[SellerFacts]:
         drafts = {row.seller_id: row for row in rows(OnboardingDraft, OnboardingDraft.seller_id)}
         emails = {row.seller_id: row for row in rows(BusinessEmail, BusinessEmail.seller_id)}
         mirrors = {row.seller_id: row for row in rows(ConnectedAccount, ConnectedAccount.seller_id)}
+        closures = {row.seller_id: row.state for row in rows(AccountClosure, AccountClosure.seller_id)}
         balances = {row.stripe_account_id: row for row in session.exec(select(AccountBalance)).all()}
         disputes = dict(session.exec(select(DisputeRecord.stripe_account_id, func.count())
                                      .group_by(DisputeRecord.stripe_account_id)).all())
@@ -138,6 +143,7 @@ def gather(db: Database, seller_id: int | None = None) -> list[SellerFacts]:
             dispute_rate=(dispute_count / charge_count) if charge_count else None,
             disputes=dispute_count, charges=charge_count,
             business_email_confirmed=bool(business and business.confirmed_at),
+            closure_state=closures.get(seller.id),
         )
         facts.text = " ".join([
             seller.email, account_id, facts.name, facts.website,

@@ -16,6 +16,7 @@ from portal.db import utcnow
 from portal.onboarding.models import OnboardingDraft
 from portal.staff.models import StaffRole
 from tests.conftest import post_form
+from tests.onboarding.flows import reauthenticate
 from tests.money.test_routes import _confirm_business_email
 from tests.sandbox.conftest import call_helper, make_client
 from tests.staff.conftest import dev_sign_in
@@ -207,3 +208,46 @@ def test_erasure_after_the_retention_period_removes_what_identifies_the_seller(s
     assert EMAIL not in trail_emails and "ada@platform.test" in trail_emails  # the staff record stays
     assert closing.closure_for(db, seller).state == "erased"
     assert EMAIL not in staff.get(f"/staff/sellers/{seller}").text
+
+
+# The seller asks, from their own portal
+
+
+def test_a_seller_asks_to_close_after_confirming_it_is_them_and_staff_see_the_request(sandboxed_client, seller, inbox):
+    db = sandboxed_client.app.state.db
+    asked = sandboxed_client.get("/account/close/", follow_redirects=False)
+    assert asked.status_code == 303 and asked.headers["location"].startswith("/account/security/confirm")
+    reauthenticate(sandboxed_client)
+
+    unticked = post_form(sandboxed_client, "/account/close/", {"note": "Retiring at the end of the year"})
+    assert unticked.status_code == 400 and "Tick the box to confirm" in unticked.text
+    assert "Retiring at the end of the year" in unticked.text  # nothing typed is lost
+    assert closing.closure_for(db, seller) is None
+
+    done = post_form(sandboxed_client, "/account/close/", {"note": "Retiring at the end of the year", "understood": "on"})
+    assert done.status_code == 200 and "You asked us to close this account" in done.text
+    assert inbox.wait_for(EMAIL, subject="We received your request to close your account")
+    # Asking changes nothing yet: the portal is open and payments go on.
+    assert "Your seller account is clos" not in sandboxed_client.get("/status/").text
+    assert ("seller.close_requested", EMAIL) in trail(sandboxed_client, seller)
+
+    staff = staff_browser(sandboxed_client)
+    dev_sign_in(staff, "rita@platform.test", StaffRole.risk)
+    assert f"/staff/sellers/{seller}" in staff.get("/staff/", params={"q": "", "filter": "closing"}).text
+    assert "Retiring at the end of the year" in staff.get(f"/staff/sellers/{seller}").text
+    path = f"/staff/sellers/{seller}/close"
+    post_form(staff, f"{path}/start", {"reason": "as the seller asked", "confirm_email": EMAIL}, page=path)
+
+    closure = closing.closure_for(db, seller)
+    assert closure.state == "closing" and "Retiring at the end of the year" in closure.reason
+    assert "Your seller account is closing" in sandboxed_client.get("/status/").text
+
+
+def test_a_seller_can_withdraw_the_request_before_staff_start(sandboxed_client, seller):
+    reauthenticate(sandboxed_client)
+    post_form(sandboxed_client, "/account/close/", {"understood": "on"})
+    again = post_form(sandboxed_client, "/account/close/withdraw", {}, page="/account/close/")
+
+    assert "Your request is withdrawn" in again.text
+    assert closing.closure_for(sandboxed_client.app.state.db, seller) is None
+    assert ("seller.close_withdrawn", EMAIL) in trail(sandboxed_client, seller)
