@@ -1,0 +1,109 @@
+"""Staff fix a seller's requirements from the console: a document past due is uploaded on the
+seller's behalf and clears once Stripe's verification reaches the portal by webhook; a remediation
+link is mailed for the rest, and the seller follows it from the test SMTP server and fixes it."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+from playwright.sync_api import Browser, Page, expect
+
+from e2e.test_money_pages import EMAIL, Sandbox, seller  # noqa: F401  (the verified-seller fixture)
+from e2e.test_requirements import png_file, wait_for_status
+
+DOCUMENT = "individual.verification.document"
+SSN = "individual.id_number"
+
+
+def create_staff(tmp_path, email: str, role: str) -> None:
+    """`portal create-staff`, on the state directory the served portal uses (e2e/conftest.py)."""
+    env = {**os.environ, "PORTAL_VAR_DIR": str(tmp_path / "var")}
+    subprocess.run([sys.executable, "-m", "portal", "create-staff", email, "--role", role], env=env, check=True,
+                   capture_output=True)
+
+
+def reload_until(page: Page, check, tries: int = 80) -> None:
+    """Reload until webhooks have brought the page to what `check` wants (they arrive on their own time)."""
+    for _ in range(tries):
+        if check():
+            return
+        page.wait_for_timeout(250)
+        page.reload()
+    assert check()
+
+
+def test_staff_upload_a_past_due_document_then_mail_a_link_the_seller_uses_for_the_rest(
+        page: Page, browser: Browser, portal_url, seller, smtp_inbox, tmp_path, artifacts_dir):  # noqa: F811
+    sandbox, account = seller
+    sandbox.helper(f"accounts/{account}/requirements", field=SSN)
+    sandbox.helper(f"accounts/{account}/requirements", field=DOCUMENT, deadline=int(time.time()) + 3600)
+    sandbox.helper("sandbox/advance_clock", seconds=7200)  # the document's deadline passes
+    create_staff(tmp_path, "sam@platform.test", "support")
+
+    staff = browser.new_context().new_page()
+    staff.goto(portal_url + "/staff/")
+    staff.get_by_role("button", name="Sign in (development)").click()
+    expect(staff.locator("#staff-identity")).to_have_text("sam@platform.test (support)")
+    staff.get_by_label("Search by name, email, account id, website or metadata").fill("bakery")
+    staff.get_by_role("button", name="Search").click()
+    staff.get_by_role("link", name="Ann's Bakery").click()
+
+    document = staff.locator(".action", has_text="A photo of your ID")
+    reload_until(staff, lambda: "Past due" in (document.inner_text() if document.count() else ""))
+    expect(document).to_contain_text("Past due")
+    expect(staff.locator(".action").first).to_contain_text("A photo of your ID")  # past due comes first
+    staff.screenshot(path=os.path.join(artifacts_dir, "staff-requirements-list.png"), full_page=True)
+
+    # The document, on the seller's behalf.
+    document.get_by_role("link", name="A photo of your ID").click()
+    expect(staff.locator("#requirement-keys")).to_contain_text(DOCUMENT)
+    expect(staff.locator("#stripe-summary")).to_contain_text(f"Connected account: {account}")
+    staff.get_by_label("A photo of your ID").set_input_files(png_file(str(tmp_path / "licence.png")))
+    staff.get_by_role("button", name="Send to Stripe for the seller").click()
+    expect(staff.locator("#submit-error")).to_contain_text("Give a reason")  # a reason first; the file is chosen again
+    staff.get_by_label("A photo of your ID").set_input_files(png_file(str(tmp_path / "licence.png")))
+    staff.locator("#submit-reason").fill("Seller emailed their driver's license to support")
+    staff.get_by_role("button", name="Send to Stripe for the seller").click()
+    expect(staff.get_by_text("Sent to Stripe for Ann's Bakery")).to_be_visible()
+    # It clears when Stripe's verification reaches the portal by webhook: neither asked for nor being checked.
+    reload_until(staff, lambda: "A photo of your ID" not in staff.locator("main").inner_text())
+    expect(staff.locator(".action", has_text="A photo of your ID")).to_have_count(0)
+    told = smtp_inbox.wait_for(EMAIL, subject="Our team updated your seller account")[0].get_content()
+    assert "a photo of your ID" in told and "never ask for your password" in told
+
+    # A link for the rest, mailed and shown to copy.
+    staff.get_by_role("link", name="Your full Social Security number").click()
+    staff.locator("#link-reason").fill("Only the seller knows their full SSN")
+    staff.get_by_role("button", name=f"Email the link to {EMAIL}").click()
+    expect(staff.locator("#link-sent")).to_contain_text(f"Emailed to {EMAIL}")
+    shown = staff.locator("#remediation-link").input_value()
+    staff.screenshot(path=os.path.join(artifacts_dir, "staff-remediation-link.png"), full_page=True)
+
+    mail = smtp_inbox.wait_for(EMAIL, subject="A link to fix your seller account")[0].get_content()
+    link = re.search(r"https?://\S+/status/remediation/\S+", mail).group(0)
+    assert link == shown and "works once" in mail
+
+    # The seller (signed in in their own browser) follows it from the mail and fixes it.
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Your full Social Security number")).to_be_visible()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#fix-focus")).to_contain_text("your full Social Security number")
+    page.get_by_label("Full Social Security number").fill("000000000")
+    page.get_by_role("button", name="Send to Stripe").click()
+    expect(page.get_by_text("What you sent is with Stripe")).to_be_visible()
+    wait_for_status(page, "Verified")
+    expect(page.locator(".action")).to_have_count(0)
+
+    page.goto(link)  # a second time: used up, said plainly
+    expect(page.locator("#link-problem")).to_have_text("This link has already been used.")
+
+    staff.get_by_role("link", name="← Ann's Bakery").click()
+    reload_until(staff, lambda: staff.locator(".action").count() == 0)
+    trail = staff.locator("#audit-trail")
+    for action in ("staff.requirement_submitted", "staff.remediation_link", "seller.remediation_link_followed",
+                   "seller.requirements_sent"):
+        expect(trail).to_contain_text(action)
+    expect(trail).to_contain_text("Only the seller knows their full SSN")
+    staff.screenshot(path=os.path.join(artifacts_dir, "staff-requirements-cleared.png"), full_page=True)
