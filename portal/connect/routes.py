@@ -148,7 +148,9 @@ async def _follow_remediation_link(request: Request):
     seller, view = await _view(request)
     if seller.id != request.state.remediation_for:
         return render(request, "connect/remediation_link.html", {"page": "other_seller", "email": seller.email}, 403)
-    requirement = remediation_links.find(view.actions, key) if view.status.state != State.rejected else None
+    if view.status.state == State.rejected:  # closed since the link was sent: the closed page, as on /status/
+        return render(request, "connect/closed.html", {"view": view})
+    requirement = remediation_links.find(view.actions, key)
     if requirement is None:
         checking = key in ((view.account.snapshot.get("requirements") or {}).get(PENDING) or []) if view.account else False
         return render(request, "connect/remediation_link.html", {"page": "done", "checking": checking})

@@ -16,9 +16,11 @@ from portal.onboarding import stripe_errors
 
 
 def sent_fields(fields: list[remediation.FormField], submission: remediation.Submission) -> list[remediation.FormField]:
-    """The fields of the form that a valid submission sends (all of them: the form asks for nothing else)."""
+    """The fields of a valid submission that carried something (an optional field left empty, like an
+    address's second line, did not)."""
     uploaded = {name for name, _, _ in submission.uploads}
-    return [f for f in fields if f.kind != "file" or f.name in uploaded]
+    return [f for f in fields
+            if (f.name in uploaded if f.kind == "file" else f.secret or f.kind == "checkbox" or submission.typed.get(f.name))]
 
 
 async def send_to_stripe(db: Database, gateway: StripeGateway, seller_id: int, account_id: str,

@@ -16,7 +16,9 @@ import stripe
 import time_machine
 from sqlmodel import select
 
+from portal.accounts.links import LinkProblem
 from portal.audit import AuditEvent
+from portal.connect import remediation_links
 from portal.connect.mirror import account_for_seller, record_account
 from portal.db import utcnow
 from portal.staff.models import StaffMember, StaffRole
@@ -251,6 +253,30 @@ def test_a_full_ssn_sent_by_staff_reaches_stripe_and_nowhere_else(sandboxed_clie
         assert secret not in summary.text
 
 
+def test_a_refused_field_keeps_what_staff_typed_and_the_mail_names_the_fields_sent(sandboxed_client, sdk, seller, support,
+                                                                                    inbox):
+    require(sandboxed_client, sdk, seller, "individual.address.line1")
+    key = "individual.address.line1"
+    typed = {"individual.address.line1": "address_full_match", "individual.address.line2": "",
+             "individual.address.city": "Salem", "individual.address.state": "OR", "reason": "Seller moved; told us by phone"}
+
+    refused = send(support, seller, key, {**typed, "individual.address.postal_code": "ABCDE"})
+    assert refused.status_code == 400 and list(errors_in(refused.text)) == ["individual.address.postal_code"]
+    assert 'value="Salem"' in refused.text and 'value="Seller moved; told us by phone"' in refused.text
+    assert '<option value="OR" selected>' in refused.text
+
+    done = send(support, seller, key, {**typed, "individual.address.postal_code": "97301"})
+    assert done.status_code == 303, errors_in(done.text)
+    address = sdk.v1.accounts.retrieve(account_id(sandboxed_client, seller)).individual.address
+    assert (address.city, address.postal_code) == ("Salem", "97301")
+    [event] = events(sandboxed_client, seller, "staff.requirement_submitted")
+    assert event.details["fields"] == ["individual.address.line1", "individual.address.city", "individual.address.state",
+                                       "individual.address.postal_code"]
+    mail = mailed(sandboxed_client, inbox, "Our team updated your seller account")
+    assert "- your home address (Street address, City, State, ZIP code)" in mail
+    assert "Salem" not in mail and "97301" not in mail
+
+
 def test_a_persons_requirement_reaches_that_person_in_the_sandbox(sandboxed_client, sdk, inbox, support):
     client = sandboxed_client
     signed_in_seller(client, inbox, "jenny@rocketrides.io")
@@ -450,3 +476,14 @@ def test_history_counts_account_wide_links_for_every_requirement():
         Event("staff.requirement_submitted", {"requirement": DOCUMENT, "keys": [DOCUMENT], "fields": [DOCUMENT]}),
     ]
     assert [e.action for e in tried(trail_newest_first, [DOCUMENT])] == ["staff.requirement_submitted", "risk.remediation_link"]
+
+
+def test_a_link_token_names_its_seller_and_requirement_and_is_spent_once(db):
+    token = remediation_links.make_link_token("a-secret", 7, SSN)
+    assert remediation_links.check(db, "a-secret", token, SSN) == 7
+    assert remediation_links.check(db, "a-secret", token, DOCUMENT) is LinkProblem.invalid
+    assert remediation_links.check(db, "another-secret", token, SSN) is LinkProblem.invalid
+    assert remediation_links.check(db, "a-secret", token, SSN, max_age=-1) is LinkProblem.expired
+    assert remediation_links.spend(db, token) is True
+    assert remediation_links.spend(db, token) is LinkProblem.used
+    assert remediation_links.check(db, "a-secret", token, SSN) is LinkProblem.used
