@@ -123,7 +123,8 @@ def redirect(request: Request, name: str, **params) -> RedirectResponse:
 
 # Flash messages survive one redirect in the signed session cookie.
 def flash(request: Request, message: str, category: str = "info") -> None:
-    request.session.setdefault("_flashes", []).append([category, message])
+    # Assigned, not appended in place: the session only saves what it sees set.
+    request.session["_flashes"] = [*request.session.get("_flashes", []), [category, message]]
 
 
 def pop_flashes(request: Request) -> list[tuple[str, str]]:

@@ -179,3 +179,28 @@ def test_dev_outbox_exists_only_in_sandbox_mode(client, tmp_path):
 
 def test_health_check_reports_mode(client):
     assert client.get("/healthz").json() == {"status": "ok", "mode": "sandbox"}
+
+
+def test_flash_messages_from_two_requests_without_a_page_between_both_show():
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.sessions import SessionMiddleware
+    from starlette.responses import JSONResponse, PlainTextResponse
+    from starlette.routing import Route
+
+    from portal.web import flash, pop_flashes
+
+    def add(request):
+        flash(request, request.query_params["text"])
+        return PlainTextResponse("added")
+
+    def show(request):
+        return JSONResponse([message for _category, message in pop_flashes(request)])
+
+    app = Starlette(routes=[Route("/add", add), Route("/show", show)],
+                    middleware=[Middleware(SessionMiddleware, secret_key="test")])
+    with TestClient(app) as browser:
+        browser.get("/add", params={"text": "first"})
+        browser.get("/add", params={"text": "second"})
+        assert browser.get("/show").json() == ["first", "second"]
+        assert browser.get("/show").json() == []
