@@ -26,6 +26,8 @@ PENDING_KEY = "pending_2fa"
 PENDING_MAX_AGE = 600
 # Two factors are required and the seller has not enrolled: every page leads to enrolment.
 MUST_ENROL_KEY = "must_enrol"
+# Where a seller sent to enrol was going (a link they followed), so enrolment ends there.
+AFTER_ENROL_KEY = "after_enrol"
 REAUTH_KEY = "reauth_at"
 # A long-lived random cookie naming the browser, so sign-ins from new devices can be told apart.
 DEVICE_COOKIE = "portal_device"
@@ -117,6 +119,8 @@ async def password_accepted(request: Request, seller: Seller, next_path: str | N
     await complete_sign_in(request, seller)
     if required:
         request.session[MUST_ENROL_KEY] = True
+        if next_path:
+            request.session[AFTER_ENROL_KEY] = next_path
         return keep_device_cookie(request, _go(request, "security:two_factor_setup"))
     return keep_device_cookie(request, RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303))
 

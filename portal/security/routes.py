@@ -10,7 +10,7 @@ from portal.accounts import emails as account_emails
 from portal.accounts import passwords
 from portal.accounts import service as accounts
 from portal.accounts.auth import (
-    MUST_ENROL_KEY, PENDING_KEY, SESSION_KEY, complete_sign_in, current_seller, device_cookie, enrolment_page,
+    AFTER_ENROL_KEY, MUST_ENROL_KEY, PENDING_KEY, SESSION_KEY, complete_sign_in, current_seller, device_cookie, enrolment_page,
     ip_of, keep_device_cookie, login_required, mark_reauthenticated, pending_seller_id, reauth_required,
     record_failure, safe_next, sign_out,
 )
@@ -111,7 +111,8 @@ async def two_factor_setup(request: Request):
             if recovery is not None:
                 request.session.pop(MUST_ENROL_KEY, None)
                 mark_reauthenticated(request)
-                return render(request, "security/recovery_codes.html", {"codes": recovery, "first_time": True})
+                after = safe_next(request.session.pop(AFTER_ENROL_KEY, None)) or request.url_for("security:overview").path
+                return render(request, "security/recovery_codes.html", {"codes": recovery, "first_time": True, "after": after})
             error = "That code isn't right. Check the time on your phone and type the code it shows now."
     if key is None:
         key = await run_in_threadpool(service.start_enrolment, db, seller.id, secret)

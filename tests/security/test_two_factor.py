@@ -1,5 +1,8 @@
 """Two-step sign-in over HTTP: enrolment, the code step, replay, recovery codes, limits, who must enrol."""
 
+import html
+import re
+
 import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -7,7 +10,7 @@ from starlette.testclient import TestClient
 from portal.app import create_app
 from portal.db import Database
 from portal.security.models import RecoveryCode, TwoFactor
-from tests.conftest import log_in, post_form
+from tests.conftest import PASSWORD, log_in, post_form
 from tests.onboarding.flows import onboard_individual, signed_in_seller
 from tests.security.helpers import code, enrol, later
 
@@ -108,3 +111,19 @@ def test_a_seller_with_a_connected_account_must_enrol_at_the_next_sign_in(sandbo
     assert response.headers["location"] == "/account/security/two-factor"
     assert client.get("/onboarding/status", follow_redirects=False).headers["location"] == "/account/security/two-factor"
     assert client.get("/status/", follow_redirects=False).headers["location"] == "/account/security/two-factor"
+
+
+def test_enrolment_forced_at_sign_in_ends_where_the_seller_was_going(sandboxed_client, inbox):
+    client = sandboxed_client
+    onboard_individual(client, inbox)
+    _log_out(client)
+    response = post_form(client, "/account/login", {"email": EMAIL, "password": PASSWORD, "next": "/status/?requirement=x"},
+                         follow_redirects=False)
+    assert response.headers["location"] == "/account/security/two-factor"
+
+    page = client.get("/account/security/two-factor").text
+    key = html.unescape(re.search(r'<code id="totp-key"[^>]*>([^<]+)</code>', page).group(1)).replace(" ", "")
+    done = post_form(client, "/account/security/two-factor", {"code": code(key)})
+
+    assert done.status_code == 200 and "Two-step sign-in is on" in done.text
+    assert 'href="/status/?requirement=x">I have saved my codes' in done.text
