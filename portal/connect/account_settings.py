@@ -1,0 +1,192 @@
+"""An account's settings in words for its seller: the payout schedule, the business profile, and
+the recent changes our staff made to the account (issue 10). Pure, apart from reading the audit
+trail in `staff_changes`.
+
+The seller sees what changed and when, never the staff member's name or the reason typed for the
+audit trail: the reason is an internal note (it may say "suspected fraud"), and naming the person
+invites social engineering ("Dana from your team told me to...") and pressure on one employee for
+a team decision. The trail itself keeps both for staff."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import select
+
+from portal.audit import STAFF, AuditEvent
+from portal.connect import payout_holds
+from portal.db import Database
+from portal.onboarding import mcc
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _ordinal(day: int) -> str:
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def schedule_words(schedule: dict | None) -> str:
+    """'Weekly, every Friday; each payment is paid out at the earliest 2 days after it is made.'"""
+    schedule = schedule or {}
+    interval = schedule.get("interval") or "daily"
+    if interval == "manual":
+        return "Manual: your balance stays with Stripe until a payout is requested."
+    if interval == "weekly":
+        anchor = str(schedule.get("weekly_anchor") or "monday")
+        when = f"Weekly, every {anchor.capitalize()}"
+    elif interval == "monthly":
+        anchor = int(schedule.get("monthly_anchor") or 1)
+        when = f"Monthly, on the {_ordinal(anchor)}"
+        if anchor > 28:
+            when += " (or the last day of shorter months)"
+    else:
+        when = "Daily"
+    delay = schedule.get("delay_days")
+    if delay == "minimum":
+        return f"{when}; each payment is paid out as soon as Stripe allows."
+    if delay is None:
+        return f"{when}."
+    return f"{when}; each payment is paid out at the earliest {delay} day{'s' if int(delay) != 1 else ''} after it is made."
+
+
+def current_schedule(snapshot: dict) -> dict:
+    return ((snapshot.get("settings") or {}).get("payouts") or {}).get("schedule") or {}
+
+
+def address_line(address: dict | None) -> str:
+    address = address or {}
+    parts = [address.get("line1"), address.get("line2"), address.get("city"),
+             " ".join(filter(None, (address.get("state"), address.get("postal_code"))))]
+    return ", ".join(part for part in parts if part)
+
+
+def industry(code: str | None) -> str:
+    category = mcc.by_code(code or "")
+    return category.name if category else (code or "")
+
+
+def profile_rows(snapshot: dict) -> list[tuple[str, str]]:
+    """(label, value) of the business profile and contact details Stripe holds, the empty ones left out."""
+    profile = snapshot.get("business_profile") or {}
+    company = snapshot.get("company") or {}
+    individual = snapshot.get("individual") or {}
+    rows = [
+        ("Legal name", company.get("name") if snapshot.get("business_type") != "individual" else ""),
+        ("Business name", profile.get("name")),
+        ("Website", profile.get("url")),
+        ("Industry", industry(profile.get("mcc"))),
+        ("What you sell", profile.get("product_description")),
+        ("Support phone", profile.get("support_phone")),
+        ("Support email", profile.get("support_email")),
+        ("Statement descriptor", ((snapshot.get("settings") or {}).get("payments") or {}).get("statement_descriptor")),
+    ]
+    if snapshot.get("business_type") == "individual":
+        rows += [("Your phone", individual.get("phone")), ("Your email", individual.get("email")),
+                 ("Your address", address_line(individual.get("address")))]
+    else:
+        rows += [("Business phone", company.get("phone")), ("Business address", address_line(company.get("address")))]
+    return [(label, str(value)) for label, value in rows if value]
+
+
+# What staff may ask Stripe for on a US account, in words; anything already on the account is listed too.
+CAPABILITIES = {
+    "card_payments": "Card payments",
+    "transfers": "Transfers (receiving funds from the platform)",
+    "us_bank_account_ach_payments": "ACH Direct Debit payments",
+    "link_payments": "Link payments",
+    "cashapp_payments": "Cash App Pay payments",
+    "affirm_payments": "Affirm payments",
+    "klarna_payments": "Klarna payments",
+    "afterpay_clearpay_payments": "Afterpay payments",
+    "tax_reporting_us_1099_k": "1099-K tax reporting",
+}
+
+
+@dataclass(frozen=True)
+class CapabilityRow:
+    name: str
+    label: str
+    requested: bool
+    status: str
+    due: list[str]
+
+
+def capability_rows(stored) -> list[CapabilityRow]:
+    """Every capability the account has or staff may request, from the mirror: the account's map
+    holds the requested ones with their status, the capability objects their requirements."""
+    statuses = (stored.snapshot.get("capabilities") or {}) if stored else {}
+    objects = stored.capabilities if stored else {}
+    rows = []
+    for name in dict.fromkeys([*statuses, *CAPABILITIES]):
+        status = statuses.get(name) or "unrequested"
+        requested = status != "unrequested"
+        due = list(((objects.get(name) or {}).get("requirements") or {}).get("currently_due") or []) if requested else []
+        rows.append(CapabilityRow(name, CAPABILITIES.get(name, name.replace("_", " ")), requested, status, due))
+    return rows
+
+
+@dataclass(frozen=True)
+class Summary:
+    schedule: str  # Stripe's schedule now, in words
+    held: bool  # a hold keeps Stripe's schedule manual for now
+    normal_schedule: str  # what the end of the holds restores, in words ("" when not known)
+    profile: list[tuple[str, str]]
+    capabilities: list[CapabilityRow]
+
+
+def summary(stored, *, held: bool) -> Summary:
+    """`stored` is the account's mirror (ConnectedAccount) or None."""
+    snapshot = stored.snapshot if stored else {}
+    current = current_schedule(snapshot)
+    normal = stored.normal_schedule if stored else None
+    if held and not normal and current.get("interval") not in (None, "manual"):
+        normal = current
+    return Summary(
+        schedule=schedule_words(current) if current else "",
+        held=held and current.get("interval") == "manual",
+        normal_schedule=schedule_words(normal or payout_holds.DEFAULT_SCHEDULE) if held else "",
+        profile=profile_rows(snapshot),
+        capabilities=capability_rows(stored),
+    )
+
+
+# What each staff action on the account says to the seller. `details` is the audit row's.
+
+def _fields(details: dict) -> str:
+    return ", ".join(change["field"].lower() for change in details.get("changes") or []) or "details"
+
+
+def _person(details: dict) -> str:
+    return details.get("name") or "a person"
+
+
+CHANGE_WORDS = {
+    "staff.profile_update": lambda d: f"Our team updated your business profile: {_fields(d)}.",
+    "staff.person_added": lambda d: f"Our team added {_person(d)} to the people on your account.",
+    "staff.person_updated": lambda d: f"Our team updated {_person(d)}'s details: {_fields(d)}.",
+    "staff.person_removed": lambda d: f"Our team removed {_person(d)} from the people on your account.",
+    "staff.capability": lambda d: (
+        f"Our team {'requested' if d.get('requested', {}).get('new') else 'turned off'} "
+        f"{d.get('label') or d.get('capability')} for your account."),
+    "staff.payout_schedule": lambda d: f"Our team set your payout schedule: {d.get('words', '')}",
+    "risk.debit_negative_balances": lambda d: (
+        "Our team turned " + ("on" if d.get("on") else "off")
+        + " automatic debiting of your bank account when your balance goes below zero."),
+}
+
+
+@dataclass(frozen=True)
+class StaffChange:
+    at: datetime
+    words: str
+
+
+def staff_changes(db: Database, seller_id: int, limit: int = 5) -> list[StaffChange]:
+    """The latest changes staff made to the seller's account settings, newest first."""
+    with db.transaction() as session:
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.seller_id == seller_id, AuditEvent.actor_kind == STAFF,
+                                     AuditEvent.action.in_(list(CHANGE_WORDS)))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+        ).all()
+    return [StaffChange(event.at, CHANGE_WORDS[event.action](event.details or {})) for event in events]
