@@ -95,14 +95,37 @@ def active_holds(db: Database, seller_id: int) -> list[Hold]:
     return holds
 
 
-def schedule_for(account: dict, remembered: dict | None, held: bool) -> tuple[dict, dict | None]:
-    """(the schedule Stripe should have, the normal schedule to remember). Pure."""
+def schedule_for(account: dict, remembered: dict | None, held: bool, chosen: dict | None = None) -> tuple[dict, dict | None]:
+    """(the schedule Stripe should have, the normal schedule to remember). Pure.
+
+    `chosen` is a normal schedule someone just picked (staff, issue 10): it replaces the remembered
+    one, and while held it is what the end of the last hold restores. Without a hold, a schedule
+    Stripe already has that is not `manual` is the seller's normal one (the seller may have changed
+    it in the embedded payouts component): it is remembered and left alone, not put back."""
     current = ((account.get("settings") or {}).get("payouts") or {}).get("schedule") or {}
+    if chosen is not None:
+        return ({"interval": "manual"} if held else chosen), chosen
     if held:
         if current.get("interval") != "manual":
             remembered = _schedule_params(current)
         return {"interval": "manual"}, remembered
+    if current.get("interval") not in (None, "manual"):
+        normal = _schedule_params(current)
+        return normal, normal
     return (remembered or DEFAULT_SCHEDULE), remembered
+
+
+def already(current: dict, wanted: dict, *, exact: bool = False) -> bool:
+    """Whether Stripe's schedule already is `wanted`. `delay_days="minimum"` means whatever Stripe's
+    minimum for the country is, and Stripe answers with the number; so unless `exact`, any number
+    counts as it (the explicit change that asked for the minimum already put it right)."""
+    for key, value in wanted.items():
+        if key == "delay_days" and value == "minimum" and not exact:
+            if current.get(key) is None:
+                return False
+        elif current.get(key) != value:
+            return False
+    return True
 
 
 def _schedule_params(schedule: dict) -> dict:
@@ -117,34 +140,56 @@ def _schedule_params(schedule: dict) -> dict:
     return params
 
 
-def _plan(db: Database, seller_id: int) -> tuple[ConnectedAccount | None, dict]:
-    """The mirror and the schedule Stripe should have; remembers the normal schedule on the way."""
+def _plan(db: Database, seller_id: int, chosen: dict | None = None) -> tuple[ConnectedAccount | None, dict, dict | None, bool]:
+    """(the mirror, the schedule Stripe should have, the normal schedule, whether held). Remembers
+    the normal schedule on the way, except a `chosen` one that Stripe must accept first."""
     with db.transaction() as session:
         mirror = session.exec(select(ConnectedAccount).where(ConnectedAccount.seller_id == seller_id)).first()
     if mirror is None:
-        return None, {}
-    wanted, remembered = schedule_for(mirror.snapshot, mirror.normal_schedule, bool(active_holds(db, seller_id)))
-    if remembered != mirror.normal_schedule:
-        with db.transaction() as session:
-            stored = session.get(ConnectedAccount, mirror.id)
-            stored.normal_schedule = remembered
-            session.add(stored)
-    return mirror, wanted
+        return None, {}, None, False
+    held = bool(active_holds(db, seller_id))
+    wanted, remembered = schedule_for(mirror.snapshot, mirror.normal_schedule, held, chosen)
+    if remembered != mirror.normal_schedule and (held or chosen is None):
+        _remember(db, mirror.id, remembered)
+    return mirror, wanted, remembered, held
+
+
+def _remember(db: Database, mirror_id: int, schedule: dict | None) -> None:
+    with db.transaction() as session:
+        stored = session.get(ConnectedAccount, mirror_id)
+        stored.normal_schedule = schedule
+        session.add(stored)
 
 
 async def apply(db: Database, gateway: StripeGateway, seller_id: int, *, secret: str) -> dict | None:
     """Bring Stripe's payout schedule in line with the holds, and the mirror with Stripe. Returns the
     updated account, or None when nothing needed to change (or there is no account yet).
     Raises StripeFailure; the holds themselves stand either way."""
-    mirror, wanted = await run_in_threadpool(_plan, db, seller_id)
-    if mirror is None:
-        return None
-    current = ((mirror.snapshot.get("settings") or {}).get("payouts") or {}).get("schedule") or {}
-    if all(current.get(key) == value for key, value in wanted.items()):
-        return None
-    params = {"settings": {"payouts": {"schedule": wanted}}}
-    key = idempotency_key(seller_id, "payout-schedule", params, mirror.snapshot_at, secret=secret)
-    account = await gateway.update_account(mirror.stripe_account_id, params, key=key)
-    await run_in_threadpool(record_account, db, seller_id, account)
-    return account
+    return (await _bring_in_line(db, gateway, seller_id, secret=secret))[0]
 
+
+async def change_schedule(db: Database, gateway: StripeGateway, seller_id: int, schedule: dict, *,
+                          secret: str) -> tuple[dict | None, bool]:
+    """Make `schedule` the seller's normal payout schedule: (Stripe's updated account or None, held).
+
+    Without a hold Stripe gets it now, and it is remembered only once Stripe accepts it (a refusal
+    changes nothing). While a hold is active Stripe's stays `manual` and `schedule` is what the end
+    of the last hold restores."""
+    return await _bring_in_line(db, gateway, seller_id, secret=secret, chosen=schedule)
+
+
+async def _bring_in_line(db: Database, gateway: StripeGateway, seller_id: int, *, secret: str,
+                         chosen: dict | None = None) -> tuple[dict | None, bool]:
+    mirror, wanted, remembered, held = await run_in_threadpool(_plan, db, seller_id, chosen)
+    if mirror is None:
+        return None, False
+    current = ((mirror.snapshot.get("settings") or {}).get("payouts") or {}).get("schedule") or {}
+    account = None
+    if not already(current, wanted, exact=chosen is not None and not held):
+        params = {"settings": {"payouts": {"schedule": wanted}}}
+        key = idempotency_key(seller_id, "payout-schedule", params, mirror.snapshot_at, secret=secret)
+        account = await gateway.update_account(mirror.stripe_account_id, params, key=key)
+        await run_in_threadpool(record_account, db, seller_id, account)
+    if chosen is not None and not held and remembered != mirror.normal_schedule:
+        await run_in_threadpool(_remember, db, mirror.id, remembered)
+    return account, held

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import select
 
-from portal.connect import payout_holds, requirements
+from portal.connect import account_settings, payout_holds, requirements
 from portal.connect.models import AccountBalance, ConnectedAccount
 from portal.connect.status import AccountStatus, summarize
 from portal.db import Database
@@ -22,10 +22,17 @@ class AccountView:
     holds: list[payout_holds.Hold] = field(default_factory=list)
     balance: AccountBalance | None = None
     bank: dict | None = None
+    # What our staff changed in the account's settings lately, in words (account_settings.py).
+    staff_changes: list[account_settings.StaffChange] = field(default_factory=list)
 
     @property
     def capabilities(self) -> dict:
         return (self.account.snapshot.get("capabilities") or {}) if self.account else {}
+
+    @property
+    def settings(self) -> account_settings.Summary:
+        """The payout schedule, profile and capabilities in words (issue 10)."""
+        return account_settings.summary(self.account, held=bool(self.holds))
 
     @property
     def due_now(self) -> list[requirements.Requirement]:
@@ -48,6 +55,7 @@ def account_view(db: Database, seller_id: int) -> AccountView:
     holds = payout_holds.active_holds(db, seller_id)
     if account is None:
         return AccountView(seller_id, None, summarize(None), holds=holds)
+    changes = account_settings.staff_changes(db, seller_id)
     names = person_names(db, seller_id)
     snapshot = account.snapshot
     banks = (snapshot.get("external_accounts") or {}).get("data") or []
@@ -60,4 +68,5 @@ def account_view(db: Database, seller_id: int) -> AccountView:
         holds=holds,
         balance=balance,
         bank=banks[0] if banks else None,
+        staff_changes=changes,
     )
