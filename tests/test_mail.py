@@ -38,3 +38,45 @@ def test_undeliverable_mail_stays_queued_and_goes_out_when_the_server_is_back(tm
     assert message.sent_at is not None and message.attempts == 2
     # Sandbox mode keeps the body for the developer outbox.
     assert message.text_body
+
+
+def test_a_wake_from_another_thread_delivers_at_once(tmp_path, inbox):
+    """Mail queued by code running on another event loop (another thread) goes out without waiting
+    for the minute's retry: the delivery loop is woken on its own loop."""
+    import threading
+    import time
+
+    from portal.integrations.mail import Mailer
+
+    settings = Settings(PORTAL_VAR_DIR=tmp_path, smtp_host="127.0.0.1", smtp_port=inbox.port)
+    db = Database(settings.database_url)
+    db.migrate()
+    mailer = Mailer(db, settings, retry_interval=3600)
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    finished = asyncio.Event()
+
+    async def serve():
+        mailer.start()
+        started.set()
+        await finished.wait()
+        await mailer.stop()
+
+    runner = threading.Thread(target=lambda: loop.run_until_complete(serve()), daemon=True)
+    runner.start()
+    started.wait(5)
+    time.sleep(0.2)  # the delivery task is waiting on its event
+    with db.transaction() as session:
+        queue_mail(session, to="seller@example.com", subject="Woken", text="Body")
+
+    async def wake_here():  # from this thread's own loop, as a second TestClient's request would
+        mailer.wake()
+    asyncio.run(wake_here())
+
+    try:
+        assert inbox.wait_for("seller@example.com", subject="Woken")
+    finally:
+        loop.call_soon_threadsafe(finished.set)
+        runner.join(5)
+        loop.close()

@@ -132,9 +132,20 @@ class Mailer:
         self.db, self.settings, self.retry_interval = db, settings, retry_interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self) -> None:
-        self._wake.set()
+        """Deliver now. Safe from any thread or event loop: an asyncio.Event belongs to the loop
+        the delivery task runs on, and setting it from another one would not wake that loop."""
+        loop = self._loop
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if loop is None or loop is here:
+            self._wake.set()
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake.set)
 
     async def _run(self) -> None:
         while True:
@@ -150,6 +161,7 @@ class Mailer:
 
     def start(self) -> None:
         if self.settings.smtp_host and self._task is None:
+            self._loop = asyncio.get_running_loop()
             self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
@@ -159,4 +171,4 @@ class Mailer:
                 await self._task
             except asyncio.CancelledError:
                 pass
-            self._task = None
+            self._task, self._loop = None, None
