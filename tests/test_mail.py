@@ -80,3 +80,25 @@ def test_a_wake_from_another_thread_delivers_at_once(tmp_path, inbox):
         loop.call_soon_threadsafe(finished.set)
         runner.join(5)
         loop.close()
+
+
+def test_stopping_right_after_a_wake_ends_the_delivery_task(tmp_path):
+    """A shutdown that lands as the delivery task wakes must still end it (Python 3.11's wait_for
+    swallowed that cancel, and app shutdown waited forever)."""
+    from portal.integrations.mail import Mailer
+
+    settings = Settings(PORTAL_VAR_DIR=tmp_path, smtp_host="127.0.0.1", smtp_port=free_port())
+    db = Database(settings.database_url)
+    db.migrate()
+
+    async def wake_then_stop() -> None:
+        mailer = Mailer(db, settings, retry_interval=3600)
+        mailer.start()
+        await asyncio.sleep(0.05)  # waiting on its event
+        mailer.wake()
+        await asyncio.sleep(0)  # the event's waiter is done; the task has not run on yet
+        async with asyncio.timeout(5):
+            await mailer.stop()
+
+    for _ in range(20):
+        asyncio.run(wake_then_stop())

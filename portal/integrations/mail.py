@@ -149,8 +149,11 @@ class Mailer:
 
     async def _run(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 a cancel that lands as the event is set
+            # is swallowed by wait_for, and shutdown would wait for this task forever.
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.retry_interval)
+                async with asyncio.timeout(self.retry_interval):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
             self._wake.clear()
@@ -165,10 +168,7 @@ class Mailer:
             self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task, self._loop = None, None
+        task, self._task, self._loop = self._task, None, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait({task})  # the task's own cancellation is not ours: a cancel of stop() still propagates
