@@ -12,6 +12,7 @@ from email import message_from_bytes, policy
 import httpx
 import psycopg
 import pytest
+import stripe
 import uvicorn
 from aiosmtpd.controller import Controller
 from starlette.testclient import TestClient
@@ -154,6 +155,15 @@ def stripe_sandbox(_portal_sandbox):
     sandbox, url = _portal_sandbox
     sandbox.reset(fast_config(db_path=sandbox.config.db_path))
     return sandbox, url
+
+
+@pytest.fixture
+def sdk(stripe_sandbox):
+    """The official SDK, synchronous, on the sandbox a `sandboxed_client` portal talks to: what the
+    seller's customers and Stripe itself do, and what a test reads back."""
+    _, url = stripe_sandbox
+    return stripe.StripeClient("sk_test_sandbox", base_addresses={"api": url, "files": url, "connect": url},
+                               http_client=stripe.HTTPXClient(allow_sync_methods=True), max_network_retries=0)
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from starlette.routing import Route
 from portal import audit
 from portal.connect import remediation, remediation_links, submit
 from portal.connect.requirements import PENDING, Requirement
-from portal.integrations.stripe import StripeFailure
 from portal.onboarding import stripe_errors
 from portal.onboarding.validation import US_STATES
 from portal.staff import console

@@ -17,22 +17,10 @@ from portal.app import create_app
 from portal.db import Database
 from portal.sandbox.testing import fast_config, running_sandbox
 from portal.settings import Settings
-from tests.conftest import Inbox, free_port, post_form
-from tests.onboarding.flows import BANK, COMPANY, COMPANY_PROFILE, OWNER, onboard_individual, signed_in_seller, submit
+from tests.conftest import Inbox, free_port
+from tests.onboarding.flows import onboard_company, onboard_individual
 
 RUNS = 5
-
-
-def onboard_company(client, inbox) -> None:
-    signed_in_seller(client, inbox, "jenny@rocketrides.io")
-    submit(client, "business", {"country": "US", "business_type": "company", "structure": "multi_member_llc"}, expect="/onboarding/profile")
-    submit(client, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
-    submit(client, "business-email", {"business_email": "jenny@rocketrides.io"}, expect="/onboarding/company")
-    submit(client, "company", COMPANY, expect="/onboarding/people")
-    post_form(client, "/onboarding/people/new", OWNER)
-    submit(client, "people", {"owners_provided": "on", "directors_provided": "on", "executives_provided": "on"}, expect="/onboarding/bank")
-    submit(client, "bank", {**BANK, "account_holder_name": "Rocket Rides LLC"}, expect="/onboarding/review")
-    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
 
 
 def measure(journey, sandbox_url: str, inbox: Inbox) -> tuple[int, float]:

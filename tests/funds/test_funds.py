@@ -54,11 +54,6 @@ def test_pulls_need_a_us_platform_and_a_us_account():
 
 
 @pytest.fixture
-def sdk(stripe_sandbox):
-    return make_client(stripe_sandbox[1])
-
-
-@pytest.fixture
 def seller(sandboxed_client, sdk):
     """(seller id, account id): a verified US seller with a Stripe account in the mirror."""
     db = sandboxed_client.app.state.db

@@ -83,6 +83,21 @@ def onboard_individual(client, inbox, email: str = "ann@annsbakery.com"):
     submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
 
 
+def onboard_company(client, inbox, email: str = "jenny@rocketrides.io"):
+    """A company with one owner (Stripe's test values), through every step, ending on the status page."""
+    signed_in_seller(client, inbox, email)
+    submit(client, "business", {"country": "US", "business_type": "company", "structure": "multi_member_llc"},
+           expect="/onboarding/profile")
+    submit(client, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
+    submit(client, "business-email", {"business_email": email}, expect="/onboarding/company")
+    submit(client, "company", COMPANY, expect="/onboarding/people")
+    post_form(client, "/onboarding/people/new", OWNER)
+    submit(client, "people", {"owners_provided": "on", "directors_provided": "on", "executives_provided": "on"},
+           expect="/onboarding/bank")
+    submit(client, "bank", {**BANK, "account_holder_name": "Rocket Rides LLC"}, expect="/onboarding/review")
+    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
+
+
 def reauthenticate(client, code: str | None = None, password: str = PASSWORD):
     """Confirm it's you (password, and a code when the seller has two factors), as sensitive changes ask."""
     data = {"password": password, **({"code": code} if code else {})}

@@ -13,6 +13,7 @@ from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
 from tests.conftest import free_port, post_form
 from tests.oidc import launcher
+from tests.staff.helpers import onboarded_seller, staff_browser
 
 
 @pytest.fixture(scope="session")
@@ -78,3 +79,25 @@ def dev_sign_in(client, email: str, role: StaffRole = StaffRole.support):
                          follow_redirects=False)
     assert response.status_code == 303, response.text
     return member
+
+
+# A seller onboarded through the portal against the sandbox, and staff browsers beside them.
+
+
+@pytest.fixture
+def seller(sandboxed_client, inbox) -> int:
+    return onboarded_seller(sandboxed_client, inbox)
+
+
+@pytest.fixture
+def support(sandboxed_client):
+    staff = staff_browser(sandboxed_client)
+    dev_sign_in(staff, "sam@platform.test", StaffRole.support)
+    return staff
+
+
+@pytest.fixture
+def risk(sandboxed_client):
+    staff = staff_browser(sandboxed_client)
+    dev_sign_in(staff, "rita@platform.test", StaffRole.risk)
+    return staff

@@ -7,7 +7,6 @@ import json
 import logging
 import re
 
-import pytest
 import stripe
 from sqlmodel import select
 
@@ -18,53 +17,16 @@ from portal.integrations.mail import OutboxMessage
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
 from portal.staff import account_changes
-from portal.staff.models import StaffRole
 from tests.conftest import csrf_from, post_form
 from tests.onboarding import flows
-from tests.onboarding.flows import BANK, COMPANY, COMPANY_PROFILE, IDENTITY, OWNER, PROFILE, general_error, \
-    signed_in_seller, submit
-from tests.staff.conftest import dev_sign_in
-from tests.staff.helpers import onboarded_seller, seller_id, staff_browser, trail
+from tests.onboarding.flows import IDENTITY, OWNER, PROFILE, general_error, submit
+from tests.staff.helpers import seller_id, trail
 
 SELLER = "ann@annsbakery.com"
 
 
-@pytest.fixture
-def sdk(stripe_sandbox):
-    _, url = stripe_sandbox
-    return stripe.StripeClient("sk_test_sandbox", base_addresses={"api": url, "files": url, "connect": url},
-                               http_client=stripe.HTTPXClient(allow_sync_methods=True), max_network_retries=0)
-
-
-@pytest.fixture
-def seller(sandboxed_client, inbox):
-    return onboarded_seller(sandboxed_client, inbox)
-
-
-@pytest.fixture
-def support(sandboxed_client):
-    staff = staff_browser(sandboxed_client)
-    dev_sign_in(staff, "sam@platform.test", StaffRole.support)
-    return staff
-
-
-@pytest.fixture
-def risk(sandboxed_client):
-    staff = staff_browser(sandboxed_client)
-    dev_sign_in(staff, "rita@platform.test", StaffRole.risk)
-    return staff
-
-
 def company_seller(client, inbox) -> int:
-    signed_in_seller(client, inbox, "jenny@rocketrides.io")
-    submit(client, "business", {"country": "US", "business_type": "company", "structure": "multi_member_llc"}, expect="/onboarding/profile")
-    submit(client, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
-    submit(client, "business-email", {"business_email": "jenny@rocketrides.io"}, expect="/onboarding/company")
-    submit(client, "company", COMPANY, expect="/onboarding/people")
-    post_form(client, "/onboarding/people/new", OWNER)
-    submit(client, "people", {"owners_provided": "on", "directors_provided": "on", "executives_provided": "on"}, expect="/onboarding/bank")
-    submit(client, "bank", {**BANK, "account_holder_name": "Rocket Rides LLC"}, expect="/onboarding/review")
-    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
+    flows.onboard_company(client, inbox)
     return seller_id(client, "jenny@rocketrides.io")
 
 

@@ -11,42 +11,31 @@ from portal.accounts.models import Seller
 from portal.audit import AuditEvent
 from portal.connect import closing
 from portal.connect.mirror import account_for_seller
-from portal.connect.models import AccountClosure, PayoutRecord
+from portal.connect.models import PayoutRecord
 from portal.db import utcnow
 from portal.onboarding.models import OnboardingDraft
 from portal.staff.models import StaffRole
 from tests.conftest import post_form
 from tests.onboarding.flows import reauthenticate
 from tests.money.test_routes import _confirm_business_email
-from tests.sandbox.conftest import call_helper, make_client
+from tests.sandbox.conftest import call_helper
 from tests.staff.conftest import dev_sign_in
-from tests.staff.helpers import onboarded_seller, staff_browser, trail
+from tests.staff.helpers import staff_browser, trail
 
 EMAIL = "ann@annsbakery.com"
 
 
-@pytest.fixture
-def seller(sandboxed_client, inbox):
-    return onboarded_seller(sandboxed_client, inbox)
-
-
-def _stripe(client):
-    """The SDK, synchronous, on the sandbox the portal under test talks to."""
-    return make_client(client.app.state.settings.stripe_api_base)
-
-
-def _fund_seller(client, seller: int, amount: int) -> str:
+def _fund_seller(client, sdk, seller: int, amount: int) -> str:
     """Money in the seller's available balance: a platform charge that skips pending, then a transfer."""
-    stripe = _stripe(client)
-    stripe.v1.payment_intents.create(params={"amount": amount * 2, "currency": "usd", "payment_method": "pm_card_bypassPending",
+    sdk.v1.payment_intents.create(params={"amount": amount * 2, "currency": "usd", "payment_method": "pm_card_bypassPending",
                                              "confirm": True})
     account = account_for_seller(client.app.state.db, seller).stripe_account_id
-    stripe.v1.transfers.create(params={"amount": amount, "currency": "usd", "destination": account})
+    sdk.v1.transfers.create(params={"amount": amount, "currency": "usd", "destination": account})
     return account
 
 
-def _available(client, account: str) -> int:
-    balance = _stripe(client).v1.balance.retrieve(options={"stripe_account": account})
+def _available(sdk, account: str) -> int:
+    balance = sdk.v1.balance.retrieve(options={"stripe_account": account})
     return sum(item.amount for item in balance.available)
 
 
@@ -115,10 +104,10 @@ def test_starting_needs_a_reason_and_the_sellers_email(sandboxed_client, seller)
 # The whole closing, against the sandbox
 
 
-def test_a_seller_who_asks_to_leave_is_paid_out_then_closed(sandboxed_client, seller, inbox, stripe_sandbox):
+def test_a_seller_who_asks_to_leave_is_paid_out_then_closed(sandboxed_client, seller, inbox, sdk):
     db = sandboxed_client.app.state.db
     _confirm_business_email(sandboxed_client, inbox)  # no hold from an unconfirmed business email
-    account = _fund_seller(sandboxed_client, seller, 4_200)
+    account = _fund_seller(sandboxed_client, sdk, seller, 4_200)
     staff = staff_browser(sandboxed_client)
     dev_sign_in(staff, "rita@platform.test", StaffRole.risk)
     path = f"/staff/sellers/{seller}/close"
@@ -130,7 +119,7 @@ def test_a_seller_who_asks_to_leave_is_paid_out_then_closed(sandboxed_client, se
                         page=path)
     assert started.status_code == 200 and "Closing has started" in started.text
     # No new payments: card payments given up at Stripe, and the seller's portal says it is closing.
-    capabilities = _stripe(sandboxed_client).v1.accounts.retrieve(account).capabilities.to_dict()
+    capabilities = sdk.v1.accounts.retrieve(account).capabilities.to_dict()
     assert capabilities.get("card_payments") in (None, "inactive", "unrequested")
     for seller_page in ("/status/", "/dashboard", "/payouts/"):
         shown = sandboxed_client.get(seller_page)
@@ -142,7 +131,7 @@ def test_a_seller_who_asks_to_leave_is_paid_out_then_closed(sandboxed_client, se
     post_form(staff, f"/staff/sellers/{seller}/pause-payouts", {"reason": "checking the last orders"}, page=path)
     held = post_form(staff, f"{path}/pay-out", {}, page=path)
     assert held.status_code == 409 and "Payouts are on hold (risk pause)" in held.text
-    assert _available(sandboxed_client, account) == 4_200
+    assert _available(sdk, account) == 4_200
     early = post_form(staff, f"{path}/finish", {"reason": "done"}, page=path)
     assert early.status_code == 409 and "42.00 USD available to pay out." in early.text
     post_form(staff, f"/staff/sellers/{seller}/resume-payouts", {"reason": "orders fine"}, page=path)
@@ -150,16 +139,16 @@ def test_a_seller_who_asks_to_leave_is_paid_out_then_closed(sandboxed_client, se
     paid = post_form(staff, f"{path}/pay-out", {}, page=path)
     assert paid.status_code == 200 and "1 payout sent" in paid.text
     assert post_form(staff, f"{path}/pay-out", {}, page=path).status_code == 409  # nothing left to pay out
-    assert _available(sandboxed_client, account) == 0
+    assert _available(sdk, account) == 0
     waiting = post_form(staff, f"{path}/finish", {"reason": "balance paid out"}, page=path)
     assert waiting.status_code == 409 and "A payout of 42.00 USD on its way" in waiting.text
 
-    call_helper(_stripe(sandboxed_client), "post", "/v1/test_helpers/sandbox/advance_clock", seconds=5 * 24 * 3600)
+    call_helper(sdk, "post", "/v1/test_helpers/sandbox/advance_clock", seconds=5 * 24 * 3600)
     finished = post_form(staff, f"{path}/finish", {"reason": "balance paid out"}, page=path)
 
     assert finished.status_code == 200 and "account is closed" in finished.text
     with pytest.raises(Exception, match="No such account|does not exist|not have access"):
-        _stripe(sandboxed_client).v1.accounts.retrieve(account)
+        sdk.v1.accounts.retrieve(account)
     closure = closing.closure_for(db, seller)
     assert closure.state == "closed" and closure.erase_after > utcnow() + timedelta(days=7 * 365 - 1)
     assert "as you asked" in sandboxed_client.get("/status/").text

@@ -3,14 +3,13 @@ risk actions (pause and resume payouts, reject, debit negative balances, remedia
 
 import re
 
-import pytest
 
 from portal.connect import payout_holds
 from portal.connect.mirror import account_for_seller, record_account, record_balance
 from portal.staff.models import StaffRole
 from tests.conftest import csrf_from, post_form
 from tests.staff.conftest import dev_sign_in
-from tests.staff.helpers import onboarded_seller, schedule, seller_id, staff_browser, trail
+from tests.staff.helpers import schedule, seller_id, staff_browser, trail
 
 RISK_ROUTES = [
     ("POST", "/staff/sellers/{id}/pause-payouts"),
@@ -34,11 +33,6 @@ def _call(client, method: str, path: str, data: dict | None = None):
     if method == "GET":
         return client.get(path, follow_redirects=False)
     return client.post(path, data={"csrf_token": token, "reason": "checking", **(data or {})}, follow_redirects=False)
-
-
-@pytest.fixture
-def seller(sandboxed_client, inbox):
-    return onboarded_seller(sandboxed_client, inbox)
 
 
 def test_every_staff_route_wants_a_staff_session_and_a_seller_session_is_not_one(sandboxed_client, seller):

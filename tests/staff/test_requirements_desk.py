@@ -11,8 +11,6 @@ import struct
 import zlib
 from datetime import timedelta
 
-import pytest
-import stripe
 import time_machine
 from sqlmodel import select
 
@@ -25,10 +23,10 @@ from portal.staff.models import StaffMember, StaffRole
 from portal.staff.requirements_desk import tried
 from portal.accounts.service import sign_up as sign_up_seller
 from tests.conftest import PASSWORD, csrf_from, log_in, post_form
-from tests.onboarding.flows import BANK, COMPANY, COMPANY_PROFILE, OWNER, signed_in_seller, submit
+from tests.onboarding.flows import onboard_company
 from tests.security.helpers import code, enrol, later
 from tests.staff.conftest import dev_sign_in
-from tests.staff.helpers import onboarded_seller, seller_id, staff_browser, trail
+from tests.staff.helpers import seller_id, staff_browser, trail
 
 EMAIL = "ann@annsbakery.com"
 DOCUMENT = "individual.verification.document"
@@ -43,25 +41,6 @@ def png(width: int = 400, height: int = 300) -> bytes:
     rows = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
-@pytest.fixture
-def sdk(stripe_sandbox):
-    _, url = stripe_sandbox
-    return stripe.StripeClient("sk_test_sandbox", base_addresses={"api": url, "files": url, "connect": url},
-                               http_client=stripe.HTTPXClient(allow_sync_methods=True), max_network_retries=0)
-
-
-@pytest.fixture
-def seller(sandboxed_client, inbox):
-    return onboarded_seller(sandboxed_client, inbox)
-
-
-@pytest.fixture
-def support(sandboxed_client):
-    staff = staff_browser(sandboxed_client)
-    dev_sign_in(staff, "sam@platform.test", StaffRole.support)
-    return staff
 
 
 def account_id(client, seller: int) -> str:
@@ -279,15 +258,7 @@ def test_a_refused_field_keeps_what_staff_typed_and_the_mail_names_the_fields_se
 
 def test_a_persons_requirement_reaches_that_person_in_the_sandbox(sandboxed_client, sdk, inbox, support):
     client = sandboxed_client
-    signed_in_seller(client, inbox, "jenny@rocketrides.io")
-    submit(client, "business", {"country": "US", "business_type": "company", "structure": "multi_member_llc"}, expect="/onboarding/profile")
-    submit(client, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
-    submit(client, "business-email", {"business_email": "jenny@rocketrides.io"}, expect="/onboarding/company")
-    submit(client, "company", COMPANY, expect="/onboarding/people")
-    post_form(client, "/onboarding/people/new", OWNER)
-    submit(client, "people", {"owners_provided": "on", "directors_provided": "on", "executives_provided": "on"}, expect="/onboarding/bank")
-    submit(client, "bank", {**BANK, "account_holder_name": "Rocket Rides LLC"}, expect="/onboarding/review")
-    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
+    onboard_company(client, inbox)
     company = seller_id(client, "jenny@rocketrides.io")
     acct = account_id(client, company)
     [person] = sdk.v1.accounts.persons.list(acct).data

@@ -16,7 +16,7 @@ from portal.staff.view_as import VIEW_AS_COOKIE
 from tests.conftest import csrf_from, post_form
 from tests.onboarding.flows import BANK, signed_in_seller
 from tests.staff.conftest import dev_sign_in
-from tests.staff.helpers import onboarded_seller, seller_id, staff_browser, trail
+from tests.staff.helpers import seller_id, staff_browser, trail
 
 SELLER_WRITES = [
     ("/onboarding/bank", BANK),
@@ -27,11 +27,6 @@ SELLER_WRITES = [
     ("/onboarding/business-email/resend", {}),
     ("/account/logout", {}),
 ]
-
-
-@pytest.fixture
-def seller(sandboxed_client, inbox):
-    return onboarded_seller(sandboxed_client, inbox)
 
 
 @pytest.fixture
