@@ -53,14 +53,20 @@ async def start(request: Request):
         return await _page(request, errors, values, 400)
     staff, state = await current_staff(request), request.app.state
     try:
-        await closing.start(state.db, state.stripe, file.seller.id, actor=staff.actor, reason=reason, ip=ip_of(request),
-                            secret=state.secret, retention_days=state.settings.closed_account_retention_days)
+        closure = await closing.start(state.db, state.stripe, file.seller.id, actor=staff.actor, reason=reason,
+                                      ip=ip_of(request), secret=state.secret,
+                                      retention_days=state.settings.closed_account_retention_days)
     except closing.ClosingRefused as refused:
         return await _page(request, {"start": str(refused)}, values, 409)
     except StripeFailure as failure:
         # The closure stands (the seller's portal is closed); payments stop when "Stop payments" is retried.
         flash(request, "Closing has started, but Stripe did not take the stop to new payments: "
                        + _stripe_trouble(failure), "error")
+        return redirect(request, "staff:close", seller_id=file.seller.id)
+    if closure.state == closing.CLOSED:  # no Stripe account: nothing to settle, closed at once
+        await send_mail(request, file.seller.email, "Your seller account is closed", "mail/account_closed.txt",
+                        name=file.facts.name)
+        flash(request, f"{file.facts.name}'s account is closed (it had no Stripe account).", "success")
         return redirect(request, "staff:close", seller_id=file.seller.id)
     await send_mail(request, file.seller.email, "We are closing your seller account", "mail/account_closing.txt",
                     name=file.facts.name, link=absolute_url(request, "dashboard"))

@@ -169,9 +169,11 @@ def test_a_seller_without_a_stripe_account_closes_at_once(sandboxed_client, inbo
     dev_sign_in(staff, "ada@platform.test", StaffRole.admin)
     path = f"/staff/sellers/{seller}/close"
 
-    post_form(staff, f"{path}/start", {"reason": "asked on the phone", "confirm_email": "bo@bosbikes.com"}, page=path)
+    done = post_form(staff, f"{path}/start", {"reason": "asked on the phone", "confirm_email": "bo@bosbikes.com"}, page=path)
 
+    assert "account is closed (it had no Stripe account)" in done.text
     assert closing.closure_for(sandboxed_client.app.state.db, seller).state == "closed"
+    assert inbox.wait_for("bo@bosbikes.com", subject="Your seller account is closed")
     assert "Your seller account is closed" in sandboxed_client.get("/dashboard").text
     assert sandboxed_client.post("/onboarding/business", data={}).status_code in (403, 400)
 
