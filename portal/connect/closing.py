@@ -132,11 +132,19 @@ def withdraw_request(db: Database, seller_id: int, *, email: str, ip: str) -> bo
     return True
 
 
-def _records(db: Database, account_id: str) -> tuple[list[PayoutRecord], list[DisputeRecord], AccountBalance | None]:
+def _open_disputes(db: Database, account_id: str) -> list[DisputeRecord]:
     with db.transaction() as session:
-        payouts = session.exec(select(PayoutRecord).where(PayoutRecord.stripe_account_id == account_id)).all()
-        disputes = session.exec(select(DisputeRecord).where(DisputeRecord.stripe_account_id == account_id)).all()
-        return list(payouts), list(disputes), session.get(AccountBalance, account_id)
+        return list(session.exec(select(DisputeRecord).where(DisputeRecord.stripe_account_id == account_id,
+                                                             DisputeRecord.status.in_(OPEN_DISPUTES))).all())
+
+
+def _mirrored_money(db: Database, account_id: str) -> tuple[dict, list[PayoutRecord]]:
+    """The last balance and payouts the mirror holds, for when Stripe can't be reached."""
+    with db.transaction() as session:
+        stored = session.get(AccountBalance, account_id)
+        payouts = session.exec(select(PayoutRecord).where(PayoutRecord.stripe_account_id == account_id,
+                                                          PayoutRecord.status.in_(PAYOUTS_UNDER_WAY))).all()
+    return ({"available": stored.available, "pending": stored.pending} if stored else {}), list(payouts)
 
 
 async def what_remains(db: Database, gateway: StripeGateway, seller_id: int) -> tuple[Remaining, bool]:
@@ -146,12 +154,12 @@ async def what_remains(db: Database, gateway: StripeGateway, seller_id: int) -> 
     holds = await run_in_threadpool(payout_holds.active_holds, db, seller_id)
     if account is None:
         return Remaining(holds=holds), True
-    payouts, disputes, stored = await run_in_threadpool(_records, db, account.stripe_account_id)
+    disputes = await run_in_threadpool(_open_disputes, db, account.stripe_account_id)
     try:
         balance = await gateway.retrieve_balance(account.stripe_account_id)
         live_payouts = await gateway.payouts_under_way(account.stripe_account_id)
     except StripeFailure:  # show the last known state, and say so
-        stored_balance = {"available": stored.available, "pending": stored.pending} if stored else {}
+        stored_balance, payouts = await run_in_threadpool(_mirrored_money, db, account.stripe_account_id)
         return remaining(stored_balance, payouts, disputes, holds), False
     await run_in_threadpool(mirror.record_balance, db, account.stripe_account_id, balance, as_of=time.time())
     return remaining(balance, live_payouts, disputes, holds), True

@@ -176,16 +176,21 @@ def _movement_id(request: Request) -> int:
     return request.path_params["movement_id"]
 
 
-@staff_required(*RISK)
-async def approve(request: Request):
+async def _run(request: Request, step):
+    """Approve, or run again: `step` runs the movement at Stripe; its outcome is flashed."""
     state, staff = request.app.state, await current_staff(request)
     try:
-        movement = await service.approve(state.db, state.stripe, _movement_id(request), staff=_staff(staff),
-                                         ip=ip_of(request), secret=state.secret)
+        movement = await step(state.db, state.stripe, _movement_id(request), staff=_staff(staff),
+                              ip=ip_of(request), secret=state.secret)
     except service.MovementRefused as refused:
         return await _approvals(request, {_movement_id(request): str(refused)}, status_code=409)
     flash(request, outcome_message(movement), "success" if movement.state == EXECUTED else "error")
     return redirect(request, "staff:funds")
+
+
+@staff_required(*RISK)
+async def approve(request: Request):
+    return await _run(request, service.approve)
 
 
 @staff_required(*RISK)
@@ -209,14 +214,7 @@ async def decline(request: Request):
 
 @staff_required(*RISK)
 async def run_again(request: Request):
-    state, staff = request.app.state, await current_staff(request)
-    try:
-        movement = await service.retry(state.db, state.stripe, _movement_id(request), staff=_staff(staff),
-                                       ip=ip_of(request), secret=state.secret)
-    except service.MovementRefused as refused:
-        return await _approvals(request, {_movement_id(request): str(refused)}, status_code=409)
-    flash(request, outcome_message(movement), "success" if movement.state == EXECUTED else "error")
-    return redirect(request, "staff:funds")
+    return await _run(request, service.retry)
 
 
 routes = [

@@ -242,3 +242,28 @@ def test_a_seller_can_withdraw_the_request_before_staff_start(sandboxed_client, 
     assert "Your request is withdrawn" in again.text
     assert closing.closure_for(sandboxed_client.app.state.db, seller) is None
     assert ("seller.close_withdrawn", EMAIL) in trail(sandboxed_client, seller)
+
+
+def test_what_remains_falls_back_to_the_mirror_when_stripe_cannot_be_reached(sandboxed_client, seller):
+    import asyncio
+    import time
+
+    from portal.connect.mirror import record_balance, record_payout
+    from portal.integrations.stripe import StripeFailure
+
+    db = sandboxed_client.app.state.db
+    account = account_for_seller(db, seller).stripe_account_id
+    record_balance(db, account, {"available": [{"amount": 700, "currency": "usd"}], "pending": []}, as_of=time.time() + 60)
+    for payout_id, status in (("po_on_its_way", "in_transit"), ("po_done", "paid")):
+        record_payout(db, account, {"id": payout_id, "amount": 300, "currency": "usd", "status": status, "created": 1},
+                      as_of=time.time())
+
+    class Unreachable:
+        async def retrieve_balance(self, _account):
+            raise StripeFailure("no answer", kind="api_connection_error")
+
+    found, live = asyncio.run(closing.what_remains(db, Unreachable(), seller))
+
+    assert not live
+    assert found.payable == [{"amount": 700, "currency": "usd"}]
+    assert [payout.id for payout in found.payouts_under_way] == ["po_on_its_way"]
