@@ -169,6 +169,9 @@ class Mailer:
 
     async def stop(self) -> None:
         task, self._task, self._loop = self._task, None, None
-        if task is not None:
+        # Cancel until it ends: code the task awaits (a library's own wait_for on Python 3.11) can
+        # swallow one cancel, and shutdown must not wait on a task that carried on. asyncio.wait
+        # does not raise the task's cancellation, so a cancel of stop() itself still propagates.
+        while task is not None and not task.done():
             task.cancel()
-            await asyncio.wait({task})  # the task's own cancellation is not ours: a cancel of stop() still propagates
+            await asyncio.wait({task}, timeout=1)
