@@ -61,13 +61,22 @@ COMPANY_WORDS = {
     "business_type": "your business type",
     "intervention": "a review that Stripe must complete with you on its secure page",
 }
-# People Stripe wants who are not added yet, by the key's first segment.
-MISSING_PEOPLE = {
-    "representative": "the company's representative",
-    "owners": "each owner of 25% or more",
-    "directors": "each director",
-    "executives": "each executive",
+# What Stripe is checking, named as what the seller gave (a key asked for as "the full number"
+# may be pending on the last four digits the seller typed).
+PENDING_WORDS = {
+    "ssn_last_4": "the Social Security number digits {whose_given}",
+    "id_number": "the Social Security number digits {whose_given}",
 }
+# People Stripe wants who are not added yet, by the key's first segment: who they are, and whose.
+MISSING_PEOPLE = {
+    "representative": ("the company's representative", "the company representative's"),
+    "owners": ("each owner of 25% or more", "each owner's"),
+    "directors": ("each director", "each director's"),
+    "executives": ("each executive", "each executive's"),
+}
+# A key no table names (Stripe adds requirements over time): still words, never the raw key.
+UNKNOWN_PERSON_WORDS = "more information about {whose_object}"
+UNKNOWN_ACCOUNT_WORDS = "more information about your business"
 NOT_COLLECTABLE = {"intervention", "person.verification.proof_of_liveness", "individual.verification.proof_of_liveness"}
 
 
@@ -85,30 +94,38 @@ class Requirement:
     collectable: bool = True
 
 
-def _owner_words(path: str, person: str | None, names: dict[str, str]) -> str:
+def _owner_words(path: str, person: str | None, names: dict[str, str], table: dict[str, str]) -> str:
     root, _, rest = path.partition(".")
     rest = rest.removeprefix("address.") if rest.startswith("address.") else rest
     rest = "address" if rest in ("line1", "line2", "city", "state", "postal_code", "country") else rest
     if root == "individual":
-        whose, subject = "your", "you are"
+        who = {"whose": "your", "whose_subject": "you are", "whose_object": "you", "whose_given": "you gave"}
     elif person in MISSING_PEOPLE:
-        template = WORDS.get(rest) or WORDS.get(rest.split(".")[0]) or "{whose} " + rest.replace("_", " ")
-        return template.format(whose="the", whose_subject="they are") + " of " + MISSING_PEOPLE[person]
+        noun, possessive = MISSING_PEOPLE[person]
+        who = {"whose": possessive, "whose_subject": f"{noun} is", "whose_object": noun, "whose_given": f"given for {noun}"}
     else:
-        name = names.get(person or "", "a person on your account")
-        whose, subject = f"{name}'s", f"{name} is"
-    template = WORDS.get(rest) or WORDS.get(rest.split(".")[0]) or "{whose} " + rest.replace("_", " ").replace(".", " ")
-    return template.format(whose=whose, whose_subject=subject)
+        name = names.get(person or "")
+        noun, possessive = (name, f"{name}'s") if name else ("a person on your account", "a person's")
+        who = {"whose": possessive, "whose_subject": f"{noun} is", "whose_object": noun, "whose_given": f"given for {noun}"}
+    template = table.get(rest) or table.get(rest.split(".")[0]) or WORDS.get(rest) or WORDS.get(rest.split(".")[0])
+    return (template or UNKNOWN_PERSON_WORDS).format(**who)
 
 
-def describe(key: str, names: dict[str, str] | None = None) -> tuple[str, str, str | None]:
-    """(canonical path, words, person) for one requirement key."""
+def describe(key: str, names: dict[str, str] | None = None, *, table: dict[str, str] | None = None) -> tuple[str, str, str | None]:
+    """(canonical path, words, person) for one requirement key; `table` overrides WORDS (the
+    pending list names what was given rather than what is asked)."""
     path = stripe_errors.field_for_param(key)
     person = stripe_errors.person_for_requirement(key) or (key.split(".")[0] if key.split(".")[0] in MISSING_PEOPLE else None)
     if path.startswith(("individual.", "person.")) and path not in COMPANY_WORDS:
-        return path, _owner_words(path, person, names or {}), person
+        return path, _owner_words(path, person, names or {}, table or {}), person
     collapsed = path.split(".address.")[0] + ".address" if ".address." in path else path
-    return path, COMPANY_WORDS.get(collapsed) or COMPANY_WORDS.get(path) or key.replace("_", " ").replace(".", " "), person
+    return path, COMPANY_WORDS.get(collapsed) or COMPANY_WORDS.get(path) or UNKNOWN_ACCOUNT_WORDS, person
+
+
+def has_words(key: str) -> bool:
+    """Whether the portal knows this key, rather than describing it in general terms."""
+    words = describe(key, {})[1]
+    return words != UNKNOWN_ACCOUNT_WORDS and not words.startswith("more information about")
 
 
 def actions_required(account: dict, capabilities: dict | None = None, names: dict[str, str] | None = None) -> list[Requirement]:
@@ -137,7 +154,7 @@ def pending(account: dict, names: dict[str, str] | None = None) -> list[str]:
     """What Stripe is checking right now, in words, each once."""
     words = []
     for key in (account.get("requirements") or {}).get(PENDING) or []:
-        described = describe(key, names)[1]
+        described = describe(key, names, table=PENDING_WORDS)[1]
         if described not in words:
             words.append(described)
     return words

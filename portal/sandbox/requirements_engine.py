@@ -191,7 +191,7 @@ def _company_fields(account, persons, rules, due, eventual, future) -> None:
     for person in persons:
         merged = _merged_role_rules(person, rules)
         if merged["current"] or merged["eventual"]:
-            _person_fields(person, "person_%s." % person["id"], merged, rules, account, due, eventual, future)
+            _person_fields(person, person["id"] + ".", merged, rules, account, due, eventual, future)
 
 
 def _merged_role_rules(person: dict, rules: dict) -> dict:
@@ -345,7 +345,8 @@ def _is_individual_person(person: dict, account: dict) -> bool:
 def prefix_for(person: dict, state: dict) -> str:
     if person["id"] == state.get("individual_person"):
         return "individual."
-    return "person_%s." % person["id"]
+    # Stripe's keys start with the person's id, which itself begins `person_`.
+    return person["id"] + "."
 
 
 def _present(person: dict, field: str, account: dict) -> bool:

@@ -1,12 +1,14 @@
 """The pure parts of the status page: summary state, requirement words and order, the form plan."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from portal.connect import remediation
-from portal.connect.requirements import actions_required, describe
+from portal.connect.requirements import actions_required, describe, has_words, pending
+from portal.sandbox.country_specs import SPECS
 from portal.connect.status import State, summarize
 
 FIXTURES = Path(__file__).resolve().parents[1] / "sandbox" / "data" / "fixtures3.json"
@@ -64,13 +66,50 @@ def test_actions_are_in_dashboard_order_with_deadlines_errors_and_capabilities()
     assert actions[2].deadline == 1_950_000_000
 
 
-def test_every_us_requirement_key_has_words_of_its_own():
-    spec = json.loads(FIXTURES.read_text())["resources"]["country_spec"]
+RAW = re.compile(r"[._]|person|\b(dob|ssn|mcc|tos|url|id)\b")
+
+
+def _every_key_shape():
+    """Every requirement key the sandbox's country specs can produce, in each shape Stripe
+    writes it: for the individual, a person not yet added, and a person by id."""
     keys = set()
-    for kind in spec["verification_fields"].values():
+    for spec in SPECS.values():
+        for kind in spec["verification_fields"].values():
+            keys |= set(kind["minimum"]) | set(kind["additional"])
+    fixture = json.loads(FIXTURES.read_text())["resources"]["country_spec"]
+    for kind in fixture["verification_fields"].values():
         keys |= set(kind["minimum"]) | set(kind["additional"])
-    fallbacks = [key for key in sorted(keys) if describe(key)[1] == key.replace("_", " ").replace(".", " ")]
-    assert fallbacks == []
+    for key in list(keys):
+        head, _, rest = key.partition(".")
+        if head in ("individual", "representative", "owners", "directors", "executives"):
+            keys |= {f"{role}.{rest}" for role in ("individual", "representative", "owners", "directors", "executives")}
+            keys.add(f"person_1Nv0FGQ9RKHgCVdK.{rest}")
+    return sorted(keys)
+
+
+@pytest.mark.parametrize("key", _every_key_shape())
+def test_every_requirement_key_the_sandbox_can_produce_has_words_of_its_own(key):
+    path, words, person = describe(key, {"person_1Nv0FGQ9RKHgCVdK": "Jane Roe"})
+    assert has_words(key), f"{key} has no words of its own"
+    assert not RAW.search(words.replace("Jane Roe", "")), f"{key} shows a raw key: {words!r}"
+    if key.startswith("person_"):
+        assert "Jane Roe" in words and person == "person_1Nv0FGQ9RKHgCVdK"
+
+
+def test_a_key_no_table_names_is_still_words_and_flagged_unknown():
+    for key in ("company.brand_new_field", "person_1Nv0FGQ9RKHgCVdK.new.thing", "individual.new_field", "brand_new"):
+        words = describe(key, {"person_1Nv0FGQ9RKHgCVdK": "Jane Roe"})[1]
+        assert not RAW.search(words.replace("Jane Roe", "")) and not has_words(key)
+    assert describe("person_1Nv0FGQ9RKHgCVdK.dob.day", {})[1] == "a person's date of birth"
+
+
+def test_pending_items_name_what_the_seller_gave():
+    account = {"requirements": {"pending_verification": [
+        "individual.id_number", "individual.ssn_last_4", "person_1Nv0FGQ9RKHgCVdK.address.city",
+    ]}}
+    assert pending(account, {"person_1Nv0FGQ9RKHgCVdK": "Jane Roe"}) == [
+        "the Social Security number digits you gave", "Jane Roe's home address",
+    ]
 
 
 def test_the_form_asks_only_for_what_is_due():

@@ -150,12 +150,12 @@ def test_company_asks_for_representative_and_owners_until_persons_exist():
 
     person = jane(email="jane@example.com")
     person["relationship"].update(title="CEO", percent_ownership=100)
-    verify(st, "person_person_1.", person, {"id_number": "000000000"})
+    verify(st, "person_1.", person, {"id_number": "000000000"})
     result = requirements_engine.compute(acct, [person], BANK, st, NOW)
     reqs = result["requirements"]
     assert reqs["currently_due"] == []
-    assert "person_person_1.address.city" in reqs["pending_verification"]
-    assert "person_person_1.verification.document" in reqs["pending_verification"]
+    assert "person_1.address.city" in reqs["pending_verification"]
+    assert "person_1.verification.document" in reqs["pending_verification"]
     assert not any(key.startswith(("representative.", "owners.")) for key in reqs["eventually_due"])
     assert "verification.document" in result["persons"]["person_1"]["requirements"]["pending_verification"]
 
