@@ -325,6 +325,18 @@ async def people_step(request: Request, ob: Onboarding):
     return await _done(request, ob, "people", outcome.marker if outcome else ob.draft.sent["people"])
 
 
+ACCOUNT_NUMBER_FIELDS = ("account_number", "account_number_confirm")
+
+
+def _retyped(form, errors: dict) -> dict:
+    """The account number as typed, put back into this one response (never stored): an error
+    elsewhere on the form must not make the seller retype it twice, unseen. When the number
+    itself is wrong, both boxes start empty."""
+    if any(name in errors for name in ACCOUNT_NUMBER_FIELDS):
+        return {}
+    return {name: value for name in ACCOUNT_NUMBER_FIELDS if isinstance(value := form.get(name), str)}
+
+
 async def bank_step(request: Request, ob: Onboarding):
     bank = ob.answers("bank")
     # Replacing an account on file is what a takeover does: password and second factor again (issue 9).
@@ -341,11 +353,12 @@ async def bank_step(request: Request, ob: Onboarding):
     read = steps.read_bank(form, country=ob.country, business_type=ob.business_type)
     await _save(request, ob, "bank", {**bank, **read.answers})
     if read.errors:
-        return _show(request, ob, steps.STEP_BANK, {**bank, **read.answers}, read.errors)
+        return _show(request, ob, steps.STEP_BANK, {**bank, **read.answers}, read.errors, retyped=_retyped(form, read.errors))
     params = steps.bank_params(read.answers, read.secrets, country=ob.country, business_type=ob.business_type)
     outcome = await _send(request, ob, "bank", params, has_secrets=True)
     if not outcome.ok:
-        return _show(request, ob, steps.STEP_BANK, {**bank, **read.answers}, outcome.errors, outcome.general)
+        return _show(request, ob, steps.STEP_BANK, {**bank, **read.answers}, outcome.errors, outcome.general,
+                     retyped=_retyped(form, outcome.errors))
     on_file = ((outcome.result.get("external_accounts") or {}).get("data") or [{}])[0]
     await _save(request, ob, "bank", {**read.answers, "bank_name": on_file.get("bank_name") or "", "last4": on_file.get("last4") or ""})
     if bank.get("last4") and await after_bank_change(request, ob.seller_id):

@@ -1,6 +1,7 @@
 """Onboarding end to end through the portal's pages against the offline Stripe sandbox."""
 
 import logging
+import re
 
 from sqlmodel import select
 
@@ -119,6 +120,20 @@ def test_routing_numbers_are_checked_before_stripe_sees_them(sandboxed_client, i
     errors = field_errors(response.text)
     assert set(errors) == {"routing_number", "account_number"}
     assert client.app.state.stripe.calls == calls
+
+
+def test_an_unrelated_error_keeps_the_typed_account_number_for_that_response_only(sandboxed_client, inbox):
+    client = sandboxed_client
+    onboard_until(client, inbox, "bank")
+    response = submit(client, "bank", {**BANK, "routing_number": "110000001"})
+    assert set(field_errors(response.text)) == {"routing_number"}
+    boxes = re.findall(r'<input id="(account_number(?:_confirm)?)"[^>]*value="([^"]*)"', response.text)
+    assert boxes == [("account_number", BANK["account_number"]), ("account_number_confirm", BANK["account_number"])]
+    # Never stored: the next view of the step starts empty again.
+    assert BANK["account_number"] not in client.get("/onboarding/bank").text
+    # When the number itself is wrong, neither box keeps it.
+    response = submit(client, "bank", {**BANK, "account_number_confirm": "000123456788"})
+    assert "account_number" in field_errors(response.text) and BANK["account_number"] not in response.text
 
 
 def test_a_failing_ssn_shows_next_to_the_ssn_and_can_be_fixed(sandboxed_client, inbox):
