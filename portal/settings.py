@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     mail_from: str = "Seller Portal <no-reply@portal.localhost>"
 
     platform_name: str = "Seller Portal"
+    # The platform's own seller terms, linked beside Stripe's agreement at the end of onboarding;
+    # without it, sellers accept Stripe's agreement only.
+    seller_terms_url: str = ""
     rate_limit_storage: str = "memory://"
     login_attempts_per_account: int = 5
     login_attempts_per_address: int = 20

@@ -369,7 +369,7 @@ async def bank_step(request: Request, ob: Onboarding):
 async def review_step(request: Request, ob: Onboarding):
     if request.method == "GET":
         return _show(request, ob, steps.STEP_REVIEW, ob.answers("review"), **_review_context(ob))
-    read = steps.read_terms(await request.form())
+    read = steps.read_terms(await request.form(), platform_terms=bool(request.app.state.settings.seller_terms_url))
     await _save(request, ob, "review", read.answers)
     if read.errors:
         return _show(request, ob, steps.STEP_REVIEW, read.answers, read.errors, **_review_context(ob))
@@ -387,7 +387,8 @@ async def review_step(request: Request, ob: Onboarding):
 
 def _review_context(ob: Onboarding) -> dict:
     open_steps = [s for s in ob.steps if s.slug != "review" and not ob.is_done(s.slug)]
-    return {"open_steps": open_steps, "mcc_category": mcc.by_code(ob.answers("profile").get("mcc", ""))}
+    return {"open_steps": open_steps, "mcc_category": mcc.by_code(ob.answers("profile").get("mcc", "")),
+            "stripe_agreement_url": steps.STRIPE_AGREEMENT_URL}
 
 
 async def _person_or_404(request: Request, ob: Onboarding):

@@ -372,11 +372,16 @@ def bank_params(answers: dict, secrets: dict, *, country: str, business_type: st
 # Step 7: review and terms
 
 
-def read_terms(form: Mapping) -> StepInput:
+# The agreement a seller under the full service agreement accepts (docs.stripe.com/connect/service-agreement-types).
+STRIPE_AGREEMENT_URL = "https://stripe.com/connect-account/legal/full"
+
+
+def read_terms(form: Mapping, *, platform_terms: bool) -> StepInput:
+    """`platform_terms`: the platform has seller terms of its own (SELLER_TERMS_URL) to accept too."""
     step = StepInput(answers={"accept_stripe": form.get("accept_stripe") == "on", "accept_platform": form.get("accept_platform") == "on"})
     if not step.answers["accept_stripe"]:
         step.errors["accept_stripe"] = "To receive payouts you need to accept the Stripe Connected Account Agreement."
-    if not step.answers["accept_platform"]:
+    if platform_terms and not step.answers["accept_platform"]:
         step.errors["accept_platform"] = "Accept the platform's seller terms to continue."
     return step
 

@@ -232,3 +232,20 @@ def onboard_until(client, inbox, slug: str, email: str = "ann@annsbakery.com"):
         if step == slug:
             return
         submit(client, step, data)
+
+
+def test_the_terms_are_links_and_the_platform_terms_are_asked_only_when_the_platform_has_some(sandboxed_client, inbox):
+    client = sandboxed_client
+    onboard_until(client, inbox, "review")
+    page = client.get("/onboarding/review").text
+    assert 'href="https://stripe.com/connect-account/legal/full"' in page
+    assert 'name="accept_platform"' not in page  # no SELLER_TERMS_URL: nothing of the platform's to agree to
+    response = submit(client, "review", {})
+    assert set(field_errors(response.text)) == {"accept_stripe"}
+
+    client.app.state.settings.seller_terms_url = "https://platform.example/seller-terms"
+    page = client.get("/onboarding/review").text
+    assert 'href="https://platform.example/seller-terms"' in page and 'name="accept_platform"' in page
+    response = submit(client, "review", {"accept_stripe": "on"})
+    assert set(field_errors(response.text)) == {"accept_platform"}
+    submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
