@@ -23,7 +23,6 @@ COOLING_OFF = "cooling_off"
 RECOVERY = "recovery"
 
 EXPLANATIONS = {
-    BUSINESS_EMAIL: "Your business email address isn't confirmed yet. Open the link we sent to it to release your payouts.",
     RISK_PAUSE: "Our team has paused your payouts while we review your account. We'll contact you if we need anything.",
     COOLING_OFF: "Your payouts are on hold for a short while because sensitive account details changed recently. "
                  "This protects you if someone else made the change.",
@@ -91,8 +90,21 @@ def active_holds(db: Database, seller_id: int) -> list[Hold]:
         if row.until is None or row.until > now
     ]
     if not (business_email and business_email.confirmed_at):
-        holds.insert(0, Hold(BUSINESS_EMAIL, EXPLANATIONS[BUSINESS_EMAIL], business_email.updated_at if business_email else None, None))
+        holds.insert(0, Hold(BUSINESS_EMAIL, business_email_explanation(business_email),
+                             business_email.updated_at if business_email else None, None))
     return holds
+
+
+def business_email_explanation(business_email: BusinessEmail | None) -> str:
+    """What is true of the business email and what to do: a link is mentioned only once one was sent."""
+    if business_email is None:
+        return ("We need an email address on your business's own domain before payouts start. "
+                "Add one in the business email step.")
+    if business_email.last_sent_at is None:
+        return (f"{business_email.email} isn't on your business's own domain, so we can't confirm it. "
+                "To release your payouts, give an address on your website's domain in the business email step; "
+                "we'll send it a confirmation link.")
+    return f"Your business email address isn't confirmed yet. Open the link we sent to {business_email.email} to release your payouts."
 
 
 def schedule_for(account: dict, remembered: dict | None, held: bool, chosen: dict | None = None) -> tuple[dict, dict | None]:

@@ -4,6 +4,7 @@ and the payout hold that follows it."""
 import re
 
 from portal.connect.mirror import account_for_seller
+from portal.connect.payout_holds import active_holds
 from portal.onboarding.models import BusinessEmail
 from tests.conftest import post_form
 from tests.onboarding.flows import PROFILE, onboard_individual, signed_in_seller, submit
@@ -30,7 +31,7 @@ def _to_business_email(client, inbox, email="ann@annsbakery.com"):
 def test_confirming_the_business_email_lifts_the_payout_hold(sandboxed_client, inbox, stripe_sandbox):
     onboard_individual(sandboxed_client, inbox)
     assert _interval(stripe_sandbox, sandboxed_client) == "manual"
-    assert "Your business email address isn&#39;t confirmed yet" in sandboxed_client.get("/status/").text
+    assert "Open the link we sent to ann@annsbakery.com" in sandboxed_client.get("/status/").text
 
     path = _link_path(inbox, "ann@annsbakery.com")
     page = sandboxed_client.get(path)
@@ -60,6 +61,9 @@ def test_a_free_mail_address_for_a_business_with_its_own_domain_is_flagged(sandb
     with sandboxed_client.app.state.db.transaction() as session:
         record = session.get(BusinessEmail, 1)
     assert record.free_mail and not record.on_business_domain and record.confirmed_at is None
+    # No mail went there, so the hold says what is true and what to do, not "open the link we sent".
+    [hold] = active_holds(sandboxed_client.app.state.db, 1)
+    assert "isn't on your business's own domain" in hold.explanation and "sent" not in hold.explanation
 
 
 def test_an_address_on_another_domain_is_flagged(sandboxed_client, inbox):
