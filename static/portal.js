@@ -12,6 +12,24 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+// An onboarding step not yet saved keeps what was typed when the seller leaves by any link: the
+// form (minus secret numbers and files, which only ever go to Stripe) is posted as the page goes.
+document.addEventListener("DOMContentLoaded", () => {
+  const section = document.querySelector("[data-keep-typed]");
+  const form = section && section.querySelector(`form[method=post][action="${location.pathname}"]`);
+  if (!form) return;
+  let typed = false;
+  let submitting = false;
+  form.addEventListener("input", () => { typed = true; });
+  form.addEventListener("submit", () => { submitting = true; });
+  window.addEventListener("pagehide", () => {
+    if (!typed || submitting) return;
+    const data = new FormData(form);
+    for (const field of form.querySelectorAll("input[type=password], input[type=file]")) data.delete(field.name);
+    navigator.sendBeacon(section.dataset.keepTyped, data);
+    typed = false;
+  });
+});
 // Coming back with the Back button restores the page as it was left: let its forms submit again.
 window.addEventListener("pageshow", () => {
   for (const button of document.querySelectorAll("button[type=submit]")) button.disabled = false;

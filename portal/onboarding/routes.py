@@ -7,7 +7,7 @@ import time
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal.accounts.auth import ask_reauth, current_seller, login_required, reauthenticated
@@ -57,6 +57,7 @@ def _show(request: Request, ob: Onboarding, step: steps.Step, values: dict, erro
     position = [s.slug for s in ob.steps].index(step.slug) if step in ob.steps else 0
     context = {
         "ob": ob, "step": step, "position": position + 1, "total": len(ob.steps), "values": values,
+        "keeps_draft": keeps_draft(ob, step.slug),
         "errors": errors, "general": general, "business_types": steps.BUSINESS_TYPES,
         "structures": steps.COMPANY_STRUCTURES, "countries": steps.COUNTRIES, "states": US_STATES,
         **extra,
@@ -450,6 +451,37 @@ async def person_delete(request: Request, ob: Onboarding):
     return redirect(request, "onboarding:step", slug="people")
 
 
+# What a seller typed on a step they leave by a link before saving it (portal.js posts the form
+# here as the page goes away): read by the step's own reader, kept in the draft, never sent to
+# Stripe and never holding a secret (the readers keep secrets apart, and the page leaves them out).
+DRAFT_READERS = {
+    "profile": lambda request, ob, form: steps.read_profile(form, business_type=ob.business_type, test_mode=_test_mode(request)),
+    "business-email": lambda request, ob, form: steps.read_business_email(form),
+    "identity": lambda request, ob, form: steps.read_identity(
+        form, test_mode=_test_mode(request), country=ob.country, full_number_asked=False,
+        already_given=bool(ob.answers("identity").get("id_number_last4"))),
+    "company": lambda request, ob, form: steps.read_company(
+        form, test_mode=_test_mode(request), country=ob.country, tax_id_given=bool(ob.answers("company").get("tax_id_last4"))),
+    "bank": lambda request, ob, form: steps.read_bank(form, country=ob.country, business_type=ob.business_type),
+}
+
+
+def keeps_draft(ob: Onboarding, slug: str) -> bool:
+    """A step not yet saved keeps what was typed when the seller leaves it; a saved step changes
+    only when saved again (its answers are what Stripe has)."""
+    return slug in DRAFT_READERS and ob.reachable(slug) and not ob.is_done(slug)
+
+
+@onboarding_page
+async def keep_typed(request: Request, ob: Onboarding):
+    slug = request.path_params["slug"]
+    if not keeps_draft(ob, slug):
+        return Response(status_code=409)
+    read = DRAFT_READERS[slug](request, ob, await request.form())
+    await _save(request, ob, slug, {**ob.answers(slug), **read.answers})
+    return Response(status_code=204)
+
+
 STEP_HANDLERS = {
     "business": business_step,
     "profile": profile_step,
@@ -468,5 +500,6 @@ routes = [
     Route("/people/new", person_form, methods=["GET", "POST"], name="person_new"),
     Route("/people/{person_id:int}", person_form, methods=["GET", "POST"], name="person_edit"),
     Route("/people/{person_id:int}/delete", person_delete, methods=["POST"], name="person_delete"),
+    Route("/{slug}/typed", keep_typed, methods=["POST"], name="keep_typed"),
     Route("/{slug}", step, methods=["GET", "POST"], name="step"),
 ]

@@ -249,3 +249,32 @@ def test_the_terms_are_links_and_the_platform_terms_are_asked_only_when_the_plat
     response = submit(client, "review", {"accept_stripe": "on"})
     assert set(field_errors(response.text)) == {"accept_platform"}
     submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
+
+
+def test_what_was_typed_on_a_step_left_by_a_link_is_kept_but_not_sent(sandboxed_client, inbox):
+    client = sandboxed_client
+    onboard_until(client, inbox, "identity")
+    page = client.get("/onboarding/identity").text
+    assert 'data-keep-typed="/onboarding/identity/typed"' in page
+    calls = client.app.state.stripe.calls
+    # What portal.js posts as the page goes away: the form, secrets already left out by the page.
+    response = post_form(client, "/onboarding/identity/typed", {"first_name": "Ann", "city": "Springfield", "id_number": "000004321"},
+                         page="/onboarding/identity")
+    assert response.status_code == 204
+    page = client.get("/onboarding/identity").text
+    assert 'value="Ann"' in page and 'value="Springfield"' in page and "000004321" not in page
+    assert client.app.state.stripe.calls == calls  # kept, not sent
+    assert "000004321" not in str(_draft_answers(client))
+
+    # A saved step changes only when saved again: its answers are what Stripe has.
+    submit(client, "identity", IDENTITY, expect="/onboarding/bank")
+    assert post_form(client, "/onboarding/identity/typed", {"first_name": "Someone"}, page="/onboarding/identity").status_code == 409
+    assert "Someone" not in client.get("/onboarding/identity").text
+    assert "discards them" in client.get("/onboarding/identity").text
+
+
+def _draft_answers(client) -> dict:
+    from portal.onboarding.models import OnboardingDraft
+
+    with client.app.state.db.transaction() as session:
+        return session.get(OnboardingDraft, 1).answers
