@@ -3,12 +3,13 @@
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Route
 
 from portal.accounts.auth import current_seller, login_required
 from portal.connect.views import account_view
 from portal.money.routes import seller_account
+from portal.settings import PROJECT_ROOT
 from portal.web import redirect, render
 
 
@@ -35,8 +36,15 @@ async def healthz(request: Request):
     return JSONResponse({"status": "ok", "mode": "sandbox" if request.app.state.settings.sandbox_mode else "stripe"})
 
 
+async def favicon(request: Request):
+    """Browsers ask for /favicon.ico whatever the page links; the mark is the same SVG."""
+    return FileResponse(PROJECT_ROOT / "static" / "favicon.svg", media_type="image/svg+xml",
+                        headers={"cache-control": "public, max-age=86400"})
+
+
 routes = [
     Route("/", index, name="index"),
     Route("/dashboard", dashboard, name="dashboard"),
     Route("/healthz", healthz, name="healthz"),
+    Route("/favicon.ico", favicon, name="favicon"),
 ]

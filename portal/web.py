@@ -57,7 +57,8 @@ def format_money(amount: int | None, currency: str = "usd") -> str:
 
 def linkify(text: str) -> Markup:
     """Escape plain text and make its http(s) links clickable (the developer outbox shows mail)."""
-    parts = re.split(r"(https?://[^\s<>\"]+)", text)
+    # A sentence's closing punctuation is not part of the link it follows.
+    parts = re.split(r"(https?://[^\s<>\"]*[^\s<>\".,;:!?)\]'])", text)
     return Markup("").join(
         Markup('<a href="{0}">{0}</a>').format(part) if index % 2 else escape(part)
         for index, part in enumerate(parts)

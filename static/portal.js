@@ -1,5 +1,9 @@
 // Small progressive enhancements; every page works without this file.
 document.addEventListener("DOMContentLoaded", () => {
+  // Lists that help beside the form but push it below the fold on a phone start folded there.
+  if (window.matchMedia("(max-width: 800px)").matches) {
+    for (const details of document.querySelectorAll("details[data-fold-narrow]")) details.open = false;
+  }
   // Move focus to the first field with an error, so keyboard and screen-reader users land on it.
   const invalid = document.querySelector("[aria-invalid='true']");
   if (invalid && document.activeElement !== invalid) invalid.focus();

@@ -8,6 +8,7 @@ from starlette.testclient import TestClient
 from portal.app import create_app
 from portal.db import Database
 from portal.settings import Settings
+from portal.web import linkify
 from tests.conftest import PASSWORD, csrf_from, log_in, post_form, sign_up
 
 
@@ -204,3 +205,14 @@ def test_flash_messages_from_two_requests_without_a_page_between_both_show():
         browser.get("/add", params={"text": "second"})
         assert browser.get("/show").json() == ["first", "second"]
         assert browser.get("/show").json() == []
+
+
+def test_the_favicon_is_served_where_browsers_ask_and_linked_from_pages(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml") and b"<svg" in icon.content
+    assert 'rel="icon" href="/static/favicon.svg"' in client.get("/account/login").text
+
+
+def test_links_in_mail_leave_the_sentence_punctuation_out():
+    html = str(linkify("Our site is https://annsbakery.com, and (https://x.io/a?b=1). Done"))
+    assert 'href="https://annsbakery.com"' in html and 'href="https://x.io/a?b=1"' in html

@@ -16,7 +16,7 @@ NON_PROFIT = "non_profit"
 BUSINESS_TYPES = {
     INDIVIDUAL: "Individual or sole proprietor",
     COMPANY: "Company (LLC, corporation, partnership)",
-    NON_PROFIT: "Non-profit organisation",
+    NON_PROFIT: "Non-profit organization",
 }
 COMPANY_STRUCTURES = {
     COMPANY: {
@@ -91,7 +91,7 @@ def read_business(form: Mapping) -> StepInput:
     if answers["business_type"] not in BUSINESS_TYPES:
         errors["business_type"] = "Choose the kind of business you run."
     elif answers["business_type"] in COMPANY_STRUCTURES and answers["structure"] not in COMPANY_STRUCTURES[answers["business_type"]]:
-        errors["structure"] = "Choose how your organisation is legally set up."
+        errors["structure"] = "Choose how your organization is legally set up."
     if answers["business_type"] == INDIVIDUAL:
         answers["structure"] = ""
     return step
