@@ -41,7 +41,13 @@ def smtp_inbox(smtp_server):
 
 
 @pytest.fixture
-def portal_url(tmp_path, smtp_inbox):
+def portal_env():
+    """Extra environment for the served portal (a test module may override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def portal_url(tmp_path, smtp_inbox, portal_env):
     """The portal as a new user starts it (`portal serve`), on a free loopback port, in sandbox mode,
     its mail going to the test SMTP server and the sandbox verifying at once."""
     smtp_inbox.clear()
@@ -50,6 +56,8 @@ def portal_url(tmp_path, smtp_inbox):
     env["PORTAL_VAR_DIR"] = str(tmp_path / "var")
     env["SMTP_HOST"], env["SMTP_PORT"] = "127.0.0.1", str(smtp_inbox.port)
     env["SANDBOX_VERIFICATION_DELAY"] = "0"
+    env["SELLER_TERMS_URL"] = "https://platform.example/seller-terms"
+    env.update(portal_env)
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -205,7 +205,7 @@ def test_payouts_list_shows_one_account_and_not_another(page: Page, host):
     expect(page.locator(f"stripe-connect-payouts-list [data-payout-id='{other_payout}']")).to_be_visible()
     expect(page.locator(f"[data-payout-id='{seller_payout}']")).to_have_count(0)
     # The component's stylesheet applied under the page's Content-Security-Policy.
-    heading = page.locator("stripe-connect-payouts-list h3")
+    heading = page.locator("stripe-connect-payouts-list h2")
     assert heading.evaluate("h => getComputedStyle(h).fontWeight") == "600"
     assert not [text for text in console if "Content Security Policy" in text]
 

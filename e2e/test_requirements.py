@@ -66,5 +66,5 @@ def test_a_passed_deadline_makes_the_account_restricted(page: Page, portal_url, 
 
     sandbox.helper("sandbox/advance_clock", seconds=7200)
     wait_for_status(page, "Restricted")
-    expect(page.locator("#restricted")).to_contain_text("payments and payouts")
+    expect(page.locator("#restricted")).to_contain_text("Payments and payouts are off")
     expect(page.locator(".action", has_text="A photo of your ID")).to_contain_text("Past due")

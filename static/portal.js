@@ -1,11 +1,15 @@
 // Small progressive enhancements; every page works without this file.
 document.addEventListener("DOMContentLoaded", () => {
-  // Lists that help beside the form but push it below the fold on a phone start folded there.
-  if (window.matchMedia("(max-width: 800px)").matches) {
-    for (const details of document.querySelectorAll("details[data-fold-narrow]")) details.open = false;
-  }
-  // Move focus to the first field with an error, so keyboard and screen-reader users land on it.
-  const invalid = document.querySelector("[aria-invalid='true']");
+  // Lists that help beside the form but push it below the fold on a phone are folded there.
+  const narrow = window.matchMedia("(max-width: 800px)");
+  const fold = () => {
+    for (const details of document.querySelectorAll("details[data-fold-narrow]")) details.open = !narrow.matches;
+  };
+  fold();
+  narrow.addEventListener("change", fold);
+  // Move focus to the first field with an error (or what the page marks as the news), so keyboard
+  // and screen-reader users land on it.
+  const invalid = document.querySelector("[aria-invalid='true'], [data-focus-on-load]");
   if (invalid && document.activeElement !== invalid) invalid.focus();
   // A form submits once: a second click while the first request runs would repeat it.
   for (const form of document.querySelectorAll("form")) {

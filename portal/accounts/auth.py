@@ -14,6 +14,7 @@ from portal.accounts import service
 from portal.accounts.models import Seller
 from portal.connect import closing
 from portal.connect.mirror import account_for_seller
+from portal.connect.status import submitted
 from portal.connect.views import account_view
 from portal.security import emails as security_emails
 from portal.security import service as security
@@ -62,6 +63,8 @@ async def _note_stripe_account(request: Request, seller: Seller | None) -> None:
     """Every seller page's menu and notification banner depend on whether there is a Stripe account."""
     account = seller and await run_in_threadpool(account_for_seller, request.app.state.db, seller.id)
     request.state.seller_account = account.stripe_account_id if account else None
+    # Stripe's notification banner lists what is due; before the seller submits, that is just the rest of the form.
+    request.state.seller_submitted = bool(account and submitted(account.snapshot))
 
 
 def ip_of(request: Request) -> str:

@@ -17,6 +17,7 @@ from portal.connect.requirements import PENDING, Requirement
 from portal.connect.status import State
 from portal.connect.views import account_view
 from portal.integrations.stripe import StripeFailure
+from portal.onboarding import service as onboarding
 from portal.onboarding.validation import US_STATES
 from portal.web import absolute_url, client_ip, flash, redirect, render
 
@@ -45,8 +46,15 @@ async def status(request: Request):
     if view.status.state == State.rejected:  # closed by the platform or Stripe (issue 7)
         return render(request, "connect/closed.html", {"view": view})
     plan, focused = _plan(view, request.query_params.get("requirement"))
+    progress = await _progress(request, seller) if view.status.state == State.setting_up else None
     return render(request, "connect/status.html", {"view": view, "plan": plan, "states": US_STATES, "values": {}, "errors": {},
-                                                   "focus": focused})
+                                                   "focus": focused, "progress": progress})
+
+
+async def _progress(request: Request, seller) -> dict:
+    """Where a seller who has not submitted yet is in the form: steps done, and the next one."""
+    ob = await run_in_threadpool(onboarding.load, request.app.state.db, seller.id, seller.email)
+    return {"done": sum(ob.is_done(step.slug) for step in ob.steps), "total": len(ob.steps), "next": ob.first_open_step()}
 
 
 @login_required

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 class State(StrEnum):
     not_started = "not_started"
+    setting_up = "setting_up"  # the account exists, but the seller has not submitted the form yet
     verified = "verified"
     action_needed = "action_needed"
     pending_review = "pending_review"
@@ -18,6 +19,7 @@ class State(StrEnum):
 
 HEADLINES = {
     State.not_started: "Not set up yet",
+    State.setting_up: "Setting up",
     State.verified: "Verified",
     State.action_needed: "Action needed",
     State.pending_review: "Pending review",
@@ -46,7 +48,7 @@ class AccountStatus:
     @property
     def restricted(self) -> str | None:
         """What the seller cannot do right now: 'payments', 'payouts', 'payments and payouts' or None."""
-        if self.state in (State.not_started, State.rejected):
+        if self.state in (State.not_started, State.setting_up, State.rejected):
             return None
         blocked = [name for name, on in (("payments", self.charges_enabled), ("payouts", self.payouts_enabled)) if not on]
         return " and ".join(blocked) or None
@@ -61,8 +63,12 @@ def summarize(account: dict | None) -> AccountStatus:
     pending = requirements.get("pending_verification") or []
     errors = requirements.get("errors") or []
     disabled_reason = requirements.get("disabled_reason")
+    state = _state(charges, payouts, due, bool(requirements.get("past_due")), pending, errors, disabled_reason)
+    if state != State.rejected and not submitted(account):
+        # Until the seller submits, Stripe's lists are the fields not reached yet: progress, not alarm.
+        state = State.setting_up
     return AccountStatus(
-        state=_state(charges, payouts, due, bool(requirements.get("past_due")), pending, errors, disabled_reason),
+        state=state,
         charges_enabled=charges,
         payouts_enabled=payouts,
         details_submitted=bool(account.get("details_submitted")),
@@ -71,6 +77,11 @@ def summarize(account: dict | None) -> AccountStatus:
         current_deadline=requirements.get("current_deadline"),
         disabled_reason=disabled_reason,
     )
+
+
+def submitted(account: dict) -> bool:
+    """The seller finished the form: the last step sends their acceptance of Stripe's agreement."""
+    return bool((account.get("tos_acceptance") or {}).get("date"))
 
 
 def _state(charges: bool, payouts: bool, due: set, past_due: bool, pending: list, errors: list, disabled_reason: str | None) -> State:

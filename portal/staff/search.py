@@ -20,6 +20,7 @@ from portal.onboarding.models import BusinessEmail, OnboardingDraft
 EXCESSIVE_DISPUTE_RATE = 0.0075
 
 FILTERS = {
+    "setting_up": "Still setting up",
     "action_required": "Action required",
     "past_due": "Past due",
     "restricted": "Restricted",
@@ -77,7 +78,9 @@ def flags_for(facts: SellerFacts) -> set[str]:
     """Which filters a seller falls under. Pure."""
     state = facts.status.state
     flags = set()
-    if state == State.action_needed or (facts.status.due_count and state != State.rejected):
+    if state == State.setting_up:
+        flags.add("setting_up")  # what Stripe lists is the rest of the seller's own form
+    elif state == State.action_needed or (facts.status.due_count and state != State.rejected):
         flags.add("action_required")
     if facts.past_due:
         flags.add("past_due")

@@ -19,7 +19,7 @@ def _account(**overrides) -> dict:
                     "current_deadline": None, "disabled_reason": None, "alternatives": []}
     requirements.update(overrides.pop("requirements", {}))
     return {"id": "acct_1", "charges_enabled": True, "payouts_enabled": True, "details_submitted": True,
-            "requirements": requirements, "future_requirements": overrides.pop("future", {}), **overrides}
+            "tos_acceptance": {"date": 1_700_000_000, "ip": "203.0.113.9"}, "requirements": requirements, "future_requirements": overrides.pop("future", {}), **overrides}
 
 
 @pytest.mark.parametrize(("account", "state", "restricted"), [
@@ -36,6 +36,12 @@ def _account(**overrides) -> dict:
     (_account(charges_enabled=False, payouts_enabled=False, requirements={"pending_verification": ["individual.dob.day"],
               "disabled_reason": "requirements.pending_verification"}), State.pending_review, "payments and payouts"),
     (_account(charges_enabled=False, payouts_enabled=False, requirements={"disabled_reason": "rejected.fraud"}), State.rejected, None),
+    # Before the seller submits, what Stripe lists is the form not finished yet: setting up, nothing off.
+    (_account(tos_acceptance={"date": None}, charges_enabled=False, payouts_enabled=False,
+              requirements={"currently_due": ["x"], "past_due": ["x"], "disabled_reason": "requirements.past_due"}),
+     State.setting_up, None),
+    (_account(tos_acceptance={}, charges_enabled=False, payouts_enabled=False,
+              requirements={"disabled_reason": "rejected.fraud"}), State.rejected, None),
 ])
 def test_summary_follows_stripes_api_onboarding_guidance(account, state, restricted):
     status = summarize(account)

@@ -278,3 +278,19 @@ def _draft_answers(client) -> dict:
 
     with client.app.state.db.transaction() as session:
         return session.get(OnboardingDraft, 1).answers
+
+
+def test_until_the_seller_submits_the_status_page_speaks_of_progress_not_requirements(sandboxed_client, inbox):
+    client = sandboxed_client
+    onboard_until(client, inbox, "bank")  # the account exists since the profile step
+    page = client.get("/status/").text
+    assert 'id="account-status">Setting up<' in page and "4 of 6 steps done" in page
+    assert 'href="/onboarding/bank">Continue: Bank account<' in page
+    for alarm in ("Past due", "Due now", "Restricted", "Fix it here", "Actions required", 'data-connect-component="notification-banner"'):
+        assert alarm not in page, alarm
+    assert 'data-connect-component="notification-banner"' not in client.get("/onboarding/bank").text
+
+    submit(client, "bank", BANK, expect="/onboarding/review")
+    submit(client, "review", {"accept_stripe": "on"}, expect="/status/")
+    page = client.get("/status/").text
+    assert "Setting up" not in page and 'data-connect-component="notification-banner"' in page

@@ -5,7 +5,7 @@ from dataclasses import replace
 from portal.connect.status import summarize
 from portal.staff.search import SellerFacts, display_name, flags_for, matches, strings_in
 
-VERIFIED = {"charges_enabled": True, "payouts_enabled": True, "details_submitted": True,
+VERIFIED = {"charges_enabled": True, "payouts_enabled": True, "details_submitted": True, "tos_acceptance": {"date": 1_700_000_000},
             "requirements": {"currently_due": [], "past_due": [], "pending_verification": [], "errors": []}}
 
 
@@ -35,6 +35,8 @@ def test_each_filter_follows_its_own_fact():
     assert flags_for(facts(business_email_confirmed=False)) == {"email_unconfirmed"}
     assert flags_for(facts(hold_reasons=["business_email"])) == set()  # that hold has its own filter
     assert flags_for(facts(hold_reasons=["risk_pause"])) == {"payouts_paused"}
+    setting_up = {**past_due, "tos_acceptance": {"date": None}}
+    assert flags_for(facts(setting_up)) == {"setting_up"}
 
 
 def test_the_dispute_rate_flag_is_above_three_quarters_of_a_percent():

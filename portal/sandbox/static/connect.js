@@ -437,7 +437,7 @@
           payout,
         ]);
       });
-      return h("section", { class: "sc-section", "data-testid": "balances" }, [h("h3", { text: "Balance" })].concat(rows));
+      return h("section", { class: "sc-section", "data-testid": "balances" }, [h("h2", { text: "Balance" })].concat(rows));
     });
   }
 
@@ -459,7 +459,7 @@
         })]);
       }
       return h("section", { class: "sc-section", "data-testid": "payout-schedule" },
-        [h("h3", { text: "Payout schedule" }), h("p", { text: text }), editor]);
+        [h("h2", { text: "Payout schedule" }), h("p", { text: text }), editor]);
     });
   }
 
@@ -475,7 +475,7 @@
         ]);
       });
       var headings = ["Amount", "Status", "Arrives", "Method"].concat(ctx.showIds ? ["ID"] : []);
-      return h("section", { class: "sc-section" }, [h("h3", { text: "Payouts" }),
+      return h("section", { class: "sc-section" }, [h("h2", { text: "Payouts" }),
         table(headings, rows, { testid: "payouts-list", empty: "No payouts yet." })]);
     });
   }
@@ -517,7 +517,7 @@
           }) : null]),
         ]);
       });
-      return [h("section", { class: "sc-section" }, [h("h3", { text: "Payments" }),
+      return [h("section", { class: "sc-section" }, [h("h2", { text: "Payments" }),
         table(["Amount", "Status", "Description", "Date", ""], rows, { testid: "payments-list", empty: "No payments yet." })])];
     });
   }
@@ -568,7 +568,7 @@
           h("td", {}, [respond ? evidenceForm(ctx, dispute) : null]),
         ]);
       });
-      return [h("section", { class: "sc-section" }, [h("h3", { text: "Disputes" }),
+      return [h("section", { class: "sc-section" }, [h("h2", { text: "Disputes" }),
         table(["Amount", "Status", "Reason", "Respond by", ""], rows, { testid: "disputes-list", empty: "No disputes." })])];
     });
   }
@@ -668,7 +668,7 @@
   // Stripe's documents component lists the account's tax forms; the sandbox issues none.
   function renderDocuments() {
     return Promise.resolve([h("section", { class: "sc-section", "data-testid": "documents" },
-      [h("h3", { text: "Documents" }), h("p", { class: "sc-empty", text: "No documents yet." })])]);
+      [h("h2", { text: "Documents" }), h("p", { class: "sc-empty", text: "No documents yet." })])]);
   }
 
   var RENDERERS = {
