@@ -1,7 +1,10 @@
 """Every seller page, in each state a newcomer meets it, passes axe-core with no serious or critical
 finding at 1280 px and 390 px; the screenshots stay in test-artifacts/ to be looked at."""
 
+import re
+
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 from starlette.routing import Mount, Route
 
@@ -94,3 +97,26 @@ def test_the_check_finds_what_it_is_for(page: Page):
     page.set_content('<main><h1>Form</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input type="text"></main>')
     found = {v["id"] for v in violations(page)}
     assert {"image-alt", "label"} <= found
+
+
+@pytest.mark.parametrize("portal_env", [{"SANDBOX_VERIFICATION_DELAY": "600"}])
+def test_the_pending_status_page_passes_axe(page: Page, portal_url, smtp_inbox, artifacts_dir):
+    """Stripe still checking: one state, one sentence, and what is being checked named as it was given."""
+    sign_up_and_log_in(page, portal_url, smtp_inbox, "ann@annsbakery.com")
+    page.get_by_label("Individual or sole proprietor").check()
+    page.get_by_role("button", name="Save and continue").click()
+    fill_profile(page, legal_name=None, dba="Ann's Bakery", url="https://annsbakery.com", search="bakery",
+                 industry="Bakeries", email="help@annsbakery.com", descriptor="ANNS BAKERY")
+    page.get_by_label("Business email address").fill("ann@annsbakery.com")
+    page.get_by_role("button", name="Save and continue").click()
+    fill_person(page, "Ann", "Baker", "ann@annsbakery.com")
+    page.get_by_label("Last 4 digits of the Social Security number").fill("0000")
+    page.get_by_role("button", name="Save and continue").click()
+    fill_bank(page, "Ann Baker", "000123456789")
+    page.get_by_label("I agree to the Stripe Connected Account Agreement").check()
+    page.get_by_label(re.compile("seller terms")).check()
+    page.get_by_role("button", name="Submit for verification").click()
+    expect(page.locator("#account-status")).to_have_text("Pending review")
+    expect(page.get_by_role("heading", name="Stripe is checking")).to_be_visible()
+    expect(page.get_by_text("full Social Security number")).to_have_count(0)
+    check_page(page, artifacts_dir, "status pending")
