@@ -240,7 +240,7 @@ def test_list_retrieve_and_delete(stripe_client):
 def test_reject_and_unreject(stripe_client):
     account = individual_account(stripe_client)
     assert stripe_client.v1.accounts.retrieve(account.id).charges_enabled
-    rejected = stripe_client.v1.accounts.reject(account.id, params={"reason": "fraud"})
+    rejected = stripe_client.v1.accounts.reject(account.id, params={"reason": "fraud_other"})
     assert rejected.requirements.disabled_reason == "rejected.platform_fraud"
     assert (rejected.charges_enabled, rejected.payouts_enabled) == (False, False)
     assert rejected.capabilities.to_dict() == {"card_payments": "inactive", "transfers": "inactive"}
