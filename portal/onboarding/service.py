@@ -226,7 +226,7 @@ class Sender:
                     return await self._keep_created(onboarding, lost, adopted=True)
             account = await self._create(seller_id, params)
         except StripeFailure as failure:
-            if failure.kind == "invalid_request_error" and not failure.temporary:
+            if failure.status == 400 and failure.kind == "invalid_request_error":
                 # Stripe refused these answers and made nothing: the next try starts afresh.
                 await run_in_threadpool(creation.finish, self.db, seller_id)
             return failure_outcome(failure, "profile")
