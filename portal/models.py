@@ -12,11 +12,12 @@ from portal.integrations.mail import OutboxMessage
 from portal.security.models import (
     EmailChange, KnownDevice, PasswordHistory, RecoveryCode, RecoveryRequest, SensitiveChange, SignInEvent, TwoFactor,
 )
-from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
+from portal.onboarding.models import AccountCreation, BusinessEmail, DraftPerson, OnboardingDraft
 from portal.staff.models import StaffMember, StaffNote, ViewAsGrant
 from portal.webhooks.models import StripeEvent
 
 __all__ = [
+    "AccountCreation",
     "FundsMovement",
     "AccountClosure",
     "NegativeBalanceNotice",

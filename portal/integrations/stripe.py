@@ -87,11 +87,21 @@ class StripeGateway:
             self.client.v1.accounts.update_async, account_id, params=params, options={"idempotency_key": key}
         )
 
+    async def accounts_created_since(self, since: int) -> list[dict]:
+        """Every connected account created at or after `since` (seconds since the epoch)."""
+        found, params = [], {"created": {"gte": since}, "limit": 100}
+        while True:
+            page = await self._call(self.client.v1.accounts.list_async, params=params)
+            found.extend(page["data"])
+            if not page["has_more"] or not page["data"]:
+                return found
+            params = {**params, "starting_after": page["data"][-1]["id"]}
+
     async def retrieve_account(self, account_id: str) -> dict:
         return await self._call(self.client.v1.accounts.retrieve_async, account_id)
 
     async def reject_account(self, account_id: str, reason: str, *, key: str) -> dict:
-        """Close the account for good: `fraud`, `terms_of_service` or `other` (staff risk action)."""
+        """Close the account for good, for one of Stripe's reasons (staff/risk.py REJECT_REASONS)."""
         return await self._call(
             self.client.v1.accounts.reject_async, account_id, params={"reason": reason}, options={"idempotency_key": key}
         )

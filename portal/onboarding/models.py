@@ -24,6 +24,22 @@ class OnboardingDraft(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class AccountCreation(SQLModel, table=True):
+    """A connected account asked of Stripe whose answer has not reached us yet.
+
+    Written before the create call and removed once the account is in the mirror: while it
+    stands, the account may exist at Stripe (the answer was lost), so it is looked for before
+    another is made (onboarding/creation.py)."""
+
+    __tablename__ = "account_creation"
+
+    seller_id: int = Field(foreign_key="seller.id", primary_key=True, ondelete="CASCADE")
+    # When the first attempt began, in seconds since the epoch: a lost account was made after it.
+    first_tried_at: float
+    # Part of the idempotency key: a new attempt only when Stripe refuses to replay the old key.
+    attempt: int = 0
+
+
 class DraftPerson(SQLModel, table=True):
     """A company's representative, owner, director or executive, as typed and as sent."""
 

@@ -149,7 +149,11 @@ async def profile_step(request: Request, ob: Onboarding):
             test_mode=_test_mode(request), hold_payouts=ob.payouts_held,
         )
         outcome = await _sender(request).create_account(ob, params)
-        outcome.marker = content_marker("profile", steps.profile_params(read.answers, ob.business, test_mode=_test_mode(request)))
+        if outcome.adopted:
+            # Made by an earlier attempt whose answer was lost; the seller may have edited since.
+            outcome = await _send_profile(request, ob, read.answers)
+        else:
+            outcome.marker = content_marker("profile", steps.profile_params(read.answers, ob.business, test_mode=_test_mode(request)))
     else:
         outcome = await _send_profile(request, ob, read.answers)
     if outcome and not outcome.ok:

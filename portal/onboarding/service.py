@@ -1,8 +1,9 @@
 """Onboarding state and its one path to Stripe: save the draft, then send, then mirror.
 
 Handlers read the form (steps.read_*), then call `submit`: the answers are saved before any
-Stripe call, the Stripe write carries an idempotency key from the seller and the content, and
-Stripe's answer replaces the local mirror of the account. Errors come back by form field."""
+Stripe call, the Stripe write carries an idempotency key from the seller and the content (account
+creation: from the seller and the attempt, see creation.py), and Stripe's answer replaces the
+local mirror of the account. Errors come back by form field."""
 
 import hashlib
 import json
@@ -15,7 +16,7 @@ from portal.connect import mirror
 from portal.connect.models import ConnectedAccount
 from portal.db import Database, utcnow
 from portal.integrations.stripe import StripeFailure, StripeGateway, idempotency_key
-from portal.onboarding import stripe_errors
+from portal.onboarding import creation, stripe_errors
 from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
 from portal.onboarding.steps import STEP_REVIEW, Step, locate, steps_for
 
@@ -183,6 +184,7 @@ class Outcome:
     general: str | None = None
     result: dict | None = None
     marker: str = ""
+    adopted: bool = False  # the account an earlier attempt made, found at Stripe (Sender.create_account)
 
     @property
     def ok(self) -> bool:
@@ -211,13 +213,45 @@ class Sender:
         return idempotency_key(*parts, secret=self.secret)
 
     async def create_account(self, onboarding: Onboarding, params: dict) -> Outcome:
-        key = self._key(onboarding.seller_id, "create-account", params)
+        """The seller's one connected account: the one an earlier attempt made if its answer was
+        lost (`adopted`: the answers may have changed since, so the caller sends them again), else
+        a new one. See creation.py for why the idempotency key alone cannot promise this."""
+        seller_id = onboarding.seller_id
+        record = await run_in_threadpool(creation.pending, self.db, seller_id)
         try:
-            account = await self.gateway.create_account(params, key=key)
+            if record is not None:
+                made = await self.gateway.accounts_created_since(creation.search_from(record))
+                lost = creation.made_for(made, seller_id)
+                if lost is not None:
+                    return await self._keep_created(onboarding, lost, adopted=True)
+            account = await self._create(seller_id, params)
         except StripeFailure as failure:
+            if failure.status == 400 and failure.kind == "invalid_request_error":
+                # Stripe refused these answers and made nothing: the next try starts afresh.
+                await run_in_threadpool(creation.finish, self.db, seller_id)
             return failure_outcome(failure, "profile")
+        return await self._keep_created(onboarding, account)
+
+    async def _create(self, seller_id: int, params: dict) -> dict:
+        record = await run_in_threadpool(creation.begin, self.db, seller_id)
+        try:
+            return await self.gateway.create_account(params, key=self._creation_key(record))
+        except StripeFailure as failure:
+            if failure.kind != "idempotency_error":
+                raise
+        # Stripe ran this key with the answers as they were before an edit, and made no account
+        # (the search found none): this attempt needs a key of its own.
+        record = await run_in_threadpool(creation.next_attempt, self.db, seller_id)
+        return await self.gateway.create_account(params, key=self._creation_key(record))
+
+    def _creation_key(self, record) -> str:
+        # From the seller and the attempt, never the content: an edited form is the same account.
+        return self._key(record.seller_id, "create-account", record.first_tried_at, record.attempt)
+
+    async def _keep_created(self, onboarding: Onboarding, account: dict, *, adopted: bool = False) -> Outcome:
         onboarding.account = await run_in_threadpool(mirror.record_account, self.db, onboarding.seller_id, account)
-        return Outcome(result=account)
+        await run_in_threadpool(creation.finish, self.db, onboarding.seller_id)
+        return Outcome(result=account, adopted=adopted)
 
     async def update_account(self, onboarding: Onboarding, slug: str, params: dict) -> Outcome:
         key = self._key(onboarding.seller_id, slug, params)

@@ -149,12 +149,17 @@ def profile_params(answers: dict, business: dict, *, test_mode: bool) -> dict:
     return params
 
 
+# The metadata key that names the seller on the account, so an account whose creation answer was
+# lost can be found again (creation.py).
+SELLER_ID_METADATA = "seller_id"
+
+
 def account_create_params(business: dict, profile_answers: dict, *, email: str, seller_id: int, test_mode: bool, hold_payouts: bool) -> dict:
     params = profile_params(profile_answers, business, test_mode=test_mode)
     params.update({
         "country": business["country"],
         "email": email,
-        "metadata": {"seller_id": str(seller_id)},
+        "metadata": {SELLER_ID_METADATA: str(seller_id)},
     })
     params["settings"]["payouts"] = payout_settings(hold=hold_payouts)
     return params

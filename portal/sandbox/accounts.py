@@ -42,8 +42,8 @@ TOS_DATE_MESSAGE = (
     "ToS acceptance date is not valid. Dates are expected to be integers, measured in seconds, "
     "not in the future, and after 2009."
 )
+# Stripe's reject reasons since 2026-09-30 (the generic `fraud` is gone), and what each disables.
 REJECTIONS = {
-    "fraud": "rejected.platform_fraud",
     "fraud_no_intent_to_fulfill": "rejected.platform_fraud",
     "fraud_other": "rejected.platform_fraud",
     "fraud_payment_method_casher": "rejected.platform_fraud",
@@ -386,11 +386,7 @@ def reject_account(call) -> dict:
             "Only accounts where your platform is liable for negative account balances can be rejected.",
             param="account",
         )
-    reason = REJECTIONS.get(call.params["reason"])
-    if reason is None:
-        raise invalid_request(
-            "Invalid reason: must be one of " + ", ".join(sorted(REJECTIONS)), param="reason"
-        )
+    reason = REJECTIONS[call.params["reason"]]  # params.py has refused values outside Stripe's enum
     state = sandbox.store.private(before["id"])
     state.update(rejected=reason, rejected_payouts_action=call.params.get("payouts_action", "pause"))
     sandbox.store.set_private(before["id"], state)

@@ -196,8 +196,9 @@ def charge_object(
         "statement_descriptor": statement_descriptor,
         "statement_descriptor_suffix": statement_descriptor_suffix,
         "status": "pending",
-        "transfer": None,
-        "transfer_data": transfer_data,
+        # `transfer` appears once a destination charge's transfer exists (payments.pay_destination).
+        "transfer_data": {"amount": transfer_data.get("amount"), "destination": transfer_data["destination"]}
+        if transfer_data else None,
         "transfer_group": transfer_group,
     }
 

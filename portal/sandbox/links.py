@@ -71,18 +71,10 @@ def _collection(params: dict) -> dict:
         raise invalid_request(
             "You may only specify one of these parameters: collect, collection_options.", param="collect"
         )
+    # params.py has held `collect` and `collection_options` to their enums already.
     options = params.get("collection_options") or {}
     fields = options.get("fields") or params.get("collect") or "currently_due"
     future = options.get("future_requirements") or "omit"
-    if fields not in ("currently_due", "eventually_due"):
-        raise invalid_request(
-            "Invalid fields: must be one of currently_due or eventually_due", param="collection_options[fields]"
-        )
-    if future not in ("include", "omit"):
-        raise invalid_request(
-            "Invalid future_requirements: must be one of include or omit",
-            param="collection_options[future_requirements]",
-        )
     return {"fields": fields, "future_requirements": future}
 
 
@@ -90,8 +82,6 @@ def create_account_link(call: Call) -> dict:
     params = call.params
     account = _connected_account(call, params["account"], "account")
     link_type = params["type"]
-    if link_type not in LINK_PATHS:
-        raise invalid_request("Invalid type: must be one of account_onboarding or account_update", param="type")
     # Stripe offers account_update only where the platform collects requirements (Custom-like
     # accounts); everyone else gets onboarding links or embedded components.
     if link_type == "account_update" and _controller(account, "requirement_collection") != "application":

@@ -147,13 +147,43 @@ SCALARS = {str: _string, int: _integer, float: _decimal, bool: _boolean}
 def _literal(value, allowed: tuple, name: str):
     if value in allowed:
         return value
-    words = [repr(a) if a == "" else str(a) for a in allowed]
-    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + f", or {words[-1]}"
-    raise invalid_request(f"Invalid {name}: must be one of {listed}", param=name)
+    raise invalid_enum(allowed, name)
+
+
+def invalid_enum(allowed, name: str) -> StripeError:
+    """Stripe's answer to a value outside an enum: "must be one of a, b, or c" ("a or b")."""
+    words = [str(a) for a in allowed if a != ""] or ["''"]
+    listed = words[0] if len(words) == 1 else " or ".join(words) if len(words) == 2 else (
+        ", ".join(words[:-1]) + f", or {words[-1]}")
+    return invalid_request(f"Invalid {name}: must be one of {listed}", param=name)
+
+
+def enum_values(hint) -> tuple | None:
+    """The values a closed enum allows, or None where the parameter is no enum.
+
+    The SDK types each enum `Literal[...] | str` so that a value Stripe adds later still
+    type-checks; Stripe itself accepts only the values it currently lists. So a Literal, or a
+    union holding Literals, is a closed enum; `Literal[''] | str` (unset it, or say anything)
+    is not.
+    """
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        return typing.get_args(hint)
+    if origin not in (Union, types.UnionType):
+        return None
+    members = typing.get_args(hint)
+    values = tuple(v for m in members if typing.get_origin(m) is Literal for v in typing.get_args(m))
+    return values if any(v != "" for v in values) else None
 
 
 def _union(value, members: tuple, name: str):
-    if value == "" and any(typing.get_origin(m) is Literal and "" in typing.get_args(m) for m in members):
+    allowed = enum_values(Union[members])
+    if allowed is not None:
+        if value in allowed:
+            return value
+        # The free text the SDK adds to an enum is its forward compatibility, not Stripe's.
+        members = tuple(m for m in members if m is not str and typing.get_origin(m) is not Literal)
+    elif value == "" and any(typing.get_origin(m) is Literal and "" in typing.get_args(m) for m in members):
         return ""
     containers = [m for m in members if _is_container(m)]
     if isinstance(value, (dict, list)):
@@ -161,9 +191,9 @@ def _union(value, members: tuple, name: str):
             raise invalid_request(f"Invalid string: {_show(value)}", param=name, code="parameter_invalid_string")
         return _first_fitting(value, containers, name)
     scalars = sorted((m for m in members if not _is_container(m)), key=_scalar_rank)
-    if not scalars:
+    first_error = None if allowed is None else invalid_enum(allowed, name)
+    if not scalars and first_error is None:
         raise invalid_request("Invalid object", param=name)
-    first_error = None
     for member in scalars:
         try:
             return coerce(value, member, name)

@@ -107,10 +107,15 @@ def payment_intent_object(sandbox, params: dict, account_id: str | None) -> dict
         "statement_descriptor": params.get("statement_descriptor"),
         "statement_descriptor_suffix": params.get("statement_descriptor_suffix"),
         "status": "requires_payment_method",
-        "transfer_data": {"amount": transfer_data.get("amount"), "destination": transfer_data["destination"]}
+        "transfer_data": intent_transfer_data(transfer_data.get("amount"), transfer_data["destination"])
         if transfer_data else None,
         "transfer_group": params.get("transfer_group"),
     }
+
+
+def intent_transfer_data(amount: int | None, destination: str) -> dict:
+    # A PaymentIntent's transfer_data carries `amount` only when one was given (a charge's has it null).
+    return {"destination": destination} if amount is None else {"amount": amount, "destination": destination}
 
 
 def attach_payment_method(sandbox, pi: dict, account_id: str | None, payment_method_id: str) -> dict:
@@ -356,7 +361,7 @@ def update_payment_intent(call: Call) -> dict:
             raise unexpected_state(pi, "update")
         destination = params["transfer_data"].get("destination") or (pi["transfer_data"] or {}).get("destination")
         transfers.check_destination(sandbox, destination, param="transfer_data[destination]")
-        pi["transfer_data"] = {"amount": params["transfer_data"].get("amount"), "destination": destination}
+        pi["transfer_data"] = intent_transfer_data(params["transfer_data"].get("amount"), destination)
     if "payment_method" in params:
         if paid:
             raise unexpected_state(pi, "update")

@@ -57,7 +57,7 @@ def refund_charge(sandbox, account_id: str | None, charge: dict, amount: int | N
         description=f"REFUND FOR CHARGE ({charge['description'] or charge['id']})",
     )
     refund["balance_transaction"] = txn["id"]
-    if reverse_transfer and charge["transfer"]:
+    if reverse_transfer and charge.get("transfer"):
         transfer = sandbox.store.get(charge["transfer"], "transfer")
         share = transfer["amount"] * amount // charge["amount"]
         reversal = transfers.reverse(

@@ -10,8 +10,13 @@ from portal.connect.mirror import account_for_seller, record_account
 from portal.db import Database
 from portal.integrations.stripe import StripeGateway, idempotency_key
 
+# Stripe's reject reasons (API 2026-09-30 replaced the generic `fraud`, which it now refuses).
 REJECT_REASONS = {
-    "fraud": "Fraud",
+    "fraud_no_intent_to_fulfill": "Fraud: no intent to fulfil orders",
+    "fraud_payment_method_tester": "Fraud: testing stolen cards",
+    "fraud_payment_method_casher": "Fraud: cashing out stolen payment methods",
+    "fraud_other": "Fraud: other",
+    "credit": "Credit risk",
     "terms_of_service": "Breach of the terms of service",
     "other": "Other",
 }

@@ -240,7 +240,7 @@ def test_list_retrieve_and_delete(stripe_client):
 def test_reject_and_unreject(stripe_client):
     account = individual_account(stripe_client)
     assert stripe_client.v1.accounts.retrieve(account.id).charges_enabled
-    rejected = stripe_client.v1.accounts.reject(account.id, params={"reason": "fraud"})
+    rejected = stripe_client.v1.accounts.reject(account.id, params={"reason": "fraud_other"})
     assert rejected.requirements.disabled_reason == "rejected.platform_fraud"
     assert (rejected.charges_enabled, rejected.payouts_enabled) == (False, False)
     assert rejected.capabilities.to_dict() == {"card_payments": "inactive", "transfers": "inactive"}
@@ -413,3 +413,18 @@ def test_step_by_step_onboarding_as_the_portal_does_it(stripe_client):
     done = stripe_client.v1.accounts.retrieve(account.id)
     assert done.charges_enabled and done.payouts_enabled
     assert done.requirements.disabled_reason is None
+
+
+def test_accounts_list_filters_on_created(stripe_client):
+    # What the portal searches by to find an account whose creation answer was lost.
+    first = stripe_client.v1.accounts.create(params={"country": "US"})
+    call_helper(stripe_client, "post", "/v1/test_helpers/sandbox/advance_clock", seconds=100)
+    second = stripe_client.v1.accounts.create(params={"country": "US"})
+
+    def listed(created) -> list[str]:
+        return [a.id for a in stripe_client.v1.accounts.list(params={"created": created}).data]
+
+    assert listed({"gte": second.created}) == [second.id]
+    assert listed({"lt": second.created}) == [first.id]
+    assert listed({"gte": first.created, "lte": second.created}) == [second.id, first.id]
+    assert listed(first.created) == [first.id]

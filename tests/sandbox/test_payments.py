@@ -250,3 +250,25 @@ def test_a_transfer_payment_is_not_refunded_directly(stripe_client, seller):
     with pytest.raises(stripe.InvalidRequestError) as raised:
         stripe_client.v1.refunds.create(params={"charge": transfer.destination_payment}, options=on(seller.id))
     assert raised.value.param == "charge"
+
+
+def test_transfer_keys_are_omitted_where_stripe_omits_them(stripe_client, seller):
+    # Stripe's fixtures and spec: a charge has `transfer` only once a destination charge made
+    # one; a PaymentIntent's transfer_data has `amount` only when one was given, while a
+    # charge's transfer_data always has it (null when the whole amount goes).
+    direct = pay(stripe_client, 2_000, account=seller.id)
+    direct_charge = stripe_client.v1.charges.retrieve(direct.latest_charge, options=on(seller.id))
+    assert "transfer" not in direct_charge.last_response.data
+
+    destination = pay(stripe_client, 3_000, transfer_data={"destination": seller.id})
+    assert destination.last_response.data["transfer_data"] == {"destination": seller.id}
+    charge = stripe_client.v1.charges.retrieve(destination.latest_charge).last_response.data
+    assert charge["transfer"].startswith("tr_")
+    assert charge["transfer_data"] == {"amount": None, "destination": seller.id}
+
+    fixed = pay(stripe_client, 3_000, transfer_data={"destination": seller.id, "amount": 2_500})
+    assert fixed.last_response.data["transfer_data"] == {"amount": 2_500, "destination": seller.id}
+    updated = stripe_client.v1.payment_intents.create(params={
+        "amount": 1_000, "currency": "usd", "transfer_data": {"destination": seller.id, "amount": 900}})
+    changed = stripe_client.v1.payment_intents.update(updated.id, params={"transfer_data": {"amount": 950}})
+    assert changed.last_response.data["transfer_data"] == {"amount": 950, "destination": seller.id}

@@ -170,7 +170,7 @@ def build_world(client, sandbox_url, sandbox) -> Seen:
                                                  field="individual.verification.additional_document"))
     seen("capability update", client.v1.accounts.capabilities.update(
         company.id, "card_payments", params={"requested": True}))
-    seen("rejected account", client.v1.accounts.reject(express.id, params={"reason": "fraud"}))
+    seen("rejected account", client.v1.accounts.reject(express.id, params={"reason": "fraud_other"}))
     spare = seen("spare account", client.v1.accounts.create(params={"country": "US", "controller": PLATFORM_COLLECTED}))
     seen("deleted account", client.v1.accounts.delete(spare.id))
     return seen

@@ -182,9 +182,9 @@ def test_erasure_after_the_retention_period_removes_what_identifies_the_seller(s
     db = sandboxed_client.app.state.db
     staff = staff_browser(sandboxed_client)
     dev_sign_in(staff, "ada@platform.test", StaffRole.admin)
-    post_form(staff, f"/staff/sellers/{seller}/reject", {"why": "fraud", "reason": "stolen cards", "confirm_email": EMAIL})
+    post_form(staff, f"/staff/sellers/{seller}/reject", {"why": "fraud_other", "reason": "stolen cards", "confirm_email": EMAIL})
     closure = closing.closure_for(db, seller)
-    assert closure.state == "closed" and closure.reason == "Rejected: fraud"
+    assert closure.state == "closed" and closure.reason == "Rejected: fraud_other"
 
     assert closing.erase_due(db) == []  # not yet
     with time_machine.travel(closure.erase_after + timedelta(minutes=1)):

@@ -52,7 +52,7 @@ def test_risk_routes_refuse_the_support_role_and_change_nothing(sandboxed_client
     before = schedule(sandboxed_client, seller)
 
     for method, path in RISK_ROUTES:
-        data = {"why": "fraud", "confirm_email": "ann@annsbakery.com", "on": "true"}
+        data = {"why": "fraud_other", "confirm_email": "ann@annsbakery.com", "on": "true"}
         response = _call(staff, method, path.format(id=seller), data)
 
         assert response.status_code == 403, path
@@ -162,11 +162,11 @@ def test_rejecting_asks_for_a_confirmation_naming_the_seller_then_closes_the_acc
 
     confirm = staff.get(path)
     assert "Reject Ann&#39;s Bakery?" in confirm.text and "ann@annsbakery.com" in confirm.text
-    wrong = post_form(staff, path, {"why": "fraud", "reason": "stolen cards", "confirm_email": "someone@else.com"})
+    wrong = post_form(staff, path, {"why": "fraud_other", "reason": "stolen cards", "confirm_email": "someone@else.com"})
     assert wrong.status_code == 400 and "Type the seller&#39;s email (ann@annsbakery.com) to confirm." in wrong.text
     assert account_for_seller(sandboxed_client.app.state.db, seller).snapshot["requirements"]["disabled_reason"] is None
 
-    done = post_form(staff, path, {"why": "fraud", "reason": "stolen cards", "confirm_email": "ann@annsbakery.com"})
+    done = post_form(staff, path, {"why": "fraud_other", "reason": "stolen cards", "confirm_email": "ann@annsbakery.com"})
 
     assert done.status_code == 200 and "account is rejected" in done.text
     rejected = account_for_seller(sandboxed_client.app.state.db, seller).snapshot["requirements"]["disabled_reason"]
