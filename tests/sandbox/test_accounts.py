@@ -102,7 +102,7 @@ def test_company_before_and_after_its_representative(stripe_client):
     assert_stripe_shape(after.to_dict())
     assert after.requirements.currently_due == []
     assert after.charges_enabled and after.payouts_enabled
-    assert after.future_requirements.eventually_due == [f"person_{person.id}.id_number"]
+    assert after.future_requirements.eventually_due == [f"{person.id}.id_number"]
 
 
 @pytest.mark.parametrize(

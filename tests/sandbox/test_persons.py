@@ -26,7 +26,7 @@ def test_a_representative_turns_representative_keys_into_person_keys(stripe_clie
     # The person's own requirements carry no prefix; the account's carry person_<id>.
     assert "verification.document" in person.requirements.pending_verification
     after = stripe_client.v1.accounts.retrieve(account.id)
-    prefix = f"person_{person.id}."
+    prefix = f"{person.id}."  # Stripe: the id, which begins person_, then the field
     assert prefix + "verification.document" in after.requirements.pending_verification
     assert not any(key.startswith("representative.") for key in after.requirements.currently_due)
     assert "owners.email" in after.requirements.currently_due  # nobody owns the company yet
