@@ -20,6 +20,9 @@ from tests.staff.helpers import staff_browser
 READ_RECORDS = {
     # The audit trail keeps every page staff see while viewing as a seller, and every refusal.
     "audit_event": lambda row: row["action"] in ("view_as.page", "view_as.refused"),
+    # The mirror of Stripe's balances: a page that reads a balance live from Stripe (closing an
+    # account decides on money) keeps the newest it saw, as webhooks and `portal sync` do.
+    "account_balance": lambda row: True,
 }
 READ_COLUMNS = {
     # A session's last activity, refreshed at most every few minutes so the devices list is true.
@@ -31,9 +34,7 @@ READ_COLUMNS = {
 SKIPPED = {"alembic_version"}
 
 
-def snapshot(db) -> dict[str, list]:
-    tables = MetaData()
-    tables.reflect(db.engine)
+def snapshot(db, tables: MetaData) -> dict[str, list]:
     state = {}
     with db.engine.connect() as connection:
         for name, table in tables.tables.items():
@@ -116,14 +117,16 @@ def test_no_get_changes_any_table_for_any_visitor(sandboxed_client, seller, visi
     pages = list(visits(sandboxed_client.app, values, links_in_mail(db)))
     assert len(pages) > 50 and any(name == "staff:funds" for name, _ in pages)
 
+    tables = MetaData()
+    tables.reflect(db.engine)
     written, seen = [], 0
-    before = snapshot(db)
+    before = snapshot(db, tables)
     for who, browser in browsers.items():
         for name, path in pages:
             response = browser.get(path, follow_redirects=False)
             assert response.status_code < 500, (who, path, response.status_code)
             seen += response.status_code == 200
-            after = snapshot(db)
+            after = snapshot(db, tables)
             if after != before:
                 written.append((who, name, path, changes(before, after)))
             before = after
