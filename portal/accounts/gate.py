@@ -12,8 +12,8 @@ from portal.route_table import resolve
 from portal.staff import view_as
 
 # Not seller routes: the staff console has its own gate (staff_required), Stripe's webhooks are
-# signed, the sandbox is a Stripe, /dev is the development outbox, /static is files.
-NOT_SELLER = frozenset({"staff", "staff_security", "webhooks", "sandbox", "dev", "static", "healthz"})
+# signed, the sandbox is a Stripe, /dev is the development outbox, /static and the icon are files.
+NOT_SELLER = frozenset({"staff", "staff_security", "webhooks", "sandbox", "dev", "static", "favicon", "healthz"})
 # Reachable before signing in. Each checks what it needs itself (a mailed link's token, the
 # password step's pending sign-in) or only sends a signed-in seller on; signing out always works.
 BEFORE_SIGN_IN = frozenset({
