@@ -123,7 +123,8 @@ def clear_cookie(response: Response) -> Response:
 
 
 async def _grant_in_use(request: Request) -> tuple[StaffSession, ViewAsGrant, Seller] | None:
-    """The valid grant this browser holds, with the staff session it was made for."""
+    """The valid grant this browser holds, with the staff session it was made for (and noted on
+    request.state.view_as, where the pages' banner looks)."""
     token = cookie_token(request)
     if token is None:
         return None
@@ -131,7 +132,12 @@ async def _grant_in_use(request: Request) -> tuple[StaffSession, ViewAsGrant, Se
     if staff is None:
         return None
     found = await run_in_threadpool(active, request.app.state.db, token, staff.member.id)
-    return (staff, *found) if found else None
+    if found is None:
+        return None
+    grant, seller = found
+    request.state.view_as = ViewAs(grant.id, staff.member.id, staff.member.email, seller.id, seller.email,
+                                   grant.started_at, grant.expires_at)
+    return staff, grant, seller
 
 
 async def viewed_seller(request: Request) -> Seller | None:
@@ -140,8 +146,6 @@ async def viewed_seller(request: Request) -> Seller | None:
     if (in_use := await _grant_in_use(request)) is None:
         return None
     staff, grant, seller = in_use
-    request.state.view_as = ViewAs(grant.id, staff.member.id, staff.member.email, seller.id, seller.email,
-                                   grant.started_at, grant.expires_at)
     await run_in_threadpool(audit.record, request.app.state.db, actor=staff.actor, action="view_as.page", seller_id=seller.id,
                             details={"method": request.method, "path": request.url.path, "grant": grant.id}, ip=ip_of(request))
     return seller
