@@ -52,6 +52,7 @@ def test_two_step_sign_in_with_an_authenticator_and_recovery_codes(page: Page, p
 
     page.goto(portal_url + "/account/security/")
     page.get_by_role("link", name="Set up two-step sign-in").click()
+    page.get_by_role("button", name="Show the code to scan").click()
     expect(page.get_by_alt_text("QR code for your authenticator app")).to_be_visible()
     key = page.locator("#totp-key").inner_text().replace(" ", "")
     page.get_by_label("Code from the app").fill("000000" if code_for(key, -1) != "000000" else "111111")

@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from portal import home
 from portal.accounts import routes as accounts
+from portal.accounts.gate import SellerGate
 from portal.accounts.throttle import Throttle
 from portal.connect import leaving
 from portal.connect import routes as connect
@@ -109,7 +110,8 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(SecurityHeaders, content_security_policy=content_security_policy(settings), hsts=settings.secure_cookies),
+            Middleware(SecurityHeaders, content_security_policy=content_security_policy(settings), hsts=settings.secure_cookies,
+                       cacheable=("/static/", "/sandbox/")),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.signing_key(),
@@ -126,6 +128,8 @@ def create_app(settings: Settings) -> Starlette:
             ),
             # While a staff member views as a seller, no seller page may change anything.
             Middleware(ReadOnlyWhileViewing),
+            # Every seller route, JSON ones too, answers only a fully signed-in seller (accounts/gate.py).
+            Middleware(SellerGate),
         ],
         exception_handlers={HTTPException: http_exception, Exception: server_error},
         lifespan=lifespan,

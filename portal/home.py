@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Route
 
-from portal.accounts.auth import current_seller, login_required
+from portal.accounts.auth import current_seller
 from portal.connect.views import account_view
 from portal.money.routes import seller_account
 from portal.settings import PROJECT_ROOT
@@ -19,7 +19,6 @@ async def index(request: Request):
     return render(request, "index.html")
 
 
-@login_required
 async def dashboard(request: Request):
     await seller_account(request)  # the menu and notification banner show when there is one
     seller = await current_seller(request)

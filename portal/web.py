@@ -265,10 +265,14 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
 
 
 class SecurityHeaders:
-    """Headers every page carries; the Content-Security-Policy is the app's to set per mode."""
+    """Headers every page carries; the Content-Security-Policy is the app's to set per mode. Pages
+    depend on who is signed in, so nothing is stored by a browser or proxy (`no-store`) but what
+    lives under the `cacheable` prefixes (files, and the sandbox, which sets its own as Stripe does)
+    or sets its own Cache-Control."""
 
-    def __init__(self, app: ASGIApp, *, content_security_policy: str, hsts: bool):
+    def __init__(self, app: ASGIApp, *, content_security_policy: str, hsts: bool, cacheable: tuple[str, ...] = ()):
         self.app = app
+        self.cacheable = cacheable
         self.headers = [
             (b"content-security-policy", content_security_policy.encode()),
             (b"x-content-type-options", b"nosniff"),
@@ -284,11 +288,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        cacheable = scope["path"].startswith(self.cacheable)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name for name, _ in message.get("headers", [])}
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                headers = self.headers
+                if not cacheable or message["status"] >= 400:  # a missing file's error page is a page
+                    headers = [*headers, (b"cache-control", b"no-store")]
                 message["headers"] = list(message.get("headers", [])) + [
-                    header for header in self.headers if header[0] not in present
+                    header for header in headers if header[0] not in present
                 ]
             await send(message)
 

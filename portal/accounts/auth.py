@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from portal.accounts import service
 from portal.accounts.models import Seller
@@ -164,19 +164,36 @@ def _go(request: Request, name: str, **query) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
 
 
-def _signed_in(handler, *, enrolment_page: bool):
-    @functools.wraps(handler)
-    async def guarded(request: Request):
-        seller = await current_seller(request)
-        if seller is None:
-            return _go(request, "accounts:login", next=request.url.path)
-        if (closed := await closed_page(request, seller)) is not None:
-            return closed
-        if request.session.get(MUST_ENROL_KEY) and not enrolment_page:
-            return _go(request, "security:two_factor_setup")
-        return await handler(request)
+async def gate_refusal(request: Request, *, before_enrolment: bool = False) -> Response | None:
+    """Why this request may not reach a seller handler (the answer to send instead), or None.
+    Signed in (or staff viewing as the seller), the account not closed, and the second factor set
+    up when it is required: portal/accounts/gate.py asks this before every seller route. A JSON
+    client (the embedded components' script) gets a JSON error where a browser gets a page."""
+    seller = await current_seller(request)
+    if seller is None:
+        if wants_json(request):
+            return json_error("Sign in again to see this.", 401)
+        return _go(request, "accounts:login", next=request.url.path)
+    if (closed := await closed_page(request, seller)) is not None:
+        return json_error("This account is closed.", 403) if wants_json(request) else closed
+    if request.session.get(MUST_ENROL_KEY) and not before_enrolment:
+        if wants_json(request):
+            return json_error("Set up two-step sign-in first.", 403)
+        return _go(request, "security:two_factor_setup")
+    return None
 
-    return guarded
+
+def wants_json(request: Request) -> bool:
+    """A script's call rather than a page: it asks for JSON, or posts what no HTML form sends."""
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept and "text/html" not in accept:
+        return True
+    form = request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data", "text/plain"))
+    return request.method not in ("GET", "HEAD") and not form
+
+
+def json_error(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 async def closed_page(request: Request, seller: Seller) -> Response | None:
@@ -190,12 +207,16 @@ async def closed_page(request: Request, seller: Seller) -> Response | None:
 
 
 def login_required(handler):
-    return _signed_in(handler, enrolment_page=False)
+    """For the few routes the gate lets through before sign-in that need a seller after a check of
+    their own (a mailed link's token is checked first): the gate's conditions, asked here."""
 
+    @functools.wraps(handler)
+    async def guarded(request: Request):
+        if (refused := await gate_refusal(request)) is not None:
+            return refused
+        return await handler(request)
 
-def enrolment_page(handler):
-    """Signed in, even while two factors still have to be set up (the setup pages themselves)."""
-    return _signed_in(handler, enrolment_page=True)
+    return guarded
 
 
 # Re-authentication: sensitive changes ask for the password and second factor again.
@@ -212,7 +233,8 @@ def ask_reauth(request: Request, next_path: str | None = None) -> RedirectRespon
 
 
 def reauth_required(handler):
-    @login_required
+    """On top of the gate (portal/accounts/gate.py): a recent password-and-code confirmation."""
+
     @functools.wraps(handler)
     async def guarded(request: Request):
         if not reauthenticated(request):

@@ -6,7 +6,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from portal.accounts import emails, service
-from portal.accounts.auth import current_seller, login_required, password_accepted, record_failure, safe_next, sign_out
+from portal.accounts.auth import current_seller, password_accepted, record_failure, safe_next, sign_out
 from portal.accounts.links import LinkProblem, LinkPurpose
 from portal.accounts.throttle import Rule
 from portal.security import service as security
@@ -106,7 +106,6 @@ async def confirm(request: Request):
     return render(request, "accounts/confirm.html", {"email": result.email, "token": token})
 
 
-@login_required
 async def resend_confirmation(request: Request):
     seller = await current_seller(request)
     if seller.email_confirmed_at:

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
-from portal.accounts.auth import current_seller, ip_of, login_required, reauth_required
+from portal.accounts.auth import current_seller, ip_of, reauth_required
 from portal.connect import closing
 from portal.connect.views import account_view
 from portal.web import flash, redirect, render, send_mail
@@ -51,7 +51,6 @@ async def ask(request: Request):
     return redirect(request, "leaving:ask")
 
 
-@login_required
 async def withdraw(request: Request):
     seller = await current_seller(request)
     withdrawn = await run_in_threadpool(closing.withdraw_request, request.app.state.db, seller.id, email=seller.email,

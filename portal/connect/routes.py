@@ -39,7 +39,6 @@ def _plan(view, focus: str | None) -> tuple[remediation.Plan, Requirement | None
     return remediation.plan(wanted), focused
 
 
-@login_required
 async def status(request: Request):
     """Reads the mirror only: this page never waits on Stripe."""
     seller, view = await _view(request)
@@ -57,7 +56,6 @@ async def _progress(request: Request, seller) -> dict:
     return {"done": sum(ob.is_done(step.slug) for step in ob.steps), "total": len(ob.steps), "next": ob.first_open_step()}
 
 
-@login_required
 async def refresh(request: Request):
     """The seller asks us to check with Stripe now (webhooks normally keep the page current)."""
     seller, view = await _view(request)
@@ -70,7 +68,6 @@ async def refresh(request: Request):
     return redirect(request, "connect:status")
 
 
-@login_required
 async def fix(request: Request):
     seller, view = await _view(request)
     if view.account is None:
@@ -116,7 +113,6 @@ async def _account_link(request: Request, account_id: str) -> str:
     return link["url"]
 
 
-@login_required
 async def stripe_hosted(request: Request):
     """For what the API cannot collect (risk reviews, selfie checks): Stripe's own secure page."""
     seller, view = await _view(request)
@@ -186,7 +182,6 @@ async def _follow_remediation_link(request: Request):
     return RedirectResponse(f"{request.url_for('connect:status').path}?{urlencode({'requirement': key})}#fix", status_code=303)
 
 
-@login_required
 async def stripe_hosted_refresh(request: Request):
     """Stripe sends the seller here when a link has expired: offer a fresh one."""
     flash(request, "That secure link expired. Open it again from here.", "info")

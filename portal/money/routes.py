@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from portal.accounts.auth import current_seller, login_required, reauthenticated
+from portal.accounts.auth import current_seller, json_error, reauthenticated
 from portal.connect.payout_holds import active_holds
 from portal.integrations.stripe import StripeFailure
 from portal.money.components import embedded_components, page_components
@@ -41,24 +41,20 @@ async def _show(request: Request, page: str, holds: list | None = None):
     })
 
 
-@login_required
 async def payouts(request: Request):
     seller = await current_seller(request)
     holds = await run_in_threadpool(active_holds, request.app.state.db, seller.id)
     return await _show(request, "payouts", holds)
 
 
-@login_required
 async def disputes(request: Request):
     return await _show(request, "disputes")
 
 
-@login_required
 async def payments(request: Request):
     return await _show(request, "payments")
 
 
-@login_required
 async def settings(request: Request):
     return await _show(request, "settings")
 
@@ -66,23 +62,17 @@ async def settings(request: Request):
 async def account_session(request: Request) -> JSONResponse:
     """A fresh client secret for the signed-in seller's own account; the only thing returned,
     and never stored or logged. The body is ignored: the account is always the session's."""
-    seller = await current_seller(request)
-    if seller is None:
-        return _error("Sign in again to see this.", 401)
+    seller = await current_seller(request)  # the gate (portal/accounts/gate.py) answered for anyone else
     account = await seller_account(request)
     if account is None:
-        return _error("Your Stripe account isn't set up yet.", 404)
+        return json_error("Your Stripe account isn't set up yet.", 404)
     held = bool(await run_in_threadpool(active_holds, request.app.state.db, seller.id))
     components = embedded_components(read_only=viewing_as_staff(request), payouts_held=held, recently_confirmed=reauthenticated(request))
     try:
         session = await request.app.state.stripe.create_account_session(account, components)
     except StripeFailure:  # the gateway logged it (without the secret: there is none yet)
-        return _error("Stripe could not be reached. Try again in a moment.", 503)
+        return json_error("Stripe could not be reached. Try again in a moment.", 503)
     return JSONResponse({"client_secret": session["client_secret"]}, headers={"Cache-Control": "no-store"})
-
-
-def _error(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 routes = [

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from portal.accounts.auth import ask_reauth, current_seller, login_required, reauthenticated
+from portal.accounts.auth import ask_reauth, current_seller, reauthenticated
 from portal.accounts.links import LinkProblem
 from portal.accounts.throttle import Rule
 from portal.connect import payout_holds
@@ -28,9 +28,9 @@ BUSINESS_EMAIL_SENDS = Rule("business-email", 3, 3600)
 
 
 def onboarding_page(handler):
-    """Signed in, email confirmed, and the seller's onboarding loaded into request.state."""
+    """On top of the gate (portal/accounts/gate.py): the email confirmed, and the seller's onboarding
+    loaded into request.state."""
 
-    @login_required
     @functools.wraps(handler)
     async def wrapped(request: Request):
         seller = await current_seller(request)

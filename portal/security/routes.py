@@ -10,8 +10,8 @@ from portal.accounts import emails as account_emails
 from portal.accounts import passwords
 from portal.accounts import service as accounts
 from portal.accounts.auth import (
-    AFTER_ENROL_KEY, MUST_ENROL_KEY, PENDING_KEY, SESSION_KEY, complete_sign_in, current_seller, device_cookie, enrolment_page,
-    ip_of, keep_device_cookie, login_required, mark_reauthenticated, pending_seller_id, reauth_required,
+    AFTER_ENROL_KEY, MUST_ENROL_KEY, PENDING_KEY, SESSION_KEY, complete_sign_in, current_seller, device_cookie,
+    ip_of, keep_device_cookie, mark_reauthenticated, pending_seller_id, reauth_required,
     record_failure, safe_next, sign_out,
 )
 from portal.accounts.links import LinkProblem, LinkPurpose
@@ -90,39 +90,50 @@ async def second_factor(request: Request):
     return render(request, "security/second_factor.html", {"error": error}, status)
 
 
-@enrolment_page
 async def two_factor_setup(request: Request):
-    """Scan (or type) the key, then prove it with a first code; the recovery codes are shown once."""
+    """Set up the authenticator: the page (GET) shows no key, because a GET never writes and a key
+    is a secret; pressing its button makes one (two_factor_key). The first code proves it (POST);
+    the recovery codes are shown once."""
     seller = await current_seller(request)
     db, secret = request.app.state.db, request.app.state.secret
     if await run_in_threadpool(service.enrolled, db, seller.id):
         request.session.pop(MUST_ENROL_KEY, None)
         return redirect(request, "security:overview")
+    if request.method == "GET":
+        return _setup_page(request, seller, None)
     key = await run_in_threadpool(service.pending_secret, db, seller.id, secret)
-    error = None
-    if request.method == "POST":
-        form = await request.form()
-        if key is None:
-            error = "Scan the new code below and try again."
-        elif not str(form.get("code", "")).strip():
-            error = "Enter the 6-digit code your authenticator app shows."
-        else:
-            recovery = await run_in_threadpool(service.confirm_enrolment, db, seller.id, str(form.get("code", "")), secret)
-            if recovery is not None:
-                request.session.pop(MUST_ENROL_KEY, None)
-                mark_reauthenticated(request)
-                after = safe_next(request.session.pop(AFTER_ENROL_KEY, None)) or request.url_for("security:overview").path
-                return render(request, "security/recovery_codes.html", {"codes": recovery, "first_time": True, "after": after})
-            error = "That code isn't right. Check the time on your phone and type the code it shows now."
+    typed = str((await request.form()).get("code", "")).strip()
     if key is None:
-        key = await run_in_threadpool(service.start_enrolment, db, seller.id, secret)
-    uri = codes.provisioning_uri(key, seller.email, request.app.state.settings.platform_name)
-    context = {"key": codes.spaced(key), "qr": codes.qr_data_uri(uri), "error": error,
-               "required": bool(request.session.get(MUST_ENROL_KEY))}
+        return _setup_page(request, seller, None, "Press the button to show a new code, then scan it.")
+    if not typed:
+        return _setup_page(request, seller, key, "Enter the 6-digit code your authenticator app shows.")
+    recovery = await run_in_threadpool(service.confirm_enrolment, db, seller.id, typed, secret)
+    if recovery is None:
+        return _setup_page(request, seller, key, "That code isn't right. Check the time on your phone and type the code it shows now.")
+    request.session.pop(MUST_ENROL_KEY, None)
+    mark_reauthenticated(request)
+    after = safe_next(request.session.pop(AFTER_ENROL_KEY, None)) or request.url_for("security:overview").path
+    return render(request, "security/recovery_codes.html", {"codes": recovery, "first_time": True, "after": after})
+
+
+async def two_factor_key(request: Request):
+    """A new authenticator key (replacing one not yet confirmed), shown in this answer only."""
+    seller = await current_seller(request)
+    db, secret = request.app.state.db, request.app.state.secret
+    if await run_in_threadpool(service.enrolled, db, seller.id):
+        return redirect(request, "security:overview")
+    key = await run_in_threadpool(service.start_enrolment, db, seller.id, secret)
+    return _setup_page(request, seller, key)
+
+
+def _setup_page(request: Request, seller: Seller, key: str | None, error: str | None = None):
+    context = {"error": error, "required": bool(request.session.get(MUST_ENROL_KEY)), "key": None, "qr": None}
+    if key is not None:
+        uri = codes.provisioning_uri(key, seller.email, request.app.state.settings.platform_name)
+        context.update(key=codes.spaced(key), qr=codes.qr_data_uri(uri))
     return render(request, "security/two_factor_setup.html", context, 400 if error else 200)
 
 
-@login_required
 async def overview(request: Request):
     seller = await current_seller(request)
     db = request.app.state.db
@@ -141,8 +152,6 @@ async def overview(request: Request):
 async def reauth(request: Request):
     """Confirm it's you: the password, and the second factor when the seller has one."""
     seller = await current_seller(request)
-    if seller is None:
-        return redirect(request, "accounts:login")
     next_path = safe_next(request.query_params.get("next")) or request.url_for("security:overview").path
     db = request.app.state.db
     enrolled = await run_in_threadpool(service.enrolled, db, seller.id)
@@ -191,7 +200,6 @@ async def recovery_codes(request: Request):
     return render(request, "security/recovery_codes.html", {"codes": fresh, "first_time": False})
 
 
-@login_required
 async def sign_out_others(request: Request):
     seller = await current_seller(request)
     closed = await run_in_threadpool(accounts.close_other_sessions, request.app.state.db, seller.id, request.session[SESSION_KEY])
@@ -355,6 +363,7 @@ routes = [
     Route("/", overview, name="overview"),
     Route("/sign-in/code", second_factor, methods=["GET", "POST"], name="second_factor"),
     Route("/two-factor", two_factor_setup, methods=["GET", "POST"], name="two_factor_setup"),
+    Route("/two-factor/key", two_factor_key, methods=["POST"], name="two_factor_key"),
     Route("/two-factor/off", two_factor_off, methods=["POST"], name="two_factor_off"),
     Route("/recovery-codes", recovery_codes, methods=["POST"], name="recovery_codes"),
     Route("/confirm", reauth, methods=["GET", "POST"], name="reauth"),

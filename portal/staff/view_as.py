@@ -21,7 +21,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from portal import audit
 from portal.accounts.models import Seller
 from portal.db import Database, utcnow
-from portal.staff.auth import current_staff, ip_of
+from portal.route_table import masked_path, resolve
+from portal.staff.auth import StaffSession, current_staff, ip_of
 from portal.staff.models import StaffMember, ViewAsGrant
 from portal.staff.service import is_staff_email
 
@@ -121,25 +122,50 @@ def clear_cookie(response: Response) -> Response:
     return response
 
 
-async def viewed_seller(request: Request) -> Seller | None:
-    """The seller a valid grant shows, with request.state.view_as set; None otherwise. Every page
-    seen this way goes on the seller's audit trail."""
+async def _grant_in_use(request: Request) -> tuple[StaffSession, ViewAsGrant, Seller] | None:
+    """The valid grant this browser holds, with the staff session it was made for (and noted on
+    request.state.view_as, where the pages' banner looks)."""
     token = cookie_token(request)
     if token is None:
         return None
     staff = await current_staff(request)
     if staff is None:
         return None
-    db = request.app.state.db
-    found = await run_in_threadpool(active, db, token, staff.member.id)
+    found = await run_in_threadpool(active, request.app.state.db, token, staff.member.id)
     if found is None:
         return None
     grant, seller = found
     request.state.view_as = ViewAs(grant.id, staff.member.id, staff.member.email, seller.id, seller.email,
                                    grant.started_at, grant.expires_at)
-    await run_in_threadpool(audit.record, db, actor=staff.actor, action="view_as.page", seller_id=seller.id,
+    return staff, grant, seller
+
+
+async def viewed_seller(request: Request) -> Seller | None:
+    """The seller a valid grant shows, with request.state.view_as set; None otherwise. Every page
+    seen this way goes on the seller's audit trail."""
+    if (in_use := await _grant_in_use(request)) is None:
+        return None
+    staff, grant, seller = in_use
+    await run_in_threadpool(audit.record, request.app.state.db, actor=staff.actor, action="view_as.page", seller_id=seller.id,
                             details={"method": request.method, "path": request.url.path, "grant": grant.id}, ip=ip_of(request))
     return seller
+
+
+async def refuse(request: Request, route: str, path_params: dict, *, secrets: bool = False) -> HTMLResponse:
+    """The page that says no while viewing, and the attempt on the seller's audit trail. A cookie
+    whose grant is no longer valid is refused all the same, but names no seller to record it for."""
+    if (in_use := await _grant_in_use(request)) is not None:
+        staff, grant, seller = in_use
+        details = {"method": request.method, "route": route, "path": masked_path(request.url.path, path_params),
+                   "grant": grant.id}
+        await run_in_threadpool(audit.record, request.app.state.db, actor=staff.actor, action="view_as.refused",
+                                seller_id=seller.id, details=details, ip=ip_of(request))
+    state = request.app.state
+    page = state.templates.get_template("staff/read_only.html").render(
+        request=request, settings=state.settings, url=lambda name, **p: request.url_for(name, **p).path,
+        csrf_token=request.scope.get("session", {}).get("_csrf", ""), flashes=[], secrets=secrets,
+    )
+    return HTMLResponse(page, status_code=403)
 
 
 class ReadOnlyWhileViewing:
@@ -157,9 +183,5 @@ class ReadOnlyWhileViewing:
         if cookie_token(request) is None:
             await self.app(scope, receive, send)
             return
-        app_state = scope["app"].state
-        page = app_state.templates.get_template("staff/read_only.html").render(
-            request=request, settings=app_state.settings, url=lambda name, **p: request.url_for(name, **p).path,
-            csrf_token=scope.get("session", {}).get("_csrf", ""), flashes=[],
-        )
-        await HTMLResponse(page, status_code=403)(scope, receive, send)
+        route, path_params = resolve(scope["app"].routes, scope) or ("", {})
+        await (await refuse(request, route, path_params))(scope, receive, send)

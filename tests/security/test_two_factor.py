@@ -1,7 +1,5 @@
 """Two-step sign-in over HTTP: enrolment, the code step, replay, recovery codes, limits, who must enrol."""
 
-import html
-import re
 
 import pytest
 from sqlmodel import select
@@ -12,7 +10,7 @@ from portal.db import Database
 from portal.security.models import RecoveryCode, TwoFactor
 from tests.conftest import PASSWORD, log_in, post_form
 from tests.onboarding.flows import onboard_individual, signed_in_seller
-from tests.security.helpers import code, enrol, later
+from tests.security.helpers import code, enrol, later, new_key
 
 EMAIL = "ann@annsbakery.com"
 CODE_PAGE = "/account/security/sign-in/code"
@@ -121,8 +119,7 @@ def test_enrolment_forced_at_sign_in_ends_where_the_seller_was_going(sandboxed_c
                          follow_redirects=False)
     assert response.headers["location"] == "/account/security/two-factor"
 
-    page = client.get("/account/security/two-factor").text
-    key = html.unescape(re.search(r'<code id="totp-key"[^>]*>([^<]+)</code>', page).group(1)).replace(" ", "")
+    key = new_key(client)
     done = post_form(client, "/account/security/two-factor", {"code": code(key)})
 
     assert done.status_code == 200 and "Two-step sign-in is on" in done.text

@@ -8,8 +8,10 @@ import time_machine
 from sqlmodel import select
 
 from portal.accounts.models import Seller
+from portal.audit import AuditEvent
 from portal.connect.mirror import account_for_seller
 from portal.db import utcnow
+from portal.security.models import TwoFactor
 from portal.staff.models import StaffRole, ViewAsGrant
 from portal.staff.service import create_staff
 from portal.staff.view_as import VIEW_AS_COOKIE
@@ -210,3 +212,67 @@ def test_one_seller_at_a_time_a_new_grant_ends_the_last(sandboxed_client, new_se
     with sandboxed_client.app.state.db.transaction() as session:
         grants = session.exec(select(ViewAsGrant).order_by(ViewAsGrant.id)).all()
     assert [grant.ended_at is None for grant in grants] == [False, True]
+
+
+def refusals(client, seller: int) -> list[dict]:
+    with client.app.state.db.transaction() as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.seller_id == seller, AuditEvent.action == "view_as.refused")
+                              .order_by(AuditEvent.id)).all()
+    return [{"by": event.actor_email, **event.details} for event in events]
+
+
+def test_staff_viewing_as_a_seller_never_see_nor_make_the_sellers_secrets(sandboxed_client, new_seller):
+    staff = staff_browser(sandboxed_client)
+    dev_sign_in(staff, "sam@platform.test")
+    start_viewing(staff, new_seller)  # a seller who has not set up two-step sign-in yet
+    token = csrf_from(staff.get("/dashboard").text)
+
+    attempts = [staff.get("/account/security/two-factor"), staff.get("/account/security/confirm"),
+                staff.post("/account/security/two-factor/key", data={"csrf_token": token}),
+                staff.post("/account/security/recovery-codes", data={"csrf_token": token})]
+
+    for response in attempts:
+        assert response.status_code == 403 and "You are viewing as the seller: read-only" in response.text
+        assert 'id="totp-key"' not in response.text
+    assert "show or make secrets that only the seller may know" in attempts[0].text
+    with sandboxed_client.app.state.db.transaction() as session:
+        assert session.get(TwoFactor, new_seller) is None  # no key was made for anyone to see
+    assert [(r["by"], r["method"], r["route"]) for r in refusals(sandboxed_client, new_seller)] == [
+        ("sam@platform.test", "GET", "security:two_factor_setup"), ("sam@platform.test", "GET", "security:reauth"),
+        ("sam@platform.test", "POST", "security:two_factor_key"), ("sam@platform.test", "POST", "security:recovery_codes"),
+    ]
+    assert staff.get("/account/security/").status_code == 200  # sign-in history and devices show no secret
+
+
+def test_a_refused_attempt_is_on_the_audit_trail_without_the_links_token(sandboxed_client, new_seller):
+    staff = staff_browser(sandboxed_client)
+    dev_sign_in(staff, "sam@platform.test")
+    start_viewing(staff, new_seller)
+    token = csrf_from(staff.get("/dashboard").text)
+
+    signed_out = staff.post("/account/logout", data={"csrf_token": token})
+    link = staff.post("/account/confirm/some-single-use-token", data={"csrf_token": token})
+
+    assert signed_out.status_code == link.status_code == 403
+    assert refusals(sandboxed_client, new_seller) == [
+        {"by": "sam@platform.test", "method": "POST", "route": "accounts:logout", "path": "/account/logout",
+         "grant": 1},
+        {"by": "sam@platform.test", "method": "POST", "route": "accounts:confirm", "path": "/account/confirm/[token]",
+         "grant": 1},
+    ]
+    assert "view_as.page" not in [action for action, _ in trail(sandboxed_client, new_seller)[-2:]]
+
+
+def test_a_seller_s_own_setup_page_makes_a_key_only_when_asked(client, inbox):
+    signed_in_seller(client, inbox, "ann@annsbakery.com")
+    seller = seller_id(client, "ann@annsbakery.com")
+
+    page = client.get("/account/security/two-factor")
+
+    assert page.status_code == 200 and 'id="totp-key"' not in page.text and "Show the code to scan" in page.text
+    with client.app.state.db.transaction() as session:
+        assert session.get(TwoFactor, seller) is None
+    shown = post_form(client, "/account/security/two-factor/key", {}, page="/account/security/two-factor")
+    assert shown.status_code == 200 and 'id="totp-key"' in shown.text
+    with client.app.state.db.transaction() as session:
+        assert session.get(TwoFactor, seller).confirmed_at is None
