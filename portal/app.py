@@ -56,6 +56,8 @@ def content_security_policy(settings: Settings) -> str:
 
 
 def create_app(settings: Settings) -> Starlette:
+    # Among others, production never runs in sandbox mode: nothing below the `if` is ever mounted there.
+    settings.check()
     db = Database(settings.database_url)
     mailer = Mailer(db, settings)
 
@@ -68,13 +70,14 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/status", routes=connect.routes, name="connect"),
         Mount("/webhooks", routes=webhooks.routes, name="webhooks"),
         Mount("/staff/security", routes=staff_security.routes, name="staff_security"),
-        Mount("/staff", routes=staff.routes, name="staff"),
+        Mount("/staff", routes=[*(dev.staff_routes_for(settings) if settings.sandbox_mode else []), *staff.routes],
+              name="staff"),
         *money.routes,
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
     sandbox = None
     if settings.sandbox_mode:
-        routes.append(Mount("/dev", routes=dev.routes, name="dev"))
+        routes.append(Mount("/dev", routes=dev.routes_for(settings), name="dev"))
         # The offline Stripe lives in this process, with its own database beside ours, unless
         # SANDBOX_EMBEDDED=false says STRIPE_API_BASE names one running elsewhere.
         if settings.sandbox_embedded:
