@@ -18,6 +18,7 @@ from portal.connect import leaving
 from portal.connect import routes as connect
 from portal.connect.notify import tell_seller_about_new_requirements
 from portal.connect.sync import scheduled_pass
+from portal import logs
 from portal.db import Database
 from portal.dev import routes as dev
 from portal.integrations.identity import make_identity_client
@@ -167,5 +168,9 @@ async def keep_in_sync(state, interval: float) -> None:
 
 
 def app_from_environment() -> Starlette:
-    """The factory `portal serve` hands to uvicorn (each worker process builds its own app)."""
-    return create_app(load_settings())
+    """The factory `portal serve` hands to uvicorn (each worker process builds its own app, and its
+    logging, which learns from the route table which path segments are link tokens)."""
+    settings = load_settings()
+    app = create_app(settings)
+    logs.configure(settings, app.routes)
+    return app

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where the code is: templates and static files live beside it. State never does (see var_dir).
@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     public_url: str = ""
     trusted_proxies: list[str] = Field(default_factory=list)
+    # portal/logs.py: how much the portal and uvicorn say, as text or one JSON object a line.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str = ""
@@ -83,6 +86,11 @@ class Settings(BaseSettings):
     closed_account_retention_days: int = 7 * 365
     max_form_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value):
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _fill_sandbox_defaults(self):

@@ -14,7 +14,7 @@ from portal.db import Database
 from portal.dev import routes as dev
 from portal.settings import Settings, SettingsError, load_settings
 from tests.conftest import csrf_from
-from tests.routes import walk
+from portal.logs import route_table as walk
 
 STRIPE_SETTINGS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "SECRET_KEY", "PUBLIC_URL")
 PRODUCTION = {

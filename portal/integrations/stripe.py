@@ -63,8 +63,6 @@ class StripeGateway:
             max_network_retries=max_network_retries,
         )
         self.calls = 0  # counted for the benchmarks and for tests that assert pages make none
-        # The SDK logs request bodies (SSNs, account numbers) at DEBUG: never let it.
-        logging.getLogger("stripe").setLevel(logging.WARNING)
 
     async def _call(self, method, *args, **kwargs) -> dict:
         self.calls += 1

@@ -1,0 +1,108 @@
+"""`portal serve` at LOG_LEVEL=DEBUG with JSON logs, driven through real flows (sign-up, confirmation,
+onboarding with a full SSN and a bank account number, webhooks from the sandbox, business-email
+link, password reset): every line is JSON, and no secret, token or sensitive number is in any."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from portal.settings import Settings
+from tests.conftest import PASSWORD, confirm_link_path, free_port, log_in, post_form, press_link_button, sign_up
+from tests.onboarding.flows import BANK, IDENTITY, PROFILE, submit
+
+EMAIL = "ann@annsbakery.com"
+SSN = "536-90-4399"
+NEW_PASSWORD = "copper kettle meadow 81"
+SIGNING_KEY = "log-test-signing-key-3f9a7c1e5b"
+
+
+@pytest.fixture
+def served(tmp_path, smtp_server):
+    """`portal serve` in its own process, its log output in a file."""
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("STRIPE_", "PORTAL_", "LOG_"))}
+    env.update(PORTAL_VAR_DIR=str(tmp_path), SECRET_KEY=SIGNING_KEY, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_server.port),
+               SANDBOX_VERIFICATION_DELAY="0", LOG_LEVEL="debug", LOG_FORMAT="json")
+    log = open(tmp_path / "serve.log", "w+")
+    process = subprocess.Popen([sys.executable, "-m", "portal", "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(url + "/healthz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+        time.sleep(0.2)
+    yield url, tmp_path / "serve.log"
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
+def _token(link_path: str) -> str:
+    return link_path.rsplit("/", 1)[1]
+
+
+def _wait_for(log_path, text: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while text not in (content := log_path.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return content
+
+
+def test_debug_logs_of_real_flows_hold_no_secret_token_or_sensitive_number(served, inbox):
+    url, log_path = served
+    with httpx.Client(base_url=url, timeout=30, follow_redirects=True) as browser:
+        sign_up(browser, EMAIL)
+        confirm = confirm_link_path(inbox, EMAIL)
+        press_link_button(browser, confirm)
+        assert log_in(browser, EMAIL).status_code == 303
+        submit(browser, "business", {"country": "US", "business_type": "individual"}, expect="/onboarding/profile")
+        submit(browser, "profile", PROFILE, expect="/onboarding/business-email")
+        submit(browser, "business-email", {"business_email": EMAIL}, expect="/onboarding/identity")
+        submit(browser, "identity", {**IDENTITY, "id_number": SSN}, expect="/onboarding/bank")
+        submit(browser, "bank", BANK, expect="/onboarding/review")
+        submit(browser, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
+        mail = inbox.wait_for(EMAIL, subject="Confirm your business email address")[-1].get_content()
+        business = re.search(r"/onboarding/business-email/confirm/\S+", mail).group(0)
+        press_link_button(browser, business)
+
+        post_form(browser, "/account/logout", {}, page="/dashboard")
+        post_form(browser, "/account/forgot-password", {"email": EMAIL})
+        reset = "/" + inbox.wait_for(EMAIL, subject="Reset your password")[-1].get_content().split(url + "/", 1)[1].split()[0]
+        done = press_link_button(browser, reset, {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+                                 follow_redirects=False)
+        assert done.headers["location"] == "/account/login"
+        assert log_in(browser, EMAIL, NEW_PASSWORD).status_code == 303
+    logged = _wait_for(log_path, '"POST /webhooks/stripe HTTP/1.1" 200')
+
+    # Every line once logging is set up (a library may warn while being imported, before that).
+    started = logged[logged.index("{"):]
+    lines = [json.loads(line) for line in started.splitlines() if line.strip()]
+    loggers = {line["logger"] for line in lines}
+    # What was logged: the access log, Stripe's and httpx's request lines, webhooks delivered and accepted.
+    assert {"uvicorn.access", "uvicorn.error", "stripe", "httpx"} <= loggers, loggers
+    assert any(line.get("path") == "/webhooks/stripe" and line.get("status") == 200 for line in lines)
+    assert any(line["message"].startswith("message='Request to Stripe api'") for line in lines)
+    assert not any("Post details" in line["message"] or "response body" in line["message"] for line in lines)
+    for link in (confirm, business, reset):
+        assert f"GET {link.rsplit('/', 1)[0]}/[redacted] HTTP/1.1" in logged
+
+    secrets = {
+        "full SSN": SSN, "SSN digits": SSN.replace("-", ""), "account number": BANK["account_number"],
+        "confirmation token": _token(confirm), "business-email token": _token(business), "reset token": _token(reset),
+        "signing key": SIGNING_KEY, "password": PASSWORD, "new password": NEW_PASSWORD,
+        "sandbox secret key": Settings().sandbox_secret_key, "a webhook signing secret": "whsec_",
+        "a session cookie": "portal_session=",
+    }
+    leaked = [name for name, value in secrets.items() if value in logged]
+    assert not leaked, leaked
