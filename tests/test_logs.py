@@ -1,6 +1,7 @@
 """`portal serve` at LOG_LEVEL=DEBUG with JSON logs, driven through real flows (sign-up, confirmation,
-onboarding with a full SSN and a bank account number, webhooks from the sandbox, business-email
-link, password reset): every line is JSON, and no secret, token or sensitive number is in any."""
+onboarding an individual with a full SSN and a company with its tax id, bank account numbers,
+webhooks from the sandbox, business-email link, password reset): every line is JSON, and no
+secret, token or sensitive number is in any."""
 
 import json
 import os
@@ -14,10 +15,12 @@ import pytest
 
 from portal.settings import Settings
 from tests.conftest import PASSWORD, confirm_link_path, free_port, log_in, post_form, press_link_button, sign_up
-from tests.onboarding.flows import BANK, IDENTITY, PROFILE, submit
+from tests.onboarding.flows import BANK, COMPANY, COMPANY_PROFILE, IDENTITY, OWNER, PROFILE, signed_in_seller, submit
 
 EMAIL = "ann@annsbakery.com"
 SSN = "536-90-4399"
+TAX_ID = "53-6904398"
+COMPANY_EMAIL = "jenny@rocketrides.io"
 NEW_PASSWORD = "copper kettle meadow 81"
 SIGNING_KEY = "log-test-signing-key-3f9a7c1e5b"
 
@@ -83,6 +86,17 @@ def test_debug_logs_of_real_flows_hold_no_secret_token_or_sensitive_number(serve
                                  follow_redirects=False)
         assert done.headers["location"] == "/account/login"
         assert log_in(browser, EMAIL, NEW_PASSWORD).status_code == 303
+    with httpx.Client(base_url=url, timeout=30, follow_redirects=True) as browser:
+        signed_in_seller(browser, inbox, COMPANY_EMAIL)
+        submit(browser, "business", {"country": "US", "business_type": "company", "structure": "multi_member_llc"},
+               expect="/onboarding/profile")
+        submit(browser, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
+        submit(browser, "business-email", {"business_email": COMPANY_EMAIL}, expect="/onboarding/company")
+        submit(browser, "company", {**COMPANY, "tax_id": TAX_ID}, expect="/onboarding/people")
+        post_form(browser, "/onboarding/people/new", OWNER)
+        submit(browser, "people", {"owners_provided": "on", "directors_provided": "on", "executives_provided": "on"},
+               expect="/onboarding/bank")
+        submit(browser, "bank", {**BANK, "account_holder_name": "Rocket Rides LLC"}, expect="/onboarding/review")
     logged = _wait_for(log_path, '"POST /webhooks/stripe HTTP/1.1" 200')
 
     # Every line once logging is set up (a library may warn while being imported, before that).
@@ -99,6 +113,7 @@ def test_debug_logs_of_real_flows_hold_no_secret_token_or_sensitive_number(serve
 
     secrets = {
         "full SSN": SSN, "SSN digits": SSN.replace("-", ""), "account number": BANK["account_number"],
+        "tax id": TAX_ID, "tax id digits": TAX_ID.replace("-", ""),
         "confirmation token": _token(confirm), "business-email token": _token(business), "reset token": _token(reset),
         "signing key": SIGNING_KEY, "password": PASSWORD, "new password": NEW_PASSWORD,
         "sandbox secret key": Settings().sandbox_secret_key, "a webhook signing secret": "whsec_",
