@@ -8,6 +8,7 @@ import sys
 import time
 
 import uvicorn
+from pydantic import ValidationError
 
 from portal import logs
 from portal.app import create_app
@@ -26,7 +27,7 @@ from portal.staff.service import create_staff
 def _settings():
     try:
         settings = load_settings()
-    except SettingsError as exc:
+    except (SettingsError, ValidationError) as exc:
         sys.exit(f"portal: configuration error: {exc}")
     logs.configure(settings)
     return settings

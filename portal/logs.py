@@ -77,7 +77,7 @@ class Redactor:
         text = SECRET_SHAPES.sub(REDACTED, text)
         text = TOKEN_QUERY.sub(lambda found: found.group(1) + REDACTED, text)
         for pattern in self.link_paths:
-            text = pattern.sub(lambda found: _without_token(found), text)
+            text = pattern.sub(_without_token, text)
         return text
 
 
@@ -90,7 +90,7 @@ class Formatter(logging.Formatter):
     """Text or JSON lines, redacted after formatting so nothing (arguments, tracebacks) escapes."""
 
     def __init__(self, redact: Redactor, json_lines: bool):
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        super().__init__("%(levelname)s %(name)s: %(message)s")  # the collector adds the time
         self.redact, self.json_lines = redact, json_lines
 
     def format(self, record: logging.LogRecord) -> str:

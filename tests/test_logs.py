@@ -4,6 +4,7 @@ webhooks from the sandbox, business-email link, password reset): every line is J
 secret, token or sensitive number is in any."""
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -13,6 +14,8 @@ import time
 import httpx
 import pytest
 
+from portal import logs
+from portal.logs import OURS, REQUEST_LINES
 from portal.settings import Settings
 from tests.conftest import PASSWORD, confirm_link_path, free_port, log_in, post_form, press_link_button, sign_up
 from tests.onboarding.flows import BANK, COMPANY, COMPANY_PROFILE, IDENTITY, OWNER, PROFILE, signed_in_seller, submit
@@ -121,3 +124,43 @@ def test_debug_logs_of_real_flows_hold_no_secret_token_or_sensitive_number(serve
     }
     leaked = [name for name, value in secrets.items() if value in logged]
     assert not leaked, leaked
+
+
+@pytest.fixture
+def logging_restored():
+    """configure() rearranges the process's logging; put pytest's back afterwards."""
+    root = logging.getLogger()
+    names = (*OURS, *REQUEST_LINES, "sqlalchemy.engine", "httpcore")
+    saved = (root.handlers[:], root.level, {name: (logging.getLogger(name).level, logging.getLogger(name).handlers[:],
+                                                   logging.getLogger(name).propagate) for name in names})
+    yield
+    logging.captureWarnings(False)
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    for name, (level, handlers, propagate) in saved[2].items():
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.handlers[:], logger.propagate = handlers, propagate
+
+
+@pytest.mark.parametrize("level", ["debug", "INFO", "Warning", "ERROR"])
+def test_log_level_sets_the_portals_and_uvicorns_loggers_and_caps_the_libraries(tmp_path, logging_restored, level):
+    logs.configure(Settings(PORTAL_VAR_DIR=tmp_path, LOG_LEVEL=level))
+    number = logging.getLevelName(level.upper())
+    for name in ("portal", "portal.webhooks.endpoint", "uvicorn.error", "uvicorn.access"):
+        assert logging.getLogger(name).getEffectiveLevel() == number, name
+    assert logging.getLogger("stripe").getEffectiveLevel() == max(number, logging.INFO)  # never its bodies
+    assert logging.getLogger("httpx").getEffectiveLevel() == max(number, logging.INFO)
+    for name in ("sqlalchemy.engine", "httpcore", "aiosmtplib"):  # statements with values, wire traces
+        assert logging.getLogger(name).getEffectiveLevel() >= logging.WARNING, name
+
+
+def test_an_unknown_log_level_or_format_stops_start_up(tmp_path):
+    with pytest.raises(ValueError, match="log_level"):
+        Settings(PORTAL_VAR_DIR=tmp_path, LOG_LEVEL="LOUD")
+    with pytest.raises(ValueError, match="log_format"):
+        Settings(PORTAL_VAR_DIR=tmp_path, LOG_FORMAT="xml")
+    result = subprocess.run([sys.executable, "-m", "portal", "migrate"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PORTAL_VAR_DIR": str(tmp_path), "LOG_LEVEL": "LOUD"})
+    assert result.returncode != 0 and "configuration error" in result.stderr and "log_level" in result.stderr
+    assert "Traceback" not in result.stderr
