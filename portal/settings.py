@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # portal/logs.py: how much the portal and uvicorn say, as text or one JSON object a line.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # Read only to refuse it: the Stripe SDK then prints request and response bodies to stderr itself.
+    stripe_log: str = ""
 
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str = ""
@@ -142,6 +144,9 @@ class Settings(BaseSettings):
         """Fail at start-up, with every missing setting named, rather than on first use. Production
         always talks to Stripe: without its keys it would fall back to sandbox mode, whose
         development sign-in, mail outbox and offline Stripe must never be served there."""
+        if self.stripe_log:
+            raise SettingsError("STRIPE_LOG makes the Stripe SDK print request bodies (SSNs, account numbers) "
+                                "around the portal's logs; unset it and use LOG_LEVEL")
         if self.sandbox_mode and not self.production:
             return
         missing = [

@@ -16,7 +16,7 @@ import pytest
 
 from portal import logs
 from portal.logs import OURS, REQUEST_LINES
-from portal.settings import Settings
+from portal.settings import Settings, SettingsError
 from tests.conftest import PASSWORD, confirm_link_path, free_port, log_in, post_form, press_link_button, sign_up
 from tests.onboarding.flows import BANK, COMPANY, COMPANY_PROFILE, IDENTITY, OWNER, PROFILE, signed_in_seller, submit
 
@@ -164,3 +164,8 @@ def test_an_unknown_log_level_or_format_stops_start_up(tmp_path):
                             env={**os.environ, "PORTAL_VAR_DIR": str(tmp_path), "LOG_LEVEL": "LOUD"})
     assert result.returncode != 0 and "configuration error" in result.stderr and "log_level" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_stripe_log_is_refused_since_the_sdk_would_print_bodies_itself(tmp_path):
+    with pytest.raises(SettingsError, match="STRIPE_LOG"):
+        Settings(PORTAL_VAR_DIR=tmp_path, STRIPE_LOG="debug").check()
