@@ -64,3 +64,10 @@ def test_secrets_and_token_queries_are_redacted_whoever_logs_them():
     redact = Redactor(secrets=["a-signing-key-of-some-length"])
     line = redact("key=a-signing-key-of-some-length sk_live_51Habc whsec_Zm9v accs_secret__abc123 /x?reset_token=abc&y=1")
     assert line == "key=[redacted] [redacted] [redacted] [redacted] /x?reset_token=[redacted]&y=1"
+
+
+def test_no_link_page_lies_under_another_so_a_browser_sends_one_link_cookie(client):
+    pages = [path.rsplit("/", 1)[0] for path, _route in token_routes(client.app)]
+    assert len(set(pages)) == len(pages)
+    for page in pages:
+        assert not [other for other in pages if other != page and page.startswith(other + "/")], page
