@@ -13,7 +13,7 @@ from e2e.test_money_pages import Sandbox
 from portal.db import Database
 from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
-from tests.conftest import post_form
+from tests.conftest import press_link_button
 from tests.onboarding.flows import onboard_individual
 from tests.security.helpers import enrol
 
@@ -97,7 +97,7 @@ def test_a_new_device_changes_the_bank_account_and_payouts_cool_off_until_staff_
     with httpx.Client(base_url=portal_url, timeout=30) as usual:
         onboard_individual(usual, smtp_inbox, EMAIL)
         mail = smtp_inbox.wait_for(EMAIL, subject="Confirm your business email address")[0].get_content()
-        post_form(usual, re.search(r"/onboarding/business-email/confirm/\S+", mail).group(0), {})
+        press_link_button(usual, re.search(r"/onboarding/business-email/confirm/\S+", mail).group(0))
         key, _ = enrol(usual, step_offset=-1)
     sandbox = Sandbox(portal_url)
     page = browser.new_page()  # a browser the portal has never seen

@@ -49,7 +49,9 @@ def seller(page: Page, portal_url, smtp_inbox):
     """(sandbox, the seller's account id): onboarded over HTTP, signed in in the browser."""
     with httpx.Client(base_url=portal_url, timeout=30) as client:
         onboard_individual(client, smtp_inbox, EMAIL)
-        cookies = [{"name": name, "value": value, "url": portal_url} for name, value in client.cookies.items()]
+        # The site-wide cookies (session, device); a mailed link's cookie stays with the page it is scoped to.
+        cookies = [{"name": cookie.name, "value": cookie.value, "url": portal_url} for cookie in client.cookies.jar
+                   if cookie.path == "/"]
     page.context.add_cookies(cookies)
     sandbox = Sandbox(portal_url)
     return sandbox, sandbox.wait_until_verified(page)

@@ -35,7 +35,9 @@ def seller_page(staff_sso, portal_url, smtp_inbox, browser: Browser):
     """The seller, onboarded over HTTP, signed in in a browser of their own."""
     with httpx.Client(base_url=portal_url, timeout=30) as client:
         onboard_individual(client, smtp_inbox, EMAIL)
-        cookies = [{"name": name, "value": value, "url": portal_url} for name, value in client.cookies.items()]
+        # The site-wide cookies (session, device); a mailed link's cookie stays with the page it is scoped to.
+        cookies = [{"name": cookie.name, "value": cookie.value, "url": portal_url} for cookie in client.cookies.jar
+                   if cookie.path == "/"]
     context = browser.new_context()
     context.add_cookies(cookies)
     yield context.new_page()

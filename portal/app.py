@@ -19,6 +19,7 @@ from portal.connect import leaving
 from portal.connect import routes as connect
 from portal.connect.notify import tell_seller_about_new_requirements
 from portal.connect.sync import scheduled_pass
+from portal import logs
 from portal.db import Database
 from portal.dev import routes as dev
 from portal.integrations.identity import make_identity_client
@@ -57,6 +58,8 @@ def content_security_policy(settings: Settings) -> str:
 
 
 def create_app(settings: Settings) -> Starlette:
+    # Among others, production never runs in sandbox mode: nothing below the `if` is ever mounted there.
+    settings.check()
     db = Database(settings.database_url)
     mailer = Mailer(db, settings)
 
@@ -69,13 +72,14 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/status", routes=connect.routes, name="connect"),
         Mount("/webhooks", routes=webhooks.routes, name="webhooks"),
         Mount("/staff/security", routes=staff_security.routes, name="staff_security"),
-        Mount("/staff", routes=staff.routes, name="staff"),
+        Mount("/staff", routes=[*(dev.staff_routes_for(settings) if settings.sandbox_mode else []), *staff.routes],
+              name="staff"),
         *money.routes,
         Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
     ]
     sandbox = None
     if settings.sandbox_mode:
-        routes.append(Mount("/dev", routes=dev.routes, name="dev"))
+        routes.append(Mount("/dev", routes=dev.routes_for(settings), name="dev"))
         # The offline Stripe lives in this process, with its own database beside ours, unless
         # SANDBOX_EMBEDDED=false says STRIPE_API_BASE names one running elsewhere.
         if settings.sandbox_embedded:
@@ -168,5 +172,9 @@ async def keep_in_sync(state, interval: float) -> None:
 
 
 def app_from_environment() -> Starlette:
-    """The factory `portal serve` hands to uvicorn (each worker process builds its own app)."""
-    return create_app(load_settings())
+    """The factory `portal serve` hands to uvicorn (each worker process builds its own app, and its
+    logging, which learns from the route table which path segments are link tokens)."""
+    settings = load_settings()
+    app = create_app(settings)
+    logs.configure(settings, app.routes)
+    return app

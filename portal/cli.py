@@ -3,13 +3,14 @@
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
 import sys
 import time
 
 import uvicorn
+from pydantic import ValidationError
 
+from portal import logs
 from portal.app import create_app
 from portal.connect.sync import scheduled_pass
 from portal.db import Database
@@ -18,16 +19,18 @@ from portal.sandbox.app import create_sandbox
 from portal.sandbox.app import run as run_sandbox
 from portal.sandbox.config import SandboxConfig
 from portal.sandbox.testing import serving
-from portal.settings import SettingsError, load_settings
+from portal.settings import Settings, SettingsError, load_settings
 from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
 
 
 def _settings():
     try:
-        return load_settings()
-    except SettingsError as exc:
+        settings = load_settings()
+    except (SettingsError, ValidationError) as exc:
         sys.exit(f"portal: configuration error: {exc}")
+    logs.configure(settings)
+    return settings
 
 
 def serve(args) -> None:
@@ -50,7 +53,8 @@ def serve(args) -> None:
         port=args.port,
         workers=args.workers,
         proxy_headers=False,
-        log_level="info",
+        log_config=None,  # portal/logs.py configures uvicorn's loggers, in every worker process
+        log_level=None,
         server_header=False,
     )
 
@@ -110,13 +114,13 @@ def worker_command(args) -> None:
 
 
 def sandbox_command(args) -> None:
+    logs.configure(Settings())
     config = SandboxConfig(db_path=args.db) if args.db else SandboxConfig()
     print(f"portal: Stripe sandbox on http://{args.host}:{args.port} (secret key {config.secret_keys[0]})", flush=True)
     run_sandbox(args.host, args.port, config)
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="portal", description="Seller onboarding and payments portal")
     commands = parser.add_subparsers(dest="command", required=True)
 

@@ -3,11 +3,15 @@
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Where the code is: templates and static files live beside it. State never does (see var_dir).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Stripe itself, the only place a production portal may send its Stripe calls.
+STRIPE_HOSTS = ("stripe.com",)
 
 
 class SettingsError(Exception):
@@ -20,11 +24,18 @@ class Settings(BaseSettings):
     )
 
     environment: Literal["development", "production"] = Field("development", alias="PORTAL_ENV")
-    var_dir: Path = Field(PROJECT_ROOT / "var", alias="PORTAL_VAR_DIR")
+    # State (SQLite files, the sandbox's, a made-up signing key) goes under the folder the command
+    # runs from, never inside the installed code (a checkout or site-packages).
+    var_dir: Path = Field(default_factory=lambda: Path.cwd() / "var", alias="PORTAL_VAR_DIR")
     database_url: str = ""
     secret_key: SecretStr | None = None
     public_url: str = ""
     trusted_proxies: list[str] = Field(default_factory=list)
+    # portal/logs.py: how much the portal and uvicorn say, as text or one JSON object a line.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # Read only to refuse it: the Stripe SDK then prints request and response bodies to stderr itself.
+    stripe_log: str = ""
 
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str = ""
@@ -81,8 +92,14 @@ class Settings(BaseSettings):
     max_form_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value):
+        return value.upper() if isinstance(value, str) else value
+
     @model_validator(mode="after")
     def _fill_sandbox_defaults(self):
+        self.var_dir = self.var_dir.absolute()  # a later chdir must not move the state
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'portal.db'}"
         return self
@@ -115,20 +132,30 @@ class Settings(BaseSettings):
 
     @property
     def staff_dev_sign_in(self) -> bool:
-        """Pick a staff member without a provider: sandbox mode only, never beside Stripe."""
-        return self.sandbox_mode and not self.staff_sso_configured
+        """Pick a staff member without a provider: sandbox mode only, never beside Stripe nor in production."""
+        return self.sandbox_mode and not self.staff_sso_configured and not self.production
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     @property
     def secure_cookies(self) -> bool:
-        return self.environment == "production"
+        return self.production
 
     def check(self) -> None:
-        """Fail at start-up, with every missing setting named, rather than on first use."""
-        if self.sandbox_mode:
+        """Fail at start-up, with every missing setting named, rather than on first use. Production
+        always talks to Stripe: without its keys it would fall back to sandbox mode, whose
+        development sign-in, mail outbox and offline Stripe must never be served there."""
+        if self.stripe_log:
+            raise SettingsError("STRIPE_LOG makes the Stripe SDK print request bodies (SSNs, account numbers) "
+                                "around the portal's logs; unset it and use LOG_LEVEL")
+        if self.sandbox_mode and not self.production:
             return
         missing = [
             name
             for name, value in [
+                ("STRIPE_SECRET_KEY", self.stripe_secret_key),
                 ("STRIPE_PUBLISHABLE_KEY", self.stripe_publishable_key),
                 ("STRIPE_WEBHOOK_SECRET", self.stripe_webhook_secret),
                 ("SECRET_KEY", self.secret_key),
@@ -137,14 +164,19 @@ class Settings(BaseSettings):
             if not value
         ]
         if missing:
-            raise SettingsError(
-                "Stripe mode (STRIPE_SECRET_KEY is set) also needs: " + ", ".join(missing)
-            )
+            needs = "PORTAL_ENV=production runs on Stripe, never the sandbox, and needs" if self.production \
+                else "Stripe mode (STRIPE_SECRET_KEY is set) also needs"
+            raise SettingsError(f"{needs}: " + ", ".join(missing))
         key = self.stripe_secret_key.get_secret_value()
         if not key.startswith(("sk_test_", "sk_live_", "rk_test_", "rk_live_")):
             raise SettingsError("STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_... or sk_live_...)")
-        if self.environment != "production" and key.startswith(("sk_live_", "rk_live_")):
+        if not self.production and key.startswith(("sk_live_", "rk_live_")):
             raise SettingsError("A live Stripe key needs PORTAL_ENV=production (secure cookies)")
+        if self.production and key == self.sandbox_secret_key:
+            raise SettingsError("STRIPE_SECRET_KEY is the offline sandbox's key; production needs a key from Stripe's dashboard")
+        if self.production and self.stripe_api_base and not talks_to_stripe(self.stripe_api_base):
+            raise SettingsError(f"PORTAL_ENV=production sends Stripe calls to Stripe only; unset STRIPE_API_BASE "
+                                f"(it is {self.stripe_api_base})")
 
     def signing_key(self) -> str:
         """The key for sessions and links; in sandbox mode one is made once and kept under var/."""
@@ -156,6 +188,13 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+def talks_to_stripe(api_base: str) -> bool:
+    """An https address on Stripe's own domain (a sandbox, a mock or a plain-http proxy is not)."""
+    address = urlsplit(api_base)
+    host = (address.hostname or "").lower()
+    return address.scheme == "https" and any(host == name or host.endswith("." + name) for name in STRIPE_HOSTS)
 
 
 def load_settings(**overrides) -> Settings:

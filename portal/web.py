@@ -15,6 +15,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.integrations.mail import queue_mail
@@ -123,6 +124,35 @@ def redirect(request: Request, name: str, **params) -> RedirectResponse:
 
 
 # Flash messages survive one redirect in the signed session cookie.
+LINK_COOKIE = "portal_link"
+LINK_COOKIE_MAX_AGE = 3600  # long enough to sign in (and pass two factors) on the way
+
+
+def link_routes(path: str, endpoint, *, name: str) -> list[Route]:
+    """A single-use link, mailed as `path/{token}` (url_for(name, token=...)). Opening it only files
+    the token in a cookie scoped to `path` and sends the browser there: the page that follows, its
+    form and anything it loads carry no token, so the token stays out of Referer headers and out of
+    every access-log line but that first one (which the logs redact). `endpoint` serves `path`, GET
+    and POST, reading the token with link_token(request)."""
+    return [
+        Route(path + "/{token}", _keep_link_token, name=name),
+        Route(path, endpoint, methods=["GET", "POST"], name=name + "_page"),
+    ]
+
+
+async def _keep_link_token(request: Request) -> Response:
+    page = request.url.path.rsplit("/", 1)[0]
+    response = RedirectResponse(page, status_code=303, headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
+    response.set_cookie(LINK_COOKIE, request.path_params["token"], max_age=LINK_COOKIE_MAX_AGE, path=page,
+                        secure=request.app.state.settings.secure_cookies, httponly=True, samesite="lax")
+    return response
+
+
+def link_token(request: Request) -> str:
+    """The token of the link that led here ("" when the page is opened without one: an invalid link)."""
+    return request.cookies.get(LINK_COOKIE, "")
+
+
 def flash(request: Request, message: str, category: str = "info") -> None:
     # Assigned, not appended in place: the session only saves what it sees set.
     request.session["_flashes"] = [*request.session.get("_flashes", []), [category, message]]

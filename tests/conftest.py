@@ -232,9 +232,19 @@ def csrf_from(html: str) -> str:
 
 
 def post_form(client, path: str, data: dict, *, page: str | None = None, **kwargs):
-    """Submit a form the way a browser does: load the page first for its CSRF token."""
-    token = csrf_from(client.get(page or path).text)
+    """Submit a form the way a browser does: load the page first (following redirects) for its CSRF token."""
+    token = csrf_from(client.get(page or path, follow_redirects=True).text)
     return client.post(path, data={"csrf_token": token, **data}, **kwargs)
+
+
+def link_page(link_path: str) -> str:
+    """Where a mailed link's page lives once opened: the link without its token (web.link_routes)."""
+    return link_path.rsplit("/", 1)[0]
+
+
+def press_link_button(client, link_path: str, data: dict | None = None, **kwargs):
+    """Open a mailed link and press the button on the page it leads to."""
+    return post_form(client, link_page(link_path), data or {}, page=link_path, **kwargs)
 
 
 PASSWORD = "violet tractor salad 42"

@@ -47,7 +47,8 @@ def test_session_cookie_flags_in_development(client):
 
 
 def test_session_cookie_is_secure_in_production(tmp_path, smtp_server):
-    settings = Settings(PORTAL_VAR_DIR=tmp_path, PORTAL_ENV="production", secret_key="k" * 40, public_url="https://portal.example")
+    settings = Settings(PORTAL_VAR_DIR=tmp_path, PORTAL_ENV="production", secret_key="k" * 40, public_url="https://portal.example",
+                        stripe_secret_key="sk_live_x", stripe_publishable_key="pk_live_x", stripe_webhook_secret="whsec_x")
     Database(settings.database_url).migrate()
     with TestClient(create_app(settings), base_url="https://testserver") as client:
         response = client.get("/account/login")

@@ -10,7 +10,7 @@ from portal.accounts.auth import current_seller, password_accepted, record_failu
 from portal.accounts.links import LinkProblem, LinkPurpose
 from portal.accounts.throttle import Rule
 from portal.security import service as security
-from portal.web import client_ip, flash, redirect, render
+from portal.web import client_ip, flash, link_routes, link_token, redirect, render
 
 BAD_CREDENTIALS = "That email and password don't match an account. Check both and try again."
 LINK_PROBLEMS = {
@@ -88,7 +88,7 @@ async def check_email(request: Request):
 
 
 async def confirm(request: Request):
-    token, settings = request.path_params["token"], request.app.state.settings
+    token, settings = link_token(request), request.app.state.settings
     db, secret = request.app.state.db, request.app.state.secret
     if request.method == "POST":
         result = await run_in_threadpool(service.confirm_email, db, secret, token, settings.confirm_link_max_age)
@@ -103,7 +103,7 @@ async def confirm(request: Request):
         return render(request, "accounts/link_problem.html", {"problem": LINK_PROBLEMS[result], "purpose": "confirm"}, 400)
     # Following the link shows a button; only pressing it confirms, so mail scanners that
     # open links can't use up the link.
-    return render(request, "accounts/confirm.html", {"email": result.email, "token": token})
+    return render(request, "accounts/confirm.html", {"email": result.email})
 
 
 async def resend_confirmation(request: Request):
@@ -181,7 +181,7 @@ async def forgot_password(request: Request):
 
 
 async def reset_password(request: Request):
-    token, settings = request.path_params["token"], request.app.state.settings
+    token, settings = link_token(request), request.app.state.settings
     db, secret = request.app.state.db, request.app.state.secret
     checked = await run_in_threadpool(
         service.check_link, db, secret, LinkPurpose.reset_password, token, settings.reset_link_max_age
@@ -204,16 +204,16 @@ async def reset_password(request: Request):
             await sign_out(request)
             flash(request, "Your password is changed and every other session is signed out. Log in with the new password.", "success")
             return redirect(request, "accounts:login")
-    return render(request, "accounts/reset.html", {"email": checked.email, "token": token, "errors": errors}, 400 if errors else 200)
+    return render(request, "accounts/reset.html", {"email": checked.email, "errors": errors}, 400 if errors else 200)
 
 
 routes = [
     Route("/signup", signup, methods=["GET", "POST"], name="signup"),
     Route("/signup/check-email", check_email, name="check_email"),
-    Route("/confirm/{token}", confirm, methods=["GET", "POST"], name="confirm"),
+    *link_routes("/confirm", confirm, name="confirm"),
     Route("/confirm-resend", resend_confirmation, methods=["POST"], name="resend_confirmation"),
     Route("/login", login, methods=["GET", "POST"], name="login"),
     Route("/logout", logout, methods=["POST"], name="logout"),
     Route("/forgot-password", forgot_password, methods=["GET", "POST"], name="forgot"),
-    Route("/reset-password/{token}", reset_password, methods=["GET", "POST"], name="reset"),
+    *link_routes("/reset-password", reset_password, name="reset"),
 ]

@@ -19,7 +19,7 @@ from portal.connect.views import account_view
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import service as onboarding
 from portal.onboarding.validation import US_STATES
-from portal.web import absolute_url, client_ip, flash, redirect, render
+from portal.web import absolute_url, client_ip, flash, link_routes, link_token, redirect, render
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ async def remediation_link(request: Request):
     """A link staff mailed to fix one requirement (staff/requirements_desk.py). Following it shows a
     button; only pressing it uses the link, so mail scanners that open links can't use it up. The
     seller signs in first if they are not (login comes back here), and only as the seller it was sent to."""
-    key, token = request.path_params["key"], request.path_params["token"]
+    key, token = request.path_params["key"], link_token(request)
     state = request.app.state
     checked = await run_in_threadpool(remediation_links.check, state.db, state.secret, token, key)
     if isinstance(checked, LinkProblem):
@@ -148,7 +148,7 @@ async def remediation_link(request: Request):
 
 @login_required
 async def _follow_remediation_link(request: Request):
-    key, token = request.path_params["key"], request.path_params["token"]
+    key, token = request.path_params["key"], link_token(request)
     seller, view = await _view(request)
     if seller.id != request.state.remediation_for:
         return render(request, "connect/remediation_link.html", {"page": "other_seller", "email": seller.email}, 403)
@@ -159,7 +159,7 @@ async def _follow_remediation_link(request: Request):
         checking = key in ((view.account.snapshot.get("requirements") or {}).get(PENDING) or []) if view.account else False
         return render(request, "connect/remediation_link.html", {"page": "done", "checking": checking})
     where = remediation_links.where(requirement)
-    context = {"page": "confirm", "requirement": requirement, "where": where, "key": key, "token": token}
+    context = {"page": "confirm", "requirement": requirement, "where": where, "key": key}
     if request.method != "POST":
         return render(request, "connect/remediation_link.html", context)
     state = request.app.state
@@ -194,5 +194,5 @@ routes = [
     Route("/fix", fix, methods=["POST"], name="fix"),
     Route("/stripe", stripe_hosted, methods=["POST"], name="stripe_hosted"),
     Route("/stripe/refresh", stripe_hosted_refresh, name="stripe_hosted_refresh"),
-    Route("/remediation/{key}/{token}", remediation_link, methods=["GET", "POST"], name="remediation_link"),
+    *link_routes("/remediation/{key}", remediation_link, name="remediation_link"),
 ]

@@ -63,8 +63,11 @@ class StripeGateway:
             max_network_retries=max_network_retries,
         )
         self.calls = 0  # counted for the benchmarks and for tests that assert pages make none
-        # The SDK logs request bodies (SSNs, account numbers) at DEBUG: never let it.
-        logging.getLogger("stripe").setLevel(logging.WARNING)
+        # The SDK logs request and response bodies (SSNs, account numbers, client secrets) at DEBUG:
+        # never let it, whoever configured logging (portal/logs.py keeps it at INFO or above too).
+        sdk_log = logging.getLogger("stripe")
+        if sdk_log.level < logging.INFO:
+            sdk_log.setLevel(logging.INFO)
 
     async def _call(self, method, *args, **kwargs) -> dict:
         self.calls += 1

@@ -21,7 +21,7 @@ from portal.onboarding.service import LOCAL_ONLY, Onboarding, Outcome, content_m
 from portal.onboarding.validation import US_STATES
 from portal.security import service as security
 from portal.security.cooling_off import after_bank_change
-from portal.web import absolute_url, client_ip, flash, redirect, render, send_mail
+from portal.web import absolute_url, client_ip, flash, link_routes, link_token, redirect, render, send_mail
 
 BUSINESS_EMAIL_LINK_MAX_AGE = 7 * 24 * 3600
 BUSINESS_EMAIL_SENDS = Rule("business-email", 3, 3600)
@@ -249,12 +249,12 @@ async def business_email_resend(request: Request, ob: Onboarding):
 
 async def business_email_confirm(request: Request):
     """Opened from the business inbox, possibly on another device: the link is the proof."""
-    token, db, secret = request.path_params["token"], request.app.state.db, request.app.state.secret
+    token, db, secret = link_token(request), request.app.state.db, request.app.state.secret
     if request.method == "GET":
         checked = await run_in_threadpool(business_email.check, db, secret, token, BUSINESS_EMAIL_LINK_MAX_AGE)
         if isinstance(checked, LinkProblem):
             return _link_problem(request, checked)
-        return render(request, "onboarding/business_email_confirm.html", {"email": checked.email, "token": token})
+        return render(request, "onboarding/business_email_confirm.html", {"email": checked.email})
     confirmed = await run_in_threadpool(business_email.confirm, db, secret, token, BUSINESS_EMAIL_LINK_MAX_AGE)
     if isinstance(confirmed, LinkProblem):
         return _link_problem(request, confirmed)
@@ -500,7 +500,7 @@ STEP_HANDLERS = {
 routes = [
     Route("/", start, name="start"),
     Route("/business-email/resend", business_email_resend, methods=["POST"], name="business_email_resend"),
-    Route("/business-email/confirm/{token}", business_email_confirm, methods=["GET", "POST"], name="business_email_confirm"),
+    *link_routes("/business-email/confirm", business_email_confirm, name="business_email_confirm"),
     Route("/people/new", person_form, methods=["GET", "POST"], name="person_new"),
     Route("/people/{person_id:int}", person_form, methods=["GET", "POST"], name="person_edit"),
     Route("/people/{person_id:int}/delete", person_delete, methods=["POST"], name="person_delete"),

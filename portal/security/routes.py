@@ -20,7 +20,7 @@ from portal.accounts.throttle import Rule
 from portal.security import codes, emails, recovery, service
 from portal.security.codes import CodeCheck
 from portal.security.emails import EMAIL_CHANGE_LINK_MAX_AGE, EMAIL_REVERT_LINK_MAX_AGE, LOCK_LINK_MAX_AGE
-from portal.web import absolute_url, flash, redirect, render, send_mail
+from portal.web import absolute_url, flash, link_routes, link_token, redirect, render, send_mail
 
 LINK_PROBLEMS = {
     LinkProblem.invalid: "This link is not valid. Make sure you copied the whole link from the email.",
@@ -251,7 +251,7 @@ def _link_problem(request: Request, problem: LinkProblem):
 
 
 async def email_confirm(request: Request):
-    token, db, secret = request.path_params["token"], request.app.state.db, request.app.state.secret
+    token, db, secret = link_token(request), request.app.state.db, request.app.state.secret
     if request.method == "GET":
         change = await run_in_threadpool(accounts.check_email_change, db, secret, LinkPurpose.change_email, token,
                                          EMAIL_CHANGE_LINK_MAX_AGE)
@@ -259,7 +259,7 @@ async def email_confirm(request: Request):
             return _link_problem(request, change)
         return render(request, "security/link_action.html", {
             "title": "Confirm your new login email", "text": f"Use {change.new_email} to log in from now on.",
-            "action": request.url_for("security:email_confirm", token=token).path, "button": "Confirm my new email"})
+            "action": request.url_for("security:email_confirm_page").path, "button": "Confirm my new email"})
     change = await run_in_threadpool(accounts.confirm_email_change, db, secret, token, EMAIL_CHANGE_LINK_MAX_AGE)
     if isinstance(change, LinkProblem):
         return _link_problem(request, change)
@@ -271,7 +271,7 @@ async def email_confirm(request: Request):
 
 
 async def email_revert(request: Request):
-    token, db, secret = request.path_params["token"], request.app.state.db, request.app.state.secret
+    token, db, secret = link_token(request), request.app.state.db, request.app.state.secret
     if request.method == "GET":
         change = await run_in_threadpool(accounts.check_email_change, db, secret, LinkPurpose.revert_email, token,
                                          EMAIL_REVERT_LINK_MAX_AGE)
@@ -281,7 +281,7 @@ async def email_revert(request: Request):
             "title": "Undo the email change",
             "text": f"Your login email goes back to {change.old_email}, every device is signed out, and we send "
                     "you a link to choose a new password.",
-            "action": request.url_for("security:email_revert", token=token).path, "button": "Undo the change"})
+            "action": request.url_for("security:email_revert_page").path, "button": "Undo the change"})
     change = await run_in_threadpool(accounts.revert_email_change, db, secret, token, EMAIL_REVERT_LINK_MAX_AGE)
     if isinstance(change, LinkProblem):
         return _link_problem(request, change)
@@ -294,7 +294,7 @@ async def email_revert(request: Request):
 
 async def lock(request: Request):
     """'This wasn't me' from the new sign-in mail: one click locks, a reset link follows."""
-    token, db, secret = request.path_params["token"], request.app.state.db, request.app.state.secret
+    token, db, secret = link_token(request), request.app.state.db, request.app.state.secret
     if request.method == "GET":
         checked = await run_in_threadpool(accounts.check_link, db, secret, LinkPurpose.lock_account, token, LOCK_LINK_MAX_AGE)
         if isinstance(checked, LinkProblem):
@@ -304,7 +304,7 @@ async def lock(request: Request):
             "title": "Lock your account",
             "text": "Your password stops working and every device is signed out. We then email you a link to "
                     "choose a new password.",
-            "action": request.url_for("security:lock", token=token).path, "button": "Lock my account"})
+            "action": request.url_for("security:lock_page").path, "button": "Lock my account"})
     locked = await run_in_threadpool(accounts.lock_account, db, secret, token, LOCK_LINK_MAX_AGE)
     if isinstance(locked, LinkProblem):
         return _link_problem(request, locked)
@@ -341,12 +341,12 @@ async def recovery_request(request: Request):
 
 
 async def recovery_confirm(request: Request):
-    token, db, secret = request.path_params["token"], request.app.state.db, request.app.state.secret
+    token, db, secret = link_token(request), request.app.state.db, request.app.state.secret
     if request.method == "GET":
         return render(request, "security/link_action.html", {
             "title": "Confirm your recovery request",
             "text": "Confirm that you asked to recover your seller account. Our support team then checks your request.",
-            "action": request.url_for("security:recovery_confirm", token=token).path, "button": "Confirm my request"})
+            "action": request.url_for("security:recovery_confirm_page").path, "button": "Confirm my request"})
     confirmed = await run_in_threadpool(recovery.confirm_round_trip, db, secret, token)
     if isinstance(confirmed, LinkProblem):
         return _link_problem(request, confirmed)
@@ -370,10 +370,10 @@ routes = [
     Route("/sign-out-others", sign_out_others, methods=["POST"], name="sign_out_others"),
     Route("/password", change_password, methods=["GET", "POST"], name="password"),
     Route("/email", change_email, methods=["GET", "POST"], name="email"),
-    Route("/email/confirm/{token}", email_confirm, methods=["GET", "POST"], name="email_confirm"),
-    Route("/email/revert/{token}", email_revert, methods=["GET", "POST"], name="email_revert"),
-    Route("/lock/{token}", lock, methods=["GET", "POST"], name="lock"),
+    *link_routes("/email/confirm", email_confirm, name="email_confirm"),
+    *link_routes("/email/revert", email_revert, name="email_revert"),
+    *link_routes("/lock", lock, name="lock"),
     Route("/recovery", recovery_request, methods=["GET", "POST"], name="recovery"),
-    Route("/recovery/confirm/{token}", recovery_confirm, methods=["GET", "POST"], name="recovery_confirm"),
+    *link_routes("/recovery/confirm", recovery_confirm, name="recovery_confirm"),
     Route("/phishing", phishing, name="phishing"),
 ]

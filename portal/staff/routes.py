@@ -211,7 +211,6 @@ routes = [
     Route("/", search_page, name="search"),
     Route("/sign-in", sign_in.sign_in_page, name="sign_in"),
     Route("/sign-in/start", sign_in.start, name="start"),
-    Route("/sign-in/development", sign_in.dev_sign_in, methods=["POST"], name="dev_sign_in"),
     Route("/auth/callback", sign_in.callback, name="callback"),
     Route("/sign-out", sign_in.sign_out, methods=["POST"], name="sign_out"),
     Route("/signed-out", sign_in.signed_out, name="signed_out"),

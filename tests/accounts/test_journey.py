@@ -6,7 +6,7 @@ import time_machine
 from sqlmodel import select
 
 from portal.accounts.models import Seller
-from tests.conftest import PASSWORD, confirm_link_path, log_in, post_form, sign_up
+from tests.conftest import PASSWORD, confirm_link_path, link_page, log_in, post_form, press_link_button, sign_up
 
 
 def test_sign_up_confirm_log_out_and_log_in_again(client, inbox):
@@ -21,9 +21,10 @@ def test_sign_up_confirm_log_out_and_log_in_again(client, inbox):
     # Opening the link only shows a button: mail scanners that follow links confirm nothing.
     page = client.get(path)
     assert page.status_code == 200 and "Confirm my email address" in page.text
+    assert page.url.path == link_page(path) and path.rsplit("/", 1)[1] not in page.text
     assert _seller(client, "maria@example.com").email_confirmed_at is None
 
-    confirmed = post_form(client, path, {}, follow_redirects=False)
+    confirmed = press_link_button(client, path, follow_redirects=False)
     assert confirmed.headers["location"] == "/account/login"
     assert _seller(client, "maria@example.com").email_confirmed_at is not None
 
@@ -44,7 +45,7 @@ def test_unconfirmed_seller_can_log_in_and_resend_the_link(client, inbox):
     post_form(client, "/account/confirm-resend", {}, page="/dashboard")
     inbox.wait_for("late@example.com", count=2)
     # The newer link works like the first one.
-    assert post_form(client, confirm_link_path(inbox, "late@example.com", 2), {}).status_code == 200
+    assert press_link_button(client, confirm_link_path(inbox, "late@example.com", 2)).status_code == 200
     assert "is confirmed" in client.get("/dashboard").text
 
 
@@ -106,10 +107,10 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, inbox):
 def test_confirmation_link_is_single_use(client, inbox):
     sign_up(client, "once@example.com")
     path = confirm_link_path(inbox, "once@example.com")
-    assert post_form(client, path, {}, page=path, follow_redirects=False).status_code == 303
+    assert press_link_button(client, path, follow_redirects=False).status_code == 303
     again = client.get(path)
     assert again.status_code == 400 and "already been used" in again.text
-    replay = post_form(client, path, {}, page="/account/login")
+    replay = post_form(client, link_page(path), {}, page="/account/login")
     assert replay.status_code == 400 and "already been used" in replay.text
 
 
@@ -134,10 +135,10 @@ def test_password_reset_changes_password_and_signs_out_everywhere(client, inbox,
     link = confirm_link_path(inbox, "reset@example.com", 2)
     assert client.get(link).status_code == 200
 
-    weak = post_form(client, link, {"password": "123", "password_confirm": "123"})
+    weak = press_link_button(client, link, {"password": "123", "password_confirm": "123"})
     assert weak.status_code == 400 and 'id="password-error"' in weak.text
     new_password = "new marmalade horizon 7"
-    done = post_form(client, link, {"password": new_password, "password_confirm": new_password}, follow_redirects=False)
+    done = press_link_button(client, link, {"password": new_password, "password_confirm": new_password}, follow_redirects=False)
     assert done.headers["location"] == "/account/login"
 
     assert log_in(client, "reset@example.com", PASSWORD).status_code == 400
@@ -166,7 +167,7 @@ def test_an_older_reset_link_dies_when_the_password_changes(client, inbox):
     post_form(client, "/account/forgot-password", {"email": "two@example.com"})
     second = confirm_link_path(inbox, "two@example.com", 3)
     password = "quiet harbour lantern 5"
-    post_form(client, second, {"password": password, "password_confirm": password})
+    press_link_button(client, second, {"password": password, "password_confirm": password})
     assert "already been used" in client.get(first).text
 
 

@@ -9,7 +9,7 @@ from portal.connect.mirror import account_for_seller
 from portal.connect.payout_holds import RISK_PAUSE, place_hold
 from portal.sandbox import account_sessions
 from portal.sandbox.config import FaultRule
-from tests.conftest import csrf_from, post_form
+from tests.conftest import csrf_from, post_form, press_link_button
 from tests.onboarding.flows import reauthenticate, onboard_individual, signed_in_seller
 from tests.staff.conftest import dev_sign_in
 
@@ -52,7 +52,7 @@ def test_a_seller_gets_a_session_for_their_own_account_only(sandboxed_client, in
 
 def _confirm_business_email(client, inbox, address: str = "ann@annsbakery.com") -> None:
     mail = inbox.wait_for(address, subject="Confirm your business email address")[-1]
-    post_form(client, re.search(r"/onboarding/business-email/confirm/\S+", mail.get_content()).group(0), {})
+    press_link_button(client, re.search(r"/onboarding/business-email/confirm/\S+", mail.get_content()).group(0))
 
 
 def test_the_session_enables_the_components_with_money_features_on(sandboxed_client, inbox, stripe_sandbox):

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.conftest import PASSWORD, confirm_link_path, log_in, post_form, sign_up
+from tests.conftest import PASSWORD, confirm_link_path, log_in, post_form, press_link_button, sign_up
 
 PROFILE = {
     "legal_name": "",
@@ -61,7 +61,7 @@ def general_error(html: str) -> str | None:
 
 def signed_in_seller(client, inbox, email: str):
     sign_up(client, email)
-    post_form(client, confirm_link_path(inbox, email), {})
+    press_link_button(client, confirm_link_path(inbox, email))
     assert log_in(client, email).status_code == 303
 
 

@@ -6,7 +6,7 @@ import re
 from portal.connect.mirror import account_for_seller
 from portal.connect.payout_holds import active_holds
 from portal.onboarding.models import BusinessEmail
-from tests.conftest import post_form
+from tests.conftest import post_form, press_link_button
 from tests.onboarding.flows import PROFILE, onboard_individual, signed_in_seller, submit
 
 
@@ -36,7 +36,7 @@ def test_confirming_the_business_email_lifts_the_payout_hold(sandboxed_client, i
     path = _link_path(inbox, "ann@annsbakery.com")
     page = sandboxed_client.get(path)
     assert page.status_code == 200 and "Confirm ann@annsbakery.com" in page.text
-    post_form(sandboxed_client, path, {})
+    press_link_button(sandboxed_client, path)
     assert _interval(stripe_sandbox, sandboxed_client) == "daily"
     assert "Payouts on hold" not in sandboxed_client.get("/status/").text
     again = sandboxed_client.get(path)
@@ -47,7 +47,7 @@ def test_the_link_works_from_another_browser_without_signing_in(sandboxed_client
     onboard_individual(sandboxed_client, inbox)
     path = _link_path(inbox, "ann@annsbakery.com")
     sandboxed_client.cookies.clear()  # the business inbox is opened on another device
-    post_form(sandboxed_client, path, {})
+    press_link_button(sandboxed_client, path)
     assert _interval(stripe_sandbox, sandboxed_client) == "daily"
 
 
@@ -74,7 +74,7 @@ def test_an_address_on_another_domain_is_flagged(sandboxed_client, inbox):
 
 def test_changing_the_website_voids_the_confirmation(sandboxed_client, inbox, stripe_sandbox):
     onboard_individual(sandboxed_client, inbox)
-    post_form(sandboxed_client, _link_path(inbox, "ann@annsbakery.com"), {})
+    press_link_button(sandboxed_client, _link_path(inbox, "ann@annsbakery.com"))
     assert _interval(stripe_sandbox, sandboxed_client) == "daily"
     submit(sandboxed_client, "profile", {**PROFILE, "url": "https://annsbakery.co.uk"})
     assert _interval(stripe_sandbox, sandboxed_client) == "manual"
@@ -87,7 +87,7 @@ def test_changing_the_email_sends_a_new_link_and_voids_the_old(sandboxed_client,
     old = _link_path(inbox, "ann@annsbakery.com")
     submit(sandboxed_client, "business-email", {"business_email": "orders@annsbakery.com"})
     assert "already been used" in sandboxed_client.get(old).text
-    post_form(sandboxed_client, _link_path(inbox, "orders@annsbakery.com"), {})
+    press_link_button(sandboxed_client, _link_path(inbox, "orders@annsbakery.com"))
     assert _interval(stripe_sandbox, sandboxed_client) == "daily"
 
 

@@ -15,7 +15,7 @@ from portal.connect.mirror import account_for_seller
 from portal.db import utcnow
 from portal.security import service
 from portal.staff.models import StaffRole
-from tests.conftest import log_in, post_form
+from tests.conftest import log_in, post_form, press_link_button
 from tests.onboarding.flows import BANK, onboard_individual, reauthenticate, submit
 from tests.security.helpers import clock, enrol
 from tests.staff.conftest import dev_sign_in
@@ -42,7 +42,7 @@ def _audit(client, action: str) -> list[AuditEvent]:
 
 
 def _confirm_business_email(client, inbox):
-    post_form(client, _link(inbox, EMAIL, "Confirm your business email address"), {})
+    press_link_button(client, _link(inbox, EMAIL, "Confirm your business email address"))
 
 
 def test_a_bank_change_from_a_new_device_holds_payouts_until_staff_lift_it(sandboxed_client, inbox, stripe_sandbox):
@@ -121,7 +121,7 @@ def test_recovery_needs_both_checks_and_the_support_role_and_is_audited(sandboxe
     early = post_form(client, "/staff/security/sellers/1/recovery/2/approve", {"reason": "ID checked"},
                       page="/staff/security/sellers/1")
     assert early.status_code == 409 and "not opened the link" in early.text
-    confirmed = post_form(client, link, {}, follow_redirects=False)
+    confirmed = press_link_button(client, link, follow_redirects=False)
     assert confirmed.status_code == 303
     assert post_form(client, "/staff/security/sellers/1/recovery/1/approve", {"reason": "ID checked"},
                      page="/staff/security/sellers/1").status_code == 409

@@ -7,7 +7,7 @@ import httpx
 
 from portal.accounts.models import Seller
 from portal.security import service
-from tests.conftest import PASSWORD, log_in, post_form
+from tests.conftest import PASSWORD, link_page, log_in, post_form, press_link_button
 from tests.onboarding.flows import reauthenticate, signed_in_seller
 from tests.security.helpers import code, enrol, later
 
@@ -74,7 +74,7 @@ def test_a_new_password_is_not_one_of_the_last_five(client, inbox):
     post_form(client, "/account/logout", {}, page="/dashboard")
     post_form(client, "/account/forgot-password", {"email": EMAIL})
     reset = _links(inbox, EMAIL, "Reset your password")[0]
-    again = post_form(client, reset, {"password": PASSWORD, "password_confirm": PASSWORD})
+    again = press_link_button(client, reset, {"password": PASSWORD, "password_confirm": PASSWORD})
     assert again.status_code == 400 and "not one of your last five" in again.text
     assert log_in(client, EMAIL, NEW_PASSWORD).status_code == 303
 
@@ -85,16 +85,16 @@ def test_an_email_change_is_confirmed_at_the_new_address_and_reverted_once_from_
     post_form(client, "/account/security/email", {"email": "ann@newbakery.example"})
     assert _seller(client).email == EMAIL  # not until the new address confirms
     confirm = _links(inbox, "ann@newbakery.example", "Confirm your new login email address")[0]
-    post_form(client, confirm, {})
+    press_link_button(client, confirm)
     assert _seller(client).email == "ann@newbakery.example"
 
     revert = _links(inbox, EMAIL, "Your login email address was changed")[0]
     assert "Undo the change" in client.get(revert).text
-    post_form(client, revert, {})
+    press_link_button(client, revert)
     assert _seller(client).email == EMAIL
     assert client.get("/dashboard", follow_redirects=False).status_code == 303  # every session ended
     inbox.wait_for(EMAIL, subject="Reset your password")
-    again = post_form(client, revert, {}, page="/account/login")
+    again = post_form(client, link_page(revert), {}, page="/account/login")
     assert again.status_code == 400 and "already been used" in again.text
 
 
@@ -123,8 +123,8 @@ def test_a_new_device_is_told_by_mail_and_the_lock_link_locks(client, inbox):
     assert len(service.active_sessions(client.app.state.db, 1)) == 1
 
     lock = [link for link in _links(inbox, EMAIL, "New sign-in to your seller account") if "/lock/" in link][0]
-    post_form(client, lock, {})
+    press_link_button(client, lock)
     assert log_in(client, EMAIL).status_code == 400
     assert not service.active_sessions(client.app.state.db, 1)
     inbox.wait_for(EMAIL, subject="Reset your password")
-    assert post_form(client, lock, {}, page="/account/login").status_code == 400  # once
+    assert post_form(client, link_page(lock), {}, page="/account/login").status_code == 400  # once

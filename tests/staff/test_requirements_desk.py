@@ -22,7 +22,7 @@ from portal.db import utcnow
 from portal.staff.models import StaffMember, StaffRole
 from portal.staff.requirements_desk import tried
 from portal.accounts.service import sign_up as sign_up_seller
-from tests.conftest import PASSWORD, csrf_from, log_in, post_form
+from tests.conftest import PASSWORD, csrf_from, link_page, log_in, post_form, press_link_button
 from tests.onboarding.flows import onboard_company
 from tests.security.helpers import code, enrol, later
 from tests.staff.conftest import dev_sign_in
@@ -324,7 +324,7 @@ def test_the_seller_follows_the_link_to_the_form_for_that_requirement_and_fixes_
     landing = sandboxed_client.get(path)  # a mail scanner's visit would stop here: nothing is used up
     assert landing.status_code == 200 and "Your full Social Security number" in landing.text
     assert sandboxed_client.get(path).status_code == 200
-    followed = post_form(sandboxed_client, path, {}, follow_redirects=False)
+    followed = press_link_button(sandboxed_client, path, follow_redirects=False)
     assert followed.status_code == 303 and followed.headers["location"] == f"/status/?requirement={SSN}#fix"
     status = sandboxed_client.get(followed.headers["location"]).text
     assert 'id="fix-focus"' in status and f'name="requirement" value="{SSN}"' in status
@@ -346,7 +346,7 @@ def test_a_link_for_a_requirement_needed_later_still_opens_its_form(sandboxed_cl
     send_link(support, seller, SSN)
     path = mailed_link(sandboxed_client, inbox)
     assert f'id="{SSN}"' not in sandboxed_client.get("/status/").text  # not on the form until asked for
-    location = post_form(sandboxed_client, path, {}, follow_redirects=False).headers["location"]
+    location = press_link_button(sandboxed_client, path, follow_redirects=False).headers["location"]
     assert f'id="{SSN}"' in sandboxed_client.get(location).text
 
 
@@ -362,14 +362,14 @@ def test_where_the_api_cannot_collect_it_the_link_opens_a_fresh_hosted_account_l
     landing = sandboxed_client.get(path)
     assert "Continue on Stripe's secure page" in landing.text
     assert sandboxed_client.app.state.stripe.calls == calls  # no Account Link until the seller presses the button
-    followed = post_form(sandboxed_client, path, {}, follow_redirects=False)
+    followed = press_link_button(sandboxed_client, path, follow_redirects=False)
 
     assert followed.status_code == 303
     _, sandbox_url = stripe_sandbox
     assert re.fullmatch(re.escape(sandbox_url) + r"/setup/\S+/" + account_id(sandboxed_client, seller) + r"/\S+",
                         followed.headers["location"])
     assert sandboxed_client.app.state.stripe.calls == calls + 1  # made when followed, not when mailed
-    again = post_form(sandboxed_client, path, {}, page="/status/", follow_redirects=False)
+    again = post_form(sandboxed_client, link_page(path), {}, page="/status/", follow_redirects=False)
     assert again.status_code == 400 and "already been used" in again.text
 
 
@@ -384,17 +384,20 @@ def test_a_link_is_only_for_the_seller_it_was_sent_to_who_signs_in_first(sandbox
     assert log_in(other, "bob@bobsbikes.com").status_code == 303
     refused = other.get(path)
     assert refused.status_code == 403 and "This link is for another account" in refused.text
-    assert post_form(other, path, {}, page="/dashboard", follow_redirects=False).status_code == 403
+    assert post_form(other, link_page(path), {}, page="/dashboard", follow_redirects=False).status_code == 403
 
     stranger = staff_browser(sandboxed_client)
-    asked = stranger.get(path, follow_redirects=False)
+    landed = stranger.get(path, follow_redirects=False)
+    assert landed.status_code == 303 and landed.headers["location"] == link_page(path)
+    asked = stranger.get(link_page(path), follow_redirects=False)
     assert asked.status_code == 303 and asked.headers["location"].startswith("/account/login?next=")
+    assert path.rsplit("/", 1)[1] not in asked.headers["location"]  # the token is not handed to the login page
     login = post_form(stranger, asked.headers["location"], {"email": EMAIL, "password": PASSWORD}, follow_redirects=False)
     assert login.headers["location"] == "/account/security/sign-in/code"
     with later():
         signed_in = post_form(stranger, login.headers["location"], {"code": code(key)}, follow_redirects=False)
-        assert signed_in.headers["location"] == path  # back to the link after signing in
-        followed = post_form(stranger, path, {}, follow_redirects=False)
+        assert signed_in.headers["location"] == link_page(path)  # back to the link after signing in
+        followed = post_form(stranger, link_page(path), {}, follow_redirects=False)
     assert followed.status_code == 303  # still unused: the other seller's visits changed nothing
 
 

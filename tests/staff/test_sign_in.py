@@ -20,7 +20,7 @@ from portal.settings import Settings
 from portal.staff.auth import STAFF_COOKIE
 from portal.staff.models import StaffMember, StaffRole
 from portal.staff.service import create_staff, role_from_claim
-from tests.conftest import confirm_link_path, csrf_from, log_in, post_form, sign_up
+from tests.conftest import confirm_link_path, csrf_from, log_in, post_form, press_link_button, sign_up
 from tests.staff.conftest import dev_sign_in, log_in_at_provider, provider_redirect, sso_sign_in
 
 
@@ -162,7 +162,7 @@ def test_the_staff_session_lapses_after_inactivity_but_activity_keeps_it(client)
 
 def test_a_seller_session_never_opens_the_console(client, inbox):
     sign_up(client, "seller@shop.example")
-    post_form(client, confirm_link_path(inbox, "seller@shop.example"), {})
+    press_link_button(client, confirm_link_path(inbox, "seller@shop.example"))
     assert log_in(client, "seller@shop.example").status_code == 303
     assert client.get("/dashboard", follow_redirects=False).status_code == 200
 
