@@ -14,13 +14,18 @@ from portal.staff import view_as
 # Not seller routes: the staff console has its own gate (staff_required), Stripe's webhooks are
 # signed, the sandbox is a Stripe, /dev is the development outbox, /static and the icon are files.
 NOT_SELLER = frozenset({"staff", "staff_security", "webhooks", "sandbox", "dev", "static", "favicon", "healthz"})
+# Mailed single-use links (web.link_routes): each is a route that files the token and the page
+# it leads to, `<name>_page`. Each checks its own token.
+LINKS = (
+    "accounts:confirm", "accounts:reset", "security:email_confirm", "security:email_revert", "security:lock",
+    "security:recovery_confirm", "onboarding:business_email_confirm", "connect:remediation_link",
+)
 # Reachable before signing in. Each checks what it needs itself (a mailed link's token, the
 # password step's pending sign-in) or only sends a signed-in seller on; signing out always works.
 BEFORE_SIGN_IN = frozenset({
-    "index", "accounts:signup", "accounts:check_email", "accounts:confirm", "accounts:login", "accounts:logout",
-    "accounts:forgot", "accounts:reset", "security:second_factor", "security:recovery", "security:email_confirm",
-    "security:email_revert", "security:lock", "security:recovery_confirm", "security:phishing",
-    "onboarding:business_email_confirm", "connect:remediation_link",
+    "index", "accounts:signup", "accounts:check_email", "accounts:login", "accounts:logout", "accounts:forgot",
+    "security:second_factor", "security:recovery", "security:phishing",
+    *LINKS, *(link + "_page" for link in LINKS),
 })
 # Reachable signed in while a required second factor is still to be set up: setting it up.
 BEFORE_ENROLMENT = frozenset({"security:two_factor_setup", "security:two_factor_key"})
