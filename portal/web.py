@@ -1,6 +1,7 @@
 """The one Jinja2 environment, flash messages, CSRF, request limits and error pages."""
 
 import hmac
+from http import HTTPStatus
 import re
 from datetime import UTC, datetime
 import ipaddress
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import portal.inputs  # noqa: F401  (before any route is built: it bounds `{name:int}` path parameters)
 from portal.integrations.mail import queue_mail
 from portal.settings import PROJECT_ROOT
 
@@ -249,6 +251,8 @@ ERRORS = {
     500: ("Something went wrong on our side", "We have been told. Please try again in a moment."),
 }
 
+STATUS_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+
 
 def error_page(request: Request, status: int, detail: str | None = None) -> Response:
     title, text = ERRORS.get(status, ERRORS[500] if status >= 500 else ERRORS[400])
@@ -295,7 +299,10 @@ class SecurityHeaders:
 
 
 async def http_exception(request: Request, exc: HTTPException) -> Response:
-    response = error_page(request, exc.status_code, exc.detail if exc.status_code not in ERRORS else None)
+    # A detail given where the exception was raised says what was wrong; Starlette's default is
+    # only the status phrase ("Bad Request"), and the page's own words say that better.
+    said = exc.detail if exc.detail != STATUS_PHRASES.get(exc.status_code) else None
+    response = error_page(request, exc.status_code, said)
     if exc.headers:
         response.headers.update(exc.headers)
     return response

@@ -16,6 +16,7 @@ from portal.connect import mirror, remediation, remediation_links, submit
 from portal.connect.requirements import PENDING, Requirement
 from portal.connect.status import State
 from portal.connect.views import account_view
+from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding.validation import US_STATES
 from portal.web import absolute_url, client_ip, flash, redirect, render
@@ -67,7 +68,7 @@ async def fix(request: Request):
     seller, view = await _view(request)
     if view.account is None:
         return redirect(request, "onboarding:start")
-    form = await request.form()
+    form = await read_form(request, is_file=remediation.is_document_field)
     plan, focused = _plan(view, str(form.get("requirement") or "") or None)
     files = {}
     for form_field in plan.fields:

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from portal.funds import service as funds
+from portal.inputs import read_form
 from portal.staff import console, risk
 from portal.staff.auth import current_staff
 from portal.staff.models import StaffRole
@@ -48,7 +49,7 @@ async def seller_page(request: Request, errors: dict | None = None, values: dict
 
 async def reason_from(request: Request, action: str) -> tuple[str, dict]:
     """The reason typed for `action`, and the errors to show beside its field when it is missing."""
-    form = await request.form()
+    form = await read_form(request)
     reason = str(form.get("reason") or "").strip()
     if not reason:
         return "", {action: "Give a reason: it goes on the seller's audit trail."}
