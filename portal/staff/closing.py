@@ -109,7 +109,7 @@ async def pay_out(request: Request):
 @staff_required(*pages.RISK)
 async def finish(request: Request):
     file = await pages.known_seller(request)
-    reason, errors = await pages.reason_from(request, "finish")
+    reason, errors = pages.reason_from(await read_form(request), "finish")
     if errors:
         return await _page(request, errors, {"finish": reason}, 400)
     staff, state = await current_staff(request), request.app.state

@@ -4,12 +4,13 @@ rendered again with errors beside the field that caused them, and the reason eve
 The staff packages (console, requirements desk, account management, funds, closing) each keep
 their own handlers and `routes`; `portal/staff/routes.py` joins them into one table."""
 
+from collections.abc import Mapping
+
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from portal.funds import service as funds
-from portal.inputs import read_form
 from portal.staff import console, risk
 from portal.staff.auth import current_staff
 from portal.staff.models import StaffRole
@@ -47,9 +48,8 @@ async def seller_page(request: Request, errors: dict | None = None, values: dict
     }, status_code=status_code)
 
 
-async def reason_from(request: Request, action: str) -> tuple[str, dict]:
+def reason_from(form: Mapping, action: str) -> tuple[str, dict]:
     """The reason typed for `action`, and the errors to show beside its field when it is missing."""
-    form = await read_form(request)
     reason = str(form.get("reason") or "").strip()
     if not reason:
         return "", {action: "Give a reason: it goes on the seller's audit trail."}

@@ -53,7 +53,7 @@ async def add_note(request: Request):
 
 @staff_required(*ANY)
 async def view_as_start(request: Request):
-    reason, errors = await pages.reason_from(request, "view_as")
+    reason, errors = pages.reason_from(await read_form(request), "view_as")
     if errors:
         return await pages.seller_page(request, errors, {"view_as": reason}, 400)
     staff = await current_staff(request)
@@ -82,7 +82,7 @@ async def view_as_exit(request: Request):
 
 
 async def _risk_action(request: Request, action: str, run):
-    reason, errors = await pages.reason_from(request, action)
+    reason, errors = pages.reason_from(await read_form(request), action)
     if errors:
         return await pages.seller_page(request, errors, {action: reason}, 400)
     await pages.known_seller(request)
@@ -164,7 +164,7 @@ async def reject_confirm(request: Request):
 
 @staff_required(*RISK)
 async def send_remediation(request: Request):
-    reason, errors = await pages.reason_from(request, "remediation")
+    reason, errors = pages.reason_from(await read_form(request), "remediation")
     if errors:
         return await pages.seller_page(request, errors, {"remediation": reason}, 400)
     file = await pages.known_seller(request)
