@@ -11,10 +11,13 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from portal.app import create_app
+from portal.db import Database
 from portal.inputs import MAX_ID, digits_up_to, read_form, whole_number
 from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
 from tests.conftest import csrf_from
+from tests.staff.conftest import dev_sign_in
 
 
 @pytest.mark.parametrize("limit", [0, 7, 10, 99, 100, 120, 2024, 30303, MAX_ID])
@@ -44,6 +47,15 @@ def test_an_id_past_the_database_range_is_not_found(client):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 404, path
         assert "Page not found" in response.text
+
+
+def test_the_largest_id_a_route_accepts_is_one_postgresql_can_hold(settings, postgres_url):
+    Database(postgres_url).migrate()
+    with TestClient(create_app(settings.model_copy(update={"database_url": postgres_url}))) as client:
+        dev_sign_in(client, "sam@platform.test", StaffRole.admin)
+        for seller_id in (MAX_ID, MAX_ID + 1, 10**20):
+            assert client.get(f"/staff/sellers/{seller_id}").status_code == 404, seller_id
+        assert client.get(f"/dev/outbox/{MAX_ID}").status_code == 404
 
 
 def test_the_development_sign_in_refuses_odd_numbers_with_a_page(client):
