@@ -200,7 +200,8 @@ class RequestGuard:
 
         expected = scope.get("session", {}).get("_csrf", "")
         sent = headers.get(CSRF_HEADER) or await _form_token(scope, content_type, body)
-        if not expected or not sent or not hmac.compare_digest(expected, sent):
+        # compare_digest raises on non-ASCII text: a token with any is simply wrong.
+        if not expected or not sent or not sent.isascii() or not hmac.compare_digest(expected, sent):
             await self._refuse(scope, replay, send, 403)
             return
         await self.app(scope, replay, send)

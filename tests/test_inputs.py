@@ -90,3 +90,12 @@ def test_read_form_wants_files_exactly_where_files_belong():
         assert text_for_file.status_code == 400 and "document" in text_for_file.text
         file_for_text = bare.post("/", files={"document": pdf, "name": ("n.txt", b"Ann", "text/plain")})
         assert file_for_text.status_code == 400 and "name" in file_for_text.text
+
+
+def test_a_csrf_token_with_characters_outside_ascii_is_refused_like_any_wrong_one(client):
+    client.get("/account/login")
+    for sent in ("é" * 43, "\xff"):
+        response = client.post("/account/login", headers={"x-csrf-token": sent.encode("latin-1")}, data={"email": "a@b.c"})
+        assert response.status_code == 403
+        form = client.post("/account/login", data={"csrf_token": sent, "email": "a@b.c"})
+        assert form.status_code == 403

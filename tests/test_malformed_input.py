@@ -83,6 +83,8 @@ text = st.one_of(nasty, nasty, st.text(max_size=30), st.text(alphabet=st.charact
 bad_ids = st.one_of(st.integers(MAX_ID + 1, 10**25).map(str), st.sampled_from(["²", "٣", "１", "00000000000000000000001", "-1"]))
 upload = st.tuples(st.sampled_from(["a.pdf", "", "../x.png", "\u202egnp.exe"]), st.binary(max_size=64),
                    st.sampled_from(["application/pdf", "image/png", "text/plain", ""]))
+# A CSRF token mostly valid (so requests reach the handlers), else anything a header can carry.
+header_text = st.text(alphabet=st.characters(max_codepoint=255, exclude_categories=("Cc", "Cs")), max_size=40)
 WRONG_TYPES = ["application/json", "text/plain", "multipart/form-data", "multipart/form-data; boundary=x", "",
                "application/x-www-form-urlencoded; charset=utf-16", "image/png"]
 
@@ -214,7 +216,7 @@ def bodies(draw, forms: list[PageForm]):
     made malformed, and sent as a file where text belongs, text where a file belongs, with broken
     encodings or under the wrong content type."""
     form = draw(st.sampled_from(forms)) if forms else PageForm("", "POST")
-    data = {name: value for name, value in form.fields.items() if name != "csrf_token"}
+    data = dict(form.fields)  # its csrf_token too: mutated, it tests the form-token check
     for name in draw(st.lists(st.sampled_from(sorted(data)), max_size=4, unique=True)) if data else []:
         data[name] = draw(text)
     data.update(draw(st.dictionaries(text, text, max_size=2)))
@@ -244,12 +246,12 @@ def boundary_examples(target: Target) -> list[dict]:
     endpoint, who = target.endpoint, target.visitors[0]
     ids = {p: (target.known.get(p) or ["1"])[0] for p in endpoint.convertors}
     found = [dict(who=who, values={**ids, **{p: str(huge) for p, c in endpoint.convertors.items() if re.fullmatch(c.regex, "7")}},
-                  query={}, sent={"data": {}}) for huge in (MAX_ID + 1, 10**20)]  # PostgreSQL's limit; SQLite's
+                  query={}, sent={"data": {}}, csrf=None) for huge in (MAX_ID + 1, 10**20)]  # PostgreSQL's limit; SQLite's
     for form in target.forms[:1] if endpoint.method != "GET" else []:
         names = [name for name in form.fields if name != "csrf_token"] + sorted(form.files)
-        found += [dict(who=who, values=ids, query={}, sent={"data": {}, "files": {n: ("a.pdf", b"%PDF", "application/pdf") for n in names}}),
-                  dict(who=who, values=ids, query={}, sent={"data": dict.fromkeys(names, "²")}),
-                  dict(who=who, values=ids, query={}, sent={"data": dict.fromkeys(names, "9" * 25)})]
+        found += [dict(who=who, values=ids, query={}, csrf=None, sent={"data": {}, "files": {n: ("a.pdf", b"%PDF", "application/pdf") for n in names}}),
+                  dict(who=who, values=ids, query={}, csrf=None, sent={"data": dict.fromkeys(names, "²")}),
+                  dict(who=who, values=ids, query={}, csrf=None, sent={"data": dict.fromkeys(names, "9" * 25)})]
     return found if endpoint.convertors or len(found) > 2 else []
 
 
@@ -261,10 +263,12 @@ def test_no_route_answers_malformed_input_with_a_server_error(targets):
                         deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
         params = st.fixed_dictionaries({p: path_value(c, target.known.get(p, [])) for p, c in endpoint.convertors.items()})
 
-        def throw(who, values, query, sent):
+        def throw(who, values, query, sent, csrf):
             who.restore()
             path = endpoint.template.format(**{p: quote(v, safe="") for p, v in values.items()})
-            headers = {"x-csrf-token": who.token, "accept": "text/html", **sent.get("headers", {})}
+            token = who.token if csrf is None else csrf
+            headers = {**({"x-csrf-token": token.encode("latin-1")} if token else {}), "accept": "text/html",
+                       **sent.get("headers", {})}
             kwargs = {k: v for k, v in sent.items() if k != "headers"} if endpoint.method != "GET" else {}
             response = who.client.request(endpoint.method, path, params=query, headers=headers, follow_redirects=False,
                                           **kwargs)
@@ -273,7 +277,7 @@ def test_no_route_answers_malformed_input_with_a_server_error(targets):
                 assert "<h1" in response.text if "text/html" in response.headers.get("content-type", "") else response.text.strip()
 
         test = fuzz(given(who=st.sampled_from(target.visitors), values=params, query=st.dictionaries(text, text, max_size=3),
-                          sent=bodies(target.forms))(throw))
+                          sent=bodies(target.forms), csrf=st.one_of(st.none(), st.none(), st.none(), header_text))(throw))
         for boundary in boundary_examples(target):
             test = example(**boundary)(test)
         try:

@@ -317,7 +317,7 @@ async def recovery_request(request: Request):
     db, errors, sent_to = request.app.state.db, {}, None
     if request.method == "POST":
         typed = str((await read_form(request)).get("last4", "")).strip()
-        if not (len(typed) == 4 and typed.isdigit()):
+        if not (len(typed) == 4 and typed.isascii() and typed.isdigit()):
             errors["last4"] = "Type the last four digits of your Social Security number or your business's EIN."
         elif request.app.state.throttle.blocked(_code_rule(request), f"recovery-{seller_id}"):
             errors["last4"] = "You already asked several times. Wait a while, or contact support."
