@@ -2,6 +2,7 @@
 belong, whole numbers in ASCII digits only; each refusal is a 4xx page that says what was wrong."""
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+import portal
 from portal.app import create_app
 from portal.db import Database
 from portal.inputs import MAX_ID, digits_up_to, read_form, whole_number
@@ -99,3 +101,12 @@ def test_a_csrf_token_with_characters_outside_ascii_is_refused_like_any_wrong_on
         assert response.status_code == 403
         form = client.post("/account/login", data={"csrf_token": sent, "email": "a@b.c"})
         assert form.status_code == 403
+
+
+def test_handlers_read_forms_only_through_read_form():
+    """Starlette's request.form() hands a file part to code expecting text; read_form refuses it."""
+    package = Path(portal.__file__).parent
+    direct = [f"{path.relative_to(package)}:{number}" for path in sorted(package.rglob("*.py"))
+              if "sandbox" not in path.parts and path.name != "inputs.py"
+              for number, line in enumerate(path.read_text().splitlines(), 1) if "request.form()" in line]
+    assert not direct, direct
