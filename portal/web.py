@@ -1,6 +1,7 @@
 """The one Jinja2 environment, flash messages, CSRF, request limits and error pages."""
 
 import hmac
+from http import HTTPStatus
 import re
 from datetime import UTC, datetime
 import ipaddress
@@ -18,6 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import portal.inputs  # noqa: F401  (before any route is built: it bounds `{name:int}` path parameters)
 from portal.integrations.mail import queue_mail
 from portal.settings import PROJECT_ROOT
 
@@ -229,7 +231,8 @@ class RequestGuard:
 
         expected = scope.get("session", {}).get("_csrf", "")
         sent = headers.get(CSRF_HEADER) or await _form_token(scope, content_type, body)
-        if not expected or not sent or not hmac.compare_digest(expected, sent):
+        # compare_digest raises on non-ASCII text: a token with any is simply wrong.
+        if not expected or not sent or not sent.isascii() or not hmac.compare_digest(expected, sent):
             await self._refuse(scope, replay, send, 403)
             return
         await self.app(scope, replay, send)
@@ -279,6 +282,8 @@ ERRORS = {
     429: ("Too many attempts", "Please wait a little before trying again."),
     500: ("Something went wrong on our side", "We have been told. Please try again in a moment."),
 }
+
+STATUS_PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 
 def error_page(request: Request, status: int, detail: str | None = None) -> Response:
@@ -335,7 +340,10 @@ class SecurityHeaders:
 
 
 async def http_exception(request: Request, exc: HTTPException) -> Response:
-    response = error_page(request, exc.status_code, exc.detail if exc.status_code not in ERRORS else None)
+    # A detail given where the exception was raised says what was wrong; Starlette's default is
+    # only the status phrase ("Bad Request"), and the page's own words say that better.
+    said = exc.detail if exc.detail != STATUS_PHRASES.get(exc.status_code) else None
+    response = error_page(request, exc.status_code, said)
     if exc.headers:
         response.headers.update(exc.headers)
     return response

@@ -9,6 +9,7 @@ from portal.accounts import emails, service
 from portal.accounts.auth import current_seller, password_accepted, record_failure, safe_next, sign_out
 from portal.accounts.links import LinkProblem, LinkPurpose
 from portal.accounts.throttle import Rule
+from portal.inputs import read_form
 from portal.security import service as security
 from portal.web import client_ip, flash, link_routes, link_token, redirect, render
 
@@ -55,7 +56,7 @@ async def signup(request: Request):
         return redirect(request, "dashboard")
     values, errors = {"email": ""}, {}
     if request.method == "POST":
-        form = await request.form()
+        form = await read_form(request)
         values["email"] = str(form.get("email", "")).strip()
         password, confirm = str(form.get("password", "")), str(form.get("password_confirm", ""))
         errors = {"email": problem} if (problem := service.email_problem(values["email"])) else {}
@@ -124,7 +125,7 @@ async def login(request: Request):
         return RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303)
     values, error = {"email": ""}, None
     if request.method == "POST":
-        form = await request.form()
+        form = await read_form(request)
         values["email"] = str(form.get("email", "")).strip()
         password = str(form.get("password", ""))
         next_path = safe_next(str(form.get("next", ""))) or next_path
@@ -166,7 +167,7 @@ async def logout(request: Request):
 async def forgot_password(request: Request):
     values, errors = {"email": ""}, {}
     if request.method == "POST":
-        form = await request.form()
+        form = await read_form(request)
         values["email"] = str(form.get("email", "")).strip()
         if problem := service.email_problem(values["email"]):
             errors["email"] = problem
@@ -190,7 +191,7 @@ async def reset_password(request: Request):
         return render(request, "accounts/link_problem.html", {"problem": LINK_PROBLEMS[checked], "purpose": "reset"}, 400)
     errors = {}
     if request.method == "POST":
-        form = await request.form()
+        form = await read_form(request)
         password, confirm_value = str(form.get("password", "")), str(form.get("password_confirm", ""))
         errors = await run_in_threadpool(service.new_password_errors, db, checked.id, checked.email, password, confirm_value)
         if not errors:

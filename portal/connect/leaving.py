@@ -11,6 +11,7 @@ from starlette.routing import Route
 from portal.accounts.auth import current_seller, ip_of, reauth_required
 from portal.connect import closing
 from portal.connect.views import account_view
+from portal.inputs import read_form
 from portal.web import flash, redirect, render, send_mail
 
 MAX_NOTE = 1000
@@ -32,7 +33,7 @@ async def ask(request: Request):
     if request.method == "GET":
         return await _page(request)
     seller = await current_seller(request)
-    form = await request.form()
+    form = await read_form(request)
     note = str(form.get("note") or "").strip()
     errors = {}
     if len(note) > MAX_NOTE:

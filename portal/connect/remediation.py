@@ -55,6 +55,11 @@ def _owner(requirement: Requirement) -> str | None:
     return None
 
 
+def is_document_field(name: str) -> bool:
+    """A requirement path or form field that takes a file: a person's or the company's document."""
+    return name.endswith(("verification.document", "verification.additional_document"))
+
+
 def plan(actions: list[Requirement]) -> Plan:
     result, seen = Plan(), set()
 
@@ -78,7 +83,7 @@ def plan(actions: list[Requirement]) -> Plan:
             result.elsewhere.append(Elsewhere(requirement, "profile"))
         elif path == "tos_acceptance":
             add("tos_acceptance", "I accept the Stripe Connected Account Agreement again", "checkbox", requirement)
-        elif path.endswith("verification.document") or path.endswith("verification.additional_document"):
+        elif is_document_field(path):
             add(f"{owner}.{attribute}" if owner else path, "Upload a photo or scan (JPEG, PNG or PDF, up to 10 MB)",
                 "file", requirement)
         elif owner and attribute == "dob":

@@ -16,6 +16,7 @@ from portal.connect import mirror, remediation, remediation_links, submit
 from portal.connect.requirements import PENDING, Requirement
 from portal.connect.status import State
 from portal.connect.views import account_view
+from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import service as onboarding
 from portal.onboarding.validation import US_STATES
@@ -72,7 +73,7 @@ async def fix(request: Request):
     seller, view = await _view(request)
     if view.account is None:
         return redirect(request, "onboarding:start")
-    form = await request.form()
+    form = await read_form(request, is_file=remediation.is_document_field)
     plan, focused = _plan(view, str(form.get("requirement") or "") or None)
     files = {}
     for form_field in plan.fields:

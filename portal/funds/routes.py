@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from portal.funds import service
 from portal.funds.models import AWAITING_APPROVAL, DECLINED, EXECUTED, FAILED, PULL, SEND
+from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.staff import pages
 from portal.staff.auth import current_staff, ip_of, staff_required
@@ -46,7 +47,7 @@ async def _request_form(request: Request, direction: str):
         values = {key: query.get(key, "")[:1000] for key in ("amount", "reason", "description")}
         values["form_token"] = new_form_token()
     else:
-        form = await request.form()
+        form = await read_form(request)
         values = {key: str(form.get(key) or "").strip() for key in ("amount", "reason", "description", "form_token")}
     refusal = None
     if account is None:
@@ -195,7 +196,7 @@ async def approve(request: Request):
 
 @staff_required(*RISK)
 async def decline(request: Request):
-    form = await request.form()
+    form = await read_form(request)
     reason = str(form.get("reason") or "").strip()
     movement_id = _movement_id(request)
     if not reason or len(reason) > 1000:

@@ -15,6 +15,7 @@ from portal.accounts.links import LinkProblem
 from portal.accounts.throttle import Rule
 from portal.connect import payout_holds
 from portal.db import utcnow
+from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import business_email, mcc, service, steps
 from portal.onboarding.service import LOCAL_ONLY, Onboarding, Outcome, content_marker
@@ -112,7 +113,7 @@ async def step(request: Request, ob: Onboarding):
 async def business_step(request: Request, ob: Onboarding):
     if request.method == "GET":
         return _show(request, ob, steps.STEP_BUSINESS, ob.business or {"country": "US"})
-    read = steps.read_business(await request.form())
+    read = steps.read_business(await read_form(request))
     if not read.errors and ob.account and read.answers["country"] != ob.country:
         read.errors["country"] = "The country can't change once your account exists. Contact support if it is wrong."
     await _save(request, ob, "business", read.answers)
@@ -139,7 +140,7 @@ async def profile_step(request: Request, ob: Onboarding):
     extra = {"mcc_groups": mcc.groups()}
     if request.method == "GET":
         return _show(request, ob, steps.STEP_PROFILE, ob.answers("profile"), **extra)
-    read = steps.read_profile(await request.form(), business_type=ob.business_type, test_mode=_test_mode(request))
+    read = steps.read_profile(await read_form(request), business_type=ob.business_type, test_mode=_test_mode(request))
     await _save(request, ob, "profile", read.answers)
     if read.errors:
         return _show(request, ob, steps.STEP_PROFILE, read.answers, read.errors, **extra)
@@ -209,7 +210,7 @@ async def business_email_step(request: Request, ob: Onboarding):
     assessment = business_email.assess_business_email(values["business_email"], website) if values["business_email"] else None
     if request.method == "GET":
         return _show(request, ob, steps.STEP_EMAIL, values, assessment=assessment)
-    read = steps.read_business_email(await request.form())
+    read = steps.read_business_email(await read_form(request))
     # Replacing a confirmed address is sensitive; correcting one not yet confirmed is not (payouts stay held meanwhile).
     changing = bool(ob.business_email and ob.business_email.confirmed_at) and \
         read.answers.get("business_email", "").strip().lower() != ob.business_email.email.lower()
@@ -285,7 +286,7 @@ async def identity_step(request: Request, ob: Onboarding):
     if request.method == "GET":
         return _show(request, ob, steps.STEP_IDENTITY, ob.answers("identity") or {"email": ob.email}, **extra)
     read = steps.read_identity(
-        await request.form(), test_mode=_test_mode(request), country=ob.country, full_number_asked=asked, already_given=given,
+        await read_form(request), test_mode=_test_mode(request), country=ob.country, full_number_asked=asked, already_given=given,
     )
     if given and "id_number_last4" not in read.answers:
         read.answers["id_number_last4"] = ob.answers("identity")["id_number_last4"]
@@ -303,7 +304,7 @@ async def company_step(request: Request, ob: Onboarding):
     given = bool(ob.answers("company").get("tax_id_last4"))
     if request.method == "GET":
         return _show(request, ob, steps.STEP_COMPANY, ob.answers("company"), tax_id_given=given)
-    read = steps.read_company(await request.form(), test_mode=_test_mode(request), country=ob.country, tax_id_given=given)
+    read = steps.read_company(await read_form(request), test_mode=_test_mode(request), country=ob.country, tax_id_given=given)
     if given and "tax_id_last4" not in read.answers:
         read.answers["tax_id_last4"] = ob.answers("company")["tax_id_last4"]
     await _save(request, ob, "company", read.answers)
@@ -320,7 +321,7 @@ async def people_step(request: Request, ob: Onboarding):
     people = [person.answers for person in ob.people if person.stripe_person_id]
     if request.method == "GET":
         return _show(request, ob, steps.STEP_PEOPLE, ob.answers("people"))
-    read = steps.read_people_attestations(await request.form(), people)
+    read = steps.read_people_attestations(await read_form(request), people)
     await _save(request, ob, "people", read.answers)
     if read.errors:
         return _show(request, ob, steps.STEP_PEOPLE, read.answers, read.errors)
@@ -349,7 +350,7 @@ async def bank_step(request: Request, ob: Onboarding):
         if bank.get("last4") and ob.submitted and not reauthenticated(request):
             return ask_reauth(request)
         return _show(request, ob, steps.STEP_BANK, bank)
-    form = await request.form()
+    form = await read_form(request)
     if bank.get("last4") and not any(form.get(name) for name in ("routing_number", "account_number", "account_number_confirm")):
         return await _done(request, ob, "bank", ob.draft.sent.get("bank", LOCAL_ONLY))  # keeping the account on file
     if bank.get("last4") and not reauthenticated(request):
@@ -374,7 +375,7 @@ async def bank_step(request: Request, ob: Onboarding):
 async def review_step(request: Request, ob: Onboarding):
     if request.method == "GET":
         return _show(request, ob, steps.STEP_REVIEW, ob.answers("review"), **_review_context(ob))
-    read = steps.read_terms(await request.form(), platform_terms=bool(request.app.state.settings.seller_terms_url))
+    read = steps.read_terms(await read_form(request), platform_terms=bool(request.app.state.settings.seller_terms_url))
     await _save(request, ob, "review", read.answers)
     if read.errors:
         return _show(request, ob, steps.STEP_REVIEW, read.answers, read.errors, **_review_context(ob))
@@ -417,7 +418,7 @@ async def person_form(request: Request, ob: Onboarding):
     context = {"person": person, "relationships": steps.RELATIONSHIPS, "id_number_given": given}
     if request.method == "GET":
         return _show_person(request, ob, values, {}, None, context)
-    read = steps.read_person(await request.form(), test_mode=_test_mode(request), country=ob.country, id_number_given=given)
+    read = steps.read_person(await read_form(request), test_mode=_test_mode(request), country=ob.country, id_number_given=given)
     if given and "id_number_last4" not in read.answers:
         read.answers["id_number_last4"] = values["id_number_last4"]
     person = await run_in_threadpool(service.save_person_answers, request.app.state.db, ob.seller_id, person, read.answers)
@@ -481,7 +482,7 @@ async def keep_typed(request: Request, ob: Onboarding):
     slug = request.path_params["slug"]
     if not keeps_draft(ob, slug):
         return Response(status_code=409)
-    read = DRAFT_READERS[slug](request, ob, await request.form())
+    read = DRAFT_READERS[slug](request, ob, await read_form(request))
     await _save(request, ob, slug, {**ob.answers(slug), **read.answers})
     return Response(status_code=204)
 

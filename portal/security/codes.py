@@ -58,7 +58,8 @@ def spaced(secret: str) -> str:
 
 
 def clean(code: str) -> str:
-    return "".join(ch for ch in code.lower() if ch.isalnum())
+    # ASCII only: "²" and "٣" are digits to str.isdigit, and compare_digest refuses non-ASCII text.
+    return "".join(ch for ch in code.lower() if ch.isascii() and ch.isalnum())
 
 
 def check_code(secret: str, code: str, last_step: int, now: float | None = None) -> tuple[CodeCheck, int]:

@@ -40,7 +40,7 @@ def confirmed_business_email(db: Database, seller_id: int) -> str | None:
 
 def open_request(db: Database, seller_id: int, typed_last4: str, ip: str) -> RecoveryRequest:
     """Record the request; of the typed digits only whether they match is kept."""
-    typed = "".join(ch for ch in typed_last4 if ch.isdigit())
+    typed = "".join(ch for ch in typed_last4 if ch.isascii() and ch.isdigit())
     matches = len(typed) == 4 and any(hmac.compare_digest(typed, kept) for kept in last4_on_file(db, seller_id))
     with db.transaction() as session:
         request = RecoveryRequest(seller_id=seller_id, ip=ip, id_last4_matches=matches,

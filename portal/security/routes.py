@@ -17,6 +17,7 @@ from portal.accounts.auth import (
 from portal.accounts.links import LinkProblem, LinkPurpose
 from portal.accounts.models import Seller
 from portal.accounts.throttle import Rule
+from portal.inputs import read_form
 from portal.security import codes, emails, recovery, service
 from portal.security.codes import CodeCheck
 from portal.security.emails import EMAIL_CHANGE_LINK_MAX_AGE, EMAIL_REVERT_LINK_MAX_AGE, LOCK_LINK_MAX_AGE
@@ -79,7 +80,7 @@ async def second_factor(request: Request):
         return redirect(request, "accounts:login")
     error = None
     if request.method == "POST":
-        form = await request.form()
+        form = await read_form(request)
         error = await _check_code(request, seller_id, str(form.get("code", "")))
         if error is None:
             next_path = safe_next(request.session[PENDING_KEY].get("next"))
@@ -102,7 +103,7 @@ async def two_factor_setup(request: Request):
     if request.method == "GET":
         return _setup_page(request, seller, None)
     key = await run_in_threadpool(service.pending_secret, db, seller.id, secret)
-    typed = str((await request.form()).get("code", "")).strip()
+    typed = str((await read_form(request)).get("code", "")).strip()
     if key is None:
         return _setup_page(request, seller, None, "Press the button to show a new code, then scan it.")
     if not typed:
@@ -157,7 +158,7 @@ async def reauth(request: Request):
     enrolled = await run_in_threadpool(service.enrolled, db, seller.id)
     errors = {}
     if request.method == "POST":
-        form = await request.form()
+        form = await read_form(request)
         password, code = str(form.get("password", "")), str(form.get("code", ""))
         throttle, rule = request.app.state.throttle, _code_rule(request)
         if wait := throttle.blocked(rule, str(seller.id)):
@@ -212,7 +213,7 @@ async def change_password(request: Request):
     seller = await current_seller(request)
     db, errors = request.app.state.db, {}
     if request.method == "POST":
-        form = await request.form()
+        form = await read_form(request)
         password, confirm = str(form.get("password", "")), str(form.get("password_confirm", ""))
         errors = await run_in_threadpool(accounts.new_password_errors, db, seller.id, seller.email, password, confirm)
         if not errors:
@@ -229,7 +230,7 @@ async def change_email(request: Request):
     seller = await current_seller(request)
     db, values, errors = request.app.state.db, {"email": ""}, {}
     if request.method == "POST":
-        form = await request.form()
+        form = await read_form(request)
         values["email"] = str(form.get("email", "")).strip()
         if problem := accounts.email_problem(values["email"]):
             errors["email"] = problem
@@ -323,8 +324,8 @@ async def recovery_request(request: Request):
         return redirect(request, "accounts:login")
     db, errors, sent_to = request.app.state.db, {}, None
     if request.method == "POST":
-        typed = str((await request.form()).get("last4", "")).strip()
-        if not (len(typed) == 4 and typed.isdigit()):
+        typed = str((await read_form(request)).get("last4", "")).strip()
+        if not (len(typed) == 4 and typed.isascii() and typed.isdigit()):
             errors["last4"] = "Type the last four digits of your Social Security number or your business's EIN."
         elif request.app.state.throttle.blocked(_code_rule(request), f"recovery-{seller_id}"):
             errors["last4"] = "You already asked several times. Wait a while, or contact support."

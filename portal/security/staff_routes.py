@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from portal.accounts.models import Seller
 from portal.connect import payout_holds
+from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.security import emails, recovery, service
 from portal.staff.auth import current_staff, ip_of, staff_required
@@ -50,7 +51,7 @@ async def _show(request: Request, seller_id: int, errors: dict | None = None, st
 
 
 async def _reason(request: Request) -> str:
-    form = await request.form()
+    form = await read_form(request)
     return str(form.get("reason") or "").strip()
 
 

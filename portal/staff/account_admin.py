@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from portal.connect import account_settings, payout_holds
+from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import business_email, mcc, steps
 from portal.onboarding.routes import BUSINESS_EMAIL_LINK_MAX_AGE
@@ -71,7 +72,7 @@ async def profile(request: Request):
         values = {**changes.profile_values(snapshot, (draft.answers if draft else {}).get("profile")),
                   **changes.contact_values(snapshot)}
         return _profile_page(request, file, values)
-    form = await request.form()
+    form = await read_form(request)
     read = changes.read_profile(form, snapshot, test_mode=_test_mode(request))
     reason, reason_errors = _reason(form)
     values = {**read.answers, "reason": reason}
@@ -180,7 +181,7 @@ async def person_form(request: Request):
     if request.method == "GET":
         values = changes.person_values(person, drafts.get(person["id"])) if person else {"percent_ownership": "0"}
         return _person_page(request, file, person, {**values, "attempt": secrets.token_urlsafe(16)})
-    form = await request.form()
+    form = await read_form(request)
     if persons is None:
         persons, problem = await _people(request, file)
         if problem:
@@ -224,7 +225,7 @@ async def person_remove(request: Request):
     person, _persons = await _person_or_404(request, file)
     errors, values = {}, {}
     if request.method == "POST":
-        form = await request.form()
+        form = await read_form(request)
         reason, errors = _reason(form)
         values = {"reason": reason}
         if form.get("confirm") != "on":
@@ -253,7 +254,7 @@ async def person_remove(request: Request):
 
 @staff_required(*RISK)
 async def capability(request: Request):
-    form = await request.form()
+    form = await read_form(request)
     name = str(form.get("capability") or "")
     requested = form.get("requested") == "true"
     reason, errors = _reason(form)
@@ -294,7 +295,7 @@ async def payout_schedule(request: Request):
     file = await _file_with_account(request)
     if request.method == "GET":
         return _schedule_page(request, file, changes.schedule_values(file.view.account, held=bool(file.view.holds)))
-    form = await request.form()
+    form = await read_form(request)
     country = file.view.account.snapshot.get("country") or "US"
     schedule, typed, errors = changes.read_schedule(form, country=country)
     reason, reason_errors = _reason(form)

@@ -18,6 +18,7 @@ from portal import audit
 from portal.connect import account_settings, mirror, payout_holds
 from portal.connect.models import ConnectedAccount
 from portal.db import Database, utcnow
+from portal.inputs import whole_number
 from portal.integrations.stripe import StripeFailure, StripeGateway, idempotency_key
 from portal.onboarding import business_email, service, steps, stripe_errors, validation
 from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
@@ -506,13 +507,14 @@ def read_schedule(form: Mapping, *, country: str) -> tuple[dict, dict, dict]:
         pass  # Stripe keeps the delay it has; it applies once payouts are scheduled again
     elif typed["delay"] == "days":
         low = minimum or 1
-        if not typed["delay_days"].isdigit():
+        delay_days = whole_number(typed["delay_days"])
+        if delay_days is None:
             errors["delay_days"] = f"Enter the delay as a whole number of days, {low} or more."
-        elif not low <= int(typed["delay_days"]) <= MAX_DELAY_DAYS:
+        elif not low <= delay_days <= MAX_DELAY_DAYS:
             words = f"Stripe's minimum for this country is {minimum} days" if minimum else "it can't be less than 1 day"
             errors["delay_days"] = f"Use a delay between {low} and {MAX_DELAY_DAYS} days ({words})."
         else:
-            schedule["delay_days"] = int(typed["delay_days"])
+            schedule["delay_days"] = delay_days
     elif typed["delay"] == "minimum":
         schedule["delay_days"] = "minimum"
     else:
@@ -523,10 +525,11 @@ def read_schedule(form: Mapping, *, country: str) -> tuple[dict, dict, dict]:
         else:
             schedule["weekly_anchor"] = typed["weekly_anchor"]
     if typed["interval"] == "monthly":
-        if not typed["monthly_anchor"].isdigit() or not 1 <= int(typed["monthly_anchor"]) <= 31:
+        anchor = whole_number(typed["monthly_anchor"], maximum=31)
+        if not anchor:
             errors["monthly_anchor"] = "Enter the day of the month payouts go out, from 1 to 31."
         else:
-            schedule["monthly_anchor"] = int(typed["monthly_anchor"])
+            schedule["monthly_anchor"] = anchor
     return schedule, typed, errors
 
 

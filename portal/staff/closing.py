@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from portal.connect import closing
+from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.staff import pages
 from portal.staff.auth import current_staff, ip_of, staff_required
@@ -40,7 +41,7 @@ def _stripe_trouble(failure: StripeFailure) -> str:
 @staff_required(*pages.RISK)
 async def start(request: Request):
     file = await pages.known_seller(request)
-    form = await request.form()
+    form = await read_form(request)
     reason = str(form.get("reason") or "").strip()
     values, errors = {"start": reason}, {}
     if not reason:
@@ -108,7 +109,7 @@ async def pay_out(request: Request):
 @staff_required(*pages.RISK)
 async def finish(request: Request):
     file = await pages.known_seller(request)
-    reason, errors = await pages.reason_from(request, "finish")
+    reason, errors = pages.reason_from(await read_form(request), "finish")
     if errors:
         return await _page(request, errors, {"finish": reason}, 400)
     staff, state = await current_staff(request), request.app.state

@@ -4,6 +4,8 @@ rendered again with errors beside the field that caused them, and the reason eve
 The staff packages (console, requirements desk, account management, funds, closing) each keep
 their own handlers and `routes`; `portal/staff/routes.py` joins them into one table."""
 
+from collections.abc import Mapping
+
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -46,9 +48,8 @@ async def seller_page(request: Request, errors: dict | None = None, values: dict
     }, status_code=status_code)
 
 
-async def reason_from(request: Request, action: str) -> tuple[str, dict]:
+def reason_from(form: Mapping, action: str) -> tuple[str, dict]:
     """The reason typed for `action`, and the errors to show beside its field when it is missing."""
-    form = await request.form()
     reason = str(form.get("reason") or "").strip()
     if not reason:
         return "", {action: "Give a reason: it goes on the seller's audit trail."}

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from portal import audit
 from portal.connect import remediation, remediation_links, submit
 from portal.connect.requirements import PENDING, Requirement
+from portal.inputs import read_form
 from portal.onboarding import stripe_errors
 from portal.onboarding.validation import US_STATES
 from portal.staff import console
@@ -188,8 +189,8 @@ async def submit_for_seller(request: Request):
     if not fields:
         return await _detail(request, file, requirement, status_code=409, errors={
             "_form": "The portal cannot collect this from staff: send the seller a link, or contact Stripe."})
-    reason, errors = await reason_from(request, SUBMIT)
-    form = await request.form()
+    form = await read_form(request, is_file=remediation.is_document_field)
+    reason, errors = reason_from(form, SUBMIT)
     files = {}
     for form_field in fields:
         upload = form.get(form_field.name)
@@ -236,7 +237,7 @@ async def send_link(request: Request):
     requirement = _find(file, key)
     if requirement is None:
         return await _gone(request, file, key, 409)
-    reason, errors = await reason_from(request, LINK)
+    reason, errors = reason_from(await read_form(request), LINK)
     if errors:
         return await _detail(request, file, requirement, errors=errors, values={LINK: reason}, status_code=400)
     state, key = request.app.state, requirement.keys[0]

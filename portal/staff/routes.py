@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from portal import audit
 from portal.connect import negative_balances
+from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.funds import routes as funds
 from portal.staff import account_admin, closing, requirements_desk, risk, search, service, sign_in, team, view_as
@@ -35,7 +36,7 @@ async def seller_page(request: Request):
 
 @staff_required(*ANY)
 async def add_note(request: Request):
-    form = await request.form()
+    form = await read_form(request)
     body = str(form.get("body") or "").strip()
     if not body or len(body) > 5000:
         error = "Write the note first." if not body else "Keep a note under 5,000 characters."
@@ -52,7 +53,7 @@ async def add_note(request: Request):
 
 @staff_required(*ANY)
 async def view_as_start(request: Request):
-    reason, errors = await pages.reason_from(request, "view_as")
+    reason, errors = pages.reason_from(await read_form(request), "view_as")
     if errors:
         return await pages.seller_page(request, errors, {"view_as": reason}, 400)
     staff = await current_staff(request)
@@ -81,7 +82,7 @@ async def view_as_exit(request: Request):
 
 
 async def _risk_action(request: Request, action: str, run):
-    reason, errors = await pages.reason_from(request, action)
+    reason, errors = pages.reason_from(await read_form(request), action)
     if errors:
         return await pages.seller_page(request, errors, {action: reason}, 400)
     await pages.known_seller(request)
@@ -120,7 +121,7 @@ async def resume_payouts(request: Request):
 
 @staff_required(*RISK)
 async def debit_negative(request: Request):
-    form = await request.form()
+    form = await read_form(request)
     on = form.get("on") == "true"
 
     async def run(db, gateway, seller_id, **kwargs):
@@ -134,7 +135,7 @@ async def reject_confirm(request: Request):
     file = await pages.known_seller(request)
     errors, values = {}, {}
     if request.method == "POST":
-        form = await request.form()
+        form = await read_form(request)
         values = {"why": str(form.get("why") or ""), "reason": str(form.get("reason") or "").strip()}
         if values["why"] not in risk.REJECT_REASONS:
             errors["why"] = "Choose why the account is rejected."
@@ -163,7 +164,7 @@ async def reject_confirm(request: Request):
 
 @staff_required(*RISK)
 async def send_remediation(request: Request):
-    reason, errors = await pages.reason_from(request, "remediation")
+    reason, errors = pages.reason_from(await read_form(request), "remediation")
     if errors:
         return await pages.seller_page(request, errors, {"remediation": reason}, 400)
     file = await pages.known_seller(request)
@@ -192,7 +193,7 @@ async def _negative_balances(request: Request, errors: dict | None = None, statu
 @staff_required(*RISK)
 async def record_arrangement(request: Request):
     """A repayment arrangement agreed with the seller: on the notes thread and the audit trail."""
-    form = await request.form()
+    form = await read_form(request)
     terms = str(form.get("terms") or "").strip()
     seller_id = pages.seller_id(request)
     if not terms or len(terms) > 2000:

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse
 
 from portal import audit
 from portal.accounts.auth import safe_next
+from portal.inputs import read_form, whole_number
 from portal.integrations import identity
 from portal.staff import service, view_as
 from portal.staff.auth import current_staff, forget, ip_of
@@ -95,9 +96,9 @@ async def dev_sign_in(request: Request):
     """Sandbox mode only, no provider: sign in as a staff member `portal create-staff` made."""
     if not request.app.state.settings.staff_dev_sign_in:
         raise HTTPException(404)
-    form = await request.form()
-    member = await run_in_threadpool(service.get_member, request.app.state.db, int(form.get("staff_id") or 0)
-                                     if str(form.get("staff_id") or "").isdigit() else 0)
+    form = await read_form(request)
+    staff_id = whole_number(form.get("staff_id"))
+    member = None if staff_id is None else await run_in_threadpool(service.get_member, request.app.state.db, staff_id)
     if member is None or not member.active:
         return _refused(request, "Pick a staff member from the list (add one with `portal create-staff`).", status=400)
     target = safe_next(form.get("next")) or request.url_for("staff:search").path

@@ -7,6 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from portal import audit
+from portal.inputs import read_form
 from portal.staff import service
 from portal.staff.auth import current_staff, ip_of, staff_required
 from portal.staff.models import StaffRole
@@ -25,7 +26,7 @@ async def _page(request: Request, errors: dict | None = None, values: dict | Non
 async def team(request: Request):
     if request.method == "GET":
         return await _page(request)
-    form = await request.form()
+    form = await read_form(request)
     values = {"email": str(form.get("email") or "").strip(), "role": str(form.get("role") or "")}
     errors = {}
     try:

@@ -45,3 +45,9 @@ def test_networks_are_ipv4_slash_16_and_ipv6_slash_48():
     assert codes.network("203.0.113.7") == codes.network("203.0.200.1") != codes.network("203.1.113.7")
     assert codes.network("2001:db8:1:2::1") == codes.network("2001:db8:1:ffff::9") != codes.network("2001:db8:2::1")
     assert codes.network("::ffff:203.0.113.7") == codes.network("203.0.9.9")
+
+
+def test_digits_other_than_ascii_are_a_wrong_code_not_an_error():
+    secret = pyotp.random_base32()
+    for typed in ("²²²²²²", "٣٤٥٦٧٨", "１２３４５６"):
+        assert codes.check_code(secret, typed, 0) == (CodeCheck.wrong, 0)
