@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import ipaddress
 import secrets
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -142,8 +142,14 @@ def link_routes(path: str, endpoint, *, name: str) -> list[Route]:
     ]
 
 
+# Our tokens are itsdangerous's URL-safe output; anything else is not one of our links.
+LINK_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_.\-]{1,2000}")
+
+
 async def _keep_link_token(request: Request) -> Response:
-    page = request.url.path.rsplit("/", 1)[0]
+    if not LINK_TOKEN_SHAPE.fullmatch(request.path_params["token"]):
+        raise HTTPException(404, "This link is not valid. Make sure you copied the whole link from the email.")
+    page = quote(request.url.path.rsplit("/", 1)[0])
     response = RedirectResponse(page, status_code=303, headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
     response.set_cookie(LINK_COOKIE, request.path_params["token"], max_age=LINK_COOKIE_MAX_AGE, path=page,
                         secure=request.app.state.settings.secure_cookies, httponly=True, samesite="lax")
