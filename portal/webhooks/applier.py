@@ -1,0 +1,98 @@
+"""Applies stored events behind the webhook endpoint's 200: a task in each web process, woken by
+the events that process records and polling for the rest (events other processes left behind, a
+claim whose holder died, failures whose backoff has passed). At start-up it applies whatever an
+earlier run left unapplied."""
+
+import asyncio
+import logging
+import time
+
+from starlette.concurrency import run_in_threadpool
+
+from portal.db import Database
+from portal.webhooks import queue
+from portal.webhooks.handlers import HANDLERS, Context
+
+log = logging.getLogger(__name__)
+
+# Long enough for any application (the holder renews it meanwhile), short enough that events a
+# killed process held are applied soon after.
+LEASE_SECONDS = 10.0
+POLL_SECONDS = 1.0
+BATCH = 100
+
+
+async def apply_event(ctx: Context, event: dict) -> str:
+    handler = HANDLERS.get(event["type"])
+    if handler is None:
+        return "ignored"
+    return await handler(ctx, event)
+
+
+class Applier:
+    def __init__(self, db: Database, context: Context, *, lease: float = LEASE_SECONDS, poll: float = POLL_SECONDS):
+        self.db, self.context, self.lease, self.poll = db, context, lease, poll
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def wake(self) -> None:
+        """An event was recorded: apply it now. Call on the app's event loop (request handlers are)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        # Stopping mid-application is safe: the claim's lease runs out and the event is applied
+        # again by the next run (the handlers keep what is newer).
+        task, self._task = self._task, None
+        while task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=1)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:  # a database hiccup must not end the loop; the next pass retries
+                log.exception("applying stored webhook events failed")
+            try:
+                async with asyncio.timeout(self.poll):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+
+    async def drain(self) -> int:
+        """Apply every due event, oldest `created` first; returns how many were taken."""
+        taken = 0
+        while True:
+            claim = queue.new_claim()
+            batch = await run_in_threadpool(queue.claim_due, self.db, claim, now=time.time(), lease=self.lease, limit=BATCH)
+            if not batch:
+                return taken
+            taken += len(batch)
+            renewing = asyncio.create_task(self._keep(claim))
+            try:
+                for event, attempts in batch:
+                    await self._apply(event, claim, attempts)
+            finally:
+                renewing.cancel()
+
+    async def _keep(self, claim: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            await run_in_threadpool(queue.extend_claim, self.db, claim, now=time.time(), lease=self.lease)
+
+    async def _apply(self, event: dict, claim: str, attempts: int) -> None:
+        try:
+            outcome, error = await apply_event(self.context, event), ""
+        except Exception as exc:
+            log.exception("applying %s %s failed (attempt %d); it will be tried again", event["type"], event["id"], attempts)
+            # The name only: a message may quote the data it choked on; the log has the traceback.
+            outcome, error = "failed", type(exc).__name__
+        kept = await run_in_threadpool(queue.finish_event, self.db, event["id"], claim, outcome,
+                                       now=time.time(), attempts=attempts, error=error)
+        if not kept:
+            log.warning("event %s was applied after its claim ran out", event["id"])
