@@ -51,7 +51,7 @@ async def receive(request: Request):
         return JSONResponse({"error": "invalid signature"}, status_code=400)
     if bool(event.get("livemode")) != (not state.settings.stripe_test_mode):
         return JSONResponse({"received": True, "ignored": "other mode"})
-    stored = await run_in_threadpool(record_event, state.db, event, handled=event["type"] in HANDLERS)
+    stored = await run_in_threadpool(record_event, state.db, event, payload, handled=event["type"] in HANDLERS)
     if stored == "duplicate":
         return JSONResponse({"received": True, "duplicate": True})
     state.applier.wake()
