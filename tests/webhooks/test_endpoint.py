@@ -20,8 +20,7 @@ from portal.sandbox.webhooks import signature_header
 from portal.settings import Settings, SettingsError, load_settings
 from portal.webhooks.endpoint import MAX_EVENT_BYTES
 from portal.webhooks.models import StripeEvent
-from portal.webhooks.queue import unapplied_count
-from tests.conftest import eventually
+from tests.conftest import wait_until_applied
 
 SECRET = "whsec_test_endpoint_secret"
 
@@ -43,10 +42,6 @@ def _post(client, event: dict, *, secret: str = SECRET, timestamp: int | None = 
 def _stored(client) -> list[StripeEvent]:
     with client.app.state.db.transaction() as session:
         return list(session.exec(select(StripeEvent)).all())
-
-
-def _settled(client) -> None:
-    assert eventually(lambda: unapplied_count(client.app.state.db) == 0), "the applier did not apply every event"
 
 
 def _seller_with_account(client, account_id: str = "acct_test1") -> None:
@@ -74,7 +69,7 @@ def test_a_redelivered_event_is_applied_once(client):
     _seller_with_account(client)
     event = _event("evt_dup", "account.updated", {"id": "acct_test1", "object": "account", "charges_enabled": True}, created=200)
     first = _post(client, event)
-    _settled(client)
+    wait_until_applied(client.app.state.db)
     second = _post(client, event)
     assert first.json() == {"received": True} and second.json() == {"received": True, "duplicate": True}
     assert [(e.id, e.outcome) for e in _stored(client)] == [("evt_dup", "applied")]
@@ -86,9 +81,9 @@ def test_an_older_event_never_overwrites_newer_state(client):
     newer = _event("evt_new", "account.updated", {"id": "acct_test1", "object": "account", "charges_enabled": True}, created=300)
     older = _event("evt_older", "account.updated", {"id": "acct_test1", "object": "account", "charges_enabled": False}, created=250)
     _post(client, newer)
-    _settled(client)
+    wait_until_applied(client.app.state.db)
     _post(client, older)
-    _settled(client)
+    wait_until_applied(client.app.state.db)
     assert mirror.account_for_seller(client.app.state.db, 1).snapshot["charges_enabled"] is True
     assert {e.id: e.outcome for e in _stored(client)} == {"evt_new": "applied", "evt_older": "ignored"}
 
@@ -117,7 +112,7 @@ def test_balance_payout_and_dispute_events_fill_the_money_mirror(client):
     _post(client, _event("evt_d", "charge.dispute.created", {"id": "dp_1", "object": "dispute", "amount": 1000, "currency": "usd",
                                                               "status": "needs_response", "reason": "fraudulent", "charge": "ch_1",
                                                               "created": 10, "evidence_details": {"due_by": 99}}, account="acct_test1"))
-    _settled(client)
+    wait_until_applied(client.app.state.db)
     with client.app.state.db.transaction() as session:
         balance = session.get(AccountBalance, "acct_test1")
         assert balance.available == [{"amount": -1500, "currency": "usd"}] and balance.negative_since is not None

@@ -27,8 +27,7 @@ from portal.connect.sync import differences
 from portal.db import Database
 from portal.sandbox.webhooks import signature_header
 from portal.webhooks.models import StripeEvent
-from portal.webhooks.queue import unapplied_count
-from tests.conftest import eventually, free_port
+from tests.conftest import free_port, wait_until_applied
 from tests.sandbox.money import on
 from tests.webhooks import storm_activity
 
@@ -218,7 +217,7 @@ def test_a_storm_with_a_kill_leaves_the_mirror_equal_to_stripes_truth(database_u
         sent = time.monotonic() - started
         assert {key: count for key, count in results.items() if key[0] != key[1]} == {}, portal.log()
         # Events a killed process had claimed are applied once its claim lapses (10 s).
-        assert eventually(lambda: unapplied_count(db) == 0, timeout=30), portal.log()
+        wait_until_applied(db, timeout=30)
         print(f"storm: {len(planned)} deliveries ({len(real)} real events) in {sent:.1f} s, {database_url.split(':')[0]}")
     finally:
         portal.stop()
