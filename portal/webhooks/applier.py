@@ -32,6 +32,38 @@ async def apply_event(ctx: Context, event: dict) -> str:
     return await handler(ctx, event)
 
 
+# Events whose object is the whole current state of one thing: of several in a batch about the
+# same thing, only the newest can matter (an older one would be ignored after it, or overwritten
+# by it). Persons, charges and bank accounts (a deletion must stay one) are applied one by one.
+SNAPSHOTS = {"account.updated": "account", "capability.updated": "capability", "balance.available": "balance",
+             "payout.": "payout", "charge.dispute.": "dispute"}
+
+
+def snapshot_of(event: dict) -> tuple | None:
+    """Which thing the event is the whole state of: (kind, account, object id), or None."""
+    for prefix, kind in SNAPSHOTS.items():
+        if event["type"] == prefix or (prefix.endswith(".") and event["type"].startswith(prefix)):
+            return kind, event.get("account"), event["data"]["object"].get("id", "")
+    return None
+
+
+def coalesce(batch: list[tuple[dict, int]]) -> tuple[list[tuple[dict, int]], list[str]]:
+    """(the events to apply, the ids of those a newer one in the batch supersedes). Events of the
+    newest second are all kept: which of them is current is the handlers' question to settle."""
+    newest: dict[tuple, int] = {}
+    for event, _ in batch:
+        if (thing := snapshot_of(event)) is not None:
+            newest[thing] = max(newest.get(thing, event["created"]), event["created"])
+    keep, superseded = [], []
+    for event, attempts in batch:
+        thing = snapshot_of(event)
+        if thing is None or event["created"] == newest[thing]:
+            keep.append((event, attempts))
+        else:
+            superseded.append(event["id"])
+    return keep, superseded
+
+
 class Applier:
     def __init__(self, db: Database, context: Context, *, lease: float = LEASE_SECONDS, poll: float = POLL_SECONDS):
         self.db, self.context, self.lease, self.poll = db, context, lease, poll
@@ -77,6 +109,9 @@ class Applier:
             if not batch:
                 return taken
             taken += len(batch)
+            batch, superseded = coalesce(batch)
+            if superseded:
+                await run_in_threadpool(queue.finish_superseded, self.db, superseded, claim)
             # One lane per account, in `created` order; lanes run side by side, so one seller's
             # burst does not hold up the others and the applier keeps pace with a busy endpoint.
             lanes: dict[str | None, list] = {}

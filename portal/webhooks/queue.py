@@ -96,6 +96,13 @@ def finish_event(db: Database, event_id: str, claim: str, outcome: str, *, now: 
         return session.execute(_FINISH, values).rowcount == 1
 
 
+def finish_superseded(db: Database, event_ids: list[str], claim: str) -> None:
+    """Events a newer one about the same thing made moot: ignored, as they would be after it."""
+    with db.transaction() as session:
+        session.execute(update(EVENTS).where(EVENTS.c.id.in_(event_ids), EVENTS.c.claim == claim)
+                        .values(outcome="ignored", processed_at=utcnow(), claim=""))
+
+
 def unapplied_count(db: Database) -> int:
     with db.transaction() as session:
         return session.execute(select(func.count()).select_from(EVENTS).where(EVENTS.c.outcome.in_(UNAPPLIED))).scalar_one()

@@ -18,6 +18,7 @@ from portal.app import create_app
 from portal.connect import mirror
 from portal.db import Database
 from portal.webhooks import queue
+from portal.webhooks.applier import coalesce
 from portal.webhooks.handlers import HANDLERS
 from portal.webhooks.models import StripeEvent
 from tests.conftest import eventually
@@ -159,3 +160,22 @@ def test_every_new_event_is_stored_once_and_redeliveries_say_so(db, kind):
     assert queue.record_event(db, event, handled=handled) == ("pending" if handled else "duplicate")
     with db.transaction() as session:
         assert len(session.exec(select(StripeEvent)).all()) == 1
+
+
+def test_of_several_states_of_one_thing_in_a_batch_only_the_newest_second_is_applied():
+    def account(event_id, created, account_id=ACCOUNT):
+        return _event(event_id, "account.updated", {"id": account_id}, account=account_id, created=created)
+
+    def payout(event_id, kind, created):
+        return _event(event_id, kind, {"id": "po_1"}, account=ACCOUNT, created=created)
+
+    batch = [(account("a1", 100), 1), (account("a2", 102), 1), (account("a3", 102), 1), (account("b1", 90, "acct_other"), 1),
+             (payout("p1", "payout.created", 100), 1), (payout("p2", "payout.paid", 105), 1),
+             (_event("x1", "person.updated", {"id": "person_1"}, account=ACCOUNT, created=100), 1),
+             (_event("x2", "person.updated", {"id": "person_1"}, account=ACCOUNT, created=101), 1),
+             (_event("d1", "account.external_account.deleted", {"id": "ba_1"}, account=ACCOUNT, created=100), 1),
+             (_event("d2", "account.external_account.updated", {"id": "ba_1"}, account=ACCOUNT, created=99), 1)]
+    keep, superseded = coalesce(batch)
+    # Both events of the newest second stay: the handlers settle which is current.
+    assert [event["id"] for event, _ in keep] == ["a2", "a3", "b1", "p2", "x1", "x2", "d1", "d2"]
+    assert superseded == ["a1", "p1"]
