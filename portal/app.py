@@ -38,6 +38,7 @@ from portal.settings import PROJECT_ROOT, Settings, load_settings
 from portal.web import RequestGuard, SecurityHeaders, http_exception, make_templates, server_error
 from portal.webhooks import endpoint as webhooks
 from portal.webhooks import registration
+from portal.webhooks.applier import Applier
 from portal.webhooks.handlers import Context
 
 log = logging.getLogger(__name__)
@@ -103,9 +104,11 @@ def create_app(settings: Settings) -> Starlette:
                 background.append(asyncio.create_task(keep_in_sync(app.state, settings.sandbox_sync_interval)))
         mailer.start()
         mailer.wake()
+        app.state.applier.start()  # applies at once whatever an earlier run stored but did not apply
         yield
         for task in background:
             task.cancel()
+        await app.state.applier.stop()
         await mailer.stop()
         if sandbox is not None:
             sandbox.stop()
@@ -150,14 +153,13 @@ def create_app(settings: Settings) -> Starlette:
     app.state.identity = make_identity_client(settings)
     app.state.stripe = StripeGateway(settings.stripe_key(), api_base=settings.stripe_api_base or None)
     app.state.sandbox_webhook_secrets = []
-    app.state.webhook_secrets = lambda: (
-        [settings.stripe_webhook_secret.get_secret_value()] if settings.stripe_webhook_secret else []
-    ) + app.state.sandbox_webhook_secrets
+    app.state.webhook_secrets = lambda: settings.webhook_secrets() + app.state.sandbox_webhook_secrets
 
     async def after_account_change(seller_id: int) -> None:
         await tell_seller_about_new_requirements(app.state, seller_id, settings.portal_url + "/status/")
 
     app.state.webhook_context = Context(db=db, gateway=app.state.stripe, after_account_change=after_account_change)
+    app.state.applier = Applier(db, app.state.webhook_context)
     return app
 
 

@@ -39,7 +39,11 @@ class Settings(BaseSettings):
 
     stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str = ""
+    # Stripe signs each endpoint's events with its own secret: the Connect endpoint's and the
+    # platform endpoint's. STRIPE_WEBHOOK_SECRETS takes them comma-separated; the older single
+    # STRIPE_WEBHOOK_SECRET still counts.
     stripe_webhook_secret: SecretStr | None = None
+    stripe_webhook_secrets: SecretStr | None = None
     # Where the SDK sends requests. Empty means Stripe itself in Stripe mode; in sandbox mode
     # `portal serve` points it at the sandbox it mounts under /sandbox on its own port.
     stripe_api_base: str = ""
@@ -126,6 +130,10 @@ class Settings(BaseSettings):
     def stripe_key(self) -> str:
         return self.sandbox_secret_key if self.sandbox_mode else self.stripe_secret_key.get_secret_value()
 
+    def webhook_secrets(self) -> list[str]:
+        given = [self.stripe_webhook_secret, self.stripe_webhook_secrets]
+        return [part.strip() for value in given if value for part in value.get_secret_value().split(",") if part.strip()]
+
     @property
     def staff_sso_configured(self) -> bool:
         return bool(self.staff_oidc_discovery_url and self.staff_oidc_client_id)
@@ -157,7 +165,7 @@ class Settings(BaseSettings):
             for name, value in [
                 ("STRIPE_SECRET_KEY", self.stripe_secret_key),
                 ("STRIPE_PUBLISHABLE_KEY", self.stripe_publishable_key),
-                ("STRIPE_WEBHOOK_SECRET", self.stripe_webhook_secret),
+                ("STRIPE_WEBHOOK_SECRETS (or STRIPE_WEBHOOK_SECRET)", self.webhook_secrets()),
                 ("SECRET_KEY", self.secret_key),
                 ("PUBLIC_URL", self.public_url),
             ]

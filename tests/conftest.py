@@ -22,6 +22,7 @@ from portal.db import Database
 from portal.sandbox.app import create_sandbox
 from portal.sandbox.testing import fast_config, running
 from portal.settings import Settings
+from portal.webhooks.queue import unapplied_count
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -225,6 +226,11 @@ def eventually(check, timeout: float = 10.0):
         if result or time.monotonic() > deadline:
             return result
         time.sleep(0.05)
+
+
+def wait_until_applied(db: Database, timeout: float = 10.0) -> None:
+    """Webhook events are applied behind the endpoint's 200: wait until none is left unapplied."""
+    assert eventually(lambda: unapplied_count(db) == 0, timeout), "stored webhook events were not applied"
 
 
 def csrf_from(html: str) -> str:

@@ -10,6 +10,7 @@ import hmac
 import io
 import json
 import logging
+import time
 from dataclasses import dataclass
 
 import stripe
@@ -209,8 +210,8 @@ class StripeGateway:
 
     # Webhook endpoints (sandbox mode registers the portal's own endpoint at start)
 
-    async def create_webhook_endpoint(self, url: str, *, connect: bool) -> dict:
-        params = {"url": url, "enabled_events": ["*"], "connect": connect}
+    async def create_webhook_endpoint(self, url: str, *, connect: bool, events: list[str]) -> dict:
+        params = {"url": url, "enabled_events": events, "connect": connect}
         return await self._call(self.client.v1.webhook_endpoints.create_async, params=params)
 
     async def delete_webhook_endpoint(self, endpoint_id: str) -> dict:
@@ -241,7 +242,8 @@ class WebhookRejected(Exception):
 
 
 def verify_event(payload: bytes, signature_header: str, secrets: list[str], tolerance: int = 300) -> dict:
-    """The event, if any of the endpoint secrets signed this exact body within `tolerance` seconds.
+    """The event, if any of the endpoint secrets signed this exact body within `tolerance` seconds
+    of now, before or after (the SDK refuses only timestamps too far in the past).
 
     The SDK's own check, the one `construct_event` runs first; the body then becomes a plain dict,
     without the SDK's object wrapping, which costs more than the check on a busy endpoint."""
@@ -250,11 +252,24 @@ def verify_event(payload: bytes, signature_header: str, secrets: list[str], tole
             stripe.WebhookSignature.verify_header(payload, signature_header, secret, tolerance)
         except stripe.SignatureVerificationError:
             continue
+        if _signed_at(signature_header) > time.time() + tolerance:
+            raise WebhookRejected("timestamp in the future, outside the tolerance")
         try:
             event = json.loads(payload)
         except ValueError as exc:
             raise WebhookRejected("body is not an event") from exc
-        if not isinstance(event, dict) or not {"id", "type", "created", "data"} <= set(event):
+        if not _looks_like_an_event(event):
             raise WebhookRejected("body is not an event")
         return event
     raise WebhookRejected("no endpoint secret matches the signature")
+
+
+def _looks_like_an_event(event) -> bool:
+    return (isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)
+            and type(event.get("created")) is int and isinstance(event.get("data"), dict)
+            and isinstance(event.get("account"), str | None))
+
+
+def _signed_at(signature_header: str) -> int:
+    """The `t=` of a header the SDK has just accepted (so it is there and a number)."""
+    return int(next(item[2:] for item in signature_header.split(",") if item.startswith("t=")))

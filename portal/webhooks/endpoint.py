@@ -1,55 +1,49 @@
-"""POST /webhooks/stripe: verify the signature on the raw body, record the event on its id,
-apply it only if it is new (or failed before), acknowledge."""
+"""POST /webhooks/stripe: refuse what is too big, verify the signature on the raw body, record the
+event on its id in one short write, acknowledge, and leave applying to the applier (applier.py).
+The 200 means the event is stored: whatever happens to this process next, it will be applied."""
 
 import logging
 
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from portal.db import Database, utcnow
 from portal.integrations.stripe import WebhookRejected, verify_event
-from portal.webhooks.handlers import HANDLERS, Context
-from portal.webhooks.models import StripeEvent
+from portal.webhooks.handlers import HANDLERS
+from portal.webhooks.queue import record_event
 
 log = logging.getLogger(__name__)
 TOLERANCE_SECONDS = 300
+# The largest event we take is a dispute: its evidence may hold 150,000 characters of text, which
+# JSON escaping can make up to ~900 KB; every other object we handle is a few tens of KB. Stripe
+# retries a refused delivery for days, so the limit errs large; it only bounds what an unsigned
+# sender can make us hold in memory before the signature is checked.
+MAX_EVENT_BYTES = 1024 * 1024
 
 
-def record_event(db: Database, event: dict) -> bool:
-    """Store the event; False when it was already stored and applied (a redelivery)."""
-    try:
-        with db.transaction() as session:
-            session.add(StripeEvent(
-                id=event["id"], type=event["type"], account=event.get("account"), created=event["created"],
-                livemode=bool(event.get("livemode")), payload=event,
-            ))
-        return True
-    except IntegrityError:
-        with db.transaction() as session:
-            stored = session.get(StripeEvent, event["id"])
-            return stored is not None and stored.outcome == "failed"
+class TooLarge(Exception):
+    pass
 
 
-def finish_event(db: Database, event_id: str, outcome: str, error: str = "") -> None:
-    with db.transaction() as session:
-        stored = session.get(StripeEvent, event_id)
-        stored.outcome, stored.error, stored.processed_at = outcome, error[:500], utcnow()
-        session.add(stored)
-
-
-async def apply_event(ctx: Context, event: dict) -> str:
-    handler = HANDLERS.get(event["type"])
-    if handler is None:
-        return "ignored"
-    return await handler(ctx, event)
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise TooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:  # a chunked body, or one longer than it said
+            raise TooLarge
+    return bytes(body)
 
 
 async def receive(request: Request):
     state = request.app.state
-    payload = await request.body()
+    try:
+        payload = await read_body(request, MAX_EVENT_BYTES)
+    except TooLarge:
+        return JSONResponse({"error": f"body larger than {MAX_EVENT_BYTES} bytes"}, status_code=413)
     try:
         event = verify_event(payload, request.headers.get("stripe-signature", ""), state.webhook_secrets(), TOLERANCE_SECONDS)
     except WebhookRejected as exc:
@@ -57,15 +51,10 @@ async def receive(request: Request):
         return JSONResponse({"error": "invalid signature"}, status_code=400)
     if bool(event.get("livemode")) != (not state.settings.stripe_test_mode):
         return JSONResponse({"received": True, "ignored": "other mode"})
-    if not await run_in_threadpool(record_event, state.db, event):
+    stored = await run_in_threadpool(record_event, state.db, event, payload, handled=event["type"] in HANDLERS)
+    if stored == "duplicate":
         return JSONResponse({"received": True, "duplicate": True})
-    try:
-        outcome = await apply_event(state.webhook_context, event)
-    except Exception as exc:  # recorded as failed; Stripe's retry applies it again
-        log.exception("applying %s %s failed", event["type"], event["id"])
-        await run_in_threadpool(finish_event, state.db, event["id"], "failed", type(exc).__name__)
-        return JSONResponse({"error": "not applied; retry"}, status_code=500)
-    await run_in_threadpool(finish_event, state.db, event["id"], outcome)
+    state.applier.wake()
     return JSONResponse({"received": True})
 
 

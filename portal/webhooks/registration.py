@@ -1,13 +1,21 @@
-"""In sandbox mode the portal registers its own webhook endpoints with the sandbox it mounts,
-as a platform does once in Stripe's Dashboard: one for connected accounts' events, one for the
-platform's. Their secrets live only in memory; each start registers afresh."""
+"""The two webhook endpoints a platform registers, and the events each needs (the README lists
+them; a test keeps the list and this table equal). In sandbox mode the portal registers both with
+the sandbox it mounts, as a platform does once in Stripe's Dashboard. Their secrets live only in
+memory; each start registers afresh."""
 
 import asyncio
 import logging
 
 from portal.integrations.stripe import StripeFailure, StripeGateway
+from portal.webhooks.handlers import HANDLERS
 
 log = logging.getLogger(__name__)
+
+# The Connect endpoint receives connected accounts' events: every type we handle.
+CONNECT_EVENTS = sorted(HANDLERS)
+# The platform endpoint receives the platform's own. Destination charges are made on the platform,
+# so their charges and disputes arrive here, and the charge names the seller it pays.
+PLATFORM_EVENTS = sorted(kind for kind in HANDLERS if kind.startswith("charge."))
 
 
 async def register(gateway: StripeGateway, url: str, secrets: list[str], attempts: int = 100) -> None:
@@ -17,8 +25,8 @@ async def register(gateway: StripeGateway, url: str, secrets: list[str], attempt
             for endpoint in await gateway.list_webhook_endpoints():
                 if endpoint["url"] == url:
                     await gateway.delete_webhook_endpoint(endpoint["id"])
-            for connect in (True, False):
-                created = await gateway.create_webhook_endpoint(url, connect=connect)
+            for connect, events in ((True, CONNECT_EVENTS), (False, PLATFORM_EVENTS)):
+                created = await gateway.create_webhook_endpoint(url, connect=connect, events=events)
                 secrets.append(created["secret"])
             log.info("webhook endpoints registered with the sandbox for %s", url)
             return

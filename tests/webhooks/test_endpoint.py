@@ -1,15 +1,26 @@
-"""POST /webhooks/stripe: signatures, tolerance, exactly-once by id, and ordering."""
+"""POST /webhooks/stripe: signatures, tolerance both ways, several endpoint secrets, size, exactly-once
+by id, and ordering. Events are applied behind the 200, so tests wait for the applier."""
 
 import json
+import socket
 import time
+from urllib.parse import urlsplit
 
+import pytest
+from pydantic import SecretStr
 from sqlmodel import select
+from starlette.testclient import TestClient
 
 from portal.accounts import service
+from portal.app import create_app
+from portal.db import Database
 from portal.connect import mirror
 from portal.connect.models import AccountBalance, ConnectedAccount, DisputeRecord, PayoutRecord
 from portal.sandbox.webhooks import signature_header
+from portal.settings import Settings, SettingsError, load_settings
+from portal.webhooks.endpoint import MAX_EVENT_BYTES
 from portal.webhooks.models import StripeEvent
+from tests.conftest import wait_until_applied
 
 SECRET = "whsec_test_endpoint_secret"
 
@@ -57,7 +68,9 @@ def test_a_redelivered_event_is_applied_once(client):
     client.app.state.sandbox_webhook_secrets.append(SECRET)
     _seller_with_account(client)
     event = _event("evt_dup", "account.updated", {"id": "acct_test1", "object": "account", "charges_enabled": True}, created=200)
-    first, second = _post(client, event), _post(client, event)
+    first = _post(client, event)
+    wait_until_applied(client.app.state.db)
+    second = _post(client, event)
     assert first.json() == {"received": True} and second.json() == {"received": True, "duplicate": True}
     assert [(e.id, e.outcome) for e in _stored(client)] == [("evt_dup", "applied")]
 
@@ -68,7 +81,9 @@ def test_an_older_event_never_overwrites_newer_state(client):
     newer = _event("evt_new", "account.updated", {"id": "acct_test1", "object": "account", "charges_enabled": True}, created=300)
     older = _event("evt_older", "account.updated", {"id": "acct_test1", "object": "account", "charges_enabled": False}, created=250)
     _post(client, newer)
+    wait_until_applied(client.app.state.db)
     _post(client, older)
+    wait_until_applied(client.app.state.db)
     assert mirror.account_for_seller(client.app.state.db, 1).snapshot["charges_enabled"] is True
     assert {e.id: e.outcome for e in _stored(client)} == {"evt_new": "applied", "evt_older": "ignored"}
 
@@ -97,6 +112,7 @@ def test_balance_payout_and_dispute_events_fill_the_money_mirror(client):
     _post(client, _event("evt_d", "charge.dispute.created", {"id": "dp_1", "object": "dispute", "amount": 1000, "currency": "usd",
                                                               "status": "needs_response", "reason": "fraudulent", "charge": "ch_1",
                                                               "created": 10, "evidence_details": {"due_by": 99}}, account="acct_test1"))
+    wait_until_applied(client.app.state.db)
     with client.app.state.db.transaction() as session:
         balance = session.get(AccountBalance, "acct_test1")
         assert balance.available == [{"amount": -1500, "currency": "usd"}] and balance.negative_since is not None
@@ -114,3 +130,69 @@ def test_a_signed_body_that_is_not_an_event_is_refused(client):
         response = client.post("/webhooks/stripe", content=body, headers={"Stripe-Signature": header})
         assert response.status_code == 400, body
     assert _stored(client) == []
+
+
+def test_a_timestamp_from_the_future_is_refused_beyond_the_tolerance(client):
+    client.app.state.sandbox_webhook_secrets.append(SECRET)
+    ahead = _post(client, _event("evt_ahead", "customer.created", {"id": "cus_1"}), timestamp=int(time.time()) + 3600)
+    just_beyond = _post(client, _event("evt_beyond", "customer.created", {"id": "cus_1"}), timestamp=int(time.time()) + 310)
+    assert ahead.status_code == just_beyond.status_code == 400
+    # A sender's clock a little ahead of ours is within the tolerance.
+    assert _post(client, _event("evt_skew", "customer.created", {"id": "cus_1"}), timestamp=int(time.time()) + 60).status_code == 200
+    assert [e.id for e in _stored(client)] == ["evt_skew"]
+
+
+def test_any_of_the_endpoint_secrets_is_accepted(settings):
+
+    # The Connect endpoint's secret, the platform endpoint's, and the older single setting.
+    configured = settings.model_copy(update={"stripe_webhook_secrets": SecretStr("whsec_connect, whsec_platform"),
+                                             "stripe_webhook_secret": SecretStr("whsec_single")})
+    Database(configured.database_url).migrate()
+    with TestClient(create_app(configured)) as client:
+        for number, secret in enumerate(["whsec_connect", "whsec_platform", "whsec_single"]):
+            assert _post(client, _event(f"evt_{number}", "customer.created", {"id": "cus_1"}), secret=secret).status_code == 200
+        assert _post(client, _event("evt_x", "customer.created", {"id": "cus_1"}), secret="whsec_other").status_code == 400
+        assert sorted(e.id for e in _stored(client)) == ["evt_0", "evt_1", "evt_2"]
+
+
+def test_stripe_mode_takes_the_secrets_from_the_environment_and_names_them_when_missing(monkeypatch, tmp_path):
+
+    for name, value in {"STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_PUBLISHABLE_KEY": "pk_test_x", "SECRET_KEY": "k" * 40,
+                        "PUBLIC_URL": "https://portal.example", "PORTAL_VAR_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("STRIPE_WEBHOOK_SECRET", raising=False)
+    monkeypatch.delenv("STRIPE_WEBHOOK_SECRETS", raising=False)
+    with pytest.raises(SettingsError, match="STRIPE_WEBHOOK_SECRETS"):
+        load_settings()
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRETS", "whsec_connect,whsec_platform,")
+    assert load_settings().webhook_secrets() == ["whsec_connect", "whsec_platform"]
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_old")
+    assert Settings().webhook_secrets() == ["whsec_old", "whsec_connect", "whsec_platform"]
+
+
+def test_an_oversized_body_is_refused_whether_it_says_its_length_or_streams(client):
+    client.app.state.sandbox_webhook_secrets.append(SECRET)
+    big = b"x" * (MAX_EVENT_BYTES + 1)
+    assert client.post("/webhooks/stripe", content=big, headers={"Stripe-Signature": "t=1,v1=0"}).status_code == 413
+
+    def chunks():  # no Content-Length: sent chunked
+        for start in range(0, len(big), 65536):
+            yield big[start:start + 65536]
+
+    assert client.post("/webhooks/stripe", content=chunks(), headers={"Stripe-Signature": "t=1,v1=0"}).status_code == 413
+    assert client.post("/webhooks/stripe", content=b"x", headers={"Content-Length": "12abc"}).status_code in (400, 413)
+    # A signed event just under the limit is taken: the limit is not below what Stripe sends.
+    padded = _event("evt_big", "customer.created", {"id": "cus_1", "description": ""})
+    padded["data"]["object"]["description"] = "y" * (MAX_EVENT_BYTES - len(json.dumps(padded)) - 10)
+    assert _post(client, padded).status_code == 200
+    assert [e.id for e in _stored(client)] == ["evt_big"]
+
+
+def test_an_oversized_body_is_refused_before_it_is_sent(served_portal):
+    """Against the real server: the 413 comes back while the 20 MB body is still unsent."""
+    address = urlsplit(served_portal[1])
+    with socket.create_connection((address.hostname, address.port), timeout=5) as connection:
+        connection.sendall(b"POST /webhooks/stripe HTTP/1.1\r\nHost: portal\r\nContent-Type: application/json\r\n"
+                           b"Stripe-Signature: t=1,v1=0\r\nContent-Length: 20000000\r\n\r\n" + b"{" * 1000)
+        answer = connection.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:100]

@@ -1,0 +1,146 @@
+"""Applies stored events behind the webhook endpoint's 200: a task in each web process, woken by
+the events that process records and polling for the rest (events other processes left behind, a
+claim whose holder died, failures whose backoff has passed). At start-up it applies whatever an
+earlier run left unapplied."""
+
+import asyncio
+import logging
+import time
+
+from starlette.concurrency import run_in_threadpool
+
+from portal.db import Database
+from portal.webhooks import queue
+from portal.webhooks.handlers import HANDLERS, Context
+
+log = logging.getLogger(__name__)
+
+# Long enough for any application (the holder renews it meanwhile), short enough that events a
+# killed process held are applied soon after.
+LEASE_SECONDS = 10.0
+POLL_SECONDS = 1.0
+BATCH = 100
+# Accounts applied side by side: enough to overlap the waits on the database, few enough to leave
+# connections and threads for the requests.
+LANES = 8
+
+
+async def apply_event(ctx: Context, event: dict) -> str:
+    handler = HANDLERS.get(event["type"])
+    if handler is None:
+        return "ignored"
+    return await handler(ctx, event)
+
+
+# Events whose object is the whole current state of one thing: of several in a batch about the
+# same thing, only the newest can matter (an older one would be ignored after it, or overwritten
+# by it). Persons, charges and bank accounts (a deletion must stay one) are applied one by one.
+SNAPSHOTS = {"account.updated": "account", "capability.updated": "capability", "balance.available": "balance",
+             "payout.": "payout", "charge.dispute.": "dispute"}
+
+
+def snapshot_of(event: dict) -> tuple | None:
+    """Which thing the event is the whole state of: (kind, account, object id), or None."""
+    for prefix, kind in SNAPSHOTS.items():
+        if event["type"] == prefix or (prefix.endswith(".") and event["type"].startswith(prefix)):
+            return kind, event.get("account"), event["data"]["object"].get("id", "")
+    return None
+
+
+def coalesce(batch: list[tuple[dict, int]]) -> tuple[list[tuple[dict, int]], list[str]]:
+    """(the events to apply, the ids of those a newer one in the batch supersedes). Events of the
+    newest second are all kept: which of them is current is the handlers' question to settle."""
+    newest: dict[tuple, int] = {}
+    for event, _ in batch:
+        if (thing := snapshot_of(event)) is not None:
+            newest[thing] = max(newest.get(thing, event["created"]), event["created"])
+    keep, superseded = [], []
+    for event, attempts in batch:
+        thing = snapshot_of(event)
+        if thing is None or event["created"] == newest[thing]:
+            keep.append((event, attempts))
+        else:
+            superseded.append(event["id"])
+    return keep, superseded
+
+
+class Applier:
+    def __init__(self, db: Database, context: Context, *, lease: float = LEASE_SECONDS, poll: float = POLL_SECONDS):
+        self.db, self.context, self.lease, self.poll = db, context, lease, poll
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._lanes = asyncio.Semaphore(LANES)
+
+    def wake(self) -> None:
+        """An event was recorded: apply it now. Call on the app's event loop (request handlers are)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        # Stopping mid-application is safe: the claim's lease runs out and the event is applied
+        # again by the next run (the handlers keep what is newer).
+        task, self._task = self._task, None
+        while task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=1)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:  # a database hiccup must not end the loop; the next pass retries
+                log.exception("applying stored webhook events failed")
+            try:
+                async with asyncio.timeout(self.poll):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+
+    async def drain(self) -> int:
+        """Apply every due event, oldest `created` first; returns how many were taken."""
+        taken = 0
+        while True:
+            claim = queue.new_claim()
+            batch = await run_in_threadpool(queue.claim_due, self.db, claim, now=time.time(), lease=self.lease, limit=BATCH)
+            if not batch:
+                return taken
+            taken += len(batch)
+            batch, superseded = coalesce(batch)
+            if superseded:
+                await run_in_threadpool(queue.finish_superseded, self.db, superseded, claim)
+            # One lane per account, in `created` order; lanes run side by side, so one seller's
+            # burst does not hold up the others and the applier keeps pace with a busy endpoint.
+            lanes: dict[str | None, list] = {}
+            for event, attempts in batch:
+                lanes.setdefault(event.get("account"), []).append((event, attempts))
+            renewing = asyncio.create_task(self._keep(claim))
+            try:
+                await asyncio.gather(*(self._apply_in_turn(lane, claim) for lane in lanes.values()))
+            finally:
+                renewing.cancel()
+
+    async def _keep(self, claim: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            await run_in_threadpool(queue.extend_claim, self.db, claim, now=time.time(), lease=self.lease)
+
+    async def _apply_in_turn(self, lane: list, claim: str) -> None:
+        async with self._lanes:
+            for event, attempts in lane:
+                await self._apply(event, claim, attempts)
+
+    async def _apply(self, event: dict, claim: str, attempts: int) -> None:
+        try:
+            outcome, error = await apply_event(self.context, event), ""
+        except Exception as exc:
+            log.exception("applying %s %s failed (attempt %d); it will be tried again", event["type"], event["id"], attempts)
+            # The name only: a message may quote the data it choked on; the log has the traceback.
+            outcome, error = "failed", type(exc).__name__
+        kept = await run_in_threadpool(queue.finish_event, self.db, event["id"], claim, outcome,
+                                       now=time.time(), attempts=attempts, error=error)
+        if not kept:
+            log.warning("event %s was applied after its claim ran out", event["id"])

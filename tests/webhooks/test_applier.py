@@ -1,0 +1,181 @@
+"""Nothing stored is lost: an event stored by a process that died before applying it is applied by
+the next start or on redelivery; claims keep two appliers from applying one event, and a claim
+whose holder died lapses; failures are kept, visible, and tried again with backoff."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from portal.accounts import service
+from portal.app import create_app
+from portal.connect import mirror
+from portal.db import Database
+from portal.webhooks import queue
+from portal.webhooks.applier import coalesce
+from portal.webhooks.handlers import HANDLERS
+from portal.webhooks.models import StripeEvent
+from tests.conftest import eventually
+from tests.webhooks.test_endpoint import SECRET, _event, _post
+
+ACCOUNT = "acct_applier1"
+
+
+def _account_event(event_id: str, created: int, charges_enabled: bool = True) -> dict:
+    return _event(event_id, "account.updated", {"id": ACCOUNT, "object": "account", "charges_enabled": charges_enabled},
+                  created=created)
+
+
+def _seller(db: Database) -> int:
+    seller = service.sign_up(db, "applier@example.com", "violet tractor salad 42")
+    mirror.record_account(db, seller.id, {"id": ACCOUNT, "object": "account", "charges_enabled": False}, as_of=100)
+    return seller.id
+
+
+def _row(db: Database, event_id: str) -> StripeEvent:
+    with db.transaction() as session:
+        return session.get(StripeEvent, event_id)
+
+
+def _charges_enabled(db: Database, seller_id: int) -> bool:
+    return mirror.account_for_seller(db, seller_id).snapshot["charges_enabled"]
+
+
+# Stores one event the way the endpoint does, then dies by SIGKILL before anything applies it.
+STORE_THEN_DIE = """
+import json, os, signal, sys
+from portal.db import Database
+from portal.webhooks.queue import record_event
+assert record_event(Database(sys.argv[1]), json.loads(sys.argv[2]), handled=True) == "new"
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_an_event_stored_by_a_process_killed_before_applying_is_applied_on_the_next_start(settings, database_url):
+    configured = settings.model_copy(update={"database_url": database_url})
+    db = Database(database_url)
+    db.migrate()
+    seller_id = _seller(db)
+    event = _account_event("evt_orphan", created=200)
+    died = subprocess.run([sys.executable, "-c", STORE_THEN_DIE, database_url, json.dumps(event)],
+                          env={**os.environ}, capture_output=True, text=True, timeout=60)
+    assert died.returncode == -signal.SIGKILL, died.stderr
+    assert _row(db, "evt_orphan").outcome == "" and not _charges_enabled(db, seller_id)
+
+    with TestClient(create_app(configured)):  # start-up
+        assert eventually(lambda: _row(db, "evt_orphan").outcome == "applied")
+    assert _charges_enabled(db, seller_id)
+    db.dispose()
+
+
+def test_a_redelivery_of_a_stored_but_unapplied_event_is_applied_not_answered_duplicate(app):
+    db = app.state.db
+    seller_id = _seller(db)
+    app.state.sandbox_webhook_secrets.append(SECRET)
+    app.state.applier.poll = 3600  # only the redelivery may wake it after its start-up pass
+    event = _account_event("evt_again", created=200)
+    with TestClient(app) as client:
+        assert eventually(lambda: app.state.applier._task is not None)
+        time.sleep(0.3)  # the start-up pass is over and found nothing
+        assert queue.record_event(db, event, handled=True) == "new"  # stored; then the process "died"
+        answer = _post(client, event)
+        assert answer.status_code == 200 and answer.json() == {"received": True}
+        assert eventually(lambda: _row(db, "evt_again").outcome == "applied")
+        assert _charges_enabled(db, seller_id)
+        assert _post(client, event).json() == {"received": True, "duplicate": True}
+
+
+def test_a_failed_application_is_kept_visible_and_retried_with_backoff(app, monkeypatch):
+    db = app.state.db
+    seller_id = _seller(db)
+    app.state.sandbox_webhook_secrets.append(SECRET)
+    real, calls = HANDLERS["account.updated"], []
+
+    async def flaky(ctx, event):
+        calls.append(time.monotonic())
+        if len(calls) <= 2:
+            raise RuntimeError("database away")
+        return await real(ctx, event)
+
+    monkeypatch.setitem(HANDLERS, "account.updated", flaky)
+    with TestClient(app) as client:
+        assert _post(client, _account_event("evt_flaky", created=200)).json() == {"received": True}
+        assert eventually(lambda: _row(db, "evt_flaky").outcome == "failed")
+        failed = _row(db, "evt_flaky")
+        assert failed.error == "RuntimeError" and failed.attempts == 1 and failed.due_at > time.time()
+        assert eventually(lambda: _row(db, "evt_flaky").outcome == "applied", timeout=15)
+    assert _row(db, "evt_flaky").attempts == 3 and _charges_enabled(db, seller_id)
+    # 1 s, then 2 s apart: backing off, not hammering.
+    assert calls[1] - calls[0] >= 0.9 and calls[2] - calls[1] >= 1.9
+
+
+def test_a_failed_event_redelivered_is_due_at_once(db):
+    event = _account_event("evt_f", created=200)
+    queue.record_event(db, event, handled=True)
+    [(_, attempts)] = queue.claim_due(db, "c1", now=1000.0, lease=10, limit=10)
+    assert queue.finish_event(db, "evt_f", "c1", "failed", now=1000.0, attempts=attempts + 5, error="RuntimeError")
+    assert queue.claim_due(db, "c2", now=1001.0, lease=10, limit=10) == []  # backing off
+    assert queue.record_event(db, event, handled=True) == "pending"
+    assert [payload["id"] for payload, _ in queue.claim_due(db, "c3", now=1001.0, lease=10, limit=10)] == ["evt_f"]
+
+
+def test_claims_never_hand_one_event_to_two_appliers_and_a_dead_claim_lapses(db):
+    for number in range(30):
+        queue.record_event(db, _event(f"evt_{number:02}", "account.updated", {"id": ACCOUNT}, created=1000 - number), handled=True)
+    first = queue.claim_due(db, "first", now=50.0, lease=10, limit=20)
+    second = queue.claim_due(db, "second", now=51.0, lease=10, limit=20)
+    ids = [payload["id"] for payload, _ in first + second]
+    assert len(ids) == len(set(ids)) == 30
+    assert ids[:20] == [f"evt_{number:02}" for number in range(29, 9, -1)]  # oldest `created` first
+
+    # "first" died holding its claim: nobody takes its events until the lease runs out...
+    assert queue.claim_due(db, "third", now=59.0, lease=10, limit=100) == []
+    assert all(queue.finish_event(db, payload["id"], "second", "applied", now=59.0, attempts=1) for payload, _ in second)
+    # ...then another applier does, and the dead claimer can no longer record an outcome.
+    taken = queue.claim_due(db, "third", now=61.0, lease=10, limit=100)
+    assert sorted(p["id"] for p, _ in taken) == sorted(p["id"] for p, _ in first) and {a for _, a in taken} == {2}
+    assert not queue.finish_event(db, first[0][0]["id"], "first", "applied", now=61.0, attempts=1)
+    assert queue.unapplied_count(db) == 20
+
+
+def test_a_live_claim_is_renewed_while_its_holder_works(db):
+    queue.record_event(db, _account_event("evt_slow", created=200), handled=True)
+    queue.claim_due(db, "holder", now=100.0, lease=10, limit=1)
+    queue.extend_claim(db, "holder", now=108.0, lease=10)
+    assert queue.claim_due(db, "other", now=112.0, lease=10, limit=1) == []
+    assert queue.claim_due(db, "other", now=118.5, lease=10, limit=1) != []
+
+
+@pytest.mark.parametrize("kind", ["customer.created", "account.updated"])
+def test_every_new_event_is_stored_once_and_redeliveries_say_so(db, kind):
+    event = _event("evt_once", kind, {"id": ACCOUNT})
+    handled = kind in HANDLERS
+    assert queue.record_event(db, event, handled=handled) == "new"
+    assert queue.record_event(db, event, handled=handled) == ("pending" if handled else "duplicate")
+    with db.transaction() as session:
+        assert len(session.exec(select(StripeEvent)).all()) == 1
+
+
+def test_of_several_states_of_one_thing_in_a_batch_only_the_newest_second_is_applied():
+    def account(event_id, created, account_id=ACCOUNT):
+        return _event(event_id, "account.updated", {"id": account_id}, account=account_id, created=created)
+
+    def payout(event_id, kind, created):
+        return _event(event_id, kind, {"id": "po_1"}, account=ACCOUNT, created=created)
+
+    batch = [(account("a1", 100), 1), (account("a2", 102), 1), (account("a3", 102), 1), (account("b1", 90, "acct_other"), 1),
+             (payout("p1", "payout.created", 100), 1), (payout("p2", "payout.paid", 105), 1),
+             (_event("x1", "person.updated", {"id": "person_1"}, account=ACCOUNT, created=100), 1),
+             (_event("x2", "person.updated", {"id": "person_1"}, account=ACCOUNT, created=101), 1),
+             (_event("d1", "account.external_account.deleted", {"id": "ba_1"}, account=ACCOUNT, created=100), 1),
+             (_event("d2", "account.external_account.updated", {"id": "ba_1"}, account=ACCOUNT, created=99), 1)]
+    keep, superseded = coalesce(batch)
+    # Both events of the newest second stay: the handlers settle which is current.
+    assert [event["id"] for event, _ in keep] == ["a2", "a3", "b1", "p2", "x1", "x2", "d1", "d2"]
+    assert superseded == ["a1", "p1"]
