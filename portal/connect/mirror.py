@@ -43,7 +43,7 @@ class Recorded:
 def decide(held_at: float | None, held: object, new: object, as_of: float, *, read: bool = False) -> Recorded:
     """Whether a state of `as_of` replaces the one held at `held_at` (None: nothing held). Pure."""
     if held_at is None:
-        return Recorded(True, inserted=True)
+        return Recorded(True, inserted=True, changed=_changes({}, new) if isinstance(new, dict) else {})
     changed = _changes(held, new)
     if read:
         return Recorded(True, changed=changed)

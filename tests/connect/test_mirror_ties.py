@@ -20,7 +20,7 @@ from tests.webhooks.test_endpoint import SECRET, _event, _post
 
 
 def test_decide_orders_by_moment_and_doubts_only_a_different_state_of_the_same_moment():
-    assert decide(None, None, {"s": 1}, 10) == Recorded(True, inserted=True)
+    assert decide(None, None, {"s": 1}, 10) == Recorded(True, inserted=True, changed={"s": (None, 1)})
     assert decide(20, {"s": 1}, {"s": 2}, 10) == Recorded(False)  # clearly older: dropped
     assert decide(10, {"s": 1}, {"s": 2}, 20) == Recorded(True, changed={"s": (1, 2)})  # clearly newer
     assert decide(10, {"s": 1}, {"s": 2}, 10) == Recorded(True, in_doubt=True, changed={"s": (1, 2)})
