@@ -22,6 +22,9 @@ from portal.connect.requirements import notice_items
 from portal.db import Database, utcnow
 from portal.onboarding.models import DraftPerson
 
+# A read's moment is not checked against what was held when it was asked (sync's reads).
+UNCHECKED = object()
+
 # Events within this many seconds of the state held can't be ordered by `created` alone (whole
 # seconds, and our clock and Stripe's may differ by a little).
 AMBIGUITY_SECONDS = 2
@@ -40,8 +43,15 @@ class Recorded:
         return self.applied
 
 
-def decide(held_at: float | None, held: object, new: object, as_of: float, *, read: bool = False) -> Recorded:
-    """Whether a state of `as_of` replaces the one held at `held_at` (None: nothing held). Pure."""
+def decide(held_at: float | None, held: object, new: object, as_of: float, *, read: bool = False,
+           if_held_at=UNCHECKED) -> Recorded:
+    """Whether a state of `as_of` replaces the one held at `held_at` (None: nothing held). Pure.
+
+    A read is Stripe's present, unless the state held moved while it was under way (`if_held_at`,
+    what was held when it was asked): that newer write may show more than the read saw, so the
+    read is not kept and comes back in doubt (refresh.py reads again)."""
+    if read and if_held_at is not UNCHECKED and held_at != if_held_at:
+        return Recorded(False, in_doubt=True)
     if held_at is None:
         return Recorded(True, inserted=True, changed=_changes({}, new) if isinstance(new, dict) else {})
     changed = _changes(held, new)
@@ -73,13 +83,15 @@ def _locked(session, model, key: dict, fresh: SQLModel):
     return row, inserted
 
 
-def _keep_row(db: Database, model, object_id: str, values: dict, *, as_of: float, read: bool = False) -> Recorded:
+def _keep_row(db: Database, model, object_id: str, values: dict, *, as_of: float, read: bool = False,
+              if_held_at=UNCHECKED) -> Recorded:
     """The generic rule for objects kept one per row (payouts, disputes)."""
     with db.transaction() as session:
         row, inserted = _locked(session, model, {"id": object_id}, model(id=object_id, as_of=as_of, **values))
         if inserted:
             return Recorded(True, inserted=True, changed={name: (None, value) for name, value in values.items()})
-        result = decide(row.as_of, {name: getattr(row, name) for name in values}, values, as_of, read=read)
+        result = decide(row.as_of, {name: getattr(row, name) for name in values}, values, as_of, read=read,
+                        if_held_at=if_held_at)
         if result.applied:
             for name, value in values.items():
                 setattr(row, name, value)
@@ -105,14 +117,21 @@ def seller_for_account(db: Database, account_id: str) -> int | None:
 def record_account(db: Database, seller_id: int, account: dict, *, as_of: float | None = None,
                    read: bool = False) -> ConnectedAccount:
     """Keep Stripe's snapshot of the account (creating the mirror) unless the one held shows a later moment."""
-    as_of = time.time() if as_of is None else as_of
+    return keep_account(db, seller_id, account, as_of=time.time() if as_of is None else as_of, read=read)[0]
+
+
+def keep_account(db: Database, seller_id: int, account: dict, *, as_of: float, read: bool = False,
+                 if_held_at=UNCHECKED) -> tuple[ConnectedAccount, Recorded]:
     with db.transaction() as session:
         fresh = ConnectedAccount(seller_id=seller_id, stripe_account_id=account["id"], snapshot=account, snapshot_at=as_of)
         mirror, inserted = _locked(session, ConnectedAccount, {"stripe_account_id": account["id"]}, fresh)
-        if not inserted and (read or mirror.snapshot_at <= as_of):
+        if inserted:
+            return mirror, Recorded(True, inserted=True)
+        result = decide(mirror.snapshot_at, mirror.snapshot, account, as_of, read=read, if_held_at=if_held_at)
+        if result.applied:
             _take_snapshot(mirror, account, max(as_of, mirror.snapshot_at) if read else as_of)
             session.add(mirror)
-        return mirror
+        return mirror, result
 
 
 def _take_snapshot(mirror: ConnectedAccount, account: dict, as_of: float) -> None:
@@ -154,7 +173,8 @@ def apply_account_event(db: Database, account: dict, *, as_of: float) -> Account
         return AccountEvent(mirror.seller_id, result, changed)
 
 
-def record_capability(db: Database, account_id: str, capability: dict, *, as_of: float, read: bool = False) -> Recorded:
+def record_capability(db: Database, account_id: str, capability: dict, *, as_of: float, read: bool = False,
+                      if_held_at=UNCHECKED) -> Recorded:
     """Keep the capability object (with its requirements) and its status in the account snapshot."""
     with db.transaction() as session:
         query = select(ConnectedAccount).where(ConnectedAccount.stripe_account_id == account_id).with_for_update()
@@ -163,7 +183,8 @@ def record_capability(db: Database, account_id: str, capability: dict, *, as_of:
             return Recorded(False)
         known = mirror.capabilities.get(capability["id"])
         held = {name: value for name, value in (known or {}).items() if name != "_as_of"}
-        result = decide(known.get("_as_of", 0) if known else None, held, capability, as_of, read=read)
+        result = decide(known.get("_as_of", 0) if known else None, held, capability, as_of, read=read,
+                        if_held_at=if_held_at)
         if not result.applied:
             return result
         stored_at = max(as_of, known.get("_as_of", 0)) if read and known else as_of
@@ -178,7 +199,7 @@ def record_capability(db: Database, account_id: str, capability: dict, *, as_of:
 
 
 def record_external_account(db: Database, account_id: str, external: dict, *, deleted: bool, as_of: float,
-                            read: bool = False) -> Recorded:
+                            read: bool = False, if_held_at=UNCHECKED) -> Recorded:
     """One bank account or card in the snapshot's `external_accounts`, ordered by its own moment."""
     with db.transaction() as session:
         query = select(ConnectedAccount).where(ConnectedAccount.stripe_account_id == account_id).with_for_update()
@@ -190,7 +211,7 @@ def record_external_account(db: Database, account_id: str, external: dict, *, de
         others = [item for item in listing.get("data") or [] if item.get("id") != external["id"]]
         known = next((item for item in listing.get("data") or [] if item.get("id") == external["id"]), None)
         held_at = mirror.external_moments.get(external["id"], [mirror.snapshot_at])[0]
-        result = decide(held_at, known, None if deleted else external, as_of, read=read)
+        result = decide(held_at, known, None if deleted else external, as_of, read=read, if_held_at=if_held_at)
         if not result.applied:
             return result
         listing["data"] = others if deleted else [external, *others]
@@ -206,14 +227,15 @@ def record_external_account(db: Database, account_id: str, external: dict, *, de
 # Money
 
 
-def record_balance(db: Database, account_id: str, balance: dict, *, as_of: float, read: bool = False) -> Recorded:
+def record_balance(db: Database, account_id: str, balance: dict, *, as_of: float, read: bool = False,
+                   if_held_at=UNCHECKED) -> Recorded:
     values = {name: [{"amount": item["amount"], "currency": item["currency"]} for item in balance.get(name) or []]
               for name in ("available", "pending")}
     with db.transaction() as session:
         stored, inserted = _locked(session, AccountBalance, {"stripe_account_id": account_id},
                                    AccountBalance(stripe_account_id=account_id, as_of=as_of))
         held = None if inserted else {"available": stored.available, "pending": stored.pending}
-        result = decide(None if inserted else stored.as_of, held, values, as_of, read=read)
+        result = decide(None if inserted else stored.as_of, held, values, as_of, read=read, if_held_at=if_held_at)
         if not result.applied:
             return result
         before = stored.negative_since
@@ -240,23 +262,43 @@ def mark_balance_stale(db: Database, account_id: str, *, failed: bool = False) -
         session.add(stored)
 
 
-def record_payout(db: Database, account_id: str, payout: dict, *, as_of: float, read: bool = False) -> Recorded:
+def record_payout(db: Database, account_id: str, payout: dict, *, as_of: float, read: bool = False,
+                  if_held_at=UNCHECKED) -> Recorded:
     return _keep_row(db, PayoutRecord, payout["id"], {
         "stripe_account_id": account_id, "amount": payout["amount"], "currency": payout["currency"],
         "status": payout["status"], "method": payout.get("method") or "standard", "arrival_date": payout.get("arrival_date"),
         "failure_code": payout.get("failure_code"), "created": payout["created"],
-    }, as_of=as_of, read=read)
+    }, as_of=as_of, read=read, if_held_at=if_held_at)
 
 
 def record_dispute(db: Database, account_id: str, dispute: dict, *, as_of: float, read: bool = False,
-                   on_platform: bool = False) -> Recorded:
+                   on_platform: bool = False, if_held_at=UNCHECKED) -> Recorded:
     charge = dispute.get("charge")
     return _keep_row(db, DisputeRecord, dispute["id"], {
         "stripe_account_id": account_id, "charge": charge if isinstance(charge, str) else (charge or {}).get("id", ""),
         "amount": dispute["amount"], "currency": dispute["currency"], "status": dispute["status"],
         "reason": dispute.get("reason") or "", "due_by": (dispute.get("evidence_details") or {}).get("due_by"),
         "created": dispute["created"], "on_platform": on_platform,
-    }, as_of=as_of, read=read)
+    }, as_of=as_of, read=read, if_held_at=if_held_at)
+
+
+def moment_held(db: Database, account_id: str, kind: str, object_id: str | None = None) -> float | None:
+    """The moment of the state the mirror holds of one object (None: nothing held), as the
+    record functions above read it: what a read compares against when it lands."""
+    with db.transaction() as session:
+        if kind in ("payout", "dispute"):
+            row = session.get(PayoutRecord if kind == "payout" else DisputeRecord, object_id)
+            return row.as_of if row else None
+        if kind == "balance":
+            row = session.get(AccountBalance, account_id)
+            return row.as_of if row else None
+        account = session.exec(select(ConnectedAccount).where(ConnectedAccount.stripe_account_id == account_id)).first()
+        if account is None or kind == "account":
+            return account.snapshot_at if account else None
+        if kind == "capability":
+            known = account.capabilities.get(object_id)
+            return known.get("_as_of", 0) if known else None
+        return account.external_moments.get(object_id, [account.snapshot_at])[0]  # an external account
 
 
 def dispute_on_platform(db: Database, dispute_id: str) -> str | None:

@@ -5,13 +5,12 @@ import time
 
 from sqlmodel import select
 
-from portal.accounts import service
 from portal.connect import mirror
 from portal.connect.models import AccountBalance
 from portal.staff.models import StaffRole
-from tests.conftest import PASSWORD
 from tests.sandbox.conftest import call_helper
-from tests.sandbox.money import create_seller, on, pay
+from tests.connect.sellers import mirrored_seller
+from tests.sandbox.money import on, pay
 from tests.staff.conftest import dev_sign_in
 from tests.webhooks.test_endpoint import SECRET, _event, _post
 
@@ -26,9 +25,7 @@ def _balance(db, account_id: str) -> AccountBalance:
 def test_a_failed_read_after_a_dispute_is_shown_then_cleared_by_the_next_read(sandboxed_client, sdk):
     client, db = sandboxed_client, sandboxed_client.app.state.db
     client.app.state.sandbox_webhook_secrets.append(SECRET)
-    seller = create_seller(sdk, schedule={"interval": "manual"})
-    user = service.sign_up(db, "fresh@example.com", PASSWORD)
-    mirror.record_account(db, user.id, sdk.v1.accounts.retrieve(seller.id).to_dict())
+    seller_id, seller = mirrored_seller(db, sdk)
     mirror.record_balance(db, seller.id, {"available": [{"amount": 2_000, "currency": "usd"}], "pending": []},
                           as_of=time.time() - 60)
     pi = pay(sdk, 4_000, "pm_card_createDispute", account=seller.id)
@@ -41,7 +38,7 @@ def test_a_failed_read_after_a_dispute_is_shown_then_cleared_by_the_next_read(sa
     stored = _balance(db, seller.id)
     assert stored.stale_since is not None and stored.refresh_failed
     assert stored.available == [{"amount": 2_000, "currency": "usd"}]  # the last figure read, kept but flagged
-    page = client.get(f"/staff/sellers/{user.id}").text
+    page = client.get(f"/staff/sellers/{seller_id}").text
     assert 'data-balance="refresh-failed"' in page and "could not be reached" in page
     listing = client.get("/staff/negative-balances").text
     assert 'id="balances-not-read"' in listing and "No seller has a negative balance" in listing
@@ -52,7 +49,7 @@ def test_a_failed_read_after_a_dispute_is_shown_then_cleared_by_the_next_read(sa
     stored = _balance(db, seller.id)
     assert (stored.stale_since, stored.refresh_failed) == (None, False)
     assert stored.available == [{"amount": truth, "currency": "usd"}] and truth < 0
-    page = client.get(f"/staff/sellers/{user.id}").text
+    page = client.get(f"/staff/sellers/{seller_id}").text
     assert "data-balance=" not in page and "Balance as of" in page
     listing = client.get("/staff/negative-balances").text
     assert 'id="balances-not-read"' not in listing and f'data-account="{seller.id}"' in listing

@@ -2,20 +2,23 @@
 current state for every object it mirrors: the older and newer states are real ones, read from
 the sandbox before and after a real change."""
 
+import asyncio
 import time
+from functools import partial
 
 import pytest
 from sqlmodel import select
 
 from portal.accounts import service
-from portal.connect import mirror
+from portal.connect import mirror, refresh
 from portal.connect.mirror import AMBIGUITY_SECONDS, Recorded, decide
 from portal.connect.models import AccountBalance, DisputeRecord, PayoutRecord
 from portal.connect.sync import differences
 from portal.webhooks.models import StripeEvent
-from tests.conftest import PASSWORD
 from tests.sandbox.conftest import call_helper
-from tests.sandbox.money import advance, create_seller, on, pay
+from tests.conftest import PASSWORD
+from tests.connect.sellers import mirrored_seller
+from tests.sandbox.money import advance, on, pay
 from tests.webhooks.test_endpoint import SECRET, _event, _post
 
 
@@ -27,6 +30,33 @@ def test_decide_orders_by_moment_and_doubts_only_a_different_state_of_the_same_m
     assert decide(10 + AMBIGUITY_SECONDS - 0.5, {"s": 1}, {"s": 2}, 10) == Recorded(False, in_doubt=True)
     assert decide(10, {"s": 1}, {"s": 1}, 10) == Recorded(True)  # the same state: either order is right
     assert decide(99, {"s": 1}, {"s": 2}, 10, read=True) == Recorded(True, changed={"s": (1, 2)})  # a read is the present
+    # ...unless what was held moved while the read was under way: then it is read again.
+    assert decide(99, {"s": 1}, {"s": 2}, 10, read=True, if_held_at=99) == Recorded(True, changed={"s": (1, 2)})
+    assert decide(99, {"s": 1}, {"s": 2}, 10, read=True, if_held_at=50) == Recorded(False, in_doubt=True)
+
+
+def test_a_read_overtaken_by_a_newer_event_is_not_kept_but_read_again(db):
+    seller = service.sign_up(db, "read@example.com", PASSWORD)
+    mirror.record_account(db, seller.id, {"id": "acct_r", "object": "account"}, as_of=100)
+
+    def payout(status: str) -> dict:
+        return {"id": "po_r", "amount": 500, "currency": "usd", "status": status, "created": 90}
+
+    mirror.record_payout(db, "acct_r", payout("pending"), as_of=100)
+    reads = []
+
+    async def read() -> dict:
+        reads.append(len(reads))
+        if len(reads) == 1:  # the payout.paid event is applied while the first read is on its way back
+            mirror.record_payout(db, "acct_r", payout("paid"), as_of=time.time())
+            return payout("in_transit")  # what Stripe said when it was asked, before it was paid
+        return payout("paid")
+
+    recorded = asyncio.run(refresh._read_and_keep(db, "payout", "acct_r", "po_r", read,
+                                                  partial(mirror.record_payout, db, "acct_r")))
+    assert recorded.applied and len(reads) == 2
+    with db.transaction() as session:
+        assert session.get(PayoutRecord, "po_r").status == "paid"
 
 
 def _account_states(sdk, seller):
@@ -104,9 +134,7 @@ STATES = {
 def test_same_second_events_leave_stripes_current_state(sandboxed_client, sdk, kind, newer_first):
     db = sandboxed_client.app.state.db
     sandboxed_client.app.state.sandbox_webhook_secrets.append(SECRET)
-    seller = create_seller(sdk, schedule={"interval": "manual"})
-    user = service.sign_up(db, "ties@example.com", PASSWORD)
-    mirror.record_account(db, user.id, sdk.v1.accounts.retrieve(seller.id).to_dict(), as_of=time.time() - 100)
+    _, seller = mirrored_seller(db, sdk, as_of=time.time() - 100)
     event_type, older, newer = STATES[kind](sdk, seller)
 
     second = int(time.time())
@@ -125,10 +153,8 @@ def test_same_second_events_leave_stripes_current_state(sandboxed_client, sdk, k
 def test_a_deleted_bank_account_stays_deleted_whatever_arrives_after(sandboxed_client, sdk, deletion_first):
     db = sandboxed_client.app.state.db
     sandboxed_client.app.state.sandbox_webhook_secrets.append(SECRET)
-    seller = create_seller(sdk, schedule={"interval": "manual"})
-    user = service.sign_up(db, "ties@example.com", PASSWORD)
+    seller_id, seller = mirrored_seller(db, sdk, as_of=time.time() - 100)
     account_before = sdk.v1.accounts.retrieve(seller.id).to_dict()
-    mirror.record_account(db, user.id, account_before, as_of=time.time() - 100)
     first = sdk.v1.accounts.external_accounts.list(seller.id).data[0].to_dict()
     second = sdk.v1.accounts.external_accounts.create(
         seller.id, params={"external_account": "btok_us_verified", "default_for_currency": True}).to_dict()
@@ -141,5 +167,5 @@ def test_a_deleted_bank_account_stays_deleted_whatever_arrives_after(sandboxed_c
         _post(sandboxed_client, event)
     # An account snapshot from before the deletion, arriving late, does not bring it back either.
     _post(sandboxed_client, _event("evt_acct", "account.updated", account_before, account=seller.id, created=moment - 5))
-    held = [item["id"] for item in mirror.account_for_seller(db, user.id).snapshot["external_accounts"]["data"]]
+    held = [item["id"] for item in mirror.account_for_seller(db, seller_id).snapshot["external_accounts"]["data"]]
     assert first["id"] not in held and second["id"] != first["id"]

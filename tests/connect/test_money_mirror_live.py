@@ -9,13 +9,13 @@ import pytest
 import stripe
 from sqlmodel import select
 
-from portal.accounts import service
 from portal.connect import mirror, negative_balances
 from portal.connect.models import AccountBalance, DisputeRecord, PayoutRecord
 from portal.connect.sync import reconcile
 from portal.webhooks.models import StripeEvent
-from tests.conftest import PASSWORD, eventually
-from tests.sandbox.money import create_seller, on, pay
+from tests.conftest import eventually
+from tests.connect.sellers import mirrored_seller
+from tests.sandbox.money import on, pay
 from tests.webhooks.test_live import _quiet
 
 
@@ -25,11 +25,7 @@ def world(served_portal):
     app, url = served_portal
     sdk = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": url + "/sandbox", "files": url + "/sandbox"},
                               http_client=stripe.HTTPXClient(allow_sync_methods=True), max_network_retries=0)
-    seller = create_seller(sdk, schedule={"interval": "manual"})
-    user = service.sign_up(app.state.db, "money@example.com", PASSWORD)
-    mirror.record_account(app.state.db, user.id, sdk.v1.accounts.retrieve(seller.id).to_dict())
-    for capability in sdk.v1.accounts.capabilities.list(seller.id).data:
-        mirror.record_capability(app.state.db, seller.id, capability.to_dict(), as_of=time.time())
+    _, seller = mirrored_seller(app.state.db, sdk)
     return app, sdk, seller
 
 

@@ -1,0 +1,20 @@
+"""A verified seller created straight in the sandbox (no onboarding pages) that the portal mirrors."""
+
+import time
+
+from portal.accounts import service
+from portal.connect import mirror
+from tests.conftest import PASSWORD
+from tests.sandbox.money import create_seller
+
+
+def mirrored_seller(db, sdk, email: str = "seller@example.com", *, as_of: float | None = None):
+    """(the portal's seller id, the Stripe account), payouts manual so none leaves on its own;
+    the mirror holds the account and its capabilities as of `as_of` (default now)."""
+    account = create_seller(sdk, schedule={"interval": "manual"})
+    as_of = time.time() if as_of is None else as_of
+    seller = service.sign_up(db, email, PASSWORD)
+    mirror.record_account(db, seller.id, sdk.v1.accounts.retrieve(account.id).to_dict(), as_of=as_of)
+    for capability in sdk.v1.accounts.capabilities.list(account.id).data:
+        mirror.record_capability(db, account.id, capability.to_dict(), as_of=as_of)
+    return seller.id, account
