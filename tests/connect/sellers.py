@@ -1,11 +1,14 @@
-"""A verified seller created straight in the sandbox (no onboarding pages) that the portal mirrors."""
+"""A verified seller created straight in the sandbox (no onboarding pages) that the portal mirrors,
+and events delivered to the portal one at a time."""
 
 import time
 
 from portal.accounts import service
 from portal.connect import mirror
-from tests.conftest import PASSWORD
+from portal.webhooks.models import StripeEvent
+from tests.conftest import PASSWORD, eventually
 from tests.sandbox.money import create_seller
+from tests.webhooks.test_endpoint import _post
 
 
 def mirrored_seller(db, sdk, email: str = "seller@example.com", *, as_of: float | None = None):
@@ -18,3 +21,16 @@ def mirrored_seller(db, sdk, email: str = "seller@example.com", *, as_of: float 
     for capability in sdk.v1.accounts.capabilities.list(account.id).data:
         mirror.record_capability(db, account.id, capability.to_dict(), as_of=as_of)
     return seller.id, account
+
+
+def deliver(client, event: dict) -> None:
+    """Post a signed event to the portal's endpoint and wait until it has been applied (or found
+    not to apply), whether the endpoint applies it before answering or an applier does after."""
+    assert _post(client, event).status_code == 200
+
+    def outcome() -> str:
+        with client.app.state.db.transaction() as session:
+            stored = session.get(StripeEvent, event["id"])
+            return stored.outcome if stored else ""
+
+    assert eventually(lambda: outcome() in ("applied", "ignored")), f"{event['id']} was not applied: {outcome()!r}"

@@ -9,10 +9,10 @@ from portal.connect import mirror
 from portal.connect.models import AccountBalance
 from portal.staff.models import StaffRole
 from tests.sandbox.conftest import call_helper
-from tests.connect.sellers import mirrored_seller
+from tests.connect.sellers import deliver, mirrored_seller
 from tests.sandbox.money import on, pay
 from tests.staff.conftest import dev_sign_in
-from tests.webhooks.test_endpoint import SECRET, _event, _post
+from tests.webhooks.test_endpoint import SECRET, _event
 
 FAULTS = "/v1/test_helpers/sandbox/faults"
 
@@ -34,7 +34,7 @@ def test_a_failed_read_after_a_dispute_is_shown_then_cleared_by_the_next_read(sa
 
     call_helper(sdk, "post", FAULTS, faults=[{"match": "GET /v1/balance", "kind": "500"}])
     moment = int(time.time())
-    assert _post(client, _event("evt_dp1", "charge.dispute.created", dispute, account=seller.id, created=moment)).status_code == 200
+    deliver(client, _event("evt_dp1", "charge.dispute.created", dispute, account=seller.id, created=moment))
     stored = _balance(db, seller.id)
     assert stored.stale_since is not None and stored.refresh_failed
     assert stored.available == [{"amount": 2_000, "currency": "usd"}]  # the last figure read, kept but flagged
@@ -44,7 +44,7 @@ def test_a_failed_read_after_a_dispute_is_shown_then_cleared_by_the_next_read(sa
     assert 'id="balances-not-read"' in listing and "No seller has a negative balance" in listing
 
     call_helper(sdk, "post", FAULTS, faults=[])
-    _post(client, _event("evt_dp2", "charge.dispute.funds_withdrawn", dispute, account=seller.id, created=moment))
+    deliver(client, _event("evt_dp2", "charge.dispute.funds_withdrawn", dispute, account=seller.id, created=moment))
     truth = sdk.v1.balance.retrieve(options=on(seller.id)).available[0].amount
     stored = _balance(db, seller.id)
     assert (stored.stale_since, stored.refresh_failed) == (None, False)

@@ -17,9 +17,9 @@ from portal.connect.sync import differences
 from portal.webhooks.models import StripeEvent
 from tests.sandbox.conftest import call_helper
 from tests.conftest import PASSWORD
-from tests.connect.sellers import mirrored_seller
+from tests.connect.sellers import deliver, mirrored_seller
 from tests.sandbox.money import advance, on, pay
-from tests.webhooks.test_endpoint import SECRET, _event, _post
+from tests.webhooks.test_endpoint import SECRET, _event
 
 
 def test_decide_orders_by_moment_and_doubts_only_a_different_state_of_the_same_moment():
@@ -141,7 +141,7 @@ def test_same_second_events_leave_stripes_current_state(sandboxed_client, sdk, k
     events = [_event(f"evt_{kind}_older", event_type, older, account=seller.id, created=second),
               _event(f"evt_{kind}_newer", event_type, newer, account=seller.id, created=second)]
     for event in reversed(events) if newer_first else events:
-        assert _post(sandboxed_client, event).status_code == 200
+        deliver(sandboxed_client, event)
 
     held, truth = _held(db, kind, seller, newer)
     assert held == truth
@@ -164,8 +164,8 @@ def test_a_deleted_bank_account_stays_deleted_whatever_arrives_after(sandboxed_c
     events = [_event("evt_del", "account.external_account.deleted", deleted, account=seller.id, created=moment),
               _event("evt_upd", "account.external_account.updated", first, account=seller.id, created=moment)]
     for event in events if deletion_first else reversed(events):
-        _post(sandboxed_client, event)
+        deliver(sandboxed_client, event)
     # An account snapshot from before the deletion, arriving late, does not bring it back either.
-    _post(sandboxed_client, _event("evt_acct", "account.updated", account_before, account=seller.id, created=moment - 5))
+    deliver(sandboxed_client, _event("evt_acct", "account.updated", account_before, account=seller.id, created=moment - 5))
     held = [item["id"] for item in mirror.account_for_seller(db, seller_id).snapshot["external_accounts"]["data"]]
     assert first["id"] not in held and second["id"] != first["id"]
