@@ -116,9 +116,15 @@ async def money_moved(ctx: Context, event: dict) -> str:
 
 
 async def balance_available(ctx: Context, event: dict) -> str:
+    """The event's figure is kept at once, then read again: a balance has no field that orders its
+    states, so an event dated after a read (Stripe's clock ahead of ours) could otherwise leave an
+    older figure standing over the read that followed it."""
     if not event.get("account"):
         return "ignored"
-    return await _keep(ctx, mirror.record_balance, refresh.balance, event["account"], event["data"]["object"], event)
+    outcome = await _keep(ctx, mirror.record_balance, refresh.balance, event["account"], event["data"]["object"], event)
+    if outcome == "applied":
+        await _balances_moved(ctx, event["account"])
+    return outcome
 
 
 async def person_changed(ctx: Context, event: dict) -> str:
