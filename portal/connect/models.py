@@ -25,6 +25,9 @@ class ConnectedAccount(SQLModel, table=True):
     normal_schedule: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # capability id -> Stripe's capability object (with its own requirements), from capability.updated
     capabilities: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # external account id -> [the moment of the state held, deleted?], from that account's own
+    # events: an older account snapshot must not bring back what a newer event changed or deleted.
+    external_moments: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # What we last emailed the seller about, so each new requirement or error is mailed once.
     notified: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
@@ -42,6 +45,10 @@ class AccountBalance(SQLModel, table=True):
     as_of: float = 0
     # When the available balance first went below zero, for the negative-balance clock.
     negative_since: datetime | None = None
+    # Set when an event said the balance moved (a payout, a dispute, a refund...) and cleared by
+    # the next read of it: pages say the figure is out of date while this is set.
+    stale_since: datetime | None = None
+    refresh_failed: bool = False  # the read after that event did not reach Stripe
 
 
 class PayoutRecord(SQLModel, table=True):
@@ -72,6 +79,9 @@ class DisputeRecord(SQLModel, table=True):
     due_by: int | None = None
     created: int
     as_of: float = 0
+    # A dispute on a destination charge lives on the platform's account: it is read without
+    # Stripe-Account, though it concerns (and is listed under) the seller's account.
+    on_platform: bool = False
 
 
 class ChargeRecord(SQLModel, table=True):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, func, select
 
 from portal.connect.models import AccountBalance, ConnectedAccount
 from portal.db import Database, utcnow
@@ -38,6 +38,7 @@ class NegativeBalance:
     currency: str
     since: datetime
     days: int
+    stale: bool = False  # an event moved the balance and it has not been read again yet
 
     @property
     def days_left(self) -> int:
@@ -69,8 +70,17 @@ def negative_balances(db: Database, now: datetime | None = None) -> list[Negativ
         if worst is None or worst["amount"] >= 0:
             continue
         found.append(NegativeBalance(account.seller_id, account.stripe_account_id, worst["amount"], worst["currency"],
-                                     balance.negative_since, days_negative(balance.negative_since, now)))
+                                     balance.negative_since, days_negative(balance.negative_since, now),
+                                     balance.stale_since is not None))
     return found
+
+
+def balances_not_read_since_moving(db: Database) -> int:
+    """Balances an event moved that have not been read again (a read under way, or one that failed):
+    any of them may have gone below zero, so the list says it may be incomplete."""
+    with db.transaction() as session:
+        return session.exec(select(func.count()).select_from(AccountBalance)
+                            .where(AccountBalance.stale_since.is_not(None))).one()
 
 
 def claim_notices(db: Database, negative: NegativeBalance) -> list[int]:

@@ -1,5 +1,6 @@
 """Reconciliation: Stripe can change an account without an event reaching us, so re-read every
-account (and its balance), repair the mirror, and say what was wrong."""
+account (its capabilities, balance, recent payouts and disputes, and the disputes on the
+platform's destination charges), repair the mirror, and say every difference it repaired."""
 
 import logging
 import time
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
-from portal.connect import closing, mirror, notify, payout_holds
+from portal.connect import closing, mirror, notify, payout_holds, refresh
 from portal.connect.models import ConnectedAccount
 from portal.db import Database
 from portal.integrations.stripe import StripeFailure, StripeGateway
@@ -56,27 +57,70 @@ def _accounts(db: Database) -> list[ConnectedAccount]:
         return list(session.exec(select(ConnectedAccount).order_by(ConnectedAccount.id)).all())
 
 
+def reported(account_id: str, what: str, recorded: mirror.Recorded, headline: str) -> list[Change]:
+    """What storing a direct read changed, as Changes; an object the mirror lacked is one Change."""
+    if recorded.inserted:
+        return [Change(account_id, what, "missing", recorded.changed.get(headline, (None, None))[1])]
+    return [Change(account_id, f"{what} {name}".strip(), before, after) for name, (before, after) in sorted(recorded.changed.items())]
+
+
+async def _repair_account(db: Database, gateway: StripeGateway, stored: ConnectedAccount) -> list[Change]:
+    """Re-read the account, its capabilities, balance, recent payouts and disputes; keep what Stripe says."""
+    account_id = stored.stripe_account_id
+    asked = time.time()  # every read below shows at least this moment
+    account = await gateway.retrieve_account(account_id)
+    capabilities = await gateway.list_capabilities(account_id)
+    balance = await gateway.retrieve_balance(account_id)
+    payouts = await gateway.recent_payouts(account_id)
+    disputes = await gateway.recent_disputes(account_id)
+    found = differences(stored.snapshot, account)
+
+    def keep() -> list[Change]:
+        mirror.record_account(db, stored.seller_id, account, as_of=asked, read=True)
+        kept = []
+        for capability in capabilities:
+            kept += reported(account_id, f"capability {capability['id']}",
+                             mirror.record_capability(db, account_id, capability, as_of=asked, read=True), "status")
+        kept += reported(account_id, "balance", mirror.record_balance(db, account_id, balance, as_of=asked, read=True), "available")
+        for payout in payouts:
+            kept += reported(account_id, f"payout {payout['id']}",
+                             mirror.record_payout(db, account_id, payout, as_of=asked, read=True), "status")
+        for dispute in disputes:
+            kept += reported(account_id, f"dispute {dispute['id']}",
+                             mirror.record_dispute(db, account_id, dispute, as_of=asked, read=True), "status")
+        return kept
+
+    return found + await run_in_threadpool(keep)
+
+
+async def _repair_platform_disputes(db: Database, gateway: StripeGateway, ours: set[str]) -> list[Change]:
+    """Disputes on destination charges live on the platform's account, each about one seller."""
+    found = []
+    asked = time.time()
+    for dispute in await gateway.recent_disputes(None):
+        account_id = (await run_in_threadpool(mirror.dispute_on_platform, db, dispute["id"])
+                      or await refresh.platform_dispute_owner(gateway, dispute))
+        if account_id in ours:
+            recorded = await run_in_threadpool(mirror.record_dispute, db, account_id, dispute, as_of=asked,
+                                               read=True, on_platform=True)
+            found += reported(account_id, f"dispute {dispute['id']}", recorded, "status")
+    return found
+
+
 async def reconcile(db: Database, gateway: StripeGateway, after_account_change=None, *, secret: str) -> tuple[list[Change], list[str]]:
     """(what changed, accounts that could not be read). Closed accounts are not read: Stripe deleted them."""
-    changes, failed = [], []
+    changes, failed, ours = [], [], set()
     closed = await run_in_threadpool(closing.closed_account_ids, db)
     for stored in await run_in_threadpool(_accounts, db):
         if stored.stripe_account_id in closed:
             continue
+        ours.add(stored.stripe_account_id)
         try:
-            account = await gateway.retrieve_account(stored.stripe_account_id)
-            balance = await gateway.retrieve_balance(stored.stripe_account_id)
-            capabilities = await gateway.list_capabilities(stored.stripe_account_id)
+            found = await _repair_account(db, gateway, stored)
         except StripeFailure as failure:
             log.warning("sync could not read %s: %s", stored.stripe_account_id, failure)
             failed.append(stored.stripe_account_id)
             continue
-        found = differences(stored.snapshot, account)
-        # A direct read is the truth now, whatever moment the stored snapshot claims.
-        await run_in_threadpool(mirror.record_account, db, stored.seller_id, account, as_of=max(time.time(), stored.snapshot_at))
-        await run_in_threadpool(mirror.record_balance, db, stored.stripe_account_id, balance, as_of=time.time())
-        for capability in capabilities:
-            await run_in_threadpool(mirror.record_capability, db, stored.stripe_account_id, capability, as_of=time.time())
         try:
             # A hold that has run out (a cooling-off period, say) gives the seller their schedule back here.
             await payout_holds.apply(db, gateway, stored.seller_id, secret=secret)
@@ -85,6 +129,11 @@ async def reconcile(db: Database, gateway: StripeGateway, after_account_change=N
         if found and after_account_change is not None:
             await after_account_change(stored.seller_id)
         changes.extend(found)
+    try:
+        changes.extend(await _repair_platform_disputes(db, gateway, ours))
+    except StripeFailure as failure:
+        log.warning("sync could not read the platform's disputes: %s", failure)
+        failed.append("platform disputes")
     return changes, failed
 
 

@@ -189,6 +189,41 @@ class StripeGateway:
         result = await self._call(self.client.v1.accounts.capabilities.list_async, account_id)
         return result["data"]
 
+    # Reading one mirrored object as Stripe holds it now (the mirror's tie-break and repair)
+
+    async def retrieve_capability(self, account_id: str, capability_id: str) -> dict:
+        return await self._call(self.client.v1.accounts.capabilities.retrieve_async, account_id, capability_id)
+
+    async def retrieve_external_account(self, account_id: str, external_id: str) -> dict:
+        return await self._call(self.client.v1.accounts.external_accounts.retrieve_async, account_id, external_id)
+
+    async def retrieve_payout(self, account_id: str, payout_id: str) -> dict:
+        return await self._call(self.client.v1.payouts.retrieve_async, payout_id, options={"stripe_account": account_id})
+
+    async def retrieve_dispute(self, dispute_id: str, *, account_id: str | None) -> dict:
+        """A dispute on the connected account's charge, or (account_id None) on the platform's."""
+        options = {"stripe_account": account_id} if account_id else {}
+        return await self._call(self.client.v1.disputes.retrieve_async, dispute_id, options=options)
+
+    async def retrieve_charge(self, charge_id: str) -> dict:
+        """One of the platform's own charges (a destination charge names the seller)."""
+        return await self._call(self.client.v1.charges.retrieve_async, charge_id)
+
+    async def retrieve_transfer(self, transfer_id: str) -> dict:
+        return await self._call(self.client.v1.transfers.retrieve_async, transfer_id)
+
+    async def recent_payouts(self, account_id: str) -> list[dict]:
+        """The account's latest 100 payouts, newest first."""
+        result = await self._call(self.client.v1.payouts.list_async, params={"limit": 100},
+                                  options={"stripe_account": account_id})
+        return result["data"]
+
+    async def recent_disputes(self, account_id: str | None) -> list[dict]:
+        """The latest 100 disputes on the account's charges (account_id None: the platform's)."""
+        options = {"stripe_account": account_id} if account_id else {}
+        result = await self._call(self.client.v1.disputes.list_async, params={"limit": 100}, options=options)
+        return result["data"]
+
     async def create_account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> dict:
         params = {"account": account_id, "type": "account_update", "refresh_url": refresh_url, "return_url": return_url,
                   "collection_options": {"fields": "currently_due", "future_requirements": "include"}}

@@ -187,6 +187,7 @@ async def _negative_balances(request: Request, errors: dict | None = None, statu
     rows = await run_in_threadpool(negative_balances.negative_balances, request.app.state.db)
     return render(request, "staff/negative_balances.html", {
         "rows": rows, "reserve_days": negative_balances.RESERVE_AFTER_DAYS, "errors": errors or {},
+        "not_read": await run_in_threadpool(negative_balances.balances_not_read_since_moving, request.app.state.db),
     }, status_code)
 
 

@@ -1,17 +1,15 @@
 """Event type -> the function that applies it to the local mirror. Each returns "applied" or
-"ignored"; none calls Stripe except to settle a tie the event alone can't decide."""
+"ignored". Stripe is asked only when the event alone can't decide: a state from the same second
+as the one held (`_keep`), the seller of a dispute on the platform's own charge, and the balance
+after an event that moved it (no `balance.available` follows a debit)."""
 
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
-from portal.connect import mirror
-from portal.connect.sync import differences
+from portal.connect import mirror, refresh
 from portal.db import Database
 from portal.integrations.stripe import StripeGateway
-
-# An event from the same second as the snapshot we hold can't be ordered by `created` alone.
-AMBIGUITY_SECONDS = 2
 
 
 @dataclass
@@ -21,17 +19,33 @@ class Context:
     after_account_change: object  # async callable(seller_id) run after the account snapshot changes
 
 
+async def _keep(ctx: Context, record, reread, account_id: str, obj: dict, event: dict, **extra) -> str:
+    """The one rule for every mirrored object: keep the event's state unless a later one is held;
+    when the one held is from the same moment and differs, what Stripe holds now decides."""
+    recorded = await run_in_threadpool(record, ctx.db, account_id, obj, as_of=float(event["created"]), **extra)
+    if recorded.in_doubt:
+        recorded = await reread(ctx.db, ctx.gateway, account_id, obj.get("id"))
+    return "applied" if recorded.applied else "ignored"
+
+
+async def _balances_moved(ctx: Context, *account_ids: str | None) -> int:
+    """Re-read the balances of those of the accounts that are our sellers'; how many."""
+    ours = [account_id for account_id in dict.fromkeys(account_ids) if account_id
+            and await run_in_threadpool(mirror.seller_for_account, ctx.db, account_id) is not None]
+    for account_id in ours:
+        await refresh.balance_moved(ctx.db, ctx.gateway, account_id)
+    return len(ours)
+
+
 async def account_updated(ctx: Context, event: dict) -> str:
     account = event["data"]["object"]
     result = await run_in_threadpool(mirror.apply_account_event, ctx.db, account, as_of=float(event["created"]))
     if result is None:
         return "ignored"  # not one of our sellers' accounts
-    if not result.applied:
-        if result.held_at - event["created"] >= AMBIGUITY_SECONDS or not differences(result.held, account):
-            return "ignored"  # we already hold a later state, or this very one
-        # Same moment as what we hold: ask Stripe which is current rather than guess.
-        fresh = await ctx.gateway.retrieve_account(account["id"])
-        await run_in_threadpool(mirror.record_account, ctx.db, result.seller_id, fresh)
+    if result.recorded.in_doubt:
+        await refresh.account(ctx.db, ctx.gateway, account["id"])
+    elif not result.recorded.applied:
+        return "ignored"  # we already hold a later state
     elif not result.requirements_changed:
         return "applied"
     await ctx.after_account_change(result.seller_id)
@@ -41,41 +55,42 @@ async def account_updated(ctx: Context, event: dict) -> str:
 async def capability_updated(ctx: Context, event: dict) -> str:
     capability = event["data"]["object"]
     account_id = capability.get("account") if isinstance(capability.get("account"), str) else event.get("account")
-    applied = await run_in_threadpool(mirror.record_capability, ctx.db, account_id, capability, as_of=float(event["created"]))
-    return "applied" if applied else "ignored"
+    return await _keep(ctx, mirror.record_capability, refresh.capability, account_id, capability, event)
 
 
 async def external_account_changed(ctx: Context, event: dict) -> str:
-    applied = await run_in_threadpool(
-        mirror.record_external_account, ctx.db, event.get("account"), event["data"]["object"],
-        deleted=event["type"].endswith(".deleted"), as_of=float(event["created"]),
-    )
-    return "applied" if applied else "ignored"
+    return await _keep(ctx, mirror.record_external_account, refresh.external_account, event.get("account"),
+                       event["data"]["object"], event, deleted=event["type"].endswith(".deleted"))
+
+
+# A payout debits the balance when created and credits it back if it fails or is canceled.
+PAYOUT_MOVES_BALANCE = {"payout.created", "payout.failed", "payout.canceled"}
 
 
 async def payout_changed(ctx: Context, event: dict) -> str:
     if not event.get("account"):
         return "ignored"  # the platform's own payouts
-    applied = await run_in_threadpool(mirror.record_payout, ctx.db, event["account"], event["data"]["object"], as_of=float(event["created"]))
-    return "applied" if applied else "ignored"
+    outcome = await _keep(ctx, mirror.record_payout, refresh.payout, event["account"], event["data"]["object"], event)
+    if event["type"] in PAYOUT_MOVES_BALANCE:
+        await _balances_moved(ctx, event["account"])
+    return outcome
 
 
 async def dispute_changed(ctx: Context, event: dict) -> str:
     dispute = event["data"]["object"]
-    account_id = event.get("account") or await _destination_account(ctx, dispute)
+    account_id, on_platform = event.get("account"), False
     if not account_id:
-        return "ignored"
-    applied = await run_in_threadpool(mirror.record_dispute, ctx.db, account_id, dispute, as_of=float(event["created"]))
-    return "applied" if applied else "ignored"
-
-
-async def _destination_account(ctx: Context, dispute: dict) -> str | None:
-    """Disputes on destination charges arrive on the platform endpoint: the charge names the seller."""
-    charge = dispute.get("charge")
-    if isinstance(charge, dict):
-        destination = (charge.get("transfer_data") or {}).get("destination") or charge.get("on_behalf_of")
-        return destination if isinstance(destination, str) else None
-    return None
+        # A dispute on a destination charge arrives on the platform's endpoint: the charge names the seller.
+        account_id, on_platform = await run_in_threadpool(mirror.dispute_on_platform, ctx.db, dispute["id"]), True
+        account_id = account_id or await refresh.platform_dispute_owner(ctx.gateway, dispute)
+        if not account_id or await run_in_threadpool(mirror.seller_for_account, ctx.db, account_id) is None:
+            return "ignored"  # the platform's own dispute, or not one of our sellers
+    outcome = await _keep(ctx, mirror.record_dispute, refresh.dispute, account_id, dispute, event, on_platform=on_platform)
+    if not on_platform:
+        # On a direct charge the amount and the fee leave (or come back to) the seller's balance;
+        # on a destination charge they leave the platform's.
+        await _balances_moved(ctx, account_id)
+    return outcome
 
 
 async def charge_succeeded(ctx: Context, event: dict) -> str:
@@ -84,14 +99,32 @@ async def charge_succeeded(ctx: Context, event: dict) -> str:
     if not isinstance(account_id, str) or not account_id:
         return "ignored"
     await run_in_threadpool(mirror.record_charge, ctx.db, account_id, charge)
+    await _balances_moved(ctx, event.get("account"))  # a destination charge's transfer says so itself
     return "applied"
 
 
+async def money_moved(ctx: Context, event: dict) -> str:
+    """Refunds, transfers and their reversals, refunded application fees: no object of ours to
+    keep, but a balance that moved (the event's account, a transfer's destination, a fee's payer)."""
+    obj = event["data"]["object"]
+    named = [event.get("account")]
+    if obj.get("object") == "transfer":
+        named.append(obj.get("destination") if isinstance(obj.get("destination"), str) else None)
+    if obj.get("object") == "application_fee":
+        named.append(obj.get("account") if isinstance(obj.get("account"), str) else None)
+    return "applied" if await _balances_moved(ctx, *named) else "ignored"
+
+
 async def balance_available(ctx: Context, event: dict) -> str:
+    """The event's figure is kept at once, then read again: a balance has no field that orders its
+    states, so an event dated after a read (Stripe's clock ahead of ours) could otherwise leave an
+    older figure standing over the read that followed it."""
     if not event.get("account"):
         return "ignored"
-    applied = await run_in_threadpool(mirror.record_balance, ctx.db, event["account"], event["data"]["object"], as_of=float(event["created"]))
-    return "applied" if applied else "ignored"
+    outcome = await _keep(ctx, mirror.record_balance, refresh.balance, event["account"], event["data"]["object"], event)
+    if outcome == "applied":
+        await _balances_moved(ctx, event["account"])
+    return outcome
 
 
 async def person_changed(ctx: Context, event: dict) -> str:
@@ -122,5 +155,14 @@ HANDLERS = {
     "charge.dispute.funds_withdrawn": dispute_changed,
     "charge.dispute.funds_reinstated": dispute_changed,
     "charge.succeeded": charge_succeeded,
+    "charge.refunded": money_moved,
+    "charge.refund.updated": money_moved,
+    "refund.created": money_moved,
+    "refund.updated": money_moved,
+    "refund.failed": money_moved,
+    "transfer.created": money_moved,
+    "transfer.reversed": money_moved,
+    "application_fee.refunded": money_moved,
+    "application_fee.refund.updated": money_moved,
     "balance.available": balance_available,
 }
