@@ -1,7 +1,7 @@
 """the event table is the webhook applier's queue: when each event is due, who claims it, attempts
 
-Revision ID: 0010_webhook_queue
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06
 
 Events stored by earlier versions but never applied (an empty outcome) become due at once.
@@ -12,8 +12,8 @@ import sqlmodel
 from alembic import op
 
 
-revision = '0010_webhook_queue'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

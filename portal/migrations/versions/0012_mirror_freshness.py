@@ -1,7 +1,7 @@
 """mirror freshness: external accounts' own moments, stale balances, disputes on the platform's charges
 
-Revision ID: 0010_mirror_freshness
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ import sqlmodel
 from alembic import op
 
 
-revision = '0010_mirror_freshness'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
