@@ -144,8 +144,8 @@ def create_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.db = db
     app.state.secret = settings.signing_key()
-    app.state.templates = make_templates()
-    app.state.paths = {}  # route name -> path, for routes without parameters (web.path_for)
+    app.state.templates = make_templates(auto_reload=settings.environment == "development")
+    app.state.paths = {}  # route name and parameters -> path (web.path_for)
     app.state.throttle = Throttle(settings.rate_limit_storage)
     app.state.mailer = mailer
     app.state.sandbox = sandbox

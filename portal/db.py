@@ -14,6 +14,7 @@ from sqlmodel import Session, create_engine
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant works; it keeps concurrent `portal serve` processes from migrating at once.
 MIGRATION_LOCK_ID = 7_402_118_311
+READ_CONNECTIONS = 40  # anyio's default thread pool size, which Starlette runs sync work in
 
 
 def utcnow() -> datetime:
@@ -48,6 +49,34 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def make_read_engine(engine: Engine) -> Engine:
+    """Where read-only units of work run; the database itself refuses a write made through it.
+
+    PostgreSQL: the same pool, each transaction begun REPEATABLE READ, READ ONLY. SQLite: connections of their own
+    with query_only set, each unit of work one explicit transaction, so the several queries of a
+    page see one snapshot (Python's sqlite3 would otherwise run each SELECT on its own)."""
+    if engine.dialect.name != "sqlite":
+        return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    if engine.url.database in (None, "", ":memory:"):
+        return engine  # a private in-memory database: a second engine would open another one
+    # As many connections as Starlette's thread pool has threads, kept open: a new SQLite
+    # connection costs more than the queries of a page.
+    reader = create_engine(engine.url, connect_args={"check_same_thread": False, "timeout": 30},
+                           pool_size=READ_CONNECTIONS, max_overflow=0)
+
+    @event.listens_for(reader, "connect")
+    def _read_only(dbapi_connection, record):
+        _sqlite_pragmas(dbapi_connection, record)
+        dbapi_connection.execute("PRAGMA query_only=ON")
+        dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" below says when a transaction starts
+
+    @event.listens_for(reader, "begin")
+    def _begin(connection):
+        connection.connection.dbapi_connection.execute("BEGIN")  # beneath SQLAlchemy: it runs per page
+
+    return reader
+
+
 class Database:
     def __init__(self, url: str):
         self.url = normalize_url(url)
@@ -55,6 +84,7 @@ class Database:
         # SQLite lets one connection write at a time and makes the others poll with growing sleeps;
         # taking turns in the process instead keeps concurrent requests fast. PostgreSQL needs none.
         self._turns = threading.RLock() if self.url.startswith("sqlite") else nullcontext()
+        self.reader = make_read_engine(self.engine)
 
     @contextmanager
     def transaction(self):
@@ -67,6 +97,14 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def read(self):
+        """A read-only unit of work, for pages: it takes no turn, so readers never queue behind a
+        writer or each other (SQLite's WAL and PostgreSQL both let readers go on while one writes),
+        and sees one consistent snapshot. A write through it is refused by the database."""
+        with Session(self.reader) as session:  # closing it ends the transaction and keeps what was read
+            yield session
+
     def migrate(self) -> None:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
@@ -78,3 +116,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.reader.dispose()

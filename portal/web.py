@@ -27,10 +27,13 @@ TEMPLATES = PROJECT_ROOT / "templates"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+KNOWN_PATHS = 4096
 
 
-def make_templates(directory: Path = TEMPLATES) -> Environment:
-    env = Environment(loader=FileSystemLoader(directory), autoescape=select_autoescape(["html"]))
+def make_templates(directory: Path = TEMPLATES, *, auto_reload: bool = True) -> Environment:
+    """Compiled templates are kept; with auto_reload (development) each use first checks whether
+    its file changed, which costs a stat of every template a page extends or includes."""
+    env = Environment(loader=FileSystemLoader(directory), autoescape=select_autoescape(["html"]), auto_reload=auto_reload)
     env.filters["linkify"] = linkify
     env.filters["datetime"] = format_timestamp
     env.filters["money"] = format_money
@@ -82,14 +85,17 @@ def render(request: Request, template: str, context: dict | None = None, status_
 
 
 def path_for(request: Request, name: str, **params) -> str:
-    """A route's path. Starlette finds a route by trying each in turn, and pages name a dozen in
-    their menus, so the paths of routes without parameters (a fixed, small set) are kept."""
-    if params:
-        return request.url_for(name, **params).path
+    """A route's path. Starlette finds a route by trying each in turn, and a page names a dozen in
+    its menus and links, so paths are kept once found: a route's path depends only on its name and
+    parameters. The memory is bounded: parameters (ids, tokens) can take many values."""
+    key = (name, *sorted(params.items())) if params else name
     known = request.app.state.paths
-    if name not in known:
-        known[name] = request.url_for(name).path
-    return known[name]
+    path = known.get(key)
+    if path is None:
+        if len(known) >= KNOWN_PATHS:
+            known.clear()
+        path = known[key] = request.url_for(name, **params).path
+    return path
 
 
 def render_text(env: Environment, template: str, **context) -> str:

@@ -6,16 +6,16 @@ import secrets
 import time
 from urllib.parse import urlencode, urlsplit
 
+from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from portal.accounts import service
-from portal.accounts.models import Seller
+from portal.accounts.models import LoginSession, Seller
 from portal.connect import closing
-from portal.connect.mirror import account_for_seller
-from portal.connect.status import submitted
-from portal.connect.views import account_view
+from portal.connect.models import AccountClosure, ConnectedAccount
+from portal.connect.views import SUBMITTED_AT, Standing, account_view, standing
 from portal.security import emails as security_emails
 from portal.security import service as security
 from portal.staff import view_as
@@ -46,25 +46,46 @@ async def current_seller(request: Request) -> Seller | None:
         request.state.seller = viewed
         await _note_stripe_account(request, viewed)
         return viewed
-    seller = None
+    seller = found = None
     session_id = request.session.get(SESSION_KEY)
     if session_id:
-        seller = await run_in_threadpool(
-            service.session_seller, request.app.state.db, session_id, request.app.state.settings.session_max_age
+        seller, found = await run_in_threadpool(
+            _seller_and_standing, request.app.state.db, session_id, request.app.state.settings.session_max_age
         )
         if seller is None:
             request.session.pop(SESSION_KEY, None)
     request.state.seller = seller
-    await _note_stripe_account(request, seller)
+    _note_standing(request, found)
     return seller
 
 
+def _seller_and_standing(db, session_id: str, max_age: int) -> tuple[Seller | None, Standing | None]:
+    """What every seller page needs before it is shown, in one read: the session's seller, whether
+    they have a Stripe account and whether it is closing."""
+    with db.read() as session:
+        found = session.exec(
+            select(LoginSession, Seller, ConnectedAccount.stripe_account_id, SUBMITTED_AT, AccountClosure)
+            .join(Seller, Seller.id == LoginSession.seller_id)
+            .outerjoin(ConnectedAccount, ConnectedAccount.seller_id == Seller.id)
+            .outerjoin(AccountClosure, AccountClosure.seller_id == Seller.id)
+            .where(LoginSession.id == service.session_digest(session_id))
+        ).first()
+    if found is None or not service.keep_session(db, found[0], max_age):
+        return None, None
+    return found[1], Standing(found[2], found[4], submitted=found[3] is not None)
+
+
 async def _note_stripe_account(request: Request, seller: Seller | None) -> None:
-    """Every seller page's menu and notification banner depend on whether there is a Stripe account."""
-    account = seller and await run_in_threadpool(account_for_seller, request.app.state.db, seller.id)
-    request.state.seller_account = account.stripe_account_id if account else None
-    # Stripe's notification banner lists what is due; before the seller submits, that is just the rest of the form.
-    request.state.seller_submitted = bool(account and submitted(account.snapshot))
+    _note_standing(request, seller and await run_in_threadpool(standing, request.app.state.db, seller.id))
+
+
+def _note_standing(request: Request, found: Standing | None) -> None:
+    """Every seller page's menu and notification banner depend on whether there is a Stripe
+    account, and the gate on whether it is closing: kept on request.state. Stripe's notification
+    banner lists what is due; before the seller submits, that is just the rest of the form."""
+    request.state.seller_account = found.stripe_account_id if found else None
+    request.state.seller_submitted = bool(found and found.submitted)
+    request.state.closure = found.closure if found else None
 
 
 def ip_of(request: Request) -> str:
@@ -198,7 +219,10 @@ def json_error(message: str, status: int) -> JSONResponse:
 
 async def closed_page(request: Request, seller: Seller) -> Response | None:
     """A seller whose account is closing or closed sees only that, on every page (issue 10)."""
-    closure = await run_in_threadpool(closing.closure_for, request.app.state.db, seller.id)
+    if hasattr(request.state, "closure"):  # read with the seller by current_seller
+        closure = request.state.closure
+    else:
+        closure = await run_in_threadpool(closing.closure_for, request.app.state.db, seller.id)
     if not closing.shows_closed_page(closure):
         return None
     view = await run_in_threadpool(account_view, request.app.state.db, seller.id)

@@ -84,18 +84,29 @@ def open_session(db: Database, seller_id: int, ip: str, user_agent: str) -> str:
 
 
 def session_seller(db: Database, session_id: str, max_age: int) -> Seller | None:
+    """The seller this session signs in, read without waiting on writers."""
+    with db.read() as session:
+        found = session.exec(select(LoginSession, Seller).join(Seller, Seller.id == LoginSession.seller_id)
+                             .where(LoginSession.id == session_digest(session_id))).first()
+    if found is None or not keep_session(db, found[0], max_age):
+        return None
+    return found[1]
+
+
+def keep_session(db: Database, login: LoginSession, max_age: int) -> bool:
+    """Whether a login session just read still signs its seller in. Written only when it has
+    expired (deleted) or was last seen more than SESSION_TOUCH_INTERVAL ago, so most pages only read."""
     now = utcnow()
-    with db.transaction() as session:
-        login = session.get(LoginSession, session_digest(session_id))
-        if login is None:
-            return None
-        if login.created_at < now - timedelta(seconds=max_age):
-            session.delete(login)
-            return None
-        if login.last_seen_at < now - SESSION_TOUCH_INTERVAL:
-            login.last_seen_at = now
-            session.add(login)
-        return session.get(Seller, login.seller_id)
+    expired = login.created_at < now - timedelta(seconds=max_age)
+    if expired or login.last_seen_at < now - SESSION_TOUCH_INTERVAL:
+        with db.transaction() as session:
+            stored = session.get(LoginSession, login.id)
+            if expired and stored is not None:
+                session.delete(stored)
+            elif stored is not None:
+                stored.last_seen_at = now
+                session.add(stored)
+    return not expired
 
 
 def close_other_sessions(db: Database, seller_id: int, keep_session_id: str) -> int:

@@ -10,11 +10,10 @@ a team decision. The trail itself keeps both for staff."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from portal.audit import STAFF, AuditEvent
 from portal.connect import payout_holds
-from portal.db import Database
 from portal.onboarding import mcc
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -181,12 +180,11 @@ class StaffChange:
     words: str
 
 
-def staff_changes(db: Database, seller_id: int, limit: int = 5) -> list[StaffChange]:
+def staff_changes(session: Session, seller_id: int, limit: int = 5) -> list[StaffChange]:
     """The latest changes staff made to the seller's account settings, newest first."""
-    with db.transaction() as session:
-        events = session.exec(
-            select(AuditEvent).where(AuditEvent.seller_id == seller_id, AuditEvent.actor_kind == STAFF,
-                                     AuditEvent.action.in_(list(CHANGE_WORDS)))
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-        ).all()
+    events = session.exec(
+        select(AuditEvent).where(AuditEvent.seller_id == seller_id, AuditEvent.actor_kind == STAFF,
+                                 AuditEvent.action.in_(list(CHANGE_WORDS)))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    ).all()
     return [StaffChange(event.at, CHANGE_WORDS[event.action](event.details or {})) for event in events]

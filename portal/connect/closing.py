@@ -96,7 +96,7 @@ def _payout(payout) -> PayoutRecord:
 
 
 def closure_for(db: Database, seller_id: int) -> AccountClosure | None:
-    with db.transaction() as session:
+    with db.read() as session:
         return session.get(AccountClosure, seller_id)
 
 

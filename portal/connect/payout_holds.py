@@ -8,7 +8,7 @@ last one ends the schedule the seller had before is put back (reference C8, C9).
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
 from portal.connect.models import ConnectedAccount
@@ -78,12 +78,17 @@ def release_hold(db: Database, seller_id: int, reason: str, *, note: str, releas
 
 
 def active_holds(db: Database, seller_id: int) -> list[Hold]:
+    with db.read() as session:
+        return holds_in(session, seller_id)
+
+
+def holds_in(session: Session, seller_id: int) -> list[Hold]:
+    """The seller's active holds, read in a unit of work the caller holds (a page reads in one)."""
     now = utcnow()
-    with db.transaction() as session:
-        rows = session.exec(
-            select(PayoutHold).where(PayoutHold.seller_id == seller_id, PayoutHold.released_at.is_(None)).order_by(PayoutHold.id)
-        ).all()
-        business_email = session.get(BusinessEmail, seller_id)
+    rows = session.exec(
+        select(PayoutHold).where(PayoutHold.seller_id == seller_id, PayoutHold.released_at.is_(None)).order_by(PayoutHold.id)
+    ).all()
+    business_email = session.get(BusinessEmail, seller_id)
     holds = [
         Hold(row.reason, EXPLANATIONS.get(row.reason, "Your payouts are on hold."), row.placed_at, row.until, row.note, row.placed_by)
         for row in rows

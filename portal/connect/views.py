@@ -3,10 +3,11 @@ rendering it never calls Stripe. The seller's status page and the staff console 
 
 from dataclasses import dataclass, field
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from portal.connect import account_settings, payout_holds, requirements
-from portal.connect.models import AccountBalance, ConnectedAccount
+from portal.accounts.models import Seller
+from portal.connect.models import AccountBalance, AccountClosure, ConnectedAccount
 from portal.connect.status import AccountStatus, summarize
 from portal.db import Database
 from portal.onboarding.models import DraftPerson
@@ -39,9 +40,8 @@ class AccountView:
         return [r for r in self.actions if r.bucket in ("past_due", "currently_due") and r.label != "Coming up"]
 
 
-def person_names(db: Database, seller_id: int) -> dict[str, str]:
-    with db.transaction() as session:
-        people = session.exec(select(DraftPerson).where(DraftPerson.seller_id == seller_id)).all()
+def person_names(session: Session, seller_id: int) -> dict[str, str]:
+    people = session.exec(select(DraftPerson).where(DraftPerson.seller_id == seller_id)).all()
     return {
         p.stripe_person_id: f"{p.answers.get('first_name', '')} {p.answers.get('last_name', '')}".strip()
         for p in people if p.stripe_person_id
@@ -49,14 +49,19 @@ def person_names(db: Database, seller_id: int) -> dict[str, str]:
 
 
 def account_view(db: Database, seller_id: int) -> AccountView:
-    with db.transaction() as session:
-        account = session.exec(select(ConnectedAccount).where(ConnectedAccount.seller_id == seller_id)).first()
-        balance = session.get(AccountBalance, account.stripe_account_id) if account else None
-    holds = payout_holds.active_holds(db, seller_id)
-    if account is None:
-        return AccountView(seller_id, None, summarize(None), holds=holds)
-    changes = account_settings.staff_changes(db, seller_id)
-    names = person_names(db, seller_id)
+    """One read of the mirror and what goes with it (one snapshot, no waiting on writers)."""
+    with db.read() as session:
+        found = session.exec(
+            select(ConnectedAccount, AccountBalance)
+            .outerjoin(AccountBalance, AccountBalance.stripe_account_id == ConnectedAccount.stripe_account_id)
+            .where(ConnectedAccount.seller_id == seller_id)
+        ).first()
+        account, balance = found or (None, None)
+        holds = payout_holds.holds_in(session, seller_id)
+        if account is None:
+            return AccountView(seller_id, None, summarize(None), holds=holds)
+        changes = account_settings.staff_changes(session, seller_id)
+        names = person_names(session, seller_id)
     snapshot = account.snapshot
     banks = (snapshot.get("external_accounts") or {}).get("data") or []
     return AccountView(
@@ -70,3 +75,29 @@ def account_view(db: Database, seller_id: int) -> AccountView:
         bank=banks[0] if banks else None,
         staff_changes=changes,
     )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What every seller page needs to know about the account before it is shown: whether there
+    is a Stripe account (the menu, the notification banner) and whether it is closing."""
+
+    stripe_account_id: str | None
+    closure: AccountClosure | None
+    submitted: bool = False  # the seller sent the whole form (status.submitted), read without the snapshot
+
+
+# When the seller accepted Stripe's agreement, the form's last step: status.submitted, in SQL.
+SUBMITTED_AT = ConnectedAccount.snapshot["tos_acceptance"]["date"].as_float()
+
+
+def standing(db: Database, seller_id: int) -> Standing:
+    with db.read() as session:
+        found = session.exec(
+            select(ConnectedAccount.stripe_account_id, AccountClosure, SUBMITTED_AT)
+            .select_from(Seller)
+            .outerjoin(ConnectedAccount, ConnectedAccount.seller_id == Seller.id)
+            .outerjoin(AccountClosure, AccountClosure.seller_id == Seller.id)
+            .where(Seller.id == seller_id)
+        ).first()
+    return Standing(found[0], found[1], submitted=found[2] is not None) if found else Standing(None, None)

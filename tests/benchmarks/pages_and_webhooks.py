@@ -1,0 +1,340 @@
+"""Benchmark: the portal's pages and webhook endpoint beside the bare ceilings the machine allows,
+measured in the same run with Debian's wrk, on SQLite and PostgreSQL, with 1, 2 and 4 web processes.
+
+Run: .venv/bin/python -m tests.benchmarks.pages_and_webhooks [--seconds 6] [--skip-postgres]
+
+Every server is uvicorn (uvloop, httptools, no access log) on loopback in processes of its own:
+- the bare page (tests/benchmarks/ceilings.py) renders a Jinja2 template of the byte size of the
+  portal's status page; the bare endpoint verifies a Stripe signature and inserts the event on its
+  id, committed before the 200;
+- the portal is `portal serve`'s app factory in Stripe mode (PORTAL_ENV=production, test keys; no
+  page asked for here calls Stripe), over a database seeded with 100 sellers, each signed in (a
+  real login session and its signed cookie) with a connected account showing 12 requirements.
+Pages are asked for as the 100 sellers in turn (wrk/sessions.lua); events are account.updated
+deliveries for those accounts, each signed and sent once (wrk/events.lua). After the webhook run
+the lag is how long the mirror takes to show, for every account, the newest event the endpoint
+stored (read from the events table, so it holds whether applying happens in the request or behind
+it). Peak memory is each server process's VmHWM."""
+
+import argparse
+import base64
+import contextlib
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import itsdangerous
+import psycopg
+from sqlalchemy import text
+
+from portal.accounts import service
+from portal.accounts.models import Seller
+from portal.connect import mirror
+from portal.accounts.passwords import hash_password
+from portal.db import Database, utcnow
+from portal.onboarding.models import BusinessEmail
+from portal.sandbox.webhooks import signature_header
+from tests.conftest import PASSWORD, POSTGRES_ADMIN_URL, free_port
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE.parent / "sandbox" / "data" / "fixtures3.json"
+SECRET_KEY = "benchmark-secret-key"
+WEBHOOK_SECRET = "whsec_benchmark"
+SELLERS = 100
+# Twelve requirement rows on the status page: what a seller part-way through verification sees.
+CURRENTLY_DUE = [
+    "individual.verification.document", "individual.dob.day", "individual.dob.month", "individual.dob.year",
+    "individual.address.line1", "individual.address.city", "individual.address.postal_code",
+    "individual.address.state", "individual.ssn_last_4", "individual.phone", "individual.email",
+    "business_profile.url", "business_profile.mcc", "external_account", "tos_acceptance.date",
+    "tos_acceptance.ip", "individual.first_name", "individual.last_name",
+]
+PAGES = {"status": "/status/", "payouts": "/payouts"}
+EVENTS_PER_SECOND_CAP = 10_000  # events signed per second of a webhook run: more than any endpoint here takes
+
+
+@dataclass
+class Figures:
+    rate: float
+    cpu_ms: float  # server CPU per request
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+    peak_rss_mb: list[float]
+
+
+# Servers.
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    workers: int
+
+    def pids(self) -> list[int]:
+        if self.workers == 1:
+            return [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        # uvicorn's workers, not the resource tracker multiprocessing starts beside them
+        return [int(pid) for pid in children if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+    def peak_rss_mb(self) -> list[float]:
+        """Each serving process's peak resident memory (VmHWM)."""
+        found = [re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text()) for pid in self.pids()]
+        return [int(match.group(1)) / 1024 if match else 0.0 for match in found]
+
+    def cpu_seconds(self) -> float:
+        """CPU time the serving processes have used: on a machine shared with other work, CPU per
+        request says what the code costs better than requests per second do."""
+        ticks = 0
+        for pid in self.pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def uvicorn_server(factory: str, env: dict, workers: int = 1):
+    """uvicorn serving `factory` in its own process(es), as `portal serve` runs the portal."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
+               "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    process = subprocess.Popen(command, env={**os.environ, **env}, cwd=HERE.parents[1])
+    server = Server(f"http://127.0.0.1:{port}", process, workers)
+    try:
+        for _ in range(600):
+            if process.poll() is not None:
+                raise RuntimeError(f"{factory} exited with {process.returncode}")
+            with contextlib.suppress(httpx.TransportError):
+                httpx.get(server.url + "/", timeout=1)
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError(f"{factory} did not start")
+        if workers > 1:
+            time.sleep(2)  # every worker up, not only the first to answer
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wrk(server: Server, path: str, script: str, seconds: float, connections: int, env: dict) -> Figures:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "10s",
+               "-s", str(HERE / "wrk" / script), server.url + path]
+    cpu = server.cpu_seconds()
+    done = subprocess.run(command, env={**os.environ, "BENCH_WRK_DIR": str(HERE / "wrk"), **env},
+                          capture_output=True, text=True, check=True)
+    cpu = server.cpu_seconds() - cpu
+    line = next(line for line in done.stdout.splitlines() if line.startswith("BENCH "))
+    result = json.loads(line.removeprefix("BENCH "))
+    return Figures(result["requests"] / result["seconds"], 1000 * cpu / max(1, result["requests"]), result["p50_ms"],
+                   result["p99_ms"], result["non_2xx"], result["socket_errors"], server.peak_rss_mb())
+
+
+# The seeded portal.
+def account_snapshot(account_id: str, n: int = 0) -> dict:
+    account = json.loads(FIXTURES.read_text())["resources"]["account"]
+    account["id"] = account_id
+    account["requirements"]["currently_due"] = list(CURRENTLY_DUE)
+    account["requirements"]["eventually_due"] = list(CURRENTLY_DUE)
+    account["metadata"] = {"n": str(n)}
+    return account
+
+
+def seed(database_url: str) -> list[str]:
+    """100 sellers with accounts and confirmed emails, each signed in; returns their session cookies."""
+    db = Database(database_url)
+    db.migrate()
+    signer = itsdangerous.TimestampSigner(SECRET_KEY)
+    cookies = []
+    password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
+    for number in range(SELLERS):
+        with db.transaction() as session:
+            seller = Seller(email=f"seller{number}@bench.example", password_hash=password_hash, email_confirmed_at=utcnow())
+            session.add(seller)
+            session.flush()
+            session.add(BusinessEmail(seller_id=seller.id, email=f"owner@seller{number}.example", confirmed_at=utcnow()))
+        mirror.record_account(db, seller.id, account_snapshot(f"acct_bench{number:03d}"), as_of=1)
+        # What sign-in leaves in the browser: the login session's id and a CSRF token, signed.
+        session_id = service.open_session(db, seller.id, "127.0.0.1", "wrk")
+        data = base64.b64encode(json.dumps({"sid": session_id, "_csrf": secrets.token_urlsafe(32)}).encode())
+        cookies.append(signer.sign(data).decode())
+    db.dispose()
+    return cookies
+
+
+def portal_env(database_url: str) -> dict:
+    return {
+        "DATABASE_URL": database_url, "PORTAL_ENV": "production", "SECRET_KEY": SECRET_KEY,
+        "STRIPE_SECRET_KEY": "sk_test_benchmark", "STRIPE_PUBLISHABLE_KEY": "pk_test_benchmark",
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "PUBLIC_URL": "https://portal.bench.example",
+        "STRIPE_API_BASE": "http://127.0.0.1:9",  # nothing answers: a page that called Stripe would fail
+    }
+
+
+def check_pages(url: str, cookies: list[str]) -> int:
+    """Each seller sees their own status page with its 12 requirements; returns the page's size."""
+    size = 0
+    for number, cookie in enumerate(cookies):
+        page = httpx.get(url + "/status/", cookies={"portal_session": cookie})
+        assert page.status_code == 200 and f"seller{number}@bench.example" in page.text, page.text[:500]
+        size = max(size, len(page.content))
+        payouts = httpx.get(url + "/payouts", cookies={"portal_session": cookie})
+        assert payouts.status_code == 200 and f"seller{number}@bench.example" in payouts.text
+    return size
+
+
+def write_events(path: Path, count: int, first: int) -> int:
+    """`count` account.updated events across the sellers' accounts numbered from `first`, each newer
+    than the last for its account (`created` grows), signed now; returns the next run's first number."""
+    template = account_snapshot("acct_bench000")
+    now = int(time.time())
+    with path.open("w") as out:
+        for n in range(first, first + count):
+            account = {**template, "id": f"acct_bench{n % SELLERS:03d}", "metadata": {"n": str(n)}}
+            body = json.dumps({
+                "id": f"evt_bench_{n}", "object": "event", "type": "account.updated", "created": 1_700_000_000 + n,
+                "livemode": False, "account": account["id"], "api_version": "2026-10-28.endive", "pending_webhooks": 1,
+                "request": {"id": None, "idempotency_key": None}, "data": {"object": account},
+            })
+            out.write(f"{signature_header(WEBHOOK_SECRET, body, now)}\t{body}\n")
+    return first + count
+
+
+def mirror_lag(database_url: str, timeout: float = 15.0) -> float | None:
+    """Seconds from the end of the run until every account's mirror shows the newest event stored
+    for it; None when it has not after `timeout`."""
+    db = Database(database_url)
+    started = time.perf_counter()
+    try:
+        with db.engine.connect() as connection:
+            stored = connection.execute(text("SELECT id FROM stripe_event WHERE id LIKE 'evt_bench_%'")).scalars().all()
+        newest: dict[str, int] = {}
+        for event_id in stored:
+            n = int(event_id.removeprefix("evt_bench_"))
+            account = f"acct_bench{n % SELLERS:03d}"
+            newest[account] = max(newest.get(account, 0), n)
+        while time.perf_counter() - started < timeout:
+            with db.engine.connect() as connection:
+                rows = connection.execute(text("SELECT stripe_account_id, snapshot FROM connected_account")).all()
+            held = {account: int((json.loads(snapshot) if isinstance(snapshot, str) else snapshot)["metadata"]["n"])
+                    for account, snapshot in rows}
+            if all(held.get(account) == n for account, n in newest.items()):
+                return time.perf_counter() - started
+            time.sleep(0.01)
+        return None
+    finally:
+        db.dispose()
+
+
+# One database: the ceilings, then the portal's pages and webhooks.
+def run_database(label: str, database_url: str, bare_database_url: str, seconds: float, workers: list[int]) -> dict:
+    cookies = seed(database_url)
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        sessions = {"BENCH_COOKIES": str(Path(scratch) / "cookies")}
+        Path(sessions["BENCH_COOKIES"]).write_text("\n".join(cookies) + "\n")
+        events = {"BENCH_EVENTS": str(Path(scratch) / "events")}
+        with uvicorn_server("portal.app:app_from_environment", portal_env(database_url)) as server:
+            page_bytes = check_pages(server.url, cookies)
+        with uvicorn_server("tests.benchmarks.ceilings:page_app", {"BENCH_PAGE_BYTES": str(page_bytes)}) as server:
+            results["bare page"] = wrk(server, "/", "sessions.lua", seconds, 32, sessions)
+        first = write_events(Path(events["BENCH_EVENTS"]), int(seconds * EVENTS_PER_SECOND_CAP), 1)
+        bare_env = {"DATABASE_URL": bare_database_url, "BENCH_WEBHOOK_SECRET": WEBHOOK_SECRET}
+        with uvicorn_server("tests.benchmarks.ceilings:webhook_app", bare_env) as server:
+            results["bare webhook"] = wrk(server, "/webhooks/stripe", "events.lua", seconds, 32, events)
+        for count in workers:
+            with uvicorn_server("portal.app:app_from_environment", portal_env(database_url), count) as server:
+                for page, path in PAGES.items():
+                    for connections in (32, 100):
+                        results[f"{page} c{connections} x{count}"] = wrk(server, path, "sessions.lua", seconds, connections, sessions)
+                first = write_events(Path(events["BENCH_EVENTS"]), int(seconds * EVENTS_PER_SECOND_CAP), first)
+                results[f"webhooks x{count}"] = wrk(server, "/webhooks/stripe", "events.lua", seconds, 32, events)
+                results[f"lag x{count}"] = mirror_lag(database_url)
+    print_results(label, results, workers, page_bytes)
+    return results
+
+
+def print_results(label: str, results: dict, workers: list[int], page_bytes: int) -> None:
+    bare_page, bare_hook = results["bare page"], results["bare webhook"]
+    print(f"\n== {label} == (status page {page_bytes} bytes; 'cpu' is server CPU per request)")
+    print(f"bare page       -c32      {_line(bare_page, 'req/s')}")
+    print(f"bare webhook    -c32      {_line(bare_hook, 'ev/s ')}")
+    for count in workers:
+        for name in PAGES:
+            for connections in (32, 100):
+                f = results[f"{name} c{connections} x{count}"]
+                ratio = _ratio(f, bare_page) if count == 1 and connections == 32 else ""
+                print(f"{name:8} x{count}     -c{connections:<3}    {_line(f, 'req/s')}{ratio}")
+        f = results[f"webhooks x{count}"]
+        lag = results[f"lag x{count}"]
+        print(f"webhooks x{count}     -c32      {_line(f, 'ev/s ')}{_ratio(f, bare_hook) if count == 1 else ''}; "
+              + (f"mirror caught up {lag:.2f} s after the run" if lag is not None else "MIRROR NEVER CAUGHT UP (events stored, not applied)"))
+    if len(workers) > 1:
+        for name in (*PAGES, "webhooks"):
+            key = (lambda count: f"{name} c32 x{count}") if name in PAGES else (lambda count: f"webhooks x{count}")
+            base = results[key(workers[0])].rate
+            scaling = ", ".join(f"x{count} {results[key(count)].rate / base:.2f}" for count in workers)
+            print(f"scaling of {name} with processes (linear: 1, 2, 4): {scaling}")
+
+
+def _line(f: Figures, unit: str) -> str:
+    wrong = f"  ({f.non_2xx} non-2xx, {f.socket_errors} socket errors)" if f.non_2xx + f.socket_errors else ""
+    return (f"{f.rate:7.0f} {unit}  cpu {f.cpu_ms:5.2f} ms  p50 {f.p50_ms:6.1f} ms  p99 {f.p99_ms:6.1f} ms  "
+            f"peak RSS {_mb(f)}{wrong}")
+
+
+def _ratio(f: Figures, bare: Figures) -> str:
+    return f"  = {100 * f.rate / bare.rate:.0f}% of bare (cpu: {100 * bare.cpu_ms / f.cpu_ms:.0f}%)"
+
+
+def _mb(figures: Figures) -> str:
+    return "/".join(f"{mb:.0f}" for mb in figures.peak_rss_mb) + " MB"
+
+
+@contextlib.contextmanager
+def postgres_database():
+    name = f"portal_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}_bare"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", f"postgresql://postgres@127.0.0.1:5432/{name}_bare"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}_bare" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=6.0, help="length of each wrk run")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--workers", default="1,2,4", help="web process counts on PostgreSQL")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start; "
+          f"wrk -t1, {args.seconds:.0f} s per run; -c32 for the ratios, -c100 for 100 signed-in sessions")
+    with tempfile.TemporaryDirectory() as var:
+        run_database("SQLite, one process", f"sqlite:///{var}/portal.db", f"sqlite:///{var}/bare.db", args.seconds, [1])
+    if not args.skip_postgres:
+        with postgres_database() as (portal_url, bare_url):
+            run_database("PostgreSQL", portal_url, bare_url, args.seconds, [int(n) for n in args.workers.split(",")])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Database.read: pages read without waiting for writers, see one snapshot, and cannot write."""
+
+import threading
+import time
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import func, select
+
+from portal.accounts.models import Seller
+
+
+def add_seller(db, email: str) -> None:
+    with db.transaction() as session:
+        session.add(Seller(email=email, password_hash="x"))
+
+
+def count_sellers(session) -> int:
+    return session.exec(select(func.count()).select_from(Seller)).one()
+
+
+def test_a_write_through_a_read_is_refused_by_the_database(db):
+    with pytest.raises(DBAPIError):
+        with db.read() as session:
+            session.add(Seller(email="sneaky@example.com", password_hash="x"))
+            session.flush()
+    with db.read() as session:
+        assert count_sellers(session) == 0
+
+
+def test_a_read_does_not_wait_for_a_writer_in_the_middle_of_its_transaction(db):
+    add_seller(db, "first@example.com")
+    writing, release = threading.Event(), threading.Event()
+
+    def slow_writer() -> None:
+        with db.transaction() as session:
+            session.add(Seller(email="second@example.com", password_hash="x"))
+            session.flush()  # the write is made (SQLite's write lock taken) but not committed
+            writing.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    try:
+        assert writing.wait(10)
+        started = time.monotonic()
+        with db.read() as session:
+            seen = count_sellers(session)
+        took = time.monotonic() - started
+    finally:
+        release.set()
+        writer.join()
+    assert seen == 1  # not the uncommitted row
+    assert took < 5  # it did not queue behind the writer, which held on for up to 10 s
+    with db.read() as session:
+        assert count_sellers(session) == 2
+
+
+def test_the_queries_of_one_read_see_one_snapshot(db):
+    add_seller(db, "first@example.com")
+    with db.read() as session:
+        before = count_sellers(session)
+        committed = threading.Thread(target=add_seller, args=(db, "second@example.com"))
+        committed.start()
+        committed.join()
+        after = count_sellers(session)
+    assert before == after == 1
+    with db.read() as session:
+        assert count_sellers(session) == 2
+
+
+def test_what_a_read_loaded_stays_readable_after_it_ends(db):
+    add_seller(db, "first@example.com")
+    with db.read() as session:
+        seller = session.exec(select(Seller)).one()
+    assert seller.email == "first@example.com" and seller.created_at is not None
