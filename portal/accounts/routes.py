@@ -88,6 +88,9 @@ async def check_email(request: Request):
     return render(request, "accounts/check_email.html", {"email": request.session.get("signup_email", "")})
 
 
+LOGIN_HINT_KEY = "login_hint"
+
+
 async def confirm(request: Request):
     token, settings = link_token(request), request.app.state.settings
     db, secret = request.app.state.db, request.app.state.secret
@@ -95,7 +98,12 @@ async def confirm(request: Request):
         result = await run_in_threadpool(service.confirm_email, db, secret, token, settings.confirm_link_max_age)
         if not isinstance(result, LinkProblem):
             flash(request, "Thank you: your email address is confirmed.", "success")
-            return redirect(request, "dashboard") if await current_seller(request) else redirect(request, "accounts:login")
+            if await current_seller(request):
+                return redirect(request, "dashboard")
+            # The sign-in form that follows already knows who is signing in (kept in the signed
+            # session cookie, not the URL, so the address stays out of logs).
+            request.session[LOGIN_HINT_KEY] = result.email
+            return redirect(request, "accounts:login")
     else:
         result = await run_in_threadpool(
             service.check_link, db, secret, LinkPurpose.confirm_email, token, settings.confirm_link_max_age
@@ -123,8 +131,9 @@ async def login(request: Request):
     next_path = safe_next(request.query_params.get("next"))
     if await current_seller(request):
         return RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303)
-    values, error = {"email": ""}, None
+    values, error = {"email": request.session.pop(LOGIN_HINT_KEY, "") if request.method == "GET" else ""}, None
     if request.method == "POST":
+        request.session.pop(LOGIN_HINT_KEY, None)
         form = await read_form(request)
         values["email"] = str(form.get("email", "")).strip()
         password = str(form.get("password", ""))

@@ -1,5 +1,6 @@
 """Sign-up, confirmation, log-in, log-out and reset through the app's pages."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import time_machine
@@ -27,6 +28,10 @@ def test_sign_up_confirm_log_out_and_log_in_again(client, inbox):
     confirmed = press_link_button(client, path, follow_redirects=False)
     assert confirmed.headers["location"] == "/account/login"
     assert _seller(client, "maria@example.com").email_confirmed_at is not None
+    # The sign-in that follows knows the address (from the session, never the URL) and asks for the password.
+    sign_in_page = client.get("/account/login").text
+    assert 'value="maria@example.com"' in sign_in_page and re.search(r'id="password"[^>]*autofocus', sign_in_page)
+    assert 'value="maria@example.com"' not in client.get("/account/login").text  # once
 
     assert log_in(client, "maria@example.com").headers["location"] == "/dashboard"
     home = client.get("/dashboard")
