@@ -17,7 +17,7 @@ from portal.integrations.mail import OutboxMessage
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding.models import BusinessEmail, DraftPerson, OnboardingDraft
 from portal.staff import account_changes
-from tests.conftest import csrf_from, post_form
+from tests.conftest import csrf_from, post_form, press_link_button
 from tests.onboarding import flows
 from tests.onboarding.flows import IDENTITY, OWNER, PROFILE, general_error, submit
 from tests.staff.helpers import seller_id, trail
@@ -196,7 +196,7 @@ def test_a_profile_change_reaches_stripe_the_trail_the_sellers_forms_pages_and_i
 
 def test_a_new_website_asks_for_the_business_email_again(sandboxed_client, seller, support, inbox):
     db = sandboxed_client.app.state.db
-    post_form(sandboxed_client, _business_link(sandboxed_client), {})  # the seller confirms the business email
+    press_link_button(sandboxed_client, _business_link(sandboxed_client))  # the seller confirms the business email
     with db.transaction() as session:
         assert session.get(BusinessEmail, seller).confirmed_at is not None
     path = f"/staff/sellers/{seller}/profile"
@@ -451,7 +451,7 @@ def test_a_schedule_set_during_a_hold_waits_for_its_end_and_is_then_given_to_str
     body = mails(sandboxed_client, inbox, SELLER, "We changed your payout schedule")[0].get_content()
     assert words in body and "starts when the hold ends" in body
 
-    post_form(sandboxed_client, _business_link(sandboxed_client), {})  # the seller confirms it at last
+    press_link_button(sandboxed_client, _business_link(sandboxed_client))  # the seller confirms it at last
 
     assert stripe_schedule(sdk, account) == {"interval": "weekly", "delay_days": 5, "weekly_anchor": "friday"}
     assert words in sandboxed_client.get("/status/").text
@@ -466,7 +466,7 @@ def _business_link(client) -> str:
 
 def test_without_a_hold_stripe_gets_the_schedule_at_once_and_a_risk_pause_restores_it(sandboxed_client, seller, risk, sdk):
     account, path = account_id(sandboxed_client, seller), f"/staff/sellers/{seller}/payout-schedule"
-    post_form(sandboxed_client, _business_link(sandboxed_client), {})
+    press_link_button(sandboxed_client, _business_link(sandboxed_client))
     assert stripe_schedule(sdk, account)["interval"] == "daily"
 
     done = send(risk, path, {"interval": "monthly", "delay": "minimum", "monthly_anchor": "31", "reason": "Month-end payouts"})
