@@ -185,8 +185,9 @@ async def negative_balances_page(request: Request):
 
 async def _negative_balances(request: Request, errors: dict | None = None, status_code: int = 200):
     rows = await run_in_threadpool(negative_balances.negative_balances, request.app.state.db)
+    names = await run_in_threadpool(search.names_of, request.app.state.db, {row.seller_id for row in rows})
     return render(request, "staff/negative_balances.html", {
-        "rows": rows, "reserve_days": negative_balances.RESERVE_AFTER_DAYS, "errors": errors or {},
+        "rows": rows, "names": names, "reserve_days": negative_balances.RESERVE_AFTER_DAYS, "errors": errors or {},
         "not_read": await run_in_threadpool(negative_balances.balances_not_read_since_moving, request.app.state.db),
     }, status_code)
 
@@ -215,6 +216,7 @@ routes = [
     Route("/sign-in/start", sign_in.start, name="start"),
     Route("/auth/callback", sign_in.callback, name="callback"),
     Route("/sign-out", sign_in.sign_out, methods=["POST"], name="sign_out"),
+    Route("/signing-out", sign_in.signing_out, name="signing_out"),
     Route("/signed-out", sign_in.signed_out, name="signed_out"),
     Route("/sellers/{seller_id:int}", seller_page, name="seller"),
     Route("/sellers/{seller_id:int}/notes", add_note, methods=["POST"], name="add_note"),
