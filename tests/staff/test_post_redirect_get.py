@@ -28,7 +28,7 @@ COVERED_ELSEWHERE = {
     "staff:account_person_new": "adds a person to a company: tests/staff/test_account_admin.py",
     "staff:account_person": "a company's person: tests/staff/test_account_admin.py",
     "staff:account_person_remove": "a company's person: tests/staff/test_account_admin.py",
-    "staff:repayment_arrangement": "needs a negative balance: tests/staff/test_console.py",
+    "staff:repayment_arrangement": "needs a negative balance: tests/staff/test_console_words.py::test_the_repayment_arrangement_redirects",
 }
 # Forms that change what the rest of the walk can see: submitted last, in this order.
 LAST = ("staff:reject", "staff:close_start", "staff:sign_out")
