@@ -77,6 +77,13 @@ def test_staff_upload_a_past_due_document_then_mail_a_link_the_seller_uses_for_t
     staff.locator("[data-copy='stripe-summary']").click()
     expect(staff.locator("#stripe-summary-copied")).to_have_text("Copied to the clipboard.")
     assert staff.evaluate("navigator.clipboard.readText()") == staff.locator("#stripe-summary").input_value()
+    # Where the browser refuses the clipboard, the text is selected for Ctrl+C, and staff are told so.
+    staff.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new DOMException('denied', 'NotAllowedError')); }")
+    staff.locator("[data-copy='stripe-summary']").click()
+    expect(staff.locator("#stripe-summary-copied")).to_contain_text("press Ctrl+C")
+    assert staff.evaluate("""() => { const box = document.getElementById("stripe-summary");
+        return document.activeElement === box && box.selectionStart === 0 && box.selectionEnd === box.value.length; }""")
+    staff.reload()  # the page's own clipboard again
     staff.get_by_label("A photo of the seller's ID").set_input_files(png_file(str(tmp_path / "licence.png")))
     staff.get_by_role("button", name="Send to Stripe for the seller").click()
     expect(staff.locator("#submit-error")).to_contain_text("Give a reason")  # a reason first; the file is chosen again

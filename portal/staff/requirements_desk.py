@@ -12,7 +12,6 @@ key of its group finds it, so the address holds while Stripe regroups. Three way
 Every action needs a reason and is audited with the names of the fields sent, never their values."""
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -28,7 +27,9 @@ from portal.onboarding import stripe_errors
 from portal.onboarding.validation import US_STATES
 from portal.staff import console
 from portal.staff.auth import current_staff, ip_of, staff_required
-from portal.staff.pages import ANY, SUPPORT, known_seller, reason_from
+from portal.staff.pages import (
+    ANY, EXPIRED_FORM, SUBMISSION, SUPPORT, already_sent, known_seller, new_submission_id, reason_from,
+)
 from portal.web import absolute_url, flash, format_timestamp, redirect, render, send_mail
 
 SUBMIT, LINK = "submit", "link"
@@ -248,21 +249,6 @@ def changed_in_words(requirement: Requirement, sent: list[remediation.FormField]
 # A sent link is shown once, on the page the browser is redirected to (post/redirect/get), from
 # the staff member's own session, the way flash messages travel; it is never logged or stored here.
 SENT_LINK = "_remediation_link_sent"
-# Each "Email the link" form carries a one-time id, kept on the audit row of the send it made: the
-# same form submitted again (a reload, Back) finds that row and mails nothing.
-SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-def new_submission_id() -> str:
-    return secrets.token_urlsafe(18)
-
-
-def already_sent(trail: list[audit.AuditEvent], submission: str) -> audit.AuditEvent | None:
-    """The link this very form already sent, if it did."""
-    return next((event for event in trail if event.action == "staff.remediation_link"
-                 and (event.details or {}).get("submission") == submission), None)
-
-
 def sent_link(request: Request, seller_id: int, key: str) -> dict | None:
     """The link just sent for this requirement, once: a reload of the page no longer shows it."""
     sent = request.session.get(SENT_LINK)
@@ -283,10 +269,10 @@ async def send_link(request: Request):
     reason, errors = reason_from(form, LINK)
     submission = str(form.get("submission") or "")
     if not SUBMISSION.fullmatch(submission):
-        errors["_link"] = "This form had expired. Check the reason and send it again."
+        errors["_link"] = EXPIRED_FORM
     if errors:
         return await _detail(request, file, requirement, errors=errors, values={LINK: reason}, status_code=400)
-    earlier = already_sent(file.trail, submission)
+    earlier = already_sent(file.trail, "staff.remediation_link", submission)
     if earlier is not None:
         flash(request, f"This form already sent a link to {file.seller.email} at {format_timestamp(earlier.at, True)}; "
                        "nothing was sent again.", "info")
