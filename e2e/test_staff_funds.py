@@ -84,6 +84,7 @@ def test_staff_cover_a_negative_balance_with_a_second_staff_members_approval(
     # Before submitting: this amount waits for a second staff member, and who may approve it.
     expect(page.locator("#approval-outcome")).to_have_text("This amount will wait for a second staff member's approval.")
     expect(page.locator("#approval-rule")).to_contain_text("anyone with the risk or admin role except you")
+    check_page(page, artifacts_dir, "staff send funds form")
     page.get_by_label("Amount in dollars (USD)").fill("9.99")
     expect(page.locator("#approval-outcome")).to_have_text("This amount moves as soon as you submit.")
     page.get_by_label("Amount in dollars (USD)").fill(f"{-shortfall / 100:.2f}")
