@@ -12,6 +12,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.accessibility import check_page
+from e2e.stripe_ids import check_ids
 from e2e.test_money_pages import Sandbox
 from tests.onboarding.flows import onboard_individual
 
@@ -70,8 +72,23 @@ def test_staff_cover_a_negative_balance_with_a_second_staff_members_approval(
     expect(row).to_contain_text("-" + owed)
     expect(row.locator("td").nth(3)).to_have_text("0")  # days negative
     expect(row.locator("td").nth(4)).to_have_text("180")  # days left before the reserve pays
+    # Named by business and email beside the id, linked to the seller's page.
+    seller_cell = row.locator("td").first
+    expect(seller_cell.get_by_role("link", name="Ann's Bakery")).to_have_attribute("href", re.compile(r"^/staff/sellers/\d+$"))
+    expect(seller_cell).to_contain_text(EMAIL)
+    expect(seller_cell.locator("code")).to_have_text(account)
+    check_ids(page, account)
+    check_page(page, artifacts_dir, "staff negative balances")
     row.get_by_role("link", name="Send funds to cover").click()
     expect(page.get_by_label("Amount in dollars (USD)")).to_have_value(f"{-shortfall / 100:.2f}")
+    # Before submitting: this amount waits for a second staff member, and who may approve it.
+    expect(page.locator("#approval-outcome")).to_have_text("This amount will wait for a second staff member's approval.")
+    expect(page.locator("#approval-rule")).to_contain_text("anyone with the risk or admin role except you")
+    check_page(page, artifacts_dir, "staff send funds form")
+    page.get_by_label("Amount in dollars (USD)").fill("9.99")
+    expect(page.locator("#approval-outcome")).to_have_text("This amount moves as soon as you submit.")
+    page.get_by_label("Amount in dollars (USD)").fill(f"{-shortfall / 100:.2f}")
+    expect(page.locator("#approval-outcome")).to_have_text("This amount will wait for a second staff member's approval.")
     expect(page.get_by_label("Description (the seller sees this)")).to_have_value("Covering your negative balance")
     page.get_by_label("Reason (goes on the audit trail)").fill(REASON)
     page.get_by_role("button", name="Send funds").click()
@@ -88,6 +105,10 @@ def test_staff_cover_a_negative_balance_with_a_second_staff_members_approval(
     expect(waiting).to_contain_text("rita@platform.test")
     expect(waiting).to_contain_text(owed)
     expect(waiting).to_contain_text(REASON)
+    expect(waiting.locator("td").nth(1).get_by_role("link", name="Ann's Bakery")).to_be_visible()
+    expect(waiting.locator("td").nth(1)).to_contain_text(EMAIL)
+    check_ids(approver, account)
+    check_page(approver, artifacts_dir, "staff money movements")
     approver.screenshot(path=f"{artifacts_dir}/staff-funds-approval.png")
     waiting.get_by_role("button", name="Approve and run").click()
     expect(approver.locator(".flash--success")).to_contain_text(f"Sent {owed}")

@@ -10,6 +10,8 @@ import time
 
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.accessibility import check_page
+from e2e.stripe_ids import check_ids
 from e2e.test_money_pages import EMAIL, Sandbox, seller  # noqa: F401  (the verified-seller fixture)
 from e2e.test_requirements import png_file, wait_for_status
 
@@ -42,48 +44,80 @@ def test_staff_upload_a_past_due_document_then_mail_a_link_the_seller_uses_for_t
     sandbox.helper("sandbox/advance_clock", seconds=7200)  # the document's deadline passes
     create_staff(tmp_path, "sam@platform.test", "support")
 
-    staff = browser.new_context().new_page()
+    # Copy buttons write to the clipboard: the context grants it, as a browser does when asked.
+    staff_context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    staff = staff_context.new_page()
     staff.goto(portal_url + "/staff/")
     staff.get_by_role("button", name="Sign in (development)").click()
     expect(staff.locator("#staff-identity")).to_have_text("sam@platform.test (support)")
+    check_page(staff, artifacts_dir, "staff console home")
     staff.get_by_label("Search by name, email, account id, website or metadata").fill("bakery")
     staff.get_by_role("button", name="Search").click()
     staff.get_by_role("link", name="Ann's Bakery").click()
 
-    document = staff.locator(".action", has_text="A photo of your ID")
+    # Staff's words: about the seller, not to them.
+    document = staff.locator(".action", has_text="A photo of the seller's ID")
     reload_until(staff, lambda: "Past due" in (document.inner_text() if document.count() else ""))
     expect(document).to_contain_text("Past due")
-    expect(staff.locator(".action").first).to_contain_text("A photo of your ID")  # past due comes first
+    expect(staff.locator(".action").first).to_contain_text("A photo of the seller's ID")  # past due comes first
+    expect(staff.locator("main")).not_to_contain_text("A photo of your ID")
     staff.screenshot(path=os.path.join(artifacts_dir, "staff-requirements-list.png"), full_page=True)
+    check_ids(staff, account)
+    check_page(staff, artifacts_dir, "staff seller page")
 
     # The document, on the seller's behalf.
-    document.get_by_role("link", name="A photo of your ID").click()
+    document.get_by_role("link", name="A photo of the seller's ID").click()
     expect(staff.locator("#requirement-keys")).to_contain_text(DOCUMENT)
     expect(staff.locator("#stripe-summary")).to_contain_text(f"Connected account: {account}")
-    staff.get_by_label("A photo of your ID").set_input_files(png_file(str(tmp_path / "licence.png")))
+    # Past due, and when: never beside "No deadline set".
+    expect(staff.locator("#requirement-due")).to_have_text(re.compile(r"^(Fell due \w{3} \d+, \d{4}|Already past due: Stripe gave no date)"))
+    check_ids(staff, account)  # the account id as Stripe spells it, though the line above it is in capitals
+    check_page(staff, artifacts_dir, "staff requirements desk")
+    # The support summary's Copy button puts it on the clipboard and says so.
+    staff.locator("[data-copy='stripe-summary']").click()
+    expect(staff.locator("#stripe-summary-copied")).to_have_text("Copied to the clipboard.")
+    assert staff.evaluate("navigator.clipboard.readText()") == staff.locator("#stripe-summary").input_value()
+    # Where the browser refuses the clipboard, the text is selected for Ctrl+C, and staff are told so.
+    staff.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new DOMException('denied', 'NotAllowedError')); }")
+    staff.locator("[data-copy='stripe-summary']").click()
+    expect(staff.locator("#stripe-summary-copied")).to_contain_text("press Ctrl+C")
+    assert staff.evaluate("""() => { const box = document.getElementById("stripe-summary");
+        return document.activeElement === box && box.selectionStart === 0 && box.selectionEnd === box.value.length; }""")
+    staff.reload()  # the page's own clipboard again
+    staff.get_by_label("A photo of the seller's ID").set_input_files(png_file(str(tmp_path / "licence.png")))
     staff.get_by_role("button", name="Send to Stripe for the seller").click()
     expect(staff.locator("#submit-error")).to_contain_text("Give a reason")  # a reason first; the file is chosen again
-    staff.get_by_label("A photo of your ID").set_input_files(png_file(str(tmp_path / "licence.png")))
+    staff.get_by_label("A photo of the seller's ID").set_input_files(png_file(str(tmp_path / "licence.png")))
     staff.locator("#submit-reason").fill("Seller emailed their driver's license to support")
     staff.get_by_role("button", name="Send to Stripe for the seller").click()
     expect(staff.get_by_text("Sent to Stripe for Ann's Bakery")).to_be_visible()
     # It clears when Stripe's verification reaches the portal by webhook: neither asked for nor being checked.
-    reload_until(staff, lambda: "A photo of your ID" not in staff.locator("main").inner_text())
-    expect(staff.locator(".action", has_text="A photo of your ID")).to_have_count(0)
+    reload_until(staff, lambda: "A photo of the seller's ID" not in staff.locator("main").inner_text())
+    expect(staff.locator(".action", has_text="A photo of the seller's ID")).to_have_count(0)
     told = smtp_inbox.wait_for(EMAIL, subject="Our team updated your seller account")[0].get_content()
     assert "a photo of your ID" in told and "never ask for your password" in told
 
     # A link for the rest, mailed and shown to copy.
-    staff.get_by_role("link", name="Your full Social Security number").click()
+    staff.get_by_role("link", name="The seller's full Social Security number").click()
+    desk = staff.url
     staff.locator("#link-reason").fill("Only the seller knows their full SSN")
     staff.get_by_role("button", name=f"Email the link to {EMAIL}").click()
     expect(staff.locator("#link-sent")).to_contain_text(f"Emailed to {EMAIL}")
+    assert staff.url == desk  # post/redirect/get: the browser is on the page, not on the POST
     shown = staff.locator("#remediation-link").input_value()
+    staff.locator("[data-copy='remediation-link']").click()
+    expect(staff.locator("#remediation-link-copied")).to_have_text("Copied to the clipboard.")
+    assert staff.evaluate("navigator.clipboard.readText()") == shown
     staff.screenshot(path=os.path.join(artifacts_dir, "staff-remediation-link.png"), full_page=True)
 
     mail = smtp_inbox.wait_for(EMAIL, subject="A link to fix your seller account")[0].get_content()
     link = re.search(r"https?://\S+/status/remediation/\S+", mail).group(0)
     assert link == shown and "works once" in mail
+    # A reload sends nothing: one mail, and the link is no longer on the page.
+    staff.reload()
+    expect(staff.locator("#link-sent")).to_have_count(0)
+    staff.wait_for_timeout(1500)  # what a second mail would need to arrive
+    assert len(smtp_inbox.wait_for(EMAIL, subject="A link to fix your seller account")) == 1
 
     # The seller (signed in in their own browser) follows it from the mail and fixes it.
     page.goto(link)

@@ -18,6 +18,7 @@ BUCKETS = (
 PENDING = "pending_verification"
 
 # What each canonical field is, with {whose} for the owner ("your", "Jenny Rosen's", "your company's").
+# The same words serve staff (for_staff): the owner is then "the seller's", "the company's".
 WORDS = {
     "first_name": "{whose} first name",
     "last_name": "{whose} last name",
@@ -39,27 +40,27 @@ WORDS = {
     "political_exposure": "whether {whose_subject} a politically exposed person",
 }
 COMPANY_WORDS = {
-    "company.name": "your company's legal name",
-    "company.tax_id": "your company's EIN",
-    "company.phone": "your company's phone number",
-    "company.address": "your company's registered address",
-    "company.structure": "how your company is legally set up",
+    "company.name": "{company} legal name",
+    "company.tax_id": "{company} EIN",
+    "company.phone": "{company} phone number",
+    "company.address": "{company} registered address",
+    "company.structure": "how {whose} company is legally set up",
     "company.owners_provided": "confirmation that every owner of 25% or more is listed",
     "company.directors_provided": "confirmation that every director is listed",
     "company.executives_provided": "confirmation that every executive is listed",
-    "company.verification.document": "a company document, like the IRS letter that confirms your EIN",
-    "business_profile.url": "your business website",
-    "business_profile.mcc": "your industry",
-    "business_profile.product_description": "a description of what you sell",
-    "business_profile.support_phone": "your customer support phone number",
-    "business_profile.support_email": "your customer support email",
-    "business_profile.name": "your business name",
-    "settings.payments.statement_descriptor": "the name on your customers' card statements",
-    "settings.card_payments.statement_descriptor_prefix": "the short name that starts your card statement descriptor",
-    "external_account": "a bank account for your payouts",
-    "tos_acceptance": "your acceptance of the Stripe Connected Account Agreement",
-    "business_type": "your business type",
-    "intervention": "a review that Stripe must complete with you on its secure page",
+    "company.verification.document": "a company document, like the IRS letter that confirms {whose} EIN",
+    "business_profile.url": "{whose} business website",
+    "business_profile.mcc": "{whose} industry",
+    "business_profile.product_description": "a description of what {whose_subject_sells}",
+    "business_profile.support_phone": "{whose} customer support phone number",
+    "business_profile.support_email": "{whose} customer support email",
+    "business_profile.name": "{whose} business name",
+    "settings.payments.statement_descriptor": "the name on {whose_customers} card statements",
+    "settings.card_payments.statement_descriptor_prefix": "the short name that starts {whose} card statement descriptor",
+    "external_account": "a bank account for {whose} payouts",
+    "tos_acceptance": "{whose} acceptance of the Stripe Connected Account Agreement",
+    "business_type": "{whose} business type",
+    "intervention": "a review that Stripe must complete with {whose_object} on its secure page",
 }
 # What Stripe is checking, named as what the seller gave (a key asked for as "the full number"
 # may be pending on the last four digits the seller typed).
@@ -76,7 +77,7 @@ MISSING_PEOPLE = {
 }
 # A key no table names (Stripe adds requirements over time): still words, never the raw key.
 UNKNOWN_PERSON_WORDS = "more information about {whose_object}"
-UNKNOWN_ACCOUNT_WORDS = "more information about your business"
+UNKNOWN_ACCOUNT_WORDS = "more information about {whose} business"
 NOT_COLLECTABLE = {"intervention", "person.verification.proof_of_liveness", "individual.verification.proof_of_liveness"}
 
 
@@ -92,40 +93,54 @@ class Requirement:
     errors: list[str] = field(default_factory=list)
     capabilities: list[str] = field(default_factory=list)
     collectable: bool = True
+    staff_words: str = ""  # the same requirement as staff read it ("the seller's ID")
 
 
-def _owner_words(path: str, person: str | None, names: dict[str, str], table: dict[str, str]) -> str:
+# Who owns the account, in the seller's words and in staff's.
+SELLER_OWNER = {"whose": "your", "whose_subject": "you are", "whose_object": "you", "whose_given": "you gave",
+                "company": "your company's", "whose_customers": "your customers'", "account": "your account",
+                "whose_subject_sells": "you sell"}
+STAFF_OWNER = {"whose": "the seller's", "whose_subject": "the seller is", "whose_object": "the seller",
+               "whose_given": "the seller gave", "company": "the company's", "whose_customers": "the seller's customers'",
+               "account": "the seller's account",
+               "whose_subject_sells": "the seller sells"}
+
+
+def _owner_words(path: str, person: str | None, names: dict[str, str], table: dict[str, str], owner: dict[str, str]) -> str:
     root, _, rest = path.partition(".")
     rest = rest.removeprefix("address.") if rest.startswith("address.") else rest
     rest = "address" if rest in ("line1", "line2", "city", "state", "postal_code", "country") else rest
     if root == "individual":
-        who = {"whose": "your", "whose_subject": "you are", "whose_object": "you", "whose_given": "you gave"}
+        who = owner
     elif person in MISSING_PEOPLE:
         noun, possessive = MISSING_PEOPLE[person]
         who = {"whose": possessive, "whose_subject": f"{noun} is", "whose_object": noun, "whose_given": f"given for {noun}"}
     else:
         name = names.get(person or "")
-        noun, possessive = (name, f"{name}'s") if name else ("a person on your account", "a person's")
+        noun, possessive = (name, f"{name}'s") if name else (f"a person on {owner['account']}", "a person's")
         who = {"whose": possessive, "whose_subject": f"{noun} is", "whose_object": noun, "whose_given": f"given for {noun}"}
     template = table.get(rest) or table.get(rest.split(".")[0]) or WORDS.get(rest) or WORDS.get(rest.split(".")[0])
     return (template or UNKNOWN_PERSON_WORDS).format(**who)
 
 
-def describe(key: str, names: dict[str, str] | None = None, *, table: dict[str, str] | None = None) -> tuple[str, str, str | None]:
+def describe(key: str, names: dict[str, str] | None = None, *, table: dict[str, str] | None = None,
+             for_staff: bool = False) -> tuple[str, str, str | None]:
     """(canonical path, words, person) for one requirement key; `table` overrides WORDS (the
-    pending list names what was given rather than what is asked)."""
+    pending list names what was given rather than what is asked). The words speak to the seller
+    ("your ID"), or with for_staff about them ("the seller's ID"), from the same tables."""
+    owner = STAFF_OWNER if for_staff else SELLER_OWNER
     path = stripe_errors.field_for_param(key)
     person = stripe_errors.person_for_requirement(key) or (key.split(".")[0] if key.split(".")[0] in MISSING_PEOPLE else None)
     if path.startswith(("individual.", "person.")) and path not in COMPANY_WORDS:
-        return path, _owner_words(path, person, names or {}, table or {}), person
+        return path, _owner_words(path, person, names or {}, table or {}, owner), person
     collapsed = path.split(".address.")[0] + ".address" if ".address." in path else path
-    return path, COMPANY_WORDS.get(collapsed) or COMPANY_WORDS.get(path) or UNKNOWN_ACCOUNT_WORDS, person
+    return path, (COMPANY_WORDS.get(collapsed) or COMPANY_WORDS.get(path) or UNKNOWN_ACCOUNT_WORDS).format(**owner), person
 
 
 def has_words(key: str) -> bool:
     """Whether the portal knows this key, rather than describing it in general terms."""
     words = describe(key, {})[1]
-    return words != UNKNOWN_ACCOUNT_WORDS and not words.startswith("more information about")
+    return words != UNKNOWN_ACCOUNT_WORDS.format(**SELLER_OWNER) and not words.startswith("more information about")
 
 
 def actions_required(account: dict, capabilities: dict | None = None, names: dict[str, str] | None = None) -> list[Requirement]:
@@ -142,7 +157,7 @@ def actions_required(account: dict, capabilities: dict | None = None, names: dic
             requirement = found.setdefault((label, words), Requirement(
                 keys=[], path=path, words=words, bucket=bucket, label=label,
                 deadline=requirements.get("current_deadline"), person=person,
-                collectable=path not in NOT_COLLECTABLE,
+                collectable=path not in NOT_COLLECTABLE, staff_words=describe(key, names, for_staff=True)[1],
             ))
             requirement.keys.append(key)
             requirement.errors.extend(errors_by_key.get(key, []))

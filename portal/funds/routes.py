@@ -13,7 +13,7 @@ from portal.funds import service
 from portal.funds.models import AWAITING_APPROVAL, DECLINED, EXECUTED, FAILED, PULL, SEND
 from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
-from portal.staff import pages
+from portal.staff import pages, search
 from portal.staff.auth import current_staff, ip_of, staff_required
 from portal.staff.pages import RISK
 from portal.web import flash, format_money, redirect, render
@@ -118,10 +118,13 @@ def _form_page(request: Request, file, direction: str, values: dict, errors: dic
                status_code: int = 200):
     view = file.view
     currency = (view.account.snapshot.get("default_currency") if view.account else None) or "usd"
+    threshold = request.app.state.settings.money_approval_threshold
+    amount, _ = service.parse_amount(values.get("amount") or "")
     return render(request, "staff/funds_request.html", {
         "file": file, "direction": direction, "title": service.DIRECTIONS[direction], "values": values,
-        "errors": errors, "refusal": refusal, "currency": currency,
-        "threshold": request.app.state.settings.money_approval_threshold,
+        "errors": errors, "refusal": refusal, "currency": currency, "threshold": threshold,
+        # Said before submitting (issue 21): whether the amount typed so far waits for a second approver.
+        "waits": None if amount is None else service.waits_for_approval(amount, threshold),
     }, status_code=status_code)
 
 
@@ -166,8 +169,9 @@ async def _approvals(request: Request, errors: dict | None = None, values: dict 
     db = request.app.state.db
     waiting = await run_in_threadpool(service.awaiting, db)
     done = await run_in_threadpool(service.recent, db)
+    names = await run_in_threadpool(search.names_of, db, {movement.seller_id for movement in [*waiting, *done]})
     return render(request, "staff/funds_approvals.html", {
-        "waiting": waiting, "done": done, "errors": errors or {}, "values": values or {},
+        "waiting": waiting, "done": done, "names": names, "errors": errors or {}, "values": values or {},
         "me": (await current_staff(request)).member.id, "threshold": request.app.state.settings.money_approval_threshold,
         "directions": service.DIRECTIONS,
     }, status_code=status_code)

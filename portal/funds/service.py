@@ -100,6 +100,11 @@ def request_errors(direction: str, values: dict) -> dict:
     return errors
 
 
+def waits_for_approval(amount: int, threshold: int) -> bool:
+    """Whether a movement of this amount waits for a second staff member (the form says so before submitting)."""
+    return amount >= threshold
+
+
 def available_in(balance: dict, currency: str) -> int:
     return sum(item["amount"] for item in balance.get("available") or [] if item["currency"] == currency)
 
@@ -205,7 +210,7 @@ async def request_movement(db: Database, gateway: StripeGateway, *, seller_id: i
     submitted twice returns the first submit's movement with created=False and moves nothing."""
     if direction not in DIRECTIONS:
         raise MovementRefused("Choose to send or pull funds.")
-    needs_approval = amount >= threshold
+    needs_approval = waits_for_approval(amount, threshold)
     row = FundsMovement(
         seller_id=seller_id, stripe_account_id=account_id, direction=direction, amount=amount, currency=currency,
         reason=reason, description=description if direction == SEND else "", form_token=form_token,

@@ -27,8 +27,10 @@ from portal.onboarding import stripe_errors
 from portal.onboarding.validation import US_STATES
 from portal.staff import console
 from portal.staff.auth import current_staff, ip_of, staff_required
-from portal.staff.pages import ANY, SUPPORT, known_seller, reason_from
-from portal.web import absolute_url, flash, redirect, render, send_mail
+from portal.staff.pages import (
+    ANY, EXPIRED_FORM, SUBMISSION, SUPPORT, already_sent, known_seller, new_submission_id, reason_from,
+)
+from portal.web import absolute_url, flash, format_timestamp, redirect, render, send_mail
 
 SUBMIT, LINK = "submit", "link"
 # What the audit trail says the platform has already tried about a requirement.
@@ -100,6 +102,19 @@ def _when(moment) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def due_words(requirement: Requirement, now: datetime | None = None) -> str:
+    """When it is or was due, never "past due" beside "no deadline". Stripe's current_deadline is
+    the account's date for what is currently due: for a past-due requirement it says when that one
+    fell due only if it has passed; a later date belongs to the other requirements."""
+    now = now or datetime.now(UTC)
+    deadline = requirement.deadline
+    if requirement.bucket == "past_due":
+        if deadline is not None and deadline <= now.timestamp():
+            return f"Fell due {format_timestamp(deadline, True)}"
+        return "Already past due: Stripe gave no date for when it fell due"
+    return f"Due by {format_timestamp(deadline, True)}" if deadline else "No deadline set"
+
+
 def case_summary(file: console.SellerFile, requirement: Requirement, errors: list[StripeError],
                  history: list[audit.AuditEvent]) -> str:
     """Plain text for a Stripe support case: the account, the requirement, what was tried. It holds
@@ -116,9 +131,9 @@ def case_summary(file: console.SellerFile, requirement: Requirement, errors: lis
         f"disabled_reason: {requirements.get('disabled_reason') or 'none'}",
         "Capabilities: " + (", ".join(f"{name} {state}" for name, state in sorted(capabilities.items())) or "none"),
         "",
-        f"Requirement: {requirement.words} ({requirement.label.lower()}, {requirement.bucket})",
+        f"Requirement: {requirement.staff_words or requirement.words} ({requirement.label.lower()}, {requirement.bucket})",
         "Stripe keys: " + ", ".join(requirement.keys),
-        f"Deadline: {_when(requirement.deadline)}",
+        f"Deadline: {due_words(requirement)}",
         "Affects: " + (", ".join(requirement.capabilities) or "no capability named"),
         "Errors: " + ("none" if not errors else ""),
         *[f"- {error.requirement}: {error.code} ({error.reason or 'no reason given'})" for error in errors],
@@ -152,7 +167,7 @@ async def _gone(request: Request, file: console.SellerFile, key: str, status_cod
 
 
 async def _detail(request: Request, file: console.SellerFile, requirement: Requirement, *, errors: dict | None = None,
-                  values: dict | None = None, sent: dict | None = None, status_code: int = 200):
+                  values: dict | None = None, status_code: int = 200):
     staff = await current_staff(request)
     snapshot = file.view.account.snapshot
     stripe_errors_found = stripe_errors_for(snapshot, requirement.keys)
@@ -165,7 +180,8 @@ async def _detail(request: Request, file: console.SellerFile, requirement: Requi
         "can_act": staff.can(*SUPPORT), "errors": errors or {}, "values": values or {}, "states": US_STATES,
         "history": history, "summary": case_summary(file, requirement, stripe_errors_found, history),
         "disabled_reason": (snapshot.get("requirements") or {}).get("disabled_reason"),
-        "link_days": remediation_links.LINK_DAYS, "sent": sent,
+        "link_days": remediation_links.LINK_DAYS, "due": due_words(requirement),
+        "sent": sent_link(request, file.seller.id, requirement.keys[0]), "submission": new_submission_id(),
     }, status_code=status_code)
 
 
@@ -216,7 +232,7 @@ async def submit_for_seller(request: Request):
                             account_id=account_id, reason=reason, ip=ip_of(request))
     await send_mail(request, file.seller.email, "Our team updated your seller account", "mail/staff_requirement_submitted.txt",
                     items=changed_in_words(requirement, sent), link=absolute_url(request, "connect:status"))
-    flash(request, f"Sent to Stripe for {file.facts.name}: {requirement.words}. The seller is emailed what changed.", "success")
+    flash(request, f"Sent to Stripe for {file.facts.name}: {requirement.staff_words}. The seller is emailed what changed.", "success")
     return redirect(request, "staff:seller", seller_id=file.seller.id)
 
 
@@ -230,16 +246,37 @@ def changed_in_words(requirement: Requirement, sent: list[remediation.FormField]
     return [requirement.words]
 
 
+# A sent link is shown once, on the page the browser is redirected to (post/redirect/get), from
+# the staff member's own session, the way flash messages travel; it is never logged or stored here.
+SENT_LINK = "_remediation_link_sent"
+def sent_link(request: Request, seller_id: int, key: str) -> dict | None:
+    """The link just sent for this requirement, once: a reload of the page no longer shows it."""
+    sent = request.session.get(SENT_LINK)
+    if not sent or sent.get("seller_id") != seller_id or sent.get("key") != key:
+        return None
+    request.session.pop(SENT_LINK)
+    return {**sent, "expires": datetime.fromisoformat(sent["expires"])}
+
+
 @staff_required(*SUPPORT)
 async def send_link(request: Request):
-    """Mail the seller a single-use, expiring link to fix this requirement, and show it to copy."""
+    """Mail the seller a single-use, expiring link to fix this requirement, then show it to copy."""
     file, key = await known_seller(request), request.path_params["key"]
     requirement = _find(file, key)
     if requirement is None:
         return await _gone(request, file, key, 409)
-    reason, errors = reason_from(await read_form(request), LINK)
+    form = await read_form(request)
+    reason, errors = reason_from(form, LINK)
+    submission = str(form.get("submission") or "")
+    if not SUBMISSION.fullmatch(submission):
+        errors["_link"] = EXPIRED_FORM
     if errors:
         return await _detail(request, file, requirement, errors=errors, values={LINK: reason}, status_code=400)
+    earlier = already_sent(file.trail, "staff.remediation_link", submission)
+    if earlier is not None:
+        flash(request, f"This form already sent a link to {file.seller.email} at {format_timestamp(earlier.at, True)}; "
+                       "nothing was sent again.", "info")
+        return redirect(request, "staff:requirement", seller_id=file.seller.id, key=requirement.keys[0])
     state, key = request.app.state, requirement.keys[0]
     token = remediation_links.make_link_token(state.secret, file.seller.id, key)
     link = absolute_url(request, "connect:remediation_link", key=key, token=token)
@@ -251,12 +288,11 @@ async def send_link(request: Request):
     staff = await current_staff(request)
     await run_in_threadpool(audit.record, state.db, actor=staff.actor, action="staff.remediation_link",
                             seller_id=file.seller.id, reason=reason, ip=ip_of(request), details={
-                                "requirement": key, "keys": requirement.keys, "where": where,
+                                "requirement": key, "keys": requirement.keys, "where": where, "submission": submission,
                                 "sent_to": file.seller.email, "expires_at": expires.isoformat(timespec="seconds")})
-    # The seller's file again, so the trail shows the link was sent; the link itself only on this page.
-    file = await known_seller(request)
-    return await _detail(request, file, requirement, sent={"link": link, "email": file.seller.email, "expires": expires},
-                         status_code=200)
+    request.session[SENT_LINK] = {"seller_id": file.seller.id, "key": key, "link": link, "email": file.seller.email,
+                                  "expires": expires.isoformat()}
+    return redirect(request, "staff:requirement", seller_id=file.seller.id, key=key)
 
 
 SELLER = "/sellers/{seller_id:int}/requirements/{key}"

@@ -14,7 +14,7 @@ from portal.staff import account_admin, closing, requirements_desk, risk, search
 from portal.staff.auth import current_staff, ip_of, keep_alive, staff_required
 from portal.staff import pages
 from portal.staff.pages import ANY, RISK
-from portal.web import absolute_url, flash, redirect, render, send_mail
+from portal.web import absolute_url, flash, format_timestamp, redirect, render, send_mail
 
 
 
@@ -164,15 +164,23 @@ async def reject_confirm(request: Request):
 
 @staff_required(*RISK)
 async def send_remediation(request: Request):
-    reason, errors = pages.reason_from(await read_form(request), "remediation")
+    form = await read_form(request)
+    reason, errors = pages.reason_from(form, "remediation")
+    submission = str(form.get("submission") or "")
+    if not errors and not pages.SUBMISSION.fullmatch(submission):
+        errors = {"remediation": pages.EXPIRED_FORM}
     if errors:
         return await pages.seller_page(request, errors, {"remediation": reason}, 400)
     file = await pages.known_seller(request)
+    if earlier := pages.already_sent(file.trail, "risk.remediation_link", submission):
+        flash(request, f"This form already emailed {file.seller.email} at {format_timestamp(earlier.at, True)}; "
+                       "nothing was sent again.", "info")
+        return redirect(request, "staff:seller", seller_id=file.seller.id)
     staff = await current_staff(request)
     await send_mail(request, file.seller.email, "Action needed on your seller account", "mail/staff_remediation.txt",
                     link=absolute_url(request, "connect:status"), message=reason)
     await run_in_threadpool(audit.record, request.app.state.db, actor=staff.actor, action="risk.remediation_link",
-                            seller_id=file.seller.id, reason=reason, ip=ip_of(request))
+                            seller_id=file.seller.id, reason=reason, ip=ip_of(request), details={"submission": submission})
     flash(request, f"Remediation link sent to {file.seller.email}.", "success")
     return redirect(request, "staff:seller", seller_id=file.seller.id)
 
@@ -185,8 +193,9 @@ async def negative_balances_page(request: Request):
 
 async def _negative_balances(request: Request, errors: dict | None = None, status_code: int = 200):
     rows = await run_in_threadpool(negative_balances.negative_balances, request.app.state.db)
+    names = await run_in_threadpool(search.names_of, request.app.state.db, {row.seller_id for row in rows})
     return render(request, "staff/negative_balances.html", {
-        "rows": rows, "reserve_days": negative_balances.RESERVE_AFTER_DAYS, "errors": errors or {},
+        "rows": rows, "names": names, "reserve_days": negative_balances.RESERVE_AFTER_DAYS, "errors": errors or {},
         "not_read": await run_in_threadpool(negative_balances.balances_not_read_since_moving, request.app.state.db),
     }, status_code)
 
@@ -215,6 +224,7 @@ routes = [
     Route("/sign-in/start", sign_in.start, name="start"),
     Route("/auth/callback", sign_in.callback, name="callback"),
     Route("/sign-out", sign_in.sign_out, methods=["POST"], name="sign_out"),
+    Route("/signing-out", sign_in.signing_out, name="signing_out"),
     Route("/signed-out", sign_in.signed_out, name="signed_out"),
     Route("/sellers/{seller_id:int}", seller_page, name="seller"),
     Route("/sellers/{seller_id:int}/notes", add_note, methods=["POST"], name="add_note"),

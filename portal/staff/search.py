@@ -74,6 +74,28 @@ def display_name(snapshot: dict, answers: dict, email: str) -> str:
     return profile.get("name") or company.get("name") or drafted or person_name or email
 
 
+@dataclass(frozen=True)
+class SellerName:
+    """How a list names a seller beside an account id: the business name and the sign-in email."""
+
+    name: str
+    email: str
+
+
+def names_of(db: Database, seller_ids: set[int]) -> dict[int, SellerName]:
+    """Names for the sellers a list shows (negative balances, money movements), in three reads."""
+    if not seller_ids:
+        return {}
+    with db.transaction() as session:
+        sellers = session.exec(select(Seller).where(Seller.id.in_(seller_ids))).all()
+        snapshots = dict(session.exec(select(ConnectedAccount.seller_id, ConnectedAccount.snapshot)
+                                      .where(ConnectedAccount.seller_id.in_(seller_ids))).all())
+        answers = dict(session.exec(select(OnboardingDraft.seller_id, OnboardingDraft.answers)
+                                    .where(OnboardingDraft.seller_id.in_(seller_ids))).all())
+    return {seller.id: SellerName(display_name(snapshots.get(seller.id) or {}, answers.get(seller.id) or {}, seller.email),
+                                  seller.email) for seller in sellers}
+
+
 def flags_for(facts: SellerFacts) -> set[str]:
     """Which filters a seller falls under. Pure."""
     state = facts.status.state

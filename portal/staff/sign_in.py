@@ -105,6 +105,9 @@ async def dev_sign_in(request: Request):
     return await start_session(request, member, RedirectResponse(target, status_code=303), method="development")
 
 
+SIGN_OUT_TARGET = "_staff_sign_out_target"
+
+
 async def sign_out(request: Request):
     staff = await current_staff(request)
     client = request.app.state.identity
@@ -122,10 +125,18 @@ async def sign_out(request: Request):
                 ) or target
             except (OAuthError, OSError, RuntimeError, httpx.HTTPError):
                 pass  # the portal session ends either way
-    # Rendered, not redirected: a form's redirect to the provider would break the CSP's form-action.
-    # The page moves on to the provider's sign-out by itself (meta refresh) and offers a link.
-    response = render(request, "staff/signing_out.html", {"target": target})
+    # Post/redirect/get, to our own page first: a form's redirect straight to the provider would break
+    # the CSP's form-action. That page moves on to the provider's sign-out by itself (meta refresh).
+    request.session[SIGN_OUT_TARGET] = target
+    response = RedirectResponse(request.url_for("staff:signing_out").path, status_code=303)
     return view_as.clear_cookie(forget(request, response))
+
+
+async def signing_out(request: Request):
+    """Where sign-out lands: it sends the browser on to the provider's sign-out once (a reload, or a
+    visit without signing out, lands on the signed-out page)."""
+    target = request.session.pop(SIGN_OUT_TARGET, None) or request.url_for("staff:signed_out").path
+    return render(request, "staff/signing_out.html", {"target": target})
 
 
 async def signed_out(request: Request):

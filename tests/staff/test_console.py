@@ -197,13 +197,26 @@ def test_a_remediation_link_is_mailed_to_the_seller(sandboxed_client, seller, in
     dev_sign_in(staff, "rita@platform.test", StaffRole.risk)
     page = f"/staff/sellers/{seller}"
 
-    post_form(staff, f"{page}/remediation", {"reason": "Please upload a clearer ID document."}, page=page)
+    html = staff.get(page).text
+    form = {"csrf_token": csrf_from(html), "reason": "Please upload a clearer ID document.",
+            "submission": re.search(r'name="submission" value="([^"]+)"', html).group(1)}
+    sent = staff.post(f"{page}/remediation", data=form, follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"] == page
     # Two test clients are two event loops; the mailer lives on the first: let its loop turn once.
     sandboxed_client.get("/healthz")
 
     mail = inbox.wait_for("ann@annsbakery.com", subject="Action needed on your seller account")[0].get_content()
     assert "Please upload a clearer ID document." in mail and "/status/" in mail
     assert ("risk.remediation_link", "rita@platform.test") in trail(sandboxed_client, seller)
+    # The same form again (a reload of the POST, Back and resubmit): nothing is mailed a second time.
+    again = staff.post(f"{page}/remediation", data=form, follow_redirects=False)
+    assert again.status_code == 303 and "nothing was sent again" in staff.get(page).text
+    assert trail(sandboxed_client, seller).count(("risk.remediation_link", "rita@platform.test")) == 1
+    # Without the form's one-time id (an old page, a forged post) nothing is sent either.
+    stale = staff.post(f"{page}/remediation", data={**form, "submission": ""}, follow_redirects=False)
+    assert stale.status_code == 400 and "This form had expired" in stale.text
+    sandboxed_client.get("/healthz")
+    assert len(inbox.wait_for("ann@annsbakery.com", subject="Action needed on your seller account")) == 1
 
 
 def test_an_unknown_seller_is_a_plain_not_found(sandboxed_client):

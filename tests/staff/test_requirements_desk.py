@@ -19,6 +19,7 @@ from portal.audit import AuditEvent
 from portal.connect import remediation_links
 from portal.connect.mirror import account_for_seller, record_account
 from portal.db import utcnow
+from portal.integrations.mail import OutboxMessage
 from portal.staff.models import StaffMember, StaffRole
 from portal.staff.requirements_desk import tried
 from portal.accounts.service import sign_up as sign_up_seller
@@ -76,8 +77,15 @@ def send(staff, seller: int, key: str, data: dict, files: dict | None = None):
                       follow_redirects=False)
 
 
-def send_link(staff, seller: int, key: str, reason: str = "Seller asked for a fresh link"):
-    return post_form(staff, page_of(seller, key) + "/link", {"reason": reason}, page=page_of(seller, key))
+def link_form(staff, seller: int, key: str, reason: str = "Seller asked for a fresh link") -> dict:
+    """The "Email the link" form as the page serves it: its CSRF token and one-time submission id."""
+    page = staff.get(page_of(seller, key)).text
+    submission = re.search(r'name="submission" value="([^"]+)"', page).group(1)
+    return {"csrf_token": csrf_from(page), "submission": submission, "reason": reason}
+
+
+def send_link(staff, seller: int, key: str, reason: str = "Seller asked for a fresh link", **kwargs):
+    return staff.post(page_of(seller, key) + "/link", data=link_form(staff, seller, key, reason), **kwargs)
 
 
 def mailed(client, inbox, subject: str, count: int = 1) -> str:
@@ -125,12 +133,15 @@ def test_a_requirements_page_shows_its_words_keys_deadline_capabilities_and_erro
     page = support.get(page_of(seller, DOCUMENT))
 
     assert page.status_code == 200
-    assert "A photo of your ID" in page.text and "Past due" in page.text
+    # Staff's words (about the seller, not to them), and when it fell due or that Stripe gave no date.
+    assert "A photo of the seller&#39;s ID" in page.text and "A photo of your ID" not in page.text
+    assert "Past due" in page.text and "No deadline set" not in page.text
+    assert re.search(r'id="requirement-due">(Fell due|Already past due: Stripe gave no date)', page.text)
     assert "<code>individual.verification.document</code>" in page.text
     assert "<code>verification_document_expired</code>" in page.text and "The document is expired." in page.text
     assert "expired" in re.search(r'<p class="field-error">(.*?)</p>', page.text).group(1).lower()
     assert "<code>requirements.past_due</code>" in page.text
-    summary = re.search(r'<textarea id="stripe-summary" readonly[^>]*>(.*?)</textarea>', page.text, re.S).group(1)
+    summary = re.search(r'<textarea id="stripe-summary"[^>]*>(.*?)</textarea>', page.text, re.S).group(1)
     assert account["id"] in summary and "Business name: Ann&#39;s Bakery" in summary
     assert "Country: US; business type: individual" in summary and "disabled_reason: requirements.past_due" in summary
     assert "individual.verification.document: verification_document_expired (The document is expired.)" in summary
@@ -296,10 +307,11 @@ def test_a_link_needs_a_reason_is_mailed_shown_once_and_audited_without_its_toke
     assert refused.status_code == 400 and errors_in(refused.text) == {"link": "Give a reason: it goes on the seller&#39;s audit trail."}
     assert events(sandboxed_client, seller, "staff.remediation_link") == []
 
-    shown = send_link(support, seller, SSN)
+    sent = send_link(support, seller, SSN, follow_redirects=False)
 
-    assert shown.status_code == 200
-    link = re.search(r'id="remediation-link" type="text" readonly value="([^"]+)"', shown.text).group(1)
+    assert sent.status_code == 303 and sent.headers["location"] == page_of(seller, SSN)  # post/redirect/get
+    shown = support.get(sent.headers["location"])
+    link = re.search(r'id="remediation-link"[^>]* value="([^"]+)"', shown.text).group(1)
     path = mailed_link(sandboxed_client, inbox)
     assert link.endswith(path) and path.startswith(f"/status/remediation/{SSN}/")
     token = path.rsplit("/", 1)[1]
@@ -429,7 +441,7 @@ def test_the_summary_lists_what_was_tried_without_long_numbers(sandboxed_client,
     intervention = intervene(sandboxed_client, sdk, seller)
     send_link(support, seller, intervention, reason="Told the seller; their SSN 123-45-6789 was read out by mistake")
     page = support.get(page_of(seller, intervention)).text
-    summary = re.search(r'<textarea id="stripe-summary" readonly[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    summary = re.search(r'<textarea id="stripe-summary"[^>]*>(.*?)</textarea>', page, re.S).group(1)
 
     assert f"Stripe keys: {intervention}" in summary
     assert "card_payments active" in summary and "transfers active" in summary
@@ -461,3 +473,39 @@ def test_a_link_token_names_its_seller_and_requirement_and_is_spent_once(db):
     assert remediation_links.spend(db, token) is True
     assert remediation_links.spend(db, token) is LinkProblem.used
     assert remediation_links.check(db, "a-secret", token, SSN) is LinkProblem.used
+
+
+def _links_mailed(client) -> int:
+    with client.app.state.db.transaction() as session:
+        return len([m for m in session.exec(select(OutboxMessage)).all()
+                    if m.subject == "A link to fix your seller account"])
+
+
+def test_a_resubmitted_link_form_mails_nothing_and_the_link_shows_only_once(sandboxed_client, sdk, seller, support, inbox):
+    require(sandboxed_client, sdk, seller, SSN)
+    form = link_form(support, seller, SSN)
+
+    first = support.post(page_of(seller, SSN) + "/link", data=form, follow_redirects=False)
+    assert first.status_code == 303
+    shown = support.get(first.headers["location"]).text
+    assert 'id="remediation-link"' in shown and 'data-copy="remediation-link"' in shown
+    # A reload of the page the browser landed on no longer shows the link (and sends nothing).
+    assert 'id="remediation-link"' not in support.get(first.headers["location"]).text
+
+    # The same form again (Back and resubmit, or a double click): one mail, one audit row.
+    again = support.post(page_of(seller, SSN) + "/link", data=form, follow_redirects=False)
+    assert again.status_code == 303
+    after = support.get(again.headers["location"]).text
+    assert "nothing was sent again" in after and 'id="remediation-link"' not in after
+    assert _links_mailed(sandboxed_client) == 1
+    assert len(events(sandboxed_client, seller, "staff.remediation_link")) == 1
+
+    # A fresh form (the page opened again) is a deliberate second send.
+    assert send_link(support, seller, SSN, follow_redirects=False).status_code == 303
+    assert _links_mailed(sandboxed_client) == 2
+
+    # Without the form's one-time id (an old page, or a forged post), nothing is sent.
+    stale = {key: value for key, value in link_form(support, seller, SSN).items() if key != "submission"}
+    refused = support.post(page_of(seller, SSN) + "/link", data=stale, follow_redirects=False)
+    assert refused.status_code == 400 and "This form had expired" in refused.text
+    assert _links_mailed(sandboxed_client) == 2

@@ -136,7 +136,9 @@ def test_an_error_from_the_provider_is_shown_plainly(sso_client):
 def test_sign_out_ends_the_session_and_signs_out_at_the_provider(sso_client):
     sso_sign_in(sso_client, "admin@platform.test")
 
-    response = post_form(sso_client, "/staff/sign-out", {}, page="/staff/", follow_redirects=False)
+    signed_out = post_form(sso_client, "/staff/sign-out", {}, page="/staff/", follow_redirects=False)
+    assert signed_out.status_code == 303 and signed_out.headers["location"] == "/staff/signing-out"
+    response = sso_client.get("/staff/signing-out")
 
     target = re.search(r'content="0;url=([^"]+)"', response.text).group(1).replace("&amp;", "&")
     location = urlsplit(target)
@@ -145,6 +147,9 @@ def test_sign_out_ends_the_session_and_signs_out_at_the_provider(sso_client):
     assert query["post_logout_redirect_uri"] == ["http://testserver/staff/signed-out"] and query["id_token_hint"]
     assert sso_client.get("/staff/", follow_redirects=False).status_code == 303
     assert _actions(sso_client)[-1] == "staff.sign_out"
+    # Reloading that page does not sign out at the provider again: it only says the console is signed out.
+    again = sso_client.get("/staff/signing-out")
+    assert "/session/end" not in again.text and "/staff/signed-out" in again.text
 
 
 def test_the_staff_session_lapses_after_inactivity_but_activity_keeps_it(client):
