@@ -148,6 +148,7 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
         lifespan=lifespan,
     )
     tracer_provider = tracing.tracer_provider(settings, app, exporter=span_exporter)
+    app.state.tracer_provider = tracer_provider
     app.state.settings = settings
     app.state.db = db
     app.state.secret = settings.signing_key()
