@@ -68,8 +68,9 @@ def fresh_metrics_dir(settings: Settings) -> Path:
     would add that run's counts to this one's."""
     folder = Path(settings.prometheus_multiproc_dir or settings.var_dir / "metrics")
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.db"):
-        stale.unlink()
+    for kind in ("counter", "gauge", "histogram", "summary"):  # prometheus-client's files only, whatever else is there
+        for stale in folder.glob(f"{kind}_*.db"):
+            stale.unlink()
     return folder
 
 
