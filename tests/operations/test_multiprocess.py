@@ -53,6 +53,7 @@ def test_several_workers_add_up_their_counts(tmp_path):
     port, metrics_dir = free_port(), tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_99999.db").write_bytes(b"left by an earlier run")
+    (metrics_dir / "notes.db").write_bytes(b"not prometheus-client's")
     env = {**os.environ, "PORTAL_VAR_DIR": str(tmp_path), "STRIPE_SECRET_KEY": "sk_test_multiprocess",
            "STRIPE_PUBLISHABLE_KEY": "pk_test_multiprocess", "STRIPE_WEBHOOK_SECRET": SECRET,
            "SECRET_KEY": "multiprocess-secret-key", "PUBLIC_URL": f"http://127.0.0.1:{port}", "METRICS_TOKEN": TOKEN,
@@ -68,6 +69,7 @@ def test_several_workers_add_up_their_counts(tmp_path):
 
         assert eventually(up, timeout=90), "portal serve --workers 2 did not start"
         assert not (metrics_dir / "counter_99999.db").exists()  # an earlier run's counts are not added
+        assert (metrics_dir / "notes.db").exists()
         for n in range(EVENTS):  # a connection each: the kernel shares them among the workers
             body = _event(n)
             answer = httpx.post(f"http://127.0.0.1:{port}/webhooks/stripe", content=body, timeout=10, headers={
