@@ -16,10 +16,10 @@ class Bar:
     shown: str  # the value as words, e.g. "1.20% (3 of 250)"
 
 
-def bar_chart(title: str, bars: list[Bar], *, line: float, line_label: str) -> Markup:
-    """Horizontal bars with a dashed reference line (Stripe's 0.75%, the 180-day reserve)."""
+def bar_chart(title: str, bars: list[Bar], *, line: float | None = None, line_label: str = "") -> Markup:
+    """Horizontal bars, with a dashed reference line when given (Stripe's 0.75%, the 180-day reserve)."""
     plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH
-    top = max([line, *(bar.value for bar in bars)]) * 1.1 or 1.0
+    top = max([line or 0, *(bar.value for bar in bars)]) * 1.1 or 1.0
     height = TOP + max(len(bars), 1) * (BAR_HEIGHT + GAP) + GAP
 
     def x(value: float) -> float:
@@ -37,7 +37,7 @@ def bar_chart(title: str, bars: list[Bar], *, line: float, line_label: str) -> M
         parts.append(f'<text x="{LABEL_WIDTH}" y="{TOP + BAR_HEIGHT}">Nothing to show for these filters.</text>')
     for index, bar in enumerate(bars):
         y = TOP + index * (BAR_HEIGHT + GAP)
-        over = bar.value > line
+        over = line is not None and bar.value > line
         parts.append(
             f'<g class="bar{" bar--over" if over else ""}" data-label="{escape(bar.label)}">'
             f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT - 4}" text-anchor="end">{escape(bar.label)}</text>'
@@ -45,8 +45,10 @@ def bar_chart(title: str, bars: list[Bar], *, line: float, line_label: str) -> M
             f'fill="{"url(#over)" if over else "#555"}" stroke="#000"/>'
             f'<text x="{x(bar.value) + 6:.1f}" y="{y + BAR_HEIGHT - 4}">{escape(bar.shown)}{" (over)" if over else ""}</text>'
             '</g>')
-    parts.append(
-        f'<line class="chart-line" x1="{x(line):.1f}" y1="{TOP - 6}" x2="{x(line):.1f}" y2="{height - GAP}" '
-        'stroke="#000" stroke-width="2" stroke-dasharray="6 4"/>'
-        f'<text x="{x(line):.1f}" y="{TOP - 10}" text-anchor="middle">{escape(line_label)}</text></svg>')
+    if line is not None:
+        parts.append(
+            f'<line class="chart-line" x1="{x(line):.1f}" y1="{TOP - 6}" x2="{x(line):.1f}" y2="{height - GAP}" '
+            'stroke="#000" stroke-width="2" stroke-dasharray="6 4"/>'
+            f'<text x="{x(line):.1f}" y="{TOP - 10}" text-anchor="middle">{escape(line_label)}</text>')
+    parts.append("</svg>")
     return Markup("".join(parts))

@@ -11,9 +11,11 @@ from portal.connect import mirror
 from portal.connect.models import AccountBalance, ChargeRecord, DisputeRecord
 from portal.staff import overview
 from portal.staff.charts import Bar, bar_chart
+from portal.staff.models import StaffRole
+from tests.conftest import sign_up
+from tests.onboarding.flows import onboard_individual
 from tests.staff.conftest import dev_sign_in
 from tests.staff.helpers import staff_browser
-from portal.staff.models import StaffRole
 
 DAY = 86400
 
@@ -102,3 +104,33 @@ def test_bad_filters_are_refused_with_words_and_support_staff_are_not_let_in(san
     dev_sign_in(support, "sue@platform.test", StaffRole.support)
     assert support.get("/staff/overview").status_code == 403
     assert support.get("/staff/overview/negative-balances.csv").status_code == 403
+
+
+def test_the_funnel_counts_a_seller_at_each_stage_reached_in_order():
+    verified = {"id": "acct_v", "country": "US", "charges_enabled": True, "payouts_enabled": True,
+                "details_submitted": True, "tos_acceptance": {"date": 1}, "requirements": {
+                    "currently_due": [], "past_due": [], "eventually_due": [], "pending_verification": [], "errors": [],
+                    "disabled_reason": None}, "capabilities": {"card_payments": "active", "transfers": "active"}}
+    progress = [
+        overview.SellerProgress(False, False, None),
+        overview.SellerProgress(False, True, None),  # started without confirming: counted as far as confirming
+        overview.SellerProgress(True, True, None),
+        overview.SellerProgress(True, True, {"id": "acct_s", "tos_acceptance": {"date": 1}}),  # submitted, not verified
+        overview.SellerProgress(True, True, verified),
+    ]
+    assert [count for _, _, count in overview.funnel(progress)] == [5, 3, 3, 2, 2, 1, 1]
+
+
+def test_the_funnel_of_sellers_onboarded_through_the_portal(sandboxed_client, inbox, risk):
+    other = staff_browser(sandboxed_client)
+    assert sign_up(other, "never@confirms.example").status_code == 303
+    onboard_individual(sandboxed_client, inbox)
+    rows = {row["stage"]: int(row["sellers"]) for row in _csv(risk.get("/staff/overview/onboarding-funnel.csv"))}
+    assert rows["signed_up"] == 2 and rows["email_confirmed"] == 1 and rows["form_started"] == 1
+    assert rows["account_created"] == rows["submitted"] == 1, rows
+    assert _csv(risk.get("/staff/overview/onboarding-funnel.csv?country=GB"))[0]["sellers"] == "0"
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    assert _csv(risk.get(f"/staff/overview/onboarding-funnel.csv?since={tomorrow}&until={tomorrow}"))[0]["sellers"] == "0"
+    assert risk.get(f"/staff/overview?since={tomorrow}&until=2020-01-01").status_code == 400
+    page = risk.get("/staff/overview").text
+    assert "2 (100% of sign-ups)" in page and "1 (50% of sign-ups)" in page
