@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, LABEL_WIDTH, VALUE_WIDTH, BAR_HEIGHT, GAP, TOP = 640, 150, 120, 18, 8, 28
+WIDTH, LABEL_WIDTH, VALUE_WIDTH, BAR_HEIGHT, GAP, TOP = 760, 180, 220, 18, 8, 28
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Bar:
     shown: str  # the value as words, e.g. "1.20% (3 of 250)"
 
 
-def bar_chart(title: str, bars: list[Bar], *, line: float | None = None, line_label: str = "") -> Markup:
+def bar_chart(name: str, title: str, bars: list[Bar], *, line: float | None = None, line_label: str = "") -> Markup:
     """Horizontal bars, with a dashed reference line when given (Stripe's 0.75%, the 180-day reserve)."""
     plot = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     top = max([line or 0, *(bar.value for bar in bars)]) * 1.1 or 1.0
@@ -27,9 +27,9 @@ def bar_chart(title: str, bars: list[Bar], *, line: float | None = None, line_la
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" aria-labelledby="chart-title">',
-        f'<title id="chart-title">{escape(title)}</title>',
-        '<defs><pattern id="over" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        f'width="100%" aria-labelledby="{name}-title">',
+        f'<title id="{name}-title">{escape(title)}</title>',
+        f'<defs><pattern id="{name}-over" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
         '<rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-width="3"/>'
         '</pattern></defs>',
     ]
@@ -42,7 +42,7 @@ def bar_chart(title: str, bars: list[Bar], *, line: float | None = None, line_la
             f'<g class="bar{" bar--over" if over else ""}" data-label="{escape(bar.label)}">'
             f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT - 4}" text-anchor="end">{escape(bar.label)}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{max(x(bar.value) - LABEL_WIDTH, 1):.1f}" height="{BAR_HEIGHT}" '
-            f'fill="{"url(#over)" if over else "#555"}" stroke="#000"/>'
+            f'fill="{f"url(#{name}-over)" if over else "#555"}" stroke="#000"/>'
             f'<text x="{x(bar.value) + 6:.1f}" y="{y + BAR_HEIGHT - 4}">{escape(bar.shown)}{" (over)" if over else ""}</text>'
             '</g>')
     if line is not None:

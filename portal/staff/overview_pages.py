@@ -76,15 +76,15 @@ async def overview_page(request: Request):
     rates, ages, stages = figures["rates"], figures["ages"], figures["funnel"]
     signed_up = stages[0][2]
     funnel_chart = bar_chart(
-        f"Onboarding funnel, sign-ups {chosen['since'].isoformat()} to {chosen['until'].isoformat()}",
+        "funnel-chart", f"Onboarding funnel, sign-ups {chosen['since'].isoformat()} to {chosen['until'].isoformat()}",
         [Bar(words, count, f"{count} ({_share(count, signed_up)} of sign-ups)") for _, words, count in stages])
     disputes_chart = bar_chart(
-        f"Dispute rate per seller, {chosen['days']} days to {chosen['until'].isoformat()}",
+        "disputes-chart", f"Dispute rate per seller, {chosen['days']} days to {chosen['until'].isoformat()}",
         [Bar(row.stripe_account_id, row.rate * 100, f"{row.rate * 100:.2f}% ({row.disputes} of {row.charges})")
          for row in rates[:CHART_ROWS]],
         line=EXCESSIVE_DISPUTE_RATE * 100, line_label="0.75% excessive")
     ages_chart = bar_chart(
-        "Negative balances by age (days)",
+        "ages-chart", "Negative balances by age (days)",
         [Bar(row.stripe_account_id, row.days, f"{row.days} days") for row in sorted(ages, key=lambda r: -r.days)[:CHART_ROWS]],
         line=RESERVE_AFTER_DAYS, line_label=f"{RESERVE_AFTER_DAYS} days: the reserve pays")
     return render(request, "staff/overview.html", {
