@@ -12,7 +12,9 @@ import httpx
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from portal.cli import fresh_metrics_dir
 from portal.operations.metrics import exposition
+from portal.settings import Settings
 from portal.sandbox.webhooks import signature_header
 from tests.conftest import eventually, free_port
 from tests.operations.scrape import TOKEN, parse, value
@@ -53,7 +55,6 @@ def test_several_workers_add_up_their_counts(tmp_path):
     port, metrics_dir = free_port(), tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_99999.db").write_bytes(b"left by an earlier run")
-    (metrics_dir / "notes.db").write_bytes(b"not prometheus-client's")
     env = {**os.environ, "PORTAL_VAR_DIR": str(tmp_path), "STRIPE_SECRET_KEY": "sk_test_multiprocess",
            "STRIPE_PUBLISHABLE_KEY": "pk_test_multiprocess", "STRIPE_WEBHOOK_SECRET": SECRET,
            "SECRET_KEY": "multiprocess-secret-key", "PUBLIC_URL": f"http://127.0.0.1:{port}", "METRICS_TOKEN": TOKEN,
@@ -69,7 +70,6 @@ def test_several_workers_add_up_their_counts(tmp_path):
 
         assert eventually(up, timeout=90), "portal serve --workers 2 did not start"
         assert not (metrics_dir / "counter_99999.db").exists()  # an earlier run's counts are not added
-        assert (metrics_dir / "notes.db").exists()
         for n in range(EVENTS):  # a connection each: the kernel shares them among the workers
             body = _event(n)
             answer = httpx.post(f"http://127.0.0.1:{port}/webhooks/stripe", content=body, timeout=10, headers={
@@ -78,6 +78,7 @@ def test_several_workers_add_up_their_counts(tmp_path):
         counted = []
         for _ in range(8):
             answer = httpx.get(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+            assert answer.status_code == 200, (answer.status_code, answer.text[:300])
             counted.append(value(parse(answer.text), "portal_webhook_events_received_total", type="customer.created"))
         assert counted == [EVENTS] * 8
         # Both workers write their own file, and what each counted adds up to what a scrape says.
@@ -86,3 +87,12 @@ def test_several_workers_add_up_their_counts(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_only_prometheus_clients_files_are_emptied_at_start(tmp_path):
+    """A folder shared by mistake (PROMETHEUS_MULTIPROC_DIR=var) loses its metrics files, never the database."""
+    for name in ("counter_1.db", "histogram_2.db", "gauge_livesum_3.db", "portal.db", "notes.txt"):
+        (tmp_path / name).write_bytes(b"x")
+    settings = Settings(PORTAL_VAR_DIR=tmp_path, prometheus_multiproc_dir=str(tmp_path))
+    assert fresh_metrics_dir(settings) == tmp_path
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt", "portal.db"]
