@@ -27,6 +27,8 @@ from portal.integrations.mail import Mailer
 from portal.money import routes as money
 from portal.money.components import connect_js, connect_js_sources
 from portal.onboarding import routes as onboarding
+from portal.operations import routes as operations
+from portal.operations import tracing
 from portal.security import routes as security
 from portal.security import staff_routes as staff_security
 from portal.staff import routes as staff
@@ -58,7 +60,8 @@ def content_security_policy(settings: Settings) -> str:
     )
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
+    """`span_exporter` (tests) receives the app's traces as OTEL_EXPORTER_OTLP_ENDPOINT's collector would."""
     # Among others, production never runs in sandbox mode: nothing below the `if` is ever mounted there.
     settings.check()
     db = Database(settings.database_url)
@@ -66,6 +69,7 @@ def create_app(settings: Settings) -> Starlette:
 
     routes = [
         *home.routes,
+        *operations.routes,
         Mount("/account/security", routes=security.routes, name="security"),
         Mount("/account/close", routes=leaving.routes, name="leaving"),
         Mount("/account", routes=accounts.routes, name="accounts"),
@@ -112,6 +116,8 @@ def create_app(settings: Settings) -> Starlette:
         await mailer.stop()
         if sandbox is not None:
             sandbox.stop()
+        if tracer_provider is not None:
+            tracer_provider.shutdown()  # sends the spans still batched
         db.dispose()
 
     app = Starlette(
@@ -141,6 +147,8 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={HTTPException: http_exception, Exception: server_error},
         lifespan=lifespan,
     )
+    tracer_provider = tracing.tracer_provider(settings, app, exporter=span_exporter)
+    app.state.tracer_provider = tracer_provider
     app.state.settings = settings
     app.state.db = db
     app.state.secret = settings.signing_key()
@@ -151,7 +159,8 @@ def create_app(settings: Settings) -> Starlette:
     app.state.sandbox = sandbox
     app.state.connect_js = connect_js(settings)
     app.state.identity = make_identity_client(settings)
-    app.state.stripe = StripeGateway(settings.stripe_key(), api_base=settings.stripe_api_base or None)
+    app.state.stripe = StripeGateway(settings.stripe_key(), api_base=settings.stripe_api_base or None,
+                                     tracer=tracer_provider.get_tracer("portal.integrations.stripe") if tracer_provider else None)
     app.state.sandbox_webhook_secrets = []
     app.state.webhook_secrets = lambda: settings.webhook_secrets() + app.state.sandbox_webhook_secrets
 

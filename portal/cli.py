@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 import time
+from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
@@ -39,6 +40,8 @@ def serve(args) -> None:
         # Each worker would mount its own sandbox over one state file and re-register the webhooks.
         sys.exit("portal: sandbox mode serves one process; use --workers with Stripe mode (STRIPE_SECRET_KEY)")
     Database(settings.database_url).migrate()
+    if args.workers > 1 or settings.prometheus_multiproc_dir:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_metrics_dir(settings))
     if settings.sandbox_mode and not settings.stripe_api_base:
         # The portal calls the sandbox it mounts, over loopback, like it would call Stripe.
         local_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
@@ -57,6 +60,18 @@ def serve(args) -> None:
         log_level=None,
         server_header=False,
     )
+
+
+def fresh_metrics_dir(settings: Settings) -> Path:
+    """Where each worker process writes its metrics for /metrics to add up: PROMETHEUS_MULTIPROC_DIR,
+    else var/metrics. Emptied at start, as prometheus-client asks: a file left by an earlier run
+    would add that run's counts to this one's."""
+    folder = Path(settings.prometheus_multiproc_dir or settings.var_dir / "metrics")
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind in ("counter", "gauge", "histogram", "summary"):  # prometheus-client's files only, whatever else is there
+        for stale in folder.glob(f"{kind}_*.db"):
+            stale.unlink()
+    return folder
 
 
 def migrate(_args) -> None:

@@ -93,6 +93,15 @@ class Settings(BaseSettings):
     # How long a closed seller's records are kept (accounts closed at the seller's request, and
     # rejected ones) before `portal sync` erases their personal data. Financial records: 7 years.
     closed_account_retention_days: int = 7 * 365
+    # Operators (portal/operations): the bearer token Prometheus sends for /metrics (no token, no
+    # page); the folder where each of several processes writes its metrics (read by
+    # prometheus-client itself too; `portal serve --workers N` makes one under var/ when unset); traces
+    # go to an OTLP collector only when its address is set (the exporter reads the other OTEL_*);
+    # /readyz fails when the oldest unsent mail is older than this many seconds.
+    metrics_token: SecretStr | None = None
+    prometheus_multiproc_dir: str = ""
+    otel_exporter_otlp_endpoint: str = ""
+    ready_outbox_max_age: int = 900
     max_form_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000
 

@@ -16,6 +16,7 @@ from portal.accounts.models import LoginSession, Seller
 from portal.connect import closing
 from portal.connect.models import AccountClosure, ConnectedAccount
 from portal.connect.views import SUBMITTED_AT, Standing, account_view, standing
+from portal.operations import counters
 from portal.security import emails as security_emails
 from portal.security import service as security
 from portal.staff import view_as
@@ -114,6 +115,7 @@ def _context(request: Request) -> dict:
 
 
 async def record_failure(request: Request, seller_id: int | None, outcome: str) -> None:
+    counters.sign_in_refused(outcome)
     await run_in_threadpool(security.record_failure, request.app.state.db, seller_id, outcome, **_context(request))
 
 
@@ -175,6 +177,7 @@ async def complete_sign_in(request: Request, seller: Seller) -> None:
     context = _context(request)
     await sign_in(request, seller, context["ip"])
     news = await run_in_threadpool(security.record_success, request.app.state.db, seller.id, **context)
+    counters.SIGN_INS.inc()
     if news.worth_telling:
         await security_emails.send_new_sign_in(request, seller, context["ip"], context["user_agent"])
 

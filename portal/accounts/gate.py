@@ -12,8 +12,10 @@ from portal.route_table import resolve
 from portal.staff import view_as
 
 # Not seller routes: the staff console has its own gate (staff_required), Stripe's webhooks are
-# signed, the sandbox is a Stripe, /dev is the development outbox, /static and the icon are files.
-NOT_SELLER = frozenset({"staff", "staff_security", "webhooks", "sandbox", "dev", "static", "favicon", "healthz"})
+# signed, the sandbox is a Stripe, /dev is the development outbox, /static and the icon are files,
+# the operators' probes and /metrics (its own bearer token) answer machines.
+NOT_SELLER = frozenset({"staff", "staff_security", "webhooks", "sandbox", "dev", "static", "favicon", "healthz",
+                        "readyz", "metrics"})
 # Mailed single-use links (web.link_routes): each is a route that files the token and the page
 # it leads to, `<name>_page`. Each checks its own token.
 LINKS = (

@@ -4,15 +4,17 @@ outbox doubles as the developer's inbox (/dev/outbox)."""
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import aiosmtplib
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Field, Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
 from portal.db import Database, utcnow
+from portal.operations import counters
 from portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -108,11 +110,31 @@ async def deliver_pending(db: Database, settings: Settings, limit: int = 50) -> 
             )
         except (aiosmtplib.SMTPException, OSError) as exc:
             log.warning("mail %s to SMTP %s failed: %s", message.id, settings.smtp_host, type(exc).__name__)
+            counters.MAIL_FAILED.inc()
             await run_in_threadpool(_record, db, message.id, str(exc), True)
             continue
         await run_in_threadpool(_record, db, message.id, None, settings.sandbox_mode)
+        counters.MAIL_SENT.inc()
         sent += 1
     return sent
+
+
+@dataclass(frozen=True)
+class Backlog:
+    waiting: int  # not sent yet, still to be tried
+    given_up: int  # every attempt failed
+    oldest_waiting: datetime | None  # when the oldest waiting message was written (UTC)
+
+
+def outbox_backlog(db: Database) -> Backlog:
+    unsent = OutboxMessage.sent_at.is_(None)
+    with db.read() as session:
+        waiting, oldest = session.exec(select(func.count(), func.min(OutboxMessage.created_at))
+                                       .where(unsent, OutboxMessage.attempts < MAX_ATTEMPTS)).one()
+        given_up = session.exec(select(func.count()).where(unsent, OutboxMessage.attempts >= MAX_ATTEMPTS)).one()
+    if oldest is not None and oldest.tzinfo is None:  # SQLite gives back naive datetimes
+        oldest = oldest.replace(tzinfo=UTC)
+    return Backlog(waiting=waiting, given_up=given_up, oldest_waiting=oldest)
 
 
 def recent_messages(db: Database, limit: int = 100) -> list[OutboxMessage]:

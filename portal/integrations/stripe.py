@@ -5,17 +5,24 @@ loop), returns plain dicts, and turns Stripe's errors into StripeFailure with th
 concern. Writes carry idempotency keys derived from who asks and what they send, so a retried
 submit replays Stripe's first answer instead of creating a second account or person."""
 
+import contextvars
 import hashlib
 import hmac
 import io
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 
 import stripe
+from opentelemetry import trace
+
+from portal.operations import counters
 
 log = logging.getLogger(__name__)
+# (resource, method) of the call under way, for the metrics of each HTTP attempt the SDK makes.
+CURRENT_CALL: contextvars.ContextVar[tuple[str, str]] = contextvars.ContextVar("stripe_call", default=("other", "other"))
 
 PLATFORM_CONTROLLER = {
     "requirement_collection": "application",
@@ -54,13 +61,36 @@ def idempotency_key(*parts: object, secret: str) -> str:
     return "portal-" + hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()[:48]
 
 
+def call_name(method) -> tuple[str, str]:
+    """(resource, method) of an SDK service method: accounts.persons.create_async -> ("account_person", "create")."""
+    service = type(getattr(method, "__self__", None)).__name__.removesuffix("Service")
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", service).lower(), method.__name__.removesuffix("_async")
+
+
+class CountingHTTPXClient(stripe.HTTPXClient):
+    """The SDK's own client, counting every attempt it makes: a 429 or 500 the SDK retried is
+    invisible to the caller but not to the operator."""
+
+    async def request_async(self, method, url, headers, post_data=None):
+        resource, action = CURRENT_CALL.get()
+        try:
+            answer = await super().request_async(method, url, headers, post_data)
+        except stripe.APIConnectionError:
+            counters.stripe_attempt(resource, action, None)
+            raise
+        counters.stripe_attempt(resource, action, answer[1])
+        return answer
+
+
 class StripeGateway:
-    def __init__(self, secret_key: str, *, api_base: str | None = None, max_network_retries: int = 2):
+    def __init__(self, secret_key: str, *, api_base: str | None = None, max_network_retries: int = 2,
+                 tracer: trace.Tracer | None = None):
+        self.tracer = tracer or trace.get_tracer(__name__)  # OpenTelemetry's no-op one unless tracing is on
         addresses = {"api": api_base, "files": api_base, "connect": api_base} if api_base else None
         self.client = stripe.StripeClient(
             secret_key,
             base_addresses=addresses or {},
-            http_client=stripe.HTTPXClient(),
+            http_client=CountingHTTPXClient(),
             max_network_retries=max_network_retries,
         )
         self.calls = 0  # counted for the benchmarks and for tests that assert pages make none
@@ -72,12 +102,26 @@ class StripeGateway:
 
     async def _call(self, method, *args, **kwargs) -> dict:
         self.calls += 1
-        try:
-            result = await method(*args, **kwargs)
-        except stripe.StripeError as exc:
-            failure = _failure(exc)
-            log.warning("stripe call failed: %s", failure)
-            raise failure from None
+        resource, action = call_name(method)
+        # A span names the call and how it ended, never its ids, parameters or Stripe's message
+        # (which can quote what was sent).
+        with self.tracer.start_as_current_span(f"stripe {resource}.{action}", kind=trace.SpanKind.CLIENT,
+                                          attributes={"stripe.resource": resource, "stripe.method": action},
+                                          record_exception=False, set_status_on_exception=False) as span:
+            token, started = CURRENT_CALL.set((resource, action)), time.perf_counter()
+            try:
+                result = await method(*args, **kwargs)
+            except stripe.StripeError as exc:
+                failure = _failure(exc)
+                counters.stripe_call(resource, action, failure.kind, time.perf_counter() - started)
+                span.set_status(trace.Status(trace.StatusCode.ERROR, failure.kind))
+                span.set_attributes({"stripe.error_type": failure.kind, "stripe.error_code": failure.code or "",
+                                     "http.response.status_code": failure.status or 0})
+                log.warning("stripe call failed: %s", failure)
+                raise failure from None
+            finally:
+                CURRENT_CALL.reset(token)
+        counters.stripe_call(resource, action, "ok", time.perf_counter() - started)
         return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
     # Accounts

@@ -10,7 +10,7 @@ from portal.connect import negative_balances
 from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.funds import routes as funds
-from portal.staff import account_admin, closing, requirements_desk, risk, search, service, sign_in, team, view_as
+from portal.staff import account_admin, closing, overview_pages, requirements_desk, risk, search, service, sign_in, team, view_as
 from portal.staff.auth import current_staff, ip_of, keep_alive, staff_required
 from portal.staff import pages
 from portal.staff.pages import ANY, RISK
@@ -243,4 +243,5 @@ routes = [
     *account_admin.routes,
     *funds.routes,
     *closing.routes,
+    *overview_pages.routes,
 ]

@@ -10,6 +10,7 @@ import time
 from starlette.concurrency import run_in_threadpool
 
 from portal.db import Database
+from portal.operations import counters
 from portal.webhooks import queue
 from portal.webhooks.handlers import HANDLERS, Context
 
@@ -109,9 +110,13 @@ class Applier:
             if not batch:
                 return taken
             taken += len(batch)
-            batch, superseded = coalesce(batch)
+            kept, superseded = coalesce(batch)
             if superseded:
                 await run_in_threadpool(queue.finish_superseded, self.db, superseded, claim)
+                for event, _ in batch:
+                    if event["id"] in superseded:
+                        counters.webhook_finished(event, "ignored")
+            batch = kept
             # One lane per account, in `created` order; lanes run side by side, so one seller's
             # burst does not hold up the others and the applier keeps pace with a busy endpoint.
             lanes: dict[str | None, list] = {}
@@ -142,5 +147,6 @@ class Applier:
             outcome, error = "failed", type(exc).__name__
         kept = await run_in_threadpool(queue.finish_event, self.db, event["id"], claim, outcome,
                                        now=time.time(), attempts=attempts, error=error)
+        counters.webhook_finished(event, outcome)
         if not kept:
             log.warning("event %s was applied after its claim ran out", event["id"])

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from portal.integrations.stripe import WebhookRejected, verify_event
+from portal.operations import counters
 from portal.webhooks.handlers import HANDLERS
 from portal.webhooks.queue import record_event
 
@@ -43,17 +44,24 @@ async def receive(request: Request):
     try:
         payload = await read_body(request, MAX_EVENT_BYTES)
     except TooLarge:
+        counters.webhook_received("unverified", "refused")
         return JSONResponse({"error": f"body larger than {MAX_EVENT_BYTES} bytes"}, status_code=413)
     try:
         event = verify_event(payload, request.headers.get("stripe-signature", ""), state.webhook_secrets(), TOLERANCE_SECONDS)
     except WebhookRejected as exc:
         log.warning("webhook refused: %s", exc)
+        counters.webhook_received("unverified", "refused")
         return JSONResponse({"error": "invalid signature"}, status_code=400)
     if bool(event.get("livemode")) != (not state.settings.stripe_test_mode):
+        counters.webhook_received(event["type"], "other_mode")
         return JSONResponse({"received": True, "ignored": "other mode"})
-    stored = await run_in_threadpool(record_event, state.db, event, payload, handled=event["type"] in HANDLERS)
+    handled = event["type"] in HANDLERS
+    stored = await run_in_threadpool(record_event, state.db, event, payload, handled=handled)
+    counters.webhook_received(event["type"], "duplicate" if stored == "duplicate" else "stored")
     if stored == "duplicate":
         return JSONResponse({"received": True, "duplicate": True})
+    if not handled and stored == "new":  # stored as ignored: no applier will take it
+        counters.webhook_finished(event, "ignored")
     state.applier.wake()
     return JSONResponse({"received": True})
 
