@@ -3,7 +3,6 @@
 import os
 import re
 
-import pyotp
 from playwright.sync_api import Page, expect
 
 PASSWORD = "violet tractor salad 42"
@@ -40,23 +39,6 @@ def fill_profile(page: Page, *, legal_name: str | None, dba: str, url: str, sear
     page.get_by_label("Customer support email").fill(email)
     page.get_by_label("Statement descriptor").fill(descriptor)
     page.get_by_role("button", name="Save and continue").click()
-    set_up_two_step_if_asked(page)
-
-
-def set_up_two_step_if_asked(page: Page) -> str | None:
-    """The first profile save makes the Stripe account, and two-step sign-in is asked at that
-    moment: set it up with the authenticator's key, save the codes, and go on with the form.
-    Returns the key (None when it was not asked)."""
-    page.wait_for_load_state()
-    if "/account/security/two-factor" not in page.url:
-        return None
-    expect(page.get_by_text("two-step sign-in protects it")).to_be_visible()
-    page.get_by_role("button", name="Show the code to scan").click()
-    key = page.locator("#totp-key").inner_text().replace(" ", "")
-    page.get_by_label("Code from the app").fill(pyotp.TOTP(key).now())
-    page.get_by_role("button", name="Turn on two-step sign-in").click()
-    page.get_by_role("link", name="I have saved my codes").click()
-    return key
 
 
 def fill_person(page: Page, first: str, last: str, email: str) -> None:

@@ -144,25 +144,11 @@ async def password_accepted(request: Request, seller: Seller, next_path: str | N
     required = await run_in_threadpool(security.two_factor_required, db, seller.id, settings.two_factor_for_all)
     await complete_sign_in(request, seller)
     if required:
-        return keep_device_cookie(request, require_enrolment(request, then=next_path))
+        request.session[MUST_ENROL_KEY] = True
+        if next_path:
+            request.session[AFTER_ENROL_KEY] = next_path
+        return keep_device_cookie(request, _go(request, "security:two_factor_setup"))
     return keep_device_cookie(request, RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303))
-
-
-def require_enrolment(request: Request, *, then: str | None) -> RedirectResponse:
-    """From now on every seller page leads to setting up the second factor; once it is set up,
-    the seller goes on to `then`."""
-    request.session[MUST_ENROL_KEY] = True
-    if then:
-        request.session[AFTER_ENROL_KEY] = then
-    return _go(request, "security:two_factor_setup")
-
-
-async def two_factor_now_required(request: Request, seller_id: int) -> bool:
-    """Two factors are required of this seller and not set up (a Stripe account has just appeared)."""
-    db, settings = request.app.state.db, request.app.state.settings
-    if await run_in_threadpool(security.enrolled, db, seller_id):
-        return False
-    return await run_in_threadpool(security.two_factor_required, db, seller_id, settings.two_factor_for_all)
 
 
 def pending_seller_id(request: Request) -> int | None:

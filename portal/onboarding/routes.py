@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from portal.accounts.auth import ask_reauth, current_seller, reauthenticated, require_enrolment, two_factor_now_required
+from portal.accounts.auth import ask_reauth, current_seller, reauthenticated
 from portal.accounts.links import LinkProblem
 from portal.accounts.throttle import Rule
 from portal.connect import payout_holds
@@ -144,8 +144,7 @@ async def profile_step(request: Request, ob: Onboarding):
     await _save(request, ob, "profile", read.answers)
     if read.errors:
         return _show(request, ob, steps.STEP_PROFILE, read.answers, read.errors, **extra)
-    creating = ob.account is None
-    if creating:
+    if ob.account is None:
         params = steps.account_create_params(
             ob.business, read.answers, email=ob.email, seller_id=ob.seller_id,
             test_mode=_test_mode(request), hold_payouts=ob.payouts_held,
@@ -162,14 +161,7 @@ async def profile_step(request: Request, ob: Onboarding):
         return _show(request, ob, steps.STEP_PROFILE, read.answers, outcome.errors, outcome.general, **extra)
     if ob.business_email and ob.business_email.website != read.answers["url"]:
         await _check_business_email(request, ob, ob.business_email.email, read.answers["url"])
-    done = await _done(request, ob, "profile", outcome.marker if outcome else ob.draft.sent["profile"])
-    if creating and await two_factor_now_required(request, ob.seller_id):
-        # The Stripe account exists from this moment, and with it the need for two-step sign-in:
-        # asked now, not at the next sign-in; the seller then goes on where this step leads.
-        flash(request, "Your Stripe account is set up. From now on, two-step sign-in protects it: "
-                       "set it up now, then you'll go on where you were.", "info")
-        return require_enrolment(request, then=done.headers["location"])
-    return done
+    return await _done(request, ob, "profile", outcome.marker if outcome else ob.draft.sent["profile"])
 
 
 async def _check_business_email(request: Request, ob: Onboarding, email: str, website: str) -> None:

@@ -1,10 +1,8 @@
 """Onboarding answers with Stripe's test values, and helpers that walk the steps over HTTP."""
 
-import html
 import re
 
 from tests.conftest import PASSWORD, confirm_link_path, log_in, post_form, press_link_button, sign_up
-from tests.security.helpers import enrol_with_page
 
 PROFILE = {
     "legal_name": "",
@@ -67,27 +65,12 @@ def signed_in_seller(client, inbox, email: str):
     assert log_in(client, email).status_code == 303
 
 
-ENROLMENT = "/account/security/two-factor"
-
-
 def submit(client, slug: str, data: dict, *, expect: str | None = None):
     response = post_form(client, f"/onboarding/{slug}", data, follow_redirects=False)
-    if response.status_code == 303 and response.headers["location"] == ENROLMENT:
-        response = set_up_two_step(client, response)
     if expect is not None:
         assert response.status_code == 303, (slug, field_errors(response.text), general_error(response.text))
         assert response.headers["location"] == expect
     return response
-
-
-def set_up_two_step(client, asked):
-    """The Stripe account now exists, so two-step sign-in is asked at once (test_journeys checks
-    that): set it up, keep the key on the client for a later sign-in, and answer as the step would
-    have: a redirect to where enrolment leads on to."""
-    key, page = enrol_with_page(client)
-    client.two_factor_key = key
-    asked.headers["location"] = html.unescape(re.search(r'<a[^>]*href="([^"]+)"[^>]*>I have saved my codes', page).group(1))
-    return asked
 
 
 def onboard_individual(client, inbox, email: str = "ann@annsbakery.com"):

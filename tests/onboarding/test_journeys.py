@@ -9,7 +9,6 @@ from portal.connect.mirror import account_for_seller
 from portal.onboarding.models import DraftPerson
 from portal.sandbox.config import FaultRule
 from tests.conftest import log_in, post_form, sign_up
-from tests.security.helpers import enrol_with_page
 from tests.onboarding.flows import (
     BANK, COMPANY, COMPANY_PROFILE, IDENTITY, OWNER, PROFILE, field_errors, general_error, onboard_individual,
     signed_in_seller, submit,
@@ -295,17 +294,3 @@ def test_until_the_seller_submits_the_status_page_speaks_of_progress_not_require
     submit(client, "review", {"accept_stripe": "on"}, expect="/status/")
     page = client.get("/status/").text
     assert "Setting up" not in page and 'data-connect-component="notification-banner"' in page
-
-
-def test_two_step_sign_in_is_asked_the_moment_the_stripe_account_exists_then_the_seller_goes_on(sandboxed_client, inbox):
-    client = sandboxed_client
-    onboard_until(client, inbox, "profile")
-    asked = post_form(client, "/onboarding/profile", PROFILE, follow_redirects=False)
-    assert asked.status_code == 303 and asked.headers["location"] == "/account/security/two-factor"
-    assert account_for_seller(client.app.state.db, 1) is not None
-    # Until it is set up, every seller page leads there, JSON too.
-    assert client.get("/onboarding/business-email", follow_redirects=False).headers["location"] == "/account/security/two-factor"
-    assert "protects it" in client.get("/account/security/two-factor").text
-    key, page = enrol_with_page(client)
-    assert 'href="/onboarding/business-email"' in page  # 'I have saved my codes' goes on with the form
-    assert client.get("/onboarding/business-email").status_code == 200

@@ -14,16 +14,10 @@ from tests.conftest import post_form
 def enrol(client, step_offset: int = 0) -> tuple[str, list[str]]:
     """Set up the authenticator for the signed-in seller: (key, recovery codes). step_offset -1 uses
     the previous code (still accepted), leaving the current and next ones for the test."""
-    key, page = enrol_with_page(client, step_offset)
-    return key, re.findall(r"<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>", page)
-
-
-def enrol_with_page(client, step_offset: int = 0) -> tuple[str, str]:
-    """enrol(), answering (key, the recovery-codes page enrolment ends on)."""
     key = new_key(client)
     done = post_form(client, "/account/security/two-factor", {"code": pyotp.TOTP(key).at(time.time() + 30 * step_offset)})
     assert done.status_code == 200, done.text
-    return key, done.text
+    return key, re.findall(r"<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>", done.text)
 
 
 def new_key(client) -> str:
