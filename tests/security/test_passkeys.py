@@ -302,3 +302,49 @@ def test_the_relying_party_is_the_public_address_or_localhost_in_the_sandbox():
     assert public.id == "sellers.platform.example" and public.origins == ("https://sellers.platform.example",)
     sandbox = passkeys.relying_party(Settings(stripe_api_base="http://127.0.0.1:8123/sandbox"))
     assert sandbox.id == "localhost" and sandbox.origins == ("http://localhost:8123",)
+
+
+def test_a_passkey_satisfies_required_two_step_sign_in_and_removing_the_last_one_asks_again(settings, inbox):
+    from starlette.testclient import TestClient
+
+    from portal.app import create_app
+
+    required = settings.model_copy(update={"two_factor_for_all": True})
+    Database(required.database_url).migrate()
+    with TestClient(create_app(required), base_url="http://testserver") as client:
+        signed_in_seller(client, inbox, EMAIL)
+        setup = SECURITY + "two-factor"
+        assert client.get("/dashboard", follow_redirects=False).headers["location"] == setup
+        assert "Add a passkey" in client.get(setup).text
+        device = SoftAuthenticator()
+        add_passkey(client, device, page=setup)
+        assert client.get("/dashboard", follow_redirects=False).status_code == 200
+        assert "You sign in with a passkey" in client.get(SECURITY).text
+        # Signing in again: the password is followed by the passkey, not by an app never set up.
+        log_out(client)
+        log_in(client, EMAIL)
+        assert "Use your passkey" in client.get(SECURITY + "sign-in/code").text
+        assert passkey_sign_in(client, device, page=SECURITY + "sign-in/code").status_code == 200
+        assert client.get("/dashboard", follow_redirects=False).status_code == 200
+        # Confirming it's you offers the passkey only: there is no code to type.
+        page = client.get(SECURITY + "confirm").text
+        assert "Confirm with a passkey" in page and 'name="password"' not in page
+        passkey_reauth(client, device)
+        removed = post_form(client, f"{SECURITY}passkeys/1/remove", {}, page=SECURITY, follow_redirects=False)
+        assert removed.headers["location"] == setup
+        assert client.get("/dashboard", follow_redirects=False).headers["location"] == setup
+
+
+def test_the_sign_in_history_says_how_each_sign_in_was_made(app, client, inbox):
+    from tests.security.helpers import code, enrol
+
+    signed_in_seller(client, inbox, EMAIL)
+    key, recovery = enrol(client, step_offset=-1)
+    log_out(client)
+    log_in(client, EMAIL)
+    post_form(client, SECURITY + "sign-in/code", {"code": code(key)})
+    log_out(client)
+    log_in(client, EMAIL)
+    post_form(client, SECURITY + "sign-in/code", {"code": recovery[0]})
+    assert _methods(app) == ["password", "password_and_code", "password_and_recovery_code"]
+    assert "Password and recovery code" in client.get(SECURITY).text
