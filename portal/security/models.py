@@ -132,7 +132,9 @@ class Passkey(SQLModel, table=True):
     __tablename__ = "passkey"
 
     id: int | None = Field(default=None, primary_key=True)
-    seller_id: int = Field(foreign_key="seller.id", index=True, ondelete="CASCADE")
+    # Whose it is: a seller's, or a staff member's (confirming a large money movement). One of the two.
+    seller_id: int | None = Field(default=None, foreign_key="seller.id", index=True, ondelete="CASCADE")
+    staff_id: int | None = Field(default=None, foreign_key="staff_member.id", index=True, ondelete="CASCADE")
     # base64url, as the browser names it; unique across sellers (one authenticator, one owner).
     credential_id: str = Field(max_length=1400, unique=True)
     # The COSE public key, base64url.
@@ -155,7 +157,10 @@ class PasskeyChallenge(SQLModel, table=True):
     digest: str = Field(max_length=64, unique=True)
     # register, sign_in, second_step, reauth: an answer is only good for what it was asked for.
     purpose: str = Field(max_length=16)
-    # Whose passkey must answer (None for a passwordless sign-in, which finds the seller by it).
+    # Whose passkey must answer (neither for a passwordless sign-in, which finds the seller by it).
     seller_id: int | None = Field(default=None, foreign_key="seller.id", ondelete="CASCADE")
+    staff_id: int | None = Field(default=None, foreign_key="staff_member.id", ondelete="CASCADE")
+    # What the answer confirms, when it confirms one thing (funds:<movement id>).
+    subject: str = Field(default="", max_length=32)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     used_at: datetime | None = None

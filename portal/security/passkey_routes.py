@@ -18,7 +18,7 @@ from portal.accounts.auth import (
 from portal.accounts.models import Seller
 from portal.inputs import read_json_object
 from portal.security import emails, passkeys, service
-from portal.security.passkeys import Answered, Purpose, Refusal
+from portal.security.passkeys import Answered, Owner, Purpose, Refusal
 from portal.web import flash, redirect
 
 # The digest of the challenge this browser was last given; an answer to any other is refused.
@@ -57,7 +57,7 @@ def _credential(body: dict) -> dict | None:
 async def register_options(request: Request):
     seller = await current_seller(request)
     db, secret = request.app.state.db, request.app.state.secret
-    return _options(request, await run_in_threadpool(passkeys.registration_options, db, _rp(request), seller.id,
+    return _options(request, await run_in_threadpool(passkeys.registration_options, db, _rp(request), Owner.seller(seller.id),
                                                      seller.email, secret))
 
 
@@ -67,7 +67,7 @@ async def register(request: Request):
     if (credential := _credential(body)) is None:
         return _refused(Refusal.malformed)
     db = request.app.state.db
-    added = await run_in_threadpool(passkeys.finish_registration, db, _rp(request), seller.id, credential,
+    added = await run_in_threadpool(passkeys.finish_registration, db, _rp(request), Owner.seller(seller.id), credential,
                                     str(body.get("name", "")), request.session.pop(CHALLENGE_KEY, ""))
     if isinstance(added, Refusal):
         return _refused(added)
@@ -83,7 +83,7 @@ async def register(request: Request):
 async def remove(request: Request):
     seller = await current_seller(request)
     db, settings = request.app.state.db, request.app.state.settings
-    removed = await run_in_threadpool(passkeys.remove, db, seller.id, request.path_params["passkey_id"])
+    removed = await run_in_threadpool(passkeys.remove, db, Owner.seller(seller.id), request.path_params["passkey_id"])
     if removed is None:
         flash(request, "That passkey was already removed.", "info")
         return redirect(request, "security:overview")
@@ -106,7 +106,8 @@ async def sign_in_options(request: Request):
     seller_id = pending_seller_id(request)
     purpose = Purpose.second_step if seller_id is not None else Purpose.sign_in
     db = request.app.state.db
-    return _options(request, await run_in_threadpool(passkeys.authentication_options, db, _rp(request), purpose, seller_id))
+    owner = Owner.seller(seller_id) if seller_id is not None else None
+    return _options(request, await run_in_threadpool(passkeys.authentication_options, db, _rp(request), purpose, owner))
 
 
 async def sign_in(request: Request):
@@ -134,7 +135,8 @@ async def sign_in(request: Request):
 async def reauth_options(request: Request):
     seller = await current_seller(request)
     db = request.app.state.db
-    return _options(request, await run_in_threadpool(passkeys.authentication_options, db, _rp(request), Purpose.reauth, seller.id))
+    return _options(request, await run_in_threadpool(passkeys.authentication_options, db, _rp(request), Purpose.reauth,
+                                                     Owner.seller(seller.id)))
 
 
 async def reauth(request: Request):

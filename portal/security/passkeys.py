@@ -39,6 +39,34 @@ class Purpose(StrEnum):
     sign_in = "sign_in"          # passwordless: the passkey names the seller
     second_step = "second_step"  # after the password: the passkey must be that seller's
     reauth = "reauth"            # confirming it's you before a sensitive change
+    approve = "approve"          # a staff member confirming one large money movement
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose passkeys: a seller's, or a staff member's (the step-up on top of single sign-on)."""
+
+    seller_id: int | None = None
+    staff_id: int | None = None
+
+    @classmethod
+    def seller(cls, seller_id: int) -> "Owner":
+        return cls(seller_id=seller_id)
+
+    @classmethod
+    def staff(cls, staff_id: int) -> "Owner":
+        return cls(staff_id=staff_id)
+
+    def of(self, row) -> bool:
+        """Is this passkey (or challenge) for this owner?"""
+        return (row.seller_id, row.staff_id) == (self.seller_id, self.staff_id)
+
+    def where(self, model):
+        return model.seller_id == self.seller_id if self.seller_id is not None else model.staff_id == self.staff_id
+
+    @property
+    def label(self) -> str:
+        return f"seller:{self.seller_id}" if self.seller_id is not None else f"staff:{self.staff_id}"
 
 
 class Refusal(StrEnum):
@@ -71,9 +99,9 @@ def relying_party(settings) -> RelyingParty:
     return RelyingParty(host, settings.platform_name, (f"{url.scheme}://{url.netloc}",))
 
 
-def user_handle(seller_id: int, app_secret: str) -> bytes:
-    """The opaque id a passkey keeps for its seller: stable, and not the database id."""
-    return hmac.new(app_secret.encode(), f"passkey-user:{seller_id}".encode(), hashlib.sha256).digest()
+def user_handle(owner: Owner, app_secret: str) -> bytes:
+    """The opaque id a passkey keeps for its owner: stable, and not the database id."""
+    return hmac.new(app_secret.encode(), f"passkey-user:{owner.label}".encode(), hashlib.sha256).digest()
 
 
 def challenge_digest(challenge: bytes) -> str:
@@ -85,13 +113,15 @@ def clean_name(name: str) -> str:
 
 
 # Challenges.
-def _new_challenge(db: Database, purpose: Purpose, seller_id: int | None) -> tuple[bytes, str]:
+def _new_challenge(db: Database, purpose: Purpose, owner: Owner | None, subject: str = "") -> tuple[bytes, str]:
     challenge = webauthn.helpers.generate_challenge()
     digest = challenge_digest(challenge)
     with db.transaction() as session:
         # Old challenges are of no use to anyone: each new one sweeps them away.
         session.exec(delete(PasskeyChallenge).where(PasskeyChallenge.created_at < utcnow() - 2 * CHALLENGE_MAX_AGE))
-        session.add(PasskeyChallenge(digest=digest, purpose=purpose.value, seller_id=seller_id))
+        owner = owner or Owner()
+        session.add(PasskeyChallenge(digest=digest, purpose=purpose.value, seller_id=owner.seller_id,
+                                     staff_id=owner.staff_id, subject=subject))
     return challenge, digest
 
 
@@ -122,25 +152,25 @@ def _client_challenge(credential) -> bytes | None:
 
 
 # Registering.
-def registration_options(db: Database, rp: RelyingParty, seller_id: int, email: str, app_secret: str) -> tuple[str, str]:
+def registration_options(db: Database, rp: RelyingParty, owner: Owner, email: str, app_secret: str) -> tuple[str, str]:
     """(options as JSON for navigator.credentials.create, the challenge's digest for the session)."""
-    challenge, digest = _new_challenge(db, Purpose.register, seller_id)
+    challenge, digest = _new_challenge(db, Purpose.register, owner)
     options = webauthn.generate_registration_options(
         rp_id=rp.id, rp_name=rp.name, user_name=email, user_display_name=email,
-        user_id=user_handle(seller_id, app_secret), challenge=challenge, timeout=TIMEOUT_MS,
+        user_id=user_handle(owner, app_secret), challenge=challenge, timeout=TIMEOUT_MS,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED, user_verification=UserVerificationRequirement.REQUIRED),
-        exclude_credentials=_descriptors(db, seller_id),
+        exclude_credentials=_descriptors(db, owner),
     )
     return webauthn.options_to_json(options), digest
 
 
-def finish_registration(db: Database, rp: RelyingParty, seller_id: int, credential, name: str, bound: str) -> Passkey | Refusal:
+def finish_registration(db: Database, rp: RelyingParty, owner: Owner, credential, name: str, bound: str) -> Passkey | Refusal:
     challenge = _client_challenge(credential)
     if challenge is None:
         return Refusal.malformed
     taken = _take_challenge(db, challenge, bound, {Purpose.register})
-    if taken is None or taken.seller_id != seller_id:
+    if taken is None or not owner.of(taken):
         return Refusal.challenge
     try:
         verified = webauthn.verify_registration_response(
@@ -149,7 +179,7 @@ def finish_registration(db: Database, rp: RelyingParty, seller_id: int, credenti
         )
     except (WebAuthnException, KeyError, TypeError, ValueError):
         return Refusal.failed
-    passkey = Passkey(seller_id=seller_id, credential_id=bytes_to_base64url(verified.credential_id),
+    passkey = Passkey(seller_id=owner.seller_id, staff_id=owner.staff_id, credential_id=bytes_to_base64url(verified.credential_id),
                       public_key=bytes_to_base64url(verified.credential_public_key),
                       sign_count=verified.sign_count, name=clean_name(name))
     try:
@@ -161,13 +191,15 @@ def finish_registration(db: Database, rp: RelyingParty, seller_id: int, credenti
 
 
 # Answering a challenge: signing in, the second step, confirming it's you.
-def authentication_options(db: Database, rp: RelyingParty, purpose: Purpose, seller_id: int | None) -> tuple[str, str]:
+def authentication_options(db: Database, rp: RelyingParty, purpose: Purpose, owner: Owner | None,
+                           subject: str = "") -> tuple[str, str]:
     """A passwordless sign-in lets the device offer any passkey it holds for us (discoverable
-    credentials); otherwise only the seller's own passkeys are asked for."""
-    challenge, digest = _new_challenge(db, purpose, seller_id)
+    credentials); otherwise only the owner's own passkeys are asked for. `subject` names the one
+    thing an answer confirms (a staff approval's movement)."""
+    challenge, digest = _new_challenge(db, purpose, owner, subject)
     options = webauthn.generate_authentication_options(
         rp_id=rp.id, challenge=challenge, timeout=TIMEOUT_MS,
-        allow_credentials=_descriptors(db, seller_id) if seller_id is not None else [],
+        allow_credentials=_descriptors(db, owner) if owner is not None else [],
         user_verification=UserVerificationRequirement.REQUIRED,
     )
     return webauthn.options_to_json(options), digest
@@ -180,21 +212,25 @@ class Answered:
 
 
 def finish_authentication(db: Database, rp: RelyingParty, credential, bound: str, purposes: set[Purpose],
-                          app_secret: str) -> Answered | Refusal:
+                          app_secret: str, subject: str = "") -> Answered | Refusal:
     challenge = _client_challenge(credential)
     if challenge is None or not isinstance(credential.get("id"), str):
         return Refusal.malformed
     taken = _take_challenge(db, challenge, bound, purposes)
-    if taken is None:
+    if taken is None or taken.subject != subject:
         return Refusal.challenge
     with db.transaction() as session:
         passkey = session.exec(select(Passkey).where(Passkey.credential_id == credential["id"])).first()
     if passkey is None:
         return Refusal.unknown
-    if taken.seller_id is not None and passkey.seller_id != taken.seller_id:
+    owner = Owner(taken.seller_id, taken.staff_id)
+    if owner == Owner():  # a passwordless sign-in: only a seller's passkey signs a seller in
+        if passkey.seller_id is None:
+            return Refusal.unknown
+    elif not owner.of(passkey):
         return Refusal.not_yours
     handle = credential["response"].get("userHandle") if isinstance(credential["response"], dict) else None
-    if handle and not _same_handle(handle, user_handle(passkey.seller_id, app_secret)):
+    if handle and not _same_handle(handle, user_handle(Owner(passkey.seller_id, passkey.staff_id), app_secret)):
         return Refusal.not_yours
     try:
         counted = parse_authenticator_data(webauthn.base64url_to_bytes(credential["response"]["authenticatorData"])).sign_count
@@ -231,14 +267,14 @@ def _same_handle(given: str, expected: bytes) -> bool:
 
 
 # A seller's passkeys.
-def _descriptors(db: Database, seller_id: int) -> list[PublicKeyCredentialDescriptor]:
+def _descriptors(db: Database, owner: Owner) -> list[PublicKeyCredentialDescriptor]:
     return [PublicKeyCredentialDescriptor(id=webauthn.base64url_to_bytes(passkey.credential_id))
-            for passkey in passkeys_of(db, seller_id)]
+            for passkey in passkeys_of(db, owner)]
 
 
-def passkeys_of(db: Database, seller_id: int) -> list[Passkey]:
+def passkeys_of(db: Database, owner: Owner) -> list[Passkey]:
     with db.transaction() as session:
-        return list(session.exec(select(Passkey).where(Passkey.seller_id == seller_id).order_by(Passkey.id)).all())
+        return list(session.exec(select(Passkey).where(owner.where(Passkey)).order_by(Passkey.id)).all())
 
 
 def has_passkeys(db: Database, seller_id: int) -> bool:
@@ -246,10 +282,10 @@ def has_passkeys(db: Database, seller_id: int) -> bool:
         return session.exec(select(Passkey.id).where(Passkey.seller_id == seller_id)).first() is not None
 
 
-def remove(db: Database, seller_id: int, passkey_id: int) -> Passkey | None:
-    """The seller's passkey, removed; None when it is not theirs (or already gone)."""
+def remove(db: Database, owner: Owner, passkey_id: int) -> Passkey | None:
+    """The owner's passkey, removed; None when it is not theirs (or already gone)."""
     with db.transaction() as session:
-        passkey = session.exec(select(Passkey).where(Passkey.id == passkey_id, Passkey.seller_id == seller_id)).first()
+        passkey = session.exec(select(Passkey).where(Passkey.id == passkey_id, owner.where(Passkey))).first()
         if passkey is not None:
             session.delete(passkey)
     return passkey

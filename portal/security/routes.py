@@ -144,7 +144,7 @@ async def overview(request: Request):
     current = accounts.session_digest(request.session.get(SESSION_KEY, ""))
     context = {
         "enrolled": await run_in_threadpool(service.has_authenticator, db, seller.id),
-        "passkeys": await run_in_threadpool(passkeys.passkeys_of, db, seller.id),
+        "passkeys": await run_in_threadpool(passkeys.passkeys_of, db, passkeys.Owner.seller(seller.id)),
         "codes_left": await run_in_threadpool(service.recovery_codes_left, db, seller.id),
         "sign_ins": await run_in_threadpool(service.recent_sign_ins, db, seller.id),
         "sessions": await run_in_threadpool(service.active_sessions, db, seller.id),

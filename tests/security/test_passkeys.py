@@ -14,7 +14,7 @@ from portal.accounts.models import Seller
 from portal.db import Database
 from portal.security import passkeys
 from portal.security.models import Passkey, SignInEvent
-from portal.security.passkeys import Purpose, Refusal, RelyingParty
+from portal.security.passkeys import Owner, Purpose, Refusal, RelyingParty
 from tests.conftest import PASSWORD, csrf_from, log_in, post_form
 from tests.onboarding.flows import signed_in_seller
 from tests.security.authenticator import SoftAuthenticator
@@ -164,10 +164,10 @@ def test_removing_a_passkey_needs_a_recent_confirmation_and_sends_a_mail(client,
     remove = f"{SECURITY}passkeys/{old.id}/remove"
     asked = post_form(client, remove, {}, page=SECURITY, follow_redirects=False, headers={"referer": "http://testserver" + SECURITY})
     assert asked.headers["location"].startswith(SECURITY + "confirm")
-    assert passkeys.has_passkeys(app.state.db, 1) and len(passkeys.passkeys_of(app.state.db, 1)) == 2
+    assert passkeys.has_passkeys(app.state.db, 1) and len(passkeys.passkeys_of(app.state.db, Owner.seller(1))) == 2
     passkey_reauth(client, device)
     assert post_form(client, remove, {}, page=SECURITY, follow_redirects=False).headers["location"] == SECURITY
-    assert [passkey.name for passkey in passkeys.passkeys_of(app.state.db, 1)] == ["New phone"]
+    assert [passkey.name for passkey in passkeys.passkeys_of(app.state.db, Owner.seller(1))] == ["New phone"]
     mail = inbox.wait_for(EMAIL, subject="A passkey was removed from your seller account")[0].get_content()
     assert '"Old phone"' in mail and "/account/security/lock/" in mail
     log_out(client)
@@ -183,7 +183,7 @@ def test_another_seller_cannot_remove_a_passkey(client, inbox, app):
     add_passkey(client, mine)
     passkey_reauth(client, mine)
     post_form(client, f"{SECURITY}passkeys/1/remove", {}, page=SECURITY)
-    assert len(passkeys.passkeys_of(app.state.db, 1)) == 1
+    assert len(passkeys.passkeys_of(app.state.db, Owner.seller(1))) == 1
 
 
 def test_a_locked_account_loses_its_passkeys(client, inbox, app):
@@ -210,12 +210,13 @@ def seller_ids(db: Database) -> tuple[int, int]:
 
 
 def _register(db: Database, seller_id: int, device: SoftAuthenticator, **lie):
-    options, digest = passkeys.registration_options(db, RP, seller_id, EMAIL, SECRET)
-    return passkeys.finish_registration(db, RP, seller_id, device.create(json.loads(options), **lie), "Laptop", digest)
+    options, digest = passkeys.registration_options(db, RP, Owner.seller(seller_id), EMAIL, SECRET)
+    return passkeys.finish_registration(db, RP, Owner.seller(seller_id), device.create(json.loads(options), **lie),
+                                        "Laptop", digest)
 
 
 def _answer(db: Database, device: SoftAuthenticator, purpose: Purpose, seller_id: int | None, **lie):
-    options, digest = passkeys.authentication_options(db, RP, purpose, seller_id)
+    options, digest = passkeys.authentication_options(db, RP, purpose, Owner.seller(seller_id) if seller_id else None)
     return passkeys.finish_authentication(db, RP, device.get(json.loads(options), **lie), digest, {purpose}, SECRET)
 
 
@@ -224,7 +225,7 @@ def test_registration_refuses_another_origin_or_relying_party_or_no_user_verific
     assert _register(db, ann, SoftAuthenticator(), origin="https://portal-login.example") is Refusal.failed
     assert _register(db, ann, SoftAuthenticator(), rp_id="portal-login.example") is Refusal.failed
     assert _register(db, ann, SoftAuthenticator(), verified=False) is Refusal.failed
-    assert passkeys.passkeys_of(db, ann) == []
+    assert passkeys.passkeys_of(db, Owner.seller(ann)) == []
     device = SoftAuthenticator()
     assert isinstance(_register(db, ann, device), Passkey)
     assert _register(db, ann, device) is Refusal.already_registered
@@ -286,12 +287,13 @@ def test_another_sellers_passkey_cannot_answer_for_this_seller(db, seller_ids):
     assert _answer(db, bobs, Purpose.reauth, ann) is Refusal.not_yours
     assert _answer(db, bobs, Purpose.second_step, ann) is Refusal.not_yours
     # Nor register itself for Ann with Bob's challenge.
-    options, digest = passkeys.registration_options(db, RP, bob, OTHER, SECRET)
-    assert passkeys.finish_registration(db, RP, ann, SoftAuthenticator().create(json.loads(options)), "x", digest) is Refusal.challenge
+    options, digest = passkeys.registration_options(db, RP, Owner.seller(bob), OTHER, SECRET)
+    assert passkeys.finish_registration(db, RP, Owner.seller(ann), SoftAuthenticator().create(json.loads(options)), "x",
+                                        digest) is Refusal.challenge
     # A user handle that is not the owner's is refused too (the passkey would speak for another account).
     options, digest = passkeys.authentication_options(db, RP, Purpose.sign_in, None)
     answer = bobs.get(json.loads(options))
-    answer["response"]["userHandle"] = passkeys.bytes_to_base64url(passkeys.user_handle(ann, SECRET))
+    answer["response"]["userHandle"] = passkeys.bytes_to_base64url(passkeys.user_handle(Owner.seller(ann), SECRET))
     assert passkeys.finish_authentication(db, RP, answer, digest, {Purpose.sign_in}, SECRET) is Refusal.not_yours
 
 

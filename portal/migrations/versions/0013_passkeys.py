@@ -1,4 +1,4 @@
-"""passkeys: sellers' WebAuthn credentials, their single-use challenges, how each sign-in was made
+"""passkeys: sellers' and staff members' WebAuthn credentials, their single-use challenges, how each sign-in was made
 
 Revision ID: 0013
 Revises: 0012
@@ -19,7 +19,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('passkey',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('seller_id', sa.Integer(), nullable=False),
+    sa.Column('seller_id', sa.Integer(), nullable=True),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('credential_id', sqlmodel.sql.sqltypes.AutoString(length=1400), nullable=False),
     sa.Column('public_key', sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=False),
     sa.Column('sign_count', sa.Integer(), nullable=False),
@@ -27,20 +28,25 @@ def upgrade() -> None:
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('last_used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['seller_id'], ['seller.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_member.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('credential_id')
     )
     with op.batch_alter_table('passkey', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_passkey_seller_id'), ['seller_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_passkey_staff_id'), ['staff_id'], unique=False)
 
     op.create_table('passkey_challenge',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('seller_id', sa.Integer(), nullable=True),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['seller_id'], ['seller.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_member.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('digest')
     )
@@ -58,5 +64,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_passkey_challenge_created_at'))
     op.drop_table('passkey_challenge')
     with op.batch_alter_table('passkey', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_passkey_staff_id'))
         batch_op.drop_index(batch_op.f('ix_passkey_seller_id'))
     op.drop_table('passkey')
