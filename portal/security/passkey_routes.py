@@ -34,21 +34,21 @@ REFUSALS = {
 }
 
 
-def _rp(request: Request) -> passkeys.RelyingParty:
+def relying_party(request: Request) -> passkeys.RelyingParty:
     return passkeys.relying_party(request.app.state.settings)
 
 
-def _options(request: Request, found: tuple[str, str]) -> Response:
+def send_options(request: Request, found: tuple[str, str]) -> Response:
     options, digest = found
     request.session[CHALLENGE_KEY] = digest
     return Response(options, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-def _refused(refusal: Refusal) -> JSONResponse:
+def refused(refusal: Refusal) -> JSONResponse:
     return json_error(REFUSALS[refusal], 409 if refusal is Refusal.already_registered else 400)
 
 
-def _credential(body: dict) -> dict | None:
+def credential_of(body: dict) -> dict | None:
     credential = body.get("credential")
     return credential if isinstance(credential, dict) and isinstance(credential.get("response"), dict) else None
 
@@ -57,20 +57,20 @@ def _credential(body: dict) -> dict | None:
 async def register_options(request: Request):
     seller = await current_seller(request)
     db, secret = request.app.state.db, request.app.state.secret
-    return _options(request, await run_in_threadpool(passkeys.registration_options, db, _rp(request), Owner.seller(seller.id),
+    return send_options(request, await run_in_threadpool(passkeys.registration_options, db, relying_party(request), Owner.seller(seller.id),
                                                      seller.email, secret))
 
 
 async def register(request: Request):
     seller = await current_seller(request)
     body = await read_json_object(request)
-    if (credential := _credential(body)) is None:
-        return _refused(Refusal.malformed)
+    if (credential := credential_of(body)) is None:
+        return refused(Refusal.malformed)
     db = request.app.state.db
-    added = await run_in_threadpool(passkeys.finish_registration, db, _rp(request), Owner.seller(seller.id), credential,
+    added = await run_in_threadpool(passkeys.finish_registration, db, relying_party(request), Owner.seller(seller.id), credential,
                                     str(body.get("name", "")), request.session.pop(CHALLENGE_KEY, ""))
     if isinstance(added, Refusal):
-        return _refused(added)
+        return refused(added)
     await run_in_threadpool(service.record_change, db, seller.id, service.PASSKEY_ADDED,
                             device=device_cookie(request), ip=ip_of(request))
     await emails.send_passkey_notice(request, seller, added.name, added=True)
@@ -107,13 +107,13 @@ async def sign_in_options(request: Request):
     purpose = Purpose.second_step if seller_id is not None else Purpose.sign_in
     db = request.app.state.db
     owner = Owner.seller(seller_id) if seller_id is not None else None
-    return _options(request, await run_in_threadpool(passkeys.authentication_options, db, _rp(request), purpose, owner))
+    return send_options(request, await run_in_threadpool(passkeys.authentication_options, db, relying_party(request), purpose, owner))
 
 
 async def sign_in(request: Request):
     body = await read_json_object(request)
-    if (credential := _credential(body)) is None:
-        return _refused(Refusal.malformed)
+    if (credential := credential_of(body)) is None:
+        return refused(Refusal.malformed)
     pending = request.session.get(PENDING_KEY) if pending_seller_id(request) is not None else None
     answered = await _answer(request, credential, {Purpose.sign_in, Purpose.second_step}, pending_seller_id(request))
     if isinstance(answered, Response):
@@ -135,15 +135,15 @@ async def sign_in(request: Request):
 async def reauth_options(request: Request):
     seller = await current_seller(request)
     db = request.app.state.db
-    return _options(request, await run_in_threadpool(passkeys.authentication_options, db, _rp(request), Purpose.reauth,
+    return send_options(request, await run_in_threadpool(passkeys.authentication_options, db, relying_party(request), Purpose.reauth,
                                                      Owner.seller(seller.id)))
 
 
 async def reauth(request: Request):
     seller = await current_seller(request)
     body = await read_json_object(request)
-    if (credential := _credential(body)) is None:
-        return _refused(Refusal.malformed)
+    if (credential := credential_of(body)) is None:
+        return refused(Refusal.malformed)
     answered = await _answer(request, credential, {Purpose.reauth}, seller.id)
     if isinstance(answered, Response):
         return answered
@@ -155,13 +155,13 @@ async def _answer(request: Request, credential: dict, purposes: set[Purpose], se
     """The checked answer, or the refusal to send (recorded in the sign-in history of the seller
     it was meant for, when there is one)."""
     db, secret = request.app.state.db, request.app.state.secret
-    answered = await run_in_threadpool(passkeys.finish_authentication, db, _rp(request), credential,
+    answered = await run_in_threadpool(passkeys.finish_authentication, db, relying_party(request), credential,
                                        request.session.pop(CHALLENGE_KEY, ""), purposes, secret)
     if isinstance(answered, Refusal):
         await record_failure(request, seller_id, answered.value)
-        return _refused(answered)
+        return refused(answered)
     if seller_id is not None and answered.passkey.seller_id != seller_id:  # the challenge said whose; belt and braces
-        return _refused(Refusal.not_yours)
+        return refused(Refusal.not_yours)
     return answered
 
 

@@ -3,6 +3,7 @@ member's approval above the threshold, one movement per form and one Stripe tran
 Stripe's balance before and after, and the audit trail. Stripe is the sandbox, read through the SDK."""
 
 import asyncio
+import json
 import re
 
 import pytest
@@ -22,6 +23,8 @@ from tests.sandbox.conftest import call_helper, make_client
 from tests.sandbox.money import PLATFORM_CONTROLLER, balance_of, create_seller, fund_platform, on
 from tests.staff.conftest import dev_sign_in
 from tests.staff.helpers import staff_browser
+from portal.security.passkeys import relying_party
+from tests.security.authenticator import SoftAuthenticator
 
 SECRET = "test-secret-key-not-for-production"
 
@@ -65,17 +68,42 @@ def seller(sandboxed_client, sdk):
 
 @pytest.fixture
 def rita(sandboxed_client):
-    """Risk staff member A, in the test client's own browser."""
+    """Risk staff member A, in the test client's own browser, with a passkey."""
     dev_sign_in(sandboxed_client, "rita@platform.test", StaffRole.risk)
+    add_staff_passkey(sandboxed_client)
     return sandboxed_client
 
 
 @pytest.fixture
 def adam(sandboxed_client):
-    """Staff member B (admin), in a second browser."""
+    """Staff member B (admin), in a second browser, with a passkey."""
     browser = staff_browser(sandboxed_client)
     dev_sign_in(browser, "adam@platform.test", StaffRole.admin)
+    add_staff_passkey(browser)
     return browser
+
+
+def _json(browser, path: str, body: dict, page: str):
+    token = csrf_from(browser.get(page).text)
+    return browser.post(path, content=json.dumps(body), headers={"x-csrf-token": token, "content-type": "application/json"})
+
+
+def add_staff_passkey(browser) -> SoftAuthenticator:
+    """Register a passkey (a software authenticator) for the staff member signed in in this browser."""
+    rp = relying_party(browser.app.state.settings)
+    browser.passkey = SoftAuthenticator(origin=rp.origins[0], rp_id=rp.id)
+    options = _json(browser, "/staff/passkeys/options", {}, "/staff/passkeys").json()
+    added = _json(browser, "/staff/passkeys/new", {"credential": browser.passkey.create(options), "name": "Key"}, "/staff/passkeys")
+    assert added.status_code == 200, added.text
+    return browser.passkey
+
+
+def approve(browser, movement_id: int, device: SoftAuthenticator | None = None):
+    """Approve and run, confirmed with the staff member's passkey (or `device`, someone else's)."""
+    options = _json(browser, f"/staff/funds/{movement_id}/approve/options", {}, "/staff/funds")
+    assert options.status_code == 200, options.text
+    answer = (device or browser.passkey).get(options.json())
+    return _json(browser, f"/staff/funds/{movement_id}/approve", {"credential": answer}, "/staff/funds")
 
 
 def form_of(client, path: str) -> dict:
@@ -195,12 +223,22 @@ def test_above_the_threshold_a_second_staff_member_approves_and_it_runs_once(san
 
     page = rita.get("/staff/funds").text
     assert "Your own request" in page and "rita@platform.test" in page and "Cover a dispute we lost for them" in page
-    own = post(rita, f"/staff/funds/{waiting.id}/approve")
+    own = approve(rita, waiting.id)
     assert own.status_code == 409 and "a different staff member must approve it" in own.text
     assert movements(sandboxed_client)[0].state == "awaiting_approval"
 
-    assert post(adam, f"/staff/funds/{waiting.id}/approve").status_code == 303
-    twice = post(adam, f"/staff/funds/{waiting.id}/approve")
+    # The step-up: Adam's session alone cannot approve; nor can Rita's passkey answer for him, nor an
+    # answer given for another movement.
+    alone = post(adam, f"/staff/funds/{waiting.id}/approve")
+    assert alone.status_code == 400 and "Confirm with your passkey" in alone.text
+    assert "another account" in approve(adam, waiting.id, device=rita.passkey).json()["error"]
+    options = _json(adam, f"/staff/funds/{waiting.id + 1}/approve/options", {}, "/staff/funds").json()
+    elsewhere = _json(adam, f"/staff/funds/{waiting.id}/approve", {"credential": adam.passkey.get(options)}, "/staff/funds")
+    assert elsewhere.status_code == 400 and "already used" in elsewhere.json()["error"]
+    assert movements(sandboxed_client)[0].state == "awaiting_approval" and transfers_to(sdk, account_id) == []
+
+    assert approve(adam, waiting.id).status_code == 200
+    twice = approve(adam, waiting.id)
     assert twice.status_code == 409 and "adam@platform.test already approved this request" in twice.text
 
     [done] = movements(sandboxed_client)
@@ -224,7 +262,7 @@ def test_an_approver_can_decline_with_a_reason_and_nothing_moves(sandboxed_clien
     empty = post(adam, f"/staff/funds/{waiting.id}/decline", {"reason": ""})
     assert empty.status_code == 400 and f'id="decline-{waiting.id}-error"' in empty.text
     assert post(adam, f"/staff/funds/{waiting.id}/decline", {"reason": "No dispute on file"}).status_code == 303
-    late = post(adam, f"/staff/funds/{waiting.id}/approve")
+    late = approve(adam, waiting.id)
     assert late.status_code == 409 and "already declined" in late.text
     [declined] = movements(sandboxed_client)
     assert (declined.state, declined.decline_reason, declined.decided_by_email) == (
@@ -300,7 +338,7 @@ def test_a_pull_is_checked_again_against_stripes_balance_just_before_it_runs(san
     sdk.v1.transfers.create(params={"amount": 80_000, "currency": "usd", "destination": account_id})
     assert submit(rita, seller_id, "pull", {"amount": "700", "reason": "Recover a refund"}).status_code == 303
     sdk.v1.payouts.create(params={"amount": 50_000, "currency": "usd"}, options=on(account_id))  # meanwhile
-    post(adam, f"/staff/funds/{movements(sandboxed_client)[0].id}/approve")
+    assert approve(adam, movements(sandboxed_client)[0].id).status_code == 200
     [failed] = movements(sandboxed_client)
     assert (failed.state, failed.failure_code, failed.balance_before) == ("failed", "amount_above_available_balance", 30_000)
     assert balance_of(sdk, account_id)[0] == 30_000

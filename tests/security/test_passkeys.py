@@ -350,3 +350,20 @@ def test_the_sign_in_history_says_how_each_sign_in_was_made(app, client, inbox):
     post_form(client, SECURITY + "sign-in/code", {"code": recovery[0]})
     assert _methods(app) == ["password", "password_and_code", "password_and_recovery_code"]
     assert "Password and recovery code" in client.get(SECURITY).text
+
+
+def test_a_staff_members_passkey_never_signs_a_seller_in_and_answers_only_for_its_movement(db, seller_ids):
+    from portal.staff.models import StaffRole
+    from portal.staff.service import create_staff
+
+    staff = Owner.staff(create_staff(db, "adam@platform.test", StaffRole.admin)[0].id)
+    device = SoftAuthenticator()
+    options, digest = passkeys.registration_options(db, RP, staff, "adam@platform.test", SECRET)
+    assert isinstance(passkeys.finish_registration(db, RP, staff, device.create(json.loads(options)), "Key", digest), Passkey)
+    assert _answer(db, device, Purpose.sign_in, None) is Refusal.unknown
+    options, digest = passkeys.authentication_options(db, RP, Purpose.approve, staff, "funds:7")
+    answer = device.get(json.loads(options))
+    assert passkeys.finish_authentication(db, RP, answer, digest, {Purpose.approve}, SECRET, "funds:8") is Refusal.challenge
+    options, digest = passkeys.authentication_options(db, RP, Purpose.approve, staff, "funds:7")
+    answered = passkeys.finish_authentication(db, RP, device.get(json.loads(options)), digest, {Purpose.approve}, SECRET, "funds:7")
+    assert staff.of(answered.passkey)
