@@ -1,6 +1,10 @@
 """Staff passkeys: the step-up on top of single sign-on. A staff member registers passkeys on their
 own page; approving a money movement above the threshold (portal/funds/routes.py) then needs an
-answer from one of them, for that movement, so a stolen staff session alone cannot approve."""
+answer from one of them, for that movement, so a stolen staff session alone cannot approve. For
+the same reason, adding or removing one needs a fresh single sign-on: a stolen session, otherwise,
+could add its thief's passkey."""
+
+import time
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -17,18 +21,30 @@ from portal.staff.auth import current_staff, ip_of, staff_required
 from portal.web import flash, redirect, render
 
 
+# How recent the single sign-on must be to add or remove a passkey.
+FRESH_SIGN_ON = 15 * 60
+NOT_FRESH = "Sign out and sign in again to add or remove a passkey: changing them needs a sign-in from the last 15 minutes."
+
+
 async def _owner(request: Request) -> Owner:
     return Owner.staff((await current_staff(request)).member.id)
+
+
+async def _fresh(request: Request) -> bool:
+    return time.time() - (await current_staff(request)).since < FRESH_SIGN_ON
 
 
 @staff_required()
 async def page(request: Request):
     mine = await run_in_threadpool(passkeys.passkeys_of, request.app.state.db, await _owner(request))
-    return render(request, "staff/passkeys.html", {"passkeys": mine})
+    return render(request, "staff/passkeys.html", {"passkeys": mine, "fresh": await _fresh(request),
+                                                   "not_fresh": NOT_FRESH})
 
 
 @staff_required()
 async def register_options(request: Request):
+    if not await _fresh(request):
+        return json_error(NOT_FRESH, 403)
     staff = await current_staff(request)
     return send_options(request, await run_in_threadpool(
         passkeys.registration_options, request.app.state.db, relying_party(request), await _owner(request),
@@ -37,6 +53,8 @@ async def register_options(request: Request):
 
 @staff_required()
 async def register(request: Request):
+    if not await _fresh(request):
+        return json_error(NOT_FRESH, 403)
     body = await read_json_object(request)
     if (credential := credential_of(body)) is None:
         return refused(Refusal.malformed)
@@ -53,6 +71,9 @@ async def register(request: Request):
 
 @staff_required()
 async def remove(request: Request):
+    if not await _fresh(request):
+        flash(request, NOT_FRESH, "error")
+        return redirect(request, "staff:passkeys")
     staff, db = await current_staff(request), request.app.state.db
     removed = await run_in_threadpool(passkeys.remove, db, await _owner(request), request.path_params["passkey_id"])
     if removed is not None:

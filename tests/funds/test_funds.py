@@ -5,8 +5,10 @@ Stripe's balance before and after, and the audit trail. Stripe is the sandbox, r
 import asyncio
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlmodel import select
 
 from portal.accounts import service as accounts
@@ -16,15 +18,15 @@ from portal.connect.models import AccountBalance
 from portal.funds import service
 from portal.funds.models import FundsMovement
 from portal.integrations.stripe import StripeGateway
+from portal.security.passkeys import Owner, passkeys_of, relying_party
 from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
 from tests.conftest import PASSWORD, csrf_from
 from tests.sandbox.conftest import call_helper, make_client
 from tests.sandbox.money import PLATFORM_CONTROLLER, balance_of, create_seller, fund_platform, on
+from tests.security.authenticator import SoftAuthenticator
 from tests.staff.conftest import dev_sign_in
 from tests.staff.helpers import staff_browser
-from portal.security.passkeys import relying_party
-from tests.security.authenticator import SoftAuthenticator
 
 SECRET = "test-secret-key-not-for-production"
 
@@ -418,3 +420,19 @@ def test_two_approvals_racing_move_the_money_once(db, stripe_sandbox):
     with db.transaction() as session:
         actions = [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()]
     assert actions == ["funds.requested", "funds.approved", "funds.executed"]
+
+
+def test_staff_change_their_passkeys_only_soon_after_signing_in(sandboxed_client, rita):
+    """A stolen staff session could otherwise add its thief's passkey and approve with it."""
+    db = sandboxed_client.app.state.db
+    add_staff_passkey(rita)
+    first, second = passkeys_of(db, Owner.staff(1))
+    post(rita, f"/staff/passkeys/{first.id}/remove")
+    assert passkeys_of(db, Owner.staff(1)) == [second]
+    # The clock only moves on: a signed cookie from the future would be refused.
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=16), tick=True):
+        assert "Sign out and sign in again" in rita.get("/staff/passkeys").text
+        refused = _json(rita, "/staff/passkeys/options", {}, "/staff/passkeys")
+        assert refused.status_code == 403 and "sign in again" in refused.json()["error"]
+        post(rita, f"/staff/passkeys/{second.id}/remove")
+        assert passkeys_of(db, Owner.staff(1)) == [second]
