@@ -1,5 +1,5 @@
 """A seller's balance goes negative after a lost dispute; a risk analyst asks to send funds to cover
-it from the negative-balance list, a second staff member (an admin, in another browser) approves,
+it from the negative-balance list, a second staff member (an admin, in another browser) approves with a passkey,
 and the seller's balance in the sandbox is back to zero, with both staff and the reason on the
 seller's audit trail. Staff sign in with the development sign-in (sandbox mode, no provider)."""
 
@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from e2e.accessibility import check_page
 from e2e.stripe_ids import check_ids
 from e2e.test_money_pages import Sandbox
+from e2e.test_passkeys import virtual_authenticator
 from tests.onboarding.flows import onboard_individual
 
 EMAIL = "ann@annsbakery.com"
@@ -96,10 +97,19 @@ def test_staff_cover_a_negative_balance_with_a_second_staff_members_approval(
     assert sandbox.sdk.v1.balance.retrieve(options=as_seller).available[0].amount == shortfall  # nothing moved yet
     page.screenshot(path=f"{artifacts_dir}/staff-funds-requested.png")
 
-    # Staff member B, in a browser of their own, approves it.
+    # Staff member B, in a browser of their own, adds a passkey (Chromium's virtual authenticator;
+    # a browser takes no IP address as a relying party, hence localhost) and approves with it.
     other = browser.new_context()
     approver = other.new_page()
+    virtual_authenticator(approver)
+    portal_url = portal_url.replace("127.0.0.1", "localhost")
     sign_in_as(approver, portal_url, "adam@platform.test", "admin")
+    approver.goto(portal_url + "/staff/funds")
+    approver.get_by_role("link", name="add one").first.click()
+    approver.get_by_label("Name for this passkey").fill("Security key")
+    approver.get_by_role("button", name="Add a passkey").click()
+    expect(approver.get_by_text("Passkey “Security key” added")).to_be_visible()
+    check_page(approver, artifacts_dir, "Staff passkeys")
     approver.goto(portal_url + "/staff/funds")
     waiting = approver.locator("#funds-waiting tbody tr").first
     expect(waiting).to_contain_text("rita@platform.test")
@@ -110,7 +120,7 @@ def test_staff_cover_a_negative_balance_with_a_second_staff_members_approval(
     check_ids(approver, account)
     check_page(approver, artifacts_dir, "staff money movements")
     approver.screenshot(path=f"{artifacts_dir}/staff-funds-approval.png")
-    waiting.get_by_role("button", name="Approve and run").click()
+    waiting.get_by_role("button", name=re.compile("^Approve and run")).click()
     expect(approver.locator(".flash--success")).to_contain_text(f"Sent {owed}")
 
     # The seller's balance in the sandbox is back to zero, and the list no longer has them.

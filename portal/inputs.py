@@ -1,6 +1,7 @@
 """Reading what a request sends: ids in paths, forms, whole numbers. Malformed input is the
 sender's fault, so it ends here as a 4xx that says what was wrong, never as a 500 further in."""
 
+import json
 from collections.abc import Callable
 
 from starlette.convertors import Convertor, register_url_convertor
@@ -68,3 +69,14 @@ async def read_form(request: Request, *, is_file: Callable[[str], bool] = no_fil
         if expects_file and not isinstance(value, UploadFile):
             raise HTTPException(400, f"The field “{name[:60]}” takes a file, but text was sent.")
     return form
+
+
+async def read_json_object(request: Request) -> dict:
+    """A script's JSON body, which must be an object; anything else is a 400."""
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(400, "The request body is not JSON.") from None
+    if not isinstance(body, dict):
+        raise HTTPException(400, "The request body must be a JSON object.")
+    return body

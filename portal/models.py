@@ -10,7 +10,7 @@ from portal.connect.payout_holds import PayoutHold
 from portal.funds.models import FundsMovement
 from portal.integrations.mail import OutboxMessage
 from portal.security.models import (
-    EmailChange, KnownDevice, PasswordHistory, RecoveryCode, RecoveryRequest, SensitiveChange, SignInEvent, TwoFactor,
+    EmailChange, KnownDevice, Passkey, PasskeyChallenge, PasswordHistory, RecoveryCode, RecoveryRequest, SensitiveChange, SignInEvent, TwoFactor,
 )
 from portal.onboarding.models import AccountCreation, BusinessEmail, DraftPerson, OnboardingDraft
 from portal.staff.models import StaffMember, StaffNote, ViewAsGrant
@@ -34,6 +34,8 @@ __all__ = [
     "DraftPerson",
     "EmailChange",
     "KnownDevice",
+    "Passkey",
+    "PasskeyChallenge",
     "PasswordHistory",
     "RecoveryCode",
     "RecoveryRequest",

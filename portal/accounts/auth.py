@@ -142,7 +142,7 @@ async def password_accepted(request: Request, seller: Seller, next_path: str | N
         device_cookie(request)
         return keep_device_cookie(request, _go(request, "security:second_factor"))
     required = await run_in_threadpool(security.two_factor_required, db, seller.id, settings.two_factor_for_all)
-    await complete_sign_in(request, seller)
+    await complete_sign_in(request, seller, "password")
     if required:
         request.session[MUST_ENROL_KEY] = True
         if next_path:
@@ -158,11 +158,12 @@ def pending_seller_id(request: Request) -> int | None:
     return pending.get("seller")
 
 
-async def complete_sign_in(request: Request, seller: Seller) -> None:
-    """Every factor checked: open the session, record the sign-in, tell the seller of a new device."""
+async def complete_sign_in(request: Request, seller: Seller, method: str) -> None:
+    """Every factor checked: open the session, record the sign-in (and how it was made: password,
+    password_and_code, password_and_passkey, passkey...), tell the seller of a new device."""
     context = _context(request)
     await sign_in(request, seller, context["ip"])
-    news = await run_in_threadpool(security.record_success, request.app.state.db, seller.id, **context)
+    news = await run_in_threadpool(security.record_success, request.app.state.db, seller.id, method=method, **context)
     counters.SIGN_INS.inc()
     if news.worth_telling:
         await security_emails.send_new_sign_in(request, seller, context["ip"], context["user_agent"])

@@ -27,10 +27,13 @@ LINKS = (
 BEFORE_SIGN_IN = frozenset({
     "index", "accounts:signup", "accounts:check_email", "accounts:login", "accounts:logout", "accounts:forgot",
     "security:second_factor", "security:recovery", "security:phishing",
+    # Signing in with a passkey: the answer is the credential (or, after the password, the pending sign-in's).
+    "security:passkey_sign_in_options", "security:passkey_sign_in",
     *LINKS, *(link + "_page" for link in LINKS),
 })
-# Reachable signed in while a required second factor is still to be set up: setting it up.
-BEFORE_ENROLMENT = frozenset({"security:two_factor_setup", "security:two_factor_key"})
+# Reachable signed in while a required second factor is still to be set up: setting it up (an app or a passkey).
+BEFORE_ENROLMENT = frozenset({"security:two_factor_setup", "security:two_factor_key",
+                              "security:passkey_register_options", "security:passkey_register"})
 # Staff viewing as a seller never see or make the seller's secrets (an authenticator key, recovery
 # codes) nor confirm the seller's identity: of the security pages, only these are shown to them.
 SECURITY_PAGES_WHILE_VIEWING = frozenset({"security:overview", "security:phishing"})

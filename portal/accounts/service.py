@@ -13,7 +13,7 @@ from portal.accounts import passwords
 from portal.accounts.links import LinkProblem, LinkPurpose, fingerprint, link_digest, make_token, read_token
 from portal.accounts.models import LoginSession, Seller, UsedLink
 from portal.db import Database, utcnow
-from portal.security.models import EmailChange, PasswordHistory
+from portal.security.models import EmailChange, Passkey, PasswordHistory
 
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 # A new password may not be the current one nor any of the four before it.
@@ -247,6 +247,8 @@ def lock_account(db: Database, secret: str, token: str, max_age: int) -> Seller 
         seller.password_hash = "locked:" + secrets.token_hex(16)
         seller.password_changed_at = utcnow()
         session.exec(delete(LoginSession).where(LoginSession.seller_id == seller.id))
+        # A passkey added by whoever got in would let them back in: every passkey goes (the seller adds theirs again).
+        session.exec(delete(Passkey).where(Passkey.seller_id == seller.id))
 
     return _use_link(db, secret, LinkPurpose.lock_account, token, max_age, lock)
 

@@ -315,6 +315,7 @@ def erase_seller(db: Database, seller_id: int) -> None:
         models.OnboardingDraft, models.DraftPerson, models.BusinessEmail, models.LoginSession, models.KnownDevice,
         models.SignInEvent, models.TwoFactor, models.RecoveryCode, models.RecoveryRequest, models.EmailChange,
         models.PasswordHistory, models.SensitiveChange, models.StaffNote, models.PayoutHold, models.ViewAsGrant,
+        models.Passkey, models.PasskeyChallenge,
     ]
     with db.transaction() as session:
         seller = session.get(Seller, seller_id)

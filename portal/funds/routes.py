@@ -7,12 +7,16 @@ import secrets
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from portal.accounts.auth import json_error
 
 from portal.funds import service
 from portal.funds.models import AWAITING_APPROVAL, DECLINED, EXECUTED, FAILED, PULL, SEND
 from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
+from portal.security import passkeys, staff_passkeys
 from portal.staff import pages, search
 from portal.staff.auth import current_staff, ip_of, staff_required
 from portal.staff.pages import RISK
@@ -169,11 +173,13 @@ async def _approvals(request: Request, errors: dict | None = None, values: dict 
     db = request.app.state.db
     waiting = await run_in_threadpool(service.awaiting, db)
     done = await run_in_threadpool(service.recent, db)
+    me = await current_staff(request)
     names = await run_in_threadpool(search.names_of, db, {movement.seller_id for movement in [*waiting, *done]})
     return render(request, "staff/funds_approvals.html", {
         "waiting": waiting, "done": done, "names": names, "errors": errors or {}, "values": values or {},
-        "me": (await current_staff(request)).member.id, "threshold": request.app.state.settings.money_approval_threshold,
+        "me": me.member.id, "threshold": request.app.state.settings.money_approval_threshold,
         "directions": service.DIRECTIONS,
+        "has_passkey": bool(await run_in_threadpool(passkeys.passkeys_of, db, passkeys.Owner.staff(me.member.id))),
     }, status_code=status_code)
 
 
@@ -182,7 +188,7 @@ def _movement_id(request: Request) -> int:
 
 
 async def _run(request: Request, step):
-    """Approve, or run again: `step` runs the movement at Stripe; its outcome is flashed."""
+    """Run again: `step` runs the movement at Stripe; its outcome is flashed."""
     state, staff = request.app.state, await current_staff(request)
     try:
         movement = await step(state.db, state.stripe, _movement_id(request), staff=_staff(staff),
@@ -194,8 +200,25 @@ async def _run(request: Request, step):
 
 
 @staff_required(*RISK)
+async def approve_options(request: Request):
+    return await staff_passkeys.approval_options(request, staff_passkeys.approval_subject(_movement_id(request)))
+
+
+@staff_required(*RISK)
 async def approve(request: Request):
-    return await _run(request, service.approve)
+    """Approving moves money above the threshold: the approver confirms this movement with their
+    passkey (static/passkeys.js posts its answer as JSON), so a staff session alone cannot."""
+    movement_id = _movement_id(request)
+    if (refusal := await staff_passkeys.confirmed(request, staff_passkeys.approval_subject(movement_id))) is not None:
+        return refusal
+    state, staff = request.app.state, await current_staff(request)
+    try:
+        movement = await service.approve(state.db, state.stripe, movement_id, staff=_staff(staff), ip=ip_of(request),
+                                         secret=state.secret)
+    except service.MovementRefused as refused:
+        return json_error(str(refused), 409)
+    flash(request, outcome_message(movement), "success" if movement.state == EXECUTED else "error")
+    return JSONResponse({"redirect": request.url_for("staff:funds").path})
 
 
 @staff_required(*RISK)
@@ -226,6 +249,7 @@ routes = [
     Route("/sellers/{seller_id:int}/funds/send", send_form, methods=["GET", "POST"], name="funds_send"),
     Route("/sellers/{seller_id:int}/funds/pull", pull_form, methods=["GET", "POST"], name="funds_pull"),
     Route("/funds", approvals_page, name="funds"),
+    Route("/funds/{movement_id:int}/approve/options", approve_options, methods=["POST"], name="funds_approve_options"),
     Route("/funds/{movement_id:int}/approve", approve, methods=["POST"], name="funds_approve"),
     Route("/funds/{movement_id:int}/decline", decline, methods=["POST"], name="funds_decline"),
     Route("/funds/{movement_id:int}/run-again", run_again, methods=["POST"], name="funds_run_again"),

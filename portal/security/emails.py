@@ -49,3 +49,13 @@ async def send_email_changed_notice(request: Request, seller_id: int, change_id:
         new_email=new_email, link=absolute_url(request, "security:email_revert", token=token),
         days=EMAIL_REVERT_LINK_MAX_AGE // 86400,
     )
+
+
+async def send_passkey_notice(request: Request, seller: Seller, name: str, *, added: bool) -> None:
+    """A passkey added or removed: if it was not the seller, the lock link stops whoever it was."""
+    token = make_token(request.app.state.secret, LinkPurpose.lock_account, seller.id, seller.password_hash)
+    await send_mail(
+        request, seller.email, f"A passkey was {'added to' if added else 'removed from'} your seller account",
+        "mail/passkey.txt", added=added, name=name, when=f"{utcnow():%d %B %Y at %H:%M} UTC",
+        lock_link=absolute_url(request, "security:lock", token=token), days=LOCK_LINK_MAX_AGE // 86400,
+    )

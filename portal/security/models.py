@@ -48,6 +48,9 @@ class SignInEvent(SQLModel, table=True):
     outcome: str = Field(max_length=32)
     new_device: bool = False
     new_network: bool = False
+    # How a successful sign-in was made: password, password_and_code, password_and_recovery_code,
+    # password_and_passkey, passkey.
+    method: str = Field(default="", max_length=32)
 
 
 class KnownDevice(SQLModel, table=True):
@@ -120,3 +123,44 @@ class RecoveryRequest(SQLModel, table=True):
     decided_at: datetime | None = None
     decided_by: str = Field(default="", max_length=254)
     decision: str = Field(default="", max_length=16)
+
+
+class Passkey(SQLModel, table=True):
+    """A seller's passkey (WebAuthn credential): its id and public key only; the private key never
+    leaves the seller's authenticator."""
+
+    __tablename__ = "passkey"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Whose it is: a seller's, or a staff member's (confirming a large money movement). One of the two.
+    seller_id: int | None = Field(default=None, foreign_key="seller.id", index=True, ondelete="CASCADE")
+    staff_id: int | None = Field(default=None, foreign_key="staff_member.id", index=True, ondelete="CASCADE")
+    # base64url, as the browser names it; unique across sellers (one authenticator, one owner).
+    credential_id: str = Field(max_length=1400, unique=True)
+    # The COSE public key, base64url.
+    public_key: str = Field(max_length=2048)
+    # The authenticator's signature counter: a use that does not move it on is refused (a clone).
+    sign_count: int = 0
+    name: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+
+
+class PasskeyChallenge(SQLModel, table=True):
+    """A challenge handed to the browser, kept here (not in process memory) so any process can check
+    the answer; used at most once and only for a few minutes. Kept as a digest: the browser returns
+    the challenge inside the signed client data."""
+
+    __tablename__ = "passkey_challenge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64, unique=True)
+    # register, sign_in, second_step, reauth: an answer is only good for what it was asked for.
+    purpose: str = Field(max_length=16)
+    # Whose passkey must answer (neither for a passwordless sign-in, which finds the seller by it).
+    seller_id: int | None = Field(default=None, foreign_key="seller.id", ondelete="CASCADE")
+    staff_id: int | None = Field(default=None, foreign_key="staff_member.id", ondelete="CASCADE")
+    # What the answer confirms, when it confirms one thing (funds:<movement id>).
+    subject: str = Field(default="", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    used_at: datetime | None = None

@@ -12,7 +12,7 @@ from portal.accounts.service import spend_link
 from portal.connect import payout_holds
 from portal.db import Database, utcnow
 from portal.onboarding.models import BusinessEmail, OnboardingDraft
-from portal.security import service
+from portal.security import passkeys, service
 from portal.security.models import RecoveryRequest
 
 LINK_MAX_AGE = 24 * 3600
@@ -93,6 +93,7 @@ def approve(db: Database, request_id: int, *, actor: audit.Actor, reason: str, i
         request.decided_at, request.decided_by, request.decision = utcnow(), actor.email, "approved"
         session.add(request)
     service.turn_off_two_factor(db, request.seller_id)
+    passkeys.remove_all(db, request.seller_id)  # lost with the phone, or in someone else's hands
     service.record_change(db, request.seller_id, service.RECOVERY, ip=ip)
     payout_holds.place_hold(db, request.seller_id, payout_holds.RECOVERY, note="Account recovered by support.",
                             placed_by=actor.email, until=utcnow() + timedelta(hours=cooling_off_hours))

@@ -18,8 +18,9 @@ from portal.accounts.links import LinkProblem, LinkPurpose
 from portal.accounts.models import Seller
 from portal.accounts.throttle import Rule
 from portal.inputs import read_form
-from portal.security import codes, emails, recovery, service
+from portal.security import codes, emails, passkey_routes, passkeys, recovery, service
 from portal.security.codes import CodeCheck
+from portal.security.passkey_routes import load_seller
 from portal.security.emails import EMAIL_CHANGE_LINK_MAX_AGE, EMAIL_REVERT_LINK_MAX_AGE, LOCK_LINK_MAX_AGE
 from portal.web import absolute_url, flash, link_routes, link_token, redirect, render, send_mail
 
@@ -64,14 +65,6 @@ async def _check_code(request: Request, seller_id: int, code: str) -> str | None
     return CODE_PROBLEMS[result]
 
 
-async def _seller(request: Request, seller_id: int) -> Seller | None:
-    def load():
-        with request.app.state.db.transaction() as session:
-            return session.get(Seller, seller_id)
-
-    return await run_in_threadpool(load)
-
-
 async def second_factor(request: Request):
     """The second step of signing in, after the password."""
     seller_id = pending_seller_id(request)
@@ -81,14 +74,23 @@ async def second_factor(request: Request):
     error = None
     if request.method == "POST":
         form = await read_form(request)
-        error = await _check_code(request, seller_id, str(form.get("code", "")))
+        code = str(form.get("code", ""))
+        error = await _check_code(request, seller_id, code)
         if error is None:
             next_path = safe_next(request.session[PENDING_KEY].get("next"))
-            seller = await _seller(request, seller_id)
-            await complete_sign_in(request, seller)
+            seller = await load_seller(request, seller_id)
+            method = "password_and_recovery_code" if codes.looks_like_recovery_code(code) else "password_and_code"
+            await complete_sign_in(request, seller, method)
             return keep_device_cookie(request, RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303))
     status = 429 if error and error.startswith("Too many") else 400 if error else 200
-    return render(request, "security/second_factor.html", {"error": error}, status)
+    return render(request, "security/second_factor.html", await _factors(request, seller_id, error=error), status)
+
+
+async def _factors(request: Request, seller_id: int, **context) -> dict:
+    """Which second steps this seller can take: the authenticator app (or a recovery code), a passkey."""
+    db = request.app.state.db
+    return {"authenticator": await run_in_threadpool(service.has_authenticator, db, seller_id),
+            "passkeys": await run_in_threadpool(passkeys.has_passkeys, db, seller_id), **context}
 
 
 async def two_factor_setup(request: Request):
@@ -99,6 +101,7 @@ async def two_factor_setup(request: Request):
     db, secret = request.app.state.db, request.app.state.secret
     if await run_in_threadpool(service.enrolled, db, seller.id):
         request.session.pop(MUST_ENROL_KEY, None)
+    if await run_in_threadpool(service.has_authenticator, db, seller.id):
         return redirect(request, "security:overview")
     if request.method == "GET":
         return _setup_page(request, seller, None)
@@ -121,7 +124,7 @@ async def two_factor_key(request: Request):
     """A new authenticator key (replacing one not yet confirmed), shown in this answer only."""
     seller = await current_seller(request)
     db, secret = request.app.state.db, request.app.state.secret
-    if await run_in_threadpool(service.enrolled, db, seller.id):
+    if await run_in_threadpool(service.has_authenticator, db, seller.id):
         return redirect(request, "security:overview")
     key = await run_in_threadpool(service.start_enrolment, db, seller.id, secret)
     return _setup_page(request, seller, key)
@@ -140,7 +143,8 @@ async def overview(request: Request):
     db = request.app.state.db
     current = accounts.session_digest(request.session.get(SESSION_KEY, ""))
     context = {
-        "enrolled": await run_in_threadpool(service.enrolled, db, seller.id),
+        "enrolled": await run_in_threadpool(service.has_authenticator, db, seller.id),
+        "passkeys": await run_in_threadpool(passkeys.passkeys_of, db, passkeys.Owner.seller(seller.id)),
         "codes_left": await run_in_threadpool(service.recovery_codes_left, db, seller.id),
         "sign_ins": await run_in_threadpool(service.recent_sign_ins, db, seller.id),
         "sessions": await run_in_threadpool(service.active_sessions, db, seller.id),
@@ -151,7 +155,8 @@ async def overview(request: Request):
 
 
 async def reauth(request: Request):
-    """Confirm it's you: the password, and the second factor when the seller has one."""
+    """Confirm it's you: the password, and the second factor when the seller has one; or a passkey
+    (passkey_routes.reauth), which is both."""
     seller = await current_seller(request)
     next_path = safe_next(request.query_params.get("next")) or request.url_for("security:overview").path
     db = request.app.state.db
@@ -172,8 +177,8 @@ async def reauth(request: Request):
         if not errors:
             mark_reauthenticated(request)
             return RedirectResponse(next_path, status_code=303)
-    return render(request, "security/reauth.html", {"enrolled": enrolled, "errors": errors, "next": next_path},
-                  400 if errors else 200)
+    return render(request, "security/reauth.html", await _factors(request, seller.id, enrolled=enrolled, errors=errors,
+                                                                  next=next_path), 400 if errors else 200)
 
 
 @reauth_required
@@ -195,7 +200,7 @@ async def two_factor_off(request: Request):
 async def recovery_codes(request: Request):
     seller = await current_seller(request)
     db = request.app.state.db
-    if not await run_in_threadpool(service.enrolled, db, seller.id):
+    if not await run_in_threadpool(service.has_authenticator, db, seller.id):
         return redirect(request, "security:two_factor_setup")
     fresh = await run_in_threadpool(service.regenerate_recovery_codes, db, seller.id, request.app.state.secret)
     return render(request, "security/recovery_codes.html", {"codes": fresh, "first_time": False})
@@ -287,7 +292,7 @@ async def email_revert(request: Request):
     if isinstance(change, LinkProblem):
         return _link_problem(request, change)
     await sign_out(request)
-    seller = await _seller(request, change.seller_id)
+    seller = await load_seller(request, change.seller_id)
     await account_emails.send_password_reset(request, seller)
     flash(request, f"Your login email is {change.old_email} again. We sent you a link to choose a new password.", "success")
     return redirect(request, "accounts:login")
@@ -377,4 +382,5 @@ routes = [
     Route("/recovery", recovery_request, methods=["GET", "POST"], name="recovery"),
     *link_routes("/recovery/confirm", recovery_confirm, name="recovery_confirm"),
     Route("/phishing", phishing, name="phishing"),
+    *passkey_routes.routes,
 ]

@@ -13,6 +13,7 @@ from portal.connect.mirror import account_for_seller
 from portal.db import Database, utcnow
 from portal.security import codes
 from portal.security.codes import CodeCheck
+from portal.security.passkeys import has_passkeys
 from portal.security.models import KnownDevice, RecoveryCode, SensitiveChange, SignInEvent, TwoFactor
 
 RECENT_SIGN_INS = 20
@@ -23,6 +24,8 @@ PASSWORD = "password"
 LOGIN_EMAIL = "login_email"
 BUSINESS_EMAIL = "business_email"
 TWO_FACTOR_OFF = "two_factor_off"
+PASSKEY_ADDED = "passkey_added"
+PASSKEY_REMOVED = "passkey_removed"
 RECOVERY = "recovery"
 
 
@@ -32,6 +35,12 @@ def device_digest(cookie: str) -> str:
 
 # Two factors.
 def enrolled(db: Database, seller_id: int) -> bool:
+    """Two-step sign-in is on: an authenticator app, or a passkey (which verifies the seller on
+    the device as well as being something they have)."""
+    return has_authenticator(db, seller_id) or has_passkeys(db, seller_id)
+
+
+def has_authenticator(db: Database, seller_id: int) -> bool:
     with db.transaction() as session:
         row = session.get(TwoFactor, seller_id)
         return bool(row and row.confirmed_at)
@@ -43,7 +52,7 @@ def two_factor_required(db: Database, seller_id: int, for_all: bool) -> bool:
 
 
 def start_enrolment(db: Database, seller_id: int, app_secret: str) -> str:
-    """A new, unconfirmed key (replacing any unconfirmed one); an enrolled seller keeps theirs."""
+    """A new, unconfirmed key (replacing any unconfirmed one); a seller with an app keeps theirs."""
     secret = codes.new_secret()
     with db.transaction() as session:
         row = session.get(TwoFactor, seller_id)
@@ -152,7 +161,7 @@ def record_failure(db: Database, seller_id: int | None, outcome: str, *, ip: str
                                 device=device_digest(device)))
 
 
-def record_success(db: Database, seller_id: int, *, ip: str, user_agent: str, device: str) -> SignInNews:
+def record_success(db: Database, seller_id: int, *, ip: str, user_agent: str, device: str, method: str) -> SignInNews:
     digest, now = device_digest(device), utcnow()
     with db.transaction() as session:
         earlier = session.exec(
@@ -170,7 +179,7 @@ def record_success(db: Database, seller_id: int, *, ip: str, user_agent: str, de
         known.last_seen_at, known.last_ip, known.user_agent = now, ip, user_agent[:512]
         session.add(known)
         session.add(SignInEvent(seller_id=seller_id, outcome="signed_in", success=True, ip=ip, user_agent=user_agent[:512],
-                                device=digest, new_device=news.new_device, new_network=news.new_network))
+                                device=digest, new_device=news.new_device, new_network=news.new_network, method=method))
     return news
 
 
@@ -193,7 +202,8 @@ def active_sessions(db: Database, seller_id: int) -> list[LoginSession]:
 AUDIT_ACTIONS = {
     PASSWORD: "security.password_changed", LOGIN_EMAIL: "security.login_email_changed",
     BUSINESS_EMAIL: "security.business_email_changed", BANK: "security.bank_account_changed",
-    TWO_FACTOR_OFF: "security.two_factor_turned_off",
+    TWO_FACTOR_OFF: "security.two_factor_turned_off", PASSKEY_ADDED: "security.passkey_added",
+    PASSKEY_REMOVED: "security.passkey_removed",
 }
 
 

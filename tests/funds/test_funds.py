@@ -3,9 +3,12 @@ member's approval above the threshold, one movement per form and one Stripe tran
 Stripe's balance before and after, and the audit trail. Stripe is the sandbox, read through the SDK."""
 
 import asyncio
+import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlmodel import select
 
 from portal.accounts import service as accounts
@@ -15,11 +18,13 @@ from portal.connect.models import AccountBalance
 from portal.funds import service
 from portal.funds.models import FundsMovement
 from portal.integrations.stripe import StripeGateway
+from portal.security.passkeys import Owner, passkeys_of, relying_party
 from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
 from tests.conftest import PASSWORD, csrf_from
 from tests.sandbox.conftest import call_helper, make_client
 from tests.sandbox.money import PLATFORM_CONTROLLER, balance_of, create_seller, fund_platform, on
+from tests.security.authenticator import SoftAuthenticator
 from tests.staff.conftest import dev_sign_in
 from tests.staff.helpers import staff_browser
 
@@ -65,17 +70,42 @@ def seller(sandboxed_client, sdk):
 
 @pytest.fixture
 def rita(sandboxed_client):
-    """Risk staff member A, in the test client's own browser."""
+    """Risk staff member A, in the test client's own browser, with a passkey."""
     dev_sign_in(sandboxed_client, "rita@platform.test", StaffRole.risk)
+    add_staff_passkey(sandboxed_client)
     return sandboxed_client
 
 
 @pytest.fixture
 def adam(sandboxed_client):
-    """Staff member B (admin), in a second browser."""
+    """Staff member B (admin), in a second browser, with a passkey."""
     browser = staff_browser(sandboxed_client)
     dev_sign_in(browser, "adam@platform.test", StaffRole.admin)
+    add_staff_passkey(browser)
     return browser
+
+
+def _json(browser, path: str, body: dict, page: str):
+    token = csrf_from(browser.get(page).text)
+    return browser.post(path, content=json.dumps(body), headers={"x-csrf-token": token, "content-type": "application/json"})
+
+
+def add_staff_passkey(browser) -> SoftAuthenticator:
+    """Register a passkey (a software authenticator) for the staff member signed in in this browser."""
+    rp = relying_party(browser.app.state.settings)
+    browser.passkey = SoftAuthenticator(origin=rp.origins[0], rp_id=rp.id)
+    options = _json(browser, "/staff/passkeys/options", {}, "/staff/passkeys").json()
+    added = _json(browser, "/staff/passkeys/new", {"credential": browser.passkey.create(options), "name": "Key"}, "/staff/passkeys")
+    assert added.status_code == 200, added.text
+    return browser.passkey
+
+
+def approve(browser, movement_id: int, device: SoftAuthenticator | None = None):
+    """Approve and run, confirmed with the staff member's passkey (or `device`, someone else's)."""
+    options = _json(browser, f"/staff/funds/{movement_id}/approve/options", {}, "/staff/funds")
+    assert options.status_code == 200, options.text
+    answer = (device or browser.passkey).get(options.json())
+    return _json(browser, f"/staff/funds/{movement_id}/approve", {"credential": answer}, "/staff/funds")
 
 
 def form_of(client, path: str) -> dict:
@@ -195,12 +225,22 @@ def test_above_the_threshold_a_second_staff_member_approves_and_it_runs_once(san
 
     page = rita.get("/staff/funds").text
     assert "Your own request" in page and "rita@platform.test" in page and "Cover a dispute we lost for them" in page
-    own = post(rita, f"/staff/funds/{waiting.id}/approve")
+    own = approve(rita, waiting.id)
     assert own.status_code == 409 and "a different staff member must approve it" in own.text
     assert movements(sandboxed_client)[0].state == "awaiting_approval"
 
-    assert post(adam, f"/staff/funds/{waiting.id}/approve").status_code == 303
-    twice = post(adam, f"/staff/funds/{waiting.id}/approve")
+    # The step-up: Adam's session alone cannot approve; nor can Rita's passkey answer for him, nor an
+    # answer given for another movement.
+    alone = post(adam, f"/staff/funds/{waiting.id}/approve")
+    assert alone.status_code == 400 and "Confirm with your passkey" in alone.text
+    assert "another account" in approve(adam, waiting.id, device=rita.passkey).json()["error"]
+    options = _json(adam, f"/staff/funds/{waiting.id + 1}/approve/options", {}, "/staff/funds").json()
+    elsewhere = _json(adam, f"/staff/funds/{waiting.id}/approve", {"credential": adam.passkey.get(options)}, "/staff/funds")
+    assert elsewhere.status_code == 400 and "already used" in elsewhere.json()["error"]
+    assert movements(sandboxed_client)[0].state == "awaiting_approval" and transfers_to(sdk, account_id) == []
+
+    assert approve(adam, waiting.id).status_code == 200
+    twice = approve(adam, waiting.id)
     assert twice.status_code == 409 and "adam@platform.test already approved this request" in twice.text
 
     [done] = movements(sandboxed_client)
@@ -224,7 +264,7 @@ def test_an_approver_can_decline_with_a_reason_and_nothing_moves(sandboxed_clien
     empty = post(adam, f"/staff/funds/{waiting.id}/decline", {"reason": ""})
     assert empty.status_code == 400 and f'id="decline-{waiting.id}-error"' in empty.text
     assert post(adam, f"/staff/funds/{waiting.id}/decline", {"reason": "No dispute on file"}).status_code == 303
-    late = post(adam, f"/staff/funds/{waiting.id}/approve")
+    late = approve(adam, waiting.id)
     assert late.status_code == 409 and "already declined" in late.text
     [declined] = movements(sandboxed_client)
     assert (declined.state, declined.decline_reason, declined.decided_by_email) == (
@@ -300,7 +340,7 @@ def test_a_pull_is_checked_again_against_stripes_balance_just_before_it_runs(san
     sdk.v1.transfers.create(params={"amount": 80_000, "currency": "usd", "destination": account_id})
     assert submit(rita, seller_id, "pull", {"amount": "700", "reason": "Recover a refund"}).status_code == 303
     sdk.v1.payouts.create(params={"amount": 50_000, "currency": "usd"}, options=on(account_id))  # meanwhile
-    post(adam, f"/staff/funds/{movements(sandboxed_client)[0].id}/approve")
+    assert approve(adam, movements(sandboxed_client)[0].id).status_code == 200
     [failed] = movements(sandboxed_client)
     assert (failed.state, failed.failure_code, failed.balance_before) == ("failed", "amount_above_available_balance", 30_000)
     assert balance_of(sdk, account_id)[0] == 30_000
@@ -380,3 +420,19 @@ def test_two_approvals_racing_move_the_money_once(db, stripe_sandbox):
     with db.transaction() as session:
         actions = [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()]
     assert actions == ["funds.requested", "funds.approved", "funds.executed"]
+
+
+def test_staff_change_their_passkeys_only_soon_after_signing_in(sandboxed_client, rita):
+    """A stolen staff session could otherwise add its thief's passkey and approve with it."""
+    db = sandboxed_client.app.state.db
+    add_staff_passkey(rita)
+    first, second = passkeys_of(db, Owner.staff(1))
+    post(rita, f"/staff/passkeys/{first.id}/remove")
+    assert passkeys_of(db, Owner.staff(1)) == [second]
+    # The clock only moves on: a signed cookie from the future would be refused.
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=16), tick=True):
+        assert "Sign out and sign in again" in rita.get("/staff/passkeys").text
+        refused = _json(rita, "/staff/passkeys/options", {}, "/staff/passkeys")
+        assert refused.status_code == 403 and "sign in again" in refused.json()["error"]
+        post(rita, f"/staff/passkeys/{second.id}/remove")
+        assert passkeys_of(db, Owner.staff(1)) == [second]

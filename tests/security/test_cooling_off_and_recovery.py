@@ -91,7 +91,7 @@ def test_a_bank_change_from_a_new_device_holds_payouts_until_staff_lift_it(sandb
 
 def test_a_bank_change_from_a_device_known_for_a_day_is_not_held(db):
     seller = sign_up(db, "old@annsbakery.com", "violet tractor salad 42")
-    service.record_success(db, seller.id, ip="203.0.113.7", user_agent="", device="d" * 43)
+    service.record_success(db, seller.id, ip="203.0.113.7", user_agent="", device="d" * 43, method="password")
     assert service.bank_change_is_risky(db, seller.id, "d" * 43)
     assert not service.bank_change_is_risky(db, seller.id, "d" * 43, now=utcnow() + timedelta(hours=25))
     assert service.bank_change_is_risky(db, seller.id, "e" * 43, now=utcnow() + timedelta(hours=25))
