@@ -1,0 +1,112 @@
+"""One entry per supported country. Facts and their sources: ../shared/reference/countries.md
+(Stripe's SDK docstrings for what tax_id means per country; Stripe's payouts table for bank
+formats). Where Stripe's own naming of a number is unconfirmed, the entry says so."""
+
+import re
+
+from schwifty import IBAN
+from stdnum.au import abn
+from stdnum.ca import bn, sin
+from stdnum.de import stnr
+from stdnum.us import ein, rtn, ssn
+
+from portal.countries.model import BankFormat, Country, IdNumber, RoutingPart
+
+US_STATES: tuple[tuple[str, str], ...] = (
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
+    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
+    ("DC", "District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
+    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"),
+    ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
+    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
+    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
+    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
+    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"),
+    ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"), ("SC", "South Carolina"),
+    ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"), ("UT", "Utah"),
+    ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"), ("WV", "West Virginia"),
+    ("WI", "Wisconsin"), ("WY", "Wyoming"),
+    ("AS", "American Samoa"), ("GU", "Guam"), ("MP", "Northern Mariana Islands"),
+    ("PR", "Puerto Rico"), ("VI", "U.S. Virgin Islands"), ("UM", "U.S. Minor Outlying Islands"),
+    ("AA", "Armed Forces Americas"), ("AE", "Armed Forces Europe"), ("AP", "Armed Forces Pacific"),
+)
+
+
+def _pattern(regex: str):
+    compiled = re.compile(regex)
+    return lambda value: bool(compiled.fullmatch(value))
+
+
+def _iban_of(country: str):
+    def is_valid(value: str) -> bool:
+        try:
+            return IBAN(value).country_code == country
+        except ValueError:
+            return False
+    return is_valid
+
+
+def _digits(n: int) -> str:
+    return "0" * n
+
+
+US = Country(
+    code="US", name="United States", currency="usd", locale="en_US",
+    bank=BankFormat(routing=(RoutingPart("routing_number", "Routing number", 9, "9 digits, at the bottom left of a check.",
+                                         checksum=rtn.is_valid),),
+                    account_digits=(4, 17), account_hint="A US checking account"),
+    id_number=IdNumber("Social Security number", "Social Security number", "123-45-6789", ssn.is_valid),
+    first_identity="ssn_last_4",
+    tax_id=IdNumber("Employer Identification Number (EIN)", "EIN", "12-3456789", ein.is_valid,
+                    test_values=frozenset({"000000000", "000000001", "111111111", "111111112", "222222222"})),
+    layout_options={"subdivisions": US_STATES, "postal_examples": ("12345", "12345-6789")},
+)
+
+GB = Country(
+    code="GB", name="United Kingdom", currency="gbp", locale="en_GB",
+    bank=BankFormat(routing=(RoutingPart("routing_number", "Sort code", 6, "6 digits, like 10-88-00."),),
+                    account_digits=(8, 8), account_hint="A UK account in pounds"),
+    # Not asked by default; Stripe offers it as an alternative when the identity check fails.
+    id_number=IdNumber("National Insurance number", "National Insurance number", "QQ 12 34 56 C",
+                       _pattern(r"(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]")),
+    # Stripe's SDK: tax_id is "the Company Number (UK)" (Companies House: 8 digits, or 2 letters + 6 digits).
+    tax_id=IdNumber("Company Registration Number (Companies House)", "Company Number", "01234567",
+                    _pattern(r"(\d{8}|[A-Z]{2}\d{6})")),
+    layout_options={"postal_label": "postcode"},
+)
+
+CA = Country(
+    code="CA", name="Canada", currency="cad", locale="en_CA",
+    bank=BankFormat(routing=(RoutingPart("transit_number", "Transit number", 5, "5 digits: the branch."),
+                             RoutingPart("institution_number", "Institution number", 3, "3 digits: the bank.")),
+                    separator="-", account_digits=(7, 12), account_hint="A Canadian account in dollars"),
+    # Stripe's SDK example for individual.id_number is the SIN; asked up front (its necessity is unconfirmed).
+    id_number=IdNumber("Social Insurance Number (SIN)", "SIN", "123 456 782", sin.is_valid),
+    first_identity="id_number",
+    tax_id=IdNumber("Business Number (BN)", "Business Number", "123456782", bn.is_valid),
+)
+
+DE = Country(
+    code="DE", name="Germany", currency="eur", locale="de_DE",
+    bank=BankFormat(iban=True, account_hint="An account in euros"),
+    # Offered by Stripe as an alternative for eligible nationalities (Europe 2025 programme).
+    id_number=IdNumber("ID card number (Personalausweisnummer)", "ID card number", "T22000129",
+                       _pattern(r"[CFGHJKLMNPRTVWXYZ0-9]{9,10}"),
+                       test_values=frozenset({"000000000", "111111111", "222222222"})),
+    # Stripe's local name for tax_id in Germany is unconfirmed; the Steuernummer is what a German
+    # company has from its tax office (10-13 digits, stdnum.de.stnr).
+    tax_id=IdNumber("Tax number (Steuernummer)", "Steuernummer", "2181508150", stnr.is_valid),
+)
+
+AU = Country(
+    code="AU", name="Australia", currency="aud", locale="en_AU",
+    bank=BankFormat(routing=(RoutingPart("routing_number", "BSB", 6, "6 digits, like 082-902."),),
+                    account_digits=(4, 9), account_hint="An Australian account in dollars"),
+    layout_options={"postal_label": "postcode"},
+    tax_id=IdNumber("Australian Business Number (ABN)", "ABN", "51 824 753 556", abn.is_valid),
+)
+
+COUNTRIES: dict[str, Country] = {country.code: country for country in (US, GB, CA, DE, AU)}
+
+# The IBAN check for each IBAN country, so validation needs no per-country branch.
+IBAN_CHECKS = {code: _iban_of(code) for code, country in COUNTRIES.items() if country.bank.iban}
