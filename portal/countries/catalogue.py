@@ -54,7 +54,7 @@ US = Country(
     code="US", name="United States", currency="usd", locale="en_US",
     bank=BankFormat(routing=(RoutingPart("routing_number", "Routing number", 9, "9 digits, at the bottom left of a check.",
                                          checksum=rtn.is_valid),),
-                    account_digits=(4, 17), account_hint="A US checking account"),
+                    account_digits=(4, 17), account_hint="a US checking account"),
     id_number=IdNumber("Social Security number", "Social Security number", "123-45-6789", ssn.is_valid),
     first_identity="ssn_last_4",
     tax_id=IdNumber("Employer Identification Number (EIN)", "EIN", "12-3456789", ein.is_valid,
@@ -65,7 +65,7 @@ US = Country(
 GB = Country(
     code="GB", name="United Kingdom", currency="gbp", locale="en_GB",
     bank=BankFormat(routing=(RoutingPart("routing_number", "Sort code", 6, "6 digits, like 10-88-00."),),
-                    account_digits=(8, 8), account_hint="A UK account in pounds"),
+                    account_digits=(8, 8), account_hint="a UK account in pounds"),
     # Not asked by default; Stripe offers it as an alternative when the identity check fails.
     id_number=IdNumber("National Insurance number", "National Insurance number", "QQ 12 34 56 C",
                        _pattern(r"(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]")),
@@ -79,7 +79,7 @@ CA = Country(
     code="CA", name="Canada", currency="cad", locale="en_CA",
     bank=BankFormat(routing=(RoutingPart("transit_number", "Transit number", 5, "5 digits: the branch."),
                              RoutingPart("institution_number", "Institution number", 3, "3 digits: the bank.")),
-                    separator="-", account_digits=(7, 12), account_hint="A Canadian account in dollars"),
+                    separator="-", account_digits=(7, 12), account_hint="a Canadian account in dollars"),
     # Stripe's SDK example for individual.id_number is the SIN; asked up front (its necessity is unconfirmed).
     id_number=IdNumber("Social Insurance Number (SIN)", "SIN", "123 456 782", sin.is_valid),
     first_identity="id_number",
@@ -88,7 +88,7 @@ CA = Country(
 
 DE = Country(
     code="DE", name="Germany", currency="eur", locale="de_DE",
-    bank=BankFormat(iban=True, account_hint="An account in euros"),
+    bank=BankFormat(iban=True, account_hint="an account in euros"),
     # Offered by Stripe as an alternative for eligible nationalities (Europe 2025 programme).
     id_number=IdNumber("ID card number (Personalausweisnummer)", "ID card number", "T22000129",
                        _pattern(r"[CFGHJKLMNPRTVWXYZ0-9]{9,10}"),
@@ -101,7 +101,7 @@ DE = Country(
 AU = Country(
     code="AU", name="Australia", currency="aud", locale="en_AU",
     bank=BankFormat(routing=(RoutingPart("routing_number", "BSB", 6, "6 digits, like 082-902."),),
-                    account_digits=(4, 9), account_hint="An Australian account in dollars"),
+                    account_digits=(4, 9), account_hint="an Australian account in dollars"),
     layout_options={"postal_label": "postcode"},
     tax_id=IdNumber("Australian Business Number (ABN)", "ABN", "51 824 753 556", abn.is_valid),
 )
