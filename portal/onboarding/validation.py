@@ -528,8 +528,8 @@ def _postal_candidates(raw: object) -> list[str]:
     candidates = [text, compact]
     if compact.isdigit() and len(compact) == 9:
         candidates.append(f"{compact[:5]}-{compact[5:]}")
-    if len(compact) > 3 and compact.isalnum():
-        candidates.append(f"{compact[:-3]} {compact[-3:]}")  # UK and Canadian outward + inward code
+    if len(compact) > 3 and compact.isalnum() and not compact.isdigit():
+        candidates.insert(0, f"{compact[:-3]} {compact[-3:]}")  # UK and Canadian outward + inward code
     return candidates
 
 

@@ -1,0 +1,29 @@
+"""Each supported country's onboarding answers with Stripe's test values (countries.md §1.7-1.8)."""
+
+from tests.onboarding.flows import BANK, IDENTITY
+
+COUNTRY_ANSWERS = {
+    "GB": {
+        "identity": {**IDENTITY, "city": "London", "state": "", "postal_code": "sw1a 1aa", "ssn_last_4": ""},
+        "bank": {**BANK, "routing_number": "10-88-00", "account_number": "00012345", "account_number_confirm": "00012345"},
+        "currency": "gbp",
+    },
+    "DE": {
+        "identity": {**IDENTITY, "city": "Berlin", "state": "", "postal_code": "10115", "ssn_last_4": ""},
+        "bank": {"account_holder_name": "Ann Baker", "account_number": "DE89 3704 0044 0532 0130 00",
+                 "account_number_confirm": "DE89370400440532013000"},
+        "currency": "eur",
+    },
+    "CA": {
+        "identity": {**IDENTITY, "city": "Toronto", "state": "ON", "postal_code": "m5v 3l9", "ssn_last_4": "",
+                     "id_number": "000 000 000"},
+        "bank": {"account_holder_name": "Ann Baker", "transit_number": "11000", "institution_number": "000",
+                 "account_number": "000123456789", "account_number_confirm": "000123456789"},
+        "currency": "cad",
+    },
+    "AU": {
+        "identity": {**IDENTITY, "city": "Sydney", "state": "NSW", "postal_code": "2000", "ssn_last_4": ""},
+        "bank": {**BANK, "routing_number": "110-000", "account_number": "000123456", "account_number_confirm": "000123456"},
+        "currency": "aud",
+    },
+}
