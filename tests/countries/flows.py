@@ -27,3 +27,19 @@ COUNTRY_ANSWERS = {
         "currency": "aud",
     },
 }
+
+
+def onboard_individual_in(country: str):
+    """A journey (client, inbox) for an individual in `country`, through every step to the status page."""
+    from tests.onboarding.flows import PROFILE, signed_in_seller, submit
+
+    def journey(client, inbox, email: str = "ann@annsbakery.com"):
+        answers = COUNTRY_ANSWERS[country]
+        signed_in_seller(client, inbox, email)
+        submit(client, "business", {"country": country, "business_type": "individual"}, expect="/onboarding/profile")
+        submit(client, "profile", PROFILE, expect="/onboarding/business-email")
+        submit(client, "business-email", {"business_email": email}, expect="/onboarding/identity")
+        submit(client, "identity", answers["identity"], expect="/onboarding/bank")
+        submit(client, "bank", answers["bank"], expect="/onboarding/review")
+        submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
+    return journey
