@@ -367,7 +367,7 @@ async def bank_step(request: Request, ob: Onboarding):
     if bank.get("last4") and not reauthenticated(request):
         flash(request, "To change your bank account, confirm it's you, then type the new account again.", "info")
         return ask_reauth(request)
-    read = steps.read_bank(form, country=ob.country, business_type=ob.business_type)
+    read = steps.read_bank(form, country=ob.country, business_type=ob.business_type, test_mode=_test_mode(request))
     await _save(request, ob, "bank", {**bank, **read.answers})
     if read.errors:
         return _show(request, ob, steps.STEP_BANK, {**bank, **read.answers}, read.errors, retyped=_retyped(form, read.errors))
@@ -486,7 +486,8 @@ DRAFT_READERS = {
         already_given=bool(ob.answers("identity").get("id_number_last4"))),
     "company": lambda request, ob, form: steps.read_company(
         form, test_mode=_test_mode(request), country=ob.country, tax_id_given=bool(ob.answers("company").get("tax_id_last4"))),
-    "bank": lambda request, ob, form: steps.read_bank(form, country=ob.country, business_type=ob.business_type),
+    "bank": lambda request, ob, form: steps.read_bank(form, country=ob.country, business_type=ob.business_type,
+                                                      test_mode=_test_mode(request)),
 }
 
 

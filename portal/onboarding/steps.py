@@ -348,7 +348,7 @@ def attestation_params(answers: dict) -> dict:
 # Step 6: bank account
 
 
-def read_bank(form: Mapping, *, country: str, business_type: str) -> StepInput:
+def read_bank(form: Mapping, *, country: str, business_type: str, test_mode: bool = False) -> StepInput:
     """The account in the country's format: its routing parts (routing number, sort code, BSB,
     transit and institution) and account number, or one IBAN."""
     bank = countries.get(country).bank
@@ -364,7 +364,7 @@ def read_bank(form: Mapping, *, country: str, business_type: str) -> StepInput:
         # A routing code names the bank or branch, not the seller: safe to keep.
         a[part.name] = validation.normalize_number(_text(form, part.name, 30))
         _check(errors, part.name, validation.routing_part_problem(a[part.name], part))
-    _check(errors, "account_number", validation.account_number_problem(account, confirm, country=country))
+    _check(errors, "account_number", validation.account_number_problem(account, confirm, country=country, test_mode=test_mode))
     if not errors:
         step.secrets["account_number"] = validation.normalize_account_number(account, country=country)
     return step

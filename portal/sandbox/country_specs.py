@@ -97,6 +97,10 @@ def _rules_like_gb(address: tuple, *, identity: str | None = None) -> dict:
 RULES["CA"] = _rules_like_gb(US_ADDRESS, identity="id_number")  # the SIN (Stripe's SDK example)
 RULES["DE"] = _rules_like_gb(GB_ADDRESS)
 RULES["AU"] = _rules_like_gb(US_ADDRESS)  # Australia asks the state
+# The 2020 specs of AT BE DE ES FR IT NL are identical; Ireland asks the county and no postcode.
+for _code in ("AT", "BE", "ES", "FR", "IT", "NL"):
+    RULES[_code] = _rules_like_gb(GB_ADDRESS)
+RULES["IE"] = _rules_like_gb(("address.city", "address.line1", "address.state"))
 
 _BUSINESS = (
     "business_profile.mcc",
@@ -280,6 +284,9 @@ def _spec(country: str, currency: str, bank_currencies: dict, methods: list, tra
 SPECS["CA"] = _spec("CA", "cad", {"cad": ["CA"], "usd": ["CA", "US"]}, ["card", "stripe"], ["CA", "US"])
 SPECS["DE"] = _spec("DE", "eur", {"eur": sorted(["CH", "GB"] + _EEA), "gbp": ["GB"], "usd": ["US"]},
                     ["card", "sepa_debit", "sofort", "stripe"], sorted(["CH", "GB", "US"] + _EEA))
+for _code in ("AT", "BE", "ES", "FR", "IE", "IT", "NL"):
+    SPECS[_code] = _spec(_code, "eur", SPECS["DE"]["supported_bank_account_currencies"],
+                         ["card", "sepa_debit", "stripe"], SPECS["DE"]["supported_transfer_countries"])
 SPECS["AU"] = _spec("AU", "aud", {"aud": ["AU"]}, ["au_becs_debit", "card", "stripe"], ["AU"])
 
 

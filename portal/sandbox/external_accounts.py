@@ -37,11 +37,12 @@ def _numbers(*numbers: str) -> dict:
     return {number: ({"payout_failure": failure} if failure else {}) for number, failure in zip(numbers, _FAILURES)}
 
 
-# The SEPA list is Stripe's DE89...000 and DE62...001; the failure numbers after them are the
-# same account numbers ...002-...005 with their IBAN check digits computed (the published
-# "DE89...002" style would fail any IBAN check, so Stripe's real ones cannot be those).
-_SEPA = _numbers("DE89370400440532013000", "DE62370400440532013001", "DE35370400440532013002",
-                 "DE08370400440532013003", "DE78370400440532013004", "DE51370400440532013005")
+# Stripe lists its test IBANs for Germany and says any EU country's code may replace DE in front
+# of the same digits (stripe.com/docs/connect/testing), so the SEPA table is keyed by those digits.
+SEPA_COUNTRIES = ("AT", "BE", "DE", "ES", "FR", "IE", "IT", "NL")
+_SEPA_BODIES = _numbers("89370400440532013000", "62370400440532013001", "89370400440532013002",
+                        "89370400440532013003", "89370400440532013004", "89370400440532013005")
+_SEPA = {code + body: known for code in SEPA_COUNTRIES for body, known in _SEPA_BODIES.items()}
 OTHER_TEST_BANK_ACCOUNTS = {
     "GB": {"routing": "108800", "numbers": {**_numbers("00012345", "11111116", "11111113", "22222227", "33333335", "44444440"),
                                             "GB82WEST12345698765432": {}}},
@@ -49,7 +50,7 @@ OTHER_TEST_BANK_ACCOUNTS = {
                                                        "000333333335", "000444444440")},
     "AU": {"routing": "110000", "numbers": _numbers("000123456", "111111116", "111111113", "222222227", "333333335",
                                                     "444444440")},
-    "DE": {"routing": None, "numbers": _SEPA},
+    **{code: {"routing": None, "numbers": _SEPA} for code in SEPA_COUNTRIES},
 }
 
 

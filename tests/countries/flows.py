@@ -2,6 +2,15 @@
 
 from tests.onboarding.flows import BANK, IDENTITY
 
+def _sepa(country: str, city: str, postal_code: str, state: str = "") -> dict:
+    iban = country + "89370400440532013000"  # Stripe's test IBAN with the country's code in front
+    return {
+        "identity": {**IDENTITY, "city": city, "state": state, "postal_code": postal_code, "ssn_last_4": ""},
+        "bank": {"account_holder_name": "Ann Baker", "account_number": iban, "account_number_confirm": iban},
+        "currency": "eur",
+    }
+
+
 COUNTRY_ANSWERS = {
     "GB": {
         "identity": {**IDENTITY, "city": "London", "state": "", "postal_code": "sw1a 1aa", "ssn_last_4": ""},
@@ -21,6 +30,13 @@ COUNTRY_ANSWERS = {
                  "account_number": "000123456789", "account_number_confirm": "000123456789"},
         "currency": "cad",
     },
+    "FR": _sepa("FR", "Paris", "75001"),
+    "IE": _sepa("IE", "Dublin", "", state="Co. Dublin"),
+    "NL": _sepa("NL", "Amsterdam", "1012 AB"),
+    "ES": _sepa("ES", "Madrid", "28013", state="M"),
+    "IT": _sepa("IT", "Roma", "00184", state="RM"),
+    "BE": _sepa("BE", "Bruxelles", "1000"),
+    "AT": _sepa("AT", "Wien", "1010"),
     "AU": {
         "identity": {**IDENTITY, "city": "Sydney", "state": "NSW", "postal_code": "2000", "ssn_last_4": ""},
         "bank": {**BANK, "routing_number": "110-000", "account_number": "000123456", "account_number_confirm": "000123456"},
