@@ -335,7 +335,7 @@ def test_country_specs(stripe_client):
     assert "individual.ssn_last_4" in us.verification_fields.individual.minimum
     assert "individual.id_number" in stripe_client.v1.country_specs.retrieve("CA").verification_fields.individual.minimum
     assert stripe_client.v1.country_specs.retrieve("DE").default_currency == "eur"
-    assert [spec.id for spec in stripe_client.v1.country_specs.list(limit=100).data] == [
+    assert [spec.id for spec in stripe_client.v1.country_specs.list(params={"limit": 100}).data] == [
         "AT", "AU", "BE", "CA", "DE", "ES", "FR", "GB", "IE", "IT", "NL", "US"]
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.country_specs.retrieve("ZZ")
