@@ -131,3 +131,13 @@ def test_the_company_tax_id_is_named_as_the_country_names_it():
     assert "Company Registration Number" in describe("company.tax_id", country="GB")[1]
     assert "ABN" in describe("company.tax_id", country="AU")[1]
     assert "EIN" in describe("company.tax_id", country="US")[1]
+
+
+def test_money_is_shown_in_each_supported_countrys_currency():
+    from portal.web import format_money
+
+    shown = {code: format_money(123456, country.currency) for code, country in countries.COUNTRIES.items()}
+    assert shown["US"] == "$1,234.56" and shown["GB"] == "£1,234.56" and shown["DE"] == "€1,234.56"
+    assert shown["CA"] == "CA$1,234.56" and shown["AU"] == "A$1,234.56"
+    assert format_money(-1200, "usd") == "-$12.00"
+    assert format_money(1200, "jpy") == "¥1,200"  # no minor unit, as Stripe counts yen
