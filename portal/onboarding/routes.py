@@ -60,7 +60,8 @@ def _show(request: Request, ob: Onboarding, step: steps.Step, values: dict, erro
         "ob": ob, "step": step, "position": position + 1, "total": len(ob.steps), "values": values,
         "keeps_draft": keeps_draft(ob, step.slug),
         "errors": errors, "general": general, "business_types": steps.BUSINESS_TYPES,
-        "structures": steps.COMPANY_STRUCTURES, **_country_context(request, ob),
+        "structures": steps.structures_for(values.get("country") or ob.country or request.app.state.settings.platform_country),
+        **_country_context(request, ob),
         **extra,
     }
     failed = bool(errors or general) and request.method == "POST"

@@ -34,6 +34,30 @@ COMPANY_STRUCTURES = {
         "unincorporated_non_profit": "Unincorporated non-profit",
     },
 }
+# Outside the US, Stripe's structures for companies and non-profits (the `company.structure` enum in
+# Stripe's SDK; docs.stripe.com/connect/identity-verification#business-structure).
+OTHER_STRUCTURES = {
+    COMPANY: {
+        "private_company": "Private company (Ltd, GmbH, SARL, BV…)",
+        "public_company": "Public company (PLC, AG, SA…)",
+        "limited_liability_partnership": "Limited liability partnership (LLP)",
+        "incorporated_partnership": "Incorporated partnership",
+        "unincorporated_partnership": "Unincorporated partnership",
+        "unincorporated_association": "Unincorporated association",
+    },
+    NON_PROFIT: {
+        "registered_charity": "Registered charity",
+        "incorporated_non_profit": "Incorporated non-profit",
+        "unincorporated_non_profit": "Unincorporated non-profit",
+    },
+}
+
+
+def structures_for(country: str) -> dict:
+    """The legal structures a business in `country` can pick, by business type."""
+    return COMPANY_STRUCTURES if (country or "").upper() == "US" else OTHER_STRUCTURES
+
+
 # Countries the portal onboards: one description each in portal.countries.
 COUNTRIES = countries.COUNTRIES
 
@@ -92,7 +116,7 @@ def read_business(form: Mapping, allowed: Mapping | None = None) -> StepInput:
         errors["country"] = "Choose the country where your business is based."
     if answers["business_type"] not in BUSINESS_TYPES:
         errors["business_type"] = "Choose the kind of business you run."
-    elif answers["business_type"] in COMPANY_STRUCTURES and answers["structure"] not in COMPANY_STRUCTURES[answers["business_type"]]:
+    elif answers["business_type"] in COMPANY_STRUCTURES and answers["structure"] not in structures_for(answers["country"])[answers["business_type"]]:
         errors["structure"] = "Choose how your organization is legally set up."
     if answers["business_type"] == INDIVIDUAL:
         answers["structure"] = ""
