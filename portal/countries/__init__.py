@@ -15,7 +15,7 @@ from portal.countries.model import AddressLayout, BankFormat, Country, IdNumber,
 from portal.countries.catalogue import COUNTRIES
 
 __all__ = ["AddressLayout", "BankFormat", "COUNTRIES", "Country", "IdNumber", "RoutingPart",
-           "get", "supported", "seller_countries"]
+           "get", "of_account", "supported", "seller_countries"]
 
 
 def supported(code: object) -> bool:
@@ -25,6 +25,13 @@ def supported(code: object) -> bool:
 def get(code: str) -> Country:
     """The description of a supported country; an unsupported one is a programming error."""
     return COUNTRIES[(code or "").upper()]
+
+
+def of_account(snapshot: dict | None) -> Country:
+    """The description of an account's country (a Stripe account snapshot); the US when the
+    account is from a country the portal does not describe."""
+    code = (snapshot or {}).get("country") or "US"
+    return COUNTRIES.get(code.upper(), COUNTRIES["US"])
 
 
 def seller_countries(setting: str | None) -> dict[str, Country]:
