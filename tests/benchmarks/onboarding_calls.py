@@ -18,7 +18,7 @@ from portal.db import Database
 from portal.sandbox.testing import fast_config, running_sandbox
 from portal.settings import Settings
 from tests.conftest import Inbox, free_port
-from tests.countries.flows import onboard_individual_in
+from tests.countries.flows import onboard_company_in, onboard_individual_in
 from tests.onboarding.flows import onboard_company, onboard_individual
 
 RUNS = int(__import__("os").environ.get("BENCH_RUNS", "5"))
@@ -47,6 +47,7 @@ def main() -> None:
     try:
         journeys = [("individual", onboard_individual), ("company with one owner", onboard_company)]
         journeys += [(f"individual in {code}", onboard_individual_in(code)) for code in ("GB", "DE")]
+        journeys += [(f"company in {code} (owner-director)", onboard_company_in(code)) for code in ("GB", "DE")]
         for name, journey in journeys:
             calls, times = set(), []
             for _ in range(RUNS):

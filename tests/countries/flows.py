@@ -59,3 +59,29 @@ def onboard_individual_in(country: str):
         submit(client, "bank", answers["bank"], expect="/onboarding/review")
         submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
     return journey
+
+
+def onboard_company_in(country: str):
+    """A journey (client, inbox) for a private company in `country` with one owner who is also its
+    director and representative, through every step to the status page."""
+    from tests.conftest import post_form
+    from tests.onboarding.flows import COMPANY_PROFILE, OWNER, field_errors, signed_in_seller, submit
+
+    def journey(client, inbox, email: str = "jenny@rocketrides.io"):
+        answers = COUNTRY_ANSWERS[country]
+        place = {name: answers["identity"][name] for name in ("line1", "line2", "city", "state", "postal_code")}
+        signed_in_seller(client, inbox, email)
+        submit(client, "business", {"country": country, "business_type": "company", "structure": "private_company"},
+               expect="/onboarding/profile")
+        submit(client, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
+        submit(client, "business-email", {"business_email": email}, expect="/onboarding/company")
+        submit(client, "company", {"tax_id": "000000000", "phone": "0000000000", **place}, expect="/onboarding/people")
+        person = {**OWNER, **place, "ssn_last_4": "", "director": "on",
+                  **({"id_number": "000000000"} if country == "CA" else {})}
+        response = post_form(client, "/onboarding/people/new", person, follow_redirects=False)
+        assert response.status_code == 303, field_errors(response.text)
+        submit(client, "people", {"owners_provided": "on", "directors_provided": "on", "executives_provided": "on"},
+               expect="/onboarding/bank")
+        submit(client, "bank", {**answers["bank"], "account_holder_name": "Rocket Rides Ltd"}, expect="/onboarding/review")
+        submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
+    return journey
