@@ -178,3 +178,66 @@ def test_business_email_link_lifts_the_payout_hold_and_free_mail_is_flagged(page
     expect(page.get_by_text("owner@annsbakery.com is confirmed")).to_be_visible()
     page.goto(portal_url + "/status/")
     expect(page.get_by_text("Payouts on hold")).to_have_count(0)
+
+
+def _individual_abroad(page: Page, portal_url, smtp_inbox, email: str, country: str):
+    sign_up_and_log_in(page, portal_url, smtp_inbox, email)
+    page.get_by_label("Country where your business is based").select_option(country)
+    page.get_by_label("Individual or sole proprietor").check()
+    page.get_by_role("button", name="Save and continue").click()
+    fill_profile(page, legal_name=None, dba="Ann's Bakery", url="https://annsbakery.com", search="bakery",
+                 industry="Bakeries", email="help@annsbakery.com", descriptor="ANNS BAKERY")
+    page.get_by_label("Business email address").fill(email)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Social Security")).to_have_count(0)
+    page.get_by_label("First name").fill("Ann")
+    page.get_by_label("Last name").fill("Baker")
+    page.get_by_label("Date of birth").fill("1901-01-01")
+    page.get_by_label("Street address").fill("address_full_match")
+    page.get_by_label("Phone", exact=True).fill("0000000000")
+    page.get_by_label("Email", exact=True).fill(email)
+
+
+def test_a_uk_seller_onboards_with_a_postcode_and_a_sort_code(page: Page, portal_url, smtp_inbox, artifacts_dir):
+    _individual_abroad(page, portal_url, smtp_inbox, "ann@annsbakery.com", "GB")
+    expect(page.get_by_label("State")).to_have_count(0)
+    page.get_by_label("Town or city").fill("London")
+    page.get_by_label("Postcode").fill("12345")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("#postal_code-error")).to_contain_text("postcode like")
+    expect(page.get_by_label("Town or city")).to_have_value("London")
+    page.get_by_label("Postcode").fill("sw1a 1aa")
+    page.get_by_role("button", name="Save and continue").click()
+
+    page.get_by_label("Name on the account").fill("Ann Baker")
+    page.get_by_label("Sort code").fill("10-88-0")
+    page.get_by_label("Account number", exact=True).fill("00012345")
+    page.get_by_label("Account number again").fill("00012345")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("#routing_number-error")).to_contain_text("6 digits of the sort code")
+    page.get_by_label("Sort code").fill("10-88-00")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("STRIPE TEST BANK ••••2345")).to_be_visible()
+    submit_and_wait_for_verified(page)
+    page.screenshot(path=os.path.join(artifacts_dir, "onboarding-gb-verified.png"), full_page=True)
+
+
+def test_a_german_seller_onboards_with_an_iban(page: Page, portal_url, smtp_inbox, artifacts_dir):
+    _individual_abroad(page, portal_url, smtp_inbox, "ann@annsbakery.com", "DE")
+    page.get_by_label("Postal code").fill("10115")
+    page.get_by_label("City").fill("Berlin")
+    page.get_by_role("button", name="Save and continue").click()
+
+    page.get_by_label("Name on the account").fill("Ann Baker")
+    expect(page.get_by_label("Routing number")).to_have_count(0)
+    page.get_by_label("IBAN", exact=True).fill("DE89 3704 0044 0532 0130 01")
+    page.get_by_label("IBAN again").fill("DE89 3704 0044 0532 0130 01")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("#account_number-error")).to_contain_text("isn't a valid IBAN")
+    expect(page.get_by_label("Name on the account")).to_have_value("Ann Baker")
+    page.get_by_label("IBAN", exact=True).fill("DE89 3704 0044 0532 0130 00")
+    page.get_by_label("IBAN again").fill("DE89370400440532013000")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("STRIPE TEST BANK ••••3000")).to_be_visible()
+    submit_and_wait_for_verified(page)
+    page.screenshot(path=os.path.join(artifacts_dir, "onboarding-de-verified.png"), full_page=True)

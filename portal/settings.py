@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     mail_from: str = "Seller Portal <no-reply@portal.localhost>"
 
     platform_name: str = "Seller Portal"
+    # Where the platform itself is (its Stripe account's country), and which countries sellers
+    # may pick when they start: comma-separated ISO codes, empty for every supported country.
+    platform_country: str = "US"
+    seller_countries: str = ""
     # The platform's own seller terms, linked beside Stripe's agreement at the end of onboarding;
     # without it, sellers accept Stripe's agreement only.
     seller_terms_url: str = ""
@@ -109,6 +113,19 @@ class Settings(BaseSettings):
     @classmethod
     def _level_in_any_case(cls, value):
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _known_countries(self):
+        from portal import countries  # settings load before anything else; this is data only
+
+        self.platform_country = self.platform_country.strip().upper()
+        unknown = [code.strip() for code in self.seller_countries.split(",")
+                   if code.strip() and not countries.supported(code.strip())]
+        if unknown or not countries.supported(self.platform_country):
+            supported = ", ".join(countries.COUNTRIES)
+            raise SettingsError(f"PLATFORM_COUNTRY and SELLER_COUNTRIES take supported countries ({supported}); "
+                                f"not {', '.join(unknown) or self.platform_country}")
+        return self
 
     @model_validator(mode="after")
     def _fill_sandbox_defaults(self):

@@ -4,11 +4,13 @@ import hmac
 from http import HTTPStatus
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 import ipaddress
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
+from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
@@ -41,7 +43,6 @@ def make_templates(directory: Path = TEMPLATES, *, auto_reload: bool = True) -> 
     return env
 
 
-CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
 
 
 def format_timestamp(value, with_time: bool = False) -> str:
@@ -53,12 +54,15 @@ def format_timestamp(value, with_time: bool = False) -> str:
 
 
 def format_money(amount: int | None, currency: str = "usd") -> str:
-    """Minor units to '$1,234.56' (or '-$12.00')."""
+    """Stripe's minor units in the currency's own form (Babel's data): '$1,234.56', '-£12.00',
+    '€5.00', 'CA$7.50', '¥1,200' (the yen has no minor unit, as in Stripe)."""
     if amount is None:
         return ""
-    sign = "-" if amount < 0 else ""
-    symbol = CURRENCY_SYMBOLS.get(currency.lower(), currency.upper() + " ")
-    return f"{sign}{symbol}{abs(amount) / 100:,.2f}"
+    code = currency.upper()
+    try:
+        return format_currency(Decimal(amount).scaleb(-get_currency_precision(code)), code, locale="en_US")
+    except (ValueError, KeyError):  # a currency Babel does not know: its code, two decimals
+        return f"{'-' if amount < 0 else ''}{code} {abs(amount) / 100:,.2f}"
 
 
 def linkify(text: str) -> Markup:

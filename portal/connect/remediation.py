@@ -113,19 +113,19 @@ def document_problem(content: bytes, filename: str) -> str | None:
     return None
 
 
-def _field_problem(form_field: FormField, value: str, *, test_mode: bool) -> str | None:
+def _field_problem(form_field: FormField, value: str, *, test_mode: bool, country: str = "US") -> str | None:
     attribute = form_field.name.rsplit(".", 1)[-1]
     checks = {
         "first_name": lambda v: validation.person_name_problem(v, label="first name"),
         "last_name": lambda v: validation.person_name_problem(v, label="last name"),
         "dob": lambda v: validation.dob_problem(v, test_mode=test_mode),
-        "phone": lambda v: validation.phone_problem(v, test_mode=test_mode),
-        "support_phone": lambda v: validation.phone_problem(v, test_mode=test_mode),
+        "phone": lambda v: validation.phone_problem(v, country=country, test_mode=test_mode),
+        "support_phone": lambda v: validation.phone_problem(v, country=country, test_mode=test_mode),
         "email": validation.email_problem,
         "support_email": validation.email_problem,
         "ssn_last_4": validation.ssn_last4_problem,
-        "id_number": lambda v: validation.id_number_problem(v, test_mode=test_mode),
-        "tax_id": lambda v: validation.tax_id_problem(v, test_mode=test_mode),
+        "id_number": lambda v: validation.id_number_problem(v, country=country, test_mode=test_mode),
+        "tax_id": lambda v: validation.tax_id_problem(v, country=country, test_mode=test_mode),
         "url": validation.website_problem,
         "product_description": validation.product_description_problem,
         "name": validation.business_name_problem,
@@ -177,7 +177,7 @@ def read(fields: list[FormField], form: Mapping, files: Mapping[str, tuple[str, 
             owner, _, part = form_field.name.rpartition(".address.")
             addresses.setdefault(owner, {})[part] = value
             continue
-        if problem := _field_problem(form_field, value, test_mode=test_mode):
+        if problem := _field_problem(form_field, value, test_mode=test_mode, country=country):
             result.errors[form_field.name] = problem
             continue
         _put(result, form_field.name, _normalised(form_field.name, value, test_mode=test_mode, country=country))

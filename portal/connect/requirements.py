@@ -6,6 +6,7 @@ Keys are looked up, not parsed by `if` chains: stripe_errors.field_for_param nor
 
 from dataclasses import dataclass, field
 
+from portal import countries
 from portal.onboarding import stripe_errors
 
 # Stripe's Dashboard order: past due, currently due, future requirements, eventually due.
@@ -75,6 +76,23 @@ MISSING_PEOPLE = {
     "directors": ("each director", "each director's"),
     "executives": ("each executive", "each executive's"),
 }
+
+
+def _country_words(country: str | None) -> tuple[dict, dict]:
+    """(person words, company words) that name the country's own numbers and documents: the
+    SIN in Canada, the Company Number in the UK; the US words are the tables above."""
+    if not countries.supported(country) or country.upper() == "US":
+        return {}, {}
+    data = countries.get(country)
+    id_words = f"{{whose}} {data.id_number.label}" if data.id_number else "{whose} national ID number"
+    person = {"id_number": id_words, "verification.document": "a photo of {whose} ID (passport, national ID card or driving licence)"}
+    company = {
+        "company.tax_id": f"{{company}} {data.tax_id.label}",
+        "company.verification.document": "a company document, like {company} certificate of registration",
+    }
+    return person, company
+
+
 # A key no table names (Stripe adds requirements over time): still words, never the raw key.
 UNKNOWN_PERSON_WORDS = "more information about {whose_object}"
 UNKNOWN_ACCOUNT_WORDS = "more information about {whose} business"
@@ -124,22 +142,25 @@ def _owner_words(path: str, person: str | None, names: dict[str, str], table: di
 
 
 def describe(key: str, names: dict[str, str] | None = None, *, table: dict[str, str] | None = None,
-             for_staff: bool = False) -> tuple[str, str, str | None]:
+             for_staff: bool = False, country: str | None = None) -> tuple[str, str, str | None]:
     """(canonical path, words, person) for one requirement key; `table` overrides WORDS (the
     pending list names what was given rather than what is asked). The words speak to the seller
-    ("your ID"), or with for_staff about them ("the seller's ID"), from the same tables."""
+    ("your ID"), or with for_staff about them ("the seller's ID"), from the same tables;
+    `country` (the account's) names its own id numbers and documents."""
     owner = STAFF_OWNER if for_staff else SELLER_OWNER
     path = stripe_errors.field_for_param(key)
     person = stripe_errors.person_for_requirement(key) or (key.split(".")[0] if key.split(".")[0] in MISSING_PEOPLE else None)
+    person_words, company_words = _country_words(country)
     if path.startswith(("individual.", "person.")) and path not in COMPANY_WORDS:
-        return path, _owner_words(path, person, names or {}, table or {}, owner), person
+        return path, _owner_words(path, person, names or {}, {**person_words, **(table or {})}, owner), person
     collapsed = path.split(".address.")[0] + ".address" if ".address." in path else path
-    return path, (COMPANY_WORDS.get(collapsed) or COMPANY_WORDS.get(path) or UNKNOWN_ACCOUNT_WORDS).format(**owner), person
+    words = company_words.get(collapsed) or COMPANY_WORDS.get(collapsed) or COMPANY_WORDS.get(path) or UNKNOWN_ACCOUNT_WORDS
+    return path, words.format(**owner), person
 
 
-def has_words(key: str) -> bool:
+def has_words(key: str, country: str | None = None) -> bool:
     """Whether the portal knows this key, rather than describing it in general terms."""
-    words = describe(key, {})[1]
+    words = describe(key, {}, country=country)[1]
     return words != UNKNOWN_ACCOUNT_WORDS.format(**SELLER_OWNER) and not words.startswith("more information about")
 
 
@@ -150,7 +171,7 @@ def actions_required(account: dict, capabilities: dict | None = None, names: dic
     for bucket, source, label in BUCKETS:
         requirements = account.get(source) or {}
         for key in requirements.get(bucket) or []:
-            path, words, person = describe(key, names)
+            path, words, person = describe(key, names, country=account.get("country"))
             group = (words, person or "")
             if any(group == (r.words, r.person or "") for r in found.values()):
                 continue  # already listed in a more urgent bucket
@@ -169,7 +190,8 @@ def pending(account: dict, names: dict[str, str] | None = None) -> list[str]:
     """What Stripe is checking right now, in words, each once."""
     words = []
     for key in (account.get("requirements") or {}).get(PENDING) or []:
-        described = describe(key, names, table=PENDING_WORDS)[1]
+        described = describe(key, names, table=PENDING_WORDS if account.get("country", "US") == "US" else None,
+                             country=account.get("country"))[1]
         if described not in words:
             words.append(described)
     return words

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from portal import audit
+from portal import audit, countries
 from portal.accounts.auth import current_seller, login_required
 from portal.accounts.links import LinkProblem
 from portal.connect import mirror, remediation, remediation_links, submit
@@ -19,7 +19,6 @@ from portal.connect.views import account_view
 from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import service as onboarding
-from portal.onboarding.validation import US_STATES
 from portal.web import absolute_url, client_ip, flash, link_routes, link_token, redirect, render
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,8 @@ async def status(request: Request):
         return render(request, "connect/closed.html", {"view": view})
     plan, focused = _plan(view, request.query_params.get("requirement"))
     progress = await _progress(request, seller) if view.status.state == State.setting_up else None
-    return render(request, "connect/status.html", {"view": view, "plan": plan, "states": US_STATES, "values": {}, "errors": {},
+    states = countries.of_account(view.account.snapshot).address.subdivisions
+    return render(request, "connect/status.html", {"view": view, "plan": plan, "states": states, "values": {}, "errors": {},
                                                    "focus": focused, "progress": progress})
 
 
@@ -82,7 +82,8 @@ async def fix(request: Request):
             files[form_field.name] = (upload.filename or "document", await upload.read(remediation.MAX_DOCUMENT_BYTES + 1))
     settings = request.app.state.settings
     tos = {"date": int(time.time()), "ip": client_ip(request, settings.trusted_proxies), "user_agent": request.headers.get("user-agent", "")[:500]}
-    submission = remediation.read(plan.fields, form, files, test_mode=settings.stripe_test_mode, tos=tos)
+    country = countries.of_account(view.account.snapshot)
+    submission = remediation.read(plan.fields, form, files, test_mode=settings.stripe_test_mode, tos=tos, country=country.code)
     if not submission.errors:
         state, account_id = request.app.state, view.account.stripe_account_id
         submission.errors = await submit.send_to_stripe(state.db, state.stripe, seller.id, account_id, submission,
@@ -98,7 +99,7 @@ async def fix(request: Request):
                                     requirement_keys=list(dict.fromkeys(keys)), fields=sent, account_id=account_id,
                                     ip=client_ip(request, settings.trusted_proxies))
     if submission.errors:
-        context = {"view": view, "plan": plan, "states": US_STATES, "values": submission.typed, "errors": submission.errors,
+        context = {"view": view, "plan": plan, "states": country.address.subdivisions, "values": submission.typed, "errors": submission.errors,
                    "focus": focused}
         return render(request, "connect/status.html", context, status_code=400)
     flash(request, "Thank you. What you sent is with Stripe; this page updates as soon as they have checked it.", "success")

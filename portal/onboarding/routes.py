@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from portal import countries
 from portal.accounts.auth import ask_reauth, current_seller, reauthenticated
 from portal.accounts.links import LinkProblem
 from portal.accounts.throttle import Rule
@@ -19,7 +20,6 @@ from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import business_email, mcc, service, steps
 from portal.onboarding.service import LOCAL_ONLY, Onboarding, Outcome, content_marker
-from portal.onboarding.validation import US_STATES
 from portal.security import service as security
 from portal.security.cooling_off import after_bank_change
 from portal.web import absolute_url, client_ip, flash, link_routes, link_token, redirect, render, send_mail
@@ -60,11 +60,22 @@ def _show(request: Request, ob: Onboarding, step: steps.Step, values: dict, erro
         "ob": ob, "step": step, "position": position + 1, "total": len(ob.steps), "values": values,
         "keeps_draft": keeps_draft(ob, step.slug),
         "errors": errors, "general": general, "business_types": steps.BUSINESS_TYPES,
-        "structures": steps.COMPANY_STRUCTURES, "countries": steps.COUNTRIES, "states": US_STATES,
+        "structures": steps.structures_for(values.get("country") or ob.country or request.app.state.settings.platform_country),
+        **_country_context(request, ob),
         **extra,
     }
     failed = bool(errors or general) and request.method == "POST"
     return render(request, f"onboarding/{step.slug}.html", context, status_code or (400 if failed else 200))
+
+
+def _seller_countries(request: Request) -> dict:
+    return countries.seller_countries(request.app.state.settings.seller_countries)
+
+
+def _country_context(request: Request, ob: Onboarding) -> dict:
+    """The seller's country (its words, layout and bank format) and the countries on offer."""
+    country = countries.get(ob.country if countries.supported(ob.country) else request.app.state.settings.platform_country)
+    return {"countries": _seller_countries(request), "country": country, "states": country.address.subdivisions}
 
 
 async def _save(request: Request, ob: Onboarding, slug: str, answers: dict) -> None:
@@ -112,8 +123,8 @@ async def step(request: Request, ob: Onboarding):
 
 async def business_step(request: Request, ob: Onboarding):
     if request.method == "GET":
-        return _show(request, ob, steps.STEP_BUSINESS, ob.business or {"country": "US"})
-    read = steps.read_business(await read_form(request))
+        return _show(request, ob, steps.STEP_BUSINESS, ob.business or {"country": request.app.state.settings.platform_country})
+    read = steps.read_business(await read_form(request), allowed=_seller_countries(request))
     if not read.errors and ob.account and read.answers["country"] != ob.country:
         read.errors["country"] = "The country can't change once your account exists. Contact support if it is wrong."
     await _save(request, ob, "business", read.answers)
@@ -351,25 +362,34 @@ async def bank_step(request: Request, ob: Onboarding):
             return ask_reauth(request)
         return _show(request, ob, steps.STEP_BANK, bank)
     form = await read_form(request)
-    if bank.get("last4") and not any(form.get(name) for name in ("routing_number", "account_number", "account_number_confirm")):
+    typed_names = [part.name for part in countries.get(ob.country).bank.routing] + ["account_number", "account_number_confirm"]
+    if bank.get("last4") and not any(form.get(name) for name in typed_names):
         return await _done(request, ob, "bank", ob.draft.sent.get("bank", LOCAL_ONLY))  # keeping the account on file
     if bank.get("last4") and not reauthenticated(request):
         flash(request, "To change your bank account, confirm it's you, then type the new account again.", "info")
         return ask_reauth(request)
-    read = steps.read_bank(form, country=ob.country, business_type=ob.business_type)
+    read = steps.read_bank(form, country=ob.country, business_type=ob.business_type, test_mode=_test_mode(request))
     await _save(request, ob, "bank", {**bank, **read.answers})
     if read.errors:
         return _show(request, ob, steps.STEP_BANK, {**bank, **read.answers}, read.errors, retyped=_retyped(form, read.errors))
     params = steps.bank_params(read.answers, read.secrets, country=ob.country, business_type=ob.business_type)
     outcome = await _send(request, ob, "bank", params, has_secrets=True)
     if not outcome.ok:
-        return _show(request, ob, steps.STEP_BANK, {**bank, **read.answers}, outcome.errors, outcome.general,
+        return _show(request, ob, steps.STEP_BANK, {**bank, **read.answers}, _on_routing_part(outcome.errors, ob.country), outcome.general,
                      retyped=_retyped(form, outcome.errors))
     on_file = ((outcome.result.get("external_accounts") or {}).get("data") or [{}])[0]
     await _save(request, ob, "bank", {**read.answers, "bank_name": on_file.get("bank_name") or "", "last4": on_file.get("last4") or ""})
     if bank.get("last4") and await after_bank_change(request, ob.seller_id):
         flash(request, "Your bank account is changed. For your safety, payouts are on hold for a few days.", "info")
     return await _done(request, ob, "bank", outcome.marker)
+
+
+def _on_routing_part(errors: dict, country: str) -> dict:
+    """Stripe names one routing_number; the form may ask it in parts (transit, institution)."""
+    parts = countries.get(country).bank.routing
+    if "routing_number" not in errors or not parts or parts[0].name == "routing_number":
+        return errors
+    return {(parts[0].name if key == "routing_number" else key): value for key, value in errors.items()}
 
 
 async def review_step(request: Request, ob: Onboarding):
@@ -438,7 +458,7 @@ def _show_person(request: Request, ob: Onboarding, values: dict, errors: dict, g
     position = [s.slug for s in ob.steps].index("people") + 1
     return render(request, "onboarding/person.html", {
         "ob": ob, "step": steps.STEP_PEOPLE, "position": position, "total": len(ob.steps), "values": values,
-        "errors": errors, "general": general, "states": US_STATES, **context,
+        "errors": errors, "general": general, **_country_context(request, ob), **context,
     }, 400 if (errors or general) else 200)
 
 
@@ -467,7 +487,8 @@ DRAFT_READERS = {
         already_given=bool(ob.answers("identity").get("id_number_last4"))),
     "company": lambda request, ob, form: steps.read_company(
         form, test_mode=_test_mode(request), country=ob.country, tax_id_given=bool(ob.answers("company").get("tax_id_last4"))),
-    "bank": lambda request, ob, form: steps.read_bank(form, country=ob.country, business_type=ob.business_type),
+    "bank": lambda request, ob, form: steps.read_bank(form, country=ob.country, business_type=ob.business_type,
+                                                      test_mode=_test_mode(request)),
 }
 
 

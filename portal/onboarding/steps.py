@@ -7,6 +7,7 @@ Each `read_*` returns a StepInput: `answers` (kept in the draft, so a reload los
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from portal import countries
 from portal.onboarding import mcc, validation
 
 INDIVIDUAL = "individual"
@@ -33,8 +34,32 @@ COMPANY_STRUCTURES = {
         "unincorporated_non_profit": "Unincorporated non-profit",
     },
 }
-# Countries the portal onboards, keyed so more can follow with their own rules in validation.py.
-COUNTRIES = {"US": {"name": "United States", "currency": "usd", "id_number": "Social Security number", "tax_id": "EIN"}}
+# Outside the US, Stripe's structures for companies and non-profits (the `company.structure` enum in
+# Stripe's SDK; docs.stripe.com/connect/identity-verification#business-structure).
+OTHER_STRUCTURES = {
+    COMPANY: {
+        "private_company": "Private company (Ltd, GmbH, SARL, BV…)",
+        "public_company": "Public company (PLC, AG, SA…)",
+        "limited_liability_partnership": "Limited liability partnership (LLP)",
+        "incorporated_partnership": "Incorporated partnership",
+        "unincorporated_partnership": "Unincorporated partnership",
+        "unincorporated_association": "Unincorporated association",
+    },
+    NON_PROFIT: {
+        "registered_charity": "Registered charity",
+        "incorporated_non_profit": "Incorporated non-profit",
+        "unincorporated_non_profit": "Unincorporated non-profit",
+    },
+}
+
+
+def structures_for(country: str) -> dict:
+    """The legal structures a business in `country` can pick, by business type."""
+    return COMPANY_STRUCTURES if (country or "").upper() == "US" else OTHER_STRUCTURES
+
+
+# Countries the portal onboards: one description each in portal.countries.
+COUNTRIES = countries.COUNTRIES
 
 
 @dataclass(frozen=True)
@@ -79,18 +104,19 @@ def _check(errors: dict, name: str, problem: str | None) -> None:
 # Step 1: business type and country
 
 
-def read_business(form: Mapping) -> StepInput:
+def read_business(form: Mapping, allowed: Mapping | None = None) -> StepInput:
+    """`allowed`: the countries sellers may pick (SELLER_COUNTRIES); every supported one by default."""
     step = StepInput(answers={
         "country": _text(form, "country", 2).upper() or "US",
         "business_type": _text(form, "business_type", 20),
         "structure": _text(form, "structure", 40),
     })
     answers, errors = step.answers, step.errors
-    if answers["country"] not in COUNTRIES:
+    if answers["country"] not in (COUNTRIES if allowed is None else allowed):
         errors["country"] = "Choose the country where your business is based."
     if answers["business_type"] not in BUSINESS_TYPES:
         errors["business_type"] = "Choose the kind of business you run."
-    elif answers["business_type"] in COMPANY_STRUCTURES and answers["structure"] not in COMPANY_STRUCTURES[answers["business_type"]]:
+    elif answers["business_type"] in COMPANY_STRUCTURES and answers["structure"] not in structures_for(answers["country"])[answers["business_type"]]:
         errors["structure"] = "Choose how your organization is legally set up."
     if answers["business_type"] == INDIVIDUAL:
         answers["structure"] = ""
@@ -198,19 +224,23 @@ def _read_person_fields(form: Mapping, step: StepInput, *, test_mode: bool, coun
 
 
 def _read_id_numbers(form: Mapping, step: StepInput, *, test_mode: bool, country: str, full_number_asked: bool, already_given: bool) -> None:
-    """The last four digits of the SSN always; the full number only when Stripe asks for it."""
+    """What the country asks first: the SSN's last four (US, the full number only when Stripe
+    asks), the national number up front (Canada's SIN), or nothing until Stripe asks for it."""
     a, errors = step.answers, step.errors
-    a["ssn_last_4"] = validation.normalize_number(_text(form, "ssn_last_4", 20))
-    full = validation.normalize_number(_text(form, "id_number", 30))
+    first = countries.get(country).first_identity
+    full = validation.normalize_number(_text(form, "id_number", 30)).upper()
+    if first == "ssn_last_4":
+        a["ssn_last_4"] = validation.normalize_number(_text(form, "ssn_last_4", 20))
     if full:
         _check(errors, "id_number", validation.id_number_problem(full, country=country, test_mode=test_mode))
         if "id_number" not in errors:
             step.secrets["id_number"] = full
-            a["ssn_last_4"] = full[-4:]
             a["id_number_last4"] = full[-4:]
-    elif full_number_asked and not already_given:
-        errors["id_number"] = "Stripe needs the full number to verify this identity. Enter all 9 digits."
-    if "id_number" not in step.secrets:
+            if first == "ssn_last_4":
+                a["ssn_last_4"] = full[-4:]
+    elif (full_number_asked or first == "id_number") and not already_given:
+        errors["id_number"] = validation.id_number_problem("", country=country) or "Enter the number."
+    if first == "ssn_last_4" and "id_number" not in step.secrets:
         _check(errors, "ssn_last_4", validation.ssn_last4_problem(a["ssn_last_4"]))
 
 
@@ -233,7 +263,7 @@ def _person_params(answers: dict, secrets: dict, *, test_mode: bool, country: st
     }
     if "id_number" in secrets:
         params["id_number"] = secrets["id_number"]
-    elif answers.get("ssn_last_4"):
+    elif answers.get("ssn_last_4") and countries.get(country).first_identity == "ssn_last_4":
         params["ssn_last_4"] = answers["ssn_last_4"]
     return params
 
@@ -342,36 +372,41 @@ def attestation_params(answers: dict) -> dict:
 # Step 6: bank account
 
 
-def read_bank(form: Mapping, *, country: str, business_type: str) -> StepInput:
+def read_bank(form: Mapping, *, country: str, business_type: str, test_mode: bool = False) -> StepInput:
+    """The account in the country's format: its routing parts (routing number, sort code, BSB,
+    transit and institution) and account number, or one IBAN."""
+    bank = countries.get(country).bank
     step = StepInput(answers={"account_holder_name": _text(form, "account_holder_name", 100)})
     a, errors = step.answers, step.errors
-    routing = validation.normalize_number(_text(form, "routing_number", 30))
-    account = _text(form, "account_number", 40)
-    confirm = _text(form, "account_number_confirm", 40)
+    account = _text(form, "account_number", 60)
+    confirm = _text(form, "account_number_confirm", 60)
     if business_type == INDIVIDUAL:
         _check(errors, "account_holder_name", validation.person_name_problem(a["account_holder_name"], label="account holder's name"))
     else:
         _check(errors, "account_holder_name", validation.business_name_problem(a["account_holder_name"], label="account holder's name"))
-    _check(errors, "routing_number", validation.routing_number_problem(routing, country=country))
-    _check(errors, "account_number", validation.account_number_problem(account, confirm, country=country))
-    a["routing_number"] = routing  # a routing number names the bank, not the seller: safe to keep
+    for part in bank.routing:
+        # A routing code names the bank or branch, not the seller: safe to keep.
+        a[part.name] = validation.normalize_number(_text(form, part.name, 30))
+        _check(errors, part.name, validation.routing_part_problem(a[part.name], part))
+    _check(errors, "account_number", validation.account_number_problem(account, confirm, country=country, test_mode=test_mode))
     if not errors:
-        step.secrets["account_number"] = validation.normalize_number(account)
+        step.secrets["account_number"] = validation.normalize_account_number(account, country=country)
     return step
 
 
 def bank_params(answers: dict, secrets: dict, *, country: str, business_type: str) -> dict:
-    return {
-        "external_account": {
-            "object": "bank_account",
-            "country": country,
-            "currency": COUNTRIES[country]["currency"],
-            "routing_number": answers["routing_number"],
-            "account_number": secrets["account_number"],
-            "account_holder_name": answers["account_holder_name"],
-            "account_holder_type": "individual" if business_type == INDIVIDUAL else "company",
-        }
+    account = {
+        "object": "bank_account",
+        "country": country,
+        "currency": countries.get(country).currency,
+        "account_number": secrets["account_number"],
+        "account_holder_name": answers["account_holder_name"],
+        "account_holder_type": "individual" if business_type == INDIVIDUAL else "company",
     }
+    routing = validation.routing_number(answers, country=country)
+    if routing:
+        account["routing_number"] = routing
+    return {"external_account": account}
 
 
 # Step 7: review and terms
@@ -431,8 +466,9 @@ def locate(path: str) -> tuple[str, str] | None:
     if path.startswith("company."):
         return STEP_COMPANY.slug, path.removeprefix("company.").removeprefix("address.")
     if path.startswith("external_account"):
-        return STEP_BANK.slug, "routing_number" if path.endswith("routing_number") else (
-            "account_holder_name" if path.endswith("account_holder_name") else "account_number")
+        if path.endswith("routing_number"):
+            return STEP_BANK.slug, "routing_number"  # the routes place it on the country's first routing part
+        return STEP_BANK.slug, "account_holder_name" if path.endswith("account_holder_name") else "account_number"
     if path == "tos_acceptance":
         return STEP_REVIEW.slug, "accept_stripe"
     return None

@@ -3,25 +3,26 @@
 Each `*_problem` function returns None when the value will do, or one sentence for the seller
 saying what is wrong and how to fix it. Each `normalize_*` turns a value that passed into the
 form Stripe expects; it raises ValueError for a value that did not pass (except
-`normalize_number`, which only strips separators). Rules that differ by country live in
-COUNTRIES, keyed by ISO code; the US is the only entry so far, and an unsupported country is
-a programming error (KeyError), checked for the seller by `country_problem`. Stripe's
+`normalize_number`, which only strips separators). Rules that differ by country come from
+the country's description in portal.countries (an unsupported country is a programming error,
+KeyError, checked for the seller by `country_problem`). Stripe's
 test-mode magic values (docs.stripe.com/connect/testing) are accepted only when the caller
 says `test_mode=True`.
 """
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from stdnum.exceptions import ValidationError
-from stdnum.us import ein, rtn, ssn
+from schwifty import IBAN
+
+from portal import countries
+from portal.countries.catalogue import TEST_IBAN_BODIES
 
 from portal.onboarding.domain import registrable_domain, to_ascii
 
@@ -415,13 +416,27 @@ def normalize_dob(raw: object) -> dict[str, int]:
     return {"day": born.day, "month": born.month, "year": born.year}
 
 
-# Identity and tax numbers (US) ----------------------------------------------------------------
+# Identity, tax and bank numbers -------------------------------------------------------------
+#
+# Which numbers a country has, their words and their checks come from portal.countries; the
+# functions here are written once over that data. Stripe's test values
+# (docs.stripe.com/connect/testing) pass in test mode even where the real rules refuse them,
+# so the e2e journeys can trigger every outcome.
 
-# Stripe's test SSNs and EINs (C10 in the project's reference): accepted in test mode even
-# where the real rules refuse them, so the e2e journeys can trigger every outcome.
+US_STATES = countries.get("US").address.subdivisions
 US_TEST_SSNS = {"000000000": "verifies", "111111111": "fails to match", "222222222": "verifies at once"}
 US_TEST_EINS = {"000000000": "verifies", "000000001": "verifies as a non-profit",
                 "111111111": "fails to match", "111111112": "is not issued", "222222222": "verifies at once"}
+
+
+def _rules(country: str) -> countries.Country:
+    """The description of a supported country; an unsupported one is a programming error."""
+    return countries.get(country)
+
+
+def _compact(raw: object) -> str:
+    """A number as its checks read it: separators gone, letters upper case."""
+    return re.sub(r"[\s.\-/]", "", _clean(raw)).upper()
 
 
 def ssn_last4_problem(raw: object) -> str | None:
@@ -433,117 +448,56 @@ def ssn_last4_problem(raw: object) -> str | None:
     return None
 
 
-def _us_ssn_problem(raw: object, test_mode: bool) -> str | None:
-    digits = _digits(raw)
-    if not _clean(raw):
-        return "Enter the full 9-digit Social Security number."
-    if len(digits) != 9:
-        return "Enter all 9 digits of the Social Security number, like 123-45-6789."
-    if test_mode and digits in US_TEST_SSNS:
+def _national_number_problem(raw: object, number: countries.IdNumber, test_mode: bool, *, what: str) -> str | None:
+    value = _compact(raw)
+    if not value:
+        return f"Enter the {number.label}."
+    if test_mode and value in number.test_values:
         return None
+    if not value.isascii() or not value.isalnum():
+        return f"Enter the {number.short} with its letters and digits only, like {number.example}."
     try:
-        ssn.validate(digits)
-    except ValidationError:
-        return "This isn't a valid Social Security number. Check it against the card."
+        valid = number.is_valid(value)
+    except Exception:  # a library's check refusing odd input is a wrong number, not our error
+        valid = False
+    if not valid:
+        return f"This isn't a valid {number.short}: check it against {what}. It looks like {number.example}."
     return None
 
 
-def _us_ein_problem(raw: object, test_mode: bool) -> str | None:
-    digits = _digits(raw)
-    if not _clean(raw):
-        return "Enter the 9-digit Employer Identification Number (EIN)."
-    if len(digits) != 9:
-        return "Enter all 9 digits of the EIN, like 12-3456789."
-    if test_mode and digits in US_TEST_EINS:
-        return None
-    try:
-        ein.validate(digits)
-    except ValidationError:
-        return "This isn't a valid EIN. Check it against your IRS letter (CP 575)."
-    return None
-
-
-def _us_routing_problem(raw: object) -> str | None:
-    digits = _digits(raw)
-    if not _clean(raw):
-        return "Enter the 9-digit routing number from the bottom left of a check."
-    if len(digits) != 9:
-        return "Enter all 9 digits of the routing number."
-    if not rtn.is_valid(digits):
-        return "This routing number doesn't exist: check each digit against your bank's details."
-    return None
-
-
-# Countries ---------------------------------------------------------------------------------
-
-US_STATES: tuple[tuple[str, str], ...] = (
-    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
-    ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
-    ("DC", "District of Columbia"), ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"),
-    ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"),
-    ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
-    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"),
-    ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
-    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
-    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"),
-    ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"), ("SC", "South Carolina"),
-    ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"), ("UT", "Utah"),
-    ("VT", "Vermont"), ("VA", "Virginia"), ("WA", "Washington"), ("WV", "West Virginia"),
-    ("WI", "Wisconsin"), ("WY", "Wyoming"),
-    ("AS", "American Samoa"), ("GU", "Guam"), ("MP", "Northern Mariana Islands"),
-    ("PR", "Puerto Rico"), ("VI", "U.S. Virgin Islands"), ("UM", "U.S. Minor Outlying Islands"),
-    ("AA", "Armed Forces Americas"), ("AE", "Armed Forces Europe"), ("AP", "Armed Forces Pacific"),
-)
-
-
-@dataclass(frozen=True)
-class CountryRules:
-    name: str
-    phone_region: str
-    states: tuple[tuple[str, str], ...]  # (code Stripe takes, name to show)
-    state_label: str
-    postal_code_label: str
-    postal_code: re.Pattern  # matched against the digits typed
-    postal_code_example: str
-    format_postal_code: Callable[[str], str]  # digits -> the form Stripe is sent
-    id_number_problem: Callable[[object, bool], str | None]  # (value, test_mode)
-    tax_id_problem: Callable[[object, bool], str | None]
-    routing_number_problem: Callable[[object], str | None]
-    account_number_digits: tuple[int, int]
-
-
-COUNTRIES: dict[str, CountryRules] = {
-    "US": CountryRules(
-        name="United States", phone_region="US", states=US_STATES, state_label="state",
-        postal_code_label="ZIP code", postal_code=re.compile(r"\d{5}(\d{4})?"),
-        postal_code_example="12345 or 12345-6789",
-        format_postal_code=lambda digits: f"{digits[:5]}-{digits[5:]}" if len(digits) == 9 else digits,
-        id_number_problem=_us_ssn_problem, tax_id_problem=_us_ein_problem,
-        routing_number_problem=_us_routing_problem, account_number_digits=(4, 17),
-    ),
-}
-
-
-def _rules(country: str) -> CountryRules:
-    """Rules for a supported country; an unsupported one is a programming error."""
-    return COUNTRIES[(country or "").upper()]
-
-
-def country_problem(raw: object) -> str | None:
-    if _clean(raw).upper() not in COUNTRIES:
-        names = ", ".join(rules.name for rules in COUNTRIES.values())
+def country_problem(raw: object, allowed: Mapping | None = None) -> str | None:
+    allowed = countries.COUNTRIES if allowed is None else allowed
+    if _clean(raw).upper() not in allowed:
+        names = ", ".join(sorted(country.name for country in allowed.values()))
         return f"We can onboard businesses in {names} for now."
     return None
 
 
 def id_number_problem(raw: object, *, country: str = "US", test_mode: bool = False) -> str | None:
-    """A person's full national id number (the SSN in the US)."""
-    return _rules(country).id_number_problem(raw, test_mode)
+    """A person's full national id number (SSN in the US, SIN in Canada...)."""
+    number = _rules(country).id_number
+    if number is None:
+        return None
+    if country.upper() == "US" and _clean(raw) and len(_digits(raw)) != 9:
+        return "Enter all 9 digits of the Social Security number, like 123-45-6789."
+    if not _clean(raw) and country.upper() == "US":
+        return "Enter the full 9-digit Social Security number."
+    return _national_number_problem(raw, number, test_mode, what="the card or letter it is printed on")
 
 
 def tax_id_problem(raw: object, *, country: str = "US", test_mode: bool = False) -> str | None:
-    """A company's tax id (the EIN in the US)."""
-    return _rules(country).tax_id_problem(raw, test_mode)
+    """A company's tax id in its country's kind (EIN, Business Number, Company Number...)."""
+    number = _rules(country).tax_id
+    if country.upper() == "US":
+        digits = _digits(raw)
+        if not _clean(raw):
+            return "Enter the 9-digit Employer Identification Number (EIN)."
+        if len(digits) != 9:
+            return "Enter all 9 digits of the EIN, like 12-3456789."
+        if not (test_mode and digits in number.test_values) and not number.is_valid(digits):
+            return "This isn't a valid EIN. Check it against your IRS letter (CP 575)."
+        return None
+    return _national_number_problem(raw, number, test_mode, what="your registration documents")
 
 
 def normalize_number(raw: object) -> str:
@@ -556,18 +510,45 @@ def normalize_number(raw: object) -> str:
 # Address -------------------------------------------------------------------------------------
 
 def state_problem(raw: object, *, country: str = "US") -> str | None:
-    rules = _rules(country)
-    if _clean(raw).upper() not in {code for code, _ in rules.states}:
-        return f"Choose the {rules.state_label} from the list."
+    layout = _rules(country).address
+    value = _clean(raw)
+    if not value:
+        return None if "state" not in layout.required else (
+            f"Choose the {layout.area_label} from the list." if layout.subdivisions else f"Enter the {layout.area_label}.")
+    if not layout.subdivisions:
+        return None
+    if value.upper() not in {code.upper() for code, _ in layout.subdivisions}:
+        return f"Choose the {layout.area_label} from the list."
+    return None
+
+
+def _postal_candidates(raw: object) -> list[str]:
+    """How a postcode may be written: as typed (upper case), without separators, and a 9-digit
+    ZIP with its dash back."""
+    text = _clean(raw).upper()
+    compact = text.replace(" ", "").replace("-", "")
+    candidates = [text, compact]
+    if compact.isdigit() and len(compact) == 9:
+        candidates.append(f"{compact[:5]}-{compact[5:]}")
+    if len(compact) > 3 and compact.isalnum() and not compact.isdigit():
+        candidates.insert(0, f"{compact[:-3]} {compact[-3:]}")  # UK and Canadian outward + inward code
+    return candidates
+
+
+def _matching_postal_code(raw: object, country: str) -> str | None:
+    patterns = _rules(country).address.postal_patterns
+    for candidate in _postal_candidates(raw):
+        if all(pattern.fullmatch(candidate) for pattern in patterns):
+            return candidate
     return None
 
 
 def postal_code_problem(raw: object, *, country: str = "US") -> str | None:
-    rules = _rules(country)
+    layout = _rules(country).address
     if not _clean(raw):
-        return f"Enter the {rules.postal_code_label}."
-    if not rules.postal_code.fullmatch(_digits(raw)):
-        return f"Enter a {rules.postal_code_label} like {rules.postal_code_example}."
+        return f"Enter the {layout.postal_label}." if "postal_code" in layout.required else None
+    if _matching_postal_code(raw, country) is None:
+        return f"Enter a {layout.postal_label} like {' or '.join(layout.postal_examples)}."
     return None
 
 
@@ -582,41 +563,50 @@ def _address_line_problem(raw: object, label: str, required: bool) -> str | None
     return None
 
 
-def city_problem(raw: object) -> str | None:
+def city_problem(raw: object, *, label: str = "city") -> str | None:
     text = _clean(raw)
     if not text:
-        return "Enter the city."
+        return f"Enter the {label}."
     if len(text) > CITY_MAX:
-        return f"Shorten the city to {CITY_MAX} characters or fewer."
+        return f"Shorten the {label} to {CITY_MAX} characters or fewer."
     if _has_control(text) or not any(c.isalpha() for c in text):
-        return "Enter the city's name in letters."
+        return f"Enter the {label}'s name in letters."
     return None
 
 
 def address_problems(address: Mapping[str, object], *, country: str = "US") -> dict[str, str]:
-    """Problems by Stripe's address keys (line1, line2, city, state, postal_code); empty
-    when the address will do."""
+    """Problems by Stripe's address keys (line1, line2, city, state, postal_code) for the
+    fields the country's layout has; empty when the address will do."""
+    layout = _rules(country).address
     checks = {
         "line1": lambda v: _address_line_problem(v, "street address", required=True),
         "line2": lambda v: _address_line_problem(v, "apartment, suite or unit", required=False),
-        "city": city_problem,
+        "city": lambda v: city_problem(v, label=layout.city_label),
         "state": lambda v: state_problem(v, country=country),
         "postal_code": lambda v: postal_code_problem(v, country=country),
     }
-    problems = {key: check(address.get(key, "")) for key, check in checks.items()}
+    problems = {key: checks[key](address.get(key, "")) for key in layout.fields}
     return {key: problem for key, problem in problems.items() if problem}
 
 
+def _subdivision_code(raw: object, layout: countries.AddressLayout) -> str:
+    """The subdivision as the country's list writes it ("CA", "Co. Dublin"), whatever the case typed."""
+    value = _clean(raw)
+    return next((code for code, _ in layout.subdivisions if code.upper() == value.upper()), value.upper())
+
+
 def normalize_address(address: Mapping[str, object], *, country: str = "US") -> dict[str, str]:
-    """Stripe's address hash: cleaned lines, state code upper case, ZIP digits only."""
+    """Stripe's address hash: cleaned lines, subdivision code upper case, postcode in its
+    country's written form (a 9-digit ZIP with its dash, a UK postcode with its space)."""
     if address_problems(address, country=country):
         raise ValueError("invalid address")
+    layout = _rules(country).address
     normalized = {
         "line1": _clean(address.get("line1")),
         "line2": _clean(address.get("line2")),
         "city": _clean(address.get("city")),
-        "state": _clean(address.get("state")).upper(),
-        "postal_code": _rules(country).format_postal_code(_digits(address.get("postal_code"))),
+        "state": _subdivision_code(address.get("state"), layout) if "state" in layout.fields else "",
+        "postal_code": (_matching_postal_code(address.get("postal_code"), country) or "") if "postal_code" in layout.fields else "",
         "country": country.upper(),
     }
     return {key: value for key, value in normalized.items() if value}
@@ -624,24 +614,75 @@ def normalize_address(address: Mapping[str, object], *, country: str = "US") -> 
 
 # Bank account --------------------------------------------------------------------------------
 
+def routing_part_problem(raw: object, part: countries.RoutingPart) -> str | None:
+    """One bank code (routing number, sort code, BSB, transit or institution number)."""
+    digits = _digits(raw)
+    if not _clean(raw):
+        return f"Enter the {part.label.lower()}: {part.hint}" if part.name != "routing_number" or part.digits != 9 else \
+            "Enter the 9-digit routing number from the bottom left of a check."
+    if len(digits) != part.digits:
+        return f"Enter all {part.digits} digits of the {part.label.lower()}."
+    if part.checksum and not part.checksum(digits):
+        return f"This {part.label.lower()} doesn't exist: check each digit against your bank's details."
+    return None
+
+
 def routing_number_problem(raw: object, *, country: str = "US") -> str | None:
-    """US: 9 digits passing the ABA checksum. Stripe's test number 110000000 passes it."""
-    return _rules(country).routing_number_problem(raw)
+    """The single routing code of a country that has one (US routing number, UK sort code, BSB)."""
+    parts = _rules(country).bank.routing
+    return routing_part_problem(raw, parts[0]) if len(parts) == 1 else None
 
 
-def account_number_problem(raw: object, confirmation: object, *, country: str = "US") -> str | None:
-    """The account number, typed twice."""
-    low, high = _rules(country).account_number_digits
+def routing_number(parts: Mapping[str, str], *, country: str) -> str | None:
+    """What Stripe's routing_number takes: the parts' digits joined ("11000-000" in Canada)."""
+    bank = _rules(country).bank
+    if not bank.routing:
+        return None
+    return bank.separator.join(_digits(parts.get(part.name, "")) for part in bank.routing)
+
+
+def iban_problem(raw: object, *, country: str, test_mode: bool = False) -> str | None:
+    value = _compact(raw)
+    if not value:
+        return "Enter the IBAN."
+    if test_mode and value[:2] == country.upper() and value[2:] in TEST_IBAN_BODIES:
+        return None
+    try:
+        iban = IBAN(value)
+    except ValueError as exc:
+        reason = "its check digits don't match" if "checksum" in str(exc).lower() else "it has the wrong length or letters"
+        return f"This isn't a valid IBAN ({reason}). Check it against your bank statement, like DE89 3704 0044 0532 0130 00."
+    if iban.country_code != country.upper():
+        return f"Use an IBAN of a bank in {_rules(country).name} (it starts with {country.upper()})."
+    return None
+
+
+def account_number_problem(raw: object, confirmation: object, *, country: str = "US", test_mode: bool = False) -> str | None:
+    """The account number (or IBAN), typed twice."""
+    bank = _rules(country).bank
+    if bank.iban:
+        problem = iban_problem(raw, country=country, test_mode=test_mode)
+        if problem:
+            return problem
+        if _compact(confirmation) != _compact(raw):
+            return "The two IBANs don't match. Type it again in both boxes."
+        return None
+    low, high = bank.account_digits
     digits = _digits(raw)
     if not _clean(raw):
         return "Enter the account number."
     if not digits:
         return "Enter only the digits of the account number."
     if not low <= len(digits) <= high:
-        return f"Account numbers have {low} to {high} digits; check the number on your statement."
+        span = f"{low}" if low == high else f"{low} to {high}"
+        return f"Account numbers here have {span} digits; check the number on your statement."
     if _digits(confirmation) != digits:
         return "The two account numbers don't match. Type the number again in both boxes."
     return None
+
+
+def normalize_account_number(raw: object, *, country: str) -> str:
+    return _compact(raw) if _rules(country).bank.iban else normalize_number(raw)
 
 
 # Ownership -----------------------------------------------------------------------------------

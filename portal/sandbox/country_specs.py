@@ -72,6 +72,36 @@ RULES = {
     },
 }
 
+def _rules_like_gb(address: tuple, *, identity: str | None = None) -> dict:
+    """Rules of a country shaped like GB (names, birth date, address, email and phone; owners
+    and directors): the 2020 country specs and 2025 test-mode accounts of CA, DE and AU
+    differ from GB only in the address and the id number asked (countries.md)."""
+    extra = (identity,) if identity else ()
+    return {
+        "address": address,
+        "identity": identity,
+        "full_id_number_later": False,
+        "address_failure": "document",
+        "individual": {"current": address + DOB + ("email", "first_name", "last_name", "phone") + extra, "eventual": ()},
+        "representative": {
+            "current": address + DOB + ("email", "first_name", "last_name", "phone", "relationship.executive",
+                                        "relationship.title") + extra,
+            "eventual": (),
+        },
+        "owners": {"current": ("email", "first_name", "last_name"), "eventual": address + DOB},
+        "directors": {"current": ("first_name", "last_name"), "eventual": DOB},
+        "company": address + ("name", "phone", "tax_id"),
+    }
+
+
+RULES["CA"] = _rules_like_gb(US_ADDRESS, identity="id_number")  # the SIN (Stripe's SDK example)
+RULES["DE"] = _rules_like_gb(GB_ADDRESS)
+RULES["AU"] = _rules_like_gb(US_ADDRESS)  # Australia asks the state
+# The 2020 specs of AT BE DE ES FR IT NL are identical; Ireland asks the county and no postcode.
+for _code in ("AT", "BE", "ES", "FR", "IT", "NL"):
+    RULES[_code] = _rules_like_gb(GB_ADDRESS)
+RULES["IE"] = _rules_like_gb(("address.city", "address.line1", "address.state"))
+
 _BUSINESS = (
     "business_profile.mcc",
     "business_profile.name",
@@ -180,6 +210,28 @@ GB_VERIFICATION_FIELDS = {
     },
 }
 
+def _verification_fields(rules: dict) -> dict:
+    """The published verification_fields of a country, from the same rules the engine asks."""
+    def person(prefix: str, role: str) -> tuple:
+        return tuple(_prefixed(prefix, rules[role]["current"] + rules[role]["eventual"]))
+
+    company_keys = tuple(_prefixed("company.", rules["company"])) + ("company.owners_provided",)
+    if rules["directors"]:
+        company_keys += ("company.directors_provided",) + person("directors.", "directors")
+    return {
+        "individual": {
+            "additional": ["individual.verification.additional_document", "individual.verification.document"],
+            "minimum": sorted(set(_BUSINESS + _SETTINGS + ("external_account",) + person("individual.", "individual"))),
+        },
+        "company": {
+            "additional": ["company.verification.document", "representative.verification.additional_document",
+                           "representative.verification.document"],
+            "minimum": sorted(set(_BUSINESS + _SETTINGS + ("external_account",) + company_keys
+                                  + person("owners.", "owners") + person("representative.", "representative"))),
+        },
+    }
+
+
 _EEA = ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
         "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"]
 _PAYMENT_CURRENCIES = ["aud", "cad", "chf", "dkk", "eur", "gbp", "hkd", "jpy", "mxn", "nok", "nzd",
@@ -213,6 +265,29 @@ SPECS = {
         "verification_fields": GB_VERIFICATION_FIELDS,
     },
 }
+
+
+def _spec(country: str, currency: str, bank_currencies: dict, methods: list, transfer_countries: list) -> dict:
+    return {
+        "default_currency": currency,
+        "id": country,
+        "object": "country_spec",
+        "supported_bank_account_currencies": bank_currencies,
+        "supported_payment_currencies": _PAYMENT_CURRENCIES,
+        "supported_payment_methods": methods,
+        "supported_transfer_countries": transfer_countries,
+        "verification_fields": _verification_fields(RULES[country]),
+    }
+
+
+# Bank currencies as the 2020 specs recorded them (countries.md S3).
+SPECS["CA"] = _spec("CA", "cad", {"cad": ["CA"], "usd": ["CA", "US"]}, ["card", "stripe"], ["CA", "US"])
+SPECS["DE"] = _spec("DE", "eur", {"eur": sorted(["CH", "GB"] + _EEA), "gbp": ["GB"], "usd": ["US"]},
+                    ["card", "sepa_debit", "sofort", "stripe"], sorted(["CH", "GB", "US"] + _EEA))
+for _code in ("AT", "BE", "ES", "FR", "IE", "IT", "NL"):
+    SPECS[_code] = _spec(_code, "eur", SPECS["DE"]["supported_bank_account_currencies"],
+                         ["card", "sepa_debit", "stripe"], SPECS["DE"]["supported_transfer_countries"])
+SPECS["AU"] = _spec("AU", "aud", {"aud": ["AU"]}, ["au_becs_debit", "card", "stripe"], ["AU"])
 
 
 def rules(country: str) -> dict:

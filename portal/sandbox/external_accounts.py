@@ -27,8 +27,31 @@ from portal.sandbox.protocol import (
     resource_missing,
 )
 
-# Test account numbers outside the US (GB: sort code 108800 / account 00012345, or its IBAN).
-OTHER_TEST_BANK_ACCOUNTS = {"GB": {"00012345": {}, "GB82WEST12345698765432": {}}}
+# Test bank accounts outside the US, per country: the routing code Stripe's test tables use
+# (None for IBAN countries) and the account numbers in Stripe's order: success, no_account,
+# account_closed, insufficient_funds, debit_not_authorized, invalid_currency (countries.md §1.8).
+_FAILURES = (None, "no_account", "account_closed", "insufficient_funds", "debit_not_authorized", "invalid_currency")
+
+
+def _numbers(*numbers: str) -> dict:
+    return {number: ({"payout_failure": failure} if failure else {}) for number, failure in zip(numbers, _FAILURES)}
+
+
+# Stripe lists its test IBANs for Germany and says any EU country's code may replace DE in front
+# of the same digits (stripe.com/docs/connect/testing), so the SEPA table is keyed by those digits.
+SEPA_COUNTRIES = ("AT", "BE", "DE", "ES", "FR", "IE", "IT", "NL")
+_SEPA_BODIES = _numbers("89370400440532013000", "62370400440532013001", "89370400440532013002",
+                        "89370400440532013003", "89370400440532013004", "89370400440532013005")
+_SEPA = {code + body: known for code in SEPA_COUNTRIES for body, known in _SEPA_BODIES.items()}
+OTHER_TEST_BANK_ACCOUNTS = {
+    "GB": {"routing": "108800", "numbers": {**_numbers("00012345", "11111116", "11111113", "22222227", "33333335", "44444440"),
+                                            "GB82WEST12345698765432": {}}},
+    "CA": {"routing": "11000-000", "numbers": _numbers("000123456789", "000111111116", "000111111113", "000222222227",
+                                                       "000333333335", "000444444440")},
+    "AU": {"routing": "110000", "numbers": _numbers("000123456", "111111116", "111111113", "222222227", "333333335",
+                                                    "444444440")},
+    **{code: {"routing": None, "numbers": _SEPA} for code in SEPA_COUNTRIES},
+}
 
 
 def payout_failure_code(sandbox, external_account_id: str) -> str | None:
@@ -56,7 +79,14 @@ def _bank_account(sandbox, account: dict, given: dict, param: str) -> tuple[dict
             )
         known = magic.BANK_ACCOUNTS.get(number)
     else:
-        known = OTHER_TEST_BANK_ACCOUNTS.get(country, {}).get(number)
+        table = OTHER_TEST_BANK_ACCOUNTS.get(country, {"routing": None, "numbers": {}})
+        number = number.upper()
+        if table["routing"] and not number.startswith(country) and (routing or "").replace(" ", "") != table["routing"]:
+            raise invalid_request(
+                f"Invalid routing number for {country}: use the test number {table['routing']} in test mode.",
+                param=f"{param}[routing_number]", code="routing_number_invalid",
+            )
+        known = table["numbers"].get(number)
     if known is None:
         raise invalid_request(
             magic.NON_TEST_BANK_ACCOUNT_MESSAGE, param=f"{param}[account_number]", code="account_number_invalid"

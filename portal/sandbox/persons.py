@@ -79,6 +79,10 @@ def new_person(person_id: str, account_id: str, created: int) -> dict:
     }
 
 
+CALLING_CODES = {"US": 1, "CA": 1, "GB": 44, "DE": 49, "AU": 61, "FR": 33, "IE": 353, "NL": 31, "ES": 34, "IT": 39,
+                 "BE": 32, "AT": 43}
+
+
 def normalize_phone(phone: str, country: str, param: str = "phone") -> str:
     """E.164 as Stripe stores it: the test phone 0000000000 becomes +10000000000 in the US."""
     digits = "".join(ch for ch in phone if ch.isdigit())
@@ -86,10 +90,13 @@ def normalize_phone(phone: str, country: str, param: str = "phone") -> str:
         return "+" + digits
     if country == "US" and len(digits) == 10:
         return "+1" + digits
-    if country == "GB" and digits.startswith("0"):
-        return "+44" + digits[1:]
-    if country == "GB" and len(digits) == 10:
-        return "+44" + digits
+    calling_code = CALLING_CODES.get(country)
+    if country not in ("US", "CA") and calling_code and digits.startswith("0"):
+        return f"+{calling_code}" + digits[1:]  # the trunk 0 of a national number
+    if country == "CA" and len(digits) == 10:
+        return "+1" + digits
+    if country not in ("US", "CA") and calling_code and 8 <= len(digits) <= 11:
+        return f"+{calling_code}" + digits
     if country == "US" and len(digits) == 11 and digits.startswith("1"):
         return "+" + digits
     raise invalid_request(f"{phone} is not a valid phone number", param=param, code="invalid_phone_number")

@@ -11,12 +11,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
+from portal import countries
 from portal.connect import account_settings, payout_holds
 from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import business_email, mcc, steps
 from portal.onboarding.routes import BUSINESS_EMAIL_LINK_MAX_AGE
-from portal.onboarding.validation import US_STATES
 from portal.staff import account_changes as changes
 from portal.staff import pages
 from portal.staff.auth import current_staff, ip_of, staff_required
@@ -59,7 +59,7 @@ def _profile_page(request: Request, file, values: dict, errors: dict | None = No
     snapshot = file.view.account.snapshot
     return render(request, "staff/account_profile.html", {
         "file": file, "values": values, "errors": errors or {}, "general": general, "mcc_groups": mcc.groups(),
-        "states": US_STATES, "is_company": changes.is_company(snapshot),
+        "states": countries.of_account(snapshot).address.subdivisions, "is_company": changes.is_company(snapshot),
     }, 400 if (errors or general) else 200)
 
 
@@ -160,7 +160,8 @@ def _person_page(request: Request, file, person: dict | None, values: dict, erro
         ((person or {}).get("requirements") or {}).get("past_due") or [])
     return render(request, "staff/account_person.html", {
         "file": file, "person": person, "values": values, "errors": errors or {}, "general": general,
-        "relationships": steps.RELATIONSHIPS, "states": US_STATES,
+        "relationships": steps.RELATIONSHIPS, "country": countries.of_account(file.view.account.snapshot),
+        "states": countries.of_account(file.view.account.snapshot).address.subdivisions,
         "full_number_asked": "id_number" in due or bool((errors or {}).get("id_number")),
         "full_number_given": bool((person or {}).get("id_number_provided")),
         "last4_on_file": bool((person or {}).get("ssn_last_4_provided") or (person or {}).get("id_number_provided")),

@@ -19,12 +19,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
-from portal import audit
+from portal import audit, countries
 from portal.connect import remediation, remediation_links, submit
 from portal.connect.requirements import PENDING, Requirement
 from portal.inputs import read_form
 from portal.onboarding import stripe_errors
-from portal.onboarding.validation import US_STATES
 from portal.staff import console
 from portal.staff.auth import current_staff, ip_of, staff_required
 from portal.staff.pages import (
@@ -177,7 +176,8 @@ async def _detail(request: Request, file: console.SellerFile, requirement: Requi
         "file": file, "requirement": requirement, "key": requirement.keys[0], "stripe_errors": stripe_errors_found,
         "fields": staff_fields(requirement), "where": where, "where_words": WHERE.get(where, where),
         "tos_only": any(f.kind == "checkbox" for f in remediation.plan([requirement]).fields),
-        "can_act": staff.can(*SUPPORT), "errors": errors or {}, "values": values or {}, "states": US_STATES,
+        "can_act": staff.can(*SUPPORT), "errors": errors or {}, "values": values or {},
+        "states": countries.of_account(snapshot).address.subdivisions,
         "history": history, "summary": case_summary(file, requirement, stripe_errors_found, history),
         "disabled_reason": (snapshot.get("requirements") or {}).get("disabled_reason"),
         "link_days": remediation_links.LINK_DAYS, "due": due_words(requirement),
@@ -213,7 +213,8 @@ async def submit_for_seller(request: Request):
         if form_field.kind == "file" and hasattr(upload, "read"):
             files[form_field.name] = (upload.filename or "document", await upload.read(remediation.MAX_DOCUMENT_BYTES + 1))
     state = request.app.state
-    submission = remediation.read(fields, form, files, test_mode=state.settings.stripe_test_mode)
+    submission = remediation.read(fields, form, files, test_mode=state.settings.stripe_test_mode,
+                                  country=countries.of_account(file.view.account.snapshot).code)
     errors.update(submission.errors)
     values = {**submission.typed, SUBMIT: reason}
     if errors:

@@ -18,9 +18,10 @@ from portal.db import Database
 from portal.sandbox.testing import fast_config, running_sandbox
 from portal.settings import Settings
 from tests.conftest import Inbox, free_port
+from tests.countries.flows import onboard_company_in, onboard_individual_in
 from tests.onboarding.flows import onboard_company, onboard_individual
 
-RUNS = 5
+RUNS = int(__import__("os").environ.get("BENCH_RUNS", "5"))
 
 
 def measure(journey, sandbox_url: str, inbox: Inbox) -> tuple[int, float]:
@@ -44,7 +45,10 @@ def main() -> None:
     controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     controller.start()
     try:
-        for name, journey in (("individual", onboard_individual), ("company with one owner", onboard_company)):
+        journeys = [("individual", onboard_individual), ("company with one owner", onboard_company)]
+        journeys += [(f"individual in {code}", onboard_individual_in(code)) for code in ("GB", "DE")]
+        journeys += [(f"company in {code} (owner-director)", onboard_company_in(code)) for code in ("GB", "DE")]
+        for name, journey in journeys:
             calls, times = set(), []
             for _ in range(RUNS):
                 with contextlib.ExitStack() as stack:

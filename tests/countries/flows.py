@@ -1,0 +1,87 @@
+"""Each supported country's onboarding answers with Stripe's test values (countries.md §1.7-1.8)."""
+
+from tests.onboarding.flows import BANK, IDENTITY
+
+def _sepa(country: str, city: str, postal_code: str, state: str = "") -> dict:
+    iban = country + "89370400440532013000"  # Stripe's test IBAN with the country's code in front
+    return {
+        "identity": {**IDENTITY, "city": city, "state": state, "postal_code": postal_code, "ssn_last_4": ""},
+        "bank": {"account_holder_name": "Ann Baker", "account_number": iban, "account_number_confirm": iban},
+        "currency": "eur",
+    }
+
+
+COUNTRY_ANSWERS = {
+    "GB": {
+        "identity": {**IDENTITY, "city": "London", "state": "", "postal_code": "sw1a 1aa", "ssn_last_4": ""},
+        "bank": {**BANK, "routing_number": "10-88-00", "account_number": "00012345", "account_number_confirm": "00012345"},
+        "currency": "gbp",
+    },
+    "DE": {
+        "identity": {**IDENTITY, "city": "Berlin", "state": "", "postal_code": "10115", "ssn_last_4": ""},
+        "bank": {"account_holder_name": "Ann Baker", "account_number": "DE89 3704 0044 0532 0130 00",
+                 "account_number_confirm": "DE89370400440532013000"},
+        "currency": "eur",
+    },
+    "CA": {
+        "identity": {**IDENTITY, "city": "Toronto", "state": "ON", "postal_code": "m5v 3l9", "ssn_last_4": "",
+                     "id_number": "000 000 000"},
+        "bank": {"account_holder_name": "Ann Baker", "transit_number": "11000", "institution_number": "000",
+                 "account_number": "000123456789", "account_number_confirm": "000123456789"},
+        "currency": "cad",
+    },
+    "FR": _sepa("FR", "Paris", "75001"),
+    "IE": _sepa("IE", "Dublin", "", state="Co. Dublin"),
+    "NL": _sepa("NL", "Amsterdam", "1012 AB"),
+    "ES": _sepa("ES", "Madrid", "28013", state="M"),
+    "IT": _sepa("IT", "Roma", "00184", state="RM"),
+    "BE": _sepa("BE", "Bruxelles", "1000"),
+    "AT": _sepa("AT", "Wien", "1010"),
+    "AU": {
+        "identity": {**IDENTITY, "city": "Sydney", "state": "NSW", "postal_code": "2000", "ssn_last_4": ""},
+        "bank": {**BANK, "routing_number": "110-000", "account_number": "000123456", "account_number_confirm": "000123456"},
+        "currency": "aud",
+    },
+}
+
+
+def onboard_individual_in(country: str):
+    """A journey (client, inbox) for an individual in `country`, through every step to the status page."""
+    from tests.onboarding.flows import PROFILE, signed_in_seller, submit
+
+    def journey(client, inbox, email: str = "ann@annsbakery.com"):
+        answers = COUNTRY_ANSWERS[country]
+        signed_in_seller(client, inbox, email)
+        submit(client, "business", {"country": country, "business_type": "individual"}, expect="/onboarding/profile")
+        submit(client, "profile", PROFILE, expect="/onboarding/business-email")
+        submit(client, "business-email", {"business_email": email}, expect="/onboarding/identity")
+        submit(client, "identity", answers["identity"], expect="/onboarding/bank")
+        submit(client, "bank", answers["bank"], expect="/onboarding/review")
+        submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
+    return journey
+
+
+def onboard_company_in(country: str):
+    """A journey (client, inbox) for a private company in `country` with one owner who is also its
+    director and representative, through every step to the status page."""
+    from tests.conftest import post_form
+    from tests.onboarding.flows import COMPANY_PROFILE, OWNER, field_errors, signed_in_seller, submit
+
+    def journey(client, inbox, email: str = "jenny@rocketrides.io"):
+        answers = COUNTRY_ANSWERS[country]
+        place = {name: answers["identity"][name] for name in ("line1", "line2", "city", "state", "postal_code")}
+        signed_in_seller(client, inbox, email)
+        submit(client, "business", {"country": country, "business_type": "company", "structure": "private_company"},
+               expect="/onboarding/profile")
+        submit(client, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
+        submit(client, "business-email", {"business_email": email}, expect="/onboarding/company")
+        submit(client, "company", {"tax_id": "000000000", "phone": "0000000000", **place}, expect="/onboarding/people")
+        person = {**OWNER, **place, "ssn_last_4": "", "director": "on",
+                  **({"id_number": "000000000"} if country == "CA" else {})}
+        response = post_form(client, "/onboarding/people/new", person, follow_redirects=False)
+        assert response.status_code == 303, field_errors(response.text)
+        submit(client, "people", {"owners_provided": "on", "directors_provided": "on", "executives_provided": "on"},
+               expect="/onboarding/bank")
+        submit(client, "bank", {**answers["bank"], "account_holder_name": "Rocket Rides Ltd"}, expect="/onboarding/review")
+        submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
+    return journey

@@ -1,0 +1,104 @@
+"""Onboarding outside the US, through the portal's pages against the sandbox: an individual in
+each supported country is verified with payouts on to a bank account in the country's format,
+and wrong bank codes and postcodes are refused next to their field with the rest kept."""
+
+import pytest
+
+from portal import countries
+from portal.connect.mirror import account_for_seller
+from tests.conftest import post_form
+from tests.countries.flows import COUNTRY_ANSWERS, onboard_company_in
+from tests.onboarding.flows import PROFILE, field_errors, signed_in_seller, submit
+
+
+def _start(client, inbox, country: str):
+    signed_in_seller(client, inbox, "ann@annsbakery.com")
+    submit(client, "business", {"country": country, "business_type": "individual"}, expect="/onboarding/profile")
+    submit(client, "profile", PROFILE, expect="/onboarding/business-email")
+    submit(client, "business-email", {"business_email": "ann@annsbakery.com"}, expect="/onboarding/identity")
+
+
+@pytest.mark.parametrize("country", sorted(COUNTRY_ANSWERS))
+def test_an_individual_is_verified_with_payouts_to_a_bank_in_the_countrys_format(sandboxed_client, inbox, stripe_sandbox, country):
+    answers = COUNTRY_ANSWERS[country]
+    _start(sandboxed_client, inbox, country)
+    page = sandboxed_client.get("/onboarding/identity").text
+    assert ("Social Security" in page) is False
+    submit(sandboxed_client, "identity", answers["identity"], expect="/onboarding/bank")
+    submit(sandboxed_client, "bank", answers["bank"], expect="/onboarding/review")
+    submit(sandboxed_client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
+    status = post_form(sandboxed_client, "/status/refresh", {}, page="/status/")
+    assert 'id="account-status">Verified<' in status.text
+    snapshot = account_for_seller(sandboxed_client.app.state.db, 1).snapshot
+    sandbox, _ = stripe_sandbox
+    with sandbox.store.transaction():
+        account = sandbox.store.get(snapshot["id"])
+    assert account["country"] == country and account["default_currency"] == answers["currency"]
+    assert account["charges_enabled"] and account["payouts_enabled"]
+    bank = snapshot["external_accounts"]["data"][0]
+    assert bank["country"] == country and bank["currency"] == answers["currency"]
+
+
+def test_the_identity_step_asks_in_the_countrys_words(sandboxed_client, inbox):
+    _start(sandboxed_client, inbox, "CA")
+    page = sandboxed_client.get("/onboarding/identity").text
+    assert "Social Insurance Number (SIN)" in page and "Province" in page and "Ontario" in page
+    assert "Social Security" not in page and "ZIP" not in page
+
+
+def test_a_gb_identity_has_a_postcode_and_no_state(sandboxed_client, inbox):
+    _start(sandboxed_client, inbox, "GB")
+    page = sandboxed_client.get("/onboarding/identity").text
+    assert "Postcode" in page and 'name="state"' not in page and "Social Security" not in page
+
+
+@pytest.mark.parametrize("country, wrong, field", [
+    ("GB", {"routing_number": "10-88-0"}, "routing_number"),
+    ("AU", {"routing_number": "11000"}, "routing_number"),
+    ("CA", {"transit_number": "1100"}, "transit_number"),
+    ("DE", {"account_number": "DE89370400440532013001", "account_number_confirm": "DE89370400440532013001"}, "account_number"),
+])
+def test_a_wrong_bank_code_is_refused_next_to_its_field_and_the_rest_is_kept(sandboxed_client, inbox, country, wrong, field):
+    answers = COUNTRY_ANSWERS[country]
+    _start(sandboxed_client, inbox, country)
+    submit(sandboxed_client, "identity", answers["identity"], expect="/onboarding/bank")
+    response = submit(sandboxed_client, "bank", {**answers["bank"], **wrong})
+    assert response.status_code == 400
+    assert set(field_errors(response.text)) == {field}
+    assert 'value="Ann Baker"' in response.text
+    for name, value in answers["bank"].items():
+        if name not in wrong and name.startswith(("transit", "institution", "routing")):
+            assert f'value="{value}"' in response.text
+    # The IBAN or account number is secret: the one in error is never echoed back.
+    typed = {**answers["bank"], **wrong}["account_number"]
+    assert (typed not in response.text) if field == "account_number" else True
+
+
+@pytest.mark.parametrize("country, postcode", [("GB", "12345"), ("CA", "90210"), ("DE", "1011"), ("AU", "20000")])
+def test_a_postcode_of_the_wrong_shape_is_refused_next_to_it_and_everything_is_kept(sandboxed_client, inbox, country, postcode):
+    answers = COUNTRY_ANSWERS[country]
+    _start(sandboxed_client, inbox, country)
+    response = submit(sandboxed_client, "identity", {**answers["identity"], "postal_code": postcode})
+    assert response.status_code == 400
+    assert set(field_errors(response.text)) == {"postal_code"}
+    for name in ("line1", "city", "first_name", "last_name"):
+        assert f'value="{answers["identity"][name]}"' in response.text
+    assert f'value="{postcode}"' in response.text
+
+
+@pytest.mark.parametrize("country", ["AU", "CA", "DE", "FR", "GB"])
+def test_a_company_with_its_owner_and_director_is_verified(sandboxed_client, inbox, stripe_sandbox, country):
+    signed_in_seller(sandboxed_client, inbox, "someone@rocketrides.io")
+    page = submit(sandboxed_client, "business", {"country": country, "business_type": "company", "structure": "multi_member_llc"})
+    assert "structure" in field_errors(page.text) and "Private company" in page.text  # the country's structures
+    sandboxed_client.cookies.clear()
+    onboard_company_in(country)(sandboxed_client, inbox)
+    assert countries.get(country).tax_id.short in sandboxed_client.get("/onboarding/review").text
+    status = post_form(sandboxed_client, "/status/refresh", {}, page="/status/")
+    assert 'id="account-status">Verified<' in status.text, status.text[-3000:]
+    snapshot = account_for_seller(sandboxed_client.app.state.db, 2).snapshot
+    sandbox, _ = stripe_sandbox
+    with sandbox.store.transaction():
+        account = sandbox.store.get(snapshot["id"])
+    assert account["company"]["structure"] == "private_company" and account["company"]["directors_provided"]
+    assert account["charges_enabled"] and account["payouts_enabled"]

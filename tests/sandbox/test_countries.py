@@ -1,0 +1,89 @@
+"""The sandbox, as Stripe, for each supported country: its test bank numbers (and their payout
+failures), a refused routing code, and a payout in the country's currency."""
+
+import time
+
+import pytest
+import stripe
+
+from portal.sandbox.external_accounts import OTHER_TEST_BANK_ACCOUNTS
+from tests.sandbox.money import advance, event_types, on, pay
+from tests.sandbox.onboarding import CAPABILITIES, PLATFORM_COLLECTED
+
+ADDRESSES = {
+    "GB": {"line1": "address_full_match", "city": "London", "postal_code": "SW1A 1AA"},
+    "DE": {"line1": "address_full_match", "city": "Berlin", "postal_code": "10115"},
+    "FR": {"line1": "address_full_match", "city": "Paris", "postal_code": "75001"},
+    "CA": {"line1": "address_full_match", "city": "Toronto", "state": "ON", "postal_code": "M5V 3L9"},
+    "AU": {"line1": "address_full_match", "city": "Sydney", "state": "NSW", "postal_code": "2000"},
+}
+CURRENCY = {"GB": "gbp", "DE": "eur", "FR": "eur", "CA": "cad", "AU": "aud"}
+NUMBERS = {  # success, then no_account
+    "GB": ("00012345", "11111116"), "CA": ("000123456789", "000111111116"), "AU": ("000123456", "111111116"),
+    "DE": ("DE89370400440532013000", "DE62370400440532013001"), "FR": ("FR89370400440532013000", "FR62370400440532013001"),
+}
+
+
+def _bank(country: str, number: str) -> dict:
+    routing = OTHER_TEST_BANK_ACCOUNTS[country]["routing"]
+    return {"object": "bank_account", "country": country, "currency": CURRENCY[country], "account_number": number,
+            **({"routing_number": routing} if routing else {})}
+
+
+def _seller(client, country: str, number: str):
+    individual = {"first_name": "Jenny", "last_name": "Rosen", "email": "seller@example.com", "phone": "0000000000",
+                  "dob": {"day": 1, "month": 1, "year": 1901}, "address": {**ADDRESSES[country], "country": country}}
+    if country == "CA":
+        individual["id_number"] = "000000000"
+    account = client.v1.accounts.create(params={
+        "country": country, "email": "seller@example.com", "business_type": "individual",
+        "controller": PLATFORM_COLLECTED, "capabilities": CAPABILITIES,
+        "business_profile": {"url": "https://accessible.stripe.com", "mcc": "5734"},
+        "individual": individual, "tos_acceptance": {"date": int(time.time()) - 5, "ip": "203.0.113.7"},
+        "settings": {"payouts": {"schedule": {"interval": "manual"}}},
+        "external_account": _bank(country, number),
+    })
+    return client.v1.accounts.retrieve(account.id)
+
+
+def _fund(client, seller, currency: str) -> None:
+    """Platform funds in the seller's currency, sent on as a transfer (separate charges and transfers)."""
+    pay(client, 10_000, "pm_card_bypassPending", currency=currency)
+    client.v1.transfers.create(params={"amount": 5_000, "currency": currency, "destination": seller.id})
+
+
+@pytest.mark.parametrize("country", sorted(NUMBERS))
+def test_a_seller_is_verified_and_paid_out_in_the_countrys_currency(stripe_client, country):
+    seller = _seller(stripe_client, country, NUMBERS[country][0])
+    assert seller.charges_enabled and seller.payouts_enabled, seller.requirements
+    assert seller.default_currency == CURRENCY[country]
+    bank = seller.external_accounts.data[0]
+    assert (bank.country, bank.currency, bank.last4) == (country, CURRENCY[country], NUMBERS[country][0][-4:])
+    _fund(stripe_client, seller, CURRENCY[country])
+    made = stripe_client.v1.payouts.create(params={"amount": 4_000, "currency": CURRENCY[country]}, options=on(seller.id))
+    assert made.currency == CURRENCY[country] and made.destination == bank.id
+
+
+@pytest.mark.parametrize("country", sorted(NUMBERS))
+def test_the_no_account_number_fails_its_payout(stripe_client, country):
+    seller = _seller(stripe_client, country, NUMBERS[country][1])
+    _fund(stripe_client, seller, CURRENCY[country])
+    made = stripe_client.v1.payouts.create(params={"amount": 4_000, "currency": CURRENCY[country]}, options=on(seller.id))
+    advance(stripe_client, 4 * 86400)
+    failed = stripe_client.v1.payouts.retrieve(made.id, options=on(seller.id))
+    assert (failed.status, failed.failure_code) == ("failed", "no_account")
+    assert "payout.failed" in event_types(stripe_client, seller.id, "payout.")
+
+
+@pytest.mark.parametrize("country, bank, param", [
+    ("GB", {"routing_number": "200000"}, "[routing_number]"),
+    ("CA", {"routing_number": "12345-678"}, "[routing_number]"),
+    ("DE", {"account_number": "DE02120300000000202051"}, "[account_number]"),
+])
+def test_a_non_test_number_is_refused_on_its_param(stripe_client, country, bank, param):
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.accounts.create(params={
+            "country": country, "controller": PLATFORM_COLLECTED, "capabilities": CAPABILITIES,
+            "external_account": {**_bank(country, NUMBERS[country][0]), **bank},
+        })
+    assert raised.value.param.endswith(param)
