@@ -30,6 +30,9 @@ COVERED_ELSEWHERE = {
     "staff:account_person": "a company's person: tests/staff/test_account_admin.py",
     "staff:account_person_remove": "a company's person: tests/staff/test_account_admin.py",
     "staff:repayment_arrangement": "needs a negative balance: tests/staff/test_console_words.py::test_the_repayment_arrangement_redirects",
+    "staff:passkey_register_options": "a script's JSON call (WebAuthn options), not a form: tests/funds/test_funds.py",
+    "staff:funds_approve_options": "a script's JSON call (WebAuthn options) for a waiting movement: tests/funds/test_funds.py",
+    "staff:passkey_remove": "needs a registered staff passkey: tests/funds/test_funds.py::test_staff_change_their_passkeys_only_soon_after_signing_in",
 }
 # Forms that change what the rest of the walk can see: submitted last, in this order.
 LAST = ("staff:reject", "staff:close_start", "staff:sign_out")
