@@ -1,17 +1,15 @@
 """POST /webhooks/stripe: refuse what is too big, verify the signature on the raw body, record the
-event on its id in one short write, acknowledge, and leave applying to the applier (applier.py).
+event on its id (with the deliveries arriving meanwhile: queue.GroupCommit), acknowledge, and leave applying to the applier (applier.py).
 The 200 means the event is stored: whatever happens to this process next, it will be applied."""
 
 import logging
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from portal.integrations.stripe import WebhookRejected, verify_event
 from portal.webhooks.handlers import HANDLERS
-from portal.webhooks.queue import record_event
 
 log = logging.getLogger(__name__)
 TOLERANCE_SECONDS = 300
@@ -51,7 +49,7 @@ async def receive(request: Request):
         return JSONResponse({"error": "invalid signature"}, status_code=400)
     if bool(event.get("livemode")) != (not state.settings.stripe_test_mode):
         return JSONResponse({"received": True, "ignored": "other mode"})
-    stored = await run_in_threadpool(record_event, state.db, event, payload, handled=event["type"] in HANDLERS)
+    stored = await state.recorder.record(event, payload, handled=event["type"] in HANDLERS)
     if stored == "duplicate":
         return JSONResponse({"received": True, "duplicate": True})
     state.applier.wake()
