@@ -41,6 +41,7 @@ from portal.web import RequestGuard, SecurityHeaders, http_exception, make_templ
 from portal.webhooks import endpoint as webhooks
 from portal.webhooks import registration
 from portal.webhooks.applier import Applier
+from portal.webhooks.queue import GroupCommit
 from portal.webhooks.handlers import Context
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,7 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
 
     app.state.webhook_context = Context(db=db, gateway=app.state.stripe, after_account_change=after_account_change)
     app.state.applier = Applier(db, app.state.webhook_context)
+    app.state.recorder = GroupCommit(db)
     return app
 
 

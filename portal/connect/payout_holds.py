@@ -84,11 +84,15 @@ def active_holds(db: Database, seller_id: int) -> list[Hold]:
 
 def holds_in(session: Session, seller_id: int) -> list[Hold]:
     """The seller's active holds, read in a unit of work the caller holds (a page reads in one)."""
+    return holds_with(session, seller_id, session.get(BusinessEmail, seller_id))
+
+
+def holds_with(session: Session, seller_id: int, business_email: BusinessEmail | None) -> list[Hold]:
+    """holds_in, for a caller that read the seller's business email (or its absence) already."""
     now = utcnow()
     rows = session.exec(
         select(PayoutHold).where(PayoutHold.seller_id == seller_id, PayoutHold.released_at.is_(None)).order_by(PayoutHold.id)
     ).all()
-    business_email = session.get(BusinessEmail, seller_id)
     holds = [
         Hold(row.reason, EXPLANATIONS.get(row.reason, "Your payouts are on hold."), row.placed_at, row.until, row.note, row.placed_by)
         for row in rows

@@ -41,19 +41,26 @@ def _plan(view, focus: str | None) -> tuple[remediation.Plan, Requirement | None
 
 async def status(request: Request):
     """Reads the mirror only: this page never waits on Stripe."""
-    seller, view = await _view(request)
+    seller = await current_seller(request)
+    view, ob = await run_in_threadpool(_status_reads, request.app.state.db, seller)
     if view.status.state == State.rejected:  # closed by the platform or Stripe (issue 7)
         return render(request, "connect/closed.html", {"view": view})
     plan, focused = _plan(view, request.query_params.get("requirement"))
-    progress = await _progress(request, seller) if view.status.state == State.setting_up else None
-    states = countries.of_account(view.account.snapshot).address.subdivisions
+    progress = _progress(ob) if ob is not None else None
+    states = countries.of_account(view.account.snapshot if view.account else None).address.subdivisions
     return render(request, "connect/status.html", {"view": view, "plan": plan, "states": states, "values": {}, "errors": {},
                                                    "focus": focused, "progress": progress})
 
 
-async def _progress(request: Request, seller) -> dict:
+def _status_reads(db, seller) -> tuple:
+    """The account's view and, for a seller who has not submitted yet, the form: one trip to a
+    worker thread for both (a busy page pays for each trip)."""
+    view = account_view(db, seller.id)
+    return view, onboarding.load(db, seller.id, seller.email) if view.status.state == State.setting_up else None
+
+
+def _progress(ob: onboarding.Onboarding) -> dict:
     """Where a seller who has not submitted yet is in the form: steps done, and the next one."""
-    ob = await run_in_threadpool(onboarding.load, request.app.state.db, seller.id, seller.email)
     return {"done": sum(ob.is_done(step.slug) for step in ob.steps), "total": len(ob.steps), "next": ob.first_open_step()}
 
 

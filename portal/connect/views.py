@@ -10,7 +10,7 @@ from portal.accounts.models import Seller
 from portal.connect.models import AccountBalance, AccountClosure, ConnectedAccount
 from portal.connect.status import AccountStatus, summarize
 from portal.db import Database
-from portal.onboarding.models import DraftPerson
+from portal.onboarding.models import BusinessEmail, DraftPerson
 
 
 @dataclass
@@ -52,12 +52,14 @@ def account_view(db: Database, seller_id: int) -> AccountView:
     """One read of the mirror and what goes with it (one snapshot, no waiting on writers)."""
     with db.read() as session:
         found = session.exec(
-            select(ConnectedAccount, AccountBalance)
+            select(ConnectedAccount, AccountBalance, BusinessEmail).select_from(Seller)
+            .outerjoin(ConnectedAccount, ConnectedAccount.seller_id == Seller.id)
             .outerjoin(AccountBalance, AccountBalance.stripe_account_id == ConnectedAccount.stripe_account_id)
-            .where(ConnectedAccount.seller_id == seller_id)
+            .outerjoin(BusinessEmail, BusinessEmail.seller_id == Seller.id)
+            .where(Seller.id == seller_id)
         ).first()
-        account, balance = found or (None, None)
-        holds = payout_holds.holds_in(session, seller_id)
+        account, balance, business_email = found or (None, None, None)
+        holds = payout_holds.holds_with(session, seller_id, business_email)
         if account is None:
             return AccountView(seller_id, None, summarize(None), holds=holds)
         changes = account_settings.staff_changes(session, seller_id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
+from portal.accounts.models import Seller
 from portal.connect import mirror
 from portal.connect.models import ConnectedAccount
 from portal.db import Database, utcnow
@@ -114,12 +115,17 @@ class Onboarding:
 
 
 def load(db: Database, seller_id: int, email: str) -> Onboarding:
-    with db.transaction() as session:
-        draft = session.get(OnboardingDraft, seller_id) or OnboardingDraft(seller_id=seller_id)
+    """Two queries in one read-only snapshot: it waits on no writer (every form page asks for it)."""
+    with db.read() as session:
+        draft, business_email, account = session.exec(
+            select(OnboardingDraft, BusinessEmail, ConnectedAccount).select_from(Seller)
+            .outerjoin(OnboardingDraft, OnboardingDraft.seller_id == Seller.id)
+            .outerjoin(BusinessEmail, BusinessEmail.seller_id == Seller.id)
+            .outerjoin(ConnectedAccount, ConnectedAccount.seller_id == Seller.id)
+            .where(Seller.id == seller_id)
+        ).first() or (None, None, None)
         people = list(session.exec(select(DraftPerson).where(DraftPerson.seller_id == seller_id).order_by(DraftPerson.id)).all())
-        business_email = session.get(BusinessEmail, seller_id)
-        account = session.exec(select(ConnectedAccount).where(ConnectedAccount.seller_id == seller_id)).first()
-    return Onboarding(seller_id, email, draft, people, business_email, account)
+    return Onboarding(seller_id, email, draft or OnboardingDraft(seller_id=seller_id), people, business_email, account)
 
 
 def save_answers(db: Database, seller_id: int, slug: str, answers: dict) -> OnboardingDraft:

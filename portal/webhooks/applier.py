@@ -20,7 +20,10 @@ log = logging.getLogger(__name__)
 # killed process held are applied soon after.
 LEASE_SECONDS = 10.0
 POLL_SECONDS = 1.0
-BATCH = 100
+# Events claimed at a time. A backlog (a storm, a restart) is taken in large batches, in which
+# coalesce() drops every state a newer one of the same thing supersedes; a quiet endpoint's
+# batches are as small as what came in.
+BATCH = 500
 # Accounts applied side by side: enough to overlap the waits on the database, few enough to leave
 # connections and threads for the requests.
 LANES = 8
@@ -123,30 +126,35 @@ class Applier:
             for event, attempts in batch:
                 lanes.setdefault(event.get("account"), []).append((event, attempts))
             renewing = asyncio.create_task(self._keep(claim))
+            outcomes: list[tuple[str, str, int, str]] = []
             try:
-                await asyncio.gather(*(self._apply_in_turn(lane, claim) for lane in lanes.values()))
+                await asyncio.gather(*(self._apply_in_turn(lane, outcomes) for lane in lanes.values()))
             finally:
                 renewing.cancel()
+                # One write for the batch's outcomes: an event applied but not yet marked so (the
+                # process died here) is applied again once the claim lapses, and the handlers
+                # keep what is newer, so applying twice changes nothing.
+                kept = await run_in_threadpool(queue.finish_events, self.db, claim, outcomes, now=time.time())
+            if kept < len(outcomes) and self.db.engine.dialect.supports_sane_multi_rowcount:
+                log.warning("%d events were applied after their claim ran out", len(outcomes) - kept)
 
     async def _keep(self, claim: str) -> None:
         while True:
             await asyncio.sleep(self.lease / 3)
             await run_in_threadpool(queue.extend_claim, self.db, claim, now=time.time(), lease=self.lease)
 
-    async def _apply_in_turn(self, lane: list, claim: str) -> None:
+    async def _apply_in_turn(self, lane: list, outcomes: list) -> None:
         async with self._lanes:
             for event, attempts in lane:
-                await self._apply(event, claim, attempts)
+                outcomes.append(await self._apply(event, attempts))
 
-    async def _apply(self, event: dict, claim: str, attempts: int) -> None:
+    async def _apply(self, event: dict, attempts: int) -> tuple[str, str, int, str]:
+        """(id, outcome, attempt number, error) for finish_events."""
         try:
             outcome, error = await apply_event(self.context, event), ""
         except Exception as exc:
             log.exception("applying %s %s failed (attempt %d); it will be tried again", event["type"], event["id"], attempts)
             # The name only: a message may quote the data it choked on; the log has the traceback.
             outcome, error = "failed", type(exc).__name__
-        kept = await run_in_threadpool(queue.finish_event, self.db, event["id"], claim, outcome,
-                                       now=time.time(), attempts=attempts, error=error)
         counters.webhook_finished(event, outcome)
-        if not kept:
-            log.warning("event %s was applied after its claim ran out", event["id"])
+        return event["id"], outcome, attempts, error

@@ -1,10 +1,9 @@
 """POST /webhooks/stripe: refuse what is too big, verify the signature on the raw body, record the
-event on its id in one short write, acknowledge, and leave applying to the applier (applier.py).
+event on its id (with the deliveries arriving meanwhile: queue.GroupCommit), acknowledge, and leave applying to the applier (applier.py).
 The 200 means the event is stored: whatever happens to this process next, it will be applied."""
 
 import logging
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -12,7 +11,6 @@ from starlette.routing import Route
 from portal.integrations.stripe import WebhookRejected, verify_event
 from portal.operations import counters
 from portal.webhooks.handlers import HANDLERS
-from portal.webhooks.queue import record_event
 
 log = logging.getLogger(__name__)
 TOLERANCE_SECONDS = 300
@@ -56,7 +54,7 @@ async def receive(request: Request):
         counters.webhook_received(event["type"], "other_mode")
         return JSONResponse({"received": True, "ignored": "other mode"})
     handled = event["type"] in HANDLERS
-    stored = await run_in_threadpool(record_event, state.db, event, payload, handled=handled)
+    stored = await state.recorder.record(event, payload, handled=handled)
     counters.webhook_received(event["type"], "duplicate" if stored == "duplicate" else "stored")
     if stored == "duplicate":
         return JSONResponse({"received": True, "duplicate": True})

@@ -5,12 +5,15 @@ A claim is a lease: it moves the event's `due_at` a lease ahead and names its ho
 that dies mid-way lets go without anyone noticing it died. On PostgreSQL several processes claim
 side by side with `FOR UPDATE SKIP LOCKED`; SQLite has one writer at a time anyway."""
 
+import asyncio
 import functools
 import json
 import uuid
 
 from sqlalchemy import JSON, Text, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+
+from starlette.concurrency import run_in_threadpool
 
 from portal.db import Database, utcnow
 from portal.webhooks.models import UNAPPLIED, StripeEvent
@@ -19,6 +22,9 @@ EVENTS = StripeEvent.__table__
 # A failed application is tried again after 1, 2, 4... seconds, at most an hour apart, until it
 # succeeds: the mirror must not silently miss an event, and the row shows the error meanwhile.
 MAX_BACKOFF_SECONDS = 3600
+# Deliveries written in one transaction at most: bounds the statement and how long one group
+# holds SQLite's single writer.
+MAX_GROUP = 500
 
 
 def backoff(attempts: int) -> float:
@@ -42,20 +48,64 @@ def record_event(db: Database, event: dict, body: str | bytes | None = None, *, 
     "pending" when it was stored before but is not applied yet (a failure waiting for its retry is
     made due now); "duplicate" when it was applied already. An event no handler takes is stored
     as ignored."""
+    return record_events(db, [(event, body, handled)])[0]
+
+
+def record_events(db: Database, deliveries: list[tuple[dict, str | bytes | None, bool]]) -> list[str]:
+    """record_event for several deliveries (event, body, handled) in one transaction, each answered
+    as record_event would in that order: one insert for all, then one look at those already held."""
     now = utcnow()
-    values = {
+    rows = [{
         "id": event["id"], "type": event["type"], "account": event.get("account"), "created": event["created"],
         "livemode": bool(event.get("livemode")), "received_at": now, "error": "", "claim": "", "attempts": 0, "due_at": 0.0,
         "outcome": "" if handled else "ignored", "processed_at": None if handled else now,
         "payload": json.dumps(event) if body is None else body.decode() if isinstance(body, bytes) else body,
-    }
+    } for event, body, handled in deliveries]
     with db.transaction() as session:
-        if session.execute(_insert(db.engine.dialect.name), values).first() is not None:
-            return "new"
-        session.execute(update(EVENTS).where(EVENTS.c.id == event["id"], EVENTS.c.outcome == "failed", EVENTS.c.claim == "")
-                        .values(due_at=0.0))
-        outcome = session.execute(select(EVENTS.c.outcome).where(EVENTS.c.id == event["id"])).scalar_one()
-    return "pending" if outcome in UNAPPLIED else "duplicate"
+        inserted = set(session.execute(_insert(db.engine.dialect.name), rows).scalars())
+        answers, held = [], set()
+        for row in rows:
+            new = row["id"] in inserted and row["id"] not in held  # the same event twice in one group: once new
+            held.add(row["id"])
+            answers.append("new" if new else "")
+        again = list({row["id"] for row, answer in zip(rows, answers) if not answer})
+        if again:
+            session.execute(update(EVENTS).where(EVENTS.c.id.in_(again), EVENTS.c.outcome == "failed", EVENTS.c.claim == "")
+                            .values(due_at=0.0))
+            outcomes = dict(session.execute(select(EVENTS.c.id, EVENTS.c.outcome).where(EVENTS.c.id.in_(again))).all())
+    return [answer or ("pending" if outcomes[row["id"]] in UNAPPLIED else "duplicate") for row, answer in zip(rows, answers)]
+
+
+class GroupCommit:
+    """The endpoint's writes, committed together: deliveries that arrive while one group is being
+    written wait and go in the next, in one transaction. Each delivery's answer (record_event's)
+    comes only once its group is committed, so the 200 still means the event is stored; a busy
+    endpoint pays for one transaction per group instead of one per event. Call on the event loop."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._waiting: list[tuple[tuple, asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
+
+    async def record(self, event: dict, body: bytes, *, handled: bool) -> str:
+        answer = asyncio.get_running_loop().create_future()
+        self._waiting.append(((event, body, handled), answer))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        # shield: a request given up on (the client went away) still leaves its event stored.
+        return await asyncio.shield(answer)
+
+    async def _write(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
+            try:
+                stored = await run_in_threadpool(record_events, self.db, [delivery for delivery, _ in group])
+            except Exception as exc:  # each waiting request answers 500; Stripe delivers again
+                for _, answer in group:
+                    answer.set_exception(exc)
+            else:
+                for (_, answer), outcome in zip(group, stored):
+                    answer.set_result(outcome)
 
 
 def new_claim() -> str:
@@ -90,10 +140,20 @@ _FINISH = (update(EVENTS).where(EVENTS.c.id == bindparam("event_id"), EVENTS.c.c
 def finish_event(db: Database, event_id: str, claim: str, outcome: str, *, now: float, attempts: int, error: str = "") -> bool:
     """Record what applying did; a failure becomes due again after its backoff. False when the
     claim was lost (its lease ran out and another applier took the event)."""
-    values = {"event_id": event_id, "holder": claim, "outcome": outcome, "error": error[:500], "processed_at": utcnow(),
-              "due_at": now + backoff(attempts) if outcome == "failed" else 0.0}
+    return finish_events(db, claim, [(event_id, outcome, attempts, error)], now=now) == 1
+
+
+def finish_events(db: Database, claim: str, outcomes: list[tuple[str, str, int, str]], *, now: float) -> int:
+    """finish_event for several events of one claim, (id, outcome, attempt number, error) each, in
+    one transaction; how many were still held by the claim (as far as the driver counts them)."""
+    processed_at = utcnow()
+    values = [{"event_id": event_id, "holder": claim, "outcome": outcome, "error": error[:500], "processed_at": processed_at,
+               "due_at": now + backoff(attempts) if outcome == "failed" else 0.0}
+              for event_id, outcome, attempts, error in outcomes]
+    if not values:
+        return 0
     with db.transaction() as session:
-        return session.execute(_FINISH, values).rowcount == 1
+        return session.execute(_FINISH, values).rowcount
 
 
 def finish_superseded(db: Database, event_ids: list[str], claim: str) -> None:

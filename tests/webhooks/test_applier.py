@@ -2,6 +2,7 @@
 the next start or on redelivery; claims keep two appliers from applying one event, and a claim
 whose holder died lapses; failures are kept, visible, and tried again with backoff."""
 
+import asyncio
 import json
 import os
 import signal
@@ -179,3 +180,62 @@ def test_of_several_states_of_one_thing_in_a_batch_only_the_newest_second_is_app
     # Both events of the newest second stay: the handlers settle which is current.
     assert [event["id"] for event, _ in keep] == ["a2", "a3", "b1", "p2", "x1", "x2", "d1", "d2"]
     assert superseded == ["a1", "p1"]
+
+
+def test_deliveries_recorded_together_are_answered_each_as_alone(db):
+    applied = _account_event("evt_g_applied", created=201)
+    queue.record_event(db, applied, handled=True)
+    [_] = queue.claim_due(db, "c1", now=1000.0, lease=10, limit=10)
+    assert queue.finish_event(db, "evt_g_applied", "c1", "applied", now=1000.0, attempts=1)
+    stored = _account_event("evt_g_stored", created=202)
+    queue.record_event(db, stored, handled=True)
+    new, ignored = _account_event("evt_g_new", created=203), _event("evt_g_other", "customer.created", {"id": "cus_1"})
+    group = [(new, None, True), (applied, None, True), (new, None, True), (stored, None, True), (ignored, None, False)]
+    assert queue.record_events(db, group) == ["new", "duplicate", "pending", "pending", "new"]
+    with db.transaction() as session:
+        rows = {row.id: row for row in session.exec(select(StripeEvent)).all()}
+    assert len(rows) == 4 and rows["evt_g_new"].outcome == "" and rows["evt_g_other"].outcome == "ignored"
+    assert rows["evt_g_new"].payload == new
+
+
+def test_concurrent_deliveries_share_a_transaction_and_each_waits_for_its_commit(db, monkeypatch):
+    groups, committed = [], set()
+    write = queue.record_events
+
+    def recording(database, deliveries):
+        groups.append(len(deliveries))
+        answers = write(database, deliveries)
+        committed.update(event["id"] for event, _, _ in deliveries)
+        return answers
+
+    monkeypatch.setattr(queue, "record_events", recording)
+    events = [_account_event(f"evt_c{number:02}", created=300 + number) for number in range(40)]
+
+    async def deliver():
+        recorder = queue.GroupCommit(db)
+
+        async def one(event):
+            answer = await recorder.record(event, json.dumps(event).encode(), handled=True)
+            assert event["id"] in committed  # answered only once its transaction committed
+            return answer
+
+        return await asyncio.gather(*(one(event) for event in events + events[:5]))
+
+    answers = asyncio.run(deliver())
+    assert answers == ["new"] * 40 + ["pending"] * 5
+    assert sum(groups) == 45 and len(groups) < 45  # fewer transactions than deliveries
+    assert queue.unapplied_count(db) == 40
+
+
+def test_a_failed_group_write_fails_each_of_its_deliveries(db, monkeypatch):
+    def broken(database, deliveries):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(queue, "record_events", broken)
+
+    async def deliver():
+        recorder = queue.GroupCommit(db)
+        return await asyncio.gather(*(recorder.record(_account_event(f"evt_x{n}", created=400), b"{}", handled=True)
+                                      for n in range(3)), return_exceptions=True)
+
+    assert [type(answer) for answer in asyncio.run(deliver())] == [RuntimeError] * 3
