@@ -10,25 +10,24 @@ from starlette.routing import Mount, Route
 
 from e2e.accessibility import check_page, violations
 from e2e.test_onboarding_journeys import fill_bank, fill_person, fill_profile, sign_up_and_log_in, submit_and_wait_for_verified
+from portal.accounts.gate import NOT_SELLER
 from portal.app import create_app
 from portal.settings import Settings
 
-# Not the seller's portal: the console, the developer outbox, the sandbox's own pages, machine endpoints.
-NOT_SELLER_PAGES = ("/staff", "/dev", "/sandbox", "/static", "/webhooks", "/healthz", "/favicon.ico")
-
-
 def seller_pages(var_dir) -> list[str]:
-    """Every GET page of the route table without path parameters, outside the console and tools."""
+    """Every GET page of the route table without path parameters that the seller gate treats as a
+    seller's (portal/accounts/gate.py NOT_SELLER names the rest: console, tools, machine endpoints)."""
     found = []
 
-    def walk(routes, prefix=""):
+    def walk(routes, prefix="", area=""):
         for route in routes:
             if isinstance(route, Mount):
-                walk(route.routes or [], prefix + route.path)
+                if route.name not in NOT_SELLER:
+                    walk(route.routes or [], prefix + route.path, route.name or "")
             elif isinstance(route, Route) and "GET" in (route.methods or ()) and "{" not in route.path:
-                path = prefix + route.path
-                if not path.startswith(NOT_SELLER_PAGES):
-                    found.append(path)
+                name = f"{area}:{route.name}" if area else route.name
+                if name not in NOT_SELLER and not name.startswith("sandbox"):
+                    found.append(prefix + route.path)
 
     walk(create_app(Settings(PORTAL_VAR_DIR=var_dir, secret_key="not-used")).routes)
     return sorted(set(found))
