@@ -4,9 +4,9 @@ read by every page, so rendering a page never waits on Stripe.
 Every mirrored object keeps the moment its state shows (`as_of`: an event's `created`, or when we
 read the object), and a state older than the one held is dropped. Stripe's `created` counts whole
 seconds, so two events of one second can't be ordered by it: a state that lands within
-AMBIGUITY_SECONDS of the one held, and differs from it, comes back `in_doubt`, and the caller
-re-reads the object from Stripe (refresh.py) and stores that. A direct read (`read=True`) is
-Stripe's present and is always kept.
+AMBIGUITY_SECONDS of the one held, and differs from it, comes back `in_doubt` and is not applied:
+the caller re-reads the object from Stripe (refresh.py) and stores that, and until that read lands
+the mirror keeps what it held. A direct read (`read=True`) is Stripe's present and is always kept.
 
 Writes are upserts that cannot race: two processes inserting the same object at once leave one
 row and no unique violation (`_locked`)."""
@@ -57,9 +57,13 @@ def decide(held_at: float | None, held: object, new: object, as_of: float, *, re
     changed = _changes(held, new)
     if read:
         return Recorded(True, changed=changed)
+    if changed and abs(held_at - as_of) < AMBIGUITY_SECONDS:
+        # Not applied, even if the event looks as new: were the read that settles it to fail or
+        # give up, the event's state would stand unchecked, and the event tried again would then
+        # find it held, see no difference, and never ask.
+        return Recorded(False, in_doubt=True)
     applied = held_at <= as_of
-    in_doubt = bool(changed) and abs(held_at - as_of) < AMBIGUITY_SECONDS
-    return Recorded(applied, in_doubt=in_doubt, changed=changed if applied else {})
+    return Recorded(applied, changed=changed if applied else {})
 
 
 def _changes(held: object, new: object) -> dict:
@@ -78,7 +82,10 @@ def _locked(session, model, key: dict, fresh: SQLModel):
     ends. INSERT ... ON CONFLICT DO NOTHING, then SELECT ... FOR UPDATE: no read-then-insert race."""
     values = {column.name: getattr(fresh, column.name) for column in model.__table__.columns
               if not (column.primary_key and getattr(fresh, column.name) is None)}
-    inserted = session.execute(_insert(session, model).values(**values).on_conflict_do_nothing()).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports no rowcount for an INSERT ... ON CONFLICT DO NOTHING
+    # here, which made every first insert on PostgreSQL look like an existing row.
+    statement = _insert(session, model).values(**values).on_conflict_do_nothing()
+    inserted = session.execute(statement.returning(*model.__table__.primary_key.columns)).first() is not None
     row = session.exec(select(model).filter_by(**key).with_for_update()).one()
     return row, inserted
 
@@ -116,8 +123,12 @@ def seller_for_account(db: Database, account_id: str) -> int | None:
 
 def record_account(db: Database, seller_id: int, account: dict, *, as_of: float | None = None,
                    read: bool = False) -> ConnectedAccount:
-    """Keep Stripe's snapshot of the account (creating the mirror) unless the one held shows a later moment."""
-    return keep_account(db, seller_id, account, as_of=time.time() if as_of is None else as_of, read=read)[0]
+    """Keep Stripe's snapshot of the account (creating the mirror) unless the one held shows a later
+    moment. Without `as_of` it is the answer Stripe just gave (a create, an update, a retrieve): its
+    present, kept as a read, so one landing in the same second as an event is not left in doubt."""
+    if as_of is None:
+        as_of, read = time.time(), True
+    return keep_account(db, seller_id, account, as_of=as_of, read=read)[0]
 
 
 def keep_account(db: Database, seller_id: int, account: dict, *, as_of: float, read: bool = False,

@@ -20,6 +20,11 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 3
 
 
+class StillMoving(Exception):
+    """Every read was overtaken by a write to the object: nothing settled it, so the event that
+    asked fails and is tried again later (the applier's backoff), rather than be dropped."""
+
+
 async def _read_and_keep(db: Database, kind: str, account_id: str, object_id: str | None, read, keep) -> Recorded:
     """Read the object from Stripe and keep it, unless the mirror's state of it moved while the read
     was under way (a newer event may show more than the read saw): then read it again."""
@@ -30,8 +35,7 @@ async def _read_and_keep(db: Database, kind: str, account_id: str, object_id: st
         recorded = await run_in_threadpool(keep, fresh, as_of=asked, read=True, if_held_at=held_at)
         if not recorded.in_doubt:
             return recorded
-    log.warning("%s %s kept moving while it was read; left to its own events and sync", kind, object_id or account_id)
-    return recorded
+    raise StillMoving(f"{kind} {object_id or account_id} kept moving while it was read")
 
 
 async def account(db: Database, gateway: StripeGateway, account_id: str, _object_id=None) -> Recorded:
@@ -86,7 +90,7 @@ async def balance_moved(db: Database, gateway: StripeGateway, account_id: str) -
     await run_in_threadpool(mirror.mark_balance_stale, db, account_id)
     try:
         await balance(db, gateway, account_id)
-    except StripeFailure as failure:
+    except (StripeFailure, StillMoving) as failure:
         log.warning("could not re-read the balance of %s: %s", account_id, failure)
         await run_in_threadpool(mirror.mark_balance_stale, db, account_id, failed=True)
 

@@ -26,7 +26,9 @@ def test_decide_orders_by_moment_and_doubts_only_a_different_state_of_the_same_m
     assert decide(None, None, {"s": 1}, 10) == Recorded(True, inserted=True, changed={"s": (None, 1)})
     assert decide(20, {"s": 1}, {"s": 2}, 10) == Recorded(False)  # clearly older: dropped
     assert decide(10, {"s": 1}, {"s": 2}, 20) == Recorded(True, changed={"s": (1, 2)})  # clearly newer
-    assert decide(10, {"s": 1}, {"s": 2}, 10) == Recorded(True, in_doubt=True, changed={"s": (1, 2)})
+    # A different state of the same moment is not applied on its own: the read that settles it is.
+    assert decide(10, {"s": 1}, {"s": 2}, 10) == Recorded(False, in_doubt=True)
+    assert decide(10, {"s": 1}, {"s": 2}, 10 + AMBIGUITY_SECONDS - 0.5) == Recorded(False, in_doubt=True)
     assert decide(10 + AMBIGUITY_SECONDS - 0.5, {"s": 1}, {"s": 2}, 10) == Recorded(False, in_doubt=True)
     assert decide(10, {"s": 1}, {"s": 1}, 10) == Recorded(True)  # the same state: either order is right
     assert decide(99, {"s": 1}, {"s": 2}, 10, read=True) == Recorded(True, changed={"s": (1, 2)})  # a read is the present

@@ -19,5 +19,5 @@ def test_serve_repairs_drift_on_its_own_schedule(served_portal, browser_client, 
     onboard_individual(browser_client, inbox)
     assert eventually(lambda: mirror.account_for_seller(app.state.db, 1).snapshot.get("payouts_enabled"))
     stored = mirror.account_for_seller(app.state.db, 1)
-    mirror.record_account(app.state.db, 1, {**stored.snapshot, "payouts_enabled": False}, as_of=time.time())
+    mirror.record_account(app.state.db, 1, {**stored.snapshot, "payouts_enabled": False}, as_of=time.time(), read=True)
     assert eventually(lambda: mirror.account_for_seller(app.state.db, 1).snapshot.get("payouts_enabled")), "the scheduled pass never repaired the mirror"

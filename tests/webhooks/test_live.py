@@ -118,7 +118,7 @@ def test_reconciliation_repairs_what_no_event_told_us(served_portal, browser_cli
     _quiet(app)  # a late webhook from the same second would re-read the account and undo the drift
     stored = mirror.account_for_seller(app.state.db, 1)
     drifted = {**stored.snapshot, "payouts_enabled": False}
-    mirror.record_account(app.state.db, 1, drifted, as_of=time.time())
+    mirror.record_account(app.state.db, 1, drifted, as_of=time.time(), read=True)  # held as if read
     changes, failed = asyncio.run(reconcile(app.state.db, app.state.stripe, secret=app.state.secret))
     assert failed == []
     # The balance no event had reported yet counts too: the mirror lacked it.
