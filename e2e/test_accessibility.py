@@ -9,7 +9,9 @@ from playwright.sync_api import Page, expect
 from starlette.routing import Mount, Route
 
 from e2e.accessibility import check_page, violations
-from e2e.test_onboarding_journeys import fill_bank, fill_person, fill_profile, sign_up_and_log_in, submit_and_wait_for_verified
+from e2e.test_onboarding_journeys import (
+    fill_bank, fill_person, fill_profile, individual_at_identity, sign_up_and_log_in, submit_and_wait_for_verified,
+)
 from portal.accounts.gate import NOT_SELLER
 from portal.app import create_app
 from portal.settings import Settings
@@ -101,13 +103,7 @@ def test_the_check_finds_what_it_is_for(page: Page):
 @pytest.mark.parametrize("portal_env", [{"SANDBOX_VERIFICATION_DELAY": "600"}])
 def test_the_pending_status_page_passes_axe(page: Page, portal_url, smtp_inbox, artifacts_dir):
     """Stripe still checking: one state, one sentence, and what is being checked named as it was given."""
-    sign_up_and_log_in(page, portal_url, smtp_inbox, "ann@annsbakery.com")
-    page.get_by_label("Individual or sole proprietor").check()
-    page.get_by_role("button", name="Save and continue").click()
-    fill_profile(page, legal_name=None, dba="Ann's Bakery", url="https://annsbakery.com", search="bakery",
-                 industry="Bakeries", email="help@annsbakery.com", descriptor="ANNS BAKERY")
-    page.get_by_label("Business email address").fill("ann@annsbakery.com")
-    page.get_by_role("button", name="Save and continue").click()
+    individual_at_identity(page, portal_url, smtp_inbox)
     fill_person(page, "Ann", "Baker", "ann@annsbakery.com")
     page.get_by_label("Last 4 digits of the Social Security number").fill("0000")
     page.get_by_role("button", name="Save and continue").click()

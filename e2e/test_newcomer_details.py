@@ -6,17 +6,11 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.test_onboarding_journeys import fill_profile, sign_up_and_log_in
+from e2e.test_onboarding_journeys import individual_at_identity
 
 
 def test_leaving_a_step_by_a_link_keeps_what_was_typed_and_the_bank_step_keeps_the_number(page: Page, portal_url, smtp_inbox):
-    sign_up_and_log_in(page, portal_url, smtp_inbox, "ann@annsbakery.com")
-    page.get_by_label("Individual or sole proprietor").check()
-    page.get_by_role("button", name="Save and continue").click()
-    fill_profile(page, legal_name=None, dba="Ann's Bakery", url="https://annsbakery.com", search="bakery",
-                 industry="Bakeries", email="help@annsbakery.com", descriptor="ANNS BAKERY")
-    page.get_by_label("Business email address").fill("ann@annsbakery.com")
-    page.get_by_role("button", name="Save and continue").click()
+    individual_at_identity(page, portal_url, smtp_inbox)
 
     page.get_by_label("First name").fill("Ann")
     page.get_by_label("City").fill("Portland")

@@ -41,6 +41,18 @@ def fill_profile(page: Page, *, legal_name: str | None, dba: str, url: str, sear
     page.get_by_role("button", name="Save and continue").click()
 
 
+def individual_at_identity(page: Page, portal_url: str, inbox, email: str = "ann@annsbakery.com") -> None:
+    """Ann's Bakery, an individual seller, signed up and through the profile and business email
+    (on the business's domain) to the identity step."""
+    sign_up_and_log_in(page, portal_url, inbox, email)
+    page.get_by_label("Individual or sole proprietor").check()
+    page.get_by_role("button", name="Save and continue").click()
+    fill_profile(page, legal_name=None, dba="Ann's Bakery", url="https://annsbakery.com", search="bakery",
+                 industry="Bakeries", email="help@annsbakery.com", descriptor="ANNS BAKERY")
+    page.get_by_label("Business email address").fill(email)
+    page.get_by_role("button", name="Save and continue").click()
+
+
 def fill_person(page: Page, first: str, last: str, email: str) -> None:
     page.get_by_label("First name").fill(first)
     page.get_by_label("Last name").fill(last)

@@ -73,9 +73,14 @@ def test_a_lost_dispute_puts_the_seller_on_the_negative_balance_list_without_a_s
         return [(row.stripe_account_id, row.amount) for row in rows] == [(seller.id, truth)]
 
     assert eventually(listed, timeout=5), negative_balances.negative_balances(app.state.db)
-    with app.state.db.transaction() as session:
-        balance = session.get(AccountBalance, seller.id)
-        assert balance.stale_since is None and not balance.refresh_failed
+
+    def fresh():
+        # A later money event (the dispute's close) marks the balance stale until its own read lands.
+        with app.state.db.transaction() as session:
+            balance = session.get(AccountBalance, seller.id)
+        return balance.stale_since is None and not balance.refresh_failed and listed()
+
+    assert eventually(fresh, timeout=5)
     assert eventually(lambda: _dispute(app, dispute.id) and _dispute(app, dispute.id).status == "lost")
 
 
