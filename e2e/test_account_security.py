@@ -38,6 +38,17 @@ def enter_code(page: Page, code: str) -> None:
     page.get_by_role("button", name="Continue").click()
 
 
+def replace_bank_account(page: Page) -> None:
+    """On the bank step after confirming it's you: a new account replaces the one on file, and
+    payouts cool off."""
+    page.get_by_label(re.compile("^Name on the account")).fill("Ann Baker")
+    page.get_by_label(re.compile("^Routing number")).fill("110000000")
+    page.get_by_label(re.compile(r"^Account number( \(optional\))?$")).fill("000111111116")
+    page.get_by_label(re.compile("^Account number again")).fill("000111111116")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("payouts are on hold for a few days")).to_be_visible()
+
+
 def test_two_step_sign_in_with_an_authenticator_and_recovery_codes(page: Page, portal_url, smtp_inbox):
     email = "seller@shop.example"
     page.goto(portal_url + "/account/signup")
@@ -116,12 +127,7 @@ def test_a_new_device_changes_the_bank_account_and_payouts_cool_off_until_staff_
     page.get_by_label(re.compile("Code from your authenticator")).fill(code_for(key, +1))
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("On file:")).to_be_visible()
-    page.get_by_label(re.compile("^Name on the account")).fill("Ann Baker")
-    page.get_by_label(re.compile("^Routing number")).fill("110000000")
-    page.get_by_label(re.compile(r"^Account number( \(optional\))?$")).fill("000111111116")
-    page.get_by_label(re.compile("^Account number again")).fill("000111111116")
-    page.get_by_role("button", name="Save and continue").click()
-    expect(page.get_by_text("payouts are on hold for a few days")).to_be_visible()
+    replace_bank_account(page)
 
     page.goto(portal_url + "/payouts")
     expect(page.locator('[data-hold="cooling_off"]')).to_contain_text("sensitive account details changed recently")

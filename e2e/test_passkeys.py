@@ -10,7 +10,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from e2e.accessibility import check_page
-from e2e.test_account_security import EMAIL, log_in
+from e2e.test_account_security import EMAIL, log_in, replace_bank_account
 from e2e.test_money_pages import Sandbox
 from tests.conftest import press_link_button
 from tests.onboarding.flows import onboard_individual
@@ -64,12 +64,7 @@ def test_a_seller_signs_in_with_a_passkey_and_confirms_a_bank_change_with_it(pag
     check_page(page, artifacts_dir, "Confirm it's you with a passkey")
     page.get_by_role("button", name="Confirm with a passkey").click()
     expect(page.get_by_text("On file:")).to_be_visible()
-    page.get_by_label(re.compile("^Name on the account")).fill("Ann Baker")
-    page.get_by_label(re.compile("^Routing number")).fill("110000000")
-    page.get_by_label(re.compile(r"^Account number( \(optional\))?$")).fill("000111111116")
-    page.get_by_label(re.compile("^Account number again")).fill("000111111116")
-    page.get_by_role("button", name="Save and continue").click()
-    expect(page.get_by_text("payouts are on hold for a few days")).to_be_visible()
+    replace_bank_account(page)
 
     # Removing it (just confirmed, so not asked again); two-step sign-in is then to be set up again.
     page.goto(site + "/account/security/")
