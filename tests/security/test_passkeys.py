@@ -15,7 +15,7 @@ from portal.db import Database
 from portal.security import passkeys
 from portal.security.models import Passkey, SignInEvent
 from portal.security.passkeys import Owner, Purpose, Refusal, RelyingParty
-from tests.conftest import PASSWORD, csrf_from, log_in, post_form
+from tests.conftest import csrf_from, log_in, post_form
 from tests.onboarding.flows import signed_in_seller
 from tests.security.authenticator import SoftAuthenticator
 

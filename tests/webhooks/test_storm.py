@@ -17,7 +17,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 import httpx
-import pytest
 from sqlmodel import select
 
 from portal.accounts import service
