@@ -41,10 +41,13 @@ def fill_profile(page: Page, *, legal_name: str | None, dba: str, url: str, sear
     page.get_by_role("button", name="Save and continue").click()
 
 
-def individual_at_identity(page: Page, portal_url: str, inbox, email: str = "ann@annsbakery.com") -> None:
-    """Ann's Bakery, an individual seller, signed up and through the profile and business email
-    (on the business's domain) to the identity step."""
+def individual_at_identity(page: Page, portal_url: str, inbox, email: str = "ann@annsbakery.com",
+                           country: str | None = None) -> None:
+    """Ann's Bakery, an individual seller (in `country`, else the default), signed up and through the
+    profile and business email (on the business's domain) to the identity step."""
     sign_up_and_log_in(page, portal_url, inbox, email)
+    if country:
+        page.get_by_label("Country where your business is based").select_option(country)
     page.get_by_label("Individual or sole proprietor").check()
     page.get_by_role("button", name="Save and continue").click()
     fill_profile(page, legal_name=None, dba="Ann's Bakery", url="https://annsbakery.com", search="bakery",
@@ -193,14 +196,7 @@ def test_business_email_link_lifts_the_payout_hold_and_free_mail_is_flagged(page
 
 
 def _individual_abroad(page: Page, portal_url, smtp_inbox, email: str, country: str):
-    sign_up_and_log_in(page, portal_url, smtp_inbox, email)
-    page.get_by_label("Country where your business is based").select_option(country)
-    page.get_by_label("Individual or sole proprietor").check()
-    page.get_by_role("button", name="Save and continue").click()
-    fill_profile(page, legal_name=None, dba="Ann's Bakery", url="https://annsbakery.com", search="bakery",
-                 industry="Bakeries", email="help@annsbakery.com", descriptor="ANNS BAKERY")
-    page.get_by_label("Business email address").fill(email)
-    page.get_by_role("button", name="Save and continue").click()
+    individual_at_identity(page, portal_url, smtp_inbox, email, country=country)
     expect(page.get_by_text("Social Security")).to_have_count(0)
     page.get_by_label("First name").fill("Ann")
     page.get_by_label("Last name").fill("Baker")
