@@ -99,8 +99,9 @@ async def two_factor_setup(request: Request):
     the recovery codes are shown once."""
     seller = await current_seller(request)
     db, secret = request.app.state.db, request.app.state.secret
-    if await run_in_threadpool(service.enrolled, db, seller.id):
-        request.session.pop(MUST_ENROL_KEY, None)
+    if request.session.get(MUST_ENROL_KEY) and await run_in_threadpool(service.enrolled, db, seller.id):
+        # Set up meanwhile in another tab or on another device: the ask is over, go on.
+        return RedirectResponse(enrolment_done(request, confirms_it_is_you=False), status_code=303)
     if await run_in_threadpool(service.has_authenticator, db, seller.id):
         return redirect(request, "security:overview")
     if request.method == "GET":

@@ -88,6 +88,11 @@ def onboard_individual(client, inbox, email: str = "ann@annsbakery.com"):
     signed_in_seller(client, inbox, email)
     submit(client, "business", {"country": "US", "business_type": "individual"}, expect="/onboarding/profile")
     submit(client, "profile", PROFILE, expect="/onboarding/business-email")
+    finish_individual(client)
+
+
+def finish_individual(client):
+    """An individual's steps after the profile (the Stripe account made, two-step sign-in set up)."""
     submit(client, "business-email", {"business_email": "ann@annsbakery.com"}, expect="/onboarding/identity")
     submit(client, "identity", IDENTITY, expect="/onboarding/bank")
     submit(client, "bank", BANK, expect="/onboarding/review")
