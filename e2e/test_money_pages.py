@@ -7,6 +7,7 @@ with the stripe SDK, as the seller's customers and Stripe would make them."""
 import re
 
 import httpx
+import pyotp
 import pytest
 import stripe
 from playwright.sync_api import Page, expect
@@ -45,16 +46,31 @@ class Sandbox:
 
 
 @pytest.fixture
-def seller(page: Page, portal_url, smtp_inbox):
-    """(sandbox, the seller's account id): onboarded over HTTP, signed in in the browser."""
+def seller_secrets() -> dict:
+    """What the seller's authenticator holds once `seller` is onboarded: {"two_factor_key": key}."""
+    return {}
+
+
+@pytest.fixture
+def seller(page: Page, portal_url, smtp_inbox, seller_secrets):
+    """(sandbox, the seller's account id): onboarded over HTTP (two-step sign-in set up when the
+    account was made, its key in seller_secrets), signed in in the browser."""
     with httpx.Client(base_url=portal_url, timeout=30) as client:
         onboard_individual(client, smtp_inbox, EMAIL)
+        seller_secrets["two_factor_key"] = client.two_factor_key
         # The site-wide cookies (session, device); a mailed link's cookie stays with the page it is scoped to.
         cookies = [{"name": cookie.name, "value": cookie.value, "url": portal_url} for cookie in client.cookies.jar
                    if cookie.path == "/"]
     page.context.add_cookies(cookies)
     sandbox = Sandbox(portal_url)
     return sandbox, sandbox.wait_until_verified(page)
+
+
+def confirm_it_is_you(page: Page, seller_secrets: dict) -> None:
+    """On the 'Confirm it's you' page: the password and the code the seller's authenticator shows."""
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label(re.compile("Code from your authenticator")).fill(pyotp.TOTP(seller_secrets["two_factor_key"]).now())
+    page.get_by_role("button", name="Confirm", exact=True).click()
 
 
 def money(amount: int) -> str:
@@ -68,7 +84,7 @@ def session_requests(page: Page) -> list:
 
 
 def test_payouts_show_the_sellers_balance_and_payouts_and_why_they_are_held(page: Page, portal_url, seller, smtp_inbox,
-                                                                            artifacts_dir):
+                                                                            artifacts_dir, seller_secrets):
     sandbox, account = seller
     as_seller = {"stripe_account": account}
     sandbox.sdk.v1.payment_intents.create(params={
@@ -123,8 +139,7 @@ def test_payouts_show_the_sellers_balance_and_payouts_and_why_they_are_held(page
     expect(payouts.locator("[data-action=payout]")).to_be_visible()
     expect(payouts.get_by_label("Payout interval")).to_have_count(0)
     page.get_by_role("link", name="Confirm it's you").click()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
+    confirm_it_is_you(page, seller_secrets)
     expect(page).to_have_url(portal_url + "/payouts")
     expect(payouts.get_by_label("Payout interval")).to_be_visible()
     payouts.locator("[data-action=payout]").click()

@@ -1,12 +1,15 @@
 """What a newcomer trips on in the form, checked in the browser: typed answers kept when leaving a
 step by a link, the bank step keeping the account number through an unrelated error, terms that
-are links."""
+are links, a header that reads well at a phone's width."""
 
 import re
 
+import httpx
 from playwright.sync_api import Page, expect
 
+from e2e.accessibility import check_page
 from e2e.test_onboarding_journeys import individual_at_identity
+from tests.onboarding.flows import onboard_individual
 
 
 def test_leaving_a_step_by_a_link_keeps_what_was_typed_and_the_bank_step_keeps_the_number(page: Page, portal_url, smtp_inbox):
@@ -46,3 +49,32 @@ def test_leaving_a_step_by_a_link_keeps_what_was_typed_and_the_bank_step_keeps_t
     expect(stripe_terms).to_have_attribute("href", "https://stripe.com/connect-account/legal/full")
     expect(page.get_by_role("link", name=re.compile("seller terms"))).to_have_attribute("href", "https://platform.example/seller-terms")
 
+
+
+LONG_EMAIL = "annabelle.bakersfield-whitmore@annsbakery-and-patisserie.com"
+
+
+def _header_rows(page: Page) -> int:
+    """How many rows the header's links sit on (their distinct tops)."""
+    return len({round(box["y"]) for box in (item.bounding_box() for item in page.locator(".site-header .nav > li").all())
+                if box and box["width"] > 0})
+
+
+def test_the_header_reads_well_at_desktop_and_phone_widths_with_a_long_email(page: Page, portal_url, smtp_inbox,
+                                                                              artifacts_dir):
+    """Issue 16, item 10: every menu link on one row at 1280 px (the long email cut short, in full
+    on hover), and at 390 px a tidy block of at most two rows, nothing off screen."""
+    with httpx.Client(base_url=portal_url, timeout=30) as client:
+        onboard_individual(client, smtp_inbox, LONG_EMAIL)  # a Stripe account: the full menu
+        cookies = [{"name": c.name, "value": c.value, "url": portal_url} for c in client.cookies.jar if c.path == "/"]
+    page.context.add_cookies(cookies)
+    page.goto(portal_url + "/payouts")
+    for width, rows in ((1280, 1), (390, 2)):
+        page.set_viewport_size({"width": width, "height": 800})
+        expect(page.get_by_role("link", name="Payouts")).to_be_visible()
+        assert _header_rows(page) <= rows, (width, _header_rows(page))
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width  # nothing off screen
+        for name in ("Home", "Account", "Payouts", "Payments", "Disputes", "Settings", "Security"):
+            box = page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (width, name)
+    check_page(page, artifacts_dir, "Header with a long email")

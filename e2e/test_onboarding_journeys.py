@@ -3,7 +3,10 @@
 import os
 import re
 
+import pyotp
 from playwright.sync_api import Page, expect
+
+from e2e.accessibility import check_page
 
 PASSWORD = "violet tractor salad 42"
 
@@ -27,7 +30,9 @@ def sign_up_and_log_in(page: Page, portal_url: str, inbox, email: str) -> None:
     page.get_by_role("link", name="Set up payouts").click()
 
 
-def fill_profile(page: Page, *, legal_name: str | None, dba: str, url: str, search: str, industry: str, email: str, descriptor: str):
+def fill_profile(page: Page, *, legal_name: str | None, dba: str, url: str, search: str, industry: str, email: str, descriptor: str,
+                 two_step: bool = True):
+    """The profile step, saved; then (two_step) set up two-step sign-in if the portal asks for it."""
     if legal_name:
         page.get_by_label("Legal business name").fill(legal_name)
     page.get_by_label("Doing-business-as name").fill(dba)
@@ -39,6 +44,25 @@ def fill_profile(page: Page, *, legal_name: str | None, dba: str, url: str, sear
     page.get_by_label("Customer support email").fill(email)
     page.get_by_label("Statement descriptor").fill(descriptor)
     page.get_by_role("button", name="Save and continue").click()
+    if two_step:
+        set_up_two_step_if_asked(page)
+
+
+def set_up_two_step_if_asked(page: Page) -> str | None:
+    """The profile step makes the Stripe account, and two-step sign-in is asked at that moment: set
+    it up with an authenticator (the code pyotp makes from the key the page shows), save the
+    recovery codes, and go on with the form. The key (None when it was not asked)."""
+    page.wait_for_load_state()
+    if "/account/security/two-factor" not in page.url:
+        return None
+    page.get_by_role("button", name="Show the code to scan").click()
+    key = page.locator("#totp-key").inner_text().replace(" ", "")
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(key).now())
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(page.get_by_role("heading", name="Two-step sign-in is on")).to_be_visible()
+    assert len(page.get_by_role("list", name="Recovery codes").locator("code").all_inner_texts()) == 10
+    page.get_by_role("link", name="I have saved my codes").click()
+    return key
 
 
 def individual_at_identity(page: Page, portal_url: str, inbox, email: str = "ann@annsbakery.com",
@@ -249,3 +273,30 @@ def test_a_german_seller_onboards_with_an_iban(page: Page, portal_url, smtp_inbo
     expect(page.get_by_text("STRIPE TEST BANK ••••3000")).to_be_visible()
     submit_and_wait_for_verified(page)
     page.screenshot(path=os.path.join(artifacts_dir, "onboarding-de-verified.png"), full_page=True)
+
+
+def test_two_step_sign_in_is_asked_once_the_account_exists_and_the_seller_goes_on_with_the_form(
+        page: Page, portal_url, smtp_inbox, artifacts_dir):
+    """Issue 16, item 7: not at the next sign-in, and not ending on the Security page."""
+    sign_up_and_log_in(page, portal_url, smtp_inbox, "ann@annsbakery.com")
+    page.get_by_label("Individual or sole proprietor").check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Step 2 of 6")).to_be_visible()
+    fill_profile(page, legal_name=None, dba="Ann's Bakery", url="https://annsbakery.com", search="bakery",
+                 industry="Bakeries", email="help@annsbakery.com", descriptor="ANNS BAKERY", two_step=False)
+
+    # The profile made the Stripe account: two-step sign-in is asked now.
+    expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    expect(page.get_by_text("Your details are saved and your Stripe account is made.")).to_be_visible()
+    expect(page.get_by_text("then you'll go on where you were")).to_be_visible()
+    # Leaving for another page does not get round it, nor lose the way back.
+    page.goto(portal_url + "/onboarding/identity")
+    expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    check_page(page, artifacts_dir, "Two-step sign-in asked during onboarding")
+
+    assert set_up_two_step_if_asked(page)  # an authenticator, the code it shows, the codes saved
+
+    # On with the form where the profile step led, not the Security page.
+    expect(page).to_have_url(portal_url + "/onboarding/business-email")
+    expect(page.get_by_text("Step 3 of 6")).to_be_visible()
+    expect(page.get_by_role("heading", name="Security", exact=True)).to_have_count(0)

@@ -7,13 +7,13 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.test_money_pages import EMAIL, seller  # noqa: F401 (the fixture)
+from e2e.test_money_pages import EMAIL, confirm_it_is_you, seller, seller_secrets  # noqa: F401 (the fixtures)
 from e2e.test_staff_funds import portal_command, sign_in_as
-from tests.conftest import PASSWORD
 
 
 def test_a_seller_asks_to_leave_and_staff_close_the_account(seller, tmp_path, portal_url, smtp_inbox,  # noqa: F811
-                                                            page: Page, browser: Browser, artifacts_dir):
+                                                            page: Page, browser: Browser, artifacts_dir,
+                                                            seller_secrets):  # noqa: F811
     sandbox, account = seller
     # Nothing holds the seller's payouts: the business email is confirmed.
     mail = smtp_inbox.wait_for(EMAIL, subject="Confirm your business email address")[-1]
@@ -27,8 +27,7 @@ def test_a_seller_asks_to_leave_and_staff_close_the_account(seller, tmp_path, po
     # The seller asks, from the security page, after confirming it's them.
     page.goto(portal_url + "/account/security/")
     page.get_by_role("link", name="Close your seller account").click()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("Confirm|Continue")).click()
+    confirm_it_is_you(page, seller_secrets)
     page.get_by_label("Anything you would like us to know").fill("Moving to a shop of my own")
     page.get_by_role("button", name="Ask to close my account").click()
     expect(page.locator(".field-error")).to_contain_text("Tick the box")

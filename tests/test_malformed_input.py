@@ -23,7 +23,7 @@ from portal.onboarding.models import DraftPerson
 from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
 from tests.conftest import csrf_from
-from tests.security.helpers import enrol
+from tests.onboarding.flows import reauthenticate
 from tests.staff.conftest import dev_sign_in
 from tests.staff.helpers import onboarded_seller, staff_browser
 
@@ -165,8 +165,8 @@ class Target:
 def targets(sandboxed_client, inbox) -> list[Target]:
     """Every endpoint, with who reaches it and the forms that post to it: anonymous, a seller past
     onboarding and two-step enrolment, and one staff member per role, all on one portal."""
-    seller = onboarded_seller(sandboxed_client, inbox)
-    enrol(sandboxed_client)
+    seller = onboarded_seller(sandboxed_client, inbox)  # two-step sign-in set up when asked, on the way
+    reauthenticate(sandboxed_client)  # as the enrolment at sign-in did: sensitive pages are reached too
     visitors = [visitor("seller", sandboxed_client, "/status/"), visitor("anonymous", staff_browser(sandboxed_client), "/account/login")]
     for role in StaffRole:
         staff = staff_browser(sandboxed_client)

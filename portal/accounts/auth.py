@@ -26,10 +26,17 @@ SESSION_KEY = "sid"
 # Password accepted, second factor still to come: {"seller": id, "at": epoch seconds, "next": path}.
 PENDING_KEY = "pending_2fa"
 PENDING_MAX_AGE = 600
-# Two factors are required and the seller has not enrolled: every page leads to enrolment.
+# Two factors are required and the seller has not enrolled: every page leads to enrolment. The value
+# says why: True (at sign-in, or a factor was removed) or ACCOUNT_MADE (the Stripe account appeared
+# mid-session, when the password may be long past: setting up then does not confirm it's you).
 MUST_ENROL_KEY = "must_enrol"
-# Where a seller sent to enrol was going (a link they followed), so enrolment ends there.
+ACCOUNT_MADE = "account_made"
+# Where a seller sent to enrol was going (a link they followed, the next onboarding step, the page
+# they opened), so enrolment ends there.
 AFTER_ENROL_KEY = "after_enrol"
+# This session's seller has a second factor (they signed in with one, or set one up here): the gate
+# need not read it again. Turning the last one off while it is required sets MUST_ENROL_KEY.
+TWO_STEP_ON_KEY = "two_step_on"
 REAUTH_KEY = "reauth_at"
 # A long-lived random cookie naming the browser, so sign-ins from new devices can be told apart.
 DEVICE_COOKIE = "portal_device"
@@ -144,11 +151,64 @@ async def password_accepted(request: Request, seller: Seller, next_path: str | N
     required = await run_in_threadpool(security.two_factor_required, db, seller.id, settings.two_factor_for_all)
     await complete_sign_in(request, seller, "password")
     if required:
-        request.session[MUST_ENROL_KEY] = True
-        if next_path:
-            request.session[AFTER_ENROL_KEY] = next_path
-        return keep_device_cookie(request, _go(request, "security:two_factor_setup"))
+        return keep_device_cookie(request, require_enrolment(request, then=next_path))
     return keep_device_cookie(request, RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303))
+
+
+def require_enrolment(request: Request, *, then: str | None, why: bool | str = True) -> RedirectResponse:
+    """From now on every seller page leads to setting up the second factor; once it is set up,
+    the seller goes on to `then` (when it is None, to the page they next open, or home)."""
+    request.session[MUST_ENROL_KEY] = why
+    if then:
+        request.session[AFTER_ENROL_KEY] = then
+    return _go(request, "security:two_factor_setup")
+
+
+async def ask_enrolment_now(request: Request, seller_id: int, *, then: str) -> RedirectResponse | None:
+    """The seller's Stripe account has just been made, and with it two-step sign-in is required:
+    asked at this moment (not at the next sign-in), then the seller goes on to `then`. None when
+    a second factor is already set up."""
+    if await run_in_threadpool(security.enrolled, request.app.state.db, seller_id):
+        return None
+    return require_enrolment(request, then=then, why=ACCOUNT_MADE)
+
+
+def factor_removed(request: Request) -> None:
+    """The seller turned off a second factor: this session no longer knows one is set up."""
+    request.session.pop(TWO_STEP_ON_KEY, None)
+
+
+def enrolment_done(request: Request, *, confirms_it_is_you: bool) -> str:
+    """A second factor is set up (an authenticator or a passkey): where the seller goes on to. The
+    page they were going to when it was asked; home when it was asked and nothing was remembered;
+    the Security page when they set it up of their own accord from there. An authenticator set up
+    at sign-in (the password just typed) or from the Security page also counts as confirming it's
+    you (confirms_it_is_you); asked because the Stripe account appeared mid-session, it does not (a
+    borrowed session could set up its own app)."""
+    was_required = request.session.pop(MUST_ENROL_KEY, None)
+    if confirms_it_is_you and was_required != ACCOUNT_MADE:
+        mark_reauthenticated(request)
+    then = safe_next(request.session.pop(AFTER_ENROL_KEY, None))
+    request.session[TWO_STEP_ON_KEY] = True
+    return then or request.url_for("dashboard" if was_required else "security:overview").path
+
+
+async def must_enrol(request: Request, seller: Seller) -> bool:
+    """Two factors are required of this seller and none is set up. Staff viewing as the seller are
+    never asked (they cannot set up the seller's factors). Besides the sign-in and the profile step
+    that makes the Stripe account (which set MUST_ENROL_KEY), an account made from another
+    session since this one signed in counts: it is read once, then remembered in the session."""
+    if getattr(request.state, "view_as", None) is not None:
+        return False
+    if request.session.get(MUST_ENROL_KEY):
+        return True
+    if getattr(request.state, "seller_account", None) is None or request.session.get(TWO_STEP_ON_KEY):
+        return False
+    if await run_in_threadpool(security.enrolled, request.app.state.db, seller.id):
+        request.session[TWO_STEP_ON_KEY] = True
+        return False
+    request.session[MUST_ENROL_KEY] = ACCOUNT_MADE
+    return True
 
 
 def pending_seller_id(request: Request) -> int | None:
@@ -163,6 +223,8 @@ async def complete_sign_in(request: Request, seller: Seller, method: str) -> Non
     password_and_code, password_and_passkey, passkey...), tell the seller of a new device."""
     context = _context(request)
     await sign_in(request, seller, context["ip"])
+    if method != "password":  # a code, a recovery code or a passkey: a second factor is set up
+        request.session[TWO_STEP_ON_KEY] = True
     news = await run_in_threadpool(security.record_success, request.app.state.db, seller.id, method=method, **context)
     counters.SIGN_INS.inc()
     if news.worth_telling:
@@ -201,9 +263,12 @@ async def gate_refusal(request: Request, *, before_enrolment: bool = False) -> R
         return _go(request, "accounts:login", next=request.url.path)
     if (closed := await closed_page(request, seller)) is not None:
         return json_error("This account is closed.", 403) if wants_json(request) else closed
-    if request.session.get(MUST_ENROL_KEY) and not before_enrolment:
+    if await must_enrol(request, seller) and not before_enrolment:
         if wants_json(request):
             return json_error("Set up two-step sign-in first.", 403)
+        if request.method == "GET" and AFTER_ENROL_KEY not in request.session:
+            # The seller who leaves the setup page and comes back still goes on where they were going.
+            request.session[AFTER_ENROL_KEY] = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return _go(request, "security:two_factor_setup")
     return None
 

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import countries
-from portal.accounts.auth import ask_reauth, current_seller, reauthenticated
+from portal.accounts.auth import ask_enrolment_now, ask_reauth, current_seller, reauthenticated
 from portal.accounts.links import LinkProblem
 from portal.accounts.throttle import Rule
 from portal.connect import payout_holds
@@ -155,7 +155,8 @@ async def profile_step(request: Request, ob: Onboarding):
     await _save(request, ob, "profile", read.answers)
     if read.errors:
         return _show(request, ob, steps.STEP_PROFILE, read.answers, read.errors, **extra)
-    if ob.account is None:
+    creating = ob.account is None
+    if creating:
         params = steps.account_create_params(
             ob.business, read.answers, email=ob.email, seller_id=ob.seller_id,
             test_mode=_test_mode(request), hold_payouts=ob.payouts_held,
@@ -172,7 +173,13 @@ async def profile_step(request: Request, ob: Onboarding):
         return _show(request, ob, steps.STEP_PROFILE, read.answers, outcome.errors, outcome.general, **extra)
     if ob.business_email and ob.business_email.website != read.answers["url"]:
         await _check_business_email(request, ob, ob.business_email.email, read.answers["url"])
-    return await _done(request, ob, "profile", outcome.marker if outcome else ob.draft.sent["profile"])
+    done = await _done(request, ob, "profile", outcome.marker if outcome else ob.draft.sent["profile"])
+    if creating and (asked := await ask_enrolment_now(request, ob.seller_id, then=done.headers["location"])):
+        # The Stripe account exists from this moment, and with it the need for two-step sign-in:
+        # asked now, not at the next sign-in; once it is set up the seller goes on with the form.
+        flash(request, "Your details are saved and your Stripe account is made.", "success")
+        return asked
+    return done
 
 
 async def _check_business_email(request: Request, ob: Onboarding, email: str, website: str) -> None:

@@ -11,9 +11,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from portal.accounts.auth import (
-    MUST_ENROL_KEY, PENDING_KEY, complete_sign_in, current_seller, device_cookie, ip_of,
+    PENDING_KEY, complete_sign_in, current_seller, device_cookie, enrolment_done, factor_removed, ip_of,
     json_error, keep_device_cookie, mark_reauthenticated, pending_seller_id, reauth_required, record_failure,
-    safe_next,
+    require_enrolment, safe_next,
 )
 from portal.accounts.models import Seller
 from portal.inputs import read_json_object
@@ -74,9 +74,9 @@ async def register(request: Request):
     await run_in_threadpool(service.record_change, db, seller.id, service.PASSKEY_ADDED,
                             device=device_cookie(request), ip=ip_of(request))
     await emails.send_passkey_notice(request, seller, added.name, added=True)
-    request.session.pop(MUST_ENROL_KEY, None)
     flash(request, f"Passkey “{added.name}” added. You can use it to sign in.", "success")
-    return JSONResponse({"redirect": request.url_for("security:overview").path})
+    # Asked for a second step (a Stripe account was just made): go on where the seller was going.
+    return JSONResponse({"redirect": enrolment_done(request, confirms_it_is_you=False)})
 
 
 @reauth_required
@@ -90,11 +90,11 @@ async def remove(request: Request):
     await run_in_threadpool(service.record_change, db, seller.id, service.PASSKEY_REMOVED,
                             device=device_cookie(request), ip=ip_of(request))
     await emails.send_passkey_notice(request, seller, removed.name, added=False)
-    if not await run_in_threadpool(service.enrolled, db, seller.id) and await run_in_threadpool(
-            service.two_factor_required, db, seller.id, settings.two_factor_for_all):
-        request.session[MUST_ENROL_KEY] = True
-        flash(request, f"Passkey “{removed.name}” removed. Your account needs two-step sign-in, so set it up again.", "info")
-        return redirect(request, "security:two_factor_setup")
+    if not await run_in_threadpool(service.enrolled, db, seller.id):
+        factor_removed(request)
+        if await run_in_threadpool(service.two_factor_required, db, seller.id, settings.two_factor_for_all):
+            flash(request, f"Passkey “{removed.name}” removed. Your account needs two-step sign-in, so set it up again.", "info")
+            return require_enrolment(request, then=None)
     flash(request, f"Passkey “{removed.name}” removed.", "success")
     return redirect(request, "security:overview")
 

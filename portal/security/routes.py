@@ -10,9 +10,9 @@ from portal.accounts import emails as account_emails
 from portal.accounts import passwords
 from portal.accounts import service as accounts
 from portal.accounts.auth import (
-    AFTER_ENROL_KEY, MUST_ENROL_KEY, PENDING_KEY, SESSION_KEY, complete_sign_in, current_seller, device_cookie,
-    ip_of, keep_device_cookie, mark_reauthenticated, pending_seller_id, reauth_required,
-    record_failure, safe_next, sign_out,
+    MUST_ENROL_KEY, PENDING_KEY, SESSION_KEY, complete_sign_in, current_seller, device_cookie, enrolment_done,
+    factor_removed, ip_of, keep_device_cookie, mark_reauthenticated, pending_seller_id, reauth_required,
+    record_failure, require_enrolment, safe_next, sign_out,
 )
 from portal.accounts.links import LinkProblem, LinkPurpose
 from portal.accounts.models import Seller
@@ -99,8 +99,9 @@ async def two_factor_setup(request: Request):
     the recovery codes are shown once."""
     seller = await current_seller(request)
     db, secret = request.app.state.db, request.app.state.secret
-    if await run_in_threadpool(service.enrolled, db, seller.id):
-        request.session.pop(MUST_ENROL_KEY, None)
+    if request.session.get(MUST_ENROL_KEY) and await run_in_threadpool(service.enrolled, db, seller.id):
+        # Set up meanwhile in another tab or on another device: the ask is over, go on.
+        return RedirectResponse(enrolment_done(request, confirms_it_is_you=False), status_code=303)
     if await run_in_threadpool(service.has_authenticator, db, seller.id):
         return redirect(request, "security:overview")
     if request.method == "GET":
@@ -114,9 +115,7 @@ async def two_factor_setup(request: Request):
     recovery = await run_in_threadpool(service.confirm_enrolment, db, seller.id, typed, secret)
     if recovery is None:
         return _setup_page(request, seller, key, "That code isn't right. Check the time on your phone and type the code it shows now.")
-    request.session.pop(MUST_ENROL_KEY, None)
-    mark_reauthenticated(request)
-    after = safe_next(request.session.pop(AFTER_ENROL_KEY, None)) or request.url_for("security:overview").path
+    after = enrolment_done(request, confirms_it_is_you=True)
     return render(request, "security/recovery_codes.html", {"codes": recovery, "first_time": True, "after": after})
 
 
@@ -188,10 +187,13 @@ async def two_factor_off(request: Request):
     await run_in_threadpool(service.turn_off_two_factor, db, seller.id)
     await run_in_threadpool(service.record_change, db, seller.id, service.TWO_FACTOR_OFF,
                             device=device_cookie(request), ip=ip_of(request))
+    if await run_in_threadpool(service.enrolled, db, seller.id):  # a passkey is still a second step
+        flash(request, "Your authenticator app no longer works for signing in. Your passkeys still do.", "info")
+        return redirect(request, "security:overview")
+    factor_removed(request)
     if await run_in_threadpool(service.two_factor_required, db, seller.id, settings.two_factor_for_all):
-        request.session[MUST_ENROL_KEY] = True
         flash(request, "Two-step sign-in is off. Your account needs it, so set up your authenticator app again.", "info")
-        return redirect(request, "security:two_factor_setup")
+        return require_enrolment(request, then=None)
     flash(request, "Two-step sign-in is off.", "info")
     return redirect(request, "security:overview")
 

@@ -5,7 +5,7 @@ import pytest
 
 from portal.accounts.gate import BEFORE_ENROLMENT, BEFORE_SIGN_IN, SECURITY_PAGES_WHILE_VIEWING
 from tests.conftest import csrf_from, log_in, post_form, sign_up
-from tests.onboarding.flows import onboard_individual
+from tests.onboarding.flows import asked_for_two_step
 from tests.route_table import endpoints
 from tests.security.helpers import enrol
 
@@ -48,8 +48,8 @@ def test_every_seller_route_but_the_named_ones_sends_a_stranger_to_sign_in(clien
 
 def test_with_only_the_password_a_seller_who_must_enrol_reaches_nothing_but_enrolment(sandboxed_client, inbox):
     client = sandboxed_client
-    onboard_individual(client, inbox, EMAIL)  # a Stripe account: two factors are required from now on
-    post_form(client, "/account/logout", {}, page="/dashboard")
+    asked_for_two_step(client, inbox, EMAIL)  # a Stripe account: two factors are required from now on
+    post_form(client, "/account/logout", {}, page="/account/security/two-factor")
     assert log_in(client, EMAIL).headers["location"] == ENROL
 
     assert_stopped(client, gated(client.app, BEFORE_SIGN_IN | BEFORE_ENROLMENT), page_goes_to=ENROL, json_status=403)

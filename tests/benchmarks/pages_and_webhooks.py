@@ -37,11 +37,14 @@ import psycopg
 from sqlalchemy import text
 
 from portal.accounts import service
+from portal.accounts.auth import TWO_STEP_ON_KEY
 from portal.accounts.models import Seller
 from portal.connect import mirror
 from portal.accounts.passwords import hash_password
 from portal.db import Database, utcnow
 from portal.onboarding.models import BusinessEmail
+from portal.security import codes
+from portal.security.models import TwoFactor
 from portal.sandbox.webhooks import signature_header
 from tests.conftest import PASSWORD, POSTGRES_ADMIN_URL, free_port
 
@@ -173,10 +176,15 @@ def seed(database_url: str) -> list[str]:
             session.add(seller)
             session.flush()
             session.add(BusinessEmail(seller_id=seller.id, email=f"owner@seller{number}.example", confirmed_at=utcnow()))
+            # A seller with a Stripe account has two-step sign-in (asked when the account was made).
+            session.add(TwoFactor(seller_id=seller.id, sealed_secret=codes.seal(codes.new_secret(), SECRET_KEY),
+                                  confirmed_at=utcnow()))
         mirror.record_account(db, seller.id, account_snapshot(f"acct_bench{number:03d}"), as_of=1)
-        # What sign-in leaves in the browser: the login session's id and a CSRF token, signed.
+        # What sign-in (password and code) leaves in the browser: the login session's id, a CSRF
+        # token, and that the second factor is set up (accounts.auth.TWO_STEP_ON_KEY), signed.
         session_id = service.open_session(db, seller.id, "127.0.0.1", "wrk")
-        data = base64.b64encode(json.dumps({"sid": session_id, "_csrf": secrets.token_urlsafe(32)}).encode())
+        data = base64.b64encode(json.dumps({"sid": session_id, "_csrf": secrets.token_urlsafe(32),
+                                            TWO_STEP_ON_KEY: True}).encode())
         cookies.append(signer.sign(data).decode())
     db.dispose()
     return cookies

@@ -3,6 +3,7 @@
 import re
 
 from tests.conftest import PASSWORD, confirm_link_path, log_in, post_form, press_link_button, sign_up
+from tests.security.helpers import asked_to_enrol, enrol_when_asked, next_code
 
 PROFILE = {
     "legal_name": "",
@@ -66,17 +67,32 @@ def signed_in_seller(client, inbox, email: str):
 
 
 def submit(client, slug: str, data: dict, *, expect: str | None = None):
-    response = post_form(client, f"/onboarding/{slug}", data, follow_redirects=False)
+    response = enrol_when_asked(client, post_form(client, f"/onboarding/{slug}", data, follow_redirects=False))
     if expect is not None:
         assert response.status_code == 303, (slug, field_errors(response.text), general_error(response.text))
         assert response.headers["location"] == expect
     return response
 
 
+def asked_for_two_step(client, inbox, email: str = "ann@annsbakery.com"):
+    """An individual seller whose Stripe account the profile step has just made, who leaves when
+    the portal asks for two-step sign-in: an account, no second factor. The ask is the answer."""
+    signed_in_seller(client, inbox, email)
+    submit(client, "business", {"country": "US", "business_type": "individual"}, expect="/onboarding/profile")
+    asked = post_form(client, "/onboarding/profile", PROFILE, follow_redirects=False)
+    assert asked_to_enrol(asked), asked.headers
+    return asked
+
+
 def onboard_individual(client, inbox, email: str = "ann@annsbakery.com"):
     signed_in_seller(client, inbox, email)
     submit(client, "business", {"country": "US", "business_type": "individual"}, expect="/onboarding/profile")
     submit(client, "profile", PROFILE, expect="/onboarding/business-email")
+    finish_individual(client)
+
+
+def finish_individual(client):
+    """An individual's steps after the profile (the Stripe account made, two-step sign-in set up)."""
     submit(client, "business-email", {"business_email": "ann@annsbakery.com"}, expect="/onboarding/identity")
     submit(client, "identity", IDENTITY, expect="/onboarding/bank")
     submit(client, "bank", BANK, expect="/onboarding/review")
@@ -99,7 +115,10 @@ def onboard_company(client, inbox, email: str = "jenny@rocketrides.io"):
 
 
 def reauthenticate(client, code: str | None = None, password: str = PASSWORD):
-    """Confirm it's you (password, and a code when the seller has two factors), as sensitive changes ask."""
+    """Confirm it's you (password, and a code when the seller has two factors), as sensitive changes ask.
+    Without `code`, the next one from the authenticator the onboarding set up (enrol_when_asked)."""
+    if code is None and hasattr(client, "two_factor_key"):
+        code = next_code(client)
     data = {"password": password, **({"code": code} if code else {})}
     response = post_form(client, "/account/security/confirm", data, follow_redirects=False)
     assert response.status_code == 303, response.text

@@ -8,16 +8,72 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import time_machine
 
-from tests.conftest import post_form
+from tests.conftest import PASSWORD, post_form
+
+
+SETUP = "/account/security/two-factor"
+SECOND_STEP = "/account/security/sign-in/code"
 
 
 def enrol(client, step_offset: int = 0) -> tuple[str, list[str]]:
     """Set up the authenticator for the signed-in seller: (key, recovery codes). step_offset -1 uses
     the previous code (still accepted), leaving the current and next ones for the test."""
+    key, page = enrol_with_page(client, step_offset)
+    return key, recovery_codes_on(page)
+
+
+def enrol_with_page(client, step_offset: int = 0) -> tuple[str, str]:
+    """enrol(), answering (key, the recovery-codes page enrolment ends on)."""
     key = new_key(client)
-    done = post_form(client, "/account/security/two-factor", {"code": pyotp.TOTP(key).at(time.time() + 30 * step_offset)})
+    done = post_form(client, SETUP, {"code": pyotp.TOTP(key).at(time.time() + 30 * step_offset)})
     assert done.status_code == 200, done.text
-    return key, re.findall(r"<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>", done.text)
+    return key, done.text
+
+
+def recovery_codes_on(page: str) -> list[str]:
+    return re.findall(r"<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>", page)
+
+
+def asked_to_enrol(response) -> bool:
+    return response.status_code == 303 and response.headers["location"] == SETUP
+
+
+def enrol_when_asked(client, response):
+    """The portal asks for two-step sign-in the moment the seller's Stripe account exists (the
+    profile step that makes it). When `response` is that ask, set it up as the seller would (an
+    authenticator app, with the previous code so the current and next stay free), keep its key and
+    recovery codes on the client (client.two_factor_key, client.recovery_codes) for later sign-ins,
+    and answer as the step would have without the ask: a 303 to where 'I have saved my codes'
+    leads. Any other response comes back as it is."""
+    if not asked_to_enrol(response):
+        return response
+    key, page = enrol_with_page(client, step_offset=-1)
+    client.two_factor_key, client.recovery_codes = key, recovery_codes_on(page)
+    client.two_factor_step = int(time.time()) // 30 - 1
+    saved = re.search(r'<a[^>]*href="([^"]+)"[^>]*>I have saved my codes', page)
+    response.headers["location"] = html.unescape(saved.group(1))
+    return response
+
+
+def next_code(client) -> str:
+    """The authenticator's next code for the key enrol_when_asked kept: each is accepted once, so
+    this is the current one, or the next (accepted one step early) when the current was used.
+    Further codes need the clock moved on (later())."""
+    now = int(time.time()) // 30
+    step = max(getattr(client, "two_factor_step", now - 2) + 1, now - 1)
+    assert step <= now + 1, "no unused code until the clock moves on: use later()"
+    client.two_factor_step = step
+    return pyotp.TOTP(client.two_factor_key).at(step * 30)
+
+
+def sign_in_with_code(client, email: str, password: str = PASSWORD, **login_data):
+    """Sign in as a seller whose second factor enrol_when_asked set up: the password, then the next
+    code when the portal asks for it. The answer to the last step (a 303 to where signing in leads)."""
+    response = post_form(client, "/account/login", {"email": email, "password": password, **login_data},
+                         follow_redirects=False)
+    if response.status_code == 303 and response.headers["location"] == SECOND_STEP:
+        response = post_form(client, SECOND_STEP, {"code": next_code(client)}, follow_redirects=False)
+    return response
 
 
 def new_key(client) -> str:

@@ -17,7 +17,7 @@ from portal.security import service
 from portal.staff.models import StaffRole
 from tests.conftest import log_in, post_form, press_link_button
 from tests.onboarding.flows import BANK, onboard_individual, reauthenticate, submit
-from tests.security.helpers import clock, enrol
+from tests.security.helpers import clock
 from tests.staff.conftest import dev_sign_in
 
 EMAIL = "ann@annsbakery.com"
@@ -51,8 +51,7 @@ def test_a_bank_change_from_a_new_device_holds_payouts_until_staff_lift_it(sandb
     _confirm_business_email(client, inbox)
     assert _interval(stripe_sandbox, client) == "daily"
     with clock() as time:
-        key, _ = enrol(client)
-        totp = pyotp.TOTP(key)
+        totp = pyotp.TOTP(client.two_factor_key)  # set up when the onboarding made the account
         client.cookies = httpx.Cookies()  # another browser
         time.shift(31)
         log_in(client, EMAIL)
@@ -100,8 +99,7 @@ def test_a_bank_change_from_a_device_known_for_a_day_is_not_held(db):
 def test_recovery_needs_both_checks_and_the_support_role_and_is_audited(sandboxed_client, inbox, stripe_sandbox):
     client = sandboxed_client
     onboard_individual(client, inbox)
-    _confirm_business_email(client, inbox)
-    enrol(client)
+    _confirm_business_email(client, inbox)  # two-step sign-in was set up when the onboarding made the account
     seller_cookies = httpx.Cookies(client.cookies)
     post_form(client, "/account/logout", {}, page="/dashboard")
 

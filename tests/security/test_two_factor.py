@@ -9,7 +9,7 @@ from portal.app import create_app
 from portal.db import Database
 from portal.security.models import RecoveryCode, TwoFactor
 from tests.conftest import PASSWORD, log_in, post_form
-from tests.onboarding.flows import onboard_individual, signed_in_seller
+from tests.onboarding.flows import asked_for_two_step, signed_in_seller
 from tests.security.helpers import code, enrol, later, new_key
 
 EMAIL = "ann@annsbakery.com"
@@ -103,7 +103,7 @@ def test_a_platform_setting_makes_everyone_enrol_first(settings_for_all, inbox):
 
 def test_a_seller_with_a_connected_account_must_enrol_at_the_next_sign_in(sandboxed_client, inbox):
     client = sandboxed_client
-    onboard_individual(client, inbox)
+    asked_for_two_step(client, inbox)  # asked the moment the account was made, and left
     _log_out(client)
     response = log_in(client, EMAIL)
     assert response.headers["location"] == "/account/security/two-factor"
@@ -113,7 +113,7 @@ def test_a_seller_with_a_connected_account_must_enrol_at_the_next_sign_in(sandbo
 
 def test_enrolment_forced_at_sign_in_ends_where_the_seller_was_going(sandboxed_client, inbox):
     client = sandboxed_client
-    onboard_individual(client, inbox)
+    asked_for_two_step(client, inbox)
     _log_out(client)
     response = post_form(client, "/account/login", {"email": EMAIL, "password": PASSWORD, "next": "/status/?requirement=x"},
                          follow_redirects=False)
