@@ -17,6 +17,8 @@ ACCOUNT_TEXT = {
     "business_profile.url": "Business website", "business_profile.product_description": "What you sell",
     "business_profile.support_phone": "Customer support phone", "business_profile.support_email": "Customer support email",
     "settings.payments.statement_descriptor": "Statement descriptor",
+    "business_profile.name": "Business name",
+    "settings.card_payments.statement_descriptor_prefix": "Statement descriptor prefix (2 to 10 characters)",
 }
 SECRET_ATTRIBUTES = {"id_number", "tax_id"}
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"%PDF": "application/pdf"}
@@ -151,6 +153,7 @@ def _field_problem(form_field: FormField, value: str, *, test_mode: bool, countr
         "product_description": validation.product_description_problem,
         "name": validation.business_name_problem,
         "statement_descriptor": validation.statement_descriptor_problem,
+        "statement_descriptor_prefix": lambda v: validation.statement_descriptor_prefix_problem(v, required=True),
     }
     check = checks.get(attribute)
     return check(value) if check else None
@@ -221,7 +224,7 @@ def _normalised(name: str, value: str, *, test_mode: bool, country: str):
         return validation.normalize_number(value)
     if attribute == "url":
         return validation.normalize_website(value)
-    if attribute == "statement_descriptor":
+    if attribute in ("statement_descriptor", "statement_descriptor_prefix"):
         return validation.normalize_statement_descriptor(value)
     return value
 
