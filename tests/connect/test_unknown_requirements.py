@@ -7,6 +7,8 @@ from portal import countries
 from portal.connect import remediation, unfamiliar
 from portal.connect.remediation_links import hosted_reach
 from portal.connect.requirements import actions_required
+from portal.sandbox.country_specs import SPECS
+from tests.conftest import post_form
 from tests.onboarding.flows import onboard_individual
 
 
@@ -33,7 +35,6 @@ def test_future_and_later_requirements_count_and_every_key_stripe_asks_of_a_supp
     later = {"id": "acct_1", "country": "GB", "requirements": {"eventually_due": ["company.vat_id"]},
              "future_requirements": {"currently_due": ["individual.full_name_aliases"]}}
     assert set(unfamiliar.unfamiliar_keys(later)) == {"company.vat_id", "individual.full_name_aliases"}
-    from portal.sandbox.country_specs import SPECS
     for code, spec in SPECS.items():
         keys = sorted({key for kind in spec["verification_fields"].values() for key in kind["minimum"] + kind["additional"]})
         assert unfamiliar.unfamiliar_keys(_account(code, currently_due=keys)) == {}, code
@@ -73,7 +74,6 @@ def test_the_remediation_form_speaks_the_accounts_country():
 
 def test_a_malformed_or_stale_requirement_on_the_hosted_hand_off_goes_back_to_the_status_page(sandboxed_client, inbox):
     onboard_individual(sandboxed_client, inbox)
-    from tests.conftest import post_form
     calls = sandboxed_client.app.state.stripe.calls
     for key in ("not.a.requirement", "x" * 5000, "\u0000", "individual.dob.day%00"):
         response = post_form(sandboxed_client, "/status/stripe", {"requirement": key}, page="/status/", follow_redirects=False)
