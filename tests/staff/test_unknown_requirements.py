@@ -50,6 +50,8 @@ def test_an_unknown_key_sends_the_seller_to_stripes_page_for_it_and_shows_on_the
     assert re.search(r'class="unknown-key__sellers">1<', entry)
     assert f'href="/staff/sellers/{seller}"' in entry and account in entry
     assert "US" in entry and "not recorded" not in entry
+    desk = support.get(f"/staff/sellers/{seller}/requirements/{NEW_KEY}").text
+    assert "the portal has no field for it yet" in desk and "Send to Stripe for the seller" not in desk
     with sandboxed_client.app.state.db.read() as session:
         first = session.exec(select(UnfamiliarRequirement)).one()
     assert (first.key, first.seller_id) == (NEW_KEY, seller)
