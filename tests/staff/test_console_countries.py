@@ -8,7 +8,7 @@ from portal.staff.models import StaffRole
 from tests.countries.flows import onboard_company_in, onboard_individual_in
 from tests.staff.conftest import dev_sign_in
 from tests.staff.helpers import seller_id, staff_browser
-from tests.staff.test_account_admin import field_errors, form_values, send
+from tests.staff.test_account_admin import events, field_errors, form_values, send
 from tests.staff.test_requirements_desk import account_id, errors_in, page_of, require
 from tests.staff.test_requirements_desk import send as send_requirement
 
@@ -91,7 +91,7 @@ def test_the_staff_profile_form_has_the_sellers_address_layout(sandboxed_client,
     assert '<label for="postal_code">ZIP code' in us_page and '<label for="state">State' in us_page
 
 
-def test_the_staff_person_form_asks_a_canadian_representatives_sin_and_checks_it(sandboxed_client, inbox):
+def test_the_staff_person_form_asks_a_canadian_representatives_sin_and_checks_it(sandboxed_client, sdk, inbox):
     onboard_company_in("CA")(sandboxed_client, inbox)
     company = seller_id(sandboxed_client, "jenny@rocketrides.io")
     staff = staff_browser(sandboxed_client)
@@ -109,3 +109,12 @@ def test_the_staff_person_form_asks_a_canadian_representatives_sin_and_checks_it
     assert response.status_code == 400
     assert "SIN" in field_errors(response.text)["id_number"]
     assert 'value="123 456 789"' not in response.text and 'value="Toronto"' in response.text
+
+    added = send(staff, path, {**typed, "id_number": "000 000 000"})  # Stripe's test SIN
+    assert added.status_code == 303, field_errors(added.text)
+    [event] = events(sandboxed_client, company, "staff.person_added")
+    assert {"field": "SIN", "old": "", "new": "sent to Stripe"} in event.details["changes"]
+    assert not re.search(r"(?<!\d)000 ?000 ?000(?!\d)", str(event.details))  # the SIN itself goes to Stripe only
+    person = next(p for p in sdk.v1.accounts.persons.list(account_id(sandboxed_client, company)).data
+                  if p.email == "jenny2@rocketrides.io")
+    assert person.id_number_provided and person.address.state == "ON"
