@@ -87,8 +87,7 @@ def _note_unfamiliar(session, seller_id: int, account: dict, before: dict) -> No
     new = set(unfamiliar.keys_asked(account)) - set(unfamiliar.keys_asked(before))
     if not new:
         return
-    new_names = {unfamiliar.canonical(key) for key in new}
-    keys = [key for key in unfamiliar.unfamiliar_keys(account) if key in new_names]
+    keys = unfamiliar.unfamiliar_keys(account, only=new)
     if keys:
         rows = [{"key": key[:200], "seller_id": seller_id, "first_seen_at": utcnow()} for key in keys]
         session.execute(_insert(session, UnfamiliarRequirement).values(rows).on_conflict_do_nothing())

@@ -42,9 +42,13 @@ def canonical(key: str) -> str:
     return stripe_errors.field_for_param(key)
 
 
-def unfamiliar_keys(account: dict) -> dict[str, str]:
+def unfamiliar_keys(account: dict, only: set[str] | None = None) -> dict[str, str]:
     """{canonical key: NO_WORDS or NO_FIELD} for what this account asks that the portal can't name
-    or collect. What only Stripe can take by design (risk reviews, selfie checks) is not unfamiliar. Pure."""
+    or collect, among the keys `only` names if given (the cost grows with the keys looked at). What
+    only Stripe can take by design (risk reviews, selfie checks) is not unfamiliar. Pure."""
+    if only is not None:
+        account = {**account, **{source: {name: [key for key in (account.get(source) or {}).get(name) or [] if key in only]
+                                          for name in LISTS} for source in ("requirements", "future_requirements")}}
     country = account.get("country")
     found: dict[str, str] = {}
     for key in keys_asked(account):

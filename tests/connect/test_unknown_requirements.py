@@ -29,6 +29,9 @@ def test_a_key_without_words_or_without_a_field_is_unfamiliar_and_one_only_strip
         "person.nationality": unfamiliar.NO_WORDS,
         "individual.political_exposure": unfamiliar.NO_FIELD,
     }
+    # Only the keys asked for: what the mirror looks at when a snapshot brings new ones.
+    assert unfamiliar.unfamiliar_keys(account, only={"person_def.nationality", "individual.dob.day"}) == {
+        "person.nationality": unfamiliar.NO_WORDS}
 
 
 def test_future_and_later_requirements_count_and_every_key_stripe_asks_of_a_supported_country_is_familiar():
