@@ -1,6 +1,8 @@
 """Staff fix a seller's requirements from the console: a document past due is uploaded on the
 seller's behalf and clears once Stripe's verification reaches the portal by webhook; a remediation
-link is mailed for the rest, and the seller follows it from the test SMTP server and fixes it."""
+link is mailed for the rest, and the seller follows it from the test SMTP server and fixes it.
+Then a UK seller found by country, their address fixed in the UK's layout, and a key the portal
+doesn't know on the unknown-requirements page."""
 
 import os
 import re
@@ -8,15 +10,20 @@ import subprocess
 import sys
 import time
 
+import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.accessibility import check_page
 from e2e.stripe_ids import check_ids
 from e2e.test_money_pages import EMAIL, Sandbox, seller  # noqa: F401  (the verified-seller fixture)
 from e2e.test_requirements import png_file, wait_for_status
+from tests.countries.flows import onboard_individual_in
+from tests.onboarding.flows import onboard_individual
 
 DOCUMENT = "individual.verification.document"
 SSN = "individual.id_number"
+UK_EMAIL = "bob@annsbakery.com"
+UNKNOWN_KEY = "individual.nationality"  # a key the portal has no words or field for yet
 
 
 def create_staff(tmp_path, email: str, role: str) -> None:
@@ -141,3 +148,54 @@ def test_staff_upload_a_past_due_document_then_mail_a_link_the_seller_uses_for_t
         expect(trail).to_contain_text(action)
     expect(trail).to_contain_text("Only the seller knows their full SSN")
     staff.screenshot(path=os.path.join(artifacts_dir, "staff-requirements-cleared.png"), full_page=True)
+
+
+def test_staff_find_a_uk_seller_by_country_and_fix_their_address_in_uk_terms(page: Page, portal_url, smtp_inbox, tmp_path,
+                                                                              artifacts_dir):
+    """A seller in the UK among others: staff filter the list to the United Kingdom, submit the
+    seller's address in the UK's layout (postcode checked locally first), and find the requirement
+    key Stripe started asking for that the portal has no words for on the unknown-requirements page."""
+    with httpx.Client(base_url=portal_url, timeout=30) as client:
+        onboard_individual(client, smtp_inbox, EMAIL)
+    with httpx.Client(base_url=portal_url, timeout=30) as client:
+        onboard_individual_in("GB")(client, smtp_inbox, UK_EMAIL)
+    sandbox = Sandbox(portal_url)
+    uk_account = next(a.id for a in sandbox.sdk.v1.accounts.list().data if a.country == "GB")
+    sandbox.helper(f"accounts/{uk_account}/requirements", field="individual.address.line1")
+    sandbox.helper(f"accounts/{uk_account}/requirements", field=UNKNOWN_KEY)
+    create_staff(tmp_path, "sam@platform.test", "support")
+
+    page.goto(portal_url + "/staff/")
+    page.get_by_role("button", name="Sign in (development)").click()
+    page.get_by_label("Country").select_option(label="United Kingdom")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#results-title")).to_have_text("1 seller in United Kingdom")
+    expect(page.locator(".staff-results tbody tr")).to_have_count(1)
+    expect(page.locator(".seller-country")).to_have_text("GB")
+    check_page(page, artifacts_dir, "staff sellers in one country")
+
+    page.locator(".staff-results").get_by_role("link").first.click()
+    expect(page.locator("#seller-country")).to_have_text("United Kingdom")
+    address = page.locator(".action", has_text="The seller's home address")
+    reload_until(page, lambda: address.count() == 1)  # the requirement arrives by webhook
+    address.get_by_role("link").click()
+    expect(page.get_by_label("State")).to_have_count(0)
+    page.get_by_label("Street address").fill("address_full_match")
+    page.get_by_label("Town or city").fill("London")
+    page.get_by_label("Postcode").fill("90210")
+    page.locator("#submit-reason").fill("The seller moved; confirmed on a call")
+    page.get_by_role("button", name="Send to Stripe for the seller").click()
+    expect(page.locator("[id='individual.address.postal_code-error']")).to_contain_text("postcode like")
+    expect(page.get_by_label("Town or city")).to_have_value("London")
+    check_page(page, artifacts_dir, "staff requirements desk uk address")
+    page.get_by_label("Postcode").fill("sw1a 1aa")
+    page.get_by_role("button", name="Send to Stripe for the seller").click()
+    expect(page.get_by_text("Sent to Stripe for Ann's Bakery")).to_be_visible()
+    assert sandbox.sdk.v1.accounts.retrieve(uk_account).individual.address.postal_code == "SW1A 1AA"
+
+    page.get_by_role("link", name="Unknown requirements").click()
+    entry = page.locator(f".unknown-key[data-key='{UNKNOWN_KEY}']")
+    reload_until(page, lambda: entry.count() == 1)
+    expect(entry.locator(".unknown-key__sellers")).to_have_text("1")
+    expect(entry).to_contain_text(uk_account)
+    check_page(page, artifacts_dir, "staff unknown requirements")

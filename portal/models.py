@@ -3,7 +3,7 @@
 from portal.accounts.models import LoginSession, Seller, UsedLink
 from portal.audit import AuditEvent
 from portal.connect.models import (
-    AccountBalance, AccountClosure, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord,
+    AccountBalance, AccountClosure, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord, UnfamiliarRequirement,
 )
 from portal.connect.negative_balances import NegativeBalanceNotice
 from portal.connect.payout_holds import PayoutHold
@@ -28,6 +28,7 @@ __all__ = [
     "ChargeRecord",
     "DisputeRecord",
     "PayoutRecord",
+    "UnfamiliarRequirement",
     "StripeEvent",
     "BusinessEmail",
     "ConnectedAccount",

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, select
 
-from portal.connect.models import AccountBalance, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord
+from portal.connect.models import (
+    AccountBalance, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord, UnfamiliarRequirement,
+)
+from portal.connect import unfamiliar
 from portal.connect.requirements import notice_items
 from portal.db import Database, utcnow
 from portal.onboarding.models import DraftPerson
@@ -75,6 +78,19 @@ def _changes(held: object, new: object) -> dict:
 def _insert(session, model):
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def _note_unfamiliar(session, seller_id: int, account: dict, before: dict) -> None:
+    """When this seller's account first asked for each key the portal has no words or field for
+    (unfamiliar.py). Only a snapshot that asks for a key the one before did not is looked at, and
+    only one with an unfamiliar key costs a query: most webhooks pay for two sets of strings."""
+    new = set(unfamiliar.keys_asked(account)) - set(unfamiliar.keys_asked(before))
+    if not new:
+        return
+    keys = unfamiliar.unfamiliar_keys(account, only=new)
+    if keys:
+        rows = [{"key": key[:200], "seller_id": seller_id, "first_seen_at": utcnow()} for key in keys]
+        session.execute(_insert(session, UnfamiliarRequirement).values(rows).on_conflict_do_nothing())
 
 
 def _locked(session, model, key: dict, fresh: SQLModel):
@@ -137,9 +153,11 @@ def keep_account(db: Database, seller_id: int, account: dict, *, as_of: float, r
         fresh = ConnectedAccount(seller_id=seller_id, stripe_account_id=account["id"], snapshot=account, snapshot_at=as_of)
         mirror, inserted = _locked(session, ConnectedAccount, {"stripe_account_id": account["id"]}, fresh)
         if inserted:
+            _note_unfamiliar(session, seller_id, account, {})
             return mirror, Recorded(True, inserted=True)
         result = decide(mirror.snapshot_at, mirror.snapshot, account, as_of, read=read, if_held_at=if_held_at)
         if result.applied:
+            _note_unfamiliar(session, mirror.seller_id, account, mirror.snapshot)
             _take_snapshot(mirror, account, max(as_of, mirror.snapshot_at) if read else as_of)
             session.add(mirror)
         return mirror, result
@@ -179,6 +197,7 @@ def apply_account_event(db: Database, account: dict, *, as_of: float) -> Account
         result = decide(mirror.snapshot_at, mirror.snapshot, account, as_of)
         changed = result.applied and notice_items(account) != set(mirror.notified)
         if result.applied:
+            _note_unfamiliar(session, mirror.seller_id, account, mirror.snapshot)
             _take_snapshot(mirror, account, as_of)
             session.add(mirror)
         return AccountEvent(mirror.seller_id, result, changed)

@@ -111,3 +111,14 @@ class AccountClosure(SQLModel, table=True):
     closed_at: datetime | None = None
     erase_after: datetime | None = Field(default=None, index=True)
     erased_at: datetime | None = None
+
+
+class UnfamiliarRequirement(SQLModel, table=True):
+    """When a seller's account first asked for a requirement key the portal has no words or field
+    for (connect/unfamiliar.py). Which keys are asked now comes from the mirror, not from here."""
+
+    __tablename__ = "unfamiliar_requirement"
+
+    key: str = Field(primary_key=True, max_length=200)  # canonical: person_<id>. becomes person.
+    seller_id: int = Field(primary_key=True, foreign_key="seller.id", ondelete="CASCADE")
+    first_seen_at: datetime = Field(default_factory=utcnow)

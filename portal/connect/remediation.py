@@ -4,20 +4,21 @@ the answers into the fewest Stripe writes (one account update, one per person). 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from portal import countries
 from portal.connect.requirements import Requirement
 from portal.onboarding import validation
 
-ADDRESS_PARTS = (("line1", "Street address"), ("line2", "Apartment, suite or unit"), ("city", "City"),
-                 ("state", "State"), ("postal_code", "ZIP code"))
 PERSON_TEXT = {
     "first_name": "First name", "last_name": "Last name", "phone": "Phone number", "email": "Email address",
-    "ssn_last_4": "Last 4 digits of the Social Security number", "id_number": "Full Social Security number",
+    "ssn_last_4": "Last 4 digits of the Social Security number", "id_number": "ID number",
 }
 ACCOUNT_TEXT = {
-    "company.name": "Legal business name", "company.tax_id": "EIN", "company.phone": "Company phone",
+    "company.name": "Legal business name", "company.tax_id": "Tax ID", "company.phone": "Company phone",
     "business_profile.url": "Business website", "business_profile.product_description": "What you sell",
     "business_profile.support_phone": "Customer support phone", "business_profile.support_email": "Customer support email",
     "settings.payments.statement_descriptor": "Statement descriptor",
+    "business_profile.name": "Business name",
+    "settings.card_payments.statement_descriptor_prefix": "Statement descriptor prefix (2 to 10 characters)",
 }
 SECRET_ATTRIBUTES = {"id_number", "tax_id"}
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"%PDF": "application/pdf"}
@@ -28,7 +29,7 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 class FormField:
     name: str  # "<owner>.<attribute>": owner is individual, company, business_profile, settings.payments or a person id
     label: str
-    kind: str  # text, date, state, file, checkbox
+    kind: str  # text, date, state (a list of the country's subdivisions), file, checkbox
     requirement: Requirement
     secret: bool = False
 
@@ -60,8 +61,30 @@ def is_document_field(name: str) -> bool:
     return name.endswith(("verification.document", "verification.additional_document"))
 
 
-def plan(actions: list[Requirement]) -> Plan:
+def address_parts(country: countries.Country) -> list[tuple[str, str, str]]:
+    """(Stripe's part, label, kind) for each field of the country's address layout, in its order and
+    its words (county, postcode, Eircode); the area is a list where the country has subdivisions."""
+    layout, parts = country.address, []
+    words = {"line1": "Street address", "line2": "Apartment, suite or unit", "city": layout.city_label.capitalize(),
+             "state": layout.area_label.capitalize(), "postal_code": layout.postal_label[:1].upper() + layout.postal_label[1:]}
+    for part in layout.fields:
+        parts.append((part, words[part], "state" if part == "state" and layout.subdivisions else "text"))
+    return parts
+
+
+def _text_labels(country: countries.Country) -> tuple[dict, dict]:
+    """PERSON_TEXT and ACCOUNT_TEXT with the country's own numbers (SIN, Company Number, EIN)."""
+    person = dict(PERSON_TEXT)
+    if country.id_number:
+        person["id_number"] = ("Full " if country.first_identity == "ssn_last_4" else "") + country.id_number.label
+    return person, {**ACCOUNT_TEXT, "company.tax_id": country.tax_id.label}
+
+
+def plan(actions: list[Requirement], country: countries.Country | None = None) -> Plan:
+    """The fields to ask, in the account's country's words and address layout (the US without one)."""
     result, seen = Plan(), set()
+    country = country or countries.get("US")
+    person_text, account_text = _text_labels(country)
 
     def add(name: str, label: str, kind: str, requirement: Requirement) -> None:
         if name not in seen:
@@ -89,15 +112,15 @@ def plan(actions: list[Requirement]) -> Plan:
         elif owner and attribute == "dob":
             add(f"{owner}.dob", "Date of birth", "date", requirement)
         elif owner and attribute.startswith("address"):
-            for part, label in ADDRESS_PARTS:
-                add(f"{owner}.address.{part}", label, "state" if part == "state" else "text", requirement)
-        elif owner and attribute in PERSON_TEXT:
-            add(f"{owner}.{attribute}", PERSON_TEXT[attribute], "text", requirement)
+            for part, label, kind in address_parts(country):
+                add(f"{owner}.address.{part}", label, kind, requirement)
+        elif owner and attribute in person_text:
+            add(f"{owner}.{attribute}", person_text[attribute], "text", requirement)
         elif path.startswith("company.address"):
-            for part, label in ADDRESS_PARTS:
-                add(f"company.address.{part}", label, "state" if part == "state" else "text", requirement)
-        elif path in ACCOUNT_TEXT:
-            add(path, ACCOUNT_TEXT[path], "text", requirement)
+            for part, label, kind in address_parts(country):
+                add(f"company.address.{part}", label, kind, requirement)
+        elif path in account_text:
+            add(path, account_text[path], "text", requirement)
         else:
             result.elsewhere.append(Elsewhere(requirement, "stripe"))
     return result
@@ -130,6 +153,7 @@ def _field_problem(form_field: FormField, value: str, *, test_mode: bool, countr
         "product_description": validation.product_description_problem,
         "name": validation.business_name_problem,
         "statement_descriptor": validation.statement_descriptor_problem,
+        "statement_descriptor_prefix": lambda v: validation.statement_descriptor_prefix_problem(v, required=True),
     }
     check = checks.get(attribute)
     return check(value) if check else None
@@ -200,7 +224,7 @@ def _normalised(name: str, value: str, *, test_mode: bool, country: str):
         return validation.normalize_number(value)
     if attribute == "url":
         return validation.normalize_website(value)
-    if attribute == "statement_descriptor":
+    if attribute in ("statement_descriptor", "statement_descriptor_prefix"):
         return validation.normalize_statement_descriptor(value)
     return value
 

@@ -56,3 +56,19 @@ def where(requirement: Requirement) -> str:
     if plan.fields:
         return "form"
     return plan.elsewhere[0].where if plan.elsewhere else "stripe"
+
+
+def hosted_reach(snapshot: dict, keys: list[str]) -> tuple[bool, bool]:
+    """(eventually_due, future_requirements): how far Stripe's hosted page must reach for these keys.
+    An Account Link can't name one key, only which lists to collect (`collection_options`); the
+    page then asks for this one with whatever else is due. Without keys: what is due now and what
+    Stripe will need soon, as before. Pure."""
+    if not keys:
+        return False, True
+    current, future = snapshot.get("requirements") or {}, snapshot.get("future_requirements") or {}
+    due_now = set(current.get("currently_due") or []) | set(current.get("past_due") or [])
+    future_now = set(future.get("currently_due") or []) | set(future.get("past_due") or [])
+    later = (set(current.get("eventually_due") or []) - due_now) | (set(future.get("eventually_due") or []) - future_now)
+    in_future = future_now | set(future.get("eventually_due") or [])
+    wanted = set(keys)
+    return bool(wanted & later), bool(wanted & in_future)

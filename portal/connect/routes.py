@@ -36,7 +36,7 @@ def _plan(view, focus: str | None) -> tuple[remediation.Plan, Requirement | None
     focused = remediation_links.find(view.actions, focus) if focus else None
     if focused is not None and focused not in wanted:
         wanted.append(focused)
-    return remediation.plan(wanted), focused
+    return remediation.plan(wanted, countries.of_account(view.account.snapshot if view.account else None)), focused
 
 
 async def status(request: Request):
@@ -113,22 +113,31 @@ async def fix(request: Request):
     return redirect(request, "connect:status")
 
 
-async def _account_link(request: Request, account_id: str) -> str:
-    """A fresh hosted Account Link (Stripe's expire within minutes, so one is made when it is used)."""
+async def _account_link(request: Request, account, requirement: Requirement | None = None) -> str:
+    """A fresh hosted Account Link (Stripe's expire within minutes, so one is made when it is used),
+    reaching as far as `requirement` needs (one only needed later widens what the page collects)."""
+    eventually_due, future = remediation_links.hosted_reach(account.snapshot, requirement.keys if requirement else [])
     link = await request.app.state.stripe.create_account_link(
-        account_id, refresh_url=absolute_url(request, "connect:stripe_hosted_refresh"),
-        return_url=absolute_url(request, "connect:status"),
+        account.stripe_account_id, refresh_url=absolute_url(request, "connect:stripe_hosted_refresh"),
+        return_url=absolute_url(request, "connect:status"), eventually_due=eventually_due, future_requirements=future,
     )
     return link["url"]
 
 
 async def stripe_hosted(request: Request):
-    """For what the API cannot collect (risk reviews, selfie checks): Stripe's own secure page."""
+    """Stripe's own secure page, for what the API cannot collect (risk reviews, selfie checks) and
+    for what the portal cannot (a requirement Stripe added that no form here has: unfamiliar.py).
+    The form names the requirement (`requirement`: one of its keys), so the page reaches it."""
     seller, view = await _view(request)
     if view.account is None:
         return redirect(request, "onboarding:start")
+    key = str((await read_form(request)).get("requirement") or "")[:300]
+    requirement = remediation_links.find(view.actions, key) if key else None
+    if key and requirement is None:
+        flash(request, "Stripe no longer asks for that. Here is what your account needs now.", "info")
+        return redirect(request, "connect:status")
     try:
-        url = await _account_link(request, view.account.stripe_account_id)
+        url = await _account_link(request, view.account, requirement)
     except StripeFailure:
         flash(request, "We couldn't open Stripe's page just now. Try again in a moment.", "error")
         return redirect(request, "connect:status")
@@ -175,7 +184,7 @@ async def _follow_remediation_link(request: Request):
     url = None
     if where == "stripe":
         try:  # before the link is used up: if Stripe doesn't answer, the seller can press again
-            url = await _account_link(request, view.account.stripe_account_id)
+            url = await _account_link(request, view.account, requirement)
         except StripeFailure:
             return render(request, "connect/remediation_link.html",
                           {**context, "error": "We couldn't open Stripe's page just now. Try again in a moment."}, 502)

@@ -268,9 +268,15 @@ class StripeGateway:
         result = await self._call(self.client.v1.disputes.list_async, params={"limit": 100}, options=options)
         return result["data"]
 
-    async def create_account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> dict:
-        params = {"account": account_id, "type": "account_update", "refresh_url": refresh_url, "return_url": return_url,
-                  "collection_options": {"fields": "currently_due", "future_requirements": "include"}}
+    async def create_account_link(self, account_id: str, *, refresh_url: str, return_url: str,
+                                  eventually_due: bool = False, future_requirements: bool = True) -> dict:
+        """Stripe's hosted page for what the account still owes. `account_onboarding`: Stripe's API
+        reference gives it as "a form for inputting outstanding requirements ... to just collect the
+        new information you need" (`account_update` re-displays what was given, to edit it).
+        `eventually_due` / `future_requirements` widen it to reach a requirement needed later."""
+        params = {"account": account_id, "type": "account_onboarding", "refresh_url": refresh_url, "return_url": return_url,
+                  "collection_options": {"fields": "eventually_due" if eventually_due else "currently_due",
+                                         "future_requirements": "include" if future_requirements else "omit"}}
         return await self._call(self.client.v1.account_links.create_async, params=params)
 
     async def upload_file(self, account_id: str, *, purpose: str, filename: str, content: bytes) -> dict:

@@ -59,7 +59,8 @@ def _profile_page(request: Request, file, values: dict, errors: dict | None = No
     snapshot = file.view.account.snapshot
     return render(request, "staff/account_profile.html", {
         "file": file, "values": values, "errors": errors or {}, "general": general, "mcc_groups": mcc.groups(),
-        "states": countries.of_account(snapshot).address.subdivisions, "is_company": changes.is_company(snapshot),
+        "country": countries.of_account(snapshot), "states": countries.of_account(snapshot).address.subdivisions,
+        "is_company": changes.is_company(snapshot),
     }, 400 if (errors or general) else 200)
 
 

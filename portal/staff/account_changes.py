@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
-from portal import audit
+from portal import audit, countries
 from portal.connect import account_settings, mirror, payout_holds
 from portal.connect.models import ConnectedAccount
 from portal.db import Database, utcnow
@@ -382,8 +382,10 @@ async def save_person(db: Database, gateway: StripeGateway, seller_id: int, read
     changes = _diff(person or {}, saved, PERSON_PATHS)
     if person and (person.get("dob") or {}) != (saved.get("dob") or {}):
         changes.append({"field": "Date of birth", "old": "", "new": "changed"})
-    if "id_number" in read.secrets:
-        changes.append({"field": "Full SSN", "old": "", "new": "sent to Stripe"})
+    if "id_number" in read.secrets:  # named as the country names it: "Full SSN", "SIN"
+        number = countries.get(country).id_number if countries.supported(country) else None
+        label = "Full SSN" if country == "US" else (number.short if number else "ID number")
+        changes.append({"field": label, "old": "", "new": "sent to Stripe"})
     try:
         await _record(db, seller_id, await gateway.retrieve_account(stored.stripe_account_id))
     except StripeFailure:

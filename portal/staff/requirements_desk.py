@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from portal import audit, countries
-from portal.connect import remediation, remediation_links, submit
+from portal.connect import remediation, remediation_links, submit, unfamiliar
 from portal.connect.requirements import PENDING, Requirement
 from portal.inputs import read_form
 from portal.onboarding import stripe_errors
-from portal.staff import console
+from portal.staff import console, search
 from portal.staff.auth import current_staff, ip_of, staff_required
 from portal.staff.pages import (
     ANY, EXPIRED_FORM, SUBMISSION, SUPPORT, already_sent, known_seller, new_submission_id, reason_from,
@@ -47,6 +47,8 @@ WHERE = {
     "people": "the people step of the seller's onboarding",
     "add_person": "adding a person in the seller's onboarding",
     "profile": "the business profile step of the seller's onboarding",
+    # Stripe asks for something no form here has yet (connect/unfamiliar.py): not Stripe's limit, ours.
+    "unknown": "Stripe's hosted page, because the portal has no field for it yet (listed on Unknown requirements)",
 }
 
 
@@ -69,10 +71,11 @@ def stripe_errors_for(snapshot: dict, keys: list[str]) -> list[StripeError]:
     return found
 
 
-def staff_fields(requirement: Requirement) -> list[remediation.FormField]:
-    """The seller's form for this one requirement, minus what only the seller may give (accepting
-    Stripe's agreement again is theirs to do: staff send a link for it)."""
-    return [f for f in remediation.plan([requirement]).fields if f.kind != "checkbox"]
+def staff_fields(requirement: Requirement, country: countries.Country) -> list[remediation.FormField]:
+    """The seller's form for this one requirement, in the account's country's words and address
+    layout, minus what only the seller may give (accepting Stripe's agreement again is theirs to
+    do: staff send a link for it)."""
+    return [f for f in remediation.plan([requirement], country).fields if f.kind != "checkbox"]
 
 
 def tried(trail: list[audit.AuditEvent], keys: list[str]) -> list[audit.AuditEvent]:
@@ -172,12 +175,14 @@ async def _detail(request: Request, file: console.SellerFile, requirement: Requi
     stripe_errors_found = stripe_errors_for(snapshot, requirement.keys)
     history = tried(file.trail, requirement.keys)
     where = remediation_links.where(requirement)
+    country = countries.of_account(snapshot)
     return render(request, "staff/requirement.html", {
         "file": file, "requirement": requirement, "key": requirement.keys[0], "stripe_errors": stripe_errors_found,
-        "fields": staff_fields(requirement), "where": where, "where_words": WHERE.get(where, where),
+        "fields": staff_fields(requirement, country), "where": where,
+        "where_words": WHERE["unknown" if where == "stripe" and requirement.collectable else where],
         "tos_only": any(f.kind == "checkbox" for f in remediation.plan([requirement]).fields),
         "can_act": staff.can(*SUPPORT), "errors": errors or {}, "values": values or {},
-        "states": countries.of_account(snapshot).address.subdivisions,
+        "states": country.address.subdivisions, "country": country,
         "history": history, "summary": case_summary(file, requirement, stripe_errors_found, history),
         "disabled_reason": (snapshot.get("requirements") or {}).get("disabled_reason"),
         "link_days": remediation_links.LINK_DAYS, "due": due_words(requirement),
@@ -201,7 +206,8 @@ async def submit_for_seller(request: Request):
     requirement = _find(file, key)
     if requirement is None:
         return await _gone(request, file, key, 409)
-    fields = staff_fields(requirement)
+    country = countries.of_account(file.view.account.snapshot)
+    fields = staff_fields(requirement, country)
     if not fields:
         return await _detail(request, file, requirement, status_code=409, errors={
             "_form": "The portal cannot collect this from staff: send the seller a link, or contact Stripe."})
@@ -214,7 +220,7 @@ async def submit_for_seller(request: Request):
             files[form_field.name] = (upload.filename or "document", await upload.read(remediation.MAX_DOCUMENT_BYTES + 1))
     state = request.app.state
     submission = remediation.read(fields, form, files, test_mode=state.settings.stripe_test_mode,
-                                  country=countries.of_account(file.view.account.snapshot).code)
+                                  country=country.code)
     errors.update(submission.errors)
     values = {**submission.typed, SUBMIT: reason}
     if errors:
@@ -296,8 +302,19 @@ async def send_link(request: Request):
     return redirect(request, "staff:requirement", seller_id=file.seller.id, key=key)
 
 
+@staff_required(*ANY)
+async def unknown_requirements(request: Request):
+    """Requirement keys sellers' accounts ask for that the portal has no words or field for, from
+    the mirror: which, why, how many sellers and which, first seen. What to add to the data next."""
+    db = request.app.state.db
+    keys = await run_in_threadpool(unfamiliar.report, db)
+    names = await run_in_threadpool(search.names_of, db, {asker.seller_id for key in keys for asker in key.sellers})
+    return render(request, "staff/unknown_requirements.html", {"keys": keys, "names": names, "why": unfamiliar.WHY})
+
+
 SELLER = "/sellers/{seller_id:int}/requirements/{key}"
 routes = [
+    Route("/requirements/unknown", unknown_requirements, name="unknown_requirements"),
     Route(SELLER, requirement_page, name="requirement"),
     Route(SELLER + "/submit", submit_for_seller, methods=["POST"], name="requirement_submit"),
     Route(SELLER + "/link", send_link, methods=["POST"], name="requirement_link"),

@@ -5,7 +5,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
-from portal import audit
+from portal import audit, countries
 from portal.connect import negative_balances
 from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
@@ -23,11 +23,15 @@ from portal.web import absolute_url, flash, format_timestamp, redirect, render, 
 async def search_page(request: Request):
     query = request.query_params.get("q", "").strip()[:200]
     wanted = {key for key in request.query_params.getlist("filter") if key in search.FILTERS}
-    searched = bool(query or wanted or "q" in request.query_params)
-    results = await run_in_threadpool(search.search, request.app.state.db, query, wanted) if searched else []
+    asked = request.query_params.get("country", "").strip().upper()[:8]
+    country = asked if countries.supported(asked) else ""
+    searched = bool(query or wanted or country or "q" in request.query_params)
+    results = await run_in_threadpool(search.search, request.app.state.db, query, wanted, country) if searched else []
+    errors = {"country": "Choose a country from the list."} if asked and not country else {}
     return render(request, "staff/search.html", {
         "query": query, "wanted": wanted, "filters": search.FILTERS, "results": results, "searched": searched,
-    })
+        "country": country, "countries": search.COUNTRY_CHOICES, "country_label": search.country_name(country), "errors": errors,
+    }, 400 if errors else 200)
 
 
 @staff_required(*ANY)

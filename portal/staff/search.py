@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import func, select
 
+from portal import countries
 from portal.accounts.models import Seller
 from portal.connect import payout_holds
 from portal.connect.models import AccountBalance, AccountClosure, ChargeRecord, ConnectedAccount, DisputeRecord
@@ -34,6 +35,10 @@ FILTERS = {
 }
 
 
+# The country filter offers every country the portal onboards, by name.
+COUNTRY_CHOICES = tuple((c.code, c.name) for c in sorted(countries.COUNTRIES.values(), key=lambda c: c.name))
+
+
 @dataclass
 class SellerFacts:
     seller_id: int
@@ -50,8 +55,13 @@ class SellerFacts:
     charges: int
     business_email_confirmed: bool
     closure_state: str | None = None  # requested, closing, closed, erased (portal/connect/closing.py)
+    country: str = ""  # ISO code: the Stripe account's, else what the seller picked in the form; "" before that
     text: str = ""
     flags: set[str] = field(default_factory=set)
+
+    @property
+    def country_name(self) -> str:
+        return country_name(self.country)
 
 
 def strings_in(value) -> list[str]:
@@ -125,6 +135,15 @@ def flags_for(facts: SellerFacts) -> set[str]:
     return flags
 
 
+def country_of(snapshot: dict, answers: dict) -> str:
+    """The seller's country: Stripe's account once there is one, else the onboarding form's choice."""
+    return str(snapshot.get("country") or (answers.get("business") or {}).get("country") or "").upper()[:2]
+
+
+def country_name(code: str) -> str:
+    return countries.get(code).name if countries.supported(code) else code
+
+
 def matches(facts: SellerFacts, query: str) -> bool:
     """Every word of the query appears somewhere in what we know of the seller. Pure."""
     words = query.lower().split()
@@ -168,10 +187,10 @@ def gather(db: Database, seller_id: int | None = None) -> list[SellerFacts]:
             dispute_rate=(dispute_count / charge_count) if charge_count else None,
             disputes=dispute_count, charges=charge_count,
             business_email_confirmed=bool(business and business.confirmed_at),
-            closure_state=closures.get(seller.id),
+            closure_state=closures.get(seller.id), country=country_of(snapshot, answers),
         )
         facts.text = " ".join([
-            seller.email, account_id, facts.name, facts.website,
+            seller.email, account_id, facts.name, facts.website, country_name(facts.country),
             *(strings_in(answers)), *(strings_in(snapshot.get("metadata") or {})),
             *(strings_in(profile)), *(strings_in(snapshot.get("company") or {})),
             *(strings_in({key: value for key, value in (snapshot.get("individual") or {}).items()
@@ -183,6 +202,8 @@ def gather(db: Database, seller_id: int | None = None) -> list[SellerFacts]:
     return found
 
 
-def search(db: Database, query: str, wanted: set[str]) -> list[SellerFacts]:
-    results = [facts for facts in gather(db) if matches(facts, query) and wanted <= facts.flags]
+def search(db: Database, query: str, wanted: set[str], country: str = "") -> list[SellerFacts]:
+    """Sellers matching every word of the query, under every wanted filter, and in `country` if given."""
+    results = [facts for facts in gather(db) if matches(facts, query) and wanted <= facts.flags
+               and (not country or facts.country == country)]
     return sorted(results, key=lambda facts: facts.seller_id, reverse=True)[:200]
