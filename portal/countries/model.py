@@ -47,10 +47,17 @@ class BankFormat:
     separator: str = ""
     account_digits: tuple[int, int] = (4, 17)
     account_hint: str = ""
+    # How the account number is named and written where "Account number" is not the country's
+    # words (New Zealand: the account and its suffix), and an example for hints and errors.
+    account_name: str = ""
+    example: str = ""
+    # A check over the whole number, routing digits then account digits, where the country's
+    # number has one (New Zealand's bank-branch-account-suffix, python-stdnum).
+    whole_check: Callable[[str, str], bool] | None = None
 
     @property
     def account_label(self) -> str:
-        return "IBAN" if self.iban else "Account number"
+        return "IBAN" if self.iban else (self.account_name or "Account number")
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,12 @@ class Country:
     # What a person gives at onboarding: "ssn_last_4" (US: last four first), "id_number"
     # (asked up front), or None (Stripe asks only if names, birth date and address fail).
     first_identity: str | None = None
+    # A company's register number where it differs from tax_id, and the register that keeps it
+    # (Germany: the Handelsregisternummer at its Registergericht, Stripe's tax_id_registrar).
     registration_number: IdNumber | None = None
+    registrars: tuple[str, ...] = ()
+    # The VAT number a company may give (company.vat_id), where Stripe takes one.
+    vat_id: IdNumber | None = None
     layout_options: dict = field(default_factory=dict)
 
     @cached_property

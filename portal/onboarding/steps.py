@@ -390,6 +390,8 @@ def read_bank(form: Mapping, *, country: str, business_type: str, test_mode: boo
         _check(errors, part.name, validation.routing_part_problem(a[part.name], part))
     _check(errors, "account_number", validation.account_number_problem(account, confirm, country=country, test_mode=test_mode))
     if not errors:
+        _check(errors, "account_number", validation.whole_account_problem(a, account, country=country, test_mode=test_mode))
+    if not errors:
         step.secrets["account_number"] = validation.normalize_account_number(account, country=country)
     return step
 

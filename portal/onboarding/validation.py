@@ -651,7 +651,8 @@ def iban_problem(raw: object, *, country: str, test_mode: bool = False) -> str |
         iban = IBAN(value)
     except ValueError as exc:
         reason = "its check digits don't match" if "checksum" in str(exc).lower() else "it has the wrong length or letters"
-        return f"This isn't a valid IBAN ({reason}). Check it against your bank statement, like DE89 3704 0044 0532 0130 00."
+        example = _rules(country).bank.example or "DE89 3704 0044 0532 0130 00"
+        return f"This isn't a valid IBAN ({reason}). Check it against your bank statement, like {example}."
     if iban.country_code != country.upper():
         return f"Use an IBAN of a bank in {_rules(country).name} (it starts with {country.upper()})."
     return None
@@ -679,6 +680,26 @@ def account_number_problem(raw: object, confirmation: object, *, country: str = 
     if _digits(confirmation) != digits:
         return "The two account numbers don't match. Type the number again in both boxes."
     return None
+
+
+def whole_account_problem(parts: Mapping[str, str], raw: object, *, country: str, test_mode: bool = False) -> str | None:
+    """The check over the whole number where the country has one (New Zealand's bank, branch,
+    account and suffix); Stripe's test numbers pass in test mode."""
+    bank = _rules(country).bank
+    if bank.whole_check is None:
+        return None
+    routing, account = (routing_number(parts, country=country) or "").replace("-", ""), _digits(raw)
+    if test_mode and routing in TEST_ROUTING_NUMBERS.get(country.upper(), ()):
+        return None
+    if not bank.whole_check(routing, account):
+        return ("This account number doesn't exist: its check digits don't add up with the bank and branch. "
+                "Check each digit against your bank statement.")
+    return None
+
+
+# Stripe's test routing codes outside the IBAN countries (countries.md §1.8): the test accounts
+# under them pass the local checks a real number must pass.
+TEST_ROUTING_NUMBERS = {"NZ": ("110000",)}
 
 
 def normalize_account_number(raw: object, *, country: str) -> str:

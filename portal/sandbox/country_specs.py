@@ -101,6 +101,12 @@ RULES["AU"] = _rules_like_gb(US_ADDRESS)  # Australia asks the state
 for _code in ("AT", "BE", "ES", "FR", "IT", "NL"):
     RULES[_code] = _rules_like_gb(GB_ADDRESS)
 RULES["IE"] = _rules_like_gb(("address.city", "address.line1", "address.state"))
+# Switzerland and New Zealand: the 2020 specs ask what Germany and the UK ask (postcode, no state,
+# directors). Singapore's addresses have no city or state and its individuals and representatives
+# give their NRIC or FIN up front (2020 minimum: line1, postal_code, dob, names, id_number).
+RULES["CH"] = _rules_like_gb(GB_ADDRESS)
+RULES["NZ"] = _rules_like_gb(GB_ADDRESS)
+RULES["SG"] = _rules_like_gb(("address.line1", "address.postal_code"), identity="id_number")
 
 _BUSINESS = (
     "business_profile.mcc",
@@ -288,6 +294,12 @@ for _code in ("AT", "BE", "ES", "FR", "IE", "IT", "NL"):
     SPECS[_code] = _spec(_code, "eur", SPECS["DE"]["supported_bank_account_currencies"],
                          ["card", "sepa_debit", "stripe"], SPECS["DE"]["supported_transfer_countries"])
 SPECS["AU"] = _spec("AU", "aud", {"aud": ["AU"]}, ["au_becs_debit", "card", "stripe"], ["AU"])
+# CH: francs at Swiss banks, euros as in the EU (countries.md S3); NZ and SG: their own currency only.
+SPECS["CH"] = _spec("CH", "chf", {"chf": ["CH"], "eur": SPECS["DE"]["supported_bank_account_currencies"]["eur"],
+                                  "gbp": ["GB"], "usd": ["US"]},
+                    ["card", "stripe"], SPECS["DE"]["supported_transfer_countries"])
+SPECS["NZ"] = _spec("NZ", "nzd", {"nzd": ["NZ"]}, ["card", "stripe"], ["NZ"])
+SPECS["SG"] = _spec("SG", "sgd", {"sgd": ["SG"]}, ["card", "stripe"], ["SG"])
 
 
 def rules(country: str) -> dict:

@@ -16,11 +16,16 @@ ADDRESSES = {
     "FR": {"line1": "address_full_match", "city": "Paris", "postal_code": "75001"},
     "CA": {"line1": "address_full_match", "city": "Toronto", "state": "ON", "postal_code": "M5V 3L9"},
     "AU": {"line1": "address_full_match", "city": "Sydney", "state": "NSW", "postal_code": "2000"},
+    "CH": {"line1": "address_full_match", "city": "Zürich", "postal_code": "8001"},
+    "NZ": {"line1": "address_full_match", "city": "Wellington", "postal_code": "6011"},
+    "SG": {"line1": "address_full_match", "postal_code": "018956"},
 }
-CURRENCY = {"GB": "gbp", "DE": "eur", "FR": "eur", "CA": "cad", "AU": "aud"}
+CURRENCY = {"GB": "gbp", "DE": "eur", "FR": "eur", "CA": "cad", "AU": "aud", "CH": "chf", "NZ": "nzd", "SG": "sgd"}
 NUMBERS = {  # success, then no_account
     "GB": ("00012345", "11111116"), "CA": ("000123456789", "000111111116"), "AU": ("000123456", "111111116"),
     "DE": ("DE89370400440532013000", "DE62370400440532013001"), "FR": ("FR89370400440532013000", "FR62370400440532013001"),
+    "CH": ("CH89370400440532013000", "CH62370400440532013001"), "NZ": ("0000000010", "0111111116"),
+    "SG": ("000123456", "111111116"),
 }
 
 
@@ -33,7 +38,7 @@ def _bank(country: str, number: str) -> dict:
 def _seller(client, country: str, number: str):
     individual = {"first_name": "Jenny", "last_name": "Rosen", "email": "seller@example.com", "phone": "0000000000",
                   "dob": {"day": 1, "month": 1, "year": 1901}, "address": {**ADDRESSES[country], "country": country}}
-    if country == "CA":
+    if country in ("CA", "SG"):
         individual["id_number"] = "000000000"
     account = client.v1.accounts.create(params={
         "country": country, "email": "seller@example.com", "business_type": "individual",
@@ -79,6 +84,9 @@ def test_the_no_account_number_fails_its_payout(stripe_client, country):
     ("GB", {"routing_number": "200000"}, "[routing_number]"),
     ("CA", {"routing_number": "12345-678"}, "[routing_number]"),
     ("DE", {"account_number": "DE02120300000000202051"}, "[account_number]"),
+    ("CH", {"account_number": "CH9300762011623852957"}, "[account_number]"),
+    ("NZ", {"routing_number": "123456"}, "[routing_number]"),
+    ("SG", {"routing_number": "7171-001"}, "[routing_number]"),
 ])
 def test_a_non_test_number_is_refused_on_its_param(stripe_client, country, bank, param):
     with pytest.raises(stripe.InvalidRequestError) as raised:
