@@ -136,5 +136,9 @@ class Country:
         return google_layout(self.code, **self.layout_options)
 
     @property
+    def registrar_options(self) -> tuple[tuple[str, str], ...]:
+        return tuple((name, name) for name in self.registrars)
+
+    @property
     def phone_region(self) -> str:
         return self.code

@@ -500,6 +500,47 @@ def tax_id_problem(raw: object, *, country: str = "US", test_mode: bool = False)
     return _national_number_problem(raw, number, test_mode, what="your registration documents")
 
 
+def register_entry_problems(number: object, registrar: object, *, country: str) -> dict[str, str]:
+    """A company's register entry where the country has one beside its tax id (Germany: the
+    Handelsregisternummer at its Registergericht, Stripe's registration_number and
+    tax_id_registrar). Optional, but the two go together; checked together as the register
+    writes them (stdnum.de.handelsregisternummer knows the courts)."""
+    from stdnum.de import handelsregisternummer
+
+    data = _rules(country)
+    if data.registration_number is None:
+        return {}
+    number, registrar = _clean(number), _clean(registrar)
+    label = data.registration_number.short
+    if not number and not registrar:
+        return {}
+    if not registrar:
+        return {"tax_id_registrar": f"Choose the register court (Registergericht) that keeps your {label}."}
+    if registrar not in data.registrars:
+        return {"tax_id_registrar": "Choose the register court from the list."}
+    if not number:
+        return {"registration_number": f"Enter the {label}, like {data.registration_number.example}, or leave the court empty."}
+    if not data.registration_number.is_valid(_compact(number)) or not handelsregisternummer.is_valid(f"{registrar} {number}"):
+        return {"registration_number": f"Enter the {label} as the register writes it, like {data.registration_number.example}."}
+    return {}
+
+
+def vat_id_problem(raw: object, *, country: str) -> str | None:
+    """An optional VAT number, in the country's own format (DE: USt-IdNr., check digit)."""
+    number = _rules(country).vat_id
+    value = _compact(raw)
+    if number is None or not value:
+        return None
+    if not number.is_valid(value if value.startswith(country.upper()) else country.upper() + value):
+        return f"This isn't a valid {number.short}: it looks like {number.example}."
+    return None
+
+
+def normalize_vat_id(raw: object, *, country: str) -> str:
+    value = _compact(raw)
+    return value if value.startswith(country.upper()) else country.upper() + value
+
+
 def normalize_number(raw: object) -> str:
     """Separators removed: "123-45-6789" -> "123456789", "" for nothing typed. Unlike the
     other normalizers it never raises, so a form can store what was typed before checking

@@ -124,3 +124,34 @@ def test_a_company_with_its_owner_and_director_is_verified(sandboxed_client, inb
         account = sandbox.store.get(snapshot["id"])
     assert account["company"]["structure"] == "private_company" and account["company"]["directors_provided"]
     assert account["charges_enabled"] and account["payouts_enabled"]
+
+
+def _german_company_at_company_step(client, inbox):
+    from tests.onboarding.flows import COMPANY_PROFILE
+
+    signed_in_seller(client, inbox, "jenny@rocketrides.io")
+    submit(client, "business", {"country": "DE", "business_type": "company", "structure": "private_company"},
+           expect="/onboarding/profile")
+    submit(client, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
+    submit(client, "business-email", {"business_email": "jenny@rocketrides.io"}, expect="/onboarding/company")
+    place = {name: COUNTRY_ANSWERS["DE"]["identity"][name] for name in ("line1", "line2", "city", "state", "postal_code")}
+    return {"tax_id": "000000000", "phone": "0000000000", **place}
+
+
+def test_a_german_company_gives_its_register_entry_and_vat_id(sandboxed_client, inbox, stripe_sandbox):
+    company = _german_company_at_company_step(sandboxed_client, inbox)
+    page = sandboxed_client.get("/onboarding/company").text
+    assert "Registergericht" in page and "Handelsregisternummer" in page and "USt-IdNr." in page
+    wrong = submit(sandboxed_client, "company", {**company, "tax_id_registrar": "Berlin (Charlottenburg)",
+                                                 "registration_number": "HRB 12345 B", "vat_id": "DE136695977"})
+    assert wrong.status_code == 400 and set(field_errors(wrong.text)) == {"vat_id"}
+    assert 'value="HRB 12345 B"' in wrong.text and 'value="DE136695977"' in wrong.text  # public numbers: kept
+    assert 'value="Berlin (Charlottenburg)" selected' in wrong.text
+    lonely = submit(sandboxed_client, "company", {**company, "registration_number": "HRB 12345 B"})
+    assert set(field_errors(lonely.text)) == {"tax_id_registrar"}
+    submit(sandboxed_client, "company", {**company, "tax_id_registrar": "Berlin (Charlottenburg)",
+                                         "registration_number": "HRB 12345 B", "vat_id": "136695976"},
+           expect="/onboarding/people")
+    snapshot = account_for_seller(sandboxed_client.app.state.db, 1).snapshot
+    assert snapshot["company"]["tax_id_registrar"] == "Berlin (Charlottenburg)"
+    assert snapshot["company"]["vat_id_provided"] is True
