@@ -135,6 +135,20 @@ class Country:
     def address(self) -> AddressLayout:
         return google_layout(self.code, **self.layout_options)
 
+    @cached_property
+    def date_locale(self) -> str:
+        """The English of this country for Babel's date formats ("6 Dec 2026" in the UK, Germany,
+        Singapore): the pages are in English, the order of day and month the country's own."""
+        from babel import Locale, UnknownLocaleError
+
+        for name in (f"en_{self.code}", "en_150"):
+            try:
+                Locale.parse(name)
+                return name
+            except (UnknownLocaleError, ValueError):
+                continue
+        return "en_US"
+
     @property
     def registrar_options(self) -> tuple[tuple[str, str], ...]:
         return tuple((name, name) for name in self.registrars)

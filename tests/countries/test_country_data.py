@@ -171,3 +171,27 @@ def test_money_is_shown_in_each_supported_countrys_currency():
     assert shown["CA"] == "CA$1,234.56" and shown["AU"] == "A$1,234.56"
     assert format_money(-1200, "usd") == "-$12.00"
     assert format_money(1200, "jpy") == "¥1,200"  # no minor unit, as Stripe counts yen
+
+
+def test_dates_follow_the_sellers_country():
+    from portal.web import format_timestamp
+
+    moment = 1796558400  # 2026-12-06 12:00 UTC
+    assert format_timestamp(moment, locale=countries.get("US").date_locale) == "Dec 6, 2026"
+    assert format_timestamp(moment, locale=countries.get("GB").date_locale) == "6 Dec 2026"
+    assert format_timestamp(moment, True, locale=countries.get("DE").date_locale) == "6 Dec 2026 12:00 UTC"
+    assert format_timestamp(moment, locale=countries.get("SG").date_locale) == "6 Dec 2026"
+    assert format_timestamp(moment) == "Dec 6, 2026"
+
+
+def test_a_page_about_a_sellers_account_dates_it_in_their_countrys_order():
+    from types import SimpleNamespace
+
+    from portal.web import make_templates
+
+    template = make_templates().from_string("{{ moment|datetime }} / {{ moment|datetime(true) }}")
+    moment = 1796558400
+    in_country = lambda code: SimpleNamespace(account=SimpleNamespace(snapshot={"country": code}))  # noqa: E731
+    assert template.render(view=in_country("NZ"), moment=moment) == "6 Dec 2026 / 6 Dec 2026 12:00 UTC"
+    assert template.render(view=in_country("US"), moment=moment) == "Dec 6, 2026 / Dec 6, 2026 12:00 UTC"
+    assert template.render(moment=moment) == "Dec 6, 2026 / Dec 6, 2026 12:00 UTC"  # staff's own pages
