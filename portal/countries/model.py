@@ -135,6 +135,11 @@ class Country:
     def address(self) -> AddressLayout:
         return google_layout(self.code, **self.layout_options)
 
+    @property
+    def in_sentence(self) -> str:
+        """The name inside a sentence: "in the United States", "in Germany"."""
+        return f"the {self.name}" if self.name.startswith(("United ", "Netherlands")) else self.name
+
     @cached_property
     def date_locale(self) -> str:
         """The English of this country for Babel's date formats ("6 Dec 2026" in the UK, Germany,

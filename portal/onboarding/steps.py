@@ -114,7 +114,8 @@ def read_business(form: Mapping, allowed: Mapping | None = None, platform: str =
     })
     answers, errors = step.answers, step.errors
     if answers["country"] in COUNTRIES and countries.terms_for(platform, answers["country"]) is None:
-        errors["country"] = countries.crossborder.refusal(countries.get(platform).name, COUNTRIES[answers["country"]].name)
+        errors["country"] = countries.crossborder.refusal(countries.get(platform).in_sentence,
+                                                         COUNTRIES[answers["country"]].in_sentence)
     elif answers["country"] not in (COUNTRIES if allowed is None else allowed):
         errors["country"] = "Choose the country where your business is based."
     if answers["business_type"] not in BUSINESS_TYPES:
