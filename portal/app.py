@@ -93,6 +93,7 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
                 db_path=str(settings.var_dir / "sandbox.sqlite3"),
                 secret_keys=(settings.sandbox_secret_key,),
                 verification_delay=settings.sandbox_verification_delay,
+                platform_country=settings.platform_country,
             ))
             routes.append(Mount("/sandbox", app=sandbox.asgi, name="sandbox"))
 

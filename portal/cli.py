@@ -94,7 +94,8 @@ def _stripe_reachable(settings):
     if not (settings.sandbox_mode and settings.sandbox_embedded):
         yield settings
         return
-    sandbox = create_sandbox(SandboxConfig(db_path=str(settings.var_dir / "sandbox.sqlite3"), secret_keys=(settings.sandbox_secret_key,)))
+    sandbox = create_sandbox(SandboxConfig(db_path=str(settings.var_dir / "sandbox.sqlite3"), secret_keys=(settings.sandbox_secret_key,),
+                                           platform_country=settings.platform_country))
     with serving(sandbox) as url:
         yield settings.model_copy(update={"stripe_api_base": url, "sandbox_embedded": False})
     sandbox.store.close()

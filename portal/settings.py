@@ -125,6 +125,11 @@ class Settings(BaseSettings):
             supported = ", ".join(countries.COUNTRIES)
             raise SettingsError(f"PLATFORM_COUNTRY and SELLER_COUNTRIES take supported countries ({supported}); "
                                 f"not {', '.join(unknown) or self.platform_country}")
+        refused = [code.strip().upper() for code in self.seller_countries.split(",")
+                   if code.strip() and countries.terms_for(self.platform_country, code.strip()) is None]
+        if refused:
+            raise SettingsError(f"SELLER_COUNTRIES: Stripe doesn't let a platform in {self.platform_country} onboard "
+                                f"sellers in {', '.join(refused)} (see the README's cross-border table)")
         return self
 
     @model_validator(mode="after")

@@ -10,8 +10,9 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
+from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_precision
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -37,7 +38,7 @@ def make_templates(directory: Path = TEMPLATES, *, auto_reload: bool = True) -> 
     its file changed, which costs a stat of every template a page extends or includes."""
     env = Environment(loader=FileSystemLoader(directory), autoescape=select_autoescape(["html"]), auto_reload=auto_reload)
     env.filters["linkify"] = linkify
-    env.filters["datetime"] = format_timestamp
+    env.filters["datetime"] = format_timestamp_for_page
     env.filters["money"] = format_money
     env.filters["sentence"] = lambda text: (text[:1].upper() + text[1:]) if text else ""
     return env
@@ -45,12 +46,29 @@ def make_templates(directory: Path = TEMPLATES, *, auto_reload: bool = True) -> 
 
 
 
-def format_timestamp(value, with_time: bool = False) -> str:
-    """Stripe's unix seconds (or a datetime) as a date people read, in UTC."""
+def format_timestamp(value, with_time: bool = False, locale: str | None = None) -> str:
+    """Stripe's unix seconds (or a datetime) as a date people read, in UTC: "Dec 6, 2026" in the
+    US, "6 Dec 2026" for a seller in the UK or Germany (`locale`: the English of the seller's
+    country, portal.countries Country.date_locale, through Babel). Times are 24-hour UTC."""
     if value in (None, ""):
         return ""
     moment = value if isinstance(value, datetime) else datetime.fromtimestamp(int(value), tz=UTC)
+    if locale and locale != "en_US":
+        day = format_date(moment, "medium", locale=locale)
+        return f"{day} {moment:%H:%M} UTC" if with_time else day
     return moment.strftime("%b %-d, %Y %H:%M UTC" if with_time else "%b %-d, %Y")
+
+
+@pass_context
+def format_timestamp_for_page(context, value, with_time: bool = False) -> str:
+    """The `datetime` filter: in the date order of the seller's country when the page is about a
+    seller's account (a `view` with the account's snapshot), else as in the US."""
+    from portal import countries  # data only; web.py loads before the domain packages
+
+    account = getattr(context.get("view"), "account", None)
+    snapshot = getattr(account, "snapshot", None)
+    locale = countries.of_account(snapshot).date_locale if snapshot else None
+    return format_timestamp(value, with_time, locale)
 
 
 def format_money(amount: int | None, currency: str = "usd") -> str:

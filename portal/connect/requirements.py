@@ -50,6 +50,8 @@ COMPANY_WORDS = {
     "company.directors_provided": "confirmation that every director is listed",
     "company.executives_provided": "confirmation that every executive is listed",
     "company.verification.document": "a company document, like the IRS letter that confirms {whose} EIN",
+    "company.registration_number": "{company} registration number",
+    "company.vat_id": "{company} VAT number",
     "business_profile.url": "{whose} business website",
     "business_profile.mcc": "{whose} industry",
     "business_profile.product_description": "a description of what {whose_subject_sells}",
@@ -88,6 +90,10 @@ def _country_words(country: str | None) -> tuple[dict, dict]:
     person = {"id_number": id_words, "verification.document": "a photo of {whose} ID (passport, national ID card or driving licence)"}
     company = {
         "company.tax_id": f"{{company}} {data.tax_id.label}",
+        "company.registration_number": (f"{{company}} {data.registration_number.label}" if data.registration_number
+                                        else "{company} registration number"),
+        "company.tax_id_registrar": "the register court (Registergericht) that keeps {company} register entry",
+        "company.vat_id": f"{{company}} {data.vat_id.label}" if data.vat_id else "{company} VAT number",
         "company.verification.document": "a company document, like {company} certificate of registration",
     }
     return person, company

@@ -13,9 +13,10 @@ and templates are written once over this shape.
 
 from portal.countries.model import AddressLayout, BankFormat, Country, IdNumber, RoutingPart
 from portal.countries.catalogue import COUNTRIES
+from portal.countries.crossborder import Terms, terms_for
 
 __all__ = ["AddressLayout", "BankFormat", "COUNTRIES", "Country", "IdNumber", "RoutingPart",
-           "get", "of_account", "supported", "seller_countries"]
+           "Terms", "get", "of_account", "supported", "seller_countries", "terms_for", "unserved"]
 
 
 def supported(code: object) -> bool:
@@ -34,10 +35,17 @@ def of_account(snapshot: dict | None) -> Country:
     return COUNTRIES.get(code.upper(), COUNTRIES["US"])
 
 
-def seller_countries(setting: str | None) -> dict[str, Country]:
-    """The countries sellers may pick: SELLER_COUNTRIES ("GB,DE" or empty for all supported),
-    in the order of their names. Unknown codes in the setting are ignored here (settings.py
-    refuses them at start-up)."""
+def seller_countries(setting: str | None, platform: str = "US") -> dict[str, Country]:
+    """The countries sellers may pick: SELLER_COUNTRIES ("GB,DE" or empty for every supported
+    country a platform in `platform` may serve, crossborder.py), in the order of their names.
+    Unknown or unserved codes in the setting are ignored here (settings.py refuses them at
+    start-up)."""
     wanted = [code.strip().upper() for code in (setting or "").split(",") if code.strip()]
     chosen = [COUNTRIES[code] for code in wanted if code in COUNTRIES] or list(COUNTRIES.values())
-    return {country.code: country for country in sorted(chosen, key=lambda c: c.name)}
+    served = [country for country in chosen if terms_for(platform, country.code)]
+    return {country.code: country for country in sorted(served, key=lambda c: c.name)}
+
+
+def unserved(platform: str) -> list[Country]:
+    """The supported countries a platform in `platform` cannot onboard sellers in (by name)."""
+    return sorted((c for c in COUNTRIES.values() if terms_for(platform, c.code) is None), key=lambda c: c.name)

@@ -47,10 +47,17 @@ class BankFormat:
     separator: str = ""
     account_digits: tuple[int, int] = (4, 17)
     account_hint: str = ""
+    # How the account number is named and written where "Account number" is not the country's
+    # words (New Zealand: the account and its suffix), and an example for hints and errors.
+    account_name: str = ""
+    example: str = ""
+    # A check over the whole number, routing digits then account digits, where the country's
+    # number has one (New Zealand's bank-branch-account-suffix, python-stdnum).
+    whole_check: Callable[[str, str], bool] | None = None
 
     @property
     def account_label(self) -> str:
-        return "IBAN" if self.iban else "Account number"
+        return "IBAN" if self.iban else (self.account_name or "Account number")
 
 
 @dataclass(frozen=True)
@@ -116,12 +123,40 @@ class Country:
     # What a person gives at onboarding: "ssn_last_4" (US: last four first), "id_number"
     # (asked up front), or None (Stripe asks only if names, birth date and address fail).
     first_identity: str | None = None
+    # A company's register number where it differs from tax_id, and the register that keeps it
+    # (Germany: the Handelsregisternummer at its Registergericht, Stripe's tax_id_registrar).
     registration_number: IdNumber | None = None
+    registrars: tuple[str, ...] = ()
+    # The VAT number a company may give (company.vat_id), where Stripe takes one.
+    vat_id: IdNumber | None = None
     layout_options: dict = field(default_factory=dict)
 
     @cached_property
     def address(self) -> AddressLayout:
         return google_layout(self.code, **self.layout_options)
+
+    @property
+    def in_sentence(self) -> str:
+        """The name inside a sentence: "in the United States", "in Germany"."""
+        return f"the {self.name}" if self.name.startswith(("United ", "Netherlands")) else self.name
+
+    @cached_property
+    def date_locale(self) -> str:
+        """The English of this country for Babel's date formats ("6 Dec 2026" in the UK, Germany,
+        Singapore): the pages are in English, the order of day and month the country's own."""
+        from babel import Locale, UnknownLocaleError
+
+        for name in (f"en_{self.code}", "en_150"):
+            try:
+                Locale.parse(name)
+                return name
+            except (UnknownLocaleError, ValueError):
+                continue
+        return "en_US"
+
+    @property
+    def registrar_options(self) -> tuple[tuple[str, str], ...]:
+        return tuple((name, name) for name in self.registrars)
 
     @property
     def phone_region(self) -> str:

@@ -127,7 +127,9 @@ class StripeGateway:
     # Accounts
 
     async def create_account(self, params: dict, *, key: str) -> dict:
-        params = {**params, "controller": PLATFORM_CONTROLLER, "capabilities": REQUESTED_CAPABILITIES}
+        # The capabilities follow the seller's service agreement (countries/crossborder.py): a
+        # recipient asks for transfers alone.
+        params = {"capabilities": REQUESTED_CAPABILITIES, **params, "controller": PLATFORM_CONTROLLER}
         return await self._call(self.client.v1.accounts.create_async, params=params, options={"idempotency_key": key})
 
     async def update_account(self, account_id: str, params: dict, *, key: str) -> dict:

@@ -69,13 +69,17 @@ def _show(request: Request, ob: Onboarding, step: steps.Step, values: dict, erro
 
 
 def _seller_countries(request: Request) -> dict:
-    return countries.seller_countries(request.app.state.settings.seller_countries)
+    settings = request.app.state.settings
+    return countries.seller_countries(settings.seller_countries, settings.platform_country)
 
 
 def _country_context(request: Request, ob: Onboarding) -> dict:
     """The seller's country (its words, layout and bank format) and the countries on offer."""
     country = countries.get(ob.country if countries.supported(ob.country) else request.app.state.settings.platform_country)
-    return {"countries": _seller_countries(request), "country": country, "states": country.address.subdivisions}
+    platform = request.app.state.settings.platform_country
+    return {"countries": _seller_countries(request), "country": country, "states": country.address.subdivisions,
+            "platform": countries.get(platform), "unserved": countries.unserved(platform),
+            "terms": countries.terms_for(platform, country.code)}
 
 
 async def _save(request: Request, ob: Onboarding, slug: str, answers: dict) -> None:
@@ -124,7 +128,8 @@ async def step(request: Request, ob: Onboarding):
 async def business_step(request: Request, ob: Onboarding):
     if request.method == "GET":
         return _show(request, ob, steps.STEP_BUSINESS, ob.business or {"country": request.app.state.settings.platform_country})
-    read = steps.read_business(await read_form(request), allowed=_seller_countries(request))
+    read = steps.read_business(await read_form(request), allowed=_seller_countries(request),
+                               platform=request.app.state.settings.platform_country)
     if not read.errors and ob.account and read.answers["country"] != ob.country:
         read.errors["country"] = "The country can't change once your account exists. Contact support if it is wrong."
     await _save(request, ob, "business", read.answers)
@@ -160,6 +165,7 @@ async def profile_step(request: Request, ob: Onboarding):
         params = steps.account_create_params(
             ob.business, read.answers, email=ob.email, seller_id=ob.seller_id,
             test_mode=_test_mode(request), hold_payouts=ob.payouts_held,
+            terms=countries.terms_for(request.app.state.settings.platform_country, ob.country),
         )
         outcome = await _sender(request).create_account(ob, params)
         if outcome.adopted:
@@ -420,8 +426,9 @@ async def review_step(request: Request, ob: Onboarding):
 
 def _review_context(ob: Onboarding) -> dict:
     open_steps = [s for s in ob.steps if s.slug != "review" and not ob.is_done(s.slug)]
+    agreement = (ob.snapshot.get("tos_acceptance") or {}).get("service_agreement") or "full"
     return {"open_steps": open_steps, "mcc_category": mcc.by_code(ob.answers("profile").get("mcc", "")),
-            "stripe_agreement_url": steps.STRIPE_AGREEMENT_URL}
+            "agreement": countries.Terms(agreement)}
 
 
 async def _person_or_404(request: Request, ob: Onboarding):

@@ -104,15 +104,19 @@ def _check(errors: dict, name: str, problem: str | None) -> None:
 # Step 1: business type and country
 
 
-def read_business(form: Mapping, allowed: Mapping | None = None) -> StepInput:
-    """`allowed`: the countries sellers may pick (SELLER_COUNTRIES); every supported one by default."""
+def read_business(form: Mapping, allowed: Mapping | None = None, platform: str = "US") -> StepInput:
+    """`allowed`: the countries sellers may pick (SELLER_COUNTRIES); every supported one by default.
+    A supported country the platform in `platform` cannot serve is refused in words that say why."""
     step = StepInput(answers={
         "country": _text(form, "country", 2).upper() or "US",
         "business_type": _text(form, "business_type", 20),
         "structure": _text(form, "structure", 40),
     })
     answers, errors = step.answers, step.errors
-    if answers["country"] not in (COUNTRIES if allowed is None else allowed):
+    if answers["country"] in COUNTRIES and countries.terms_for(platform, answers["country"]) is None:
+        errors["country"] = countries.crossborder.refusal(countries.get(platform).in_sentence,
+                                                         COUNTRIES[answers["country"]].in_sentence)
+    elif answers["country"] not in (COUNTRIES if allowed is None else allowed):
         errors["country"] = "Choose the country where your business is based."
     if answers["business_type"] not in BUSINESS_TYPES:
         errors["business_type"] = "Choose the kind of business you run."
@@ -180,12 +184,19 @@ def profile_params(answers: dict, business: dict, *, test_mode: bool) -> dict:
 SELLER_ID_METADATA = "seller_id"
 
 
-def account_create_params(business: dict, profile_answers: dict, *, email: str, seller_id: int, test_mode: bool, hold_payouts: bool) -> dict:
+def account_create_params(business: dict, profile_answers: dict, *, email: str, seller_id: int, test_mode: bool,
+                          hold_payouts: bool, terms: countries.Terms | None = None) -> dict:
+    """`terms`: the service agreement and capabilities for the seller's country from the
+    platform's (countries.terms_for); the full agreement when not given. The agreement can't
+    change once accepted, so it is set here, with the country, at creation."""
+    terms = terms or countries.Terms(countries.crossborder.FULL)
     params = profile_params(profile_answers, business, test_mode=test_mode)
     params.update({
         "country": business["country"],
         "email": email,
         "metadata": {SELLER_ID_METADATA: str(seller_id)},
+        "capabilities": terms.capabilities,
+        "tos_acceptance": {"service_agreement": terms.agreement},
     })
     params["settings"]["payouts"] = payout_settings(hold=hold_payouts)
     return params
@@ -280,6 +291,17 @@ def read_company(form: Mapping, *, test_mode: bool, country: str, tax_id_given: 
     a, errors = step.answers, step.errors
     for name in ("line1", "line2", "city", "state", "postal_code", "phone"):
         a[name] = _text(form, name, 300)
+    data = countries.get(country)
+    if data.registration_number:
+        # Public register entries, not secrets: kept in the draft like the address.
+        a["registration_number"] = _text(form, "registration_number", 40)
+        a["tax_id_registrar"] = _text(form, "tax_id_registrar", 80)
+        for key, problem in validation.register_entry_problems(a["registration_number"], a["tax_id_registrar"],
+                                                               country=country).items():
+            _check(errors, key, problem)
+    if data.vat_id:
+        a["vat_id"] = _text(form, "vat_id", 30)
+        _check(errors, "vat_id", validation.vat_id_problem(a["vat_id"], country=country))
     tax_id = validation.normalize_number(_text(form, "tax_id", 30))
     if tax_id or not tax_id_given:
         _check(errors, "tax_id", validation.tax_id_problem(tax_id, country=country, test_mode=test_mode))
@@ -300,6 +322,11 @@ def company_params(answers: dict, secrets: dict, *, test_mode: bool, country: st
     }
     if "tax_id" in secrets:
         company["tax_id"] = secrets["tax_id"]
+    if answers.get("registration_number"):
+        company["registration_number"] = " ".join(answers["registration_number"].split()).upper()
+        company["tax_id_registrar"] = answers["tax_id_registrar"]
+    if answers.get("vat_id"):
+        company["vat_id"] = validation.normalize_vat_id(answers["vat_id"], country=country)
     return {"company": company}
 
 
@@ -390,6 +417,8 @@ def read_bank(form: Mapping, *, country: str, business_type: str, test_mode: boo
         _check(errors, part.name, validation.routing_part_problem(a[part.name], part))
     _check(errors, "account_number", validation.account_number_problem(account, confirm, country=country, test_mode=test_mode))
     if not errors:
+        _check(errors, "account_number", validation.whole_account_problem(a, account, country=country, test_mode=test_mode))
+    if not errors:
         step.secrets["account_number"] = validation.normalize_account_number(account, country=country)
     return step
 
@@ -410,10 +439,6 @@ def bank_params(answers: dict, secrets: dict, *, country: str, business_type: st
 
 
 # Step 7: review and terms
-
-
-# The agreement a seller under the full service agreement accepts (docs.stripe.com/connect/service-agreement-types).
-STRIPE_AGREEMENT_URL = "https://stripe.com/connect-account/legal/full"
 
 
 def read_terms(form: Mapping, *, platform_terms: bool) -> StepInput:

@@ -500,6 +500,47 @@ def tax_id_problem(raw: object, *, country: str = "US", test_mode: bool = False)
     return _national_number_problem(raw, number, test_mode, what="your registration documents")
 
 
+def register_entry_problems(number: object, registrar: object, *, country: str) -> dict[str, str]:
+    """A company's register entry where the country has one beside its tax id (Germany: the
+    Handelsregisternummer at its Registergericht, Stripe's registration_number and
+    tax_id_registrar). Optional, but the two go together; checked together as the register
+    writes them (stdnum.de.handelsregisternummer knows the courts)."""
+    from stdnum.de import handelsregisternummer
+
+    data = _rules(country)
+    if data.registration_number is None:
+        return {}
+    number, registrar = _clean(number), _clean(registrar)
+    label = data.registration_number.short
+    if not number and not registrar:
+        return {}
+    if not registrar:
+        return {"tax_id_registrar": f"Choose the register court (Registergericht) that keeps your {label}."}
+    if registrar not in data.registrars:
+        return {"tax_id_registrar": "Choose the register court from the list."}
+    if not number:
+        return {"registration_number": f"Enter the {label}, like {data.registration_number.example}, or leave the court empty."}
+    if not data.registration_number.is_valid(_compact(number)) or not handelsregisternummer.is_valid(f"{registrar} {number}"):
+        return {"registration_number": f"Enter the {label} as the register writes it, like {data.registration_number.example}."}
+    return {}
+
+
+def vat_id_problem(raw: object, *, country: str) -> str | None:
+    """An optional VAT number, in the country's own format (DE: USt-IdNr., check digit)."""
+    number = _rules(country).vat_id
+    value = _compact(raw)
+    if number is None or not value:
+        return None
+    if not number.is_valid(value if value.startswith(country.upper()) else country.upper() + value):
+        return f"This isn't a valid {number.short}: it looks like {number.example}."
+    return None
+
+
+def normalize_vat_id(raw: object, *, country: str) -> str:
+    value = _compact(raw)
+    return value if value.startswith(country.upper()) else country.upper() + value
+
+
 def normalize_number(raw: object) -> str:
     """Separators removed: "123-45-6789" -> "123456789", "" for nothing typed. Unlike the
     other normalizers it never raises, so a form can store what was typed before checking
@@ -651,7 +692,8 @@ def iban_problem(raw: object, *, country: str, test_mode: bool = False) -> str |
         iban = IBAN(value)
     except ValueError as exc:
         reason = "its check digits don't match" if "checksum" in str(exc).lower() else "it has the wrong length or letters"
-        return f"This isn't a valid IBAN ({reason}). Check it against your bank statement, like DE89 3704 0044 0532 0130 00."
+        example = _rules(country).bank.example or "DE89 3704 0044 0532 0130 00"
+        return f"This isn't a valid IBAN ({reason}). Check it against your bank statement, like {example}."
     if iban.country_code != country.upper():
         return f"Use an IBAN of a bank in {_rules(country).name} (it starts with {country.upper()})."
     return None
@@ -679,6 +721,26 @@ def account_number_problem(raw: object, confirmation: object, *, country: str = 
     if _digits(confirmation) != digits:
         return "The two account numbers don't match. Type the number again in both boxes."
     return None
+
+
+def whole_account_problem(parts: Mapping[str, str], raw: object, *, country: str, test_mode: bool = False) -> str | None:
+    """The check over the whole number where the country has one (New Zealand's bank, branch,
+    account and suffix); Stripe's test numbers pass in test mode."""
+    bank = _rules(country).bank
+    if bank.whole_check is None:
+        return None
+    routing, account = (routing_number(parts, country=country) or "").replace("-", ""), _digits(raw)
+    if test_mode and routing in TEST_ROUTING_NUMBERS.get(country.upper(), ()):
+        return None
+    if not bank.whole_check(routing, account):
+        return ("This account number doesn't exist: its check digits don't add up with the bank and branch. "
+                "Check each digit against your bank statement.")
+    return None
+
+
+# Stripe's test routing codes outside the IBAN countries (countries.md §1.8): the test accounts
+# under them pass the local checks a real number must pass.
+TEST_ROUTING_NUMBERS = {"NZ": ("110000",)}
 
 
 def normalize_account_number(raw: object, *, country: str) -> str:

@@ -292,6 +292,10 @@ def create_account(call) -> dict:
             f"Country '{country}' is not supported by this sandbox. Supported: "
             + ", ".join(sorted(country_specs.SPECS)) + ".", param="country",
         )
+    platform = sandbox.store.get(sandbox.store.meta("platform_account"), "account") or {}
+    platform_country = platform.get("country") or "US"
+    if not country_specs.may_create(platform_country, country):
+        raise invalid_request(country_specs.CREATION_REFUSED.format(account=country, platform=platform_country))
     controller = controllers.from_params(params.get("controller"), params.get("type"))
     account = new_account(sandbox.new_id("acct"), sandbox.now(), country, controller)
     state = {"caps": {}, "checks": {}}
@@ -415,7 +419,7 @@ def ensure_platform(sandbox) -> dict:
     if existing and store.get(existing):
         return store.get(existing)
     controller = {"type": "account"}
-    account = new_account(sandbox.new_id("acct"), sandbox.now(), "US", controller)
+    account = new_account(sandbox.new_id("acct"), sandbox.now(), sandbox.config.platform_country.upper(), controller)
     account.update(
         business_type="company",
         capabilities={"card_payments": "active", "transfers": "active"},

@@ -25,6 +25,9 @@ class FaultRule:
 @dataclass
 class SandboxConfig:
     db_path: str = "var/sandbox.sqlite3"
+    # The platform's own country: which sellers abroad it may create accounts for and pay
+    # (country_specs.may_create, full_transfers_allowed).
+    platform_country: str = "US"
     secret_keys: tuple[str, ...] = ("sk_test_sandbox",)
     publishable_key: str = "pk_test_sandbox"
     api_version: str = API_VERSION

@@ -101,6 +101,12 @@ RULES["AU"] = _rules_like_gb(US_ADDRESS)  # Australia asks the state
 for _code in ("AT", "BE", "ES", "FR", "IT", "NL"):
     RULES[_code] = _rules_like_gb(GB_ADDRESS)
 RULES["IE"] = _rules_like_gb(("address.city", "address.line1", "address.state"))
+# Switzerland and New Zealand: the 2020 specs ask what Germany and the UK ask (postcode, no state,
+# directors). Singapore's addresses have no city or state and its individuals and representatives
+# give their NRIC or FIN up front (2020 minimum: line1, postal_code, dob, names, id_number).
+RULES["CH"] = _rules_like_gb(GB_ADDRESS)
+RULES["NZ"] = _rules_like_gb(GB_ADDRESS)
+RULES["SG"] = _rules_like_gb(("address.line1", "address.postal_code"), identity="id_number")
 
 _BUSINESS = (
     "business_profile.mcc",
@@ -243,6 +249,15 @@ _US_TRANSFER_COUNTRIES = (
     "PT PY QA RO RS RW SA SE SG SI SK SM SN SV TH TN TR TT TW TZ US UY UZ VN ZA"
 ).split()
 
+# Cross-border payouts (docs.stripe.com/connect/cross-border-payouts): "Platforms based in the
+# US, UK, EEA, Canada, or Switzerland can transfer funds to connected accounts in any of those
+# regions"; to a `full` account outside them a transfer fails, so sellers there are `recipient`s.
+CROSS_BORDER_REGION = frozenset({"US", "CA", "GB", "CH"} | set(_EEA))
+# Stripe's words, as integrators quote them (gumroad#1876; NativePHP/nativephp.com#525).
+CREATION_REFUSED = ("Connected accounts in {account} cannot be created by platforms in {platform}. Please contact us "
+                    "via https://support.stripe.com/contact if you need further assistance.")
+FULL_TRANSFER_REFUSED = "Funds can't be sent to accounts located in {account} when the account is under the `full` service agreement."
+
 SPECS = {
     "US": {
         "default_currency": "usd",
@@ -261,7 +276,7 @@ SPECS = {
         "supported_bank_account_currencies": {"eur": ["GB"] + _EEA, "gbp": ["GB"], "usd": ["GB"]},
         "supported_payment_currencies": _PAYMENT_CURRENCIES,
         "supported_payment_methods": ["bacs_debit", "card", "stripe"],
-        "supported_transfer_countries": sorted(["CH", "GB", "US"] + _EEA),
+        "supported_transfer_countries": sorted(CROSS_BORDER_REGION),
         "verification_fields": GB_VERIFICATION_FIELDS,
     },
 }
@@ -281,13 +296,32 @@ def _spec(country: str, currency: str, bank_currencies: dict, methods: list, tra
 
 
 # Bank currencies as the 2020 specs recorded them (countries.md S3).
-SPECS["CA"] = _spec("CA", "cad", {"cad": ["CA"], "usd": ["CA", "US"]}, ["card", "stripe"], ["CA", "US"])
+# Transfer countries: the 2020 specs listed CA -> CA, US and Europe -> CH, GB, US, EEA; today's
+# cross-border payouts run between all five regions (CROSS_BORDER_REGION).
+SPECS["CA"] = _spec("CA", "cad", {"cad": ["CA"], "usd": ["CA", "US"]}, ["card", "stripe"], sorted(CROSS_BORDER_REGION))
 SPECS["DE"] = _spec("DE", "eur", {"eur": sorted(["CH", "GB"] + _EEA), "gbp": ["GB"], "usd": ["US"]},
-                    ["card", "sepa_debit", "sofort", "stripe"], sorted(["CH", "GB", "US"] + _EEA))
+                    ["card", "sepa_debit", "sofort", "stripe"], sorted(CROSS_BORDER_REGION))
 for _code in ("AT", "BE", "ES", "FR", "IE", "IT", "NL"):
     SPECS[_code] = _spec(_code, "eur", SPECS["DE"]["supported_bank_account_currencies"],
                          ["card", "sepa_debit", "stripe"], SPECS["DE"]["supported_transfer_countries"])
 SPECS["AU"] = _spec("AU", "aud", {"aud": ["AU"]}, ["au_becs_debit", "card", "stripe"], ["AU"])
+# CH: francs at Swiss banks, euros as in the EU (countries.md S3); NZ and SG: their own currency only.
+SPECS["CH"] = _spec("CH", "chf", {"chf": ["CH"], "eur": SPECS["DE"]["supported_bank_account_currencies"]["eur"],
+                                  "gbp": ["GB"], "usd": ["US"]},
+                    ["card", "stripe"], SPECS["DE"]["supported_transfer_countries"])
+SPECS["NZ"] = _spec("NZ", "nzd", {"nzd": ["NZ"]}, ["card", "stripe"], ["NZ"])
+SPECS["SG"] = _spec("SG", "sgd", {"sgd": ["SG"]}, ["card", "stripe"], ["SG"])
+
+
+def may_create(platform: str, country: str) -> bool:
+    """Whether a platform in `platform` may create a connected account in `country`: its own
+    country, or one its country spec lists as a transfer country."""
+    return platform == country or country in SPECS.get(platform, {}).get("supported_transfer_countries", ())
+
+
+def full_transfers_allowed(platform: str, country: str) -> bool:
+    """Whether the platform's transfers reach a `full`-agreement account in `country`."""
+    return platform == country or (platform in CROSS_BORDER_REGION and country in CROSS_BORDER_REGION)
 
 
 def rules(country: str) -> dict:

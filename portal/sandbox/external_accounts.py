@@ -39,7 +39,8 @@ def _numbers(*numbers: str) -> dict:
 
 # Stripe lists its test IBANs for Germany and says any EU country's code may replace DE in front
 # of the same digits (stripe.com/docs/connect/testing), so the SEPA table is keyed by those digits.
-SEPA_COUNTRIES = ("AT", "BE", "DE", "ES", "FR", "IE", "IT", "NL")
+# Switzerland is not in the EU; the 2020 test traffic (countries.md S12) used CH with the same digits.
+SEPA_COUNTRIES = ("AT", "BE", "CH", "DE", "ES", "FR", "IE", "IT", "NL")
 _SEPA_BODIES = _numbers("89370400440532013000", "62370400440532013001", "89370400440532013002",
                         "89370400440532013003", "89370400440532013004", "89370400440532013005")
 _SEPA = {code + body: known for code in SEPA_COUNTRIES for body, known in _SEPA_BODIES.items()}
@@ -50,6 +51,14 @@ OTHER_TEST_BANK_ACCOUNTS = {
                                                        "000333333335", "000444444440")},
     "AU": {"routing": "110000", "numbers": _numbers("000123456", "111111116", "111111113", "222222227", "333333335",
                                                     "444444440")},
+    # New Zealand and Singapore: the succeeding numbers are those of the 2020 test traffic (countries.md
+    # §1.8, S12); Stripe's pages read here list no failing ones, so the sandbox gives them the
+    # pattern every documented country shares (111111116 no_account ... 444444440 invalid_currency),
+    # at the country's account length. Unconfirmed against Stripe's test mode.
+    "NZ": {"routing": "110000", "numbers": _numbers("0000000010", "0111111116", "0111111113", "0222222227",
+                                                    "0333333335", "0444444440")},
+    "SG": {"routing": "1100-000", "numbers": _numbers("000123456", "111111116", "111111113", "222222227", "333333335",
+                                                      "444444440")},
     **{code: {"routing": None, "numbers": _SEPA} for code in SEPA_COUNTRIES},
 }
 

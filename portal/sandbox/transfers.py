@@ -28,7 +28,7 @@ from stripe.params import (
     TransferUpdateParams,
 )
 
-from portal.sandbox import application_fees, balance, charges
+from portal.sandbox import application_fees, balance, charges, country_specs
 from portal.sandbox.protocol import (
     Call,
     Endpoint,
@@ -74,6 +74,12 @@ def check_destination(sandbox, destination_id: str, param: str = "destination") 
         raise invalid_request(f"No such destination: '{destination_id}'", param=param, code="resource_missing")
     if (account.get("capabilities") or {}).get("transfers") != "active":
         raise StripeError(400, "invalid_request_error", MISSING_CAPABILITY, code="insufficient_capabilities_for_transfer")
+    platform = sandbox.store.get(sandbox.store.meta("platform_account"), "account") or {}
+    agreement = (account.get("tos_acceptance") or {}).get("service_agreement") or "full"
+    if agreement == "full" and not country_specs.full_transfers_allowed(platform.get("country") or "US", account["country"]):
+        raise StripeError(400, "invalid_request_error",
+                          country_specs.FULL_TRANSFER_REFUSED.format(account=account["country"]),
+                          code="transfers_not_allowed", param=param)
     return account
 
 

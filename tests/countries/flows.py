@@ -37,6 +37,23 @@ COUNTRY_ANSWERS = {
     "IT": _sepa("IT", "Roma", "00184", state="RM"),
     "BE": _sepa("BE", "Bruxelles", "1000"),
     "AT": _sepa("AT", "Wien", "1010"),
+    "CH": {
+        "identity": {**IDENTITY, "city": "Zürich", "state": "", "postal_code": "8001", "ssn_last_4": ""},
+        "bank": {"account_holder_name": "Ann Baker", "account_number": "CH89 3704 0044 0532 0130 00",
+                 "account_number_confirm": "CH89370400440532013000"},  # Stripe's test digits with CH in front
+        "currency": "chf",
+    },
+    "NZ": {
+        "identity": {**IDENTITY, "city": "Wellington", "state": "", "postal_code": "6011", "ssn_last_4": ""},
+        "bank": {**BANK, "routing_number": "11-0000", "account_number": "0000000-010", "account_number_confirm": "0000000010"},
+        "currency": "nzd",
+    },
+    "SG": {
+        "identity": {**IDENTITY, "city": "", "state": "", "postal_code": "018956", "ssn_last_4": "", "id_number": "000000000"},
+        "bank": {"account_holder_name": "Ann Baker", "bank_code": "1100", "branch_code": "000",
+                 "account_number": "000123456", "account_number_confirm": "000123456"},
+        "currency": "sgd",
+    },
     "AU": {
         "identity": {**IDENTITY, "city": "Sydney", "state": "NSW", "postal_code": "2000", "ssn_last_4": ""},
         "bank": {**BANK, "routing_number": "110-000", "account_number": "000123456", "account_number_confirm": "000123456"},
@@ -64,6 +81,7 @@ def onboard_individual_in(country: str):
 def onboard_company_in(country: str):
     """A journey (client, inbox) for a private company in `country` with one owner who is also its
     director and representative, through every step to the status page."""
+    from portal import countries
     from tests.conftest import post_form
     from tests.onboarding.flows import COMPANY_PROFILE, OWNER, field_errors, signed_in_seller, submit
 
@@ -77,7 +95,7 @@ def onboard_company_in(country: str):
         submit(client, "business-email", {"business_email": email}, expect="/onboarding/company")
         submit(client, "company", {"tax_id": "000000000", "phone": "0000000000", **place}, expect="/onboarding/people")
         person = {**OWNER, **place, "ssn_last_4": "", "director": "on",
-                  **({"id_number": "000000000"} if country == "CA" else {})}
+                  **({"id_number": "000000000"} if countries.get(country).first_identity == "id_number" else {})}
         response = post_form(client, "/onboarding/people/new", person, follow_redirects=False)
         assert response.status_code == 303, field_errors(response.text)
         submit(client, "people", {"owners_provided": "on", "directors_provided": "on", "executives_provided": "on"},

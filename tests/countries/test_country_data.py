@@ -44,7 +44,26 @@ def test_routing_codes_are_checked_in_the_countrys_format(country, name, good, b
     assert message in v.routing_part_problem(bad, part)
 
 
+def test_a_new_zealand_number_is_checked_whole_and_stripes_test_number_passes_in_test_mode():
+    parts = {"routing_number": "01-0242"}
+    assert v.whole_account_problem(parts, "0100194-00", country="NZ") is None
+    assert "check digits" in v.whole_account_problem(parts, "0100195-00", country="NZ")
+    assert v.whole_account_problem({"routing_number": "110000"}, "0000000010", country="NZ", test_mode=True) is None
+    assert v.whole_account_problem({"routing_number": "110000"}, "0000000010", country="NZ") is not None
+    assert v.whole_account_problem({"routing_number": "108800"}, "00012345", country="GB") is None  # no whole check
+
+
+def test_a_swiss_iban_is_checked_and_named_with_a_swiss_example():
+    assert v.account_number_problem("CH93 0076 2011 6238 5295 7", "CH9300762011623852957", country="CH") is None
+    problem = v.account_number_problem("CH9300762011623852958", "CH9300762011623852958", country="CH")
+    assert "check digits" in problem and "CH93 0076" in problem
+    assert "bank in Switzerland" in v.account_number_problem("DE89370400440532013000", "DE89370400440532013000", country="CH")
+    assert v.account_number_problem("CH89370400440532013000", "CH89370400440532013000", country="CH", test_mode=True) is None
+
+
 def test_routing_parts_join_as_stripe_takes_them():
+    assert v.routing_number({"bank_code": "7171", "branch_code": "001"}, country="SG") == "7171-001"
+    assert v.routing_number({"routing_number": "12-3456"}, country="NZ") == "123456"
     assert v.routing_number({"transit_number": "11000", "institution_number": "000"}, country="CA") == "11000-000"
     assert v.routing_number({"routing_number": "10-88-00"}, country="GB") == "108800"
     assert v.routing_number({}, country="DE") is None
@@ -64,6 +83,9 @@ def test_account_numbers_have_the_countrys_length(country, number, digits_wrong)
     ("DE", "10115", "10115", "1011", "postal code like"),
     ("AU", "2000", "2000", "20000", "postcode like"),
     ("US", "941031234", "94103-1234", "9410", "ZIP code like"),
+    ("CH", "8001", "8001", "80010", "postcode like"),
+    ("NZ", "6011", "6011", "601", "postcode like"),
+    ("SG", "018956", "018956", "18956", "postal code like"),
 ])
 def test_postcodes_have_the_countrys_shape(country, good, normalized, bad, words):
     assert v.postal_code_problem(good, country=country) is None
@@ -91,6 +113,12 @@ def test_address_layouts_use_each_countrys_words_and_subdivisions():
     ("GB", "id_number", "AB 12 34 56 C", "DQ123456C"),   # National Insurance number
     ("AU", "tax_id", "51 824 753 556", "51 824 753 557"),  # ABN check digits
     ("DE", "tax_id", "2181508150", "123"),               # Steuernummer
+    ("CH", "tax_id", "CHE-100.155.212", "CHE-100.155.213"),  # UID check digit
+    ("CH", "id_number", "756.9217.0769.85", "756.9217.0769.86"),  # AHV number: EAN-13 check digit
+    ("NZ", "tax_id", "9429036834242", "9429036834243"),  # NZBN: GS1 check digit
+    ("SG", "tax_id", "197401143C", "197401143D"),        # UEN check letter
+    ("SG", "id_number", "S1234567D", "S1234567A"),        # NRIC check letter
+    ("SG", "id_number", "T0123456G", "F1234567D"),        # a 2000s NRIC; a FIN with an S-series letter
 ])
 def test_national_numbers_are_checked_with_their_own_rules(country, kind, good, bad):
     check = v.id_number_problem if kind == "id_number" else v.tax_id_problem
@@ -120,7 +148,7 @@ def test_every_key_of_every_country_has_words_of_its_own(country, key):
 
 @pytest.mark.parametrize("country, document", [
     ("US", "Social Security number"), ("CA", "Social Insurance Number (SIN)"), ("GB", "National Insurance number"),
-    ("DE", "Personalausweisnummer"),
+    ("DE", "Personalausweisnummer"), ("SG", "NRIC or FIN"), ("CH", "AHV number"), ("NZ", "IRD number"),
 ])
 def test_the_id_number_is_named_as_the_country_names_it(country, document):
     assert document in describe("individual.id_number", country=country)[1]
@@ -131,6 +159,8 @@ def test_the_company_tax_id_is_named_as_the_country_names_it():
     assert "Company Registration Number" in describe("company.tax_id", country="GB")[1]
     assert "ABN" in describe("company.tax_id", country="AU")[1]
     assert "EIN" in describe("company.tax_id", country="US")[1]
+    assert "UEN" in describe("company.tax_id", country="SG")[1] and "UID" in describe("company.tax_id", country="CH")[1]
+    assert "NZBN" in describe("company.tax_id", country="NZ")[1]
 
 
 def test_money_is_shown_in_each_supported_countrys_currency():
@@ -141,3 +171,27 @@ def test_money_is_shown_in_each_supported_countrys_currency():
     assert shown["CA"] == "CA$1,234.56" and shown["AU"] == "A$1,234.56"
     assert format_money(-1200, "usd") == "-$12.00"
     assert format_money(1200, "jpy") == "¥1,200"  # no minor unit, as Stripe counts yen
+
+
+def test_dates_follow_the_sellers_country():
+    from portal.web import format_timestamp
+
+    moment = 1796558400  # 2026-12-06 12:00 UTC
+    assert format_timestamp(moment, locale=countries.get("US").date_locale) == "Dec 6, 2026"
+    assert format_timestamp(moment, locale=countries.get("GB").date_locale) == "6 Dec 2026"
+    assert format_timestamp(moment, True, locale=countries.get("DE").date_locale) == "6 Dec 2026 12:00 UTC"
+    assert format_timestamp(moment, locale=countries.get("SG").date_locale) == "6 Dec 2026"
+    assert format_timestamp(moment) == "Dec 6, 2026"
+
+
+def test_a_page_about_a_sellers_account_dates_it_in_their_countrys_order():
+    from types import SimpleNamespace
+
+    from portal.web import make_templates
+
+    template = make_templates().from_string("{{ moment|datetime }} / {{ moment|datetime(true) }}")
+    moment = 1796558400
+    in_country = lambda code: SimpleNamespace(account=SimpleNamespace(snapshot={"country": code}))  # noqa: E731
+    assert template.render(view=in_country("NZ"), moment=moment) == "6 Dec 2026 / 6 Dec 2026 12:00 UTC"
+    assert template.render(view=in_country("US"), moment=moment) == "Dec 6, 2026 / Dec 6, 2026 12:00 UTC"
+    assert template.render(moment=moment) == "Dec 6, 2026 / Dec 6, 2026 12:00 UTC"  # staff's own pages

@@ -57,6 +57,11 @@ def test_a_gb_identity_has_a_postcode_and_no_state(sandboxed_client, inbox):
     ("AU", {"routing_number": "11000"}, "routing_number"),
     ("CA", {"transit_number": "1100"}, "transit_number"),
     ("DE", {"account_number": "DE89370400440532013001", "account_number_confirm": "DE89370400440532013001"}, "account_number"),
+    ("CH", {"account_number": "CH93 0076 2011 6238 5295 8", "account_number_confirm": "CH9300762011623852958"}, "account_number"),
+    # A real bank and branch with an account whose check digits fail (stdnum.nz.bankaccount).
+    ("NZ", {"routing_number": "01-0242", "account_number": "0100195-00", "account_number_confirm": "010019500"}, "account_number"),
+    ("SG", {"bank_code": "110"}, "bank_code"),
+    ("SG", {"branch_code": "0000"}, "branch_code"),
 ])
 def test_a_wrong_bank_code_is_refused_next_to_its_field_and_the_rest_is_kept(sandboxed_client, inbox, country, wrong, field):
     answers = COUNTRY_ANSWERS[country]
@@ -74,7 +79,8 @@ def test_a_wrong_bank_code_is_refused_next_to_its_field_and_the_rest_is_kept(san
     assert (typed not in response.text) if field == "account_number" else True
 
 
-@pytest.mark.parametrize("country, postcode", [("GB", "12345"), ("CA", "90210"), ("DE", "1011"), ("AU", "20000")])
+@pytest.mark.parametrize("country, postcode", [("GB", "12345"), ("CA", "90210"), ("DE", "1011"), ("AU", "20000"),
+                                               ("CH", "80010"), ("NZ", "601"), ("SG", "18956")])
 def test_a_postcode_of_the_wrong_shape_is_refused_next_to_it_and_everything_is_kept(sandboxed_client, inbox, country, postcode):
     answers = COUNTRY_ANSWERS[country]
     _start(sandboxed_client, inbox, country)
@@ -82,11 +88,27 @@ def test_a_postcode_of_the_wrong_shape_is_refused_next_to_it_and_everything_is_k
     assert response.status_code == 400
     assert set(field_errors(response.text)) == {"postal_code"}
     for name in ("line1", "city", "first_name", "last_name"):
-        assert f'value="{answers["identity"][name]}"' in response.text
+        if answers["identity"][name]:
+            assert f'value="{answers["identity"][name]}"' in response.text
     assert f'value="{postcode}"' in response.text
 
 
-@pytest.mark.parametrize("country", ["AU", "CA", "DE", "FR", "GB"])
+@pytest.mark.parametrize("nric", ["S1234567A", "X1234567D", "S123456D"])
+def test_an_impossible_nric_is_refused_next_to_it_and_the_rest_is_kept(sandboxed_client, inbox, nric):
+    answers = COUNTRY_ANSWERS["SG"]
+    _start(sandboxed_client, inbox, "SG")
+    page = sandboxed_client.get("/onboarding/identity").text
+    assert "NRIC or FIN" in page and 'name="city"' not in page and "Postal code" in page
+    response = submit(sandboxed_client, "identity", {**answers["identity"], "id_number": nric})
+    assert response.status_code == 400
+    assert set(field_errors(response.text)) == {"id_number"}
+    assert "NRIC/FIN" in field_errors(response.text)["id_number"]
+    assert nric not in response.text  # a national number is secret: never echoed back
+    for name in ("line1", "postal_code", "first_name", "last_name"):
+        assert f'value="{answers["identity"][name]}"' in response.text
+
+
+@pytest.mark.parametrize("country", ["AU", "CA", "DE", "FR", "GB", "CH", "NZ", "SG"])
 def test_a_company_with_its_owner_and_director_is_verified(sandboxed_client, inbox, stripe_sandbox, country):
     signed_in_seller(sandboxed_client, inbox, "someone@rocketrides.io")
     page = submit(sandboxed_client, "business", {"country": country, "business_type": "company", "structure": "multi_member_llc"})
@@ -102,3 +124,34 @@ def test_a_company_with_its_owner_and_director_is_verified(sandboxed_client, inb
         account = sandbox.store.get(snapshot["id"])
     assert account["company"]["structure"] == "private_company" and account["company"]["directors_provided"]
     assert account["charges_enabled"] and account["payouts_enabled"]
+
+
+def _german_company_at_company_step(client, inbox):
+    from tests.onboarding.flows import COMPANY_PROFILE
+
+    signed_in_seller(client, inbox, "jenny@rocketrides.io")
+    submit(client, "business", {"country": "DE", "business_type": "company", "structure": "private_company"},
+           expect="/onboarding/profile")
+    submit(client, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
+    submit(client, "business-email", {"business_email": "jenny@rocketrides.io"}, expect="/onboarding/company")
+    place = {name: COUNTRY_ANSWERS["DE"]["identity"][name] for name in ("line1", "line2", "city", "state", "postal_code")}
+    return {"tax_id": "000000000", "phone": "0000000000", **place}
+
+
+def test_a_german_company_gives_its_register_entry_and_vat_id(sandboxed_client, inbox, stripe_sandbox):
+    company = _german_company_at_company_step(sandboxed_client, inbox)
+    page = sandboxed_client.get("/onboarding/company").text
+    assert "Registergericht" in page and "Handelsregisternummer" in page and "USt-IdNr." in page
+    wrong = submit(sandboxed_client, "company", {**company, "tax_id_registrar": "Berlin (Charlottenburg)",
+                                                 "registration_number": "HRB 12345 B", "vat_id": "DE136695977"})
+    assert wrong.status_code == 400 and set(field_errors(wrong.text)) == {"vat_id"}
+    assert 'value="HRB 12345 B"' in wrong.text and 'value="DE136695977"' in wrong.text  # public numbers: kept
+    assert 'value="Berlin (Charlottenburg)" selected' in wrong.text
+    lonely = submit(sandboxed_client, "company", {**company, "registration_number": "HRB 12345 B"})
+    assert set(field_errors(lonely.text)) == {"tax_id_registrar"}
+    submit(sandboxed_client, "company", {**company, "tax_id_registrar": "Berlin (Charlottenburg)",
+                                         "registration_number": "HRB 12345 B", "vat_id": "136695976"},
+           expect="/onboarding/people")
+    snapshot = account_for_seller(sandboxed_client.app.state.db, 1).snapshot
+    assert snapshot["company"]["tax_id_registrar"] == "Berlin (Charlottenburg)"
+    assert snapshot["company"]["vat_id_provided"] is True

@@ -7,6 +7,7 @@ import pytest
 import stripe
 
 from portal.sandbox.external_accounts import OTHER_TEST_BANK_ACCOUNTS
+from portal.sandbox.testing import fast_config
 from tests.sandbox.money import advance, event_types, on, pay
 from tests.sandbox.onboarding import CAPABILITIES, PLATFORM_COLLECTED
 
@@ -16,11 +17,16 @@ ADDRESSES = {
     "FR": {"line1": "address_full_match", "city": "Paris", "postal_code": "75001"},
     "CA": {"line1": "address_full_match", "city": "Toronto", "state": "ON", "postal_code": "M5V 3L9"},
     "AU": {"line1": "address_full_match", "city": "Sydney", "state": "NSW", "postal_code": "2000"},
+    "CH": {"line1": "address_full_match", "city": "Zürich", "postal_code": "8001"},
+    "NZ": {"line1": "address_full_match", "city": "Wellington", "postal_code": "6011"},
+    "SG": {"line1": "address_full_match", "postal_code": "018956"},
 }
-CURRENCY = {"GB": "gbp", "DE": "eur", "FR": "eur", "CA": "cad", "AU": "aud"}
+CURRENCY = {"GB": "gbp", "DE": "eur", "FR": "eur", "CA": "cad", "AU": "aud", "CH": "chf", "NZ": "nzd", "SG": "sgd"}
 NUMBERS = {  # success, then no_account
     "GB": ("00012345", "11111116"), "CA": ("000123456789", "000111111116"), "AU": ("000123456", "111111116"),
     "DE": ("DE89370400440532013000", "DE62370400440532013001"), "FR": ("FR89370400440532013000", "FR62370400440532013001"),
+    "CH": ("CH89370400440532013000", "CH62370400440532013001"), "NZ": ("0000000010", "0111111116"),
+    "SG": ("000123456", "111111116"),
 }
 
 
@@ -30,16 +36,24 @@ def _bank(country: str, number: str) -> dict:
             **({"routing_number": routing} if routing else {})}
 
 
-def _seller(client, country: str, number: str):
+# Outside the US, Canada, the UK, the EEA and Switzerland a US platform's transfers reach only
+# `recipient` accounts (country_specs.full_transfers_allowed).
+RECIPIENTS = {"AU", "NZ", "SG"}
+
+
+def _seller(client, country: str, number: str, agreement: str | None = None):
+    agreement = agreement or ("recipient" if country in RECIPIENTS else "full")
     individual = {"first_name": "Jenny", "last_name": "Rosen", "email": "seller@example.com", "phone": "0000000000",
                   "dob": {"day": 1, "month": 1, "year": 1901}, "address": {**ADDRESSES[country], "country": country}}
-    if country == "CA":
+    if country in ("CA", "SG"):
         individual["id_number"] = "000000000"
     account = client.v1.accounts.create(params={
         "country": country, "email": "seller@example.com", "business_type": "individual",
-        "controller": PLATFORM_COLLECTED, "capabilities": CAPABILITIES,
+        "controller": PLATFORM_COLLECTED,
+        "capabilities": {"transfers": {"requested": True}} if agreement == "recipient" else CAPABILITIES,
         "business_profile": {"url": "https://accessible.stripe.com", "mcc": "5734"},
-        "individual": individual, "tos_acceptance": {"date": int(time.time()) - 5, "ip": "203.0.113.7"},
+        "individual": individual, "tos_acceptance": {"date": int(time.time()) - 5, "ip": "203.0.113.7",
+                                                     "service_agreement": agreement},
         "settings": {"payouts": {"schedule": {"interval": "manual"}}},
         "external_account": _bank(country, number),
     })
@@ -79,6 +93,9 @@ def test_the_no_account_number_fails_its_payout(stripe_client, country):
     ("GB", {"routing_number": "200000"}, "[routing_number]"),
     ("CA", {"routing_number": "12345-678"}, "[routing_number]"),
     ("DE", {"account_number": "DE02120300000000202051"}, "[account_number]"),
+    ("CH", {"account_number": "CH9300762011623852957"}, "[account_number]"),
+    ("NZ", {"routing_number": "123456"}, "[routing_number]"),
+    ("SG", {"routing_number": "7171-001"}, "[routing_number]"),
 ])
 def test_a_non_test_number_is_refused_on_its_param(stripe_client, country, bank, param):
     with pytest.raises(stripe.InvalidRequestError) as raised:
@@ -87,3 +104,35 @@ def test_a_non_test_number_is_refused_on_its_param(stripe_client, country, bank,
             "external_account": {**_bank(country, NUMBERS[country][0]), **bank},
         })
     assert raised.value.param.endswith(param)
+
+
+def test_a_us_platform_cannot_pay_a_full_account_outside_the_cross_border_region(stripe_client):
+    """Stripe: "Funds can't be sent to accounts located in AU when the account is under the `full`
+    service agreement"; the same seller on the recipient agreement is paid (the tests above)."""
+    seller = _seller(stripe_client, "AU", NUMBERS["AU"][0], agreement="full")
+    assert seller.capabilities["transfers"] == "active"
+    pay(stripe_client, 10_000, "pm_card_bypassPending", currency="aud")
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.transfers.create(params={"amount": 1_000, "currency": "aud", "destination": seller.id})
+    assert raised.value.code == "transfers_not_allowed"
+    assert "located in AU when the account is under the `full` service agreement" in raised.value.user_message
+
+
+def test_a_recipient_cannot_ask_for_card_payments(stripe_client):
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.accounts.create(params={
+            "country": "SG", "controller": PLATFORM_COLLECTED, "capabilities": CAPABILITIES,
+            "tos_acceptance": {"service_agreement": "recipient"}})
+    assert raised.value.param == "capabilities[card_payments]"
+
+
+@pytest.mark.parametrize("sandbox_config", [fast_config(platform_country="GB")])
+def test_a_uk_platform_cannot_create_accounts_beyond_its_transfer_countries(stripe_client, sandbox_config):
+    assert stripe_client.v1.accounts.retrieve_current().country == "GB"
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe_client.v1.accounts.create(params={"country": "AU", "controller": PLATFORM_COLLECTED,
+                                                 "capabilities": CAPABILITIES})
+    assert raised.value.user_message.startswith("Connected accounts in AU cannot be created by platforms in GB.")
+    # Within the cross-border region the seller is a full account the platform pays.
+    seller = _seller(stripe_client, "CH", NUMBERS["CH"][0])
+    assert seller.country == "CH" and seller.payouts_enabled

@@ -1,0 +1,82 @@
+"""An individual seller in each supported country (beyond the US, GB, DE and JP, which have
+journeys of their own) signs up in Chromium, is verified with that country's test values and has
+payouts on to a bank account in the country's format. The answers come from the country test
+values beside the HTTP journeys (tests/countries/flows.COUNTRY_ANSWERS), filled by field name:
+nothing here is written per country."""
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.accessibility import check_page
+from e2e.test_onboarding_journeys import individual_at_identity
+from portal import countries
+from tests.countries.flows import COUNTRY_ANSWERS
+
+OWN_JOURNEYS = {"US", "GB", "DE", "JP"}
+# A seller abroad is on Stripe's recipient agreement where the (default, US) platform's transfers
+# reach only recipients (portal/countries/crossborder.py).
+PLATFORM = "US"
+
+
+def fill_by_name(page: Page, answers: dict) -> None:
+    """Each answer into the form field of that name the page has (a select is chosen from)."""
+    for name, value in answers.items():
+        field = page.locator(f'form [name="{name}"]')
+        if not value or field.count() == 0:
+            continue
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
+@pytest.mark.parametrize("country", sorted(set(COUNTRY_ANSWERS) - OWN_JOURNEYS))
+def test_an_individual_is_verified_with_payouts_to_a_bank_in_the_countrys_format(page: Page, portal_url, smtp_inbox,
+                                                                                  artifacts_dir, country):
+    answers, data = COUNTRY_ANSWERS[country], countries.get(country)
+    email = "ann@annsbakery.com"
+    individual_at_identity(page, portal_url, smtp_inbox, email, country=country)
+    expect(page.get_by_text("Social Security")).to_have_count(0)
+    if data.first_identity == "id_number":
+        expect(page.get_by_label(data.id_number.label)).to_be_visible()
+    fill_by_name(page, {**answers["identity"], "email": email})
+    page.get_by_role("button", name="Save and continue").click()
+
+    expect(page.get_by_label(data.bank.account_label, exact=True)).to_be_visible()
+    fill_by_name(page, answers["bank"])
+    page.get_by_role("button", name="Save and continue").click()
+    last4 = re.sub(r"\W", "", answers["bank"]["account_number"])[-4:]
+    expect(page.get_by_text(f"STRIPE TEST BANK ••••{last4}")).to_be_visible()
+
+    terms = countries.terms_for(PLATFORM, country)
+    agreement = "Stripe Connected Account Agreement" if terms.takes_card_payments else "Stripe Recipient Agreement"
+    page.get_by_label(f"I agree to the {agreement}").check()
+    page.get_by_label(re.compile("seller terms")).check()
+    page.get_by_role("button", name="Submit for verification").click()
+    expect(page.get_by_text("Your details are with Stripe for verification")).to_be_visible()
+    for _ in range(20):
+        if page.locator("#account-status").inner_text() == "Verified":
+            break
+        page.get_by_role("button", name="Check again").click()
+    expect(page.locator("#account-status")).to_have_text("Verified")
+    expect(page.get_by_text("Payouts enabled")).to_be_visible()
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.screenshot(path=os.path.join(artifacts_dir, f"onboarding-{country.lower()}-verified-390.png"), full_page=True)
+
+
+def test_the_pages_a_recipient_seller_sees_pass_axe(page: Page, portal_url, smtp_inbox, artifacts_dir):
+    """Singapore: an address without a city, the NRIC, bank and branch codes, and the recipient
+    agreement on the terms step, at 1280 and 390 px."""
+    answers = COUNTRY_ANSWERS["SG"]
+    individual_at_identity(page, portal_url, smtp_inbox, "ann@annsbakery.com", country="SG")
+    check_page(page, artifacts_dir, "onboarding-sg-identity")
+    fill_by_name(page, {**answers["identity"], "email": "ann@annsbakery.com"})
+    page.get_by_role("button", name="Save and continue").click()
+    check_page(page, artifacts_dir, "onboarding-sg-bank")
+    fill_by_name(page, answers["bank"])
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("takes the payments from your customers")).to_be_visible()
+    check_page(page, artifacts_dir, "onboarding-sg-review")
