@@ -107,7 +107,8 @@ async def _sync_once(settings) -> int:
     for change in result.changes:
         print(f"portal sync: repaired {change}")
     print(f"portal sync: {len(result.changes)} difference(s) repaired, {len(result.failed)} account(s) could not be read, "
-          f"{result.told} negative-balance notice(s) sent, {len(result.erased)} closed seller(s) erased", flush=True)
+          f"{result.told} negative-balance notice(s) sent, {len(result.erased)} closed seller(s) erased, "
+          f"{len(result.alerts)} staff alert(s) opened", flush=True)
     return 1 if result.failed else 0
 
 

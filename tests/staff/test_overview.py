@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from portal.accounts import service
 from portal.connect import mirror
 from portal.connect.models import AccountBalance, ChargeRecord, DisputeRecord
-from portal.staff import overview
+from portal.staff import funnel, overview
 from portal.staff.charts import Bar, bar_chart
 from portal.staff.models import StaffRole
 from tests.conftest import sign_up
@@ -112,13 +112,13 @@ def test_the_funnel_counts_a_seller_at_each_stage_reached_in_order():
                     "currently_due": [], "past_due": [], "eventually_due": [], "pending_verification": [], "errors": [],
                     "disabled_reason": None}, "capabilities": {"card_payments": "active", "transfers": "active"}}
     progress = [
-        overview.SellerProgress(False, False, None),
-        overview.SellerProgress(False, True, None),  # started without confirming: counted as far as confirming
-        overview.SellerProgress(True, True, None),
-        overview.SellerProgress(True, True, {"id": "acct_s", "tos_acceptance": {"date": 1}}),  # submitted, not verified
-        overview.SellerProgress(True, True, verified),
+        funnel.SellerProgress(False, False, None),
+        funnel.SellerProgress(False, True, None),  # started without confirming: counted as far as confirming
+        funnel.SellerProgress(True, True, None),
+        funnel.SellerProgress(True, True, {"id": "acct_s", "tos_acceptance": {"date": 1}}),  # submitted, not verified
+        funnel.SellerProgress(True, True, verified),
     ]
-    assert [count for _, _, count in overview.funnel(progress)] == [5, 3, 3, 2, 2, 1, 1]
+    assert [count for _, _, count in funnel.funnel(progress)] == [5, 3, 3, 2, 2, 1, 1]
 
 
 def test_the_funnel_of_sellers_onboarded_through_the_portal(sandboxed_client, inbox, risk):
