@@ -18,6 +18,7 @@ from sqlmodel import select
 from portal import audit
 from portal.db import Database, utcnow
 from portal.integrations.mail import queue_mail
+from portal.operations import counters
 from portal.staff import overview, states
 from portal.staff.models import AlertThreshold, StaffAlert, StaffMember
 
@@ -126,6 +127,7 @@ def evaluate(db: Database, *, now: datetime | None = None, console_url: str = ""
                 if alert_id is None:
                     continue  # this crossing is already open (here or in another process): no second mail
                 opened.append(alert_id)
+                counters.STAFF_ALERTS_OPENED.labels(metric=metric).inc()
                 subject, text = _mail(METRICS[metric], reading, line.above, f"{console_url}/staff/alerts#alert-{alert_id}")
                 for email in recipients:
                     queue_mail(session, to=email, subject=subject, text=text)
