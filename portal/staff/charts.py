@@ -52,7 +52,7 @@ def bar_chart(name: str, title: str, bars: list[Bar], *, line: float | None = No
             'stroke="#000" stroke-width="2" stroke-dasharray="6 4"/>'
             f'<text x="{x(line):.1f}" y="{TOP - 10}" text-anchor="middle">{escape(line_label)}</text>')
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return _scrolling(name, parts)
 
 
 # Fills told apart without colour: solid, empty, hatched, dotted, cross-hatched, grey; each named in
@@ -103,4 +103,10 @@ def stacked_chart(name: str, title: str, series: list[str], rows: list[tuple[str
                 x += width
         parts.append(f'<text x="{x + 6:.1f}" y="{y + BAR_HEIGHT - 4}">{sum(values)} in all</text></g>')
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return _scrolling(name, parts)
+
+
+def _scrolling(name: str, parts: list[str]) -> Markup:
+    # On a phone the chart keeps a legible size and scrolls sideways (focusable, so by keyboard too).
+    return Markup(f'<div class="chart-scroll" role="region" tabindex="0" aria-labelledby="{name}-title">'
+                  + "".join(parts) + "</div>")

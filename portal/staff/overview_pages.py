@@ -149,10 +149,10 @@ def _charts(chosen: dict, figures: dict) -> dict:
         "money_charts": [
             (currency,
              bar_chart(f"volume-{currency}", f"Charge volume per day in {currency.upper()}, {span}",
-                       [Bar(day.day.isoformat(), day.volume, f"{format_money(day.volume, currency)} ({day.charges} charges)")
+                       [Bar(day.day.isoformat(), day.volume, f"{format_money(day.volume, currency)} ({_count(day.charges, 'charge')})")
                         for day in days[-CHART_DAYS:]]),
              bar_chart(f"payouts-{currency}", f"Payouts per day in {currency.upper()}, {span}",
-                       [Bar(day.day.isoformat(), day.paid_out, f"{format_money(day.paid_out, currency)} ({day.payouts} payouts"
+                       [Bar(day.day.isoformat(), day.paid_out, f"{format_money(day.paid_out, currency)} ({_count(day.payouts, 'payout')}"
                             + (f", {day.failed_payouts} failed" if day.failed_payouts else "") + ")")
                         for day in days[-CHART_DAYS:]]))
             for currency, days in list(money.items())[:3]],
@@ -174,6 +174,10 @@ async def overview_page(request: Request):
         "waiting_states": [HEADLINES[state] for state in states.WAITING], "reserve_days": RESERVE_AFTER_DAYS,
         "verified_state": State.verified,
     })
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _share(count: int, whole: int) -> str:

@@ -23,7 +23,7 @@ DAY = 86400
 def test_the_chart_names_every_value_and_marks_what_is_over_the_line():
     svg = bar_chart("rates", "Dispute rate", [Bar("acct_a", 1.2, "1.20% (3 of 250)"), Bar("acct_b", 0.4, "0.40% (1 of 250)")],
                     line=0.75, line_label="0.75% excessive")
-    assert svg.startswith("<svg") and 'role="img"' in svg and "<title id=\"rates-title\">Dispute rate</title>" in svg
+    assert svg.startswith('<div class="chart-scroll" role="region" tabindex="0"') and "<svg" in svg and 'role="img"' in svg and "<title id=\"rates-title\">Dispute rate</title>" in svg
     assert "1.20% (3 of 250) (over)" in svg and "0.40% (1 of 250)<" in svg  # words, not colour alone
     assert svg.count('fill="url(#rates-over)"') == 1 and 'stroke-dasharray="6 4"' in svg and "0.75% excessive" in svg
     assert "<script" not in svg
