@@ -33,6 +33,9 @@ class Metric:
     largest: float  # the largest line that makes sense
     per_seller: bool
 
+    def shown(self, value: float) -> str:
+        return f"{value:g}%" if self.unit == "%" else f"{value:g} {self.unit}"
+
 
 METRICS = {metric.name: metric for metric in (
     Metric("dispute_rate", f"A seller's dispute rate over {DISPUTE_WINDOW_DAYS} days", "%", 100, True),
@@ -100,8 +103,8 @@ def _insert_ignoring_duplicates(session, values: dict) -> int | None:
 
 def _mail(metric: Metric, reading: Reading, above: float, console_url: str) -> tuple[str, str]:
     who = f"Seller {reading.seller_id} ({reading.subject})" if reading.subject else "The platform"
-    subject = f"Alert: {metric.words.lower()} is above {above:g} {metric.unit}"
-    text = (f"{who}: {metric.words.lower()} is {reading.value:g} {metric.unit}, above the line of {above:g} {metric.unit} "
+    subject = f"Alert: {metric.words.lower()} is above {metric.shown(above)}"
+    text = (f"{who}: {metric.words.lower()} is {metric.shown(reading.value)}, above the line of {metric.shown(above)} "
             f"set in the staff console.\n\nSee and acknowledge it: {console_url}\n\n"
             "You will not be mailed again about this until the figure has gone back under the line and crossed it again.\n")
     return subject, text
