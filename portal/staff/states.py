@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 
 from portal.connect import requirements
@@ -33,14 +34,19 @@ def tally(snapshots: list[dict]) -> dict[tuple[str, str], int]:
 
 def record_state_counts(db: Database, day: date | None = None) -> int:
     """Write the day's counts (replacing any the day already has); how many accounts were counted."""
-    day = day or utcnow().date()
+    day, now = day or utcnow().date(), utcnow()
     counts = tally(_snapshots(db))
     with db.transaction() as session:
-        for row in session.exec(select(AccountStateDay).where(AccountStateDay.day == day)).all():
-            session.delete(row)
-        session.flush()
+        # Upserts, not delete-then-insert: two workers counting the same day must not collide.
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         for (country, state), accounts in counts.items():
-            session.add(AccountStateDay(day=day, country=country, state=state, accounts=accounts))
+            statement = insert(AccountStateDay).values(day=day, country=country, state=state, accounts=accounts, counted_at=now)
+            session.execute(statement.on_conflict_do_update(index_elements=["day", "country", "state"],
+                                                            set_={"accounts": accounts, "counted_at": now}))
+        gone = [row for row in session.exec(select(AccountStateDay).where(AccountStateDay.day == day)).all()
+                if (row.country, row.state) not in counts]
+        for row in gone:  # a state no account is in any more counts zero
+            session.delete(row)
     return sum(counts.values())
 
 

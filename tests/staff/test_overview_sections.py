@@ -187,3 +187,15 @@ def test_an_unknown_table_is_not_found_and_support_staff_get_no_csv(sandboxed_cl
     assert risk.get("/staff/overview/money.csv?since=soon").status_code == 400
     assert support.get("/staff/overview/money.csv").status_code == 403
     assert staff_browser(sandboxed_client).get("/staff/overview/money.csv", follow_redirects=False).status_code == 303
+
+
+def test_the_days_counts_are_replaced_by_its_later_passes_on_both_databases(db):
+    seller = service.sign_up(db, "one@example.com", "violet tractor salad 42")
+    mirror.record_account(db, seller.id, {"id": "acct_one", "country": "US"}, as_of=100)
+    day = date(2026, 1, 5)
+    assert states.record_state_counts(db, day) == 1
+    mirror.record_account(db, seller.id, _verified("acct_one", "US", 50), as_of=200)
+    states.record_state_counts(db, day)
+    states.record_state_counts(db, day)
+    [(counted, found)] = states.state_history(db, since=day, until=day)
+    assert counted == day and found["verified"] == 1 and found["setting_up"] == 0
