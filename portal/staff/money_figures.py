@@ -14,7 +14,7 @@ from portal.connect.payout_holds import RISK_PAUSE, PayoutHold
 from portal.db import Database
 from portal.funds import service as funds
 from portal.funds.models import FundsMovement
-from portal.staff.overview import accounts_in
+from portal.staff.overview import accounts_in, accounts_of
 
 DAY = 86400
 NOT_PAID = ("failed", "canceled")
@@ -44,32 +44,29 @@ def money_per_day(db: Database, *, since: date, until: date, country: str = "") 
         day = datetime.fromtimestamp(day_number * DAY, UTC).date()
         return days.setdefault((day, currency), MoneyDay(day, currency))
 
+    # Whole days since the epoch, counted by the database (floor division, rendered for each dialect).
+    charge_day, payout_day = ChargeRecord.created // DAY, PayoutRecord.created // DAY
+    charges = (select(charge_day, ChargeRecord.currency, func.count(), func.sum(ChargeRecord.amount))
+               .where(ChargeRecord.created >= start, ChargeRecord.created < end).group_by(charge_day, ChargeRecord.currency))
+    payouts = (select(payout_day, PayoutRecord.currency, PayoutRecord.status, func.count(), func.sum(PayoutRecord.amount))
+               .where(PayoutRecord.created >= start, PayoutRecord.created < end)
+               .group_by(payout_day, PayoutRecord.currency, PayoutRecord.status))
+    if country:
+        charges = charges.where(ChargeRecord.stripe_account_id.in_(accounts_of(country)))
+        payouts = payouts.where(PayoutRecord.stripe_account_id.in_(accounts_of(country)))
     with db.read() as session:
-        accounts = set(accounts_in(session, country)) if country else None
-        # Whole days since the epoch, counted by the database (integer division on SQLite and PostgreSQL).
-        charge_day, payout_day = ChargeRecord.created / DAY, PayoutRecord.created / DAY
-        charges = session.exec(
-            select(ChargeRecord.stripe_account_id, charge_day, ChargeRecord.currency, func.count(), func.sum(ChargeRecord.amount))
-            .where(ChargeRecord.created >= start, ChargeRecord.created < end)
-            .group_by(ChargeRecord.stripe_account_id, charge_day, ChargeRecord.currency)).all()
-        payouts = session.exec(
-            select(PayoutRecord.stripe_account_id, payout_day, PayoutRecord.currency, PayoutRecord.status, func.count(),
-                   func.sum(PayoutRecord.amount))
-            .where(PayoutRecord.created >= start, PayoutRecord.created < end)
-            .group_by(PayoutRecord.stripe_account_id, payout_day, PayoutRecord.currency, PayoutRecord.status)).all()
-    for account, day_number, currency, count, amount in charges:
-        if accounts is None or account in accounts:
-            found = row(int(day_number), currency)
-            found.charges += count
-            found.volume += amount or 0
-    for account, day_number, currency, status, count, amount in payouts:
-        if accounts is None or account in accounts:
-            found = row(int(day_number), currency)
-            found.payouts += count
-            if status in NOT_PAID:
-                found.failed_payouts += count
-            else:
-                found.paid_out += amount or 0
+        charges, payouts = session.exec(charges).all(), session.exec(payouts).all()
+    for day_number, currency, count, amount in charges:
+        found = row(int(day_number), currency)
+        found.charges += count
+        found.volume += amount or 0
+    for day_number, currency, status, count, amount in payouts:
+        found = row(int(day_number), currency)
+        found.payouts += count
+        if status in NOT_PAID:
+            found.failed_payouts += count
+        else:
+            found.paid_out += amount or 0
     return sorted(days.values(), key=lambda found: (found.day, found.currency), reverse=True)
 
 

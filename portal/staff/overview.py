@@ -56,6 +56,11 @@ def rates(accounts: dict[str, tuple[int, str]], charges: dict[str, int], dispute
     return sorted(found, key=lambda row: (-row.rate, -row.charges, row.stripe_account_id))
 
 
+def accounts_of(country: str):
+    """The Stripe account ids of one country, as a subquery."""
+    return select(ConnectedAccount.stripe_account_id).where(ConnectedAccount.snapshot["country"].as_string() == country)
+
+
 def accounts_in(session, country: str) -> dict[str, tuple[int, str]]:
     """Stripe account id -> (seller id, country), for one country or (empty) all."""
     country_of = ConnectedAccount.snapshot["country"].as_string()

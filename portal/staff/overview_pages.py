@@ -104,15 +104,14 @@ CSV = {
 
 
 def _figures(db, chosen: dict) -> dict:
-    progress = _progress(db, chosen)
+    progress, accounts = _progress(db, chosen), states.snapshots(db, chosen["country"])
     stages = funnel.funnel(progress)
     wait, waited = funnel.median_wait(progress)
     return {
         "stages": stages, "drops": funnel.drops(stages), "weeks": funnel.by_week(progress),
         "by_country": funnel.by_country(progress), "wait": funnel.in_words(wait), "waited": waited,
-        "states_now": states.current_states(db, chosen["country"]), "history": _history(db, chosen),
-        "backlog": states.verification_backlog(db, utcnow(), chosen["country"]),
-        "keys": states.requirement_keys(db, chosen["country"]),
+        "states_now": states.current_states(accounts), "history": _history(db, chosen),
+        "backlog": states.backlog(accounts, utcnow()), "keys": states.key_counts(accounts),
         "rates": _rates(db, chosen), "ages": _ages(db, chosen),
         "paused": money_figures.paused_payouts(db, chosen["country"]),
         "money": _money(db, chosen), "awaiting": money_figures.awaiting_approval(db, chosen["country"]),

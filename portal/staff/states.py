@@ -21,7 +21,8 @@ STATES = (State.verified, State.pending_review, State.action_needed, State.restr
 WAITING = (State.pending_review, State.action_needed, State.restricted)  # submitted, not verified, not rejected
 
 
-def _snapshots(db: Database, country: str = "") -> list[dict]:
+def snapshots(db: Database, country: str = "") -> list[dict]:
+    """Every mirrored account's snapshot (of one country), read once for all the figures of a page."""
     with db.read() as session:
         found = session.exec(select(ConnectedAccount.snapshot)).all()
     return [snapshot for snapshot in found if not country or snapshot.get("country") == country]
@@ -35,7 +36,7 @@ def tally(snapshots: list[dict]) -> dict[tuple[str, str], int]:
 def record_state_counts(db: Database, day: date | None = None) -> int:
     """Write the day's counts (replacing any the day already has); how many accounts were counted."""
     day, now = day or utcnow().date(), utcnow()
-    counts = tally(_snapshots(db))
+    counts = tally(snapshots(db))
     with db.transaction() as session:
         # Upserts, not delete-then-insert: two workers counting the same day must not collide.
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -62,8 +63,9 @@ def state_history(db: Database, *, since: date, until: date, country: str = "") 
     return [(day, {state.value: days[day][state.value] for state in STATES}) for day in sorted(days)]
 
 
-def current_states(db: Database, country: str = "") -> dict[str, int]:
-    counts = Counter(summarize(snapshot).state.value for snapshot in _snapshots(db, country))
+def current_states(found: list[dict]) -> dict[str, int]:
+    """State -> accounts, over the snapshots given. Pure."""
+    counts = Counter(summarize(snapshot).state.value for snapshot in found)
     return {state.value: counts[state.value] for state in STATES}
 
 
@@ -84,7 +86,7 @@ def backlog(snapshots: list[dict], now: datetime) -> Backlog:
 
 
 def verification_backlog(db: Database, now: datetime, country: str = "") -> Backlog:
-    return backlog(_snapshots(db, country), now)
+    return backlog(snapshots(db, country), now)
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def key_counts(snapshots: list[dict]) -> list[KeyCount]:
 
 
 def requirement_keys(db: Database, country: str = "") -> list[KeyCount]:
-    return key_counts(_snapshots(db, country))
+    return key_counts(snapshots(db, country))
 
 
 def history_table(history: list[tuple[date, dict[str, int]]]) -> tuple[list[str], list[list]]:

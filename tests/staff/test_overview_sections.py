@@ -16,6 +16,7 @@ from portal.connect.mirror import verified_moment
 from portal.funds.models import FundsMovement
 from portal.onboarding.models import OnboardingDraft
 from portal.staff import states
+from portal.staff.money_figures import money_per_day
 from tests.staff.helpers import staff_browser
 
 DAY = 86400
@@ -199,3 +200,15 @@ def test_the_days_counts_are_replaced_by_its_later_passes_on_both_databases(db):
     states.record_state_counts(db, day)
     [(counted, found)] = states.state_history(db, since=day, until=day)
     assert counted == day and found["verified"] == 1 and found["setting_up"] == 0
+
+
+def test_money_is_added_up_per_day_by_the_database_on_both(db):
+    seller = service.sign_up(db, "m@example.com", "violet tractor salad 42")
+    mirror.record_account(db, seller.id, {"id": "acct_m", "country": "DE"}, as_of=100)
+    noon = int(datetime(2026, 3, 2, 12, tzinfo=UTC).timestamp())
+    with db.transaction() as session:
+        for n, moment in enumerate((noon - 11 * HOUR, noon, noon + 11 * HOUR, noon + 13 * HOUR)):  # three on the 2nd, one on the 3rd
+            session.add(ChargeRecord(id=f"ch_m{n}", stripe_account_id="acct_m", amount=100 * (n + 1), currency="eur", created=moment))
+    found = money_per_day(db, since=date(2026, 3, 1), until=date(2026, 3, 3), country="DE")
+    assert [(day.day, day.charges, day.volume) for day in found] == [(date(2026, 3, 3), 1, 400), (date(2026, 3, 2), 3, 600)]
+    assert money_per_day(db, since=date(2026, 3, 1), until=date(2026, 3, 3), country="US") == []
