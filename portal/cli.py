@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import sys
 import time
@@ -16,6 +17,8 @@ from portal.app import create_app
 from portal.connect.sync import scheduled_pass
 from portal.db import Database
 from portal.integrations.mail import deliver_pending
+from portal.operations import counters
+from portal.operations.metrics import serve_worker_metrics
 from portal.sandbox.app import create_sandbox
 from portal.sandbox.app import run as run_sandbox
 from portal.sandbox.config import SandboxConfig
@@ -103,12 +106,19 @@ def _stripe_reachable(settings):
 
 async def _sync_once(settings) -> int:
     state = create_app(settings).state
-    result = await scheduled_pass(state)
+    started = time.monotonic()
+    try:
+        result = await scheduled_pass(state)
+    except Exception:
+        counters.scheduled_pass("failed", time.monotonic() - started)
+        raise
+    counters.scheduled_pass("failed" if result.failed else "ok", time.monotonic() - started)
     await deliver_pending(state.db, settings)
     for change in result.changes:
         print(f"portal sync: repaired {change}")
     print(f"portal sync: {len(result.changes)} difference(s) repaired, {len(result.failed)} account(s) could not be read, "
-          f"{result.told} negative-balance notice(s) sent, {len(result.erased)} closed seller(s) erased", flush=True)
+          f"{result.told} negative-balance notice(s) sent, {len(result.erased)} closed seller(s) erased, "
+          f"{len(result.alerts)} staff alert(s) opened", flush=True)
     return 1 if result.failed else 0
 
 
@@ -120,12 +130,20 @@ def sync_command(_args) -> None:
 
 
 def worker_command(args) -> None:
-    """Background work for deployments with several processes: reconcile accounts on a schedule."""
+    """Background work for deployments with several processes: reconcile accounts on a schedule,
+    with its own /metrics on --metrics-port when given."""
     settings = _settings()
     Database(settings.database_url).migrate()
+    if args.metrics_port:
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        serve_worker_metrics(args.metrics_host, args.metrics_port, token)
+        print(f"portal worker: metrics on http://{args.metrics_host}:{args.metrics_port}/metrics", flush=True)
     with _stripe_reachable(settings) as reachable:
         while True:
-            asyncio.run(_sync_once(reachable))
+            try:
+                asyncio.run(_sync_once(reachable))
+            except Exception:  # counted; the next pass tries again rather than the worker ending
+                logging.getLogger("portal.worker").exception("scheduled pass failed")
             time.sleep(args.interval)
 
 
@@ -157,6 +175,9 @@ def main(argv: list[str] | None = None) -> None:
 
     worker = commands.add_parser("worker", help="run reconciliation on a schedule")
     worker.add_argument("--interval", type=int, default=900, help="seconds between passes (default 900)")
+    worker.add_argument("--metrics-port", type=int, default=0,
+                        help="serve this process's Prometheus metrics at /metrics on this port (default: off)")
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default 127.0.0.1)")
     worker.set_defaults(func=worker_command)
 
     alone = commands.add_parser("sandbox", help="serve the offline Stripe Connect sandbox on its own")

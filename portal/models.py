@@ -3,7 +3,8 @@
 from portal.accounts.models import LoginSession, Seller, UsedLink
 from portal.audit import AuditEvent
 from portal.connect.models import (
-    AccountBalance, AccountClosure, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord, UnfamiliarRequirement,
+    AccountBalance, AccountClosure, AccountStateDay, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord,
+    UnfamiliarRequirement,
 )
 from portal.connect.negative_balances import NegativeBalanceNotice
 from portal.connect.payout_holds import PayoutHold
@@ -13,10 +14,13 @@ from portal.security.models import (
     EmailChange, KnownDevice, Passkey, PasskeyChallenge, PasswordHistory, RecoveryCode, RecoveryRequest, SensitiveChange, SignInEvent, TwoFactor,
 )
 from portal.onboarding.models import AccountCreation, BusinessEmail, DraftPerson, OnboardingDraft
-from portal.staff.models import StaffMember, StaffNote, ViewAsGrant
+from portal.staff.models import AlertThreshold, StaffAlert, StaffMember, StaffNote, ViewAsGrant
 from portal.webhooks.models import StripeEvent
 
 __all__ = [
+    "AccountStateDay",
+    "AlertThreshold",
+    "StaffAlert",
     "AccountCreation",
     "FundsMovement",
     "AccountClosure",

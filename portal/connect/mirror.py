@@ -13,6 +13,7 @@ row and no unique violation (`_locked`)."""
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, select
@@ -22,6 +23,7 @@ from portal.connect.models import (
 )
 from portal.connect import unfamiliar
 from portal.connect.requirements import notice_items
+from portal.connect.status import State, summarize
 from portal.db import Database, utcnow
 from portal.onboarding.models import DraftPerson
 
@@ -150,7 +152,8 @@ def record_account(db: Database, seller_id: int, account: dict, *, as_of: float 
 def keep_account(db: Database, seller_id: int, account: dict, *, as_of: float, read: bool = False,
                  if_held_at=UNCHECKED) -> tuple[ConnectedAccount, Recorded]:
     with db.transaction() as session:
-        fresh = ConnectedAccount(seller_id=seller_id, stripe_account_id=account["id"], snapshot=account, snapshot_at=as_of)
+        fresh = ConnectedAccount(seller_id=seller_id, stripe_account_id=account["id"], snapshot=account, snapshot_at=as_of,
+                                 verified_at=verified_moment(None, account, as_of))
         mirror, inserted = _locked(session, ConnectedAccount, {"stripe_account_id": account["id"]}, fresh)
         if inserted:
             _note_unfamiliar(session, seller_id, account, {})
@@ -176,6 +179,15 @@ def _take_snapshot(mirror: ConnectedAccount, account: dict, as_of: float) -> Non
         listing["data"] = kept + [item for item in listing.get("data") or [] if item.get("id") not in later]
         account = {**account, "external_accounts": listing}
     mirror.snapshot, mirror.snapshot_at, mirror.updated_at = account, as_of, utcnow()
+    mirror.verified_at = verified_moment(mirror.verified_at, account, as_of)
+
+
+def verified_moment(held: datetime | None, account: dict, as_of: float) -> datetime | None:
+    """When the mirror first saw the account verified: the moment of that snapshot (an event's
+    `created`, or our read), kept for good once set. Pure."""
+    if held is not None or summarize(account).state is not State.verified:
+        return held
+    return datetime.fromtimestamp(as_of, UTC)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -30,6 +30,10 @@ class ConnectedAccount(SQLModel, table=True):
     external_moments: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # What we last emailed the seller about, so each new requirement or error is mailed once.
     notified: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The moment of the first snapshot that showed the account verified (Stripe sends no such
+    # timestamp): the end of "submitted -> verified" on the staff overview. Kept when the account
+    # later loses it; empty for accounts verified before this column existed (migration 0015).
+    verified_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -122,3 +126,17 @@ class UnfamiliarRequirement(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)  # canonical: person_<id>. becomes person.
     seller_id: int = Field(primary_key=True, foreign_key="seller.id", ondelete="CASCADE")
     first_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class AccountStateDay(SQLModel, table=True):
+    """How many connected accounts were in each state (status.State) on a day: the history behind the
+    overview's "accounts by state over time". Written by each scheduled pass (`portal worker`,
+    `portal sync`, the sandbox's own pass): the day's last pass wins, so a day reads as it ended."""
+
+    __tablename__ = "account_state_day"
+
+    day: date = Field(primary_key=True)
+    country: str = Field(primary_key=True, max_length=2)  # the account's; "" when the snapshot has none
+    state: str = Field(primary_key=True, max_length=20)
+    accounts: int = 0
+    counted_at: datetime = Field(default_factory=utcnow)

@@ -4,7 +4,7 @@ platform's destination charges), repair the mirror, and say every difference it 
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +13,8 @@ from portal.connect import closing, mirror, notify, payout_holds, refresh
 from portal.connect.models import ConnectedAccount
 from portal.db import Database
 from portal.integrations.stripe import StripeFailure, StripeGateway
+from portal.staff import alerts
+from portal.staff.states import record_state_counts
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +146,19 @@ class PassResult:
     failed: list[str]
     told: int  # negative-balance notices sent
     erased: list[int]  # closed sellers whose retention period ended
+    alerts: list[int] = field(default_factory=list)  # staff alerts opened (thresholds crossed)
 
 
 async def scheduled_pass(state) -> PassResult:
     """The background work, run by `portal sync`, `portal worker` and, in sandbox mode, `portal serve`:
-    repair the mirror, send the negative-balance notices due, erase what retention no longer covers."""
+    repair the mirror, send the negative-balance notices due, erase what retention no longer covers,
+    count the accounts by state for the day, and open the staff alerts whose line was crossed."""
     changes, failed = await reconcile(state.db, state.stripe, state.webhook_context.after_account_change, secret=state.secret)
     told = await notify.tell_sellers_about_negative_balances(state, state.settings.portal_url + "/status/")
     erased = await run_in_threadpool(closing.erase_due, state.db)
-    return PassResult(changes, failed, told, erased)
+    # After the repairs, so the day's counts and the alerts read the mirror as Stripe has it.
+    await run_in_threadpool(record_state_counts, state.db)
+    opened = await run_in_threadpool(lambda: alerts.evaluate(state.db, console_url=state.settings.portal_url))
+    if opened:
+        state.mailer.wake()
+    return PassResult(changes, failed, told, erased, opened)

@@ -46,6 +46,12 @@ LOCKOUTS = Counter("portal_sign_in_lockouts", "Sign-in attempts refused by the r
                    registry=REGISTRY)
 TWO_FACTOR_FAILURES = Counter("portal_two_factor_failures", "Second-factor codes refused, by outcome", ["outcome"],
                               registry=REGISTRY)
+SCHEDULED_PASSES = Counter("portal_scheduled_passes", "Scheduled passes (`portal worker`, `portal sync`) by outcome: "
+                           "ok, or failed (an account could not be read, or the pass raised)", ["outcome"], registry=REGISTRY)
+PASS_SECONDS = Histogram("portal_scheduled_pass_seconds", "Duration of a scheduled pass",
+                         buckets=(1, 5, 15, 30, 60, 120, 300, 900, float("inf")), registry=REGISTRY)
+STAFF_ALERTS_OPENED = Counter("portal_staff_alerts_opened", "Staff alert thresholds crossed (one per crossing)", ["metric"],
+                              registry=REGISTRY)
 
 # Sign-in outcomes (security.SignInEvent.outcome) that are a lockout, and those of the second factor.
 LOCKOUT_OUTCOMES = frozenset({"throttled", "code_throttled"})
@@ -81,3 +87,8 @@ def sign_in_refused(outcome: str) -> None:
         LOCKOUTS.inc()
     if outcome in SECOND_FACTOR_OUTCOMES:
         TWO_FACTOR_FAILURES.labels(outcome=outcome).inc()
+
+
+def scheduled_pass(outcome: str, seconds: float) -> None:
+    SCHEDULED_PASSES.labels(outcome=outcome).inc()
+    PASS_SECONDS.observe(seconds)

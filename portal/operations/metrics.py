@@ -5,8 +5,11 @@ PROMETHEUS_MULTIPROC_DIR is set, so a scrape of any one adds them all up; what t
 already knows (the applier's queue, the mail outbox) is read from it at each scrape."""
 
 import hmac
+import threading
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from socketserver import ThreadingMixIn
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
@@ -72,3 +75,36 @@ async def metrics(request: Request):
                         media_type="text/plain")
     body = await run_in_threadpool(exposition, request.app.state.db, request.app.state.settings.prometheus_multiproc_dir)
     return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"cache-control": "no-store"})
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args) -> None:  # a scrape every few seconds is not worth a log line
+        pass
+
+
+def serve_worker_metrics(host: str, port: int, token: str | None) -> WSGIServer:
+    """`portal worker`'s own scrape, on a port of its own (loopback unless told otherwise), in a
+    thread beside the passes: this process's counters (its Stripe calls, passes, alerts opened,
+    mail sent). With METRICS_TOKEN set it wants the same bearer token as the web's /metrics. The
+    database's gauges (queue, outbox) are the web's /metrics' to give, not repeated here."""
+    registry = CollectorRegistry()
+    registry.register(_ThisProcess())
+    scrape = make_wsgi_app(registry)
+    wanted = f"Bearer {token}".encode() if token else None
+
+    def app(environ, start_response):
+        if environ.get("PATH_INFO") != "/metrics":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"Not found.\n"]
+        if wanted is not None and not hmac.compare_digest(environ.get("HTTP_AUTHORIZATION", "").encode(), wanted):
+            start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("WWW-Authenticate", "Bearer")])
+            return [b"A bearer token is required.\n"]
+        return scrape(environ, start_response)
+
+    server = make_server(host, port, app, server_class=_Server, handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, name="worker-metrics", daemon=True).start()
+    return server

@@ -1,6 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from portal.db import utcnow
@@ -57,3 +58,38 @@ class ViewAsGrant(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     ended_at: datetime | None = None
+
+
+class AlertThreshold(SQLModel, table=True):
+    """One figure staff watch (alerts.METRICS), the line above which it alerts, and who is mailed.
+    No row, or `above` empty, means the alert is off."""
+
+    __tablename__ = "alert_threshold"
+
+    metric: str = Field(primary_key=True, max_length=32)
+    above: float | None = None
+    recipients: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # staff member ids
+    updated_by: str = Field(default="", max_length=254)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class StaffAlert(SQLModel, table=True):
+    """One crossing of a threshold: opened when the figure goes above it, cleared (and re-armed) when it
+    comes back under. `open_key` (metric:subject) is set only while the crossing lasts and is unique,
+    so however many processes evaluate at once, one crossing is one row and one round of mail."""
+
+    __tablename__ = "staff_alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    metric: str = Field(max_length=32, index=True)
+    subject: str = Field(default="", max_length=64)  # the Stripe account concerned, or "" for a platform figure
+    seller_id: int | None = None  # no foreign key: the alert outlives an erased seller, as the audit trail does
+    threshold: float
+    value: float
+    open_key: str | None = Field(default=None, max_length=100, unique=True)
+    opened_at: datetime = Field(default_factory=utcnow, index=True)
+    cleared_at: datetime | None = None
+    mailed_to: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str = Field(default="", max_length=254)
+    acknowledgement: str = Field(default="", max_length=1000)

@@ -10,12 +10,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import func, select
 
-from portal.accounts.models import Seller
 from portal.connect.models import ChargeRecord, ConnectedAccount, DisputeRecord
 from portal.connect.negative_balances import RESERVE_AFTER_DAYS, negative_balances
-from portal.connect.status import State, summarize
 from portal.db import Database
-from portal.onboarding.models import OnboardingDraft
 from portal.staff.search import EXCESSIVE_DISPUTE_RATE
 
 WINDOWS = (30, 90)
@@ -59,7 +56,13 @@ def rates(accounts: dict[str, tuple[int, str]], charges: dict[str, int], dispute
     return sorted(found, key=lambda row: (-row.rate, -row.charges, row.stripe_account_id))
 
 
-def _accounts(session, country: str) -> dict[str, tuple[int, str]]:
+def accounts_of(country: str):
+    """The Stripe account ids of one country, as a subquery."""
+    return select(ConnectedAccount.stripe_account_id).where(ConnectedAccount.snapshot["country"].as_string() == country)
+
+
+def accounts_in(session, country: str) -> dict[str, tuple[int, str]]:
+    """Stripe account id -> (seller id, country), for one country or (empty) all."""
     country_of = ConnectedAccount.snapshot["country"].as_string()
     query = select(ConnectedAccount.stripe_account_id, ConnectedAccount.seller_id, country_of)
     if country:
@@ -77,14 +80,14 @@ def dispute_rates(db: Database, *, until: datetime, days: int, country: str = ""
                                  .group_by(model.stripe_account_id)).all())
 
     with db.read() as session:
-        accounts = _accounts(session, country)
+        accounts = accounts_in(session, country)
         charges, disputes = counted(ChargeRecord), counted(DisputeRecord)
     return rates(accounts, charges, disputes)
 
 
 def negative_ages(db: Database, *, now: datetime, country: str = "") -> list[NegativeAge]:
     with db.read() as session:
-        accounts = _accounts(session, country)
+        accounts = accounts_in(session, country)
     return [NegativeAge(row.seller_id, row.stripe_account_id, accounts[row.stripe_account_id][1], row.amount, row.currency,
                         row.days)
             for row in negative_balances(db, now) if row.stripe_account_id in accounts]
@@ -92,68 +95,7 @@ def negative_ages(db: Database, *, now: datetime, country: str = "") -> list[Neg
 
 def countries(db: Database) -> list[str]:
     with db.read() as session:
-        return sorted({country for _, country in _accounts(session, "").values() if country})
-
-
-# The onboarding funnel: each stage a seller reaches, in order. A seller counts at a stage when
-# they reached it and every stage before it.
-FUNNEL = (
-    ("signed_up", "Signed up"),
-    ("email_confirmed", "Email confirmed"),
-    ("form_started", "Onboarding started"),
-    ("account_created", "Stripe account created"),
-    ("submitted", "Form submitted"),
-    ("verified", "Verified"),
-    ("payouts_enabled", "Payouts enabled"),
-)
-
-
-@dataclass(frozen=True)
-class SellerProgress:
-    """What one seller has done, from our tables and the account's snapshot."""
-
-    email_confirmed: bool
-    form_started: bool
-    account: dict | None
-
-    def reached(self) -> dict[str, bool]:
-        status = summarize(self.account) if self.account else None
-        return {
-            "signed_up": True, "email_confirmed": self.email_confirmed, "form_started": self.form_started,
-            "account_created": self.account is not None,
-            "submitted": bool(self.account and (self.account.get("tos_acceptance") or {}).get("date")),
-            "verified": status is not None and status.state is State.verified,
-            "payouts_enabled": bool(self.account and self.account.get("payouts_enabled")),
-        }
-
-
-def funnel(progress: list[SellerProgress]) -> list[tuple[str, str, int]]:
-    """(stage, words, how many sellers got at least that far, every earlier stage included)."""
-    counts = dict.fromkeys((stage for stage, _ in FUNNEL), 0)
-    for seller in progress:
-        reached = seller.reached()
-        for stage, _ in FUNNEL:
-            if not reached[stage]:
-                break
-            counts[stage] += 1
-    return [(stage, words, counts[stage]) for stage, words in FUNNEL]
-
-
-def onboarding_funnel(db: Database, *, since: datetime, until: datetime, country: str = "") -> list[tuple[str, str, int]]:
-    """The funnel of sellers who signed up between `since` and `until`; a country filter counts the
-    country chosen on the form (or, without a form, the account's)."""
-    with db.read() as session:
-        rows = session.exec(
-            select(Seller.email_confirmed_at, OnboardingDraft.country, ConnectedAccount.snapshot, OnboardingDraft.seller_id)
-            .select_from(Seller)
-            .outerjoin(OnboardingDraft, OnboardingDraft.seller_id == Seller.id)
-            .outerjoin(ConnectedAccount, ConnectedAccount.seller_id == Seller.id)
-            .where(Seller.created_at >= since, Seller.created_at < until)
-        ).all()
-    progress = [SellerProgress(confirmed is not None, draft is not None, snapshot)
-                for confirmed, form_country, snapshot, draft in rows
-                if not country or (form_country or (snapshot or {}).get("country")) == country]
-    return funnel(progress)
+        return sorted({country for _, country in accounts_in(session, "").values() if country})
 
 
 def as_csv(header: list[str], rows: list[list]) -> str:

@@ -11,7 +11,7 @@ from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.funds import routes as funds
 from portal.security import staff_passkeys
-from portal.staff import account_admin, closing, overview_pages, requirements_desk, risk, search, service, sign_in, team, view_as
+from portal.staff import account_admin, alerts_pages, closing, overview_pages, requirements_desk, risk, search, service, sign_in, team, view_as
 from portal.staff.auth import current_staff, ip_of, keep_alive, staff_required
 from portal.staff import pages
 from portal.staff.pages import ANY, RISK
@@ -250,4 +250,5 @@ routes = [
     *staff_passkeys.routes,
     *closing.routes,
     *overview_pages.routes,
+    *alerts_pages.routes,
 ]

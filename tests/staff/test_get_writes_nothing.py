@@ -10,6 +10,7 @@ from portal.connect.mirror import account_for_seller
 from portal.funds.models import FundsMovement
 from portal.integrations.mail import OutboxMessage
 from portal.onboarding.routes import STEP_HANDLERS
+from portal.staff import overview_pages
 from portal.staff.models import StaffRole
 from tests.conftest import post_form
 from tests.route_table import endpoints
@@ -71,6 +72,7 @@ def path_values(client, seller: int, admin_id: int) -> dict[str, list]:
         "seller_id": [seller], "staff_id": [admin_id], "key": keys[:1], "slug": list(STEP_HANDLERS),
         "movement_id": [movement.id], "message_id": [message.id], "path": ["portal.css"],
         "person_id": [(snapshot_of_account.get("individual") or {}).get("id", "person_1"), 1],
+        "table": list(overview_pages.CSV),
     }
 
 

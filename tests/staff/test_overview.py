@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from portal.accounts import service
 from portal.connect import mirror
 from portal.connect.models import AccountBalance, ChargeRecord, DisputeRecord
-from portal.staff import overview
+from portal.staff import funnel, overview
 from portal.staff.charts import Bar, bar_chart
 from portal.staff.models import StaffRole
 from tests.conftest import sign_up
@@ -23,7 +23,7 @@ DAY = 86400
 def test_the_chart_names_every_value_and_marks_what_is_over_the_line():
     svg = bar_chart("rates", "Dispute rate", [Bar("acct_a", 1.2, "1.20% (3 of 250)"), Bar("acct_b", 0.4, "0.40% (1 of 250)")],
                     line=0.75, line_label="0.75% excessive")
-    assert svg.startswith("<svg") and 'role="img"' in svg and "<title id=\"rates-title\">Dispute rate</title>" in svg
+    assert svg.startswith('<div class="chart-scroll" role="region" tabindex="0"') and "<svg" in svg and 'role="img"' in svg and "<title id=\"rates-title\">Dispute rate</title>" in svg
     assert "1.20% (3 of 250) (over)" in svg and "0.40% (1 of 250)<" in svg  # words, not colour alone
     assert svg.count('fill="url(#rates-over)"') == 1 and 'stroke-dasharray="6 4"' in svg and "0.75% excessive" in svg
     assert "<script" not in svg
@@ -112,13 +112,13 @@ def test_the_funnel_counts_a_seller_at_each_stage_reached_in_order():
                     "currently_due": [], "past_due": [], "eventually_due": [], "pending_verification": [], "errors": [],
                     "disabled_reason": None}, "capabilities": {"card_payments": "active", "transfers": "active"}}
     progress = [
-        overview.SellerProgress(False, False, None),
-        overview.SellerProgress(False, True, None),  # started without confirming: counted as far as confirming
-        overview.SellerProgress(True, True, None),
-        overview.SellerProgress(True, True, {"id": "acct_s", "tos_acceptance": {"date": 1}}),  # submitted, not verified
-        overview.SellerProgress(True, True, verified),
+        funnel.SellerProgress(False, False, None),
+        funnel.SellerProgress(False, True, None),  # started without confirming: counted as far as confirming
+        funnel.SellerProgress(True, True, None),
+        funnel.SellerProgress(True, True, {"id": "acct_s", "tos_acceptance": {"date": 1}}),  # submitted, not verified
+        funnel.SellerProgress(True, True, verified),
     ]
-    assert [count for _, _, count in overview.funnel(progress)] == [5, 3, 3, 2, 2, 1, 1]
+    assert [count for _, _, count in funnel.funnel(progress)] == [5, 3, 3, 2, 2, 1, 1]
 
 
 def test_the_funnel_of_sellers_onboarded_through_the_portal(sandboxed_client, inbox, risk):

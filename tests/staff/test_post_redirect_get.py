@@ -32,6 +32,7 @@ COVERED_ELSEWHERE = {
     "staff:repayment_arrangement": "needs a negative balance: tests/staff/test_console_words.py::test_the_repayment_arrangement_redirects",
     "staff:passkey_register_options": "a script's JSON call (WebAuthn options), not a form: tests/funds/test_funds.py",
     "staff:funds_approve_options": "a script's JSON call (WebAuthn options) for a waiting movement: tests/funds/test_funds.py",
+    "staff:alert_acknowledge": "needs an open alert (a line crossed): tests/staff/test_alerts.py",
     "staff:passkey_remove": "needs a registered staff passkey: tests/funds/test_funds.py::test_staff_change_their_passkeys_only_soon_after_signing_in",
 }
 # Forms that change what the rest of the walk can see: submitted last, in this order.
