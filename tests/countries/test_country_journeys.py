@@ -86,7 +86,7 @@ def test_a_postcode_of_the_wrong_shape_is_refused_next_to_it_and_everything_is_k
     assert f'value="{postcode}"' in response.text
 
 
-@pytest.mark.parametrize("country", ["AU", "CA", "DE", "FR", "GB"])
+@pytest.mark.parametrize("country", ["AU", "CA", "DE", "FR", "GB", "JP"])
 def test_a_company_with_its_owner_and_director_is_verified(sandboxed_client, inbox, stripe_sandbox, country):
     signed_in_seller(sandboxed_client, inbox, "someone@rocketrides.io")
     page = submit(sandboxed_client, "business", {"country": country, "business_type": "company", "structure": "multi_member_llc"})
