@@ -4,6 +4,7 @@ the answers into the fewest Stripe writes (one account update, one per person). 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from portal import countries
 from portal.connect.requirements import Requirement
 from portal.onboarding import validation
 
@@ -12,12 +13,18 @@ ADDRESS_PARTS = (("line1", "Street address"), ("line2", "Apartment, suite or uni
 PERSON_TEXT = {
     "first_name": "First name", "last_name": "Last name", "phone": "Phone number", "email": "Email address",
     "ssn_last_4": "Last 4 digits of the Social Security number", "id_number": "Full Social Security number",
+    "first_name_kana": "First name in katakana", "last_name_kana": "Last name in katakana",
+    "first_name_kanji": "First name in kanji", "last_name_kanji": "Last name in kanji",
 }
+# Where Stripe takes an address in each of the country's scripts (Japan), the form asks the
+# shared parts once and the rest per script, under `<owner>.address_scripts.<field>`.
+SCRIPTED_ADDRESS = "address_scripts"
 ACCOUNT_TEXT = {
     "company.name": "Legal business name", "company.tax_id": "EIN", "company.phone": "Company phone",
     "business_profile.url": "Business website", "business_profile.product_description": "What you sell",
     "business_profile.support_phone": "Customer support phone", "business_profile.support_email": "Customer support email",
     "settings.payments.statement_descriptor": "Statement descriptor",
+    "company.name_kana": "Company name in katakana", "company.name_kanji": "Company name in kanji",
 }
 SECRET_ATTRIBUTES = {"id_number", "tax_id"}
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"%PDF": "application/pdf"}
@@ -60,8 +67,21 @@ def is_document_field(name: str) -> bool:
     return name.endswith(("verification.document", "verification.additional_document"))
 
 
-def plan(actions: list[Requirement]) -> Plan:
+def _scripted_address_fields(country: countries.Country) -> list[tuple[str, str, str]]:
+    """(field, label, kind) of an address asked in each of the country's scripts."""
+    layout = country.address
+    fields = [("postal_code", layout.postal_label[:1].upper() + layout.postal_label[1:], "text"),
+              ("state", layout.area_label.capitalize(), "state"), ("line1", "Block and building number", "text")]
+    for script in country.scripts:
+        fields += [(f"{part}_{script.suffix}", f"{validation.SCRIPT_ADDRESS_LABELS[part].capitalize()} {script.label}", "text")
+                   for part in countries.SCRIPT_ADDRESS_PARTS]
+    return fields
+
+
+def plan(actions: list[Requirement], country: str = "US") -> Plan:
+    """`country`: the account's, for the shape of its addresses (the scripts Japan asks)."""
     result, seen = Plan(), set()
+    rules = countries.get(country) if countries.supported(country) else countries.get("US")
 
     def add(name: str, label: str, kind: str, requirement: Requirement) -> None:
         if name not in seen:
@@ -88,6 +108,9 @@ def plan(actions: list[Requirement]) -> Plan:
                 "file", requirement)
         elif owner and attribute == "dob":
             add(f"{owner}.dob", "Date of birth", "date", requirement)
+        elif (owner or path.startswith("company.")) and rules.scripts and attribute.startswith("address_"):
+            for name, label, kind in _scripted_address_fields(rules):
+                add(f"{owner or 'company'}.{SCRIPTED_ADDRESS}.{name}", label, kind, requirement)
         elif owner and attribute.startswith("address"):
             for part, label in ADDRESS_PARTS:
                 add(f"{owner}.address.{part}", label, "state" if part == "state" else "text", requirement)
@@ -132,6 +155,11 @@ def _field_problem(form_field: FormField, value: str, *, test_mode: bool, countr
         "statement_descriptor": validation.statement_descriptor_problem,
     }
     check = checks.get(attribute)
+    if check is None and attribute.rpartition("_")[0] in ("first_name", "last_name", "name"):
+        head, _, suffix = attribute.rpartition("_")
+        script = countries.get(country).script(suffix)
+        label = "company name" if head == "name" else head.replace("_", " ")
+        return validation.script_name_problem(value, script, label=label) if script else None
     return check(value) if check else None
 
 
@@ -156,6 +184,7 @@ def read(fields: list[FormField], form: Mapping, files: Mapping[str, tuple[str, 
     """Validate the posted form against the plan; documents are returned for upload, not yet sent."""
     result = Submission()
     addresses: dict[str, dict] = {}
+    scripted: dict[str, dict] = {}
     for form_field in fields:
         if form_field.kind == "file":
             filename, content = files.get(form_field.name, ("", b""))
@@ -173,6 +202,10 @@ def read(fields: list[FormField], form: Mapping, files: Mapping[str, tuple[str, 
         value = str(form.get(form_field.name, "")).strip()[:500]
         if not form_field.secret:
             result.typed[form_field.name] = value
+        if f".{SCRIPTED_ADDRESS}." in form_field.name:
+            owner, _, part = form_field.name.rpartition(f".{SCRIPTED_ADDRESS}.")
+            scripted.setdefault(owner, {})[part] = value
+            continue
         if ".address." in form_field.name:
             owner, _, part = form_field.name.rpartition(".address.")
             addresses.setdefault(owner, {})[part] = value
@@ -187,6 +220,13 @@ def read(fields: list[FormField], form: Mapping, files: Mapping[str, tuple[str, 
             result.errors[f"{owner}.address.{part}"] = problem
         if not problems:
             _put(result, f"{owner}.address", validation.normalize_address(address, country=country))
+    for owner, answers in scripted.items():
+        problems = validation.script_address_problems(answers, country=country)
+        for part, problem in problems.items():
+            result.errors[f"{owner}.{SCRIPTED_ADDRESS}.{part}"] = problem
+        if not problems:
+            for name, address in validation.normalize_script_addresses(answers, country=country).items():
+                _put(result, f"{owner}.{name}", address)
     return result
 
 
@@ -202,6 +242,9 @@ def _normalised(name: str, value: str, *, test_mode: bool, country: str):
         return validation.normalize_website(value)
     if attribute == "statement_descriptor":
         return validation.normalize_statement_descriptor(value)
+    script = countries.get(country).script(attribute.rpartition("_")[2]) if "_" in attribute else None
+    if script and attribute.rpartition("_")[0] in ("first_name", "last_name", "name"):
+        return validation.script_text(value, script.kind)
     return value
 
 

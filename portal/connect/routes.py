@@ -36,7 +36,7 @@ def _plan(view, focus: str | None) -> tuple[remediation.Plan, Requirement | None
     focused = remediation_links.find(view.actions, focus) if focus else None
     if focused is not None and focused not in wanted:
         wanted.append(focused)
-    return remediation.plan(wanted), focused
+    return remediation.plan(wanted, countries.of_account(view.account.snapshot if view.account else None).code), focused
 
 
 async def status(request: Request):

@@ -69,10 +69,10 @@ def stripe_errors_for(snapshot: dict, keys: list[str]) -> list[StripeError]:
     return found
 
 
-def staff_fields(requirement: Requirement) -> list[remediation.FormField]:
+def staff_fields(requirement: Requirement, country: str = "US") -> list[remediation.FormField]:
     """The seller's form for this one requirement, minus what only the seller may give (accepting
     Stripe's agreement again is theirs to do: staff send a link for it)."""
-    return [f for f in remediation.plan([requirement]).fields if f.kind != "checkbox"]
+    return [f for f in remediation.plan([requirement], country).fields if f.kind != "checkbox"]
 
 
 def tried(trail: list[audit.AuditEvent], keys: list[str]) -> list[audit.AuditEvent]:
@@ -174,7 +174,8 @@ async def _detail(request: Request, file: console.SellerFile, requirement: Requi
     where = remediation_links.where(requirement)
     return render(request, "staff/requirement.html", {
         "file": file, "requirement": requirement, "key": requirement.keys[0], "stripe_errors": stripe_errors_found,
-        "fields": staff_fields(requirement), "where": where, "where_words": WHERE.get(where, where),
+        "fields": staff_fields(requirement, countries.of_account(snapshot).code), "where": where,
+        "where_words": WHERE.get(where, where),
         "tos_only": any(f.kind == "checkbox" for f in remediation.plan([requirement]).fields),
         "can_act": staff.can(*SUPPORT), "errors": errors or {}, "values": values or {},
         "states": countries.of_account(snapshot).address.subdivisions,
@@ -201,7 +202,8 @@ async def submit_for_seller(request: Request):
     requirement = _find(file, key)
     if requirement is None:
         return await _gone(request, file, key, 409)
-    fields = staff_fields(requirement)
+    country = countries.of_account(file.view.account.snapshot if file.view.account else None).code
+    fields = staff_fields(requirement, country)
     if not fields:
         return await _detail(request, file, requirement, status_code=409, errors={
             "_form": "The portal cannot collect this from staff: send the seller a link, or contact Stripe."})
@@ -213,8 +215,7 @@ async def submit_for_seller(request: Request):
         if form_field.kind == "file" and hasattr(upload, "read"):
             files[form_field.name] = (upload.filename or "document", await upload.read(remediation.MAX_DOCUMENT_BYTES + 1))
     state = request.app.state
-    submission = remediation.read(fields, form, files, test_mode=state.settings.stripe_test_mode,
-                                  country=countries.of_account(file.view.account.snapshot).code)
+    submission = remediation.read(fields, form, files, test_mode=state.settings.stripe_test_mode, country=country)
     errors.update(submission.errors)
     values = {**submission.typed, SUBMIT: reason}
     if errors:

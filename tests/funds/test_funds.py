@@ -41,8 +41,8 @@ def test_amounts_typed_in_dollars_become_cents(typed, cents):
 
 
 @pytest.mark.parametrize("typed, message", [
-    ("", "Enter the amount in dollars"), ("abc", "as a number"), ("-5", "as a number"), ("1e5", "as a number"),
-    ("0", "above zero"), ("0.00", "above zero"), ("12.345", "two decimal places"), ("250000.01", "The most one request"),
+    ("", "Enter the amount in US dollars"), ("abc", "as a number"), ("-5", "as a number"), ("1e5", "as a number"),
+    ("0", "above zero"), ("0.00", "above zero"), ("12.345", "2 decimal places"), ("250000.01", "The most one request"),
 ])
 def test_bad_amounts_say_what_is_wrong(typed, message):
     cents, error = service.parse_amount(typed)
@@ -168,7 +168,7 @@ def test_reason_description_and_amount_are_checked_beside_their_fields_and_kept(
     seller_id, _ = seller
     response = submit(rita, seller_id, "send", {"amount": "12.345", "reason": "", "description": "Refund for order 7"})
     assert response.status_code == 400
-    assert re.search(r'id="amount-error">.*two decimal places', response.text)
+    assert re.search(r'id="amount-error">.*2 decimal places', response.text)
     assert re.search(r'id="reason-error">.*Give a reason', response.text)
     assert 'value="12.345"' in response.text and 'value="Refund for order 7"' in response.text
     response = submit(rita, seller_id, "send", {"amount": "0", "reason": "credit", "description": ""})
