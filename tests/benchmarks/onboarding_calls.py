@@ -46,8 +46,8 @@ def main() -> None:
     controller.start()
     try:
         journeys = [("individual", onboard_individual), ("company with one owner", onboard_company)]
-        journeys += [(f"individual in {code}", onboard_individual_in(code)) for code in ("GB", "DE")]
-        journeys += [(f"company in {code} (owner-director)", onboard_company_in(code)) for code in ("GB", "DE")]
+        journeys += [(f"individual in {code}", onboard_individual_in(code)) for code in ("GB", "DE", "JP")]
+        journeys += [(f"company in {code} (owner-director)", onboard_company_in(code)) for code in ("GB", "DE", "JP")]
         for name, journey in journeys:
             calls, times = set(), []
             for _ in range(RUNS):
