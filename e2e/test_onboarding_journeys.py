@@ -156,15 +156,34 @@ def test_individual_seller_reaches_verified_after_fixing_a_refused_bank_number(p
     page.screenshot(path=os.path.join(artifacts_dir, "onboarding-individual-verified.png"), full_page=True)
 
 
-def test_company_with_an_owner_reaches_verified(page: Page, portal_url, smtp_inbox, artifacts_dir):
-    sign_up_and_log_in(page, portal_url, smtp_inbox, "jenny@rocketrides.io")
+def company_at_details(page: Page, portal_url: str, inbox, *, legal_name: str, structure: str,
+                       country: str | None = None) -> None:
+    """Rocket Rides, a company (in `country`, else the default), signed up and through the profile
+    and business email to the company step."""
+    sign_up_and_log_in(page, portal_url, inbox, "jenny@rocketrides.io")
     page.get_by_label("Company (LLC, corporation, partnership)").check()
-    page.get_by_label("How is it legally set up?").select_option("multi_member_llc")
+    if country:
+        page.get_by_label("Country where your business is based").select_option(country)
+        # The structures offered follow the country saved: the US list until the form is sent once.
+        page.get_by_role("button", name="Save and continue").click()
+        expect(page.locator("#structure-error")).to_be_visible()
+    page.get_by_label("How is it legally set up?").select_option(structure)
     page.get_by_role("button", name="Save and continue").click()
-    fill_profile(page, legal_name="Rocket Rides LLC", dba="Rocket Rides", url="https://rocketrides.io", search="taxi",
+    fill_profile(page, legal_name=legal_name, dba="Rocket Rides", url="https://rocketrides.io", search="taxi",
                  industry="Taxicabs/Limousines", email="help@rocketrides.io", descriptor="ROCKET RIDES")
     page.get_by_label("Business email address").fill("jenny@rocketrides.io")
     page.get_by_role("button", name="Save and continue").click()
+
+
+def confirm_everyone_is_added(page: Page) -> None:
+    page.get_by_label("I have added every person who owns 25% or more").check()
+    page.get_by_label("I have added every director").check()
+    page.get_by_label("I have added every executive").check()
+    page.get_by_role("button", name="Save and continue").click()
+
+
+def test_company_with_an_owner_reaches_verified(page: Page, portal_url, smtp_inbox, artifacts_dir):
+    company_at_details(page, portal_url, smtp_inbox, legal_name="Rocket Rides LLC", structure="multi_member_llc")
 
     expect(page.get_by_text("Step 4 of 7")).to_be_visible()
     page.get_by_label("Employer Identification Number (EIN)").fill("000000000")
@@ -184,10 +203,7 @@ def test_company_with_an_owner_reaches_verified(page: Page, portal_url, smtp_inb
     page.get_by_label("Last 4 digits of the Social Security number").fill("0000")
     page.get_by_role("button", name="Save this person").click()
     expect(page.get_by_text("Jenny Rosen is saved.")).to_be_visible()
-    page.get_by_label("I have added every person who owns 25% or more").check()
-    page.get_by_label("I have added every director").check()
-    page.get_by_label("I have added every executive").check()
-    page.get_by_role("button", name="Save and continue").click()
+    confirm_everyone_is_added(page)
 
     fill_bank(page, "Rocket Rides LLC", "000123456789")
     expect(page.get_by_text("EIN •••••0000")).to_be_visible()
@@ -306,18 +322,7 @@ def test_a_japanese_seller_onboards_in_kanji_and_katakana_to_a_yen_account(page:
 
 
 def test_a_japanese_company_with_its_representative_director_reaches_verified(page: Page, portal_url, smtp_inbox, artifacts_dir):
-    sign_up_and_log_in(page, portal_url, smtp_inbox, "jenny@rocketrides.io")
-    page.get_by_label("Country where your business is based").select_option("JP")
-    page.get_by_label("Company (LLC, corporation, partnership)").check()
-    # The structures offered follow the country saved: the US list until the form is sent once.
-    page.get_by_role("button", name="Save and continue").click()
-    expect(page.locator("#structure-error")).to_be_visible()
-    page.get_by_label("How is it legally set up?").select_option("private_company")
-    page.get_by_role("button", name="Save and continue").click()
-    fill_profile(page, legal_name="Rocket Rides KK", dba="Rocket Rides", url="https://rocketrides.io", search="taxi",
-                 industry="Taxicabs/Limousines", email="help@rocketrides.io", descriptor="ROCKET RIDES")
-    page.get_by_label("Business email address").fill("jenny@rocketrides.io")
-    page.get_by_role("button", name="Save and continue").click()
+    company_at_details(page, portal_url, smtp_inbox, legal_name="Rocket Rides KK", structure="private_company", country="JP")
 
     page.get_by_label("Company name in kanji").fill("株式会社ロケットライド")
     page.get_by_label("Company name in katakana").fill("カブシキガイシャ ロケットライド")
@@ -335,10 +340,7 @@ def test_a_japanese_company_with_its_representative_director_reaches_verified(pa
     fill_person(page, "", "", "jenny@rocketrides.io", fields=JP_PERSON)
     page.get_by_role("button", name="Save this person").click()
     expect(page.get_by_text("花子 山田 is saved.")).to_be_visible()
-    page.get_by_label("I have added every person who owns 25% or more").check()
-    page.get_by_label("I have added every director").check()
-    page.get_by_label("I have added every executive").check()
-    page.get_by_role("button", name="Save and continue").click()
+    confirm_everyone_is_added(page)
 
     fill_bank(page, "ｶ) ﾛｹｯﾄﾗｲﾄﾞ", "0001234", codes=JP_BANK)
     expect(page.get_by_text("Corporate Number •••••0000")).to_be_visible()
