@@ -49,6 +49,14 @@ def test_bad_amounts_say_what_is_wrong(typed, message):
     assert cents is None and message in error
 
 
+def test_yen_are_typed_and_sent_in_whole_yen():
+    """The yen has no minor unit: ¥1,000 is 1000 to Stripe, and ¥10.5 is not an amount."""
+    assert service.parse_amount("¥1,000", "jpy") == (1000, None)
+    assert service.parse_amount("1000", "jpy") == (1000, None)
+    assert "whole amounts" in service.parse_amount("10.5", "jpy")[1]
+    assert "Japanese yen, like 1,000" in service.parse_amount("", "jpy")[1]
+
+
 def test_pulls_need_a_us_platform_and_a_us_account():
     assert service.pull_refusal("US", "US") is None
     assert "only be pulled from US accounts" in service.pull_refusal("GB", "US")
