@@ -80,21 +80,46 @@ def individual_at_identity(page: Page, portal_url: str, inbox, email: str = "ann
     page.get_by_role("button", name="Save and continue").click()
 
 
-def fill_person(page: Page, first: str, last: str, email: str) -> None:
-    page.get_by_label("First name").fill(first)
-    page.get_by_label("Last name").fill(last)
+# A person in Japan: names and address in kanji and katakana, by the fields' ids (the city, town and
+# building labels repeat in each script's fieldset). Stripe's test line1 and a real Tokyo postcode.
+JP_PERSON = {"#last_name_kanji": "山田", "#first_name_kanji": "花子", "#last_name_kana": "やまだ", "#first_name_kana": "ﾊﾅｺ",
+             "#postal_code": "150-0001", "#state": "東京都", "#line1": "address_full_match",
+             "#city_kanji": "渋谷区", "#town_kanji": "神宮前3丁目", "#city_kana": "シブヤク", "#town_kana": "ジングウマエ 3チョウメ"}
+JP_BANK = {"Bank code": "1100", "Branch code": "000"}  # Stripe's test bank, joined as routing_number 1100000
+
+
+def fill_fields(page: Page, fields: dict) -> None:
+    """Fill inputs and pick options by selector or label: {"#state": "東京都", "Bank code": "1100"}."""
+    for where, value in fields.items():
+        field = page.locator(where) if where.startswith("#") else page.get_by_label(where, exact=True)
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
+def fill_person(page: Page, first: str, last: str, email: str, *, fields: dict | None = None) -> None:
+    """A person with Stripe's test date of birth and address; `fields` (by selector or label)
+    instead of the US name and address where the country asks them otherwise (JP_PERSON)."""
+    if fields is None:
+        page.get_by_label("First name").fill(first)
+        page.get_by_label("Last name").fill(last)
     page.get_by_label("Date of birth").fill("1901-01-01")
-    page.get_by_label("Street address").fill("address_full_match")
-    page.get_by_label("City").fill("Portland")
-    page.get_by_label("State").select_option("OR")
-    page.get_by_label("ZIP code").fill("97201")
+    if fields is None:
+        page.get_by_label("Street address").fill("address_full_match")
+        page.get_by_label("City").fill("Portland")
+        page.get_by_label("State").select_option("OR")
+        page.get_by_label("ZIP code").fill("97201")
+    else:
+        fill_fields(page, fields)
     page.get_by_label("Phone", exact=True).fill("0000000000")
     page.get_by_label("Email", exact=True).fill(email)
 
 
-def fill_bank(page: Page, holder: str, account_number: str) -> None:
+def fill_bank(page: Page, holder: str, account_number: str, *, codes: dict | None = None) -> None:
+    """`codes`: the country's bank codes by label (JP_BANK), else the US test routing number."""
     page.get_by_label("Name on the account").fill(holder)
-    page.get_by_label("Routing number").fill("110000000")
+    fill_fields(page, codes or {"Routing number": "110000000"})
     page.get_by_label("Account number", exact=True).fill(account_number)
     page.get_by_label("Account number again").fill(account_number)
     page.get_by_role("button", name="Save and continue").click()
@@ -153,15 +178,34 @@ def test_individual_seller_reaches_verified_after_fixing_a_refused_bank_number(p
     page.screenshot(path=os.path.join(artifacts_dir, "onboarding-individual-verified.png"), full_page=True)
 
 
-def test_company_with_an_owner_reaches_verified(page: Page, portal_url, smtp_inbox, artifacts_dir):
-    sign_up_and_log_in(page, portal_url, smtp_inbox, "jenny@rocketrides.io")
+def company_at_details(page: Page, portal_url: str, inbox, *, legal_name: str, structure: str,
+                       country: str | None = None) -> None:
+    """Rocket Rides, a company (in `country`, else the default), signed up and through the profile
+    and business email to the company step."""
+    sign_up_and_log_in(page, portal_url, inbox, "jenny@rocketrides.io")
     page.get_by_label("Company (LLC, corporation, partnership)").check()
-    page.get_by_label("How is it legally set up?").select_option("multi_member_llc")
+    if country:
+        page.get_by_label("Country where your business is based").select_option(country)
+        # The structures offered follow the country saved: the US list until the form is sent once.
+        page.get_by_role("button", name="Save and continue").click()
+        expect(page.locator("#structure-error")).to_be_visible()
+    page.get_by_label("How is it legally set up?").select_option(structure)
     page.get_by_role("button", name="Save and continue").click()
-    fill_profile(page, legal_name="Rocket Rides LLC", dba="Rocket Rides", url="https://rocketrides.io", search="taxi",
+    fill_profile(page, legal_name=legal_name, dba="Rocket Rides", url="https://rocketrides.io", search="taxi",
                  industry="Taxicabs/Limousines", email="help@rocketrides.io", descriptor="ROCKET RIDES")
     page.get_by_label("Business email address").fill("jenny@rocketrides.io")
     page.get_by_role("button", name="Save and continue").click()
+
+
+def confirm_everyone_is_added(page: Page) -> None:
+    page.get_by_label("I have added every person who owns 25% or more").check()
+    page.get_by_label("I have added every director").check()
+    page.get_by_label("I have added every executive").check()
+    page.get_by_role("button", name="Save and continue").click()
+
+
+def test_company_with_an_owner_reaches_verified(page: Page, portal_url, smtp_inbox, artifacts_dir):
+    company_at_details(page, portal_url, smtp_inbox, legal_name="Rocket Rides LLC", structure="multi_member_llc")
 
     expect(page.get_by_text("Step 4 of 7")).to_be_visible()
     page.get_by_label("Employer Identification Number (EIN)").fill("000000000")
@@ -181,10 +225,7 @@ def test_company_with_an_owner_reaches_verified(page: Page, portal_url, smtp_inb
     page.get_by_label("Last 4 digits of the Social Security number").fill("0000")
     page.get_by_role("button", name="Save this person").click()
     expect(page.get_by_text("Jenny Rosen is saved.")).to_be_visible()
-    page.get_by_label("I have added every person who owns 25% or more").check()
-    page.get_by_label("I have added every director").check()
-    page.get_by_label("I have added every executive").check()
-    page.get_by_role("button", name="Save and continue").click()
+    confirm_everyone_is_added(page)
 
     fill_bank(page, "Rocket Rides LLC", "000123456789")
     expect(page.get_by_text("EIN •••••0000")).to_be_visible()
@@ -300,3 +341,57 @@ def test_two_step_sign_in_is_asked_once_the_account_exists_and_the_seller_goes_o
     expect(page).to_have_url(portal_url + "/onboarding/business-email")
     expect(page.get_by_text("Step 3 of 6")).to_be_visible()
     expect(page.get_by_role("heading", name="Security", exact=True)).to_have_count(0)
+
+
+def test_a_japanese_seller_onboards_in_kanji_and_katakana_to_a_yen_account(page: Page, portal_url, smtp_inbox, artifacts_dir):
+    individual_at_identity(page, portal_url, smtp_inbox, "ann@annsbakery.com", country="JP")
+    expect(page.get_by_text("Social Security")).to_have_count(0)
+    expect(page.get_by_label("Last name in kanji")).to_be_visible()
+    check_page(page, artifacts_dir, "onboarding jp identity")
+    fill_person(page, "", "", "ann@annsbakery.com", fields={**JP_PERSON, "#last_name_kana": "山田"})
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("#last_name_kana-error")).to_contain_text("katakana")
+    expect(page.locator("#town_kanji")).to_have_value("神宮前3丁目")
+    page.screenshot(path=os.path.join(artifacts_dir, "onboarding-jp-identity-kana-error.png"), full_page=True)
+    page.locator("#last_name_kana").fill("やまだ")
+    page.get_by_role("button", name="Save and continue").click()
+
+    fill_bank(page, "ﾔﾏﾀﾞ ﾊﾅｺ", "0001234", codes={**JP_BANK, "Branch code": "00"})
+    expect(page.locator("#branch_code-error")).to_contain_text("3 digits")
+    page.get_by_label("Branch code").fill("000")
+    page.get_by_label("Account number", exact=True).fill("0001234")
+    page.get_by_label("Account number again").fill("0001234")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("STRIPE TEST BANK ••••1234")).to_be_visible()
+    expect(page.get_by_text("山田 花子 · born 1901-01-01")).to_be_visible()
+    expect(page.get_by_text("〒150-0001 東京都渋谷区神宮前3丁目 address_full_match")).to_be_visible()
+    check_page(page, artifacts_dir, "onboarding jp review")
+    submit_and_wait_for_verified(page)
+    check_page(page, artifacts_dir, "status jp verified")
+
+
+def test_a_japanese_company_with_its_representative_director_reaches_verified(page: Page, portal_url, smtp_inbox, artifacts_dir):
+    company_at_details(page, portal_url, smtp_inbox, legal_name="Rocket Rides KK", structure="private_company", country="JP")
+
+    page.get_by_label("Company name in kanji").fill("株式会社ロケットライド")
+    page.get_by_label("Company name in katakana").fill("カブシキガイシャ ロケットライド")
+    page.get_by_label("Corporate Number (法人番号)").fill("000000000")
+    fill_fields(page, {key: value for key, value in JP_PERSON.items() if "name" not in key})
+    page.get_by_label("Business phone").fill("03-1234-5678")
+    page.get_by_role("button", name="Save and continue").click()
+
+    page.get_by_role("link", name="Add a person").click()
+    page.get_by_label("Representative: can act").check()
+    page.get_by_label("Owner of 25% or more").check()
+    page.get_by_label("Director (member of the governing board)").check()
+    page.get_by_label("Job title").fill("代表取締役")
+    page.get_by_label("Ownership (%)").fill("100")
+    fill_person(page, "", "", "jenny@rocketrides.io", fields=JP_PERSON)
+    page.get_by_role("button", name="Save this person").click()
+    expect(page.get_by_text("花子 山田 is saved.")).to_be_visible()
+    confirm_everyone_is_added(page)
+
+    fill_bank(page, "ｶ) ﾛｹｯﾄﾗｲﾄﾞ", "0001234", codes=JP_BANK)
+    expect(page.get_by_text("Corporate Number •••••0000")).to_be_visible()
+    submit_and_wait_for_verified(page)
+    page.screenshot(path=os.path.join(artifacts_dir, "onboarding-jp-company-verified.png"), full_page=True)

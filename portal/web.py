@@ -4,14 +4,13 @@ import hmac
 from http import HTTPStatus
 import re
 from datetime import UTC, datetime
-from decimal import Decimal
 import ipaddress
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
 from babel.dates import format_date
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +22,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import portal.inputs  # noqa: F401  (before any route is built: it bounds `{name:int}` path parameters)
+from portal.money import units
 from portal.integrations.mail import queue_mail
 from portal.settings import PROJECT_ROOT
 
@@ -40,6 +40,7 @@ def make_templates(directory: Path = TEMPLATES, *, auto_reload: bool = True) -> 
     env.filters["linkify"] = linkify
     env.filters["datetime"] = format_timestamp_for_page
     env.filters["money"] = format_money
+    env.filters["major_amount"] = lambda amount, currency="usd": units.plain(amount, currency)  # "1,000" yen, "12.50" dollars
     env.filters["sentence"] = lambda text: (text[:1].upper() + text[1:]) if text else ""
     return env
 
@@ -78,7 +79,7 @@ def format_money(amount: int | None, currency: str = "usd") -> str:
         return ""
     code = currency.upper()
     try:
-        return format_currency(Decimal(amount).scaleb(-get_currency_precision(code)), code, locale="en_US")
+        return format_currency(units.to_major(amount, code), code, locale="en_US")
     except (ValueError, KeyError):  # a currency Babel does not know: its code, two decimals
         return f"{'-' if amount < 0 else ''}{code} {abs(amount) / 100:,.2f}"
 

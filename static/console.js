@@ -28,16 +28,19 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 // The send and pull funds forms say, as the amount is typed, whether it will wait for a second
-// staff member's approval (the same rule as funds/service.py: at or above the threshold, in cents).
+// staff member's approval (the same rule as funds/service.py: at or above the threshold, in the
+// currency's smallest unit: cents, or whole yen where the currency has no decimals).
 document.addEventListener("DOMContentLoaded", () => {
   const outcome = document.getElementById("approval-outcome");
   const amount = document.getElementById("amount");
   if (!outcome || !amount) return;
   const threshold = Number(outcome.dataset.threshold);
+  const decimals = Number(outcome.dataset.decimals || 2);
+  const shape = new RegExp(decimals ? `^[0-9]*\\.?[0-9]{0,${decimals}}$` : "^[0-9]*$");
   const update = () => {
-    const typed = amount.value.trim().replace(/,/g, "").replace(/^\$/, "").trim();
-    if (!/^[0-9]*\.?[0-9]{0,2}$/.test(typed) || typed === "" || typed === ".") { outcome.textContent = ""; return; }
-    const cents = Math.round(Number(typed) * 100);
+    const typed = amount.value.trim().replace(/,/g, "").replace(/^[$€£¥￥]/, "").trim();
+    if (!shape.test(typed) || typed === "" || typed === ".") { outcome.textContent = ""; return; }
+    const cents = Math.round(Number(typed) * 10 ** decimals);
     if (cents <= 0) { outcome.textContent = ""; return; }
     outcome.innerHTML = "";
     if (cents >= threshold) {

@@ -54,7 +54,7 @@ def current_schedule(snapshot: dict) -> dict:
 
 def address_line(address: dict | None) -> str:
     address = address or {}
-    parts = [address.get("line1"), address.get("line2"), address.get("city"),
+    parts = [address.get("line1"), address.get("line2"), address.get("town"), address.get("city"),  # town: Japan's chome
              " ".join(filter(None, (address.get("state"), address.get("postal_code"))))]
     return ", ".join(part for part in parts if part)
 

@@ -22,6 +22,7 @@ from portal.connect import mirror, payout_holds
 from portal.connect.models import AccountBalance, AccountClosure, ConnectedAccount, DisputeRecord, PayoutRecord
 from portal.db import Database, utcnow
 from portal.integrations.stripe import StripeFailure, StripeGateway, idempotency_key
+from portal.money import units
 
 REQUESTED, CLOSING, CLOSED, ERASED = "requested", "closing", "closed", "erased"
 OPEN_DISPUTES = ("warning_needs_response", "warning_under_review", "needs_response", "under_review")
@@ -57,20 +58,20 @@ class Remaining:
     def blockers(self) -> list[str]:
         """Each thing still to happen before the account can close, as a sentence for staff."""
         money = "{amount} {currency}".format
-        lines = [f"{money(amount=_major(i['amount']), currency=i['currency'].upper())} available to pay out."
+        lines = [f"{money(amount=_major(i['amount'], i['currency']), currency=i['currency'].upper())} available to pay out."
                  for i in self.payable]
-        lines += [f"A negative balance of {money(amount=_major(-i['amount']), currency=i['currency'].upper())} "
+        lines += [f"A negative balance of {money(amount=_major(-i['amount'], i['currency']), currency=i['currency'].upper())} "
                   "to be settled (send funds to cover it, or the seller repays)." for i in self.shortfall]
-        lines += [f"{money(amount=_major(i['amount']), currency=i['currency'].upper())} pending: it becomes available "
+        lines += [f"{money(amount=_major(i['amount'], i['currency']), currency=i['currency'].upper())} pending: it becomes available "
                   "on Stripe's schedule, then can be paid out." for i in self.pending]
-        lines += [f"A payout of {money(amount=_major(p.amount), currency=p.currency.upper())} on its way ({p.status})."
+        lines += [f"A payout of {money(amount=_major(p.amount, p.currency), currency=p.currency.upper())} on its way ({p.status})."
                   for p in self.payouts_under_way]
         lines += [f"An open dispute ({d.reason or 'no reason given'}, {d.status})." for d in self.open_disputes]
         return lines
 
 
-def _major(cents: int) -> str:
-    return f"{cents / 100:,.2f}"
+def _major(amount: int, currency: str) -> str:
+    return units.plain(amount, currency)
 
 
 def remaining(balance: dict, payouts: list, disputes: list[DisputeRecord], holds: list[payout_holds.Hold]) -> Remaining:

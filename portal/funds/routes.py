@@ -13,6 +13,7 @@ from starlette.routing import Route
 from portal.accounts.auth import json_error
 
 from portal.funds import service
+from portal.money import units
 from portal.funds.models import AWAITING_APPROVAL, DECLINED, EXECUTED, FAILED, PULL, SEND
 from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
@@ -65,9 +66,9 @@ async def _request_form(request: Request, direction: str):
         if not service.TOKEN.fullmatch(values["form_token"]):
             values["form_token"] = new_form_token()
             errors["form"] = "This form had expired. Check the values and submit it again."
-        errors = {**service.request_errors(direction, values), **errors}
         currency = account.snapshot.get("default_currency") or "usd"
-        amount, _ = service.parse_amount(values["amount"])
+        errors = {**service.request_errors(direction, values, currency), **errors}
+        amount, _ = service.parse_amount(values["amount"], currency)
         if not errors and direction == PULL:
             errors = await _pull_amount_errors(state.stripe, account.stripe_account_id, amount, currency)
         if not errors:
@@ -123,10 +124,11 @@ def _form_page(request: Request, file, direction: str, values: dict, errors: dic
     view = file.view
     currency = (view.account.snapshot.get("default_currency") if view.account else None) or "usd"
     threshold = request.app.state.settings.money_approval_threshold
-    amount, _ = service.parse_amount(values.get("amount") or "")
+    amount, _ = service.parse_amount(values.get("amount") or "", currency)
     return render(request, "staff/funds_request.html", {
         "file": file, "direction": direction, "title": service.DIRECTIONS[direction], "values": values,
         "errors": errors, "refusal": refusal, "currency": currency, "threshold": threshold,
+        "currency_name": units.name(currency), "currency_decimals": units.decimals(currency),
         # Said before submitting (issue 21): whether the amount typed so far waits for a second approver.
         "waits": None if amount is None else service.waits_for_approval(amount, threshold),
     }, status_code=status_code)

@@ -31,9 +31,10 @@ from portal.funds.models import (
     APPROVED, AWAITING_APPROVAL, DECLINED, EXECUTED, FAILED, PULL, SEND, FundsMovement,
 )
 from portal.integrations.stripe import StripeFailure, StripeGateway, idempotency_key
+from portal.money import units
 
 # The most one request may move: larger sums go through Stripe's Dashboard and a conversation.
-MAX_AMOUNT = 25_000_000  # $250,000.00
+MAX_AMOUNT = 25_000_000  # in the smallest unit: $250,000.00, or ¥25,000,000
 # Where the portal pulls funds (Stripe's account debits need the platform and account in one region).
 PULL_COUNTRY = "US"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -59,31 +60,36 @@ class Staff:
 # Reading what staff typed (pure)
 
 
-def parse_amount(text: str) -> tuple[int | None, str | None]:
-    """Dollars as typed ("125.50", "$1,250") -> cents, or the message to show beside the field."""
-    cleaned = (text or "").strip().replace(",", "").removeprefix("$").strip()
+def parse_amount(text: str, currency: str = "usd") -> tuple[int | None, str | None]:
+    """An amount as typed ("125.50", "$1,250", "¥1,000") -> Stripe's smallest unit (cents; whole
+    yen, the yen having no minor unit), or the message to show beside the field."""
+    places, words = units.decimals(currency), units.name(currency)
+    example = "125.50" if places == 2 else "1,000" if places == 0 else f"{1:.{places}f}"
+    cleaned = (text or "").strip().replace(",", "").lstrip("$€£¥￥").strip()
     if not cleaned:
-        return None, "Enter the amount in dollars, like 125.50."
+        return None, f"Enter the amount in {words}, like {example}."
     if not re.fullmatch(r"[0-9]*\.?[0-9]*", cleaned) or cleaned == ".":
-        return None, "Enter the amount as a number in dollars, like 125.50."
+        return None, f"Enter the amount as a number in {words}, like {example}."
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        return None, "Enter the amount as a number in dollars, like 125.50."
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
-        return None, "Use at most two decimal places (cents)."
-    cents = int(value * 100)
-    if cents <= 0:
+        return None, f"Enter the amount as a number in {words}, like {example}."
+    step = Decimal(1).scaleb(-places)
+    if value != value.quantize(step):
+        return None, ("Use whole amounts: this currency has no smaller unit." if places == 0
+                      else f"Use at most {places} decimal places.")
+    minor = int(value.scaleb(places))
+    if minor <= 0:
         return None, "Enter an amount above zero."
-    if cents > MAX_AMOUNT:
-        return None, f"The most one request can move is ${MAX_AMOUNT / 100:,.2f}."
-    return cents, None
+    if minor > MAX_AMOUNT:
+        return None, f"The most one request can move is {units.plain(MAX_AMOUNT, currency)} {currency.upper()}."
+    return minor, None
 
 
-def request_errors(direction: str, values: dict) -> dict:
+def request_errors(direction: str, values: dict, currency: str = "usd") -> dict:
     """Field -> message for a send or pull request form; values: amount, reason, description."""
     errors = {}
-    _amount, amount_error = parse_amount(values.get("amount", ""))
+    _amount, amount_error = parse_amount(values.get("amount", ""), currency)
     if amount_error:
         errors["amount"] = amount_error
     reason = values.get("reason", "")
@@ -287,7 +293,7 @@ async def _run(db: Database, gateway: StripeGateway, row: FundsMovement, *, staf
         return await _interrupted(db, row, attempt, failure, staff=staff, ip=ip)
     if row.direction == PULL and row.amount > before:
         return await _failed(db, row, attempt, staff=staff, ip=ip, before=before, code="amount_above_available_balance",
-                             message=f"The account's available balance is {before / 100:,.2f} {currency.upper()}, "
+                             message=f"The account's available balance is {units.plain(before, currency)} {currency.upper()}, "
                                      "less than the amount to pull.")
     key = key_for(row, secret)
     metadata = {"portal_movement": str(row.id), "requested_by": row.requested_by_email,

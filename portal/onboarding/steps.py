@@ -225,13 +225,42 @@ def _read_person_fields(form: Mapping, step: StepInput, *, test_mode: bool, coun
     a, errors = step.answers, step.errors
     for name in PERSON_FIELDS:
         a[name] = _text(form, name, 300)
-    _check(errors, "first_name", validation.person_name_problem(a["first_name"], label="first name"))
-    _check(errors, "last_name", validation.person_name_problem(a["last_name"], label="last name"))
+    if countries.get(country).scripts:
+        _read_script_fields(form, step, country=country)
+        # The name shown in lists and messages: the first script's (kanji in Japan).
+        first = countries.get(country).scripts[0].suffix
+        a["first_name"], a["last_name"] = a[f"first_name_{first}"], a[f"last_name_{first}"]
+        for key, problem in validation.script_name_problems(a, country=country).items():
+            _check(errors, key, problem)
+    else:
+        _check(errors, "first_name", validation.person_name_problem(a["first_name"], label="first name"))
+        _check(errors, "last_name", validation.person_name_problem(a["last_name"], label="last name"))
     _check(errors, "dob", validation.dob_problem(a["dob"], test_mode=test_mode))
-    for key, problem in validation.address_problems(a, country=country).items():
+    for key, problem in _address_problems(a, country).items():
         _check(errors, key, problem)
     _check(errors, "phone", validation.phone_problem(a["phone"], country=country, test_mode=test_mode))
     _check(errors, "email", validation.email_problem(a["email"]))
+
+
+def _read_script_fields(form: Mapping, step: StepInput, *, country: str) -> None:
+    """A country with scripts (Japan): each name and address part in each script, kept as typed."""
+    for name in validation.script_fields(country):
+        step.answers[name] = _text(form, name, 300)
+
+
+def _address_problems(answers: dict, country: str) -> dict:
+    if countries.get(country).scripts:
+        return validation.script_address_problems(answers, country=country)
+    return validation.address_problems(answers, country=country)
+
+
+def _address_params(answers: dict, country: str) -> dict:
+    """{"address": ...}, or one address per script ({"address_kana": ..., "address_kanji": ...})
+    where Stripe takes those instead."""
+    if countries.get(country).scripts:
+        return validation.normalize_script_addresses(answers, country=country)
+    address = {key: answers.get(key, "") for key in ("line1", "line2", "city", "state", "postal_code")}
+    return {"address": validation.normalize_address(address, country=country)}
 
 
 def _read_id_numbers(form: Mapping, step: StepInput, *, test_mode: bool, country: str, full_number_asked: bool, already_given: bool) -> None:
@@ -263,15 +292,17 @@ def read_identity(form: Mapping, *, test_mode: bool, country: str, full_number_a
 
 
 def _person_params(answers: dict, secrets: dict, *, test_mode: bool, country: str) -> dict:
-    address = {key: answers.get(key, "") for key in ("line1", "line2", "city", "state", "postal_code")}
-    params = {
-        "first_name": validation.normalize_person_name(answers["first_name"]),
-        "last_name": validation.normalize_person_name(answers["last_name"]),
+    if countries.get(country).scripts:
+        params = validation.normalize_script_names(answers, country=country)
+    else:
+        params = {"first_name": validation.normalize_person_name(answers["first_name"]),
+                  "last_name": validation.normalize_person_name(answers["last_name"])}
+    params.update({
         "dob": validation.normalize_dob(answers["dob"]),
-        "address": validation.normalize_address(address, country=country),
+        **_address_params(answers, country),
         "phone": validation.normalize_phone(answers["phone"], country=country, test_mode=test_mode),
         "email": validation.normalize_email(answers["email"]),
-    }
+    })
     if "id_number" in secrets:
         params["id_number"] = secrets["id_number"]
     elif answers.get("ssn_last_4") and countries.get(country).first_identity == "ssn_last_4":
@@ -302,24 +333,32 @@ def read_company(form: Mapping, *, test_mode: bool, country: str, tax_id_given: 
     if data.vat_id:
         a["vat_id"] = _text(form, "vat_id", 30)
         _check(errors, "vat_id", validation.vat_id_problem(a["vat_id"], country=country))
+    rules = countries.get(country)
+    if rules.scripts:
+        _read_script_fields(form, step, country=country)
+        for script in rules.scripts:
+            name = f"name_{script.suffix}"
+            a[name] = _text(form, name, 300)
+            _check(errors, name, validation.script_name_problem(a[name], script, label="company name"))
     tax_id = validation.normalize_number(_text(form, "tax_id", 30))
     if tax_id or not tax_id_given:
         _check(errors, "tax_id", validation.tax_id_problem(tax_id, country=country, test_mode=test_mode))
         if "tax_id" not in errors:
             step.secrets["tax_id"] = tax_id
             a["tax_id_last4"] = tax_id[-4:]
-    for key, problem in validation.address_problems(a, country=country).items():
+    for key, problem in _address_problems(a, country).items():
         _check(errors, key, problem)
     _check(errors, "phone", validation.phone_problem(a["phone"], country=country, test_mode=test_mode, label="business phone number"))
     return step
 
 
 def company_params(answers: dict, secrets: dict, *, test_mode: bool, country: str) -> dict:
-    address = {key: answers.get(key, "") for key in ("line1", "line2", "city", "state", "postal_code")}
     company = {
-        "address": validation.normalize_address(address, country=country),
+        **_address_params(answers, country),
         "phone": validation.normalize_phone(answers["phone"], country=country, test_mode=test_mode),
     }
+    for script in countries.get(country).scripts:
+        company[f"name_{script.suffix}"] = validation.script_text(answers[f"name_{script.suffix}"], script.kind)
     if "tax_id" in secrets:
         company["tax_id"] = secrets["tax_id"]
     if answers.get("registration_number"):
@@ -407,7 +446,9 @@ def read_bank(form: Mapping, *, country: str, business_type: str, test_mode: boo
     a, errors = step.answers, step.errors
     account = _text(form, "account_number", 60)
     confirm = _text(form, "account_number_confirm", 60)
-    if business_type == INDIVIDUAL:
+    if bank.holder_script:
+        _check(errors, "account_holder_name", validation.account_holder_name_problem(a["account_holder_name"], country=country))
+    elif business_type == INDIVIDUAL:
         _check(errors, "account_holder_name", validation.person_name_problem(a["account_holder_name"], label="account holder's name"))
     else:
         _check(errors, "account_holder_name", validation.business_name_problem(a["account_holder_name"], label="account holder's name"))
@@ -429,7 +470,7 @@ def bank_params(answers: dict, secrets: dict, *, country: str, business_type: st
         "country": country,
         "currency": countries.get(country).currency,
         "account_number": secrets["account_number"],
-        "account_holder_name": answers["account_holder_name"],
+        "account_holder_name": validation.normalize_account_holder_name(answers["account_holder_name"], country=country),
         "account_holder_type": "individual" if business_type == INDIVIDUAL else "company",
     }
     routing = validation.routing_number(answers, country=country)
@@ -471,7 +512,19 @@ PERSON_RENAMES = {"relationship.title": "title", "relationship.percent_ownership
 
 
 def _person_field(rest: str) -> str:
-    return PERSON_RENAMES.get(rest, rest.removeprefix("address."))
+    return PERSON_RENAMES.get(rest, _address_field(rest))
+
+
+def _address_field(rest: str) -> str:
+    """A Stripe address path as the form's field: `address.city` -> city; in a script's address,
+    the shared parts keep their name (`address_kana.postal_code` -> postal_code) and the others
+    take the script's (`address_kanji.town` -> town_kanji)."""
+    holder, _, part = rest.partition(".")
+    if holder == "address":
+        return part
+    if holder.startswith("address_") and part:
+        return part if part in countries.SHARED_ADDRESS_PARTS else f"{part}_{holder.removeprefix('address_')}"
+    return rest
 
 
 def locate(path: str) -> tuple[str, str] | None:
@@ -489,7 +542,7 @@ def locate(path: str) -> tuple[str, str] | None:
     if path.endswith("_provided"):
         return STEP_PEOPLE.slug, path.removeprefix("company.")
     if path.startswith("company."):
-        return STEP_COMPANY.slug, path.removeprefix("company.").removeprefix("address.")
+        return STEP_COMPANY.slug, _address_field(path.removeprefix("company."))
     if path.startswith("external_account"):
         if path.endswith("routing_number"):
             return STEP_BANK.slug, "routing_number"  # the routes place it on the country's first routing part

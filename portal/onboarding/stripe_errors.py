@@ -352,6 +352,14 @@ _FIELD_HINTS = {
     "state": "Choose the state from the list.",
     "postal_code": "Enter a 5-digit ZIP code, like 94103.",
     "title": "Enter the job title, like Owner or CEO.",
+    # Japan's names and addresses in kana and kanji.
+    "first_name_kana": "Write the first name in katakana, as on official documents.",
+    "last_name_kana": "Write the last name in katakana, as on official documents.",
+    "first_name_kanji": "Write the first name in kanji, as on official documents.",
+    "last_name_kanji": "Write the last name in kanji, as on official documents.",
+    "name_kana": "Write the company's registered name in katakana.",
+    "name_kanji": "Write the company's registered name in kanji, as registered.",
+    "town": "Enter the town and chome, as in the address on official documents.",
     "percent_ownership": "Enter a percentage between 0 and 100.",
 }
 _GENERIC_CODES = frozenset({"", "parameter_missing", "parameter_invalid_empty", "parameter_invalid_integer",

@@ -566,9 +566,11 @@ def state_problem(raw: object, *, country: str = "US") -> str | None:
 def _postal_candidates(raw: object) -> list[str]:
     """How a postcode may be written: as typed (upper case), without separators, and a 9-digit
     ZIP with its dash back."""
-    text = _clean(raw).upper()
+    text = unicodedata.normalize("NFKC", _clean(raw)).upper().replace("\u30fc", "-").replace("\u2212", "-")
     compact = text.replace(" ", "").replace("-", "")
     candidates = [text, compact]
+    if compact.isdigit() and len(compact) == 7:
+        candidates.insert(0, f"{compact[:3]}-{compact[3:]}")  # Japan's 〒NNN-NNNN
     if compact.isdigit() and len(compact) == 9:
         candidates.append(f"{compact[:5]}-{compact[5:]}")
     if len(compact) > 3 and compact.isalnum() and not compact.isdigit():
@@ -651,6 +653,162 @@ def normalize_address(address: Mapping[str, object], *, country: str = "US") -> 
         "country": country.upper(),
     }
     return {key: value for key, value in normalized.items() if value}
+
+
+# Names and addresses in a country's scripts (Japan: kana and kanji) -----------------------------
+#
+# Stripe takes Japanese names and addresses twice, in kana and in kanji (countries.md JP). Kana
+# fields here take katakana: what a keyboard gives in hiragana or half-width katakana becomes
+# full-width katakana (NFKC, then hiragana moved to the katakana block), so a seller types as
+# they usually do and Stripe gets one spelling. Kanji fields take any script (a name registered
+# in katakana or Latin letters is still the name), with full-width Latin letters and digits made
+# plain and half-width katakana made full-width.
+
+_HALF_AND_FULL_WIDTH = range(0xFF00, 0xFFF0)
+_KANA_NAME_EXTRA = frozenset(" ・ー")
+_KANA_ADDRESS_EXTRA = frozenset(" ・ー-,.()/&'")
+
+
+def _width_normalized(text: str) -> str:
+    """Full-width Latin and digits made plain, half-width katakana made full-width; other
+    characters (kanji among them) kept as typed."""
+    mapped = "".join(unicodedata.normalize("NFKC", c) if ord(c) in _HALF_AND_FULL_WIDTH else c for c in text)
+    return unicodedata.normalize("NFC", mapped)
+
+
+def _as_katakana(text: str) -> str:
+    return "".join(chr(ord(c) + 0x60) if 0x3041 <= ord(c) <= 0x3096 else c for c in text)
+
+
+def _is_katakana(c: str) -> bool:
+    return 0x30A1 <= ord(c) <= 0x30FA or c in "ヽヾ"
+
+
+def script_text(raw: object, kind: str) -> str:
+    """What a script field becomes: cleaned, width normalized, hiragana as katakana for kana."""
+    text = " ".join(_width_normalized(_clean(raw).replace("\u3000", " ")).split())
+    return _as_katakana(text) if kind == "katakana" else text
+
+
+def _first_not_katakana(text: str, extra: frozenset, *, latin: bool) -> str | None:
+    for c in text:
+        if _is_katakana(c) or c in extra or (latin and c.isascii() and c.isalnum()):
+            continue
+        return c
+    return None
+
+
+def script_name_problem(raw: object, script: countries.Script, *, label: str) -> str | None:
+    """A person's name part or a company's name in one script."""
+    text = script_text(raw, script.kind)
+    where = f"{label} {script.label}"
+    if not text:
+        return f"Enter the {where}."
+    if len(text) > NAME_MAX:
+        return f"Shorten the {where} to {NAME_MAX} characters or fewer."
+    if script.kind != "katakana":
+        return person_name_problem(text, label=where) if "company" not in label else _business_name_problem(text, where)
+    odd = _first_not_katakana(text, _KANA_NAME_EXTRA if "company" not in label else _KANA_ADDRESS_EXTRA,
+                              latin="company" in label)
+    if odd:
+        return f"Write the {label} in katakana, like {script.example_company if 'company' in label else script.example_name} (not “{odd}”)."
+    return None
+
+
+def script_address_line_problem(raw: object, script: countries.Script, *, label: str, required: bool) -> str | None:
+    text = script_text(raw, script.kind)
+    where = f"{label} {script.label}"
+    problem = _address_line_problem(text, where, required)
+    if problem or not text or script.kind != "katakana":
+        return problem
+    odd = _first_not_katakana(text, _KANA_ADDRESS_EXTRA, latin=True)
+    if odd:
+        return f"Write the {label} in katakana, Latin letters and numbers (not “{odd}”)."
+    return None
+
+
+SCRIPT_ADDRESS_LABELS = {"city": "city or ward", "town": "town and chome", "line2": "building and room"}
+
+
+def script_fields(country: str) -> list[str]:
+    """The form fields a country with scripts adds: first_name_kana, city_kanji..."""
+    scripts = _rules(country).scripts
+    names = [f"{part}_name_{s.suffix}" for s in scripts for part in ("last", "first")]
+    return names + [f"{part}_{s.suffix}" for s in scripts for part in countries.SCRIPT_ADDRESS_PARTS]
+
+
+def script_name_problems(answers: Mapping[str, object], *, country: str) -> dict[str, str]:
+    problems = {}
+    for script in _rules(country).scripts:
+        for part in ("last", "first"):
+            name = f"{part}_name_{script.suffix}"
+            problem = script_name_problem(answers.get(name, ""), script, label=f"{part} name")
+            if problem:
+                problems[name] = problem
+    return problems
+
+
+def script_address_problems(answers: Mapping[str, object], *, country: str) -> dict[str, str]:
+    """Problems of an address asked once per script: the shared postcode, subdivision and block
+    number (Stripe's names), and each script's city, town and building (`city_kana`...)."""
+    rules = _rules(country)
+    problems = {
+        "postal_code": postal_code_problem(answers.get("postal_code", ""), country=country),
+        "state": state_problem(answers.get("state", ""), country=country),
+        "line1": _address_line_problem(_width_normalized(_clean(answers.get("line1"))), "block and building number", True),
+    }
+    for script in rules.scripts:
+        for part in countries.SCRIPT_ADDRESS_PARTS:
+            problems[f"{part}_{script.suffix}"] = script_address_line_problem(
+                answers.get(f"{part}_{script.suffix}", ""), script, label=SCRIPT_ADDRESS_LABELS[part],
+                required=part != "line2")
+    return {key: problem for key, problem in problems.items() if problem}
+
+
+def normalize_script_addresses(answers: Mapping[str, object], *, country: str) -> dict[str, dict]:
+    """{"address_kana": {...}, "address_kanji": {...}}: Stripe's hashes, the shared parts in each."""
+    if script_address_problems(answers, country=country):
+        raise ValueError("invalid address")
+    rules = _rules(country)
+    state = _subdivision_code(answers.get("state"), rules.address)
+    shared = {"postal_code": _matching_postal_code(answers.get("postal_code"), country) or "",
+              "line1": _width_normalized(_clean(answers.get("line1"))), "country": country.upper()}
+    addresses = {}
+    for script in rules.scripts:
+        address = dict(shared, state=rules.subdivision_in(script.suffix, state))
+        for part in countries.SCRIPT_ADDRESS_PARTS:
+            address[part] = script_text(answers.get(f"{part}_{script.suffix}", ""), script.kind)
+        addresses[f"address_{script.suffix}"] = {key: value for key, value in address.items() if value}
+    return addresses
+
+
+def normalize_script_names(answers: Mapping[str, object], *, country: str) -> dict[str, str]:
+    """{"first_name_kana": ..., "last_name_kanji": ...} as Stripe takes them."""
+    if script_name_problems(answers, country=country):
+        raise ValueError("invalid name")
+    return {f"{part}_name_{s.suffix}": script_text(answers.get(f"{part}_name_{s.suffix}"), s.kind)
+            for s in _rules(country).scripts for part in ("first", "last")}
+
+
+def account_holder_name_problem(raw: object, *, country: str, label: str = "account holder's name") -> str | None:
+    """Where a bank writes holders' names in one script (Japan: katakana, or Latin letters)."""
+    rules = _rules(country)
+    script = rules.script(rules.bank.holder_script)
+    text = script_text(raw, script.kind) if script else _clean(raw)
+    if not text:
+        return f"Enter the {label}."
+    if len(text) > NAME_MAX:
+        return f"Shorten the {label} to {NAME_MAX} characters or fewer."
+    if script and _first_not_katakana(text, _KANA_ADDRESS_EXTRA, latin=True):
+        return (f"Write the {label} as your bank has it, in katakana or Latin letters, like "
+                f"{script.example_name} ハナコ (not “{_first_not_katakana(text, _KANA_ADDRESS_EXTRA, latin=True)}”).")
+    return None
+
+
+def normalize_account_holder_name(raw: object, *, country: str) -> str:
+    rules = _rules(country)
+    script = rules.script(rules.bank.holder_script)
+    return script_text(raw, script.kind) if script else _clean(raw)
 
 
 # Bank account --------------------------------------------------------------------------------

@@ -21,6 +21,10 @@ from portal.sandbox.protocol import (
     owned,
 )
 
+# Currencies Stripe counts in whole units (docs.stripe.com/currencies#zero-decimal): ¥1,000 is 1000.
+ZERO_DECIMAL = frozenset({"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
+                          "xaf", "xof", "xpf"})
+
 # Stripe's reporting category for each balance transaction type the sandbox writes.
 REPORTING_CATEGORY = {
     "charge": "charge",

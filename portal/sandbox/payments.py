@@ -42,7 +42,7 @@ from portal.sandbox.protocol import (
 
 DAY = 86400
 DEFAULT_DELAY_DAYS = 2
-MINIMUM_AMOUNT = {"usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50}
+MINIMUM_AMOUNT = {"usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "jpy": 50}  # jpy: ¥50, no minor unit
 
 CHARGES_DISABLED = (
     "This Connect account cannot currently make live charges. The `requirements.disabled_reason` "
@@ -296,7 +296,8 @@ def create_payment_intent(call: Call) -> dict:
     minimum = MINIMUM_AMOUNT.get(params["currency"].lower(), 50)
     if params["amount"] < minimum:
         raise invalid_request(
-            f"Amount must be at least {minimum} cents", param="amount", code="amount_too_small"
+            f"Amount must be at least {minimum} {params['currency'].lower() if params['currency'].lower() in balance.ZERO_DECIMAL else 'cents'}",
+            param="amount", code="amount_too_small"
         )
     if params.get("application_fee_amount") is not None and not (call.account or params.get("transfer_data")):
         raise invalid_request(FEE_WITHOUT_CONNECT, param="application_fee_amount")

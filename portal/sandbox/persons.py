@@ -80,7 +80,7 @@ def new_person(person_id: str, account_id: str, created: int) -> dict:
 
 
 CALLING_CODES = {"US": 1, "CA": 1, "GB": 44, "DE": 49, "AU": 61, "FR": 33, "IE": 353, "NL": 31, "ES": 34, "IT": 39,
-                 "BE": 32, "AT": 43, "CH": 41, "NZ": 64, "SG": 65}
+                 "BE": 32, "AT": 43, "CH": 41, "NZ": 64, "SG": 65, "JP": 81}
 
 
 def normalize_phone(phone: str, country: str, param: str = "phone") -> str:

@@ -25,7 +25,10 @@ from portal.sandbox.protocol import (
 )
 
 
-def dollars(amount: int) -> str:
+def dollars(amount: int, currency: str = "usd") -> str:
+    """An amount as Stripe's error messages write it: "$5.00", or "¥500" in a zero-decimal currency."""
+    if currency.lower() in balance.ZERO_DECIMAL:
+        return f"{'¥' if currency.lower() == 'jpy' else currency.upper() + ' '}{amount:,}"
     return f"${amount / 100:,.2f}"
 
 
@@ -48,7 +51,8 @@ def refund_charge(sandbox, account_id: str | None, charge: dict, amount: int | N
     amount = remaining if amount is None else amount
     if amount <= 0 or amount > remaining:
         raise invalid_request(
-            f"Refund amount ({dollars(amount)}) is greater than unrefunded amount on charge ({dollars(remaining)})",
+            f"Refund amount ({dollars(amount, charge['currency'])}) is greater than unrefunded amount on charge "
+            f"({dollars(remaining, charge['currency'])})",
             param="amount",
         )
     refund = charges.refund_object(sandbox, charge, amount, reason=reason, metadata=metadata)

@@ -45,12 +45,12 @@ def forget(state: dict, prefix: str) -> None:
 def verify_person(state: dict, prefix: str, person: dict, rules: dict, now: int, delay: float) -> None:
     secrets = state.get("secrets", {}).get(prefix, {})
     _identity(state, prefix, person, secrets, rules, now, delay)
-    _address(state, prefix, person.get("address") or {}, rules, now, delay)
+    _address(state, prefix, person, rules, now, delay)
 
 
 def verify_company(state: dict, company: dict, persons: list[dict], rules: dict, now: int, delay: float) -> None:
     secrets = state.get("secrets", {}).get("company.", {})
-    _address(state, "company.", company.get("address") or {}, rules, now, delay)
+    _address(state, "company.", company, rules, now, delay)
     tax = secrets.get("tax_id")
     name = company.get("name")
     document = dig(company, "verification.document.front")
@@ -136,7 +136,7 @@ def _identity(state, prefix, person, secrets, rules, now, delay) -> None:
     document = dig(person, "verification.document.front")
     dob = magic.dob_outcome(person.get("dob"))
     keyed = secrets.get("id_number") or secrets.get("ssn_last_4")
-    named = person.get("first_name") and person.get("last_name")
+    named = all(person.get(name) for name in rules.get("names", ("first_name", "last_name")))
     if not document and not (named and dob and (keyed or rules["identity"] is None)):
         state.get("checks", {}).pop(prefix + "identity", None)
         return
@@ -149,7 +149,7 @@ def _identity(state, prefix, person, secrets, rules, now, delay) -> None:
     else:
         pending = ["verification.document"]
     result, immediate = _identity_result(document, dob, keyed)
-    inputs = {"name": [person.get("first_name"), person.get("last_name")], "dob": person.get("dob"),
+    inputs = {"name": [person.get(name) for name in rules.get("names", ("first_name", "last_name"))], "dob": person.get("dob"),
               "document": document, "keyed": keyed, "full": person.get("id_number_provided")}
     _start(state, prefix, "identity", inputs, pending, result, immediate, now, delay)
 
@@ -171,16 +171,19 @@ def _identity_failure(code: str, details_code: str) -> dict:
     return {"errors": [{"field": "verification.document", "code": code}], "details_code": details_code}
 
 
-def _address(state, prefix, address, rules, now, delay) -> None:
-    fields = [field.split(".", 1)[1] for field in rules["address"]]
-    if not all(address.get(field) for field in fields):
+def _address(state, prefix, holder, rules, now, delay) -> None:
+    """The address check of a person or company: over `address`, or over each script's address
+    where the country takes those (Japan: address_kana and address_kanji, line1 tokens in both)."""
+    fields = rules["address"]
+    if not all(dig(holder, field) for field in fields):
         state.get("checks", {}).pop(prefix + "address", None)
         return
     # You can only move to a more permissive address token later.
     reached = state.get("address_levels", {}).get(prefix, magic.ADDRESS_LINE1_NO_MATCH)
-    level = max(magic.address_level(address.get("line1")), reached)
+    holders = sorted({field.split(".", 1)[0] for field in fields})
+    level = max(min(magic.address_level(dig(holder, name + ".line1")) for name in holders), reached)
     result = {"errors": _address_errors(level, rules), "level": level}
-    inputs = {field: address.get(field) for field in fields}
+    inputs = {field.removeprefix("address."): dig(holder, field) for field in fields}
     _start(state, prefix, "address", inputs, list(rules["address"]), result, False, now, delay)
 
 

@@ -181,7 +181,8 @@ async def person_form(request: Request):
     db = request.app.state.db
     drafts = await run_in_threadpool(changes.draft_answers_by_person, db, file.seller.id)
     if request.method == "GET":
-        values = changes.person_values(person, drafts.get(person["id"])) if person else {"percent_ownership": "0"}
+        values = (changes.person_values(person, drafts.get(person["id"]), file.view.account.snapshot.get("country") or "US")
+                  if person else {"percent_ownership": "0"})
         return _person_page(request, file, person, {**values, "attempt": secrets.token_urlsafe(16)})
     form = await read_form(request)
     if persons is None:

@@ -74,7 +74,7 @@ def _diff(before: dict, after: dict, paths: list[tuple[str, str]]) -> list[dict]
     changes = []
     for label, path in paths:
         old, new = _get(before, path), _get(after, path)
-        if path.endswith("address"):
+        if path.endswith("address") or path.startswith("address_"):  # address_kana, address_kanji too
             old, new = account_settings.address_line(old), account_settings.address_line(new)
         if isinstance(old, bool) or isinstance(new, bool):
             old, new = bool(old), bool(new)
@@ -265,15 +265,41 @@ PERSON_PATHS = [
     ("Representative", "relationship.representative"), ("Owner", "relationship.owner"),
     ("Director", "relationship.director"), ("Executive", "relationship.executive"),
 ]
+# Names and addresses in a country's scripts (Japan's kana and kanji), by Stripe's path.
+SCRIPTS = sorted({script.suffix: script for country in countries.COUNTRIES.values() for script in country.scripts}.items())
+PERSON_PATHS += [(f"{part.capitalize()} name in {suffix}", f"{part}_name_{suffix}") for suffix, _ in SCRIPTS
+                 for part in ("first", "last")] + [(f"Address in {suffix}", f"address_{suffix}") for suffix, _ in SCRIPTS]
 PERSON_FIELDS = {f"person.{name}": name for name in steps.PERSON_FIELDS} | {
     f"person.address.{part}": part for part in ADDRESS_PARTS} | {
     "person.relationship.title": "title", "person.relationship.percent_ownership": "percent_ownership",
     "person.id_number": "id_number", "person.ssn_last_4": "ssn_last_4",
-}
+} | {f"person.{part}_name_{suffix}": f"{part}_name_{suffix}" for suffix, _ in SCRIPTS for part in ("first", "last")} | {
+    path: steps.locate(path)[1] for suffix, _ in SCRIPTS
+    for path in (f"person.address_{suffix}.{part}" for part in countries.SHARED_ADDRESS_PARTS + countries.SCRIPT_ADDRESS_PARTS)}
 
 
 def person_name(person: dict) -> str:
-    return f"{person.get('first_name') or ''} {person.get('last_name') or ''}".strip() or person.get("id", "")
+    """The plain name, else the name in the first script the person has one in (Japan: kanji)."""
+    for suffix in ("",) + tuple(f"_{suffix}" for suffix, _ in sorted(SCRIPTS, key=lambda item: item[1].kind == "katakana")):
+        name = f"{person.get('first_name' + suffix) or ''} {person.get('last_name' + suffix) or ''}".strip()
+        if name:
+            return name
+    return person.get("id", "")
+
+
+def _script_values(person: dict, country: countries.Country) -> dict:
+    """The person form's fields for names and addresses in the country's scripts, from Stripe's person."""
+    values = {}
+    for script in country.scripts:
+        address = person.get(f"address_{script.suffix}") or {}
+        values |= {f"{part}_name_{script.suffix}": person.get(f"{part}_name_{script.suffix}") or "" for part in ("first", "last")}
+        values |= {f"{part}_{script.suffix}": address.get(part) or "" for part in countries.SCRIPT_ADDRESS_PARTS}
+        for part in ("postal_code", "line1"):
+            values[part] = values.get(part) or address.get(part) or ""
+        if not values.get("state"):  # the subdivision's code, from its name in this script
+            values["state"] = next((code for code, _ in country.address.subdivisions
+                                    if country.subdivision_in(script.suffix, code) == address.get("state")), "")
+    return values
 
 
 def roles_of(person: dict) -> list[str]:
@@ -281,7 +307,7 @@ def roles_of(person: dict) -> list[str]:
     return [role for role in steps.RELATIONSHIPS if relationship.get(role)]
 
 
-def person_values(person: dict, draft_answers: dict | None = None) -> dict:
+def person_values(person: dict, draft_answers: dict | None = None, country: str = "US") -> dict:
     """The person form prefilled from Stripe's person; the draft adds only the last four SSN digits."""
     draft_answers = draft_answers or {}
     dob = person.get("dob") or {}
@@ -300,6 +326,8 @@ def person_values(person: dict, draft_answers: dict | None = None) -> dict:
     }
     if draft_answers.get("id_number_last4"):
         values["id_number_last4"] = draft_answers["id_number_last4"]
+    if countries.supported(country) and countries.get(country).scripts:
+        values |= _script_values(person, countries.get(country))
     return values
 
 

@@ -54,12 +54,27 @@ COUNTRY_ANSWERS = {
                  "account_number": "000123456", "account_number_confirm": "000123456"},
         "currency": "sgd",
     },
+    "JP": {
+        # Names and address in kanji and kana (the kana typed partly in hiragana and half-width
+        # katakana, as a keyboard gives them); Stripe's test bank 1100 / 000 and account 0001234.
+        "identity": {**IDENTITY, "first_name": "", "last_name": "", "last_name_kanji": "山田", "first_name_kanji": "花子",
+                     "last_name_kana": "やまだ", "first_name_kana": "ﾊﾅｺ", "postal_code": "1500001", "state": "東京都",
+                     "city_kanji": "渋谷区", "town_kanji": "神宮前３丁目", "line2_kanji": "",
+                     "city_kana": "シブヤク", "town_kana": "ジングウマエ 3チョウメ", "line2_kana": "", "ssn_last_4": ""},
+        "company": {"name_kanji": "株式会社ロケットライド", "name_kana": "カブシキガイシャ ロケットライド"},
+        "bank": {"account_holder_name": "ヤマダ ハナコ", "bank_code": "1100", "branch_code": "000",
+                 "account_number": "0001234", "account_number_confirm": "0001234"},
+        "currency": "jpy",
+    },
     "AU": {
         "identity": {**IDENTITY, "city": "Sydney", "state": "NSW", "postal_code": "2000", "ssn_last_4": ""},
         "bank": {**BANK, "routing_number": "110-000", "account_number": "000123456", "account_number_confirm": "000123456"},
         "currency": "aud",
     },
 }
+
+
+PLACE_FIELDS = ("line1", "line2", "city", "state", "postal_code")
 
 
 def onboard_individual_in(country: str):
@@ -87,14 +102,17 @@ def onboard_company_in(country: str):
 
     def journey(client, inbox, email: str = "jenny@rocketrides.io"):
         answers = COUNTRY_ANSWERS[country]
-        place = {name: answers["identity"][name] for name in ("line1", "line2", "city", "state", "postal_code")}
+        place = {name: value for name, value in answers["identity"].items() if name in PLACE_FIELDS or name.startswith(
+            ("city_", "town_", "line2_"))}
+        names = {name: value for name, value in answers["identity"].items() if name.startswith(("first_name_", "last_name_"))}
         signed_in_seller(client, inbox, email)
         submit(client, "business", {"country": country, "business_type": "company", "structure": "private_company"},
                expect="/onboarding/profile")
         submit(client, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
         submit(client, "business-email", {"business_email": email}, expect="/onboarding/company")
-        submit(client, "company", {"tax_id": "000000000", "phone": "0000000000", **place}, expect="/onboarding/people")
-        person = {**OWNER, **place, "ssn_last_4": "", "director": "on",
+        submit(client, "company", {"tax_id": "000000000", "phone": "0000000000", **place, **answers.get("company", {})},
+               expect="/onboarding/people")
+        person = {**OWNER, **place, **names, "ssn_last_4": "", "director": "on",
                   **({"id_number": "000000000"} if countries.get(country).first_identity == "id_number" else {})}
         response = post_form(client, "/onboarding/people/new", person, follow_redirects=False)
         assert response.status_code == 303, field_errors(response.text)

@@ -170,7 +170,7 @@ def test_money_is_shown_in_each_supported_countrys_currency():
     assert shown["US"] == "$1,234.56" and shown["GB"] == "£1,234.56" and shown["DE"] == "€1,234.56"
     assert shown["CA"] == "CA$1,234.56" and shown["AU"] == "A$1,234.56"
     assert format_money(-1200, "usd") == "-$12.00"
-    assert format_money(1200, "jpy") == "¥1,200"  # no minor unit, as Stripe counts yen
+    assert format_money(1200, "jpy") == "¥1,200" and shown["JP"] == "¥123,456"  # no minor unit, as Stripe counts yen
 
 
 def test_dates_follow_the_sellers_country():

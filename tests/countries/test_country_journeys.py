@@ -108,7 +108,7 @@ def test_an_impossible_nric_is_refused_next_to_it_and_the_rest_is_kept(sandboxed
         assert f'value="{answers["identity"][name]}"' in response.text
 
 
-@pytest.mark.parametrize("country", ["AU", "CA", "DE", "FR", "GB", "CH", "NZ", "SG"])
+@pytest.mark.parametrize("country", ["AU", "CA", "DE", "FR", "GB", "CH", "NZ", "SG", "JP"])
 def test_a_company_with_its_owner_and_director_is_verified(sandboxed_client, inbox, stripe_sandbox, country):
     signed_in_seller(sandboxed_client, inbox, "someone@rocketrides.io")
     page = submit(sandboxed_client, "business", {"country": country, "business_type": "company", "structure": "multi_member_llc"})

@@ -41,12 +41,20 @@ def test_amounts_typed_in_dollars_become_cents(typed, cents):
 
 
 @pytest.mark.parametrize("typed, message", [
-    ("", "Enter the amount in dollars"), ("abc", "as a number"), ("-5", "as a number"), ("1e5", "as a number"),
-    ("0", "above zero"), ("0.00", "above zero"), ("12.345", "two decimal places"), ("250000.01", "The most one request"),
+    ("", "Enter the amount in US dollars"), ("abc", "as a number"), ("-5", "as a number"), ("1e5", "as a number"),
+    ("0", "above zero"), ("0.00", "above zero"), ("12.345", "2 decimal places"), ("250000.01", "The most one request"),
 ])
 def test_bad_amounts_say_what_is_wrong(typed, message):
     cents, error = service.parse_amount(typed)
     assert cents is None and message in error
+
+
+def test_yen_are_typed_and_sent_in_whole_yen():
+    """The yen has no minor unit: ¥1,000 is 1000 to Stripe, and ¥10.5 is not an amount."""
+    assert service.parse_amount("¥1,000", "jpy") == (1000, None)
+    assert service.parse_amount("1000", "jpy") == (1000, None)
+    assert "whole amounts" in service.parse_amount("10.5", "jpy")[1]
+    assert "Japanese yen, like 1,000" in service.parse_amount("", "jpy")[1]
 
 
 def test_pulls_need_a_us_platform_and_a_us_account():
@@ -168,7 +176,7 @@ def test_reason_description_and_amount_are_checked_beside_their_fields_and_kept(
     seller_id, _ = seller
     response = submit(rita, seller_id, "send", {"amount": "12.345", "reason": "", "description": "Refund for order 7"})
     assert response.status_code == 400
-    assert re.search(r'id="amount-error">.*two decimal places', response.text)
+    assert re.search(r'id="amount-error">.*2 decimal places', response.text)
     assert re.search(r'id="reason-error">.*Give a reason', response.text)
     assert 'value="12.345"' in response.text and 'value="Refund for order 7"' in response.text
     response = submit(rita, seller_id, "send", {"amount": "0", "reason": "credit", "description": ""})

@@ -4,7 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from portal import countries
 from portal.onboarding import validation as v
+
+KANA, KANJI = countries.get("JP").script("kana"), countries.get("JP").script("kanji")
 
 TODAY = date(2026, 11, 23)
 
@@ -276,7 +279,7 @@ def test_state_list_is_ready_for_a_select():
 
 def test_unsupported_country():
     assert v.country_problem("US") is None
-    assert "United States" in v.country_problem("JP")  # not (yet) supported
+    assert "United States" in v.country_problem("BR")  # not (yet) supported
     assert v.country_problem("FR") is None
 
 
@@ -312,6 +315,11 @@ TEXT_VALIDATORS = [
     v.postal_code_problem, v.city_problem, v.country_problem,
     lambda s: (v.normalize_number(s), None)[1],
     lambda s: next(iter(v.address_problems({"line1": s, "line2": s, "city": s, "state": s, "postal_code": s}).values()), None),
+    lambda s: v.script_name_problem(s, KANA, label="last name"), lambda s: v.script_name_problem(s, KANJI, label="first name"),
+    lambda s: v.script_name_problem(s, KANA, label="company name"),
+    lambda s: next(iter(v.script_address_problems({name: s for name in v.script_fields("JP") + ["postal_code", "state", "line1"]},
+                                                  country="JP").values()), None),
+    lambda s: v.account_holder_name_problem(s, country="JP"), lambda s: v.tax_id_problem(s, country="JP"),
 ]
 
 arbitrary_text = st.one_of(
@@ -329,6 +337,66 @@ def test_validators_never_raise_and_answer_with_a_sentence(text):
     for validator in TEXT_VALIDATORS:
         answer = validator(text)
         assert answer is None or (isinstance(answer, str) and answer.strip() and answer.rstrip()[-1] in ".)")
+
+
+@settings(max_examples=100, deadline=None)
+@given(arbitrary_text)
+def test_script_text_that_passes_is_sent_as_checked(text):
+    """What a kana or kanji field accepts, normalised, is accepted again (Stripe gets what was checked)."""
+    for script in (KANA, KANJI):
+        if v.script_name_problem(text, script, label="last name") is None:
+            assert v.script_name_problem(v.script_text(text, script.kind), script, label="last name") is None
+
+
+# Japan: kana and kanji, the 〒 postcode, the Corporate Number, bank and branch codes (pure)
+
+
+@pytest.mark.parametrize("typed, sent", [("やまだ", "ヤマダ"), ("ﾔﾏﾀﾞ", "ヤマダ"), ("ヤマダ", "ヤマダ"),
+                                         ("さとう　はなこ", "サトウ ハナコ"), ("ｷｮｳｺ", "キョウコ")])
+def test_kana_is_taken_in_hiragana_or_half_width_and_sent_as_full_width_katakana(typed, sent):
+    assert v.script_name_problem(typed, KANA, label="last name") is None
+    assert v.script_text(typed, KANA.kind) == sent
+
+
+@pytest.mark.parametrize("typed", ["山田", "Yamada", "ヤマダ1", "ヤマ田"])
+def test_a_kana_name_refuses_kanji_latin_and_digits(typed):
+    assert "katakana" in v.script_name_problem(typed, KANA, label="last name")
+
+
+def test_a_kanji_name_takes_any_japanese_script_and_keeps_the_characters_typed():
+    for typed in ("山田", "髙橋", "さくら", "サクラ", "Smith"):
+        assert v.script_name_problem(typed, KANJI, label="last name") is None
+    assert v.script_text("神宮前３丁目", KANJI.kind) == "神宮前3丁目"  # full-width digits made plain, kanji kept
+
+
+@pytest.mark.parametrize("typed, sent", [("100-0001", "100-0001"), ("1000001", "100-0001"), ("１００－０００１", "100-0001"),
+                                         ("100ー0001", "100-0001")])
+def test_a_japanese_postcode_is_sent_as_nnn_nnnn(typed, sent):
+    assert v.postal_code_problem(typed, country="JP") is None
+    assert v._matching_postal_code(typed, "JP") == sent
+
+
+@pytest.mark.parametrize("typed", ["100-001", "10000012", "ABC-DEFG"])
+def test_a_japanese_postcode_of_the_wrong_shape_is_refused(typed):
+    assert "100-0001" in v.postal_code_problem(typed, country="JP")
+
+
+def test_the_corporate_number_is_checked_by_its_check_digit():
+    assert v.tax_id_problem("5835678256246", country="JP") is None
+    assert "Corporate Number" in v.tax_id_problem("6835678256246", country="JP")
+    assert "Corporate Number" in v.tax_id_problem("583567825624", country="JP")  # 12 digits
+    assert v.tax_id_problem("000000000", country="JP", test_mode=True) is None  # Stripe's test value
+
+
+def test_japanese_bank_and_branch_codes_join_into_stripes_routing_number():
+    bank_code, branch_code = countries.get("JP").bank.routing
+    assert v.routing_part_problem("110", bank_code) == "Enter all 4 digits of the bank code."
+    assert v.routing_part_problem("00", branch_code) == "Enter all 3 digits of the branch code."
+    assert v.routing_number({"bank_code": "1100", "branch_code": "000"}, country="JP") == "1100000"
+    assert "7 digits" in v.account_number_problem("123456", "123456", country="JP")
+    assert v.account_holder_name_problem("ﾔﾏﾀﾞ ﾊﾅｺ", country="JP") is None
+    assert v.normalize_account_holder_name("ﾔﾏﾀﾞ ﾊﾅｺ", country="JP") == "ヤマダ ハナコ"
+    assert "katakana" in v.account_holder_name_problem("山田花子", country="JP")
 
 
 @settings(max_examples=100, deadline=None)

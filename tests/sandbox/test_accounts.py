@@ -330,13 +330,13 @@ def test_interventions_wait_for_a_hosted_flow(stripe_client):
 def test_country_specs(stripe_client):
     us = stripe_client.v1.country_specs.retrieve("US")
     assert_stripe_shape(us.to_dict())
-    for code in ("GB", "CA", "DE", "AU", "CH", "NZ", "SG"):
+    for code in ("GB", "CA", "DE", "AU", "CH", "NZ", "SG", "JP"):
         assert_stripe_shape(stripe_client.v1.country_specs.retrieve(code).to_dict())
     assert "individual.ssn_last_4" in us.verification_fields.individual.minimum
     assert "individual.id_number" in stripe_client.v1.country_specs.retrieve("CA").verification_fields.individual.minimum
     assert stripe_client.v1.country_specs.retrieve("DE").default_currency == "eur"
     assert [spec.id for spec in stripe_client.v1.country_specs.list(params={"limit": 100}).data] == [
-        "AT", "AU", "BE", "CA", "CH", "DE", "ES", "FR", "GB", "IE", "IT", "NL", "NZ", "SG", "US"]
+        "AT", "AU", "BE", "CA", "CH", "DE", "ES", "FR", "GB", "IE", "IT", "JP", "NL", "NZ", "SG", "US"]
     singapore = stripe_client.v1.country_specs.retrieve("SG")
     assert "individual.id_number" in singapore.verification_fields.individual.minimum
     assert "individual.address.city" not in singapore.verification_fields.individual.minimum

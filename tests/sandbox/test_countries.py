@@ -21,9 +21,10 @@ ADDRESSES = {
     "NZ": {"line1": "address_full_match", "city": "Wellington", "postal_code": "6011"},
     "SG": {"line1": "address_full_match", "postal_code": "018956"},
 }
-CURRENCY = {"GB": "gbp", "DE": "eur", "FR": "eur", "CA": "cad", "AU": "aud", "CH": "chf", "NZ": "nzd", "SG": "sgd"}
+CURRENCY = {"GB": "gbp", "DE": "eur", "FR": "eur", "CA": "cad", "AU": "aud", "CH": "chf", "NZ": "nzd", "SG": "sgd", "JP": "jpy"}
 NUMBERS = {  # success, then no_account
     "GB": ("00012345", "11111116"), "CA": ("000123456789", "000111111116"), "AU": ("000123456", "111111116"),
+    "JP": ("0001234", "1111116"),
     "DE": ("DE89370400440532013000", "DE62370400440532013001"), "FR": ("FR89370400440532013000", "FR62370400440532013001"),
     "CH": ("CH89370400440532013000", "CH62370400440532013001"), "NZ": ("0000000010", "0111111116"),
     "SG": ("000123456", "111111116"),
@@ -36,15 +37,27 @@ def _bank(country: str, number: str) -> dict:
             **({"routing_number": routing} if routing else {})}
 
 
+# Japan: names and address in kana and kanji instead of the plain ones.
+JP_PLACE = {"postal_code": "150-0001", "line1": "address_full_match", "country": "JP"}
+JP_INDIVIDUAL = {
+    "first_name_kana": "ハナコ", "last_name_kana": "ヤマダ", "first_name_kanji": "花子", "last_name_kanji": "山田",
+    "address_kana": {**JP_PLACE, "state": "トウキョウト", "city": "シブヤク", "town": "ジングウマエ 3チョウメ"},
+    "address_kanji": {**JP_PLACE, "state": "東京都", "city": "渋谷区", "town": "神宮前3丁目"},
+}
+
+
 # Outside the US, Canada, the UK, the EEA and Switzerland a US platform's transfers reach only
 # `recipient` accounts (country_specs.full_transfers_allowed).
-RECIPIENTS = {"AU", "NZ", "SG"}
+RECIPIENTS = {"AU", "NZ", "SG", "JP"}
 
 
 def _seller(client, country: str, number: str, agreement: str | None = None):
     agreement = agreement or ("recipient" if country in RECIPIENTS else "full")
-    individual = {"first_name": "Jenny", "last_name": "Rosen", "email": "seller@example.com", "phone": "0000000000",
-                  "dob": {"day": 1, "month": 1, "year": 1901}, "address": {**ADDRESSES[country], "country": country}}
+    individual = {"email": "seller@example.com", "phone": "0000000000", "dob": {"day": 1, "month": 1, "year": 1901}}
+    if country == "JP":
+        individual.update(JP_INDIVIDUAL)
+    else:
+        individual.update({"first_name": "Jenny", "last_name": "Rosen", "address": {**ADDRESSES[country], "country": country}})
     if country in ("CA", "SG"):
         individual["id_number"] = "000000000"
     account = client.v1.accounts.create(params={
@@ -91,6 +104,8 @@ def test_the_no_account_number_fails_its_payout(stripe_client, country):
 
 @pytest.mark.parametrize("country, bank, param", [
     ("GB", {"routing_number": "200000"}, "[routing_number]"),
+    ("JP", {"routing_number": "0001001"}, "[routing_number]"),
+    ("JP", {"account_number": "1234567"}, "[account_number]"),
     ("CA", {"routing_number": "12345-678"}, "[routing_number]"),
     ("DE", {"account_number": "DE02120300000000202051"}, "[account_number]"),
     ("CH", {"account_number": "CH9300762011623852957"}, "[account_number]"),
@@ -136,3 +151,36 @@ def test_a_uk_platform_cannot_create_accounts_beyond_its_transfer_countries(stri
     # Within the cross-border region the seller is a full account the platform pays.
     seller = _seller(stripe_client, "CH", NUMBERS["CH"][0])
     assert seller.country == "CH" and seller.payouts_enabled
+
+
+def test_a_japanese_account_owes_its_names_and_address_in_kana_and_kanji(stripe_client):
+    spec = stripe_client.v1.country_specs.retrieve("JP")
+    assert spec.default_currency == "jpy" and spec.supported_bank_account_currencies.to_dict() == {"jpy": ["JP"]}
+    minimum = spec.verification_fields.individual.minimum
+    assert {"individual.first_name_kana", "individual.last_name_kanji", "individual.address_kana.town",
+            "individual.address_kanji.postal_code"} <= set(minimum)
+    assert "individual.first_name" not in minimum and "individual.address.line1" not in minimum
+    assert {"company.name_kana", "company.name_kanji", "company.address_kanji.town", "company.tax_id"} <= set(
+        spec.verification_fields.company.minimum)
+    account = stripe_client.v1.accounts.create(params={
+        "country": "JP", "business_type": "individual", "controller": PLATFORM_COLLECTED, "capabilities": CAPABILITIES,
+        "individual": {"first_name_kanji": "花子", "last_name_kanji": "山田", "address_kanji": JP_INDIVIDUAL["address_kanji"]},
+    })
+    due = set(account.requirements.currently_due)
+    assert {"individual.first_name_kana", "individual.last_name_kana", "individual.address_kana.town"} <= due
+    assert not {"individual.first_name_kanji", "individual.address_kanji.town", "individual.first_name"} & due
+    updated = stripe_client.v1.accounts.update(account.id, params={"individual": {
+        "first_name_kana": "ハナコ", "last_name_kana": "ヤマダ", "address_kana": JP_INDIVIDUAL["address_kana"]}})
+    assert not [key for key in updated.requirements.currently_due if "kana" in key]
+
+
+def test_payouts_in_yen_count_whole_yen(stripe_client):
+    """The yen has no minor unit: 4000 is ¥4,000, and the balance moves by exactly that."""
+    seller = _seller(stripe_client, "JP", NUMBERS["JP"][0])
+    _fund(stripe_client, seller, "jpy")
+    before = stripe_client.v1.balance.retrieve(options=on(seller.id))
+    made = stripe_client.v1.payouts.create(params={"amount": 4_000, "currency": "jpy"}, options=on(seller.id))
+    after = stripe_client.v1.balance.retrieve(options=on(seller.id))
+    def yen(balance) -> int:
+        return sum(item.amount for item in balance.available + balance.pending if item.currency == "jpy")
+    assert made.amount == 4_000 and yen(before) - yen(after) == 4_000 and yen(before) == 5_000

@@ -332,6 +332,30 @@ def test_owners_added_edited_and_removed_reach_the_sandbox_and_the_sellers_peopl
     assert "Our team added Carla Diaz to the people on your account." in status
 
 
+def test_a_japanese_person_is_edited_in_kanji_and_katakana(sandboxed_client, inbox, support, sdk):
+    from tests.countries.flows import COUNTRY_ANSWERS, onboard_company_in
+    onboard_company_in("JP")(sandboxed_client, inbox)
+    company = seller_id(sandboxed_client, "jenny@rocketrides.io")
+    account = account_id(sandboxed_client, company)
+    [person] = sdk.v1.accounts.persons.list(account).data
+    people = support.get(f"/staff/sellers/{company}/people").text
+    assert "花子 山田" in people  # named in kanji where Stripe holds no plain name
+    edit = f"/staff/sellers/{company}/people/{person.id}"
+    values = form_values(support.get(edit).text)
+    assert (values["last_name_kana"], values["town_kanji"], values["postal_code"]) == ("ヤマダ", "神宮前3丁目", "150-0001")
+    typed = {**OWNER, **{k: v for k, v in COUNTRY_ANSWERS["JP"]["identity"].items() if k not in ("first_name", "last_name")},
+             "director": "on", "ssn_last_4": "", "reason": "The seller moved within Shibuya"}
+    refused = send(support, edit, {**typed, "town_kana": "神宮前"})
+    assert refused.status_code == 400 and set(field_errors(refused.text)) == {"town_kana"}
+    assert 'value="神宮前"' in refused.text and 'value="渋谷区"' in refused.text
+    edited = send(support, edit, {**typed, "town_kanji": "神宮前4丁目", "town_kana": "じんぐうまえ 4ちょうめ"})
+    assert edited.status_code == 303, field_errors(edited.text)
+    person = sdk.v1.accounts.persons.retrieve(account, person.id)
+    assert person.address_kana.town == "ジングウマエ 4チョウメ" and person.address_kanji.town == "神宮前4丁目"
+    [event] = events(sandboxed_client, company, "staff.person_updated")
+    assert event.details["changes"]
+
+
 def test_a_full_ssn_goes_to_stripe_and_nowhere_else(sandboxed_client, inbox, support, sdk, caplog):
     caplog.set_level(logging.DEBUG)
     company = company_seller(sandboxed_client, inbox)
