@@ -4,6 +4,7 @@ refused next to its field with everything else still there."""
 
 import pytest
 
+from portal import countries
 from portal.connect import remediation
 from portal.connect.mirror import account_for_seller
 from portal.connect.requirements import actions_required
@@ -125,7 +126,7 @@ def test_a_wrong_bank_or_branch_code_is_refused_next_to_its_field_and_the_rest_i
 
 def test_the_remediation_form_asks_a_japanese_address_in_both_scripts():
     account = {"country": "JP", "requirements": {"currently_due": ["individual.address_kana.town", "individual.first_name_kana"]}}
-    plan = remediation.plan(actions_required(account), "JP")
+    plan = remediation.plan(actions_required(account), countries.get("JP"))
     names = [f.name for f in plan.fields]
     assert "individual.address_scripts.town_kana" in names and "individual.address_scripts.city_kanji" in names
     assert "individual.first_name_kana" in names and not plan.elsewhere
