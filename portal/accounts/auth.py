@@ -6,6 +6,7 @@ import secrets
 import time
 from urllib.parse import urlencode, urlsplit
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -67,17 +68,21 @@ async def current_seller(request: Request) -> Seller | None:
     return seller
 
 
+# Built once: every signed-in page runs it, and building a statement costs more than running it.
+SELLER_AND_STANDING = (
+    select(LoginSession, Seller, ConnectedAccount.stripe_account_id, SUBMITTED_AT, AccountClosure)
+    .join(Seller, Seller.id == LoginSession.seller_id)
+    .outerjoin(ConnectedAccount, ConnectedAccount.seller_id == Seller.id)
+    .outerjoin(AccountClosure, AccountClosure.seller_id == Seller.id)
+    .where(LoginSession.id == bindparam("digest"))
+)
+
+
 def _seller_and_standing(db, session_id: str, max_age: int) -> tuple[Seller | None, Standing | None]:
     """What every seller page needs before it is shown, in one read: the session's seller, whether
     they have a Stripe account and whether it is closing."""
     with db.read() as session:
-        found = session.exec(
-            select(LoginSession, Seller, ConnectedAccount.stripe_account_id, SUBMITTED_AT, AccountClosure)
-            .join(Seller, Seller.id == LoginSession.seller_id)
-            .outerjoin(ConnectedAccount, ConnectedAccount.seller_id == Seller.id)
-            .outerjoin(AccountClosure, AccountClosure.seller_id == Seller.id)
-            .where(LoginSession.id == service.session_digest(session_id))
-        ).first()
+        found = session.exec(SELLER_AND_STANDING, params={"digest": service.session_digest(session_id)}).first()
     if found is None or not service.keep_session(db, found[0], max_age):
         return None, None
     return found[1], Standing(found[2], found[4], submitted=found[3] is not None)

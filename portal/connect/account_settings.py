@@ -10,6 +10,7 @@ a team decision. The trail itself keeps both for staff."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from portal.audit import STAFF, AuditEvent
@@ -180,11 +181,15 @@ class StaffChange:
     words: str
 
 
+# Built once: every status page runs it, and building a statement costs more than running it.
+STAFF_CHANGES = (
+    select(AuditEvent).where(AuditEvent.seller_id == bindparam("seller_id"), AuditEvent.actor_kind == STAFF,
+                             AuditEvent.action.in_(list(CHANGE_WORDS)))
+    .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(bindparam("limit"))
+)
+
+
 def staff_changes(session: Session, seller_id: int, limit: int = 5) -> list[StaffChange]:
     """The latest changes staff made to the seller's account settings, newest first."""
-    events = session.exec(
-        select(AuditEvent).where(AuditEvent.seller_id == seller_id, AuditEvent.actor_kind == STAFF,
-                                 AuditEvent.action.in_(list(CHANGE_WORDS)))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-    ).all()
+    events = session.exec(STAFF_CHANGES, params={"seller_id": seller_id, "limit": limit}).all()
     return [StaffChange(event.at, CHANGE_WORDS[event.action](event.details or {})) for event in events]

@@ -8,6 +8,7 @@ last one ends the schedule the seller had before is put back (reference C8, C9).
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Field, Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
@@ -77,6 +78,11 @@ def release_hold(db: Database, seller_id: int, reason: str, *, note: str, releas
     return len(holds)
 
 
+# Built once: seller pages run it on every view, and building a statement costs more than running it.
+UNRELEASED_HOLDS = (select(PayoutHold).where(PayoutHold.seller_id == bindparam("seller_id"), PayoutHold.released_at.is_(None))
+                    .order_by(PayoutHold.id))
+
+
 def active_holds(db: Database, seller_id: int) -> list[Hold]:
     with db.read() as session:
         return holds_in(session, seller_id)
@@ -90,9 +96,7 @@ def holds_in(session: Session, seller_id: int) -> list[Hold]:
 def holds_with(session: Session, seller_id: int, business_email: BusinessEmail | None) -> list[Hold]:
     """holds_in, for a caller that read the seller's business email (or its absence) already."""
     now = utcnow()
-    rows = session.exec(
-        select(PayoutHold).where(PayoutHold.seller_id == seller_id, PayoutHold.released_at.is_(None)).order_by(PayoutHold.id)
-    ).all()
+    rows = session.exec(UNRELEASED_HOLDS, params={"seller_id": seller_id}).all()
     holds = [
         Hold(row.reason, EXPLANATIONS.get(row.reason, "Your payouts are on hold."), row.placed_at, row.until, row.note, row.placed_by)
         for row in rows

@@ -4,6 +4,7 @@ orders them. Pure: an account snapshot (and names of its people) in, a list out.
 Keys are looked up, not parsed by `if` chains: stripe_errors.field_for_param normalises a key
 (`person_abc.dob.day` -> `person.dob`), then WORDS names it for its owner."""
 
+import functools
 from dataclasses import dataclass, field
 
 from portal import countries
@@ -164,12 +165,21 @@ def describe(key: str, names: dict[str, str] | None = None, *, table: dict[str, 
     pending list names what was given rather than what is asked). The words speak to the seller
     ("your ID"), or with for_staff about them ("the seller's ID"), from the same tables;
     `country` (the account's) names its own id numbers and documents."""
+    # A page describes each of its requirements twice (seller's and staff's words) on every view:
+    # the words depend only on these arguments, so each combination is worked out once.
+    return _described(key, tuple(sorted(names.items())) if names else (), tuple(table.items()) if table else (),
+                      for_staff, country)
+
+
+@functools.lru_cache(maxsize=8192)
+def _described(key: str, names: tuple, table: tuple, for_staff: bool, country: str | None) -> tuple[str, str, str | None]:
+    names, table = dict(names), dict(table)
     owner = STAFF_OWNER if for_staff else SELLER_OWNER
     path = stripe_errors.field_for_param(key)
     person = stripe_errors.person_for_requirement(key) or (key.split(".")[0] if key.split(".")[0] in MISSING_PEOPLE else None)
     person_words, company_words = _country_words(country)
     if path.startswith(("individual.", "person.")) and path not in COMPANY_WORDS:
-        return path, _owner_words(path, person, names or {}, {**person_words, **(table or {})}, owner), person
+        return path, _owner_words(path, person, names, {**person_words, **table}, owner), person
     root, _, part = path.rpartition(".")
     collapsed = root if root.rsplit(".", 1)[-1].startswith("address") and root.count(".") >= 1 else path
     words = company_words.get(collapsed) or COMPANY_WORDS.get(collapsed) or COMPANY_WORDS.get(path) or UNKNOWN_ACCOUNT_WORDS
@@ -185,19 +195,23 @@ def has_words(key: str, country: str | None = None) -> bool:
 def actions_required(account: dict, capabilities: dict | None = None, names: dict[str, str] | None = None) -> list[Requirement]:
     """Everything Stripe asks of this account, grouped by what the seller does, in Dashboard order."""
     found: dict[tuple[str, str], Requirement] = {}
+    listed: set[tuple[str, str]] = set()  # (words, person) of each requirement in `found`
     errors_by_key = _errors_by_key(account)
     for bucket, source, label in BUCKETS:
         requirements = account.get(source) or {}
         for key in requirements.get(bucket) or []:
             path, words, person = describe(key, names, country=account.get("country"))
             group = (words, person or "")
-            if any(group == (r.words, r.person or "") for r in found.values()):
+            if group in listed:
                 continue  # already listed in a more urgent bucket
-            requirement = found.setdefault((label, words), Requirement(
-                keys=[], path=path, words=words, bucket=bucket, label=label,
-                deadline=requirements.get("current_deadline"), person=person,
-                collectable=path not in NOT_COLLECTABLE, staff_words=describe(key, names, for_staff=True)[1],
-            ))
+            requirement = found.get((label, words))
+            if requirement is None:
+                requirement = found[(label, words)] = Requirement(
+                    keys=[], path=path, words=words, bucket=bucket, label=label,
+                    deadline=requirements.get("current_deadline"), person=person,
+                    collectable=path not in NOT_COLLECTABLE, staff_words=describe(key, names, for_staff=True)[1],
+                )
+                listed.add(group)
             requirement.keys.append(key)
             requirement.errors.extend(errors_by_key.get(key, []))
             requirement.capabilities = sorted(set(requirement.capabilities) | set(_affected(key, capabilities or {})))

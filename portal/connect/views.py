@@ -3,6 +3,7 @@ rendering it never calls Stripe. The seller's status page and the staff console 
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from portal.connect import account_settings, payout_holds, requirements
@@ -40,8 +41,19 @@ class AccountView:
         return [r for r in self.actions if r.bucket in ("past_due", "currently_due") and r.label != "Coming up"]
 
 
+# The reads every status page makes, built once (building a statement costs more than running it).
+PEOPLE = select(DraftPerson).where(DraftPerson.seller_id == bindparam("seller_id"))
+ACCOUNT_AND_BALANCE = (
+    select(ConnectedAccount, AccountBalance, BusinessEmail).select_from(Seller)
+    .outerjoin(ConnectedAccount, ConnectedAccount.seller_id == Seller.id)
+    .outerjoin(AccountBalance, AccountBalance.stripe_account_id == ConnectedAccount.stripe_account_id)
+    .outerjoin(BusinessEmail, BusinessEmail.seller_id == Seller.id)
+    .where(Seller.id == bindparam("seller_id"))
+)
+
+
 def person_names(session: Session, seller_id: int) -> dict[str, str]:
-    people = session.exec(select(DraftPerson).where(DraftPerson.seller_id == seller_id)).all()
+    people = session.exec(PEOPLE, params={"seller_id": seller_id}).all()
     return {
         p.stripe_person_id: f"{p.answers.get('first_name', '')} {p.answers.get('last_name', '')}".strip()
         for p in people if p.stripe_person_id
@@ -51,13 +63,7 @@ def person_names(session: Session, seller_id: int) -> dict[str, str]:
 def account_view(db: Database, seller_id: int) -> AccountView:
     """One read of the mirror and what goes with it (one snapshot, no waiting on writers)."""
     with db.read() as session:
-        found = session.exec(
-            select(ConnectedAccount, AccountBalance, BusinessEmail).select_from(Seller)
-            .outerjoin(ConnectedAccount, ConnectedAccount.seller_id == Seller.id)
-            .outerjoin(AccountBalance, AccountBalance.stripe_account_id == ConnectedAccount.stripe_account_id)
-            .outerjoin(BusinessEmail, BusinessEmail.seller_id == Seller.id)
-            .where(Seller.id == seller_id)
-        ).first()
+        found = session.exec(ACCOUNT_AND_BALANCE, params={"seller_id": seller_id}).first()
         account, balance, business_email = found or (None, None, None)
         holds = payout_holds.holds_with(session, seller_id, business_email)
         if account is None:
@@ -91,15 +97,16 @@ class Standing:
 
 # When the seller accepted Stripe's agreement, the form's last step: status.submitted, in SQL.
 SUBMITTED_AT = ConnectedAccount.snapshot["tos_acceptance"]["date"].as_float()
+STANDING = (
+    select(ConnectedAccount.stripe_account_id, AccountClosure, SUBMITTED_AT)
+    .select_from(Seller)
+    .outerjoin(ConnectedAccount, ConnectedAccount.seller_id == Seller.id)
+    .outerjoin(AccountClosure, AccountClosure.seller_id == Seller.id)
+    .where(Seller.id == bindparam("seller_id"))
+)
 
 
 def standing(db: Database, seller_id: int) -> Standing:
     with db.read() as session:
-        found = session.exec(
-            select(ConnectedAccount.stripe_account_id, AccountClosure, SUBMITTED_AT)
-            .select_from(Seller)
-            .outerjoin(ConnectedAccount, ConnectedAccount.seller_id == Seller.id)
-            .outerjoin(AccountClosure, AccountClosure.seller_id == Seller.id)
-            .where(Seller.id == seller_id)
-        ).first()
+        found = session.exec(STANDING, params={"seller_id": seller_id}).first()
     return Standing(found[0], found[1], submitted=found[2] is not None) if found else Standing(None, None)
