@@ -203,7 +203,9 @@ def from_v2(sections: dict, *, disabled_reason: str | None = None) -> Requiremen
                        for e in entry.get("errors") or []]
     order = {PAST_DUE: 0, CURRENTLY_DUE: 1, EVENTUALLY_DUE: 2, PENDING: 3}
     needs.sort(key=lambda need: order.get(need.status, 4))
-    # v1's eventually_due also lists what is due now: the model keeps that meaning for both.
+    # v1's currently_due also lists what is past due, and its eventually_due everything due now:
+    # the model keeps that meaning for both APIs (v2 gives each entry its most urgent status).
+    needs += [Need(**{**need.__dict__, "status": CURRENTLY_DUE}) for need in needs if need.status == PAST_DUE]
     needs += [Need(**{**need.__dict__, "status": EVENTUALLY_DUE}) for need in needs if need.status in DUE_NOW]
     return Requirements(tuple(needs), tuple(errors), deadline, disabled_reason)
 

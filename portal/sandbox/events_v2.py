@@ -75,12 +75,18 @@ def follow(sandbox, v1_event: dict) -> None:
     for type in thin_types(v1_event["type"], v1_event["data"].get("previous_attributes")):
         if type.startswith("v2.core.account_person"):
             emit(sandbox, type, obj["id"], "v2.core.account_person", f"/v2/core/accounts/{account}/persons/{obj['id']}",
-                 account)
+                 account, data={"account_id": account})
+        elif type.endswith("capability_status_updated"):
+            emit(sandbox, type, account, "v2.core.account", f"/v2/core/accounts/{account}", account,
+                 data={"updated_capability": "stripe_balance.payouts" if obj["id"] == "transfers" else obj["id"]})
         else:
             emit(sandbox, type, account, "v2.core.account", f"/v2/core/accounts/{account}", account)
 
 
-def emit(sandbox, type: str, related_id: str, related_type: str, url: str, account: str) -> dict:
+def emit(sandbox, type: str, related_id: str, related_type: str, url: str, account: str, *,
+         data: dict | None = None) -> dict:
+    """Record a thin event (its `data` is what the SDK's typed event carries: the person's account,
+    the capability that moved) and queue it for the destinations that want it."""
     call = current_call.get()
     event = {
         "id": "evt_" + random_chars(24), "object": "v2.core.event", "type": type, "created": _rfc3339(sandbox),
@@ -88,7 +94,7 @@ def emit(sandbox, type: str, related_id: str, related_type: str, url: str, accou
         "reason": {"type": "request", "request": {"id": call.request_id, "idempotency_key": call.idempotency_key or ""}}
         if call else None,
         "related_object": {"id": related_id, "type": related_type, "url": url},
-        "changes": None, "data": None, "snapshot_event": None,
+        "changes": None, "data": data, "snapshot_event": None,
         "_account": account,  # whose event: the destinations' `events_from: ["@accounts"]` want it
     }
     with sandbox.store.transaction():
