@@ -2,6 +2,7 @@
 event on its id (with the deliveries arriving meanwhile: queue.GroupCommit), acknowledge, and leave applying to the applier (applier.py).
 The 200 means the event is stored: whatever happens to this process next, it will be applied."""
 
+import json
 import logging
 
 from starlette.requests import Request
@@ -84,7 +85,9 @@ async def receive_thin(request: Request):
         log.warning("thin webhook refused: %s", exc)
         counters.webhook_received("unverified", "refused")
         return JSONResponse({"error": "invalid signature"}, status_code=400)
-    return await _store(state, event, payload)
+    # Stored as the portal's record of it (seconds in `created`, the object it names in `data`),
+    # which is what the applier reads back: the raw notification says the same in v2's words.
+    return await _store(state, event, json.dumps(event).encode())
 
 
 routes = [Route("/stripe", receive, methods=["POST"], name="stripe"),
