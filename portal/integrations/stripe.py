@@ -431,7 +431,10 @@ def v2_account_params(given: dict, *, creating: bool) -> tuple[dict, dict]:
     attestations: dict = {}
     if provided:
         attestations["persons_provided"] = provided
-    tos = rest.pop("tos_acceptance", None)
+    tos = dict(rest.pop("tos_acceptance", None) or {})
+    # The cross-border hook: v1's `recipient` service agreement is v2's recipient configuration
+    # (funds by transfer, no card payments of its own) in place of the merchant one.
+    recipient = tos.pop("service_agreement", None) == "recipient"
     if tos and tos.get("date"):
         attestations["terms_of_service"] = {"account": {"date": _rfc3339(tos["date"]), "ip": tos.get("ip"),
                                                         **({"user_agent": tos["user_agent"]} if tos.get("user_agent") else {})}}
@@ -467,10 +470,23 @@ def v2_account_params(given: dict, *, creating: bool) -> tuple[dict, dict]:
     if rest.get("default_currency"):
         defaults["currency"] = rest.pop("default_currency")
     if creating:
-        merchant["capabilities"] = {"card_payments": {"requested": True}}
         defaults["responsibilities"] = V2_RESPONSIBILITIES  # fixed at creation: the platform collects fees and losses
         out["dashboard"] = "none"
-    if merchant:
+    if creating and recipient:
+        out["configuration"] = {"recipient": {"capabilities": {"stripe_balance": {"stripe_transfers": {"requested": True}}}}}
+        # The merchant settings asked for have no place in the recipient configuration: v1 keeps them.
+        profile = {f"support_{key}": value for key, value in (merchant.get("support") or {}).items()}
+        if "mcc" in merchant:
+            profile["mcc"] = merchant["mcc"]
+        if profile:
+            rest.setdefault("business_profile", {}).update(profile)
+        if merchant.get("statement_descriptor"):
+            rest.setdefault("settings", {}).setdefault("payments", {})["statement_descriptor"] = \
+                merchant["statement_descriptor"]["descriptor"]
+    elif creating:
+        merchant["capabilities"] = {"card_payments": {"requested": True}}
+        out["configuration"] = {"merchant": merchant}
+    elif merchant:
         out["configuration"] = {"merchant": merchant}
     if defaults:
         out["defaults"] = defaults

@@ -6,7 +6,7 @@ mirror's requirements read from v2's entries."""
 import pytest
 
 from portal.connect import requirement_model
-from portal.integrations.stripe import StripeGatewayV2
+from portal.integrations.stripe import StripeFailure, StripeGatewayV2
 from tests.onboarding import test_journeys
 from tests.onboarding.flows import onboard_individual
 
@@ -34,3 +34,27 @@ def test_the_account_is_made_through_v2_and_its_requirements_read_from_entries(s
     assert v2.defaults.responsibilities.fees_collector == "application"
     assert v2.defaults.responsibilities.losses_collector == "application"
     assert v2.configuration.merchant.capabilities.card_payments.status == "active"
+
+
+async def test_a_recipient_account_for_cross_border_payouts(stripe_sandbox, sdk):
+    """v1's `recipient` service agreement (the countries work's cross-border rule) becomes v2's
+    recipient configuration; settings a merchant would have still reach the account through v1."""
+    gateway = StripeGatewayV2("sk_test_sandbox", api_base=stripe_sandbox[1], max_network_retries=0)
+    account = await gateway.create_account({
+        "country": "US", "business_type": "individual", "email": "ann@example.com", "metadata": {"seller_id": "9"},
+        "business_profile": {"mcc": "5734"}, "tos_acceptance": {"service_agreement": "recipient"},
+        "settings": {"payments": {"statement_descriptor": "ANN JAMS"}},
+    }, key="recipient-test")
+    assert requirement_model.V2_KEY in account
+    assert account["tos_acceptance"]["service_agreement"] == "recipient"
+    assert set(account["capabilities"]) == {"transfers"} and account["business_profile"]["mcc"] == "5734"
+    v2 = sdk.v2.core.accounts.retrieve(account["id"], {"include": ["defaults"]})
+    assert v2.applied_configurations == ["recipient"] and v2.defaults.responsibilities.losses_collector == "application"
+
+
+async def test_v2_errors_name_the_portals_field(stripe_sandbox):
+    gateway = StripeGatewayV2("sk_test_sandbox", api_base=stripe_sandbox[1], max_network_retries=0)
+    with pytest.raises(StripeFailure) as refused:
+        await gateway.create_account({"country": "US", "business_type": "individual",
+                                      "individual": {"dob": {"day": 1, "month": 1, "year": 1890}}}, key="dob-test")
+    assert refused.value.param.startswith("individual[dob]"), refused.value
