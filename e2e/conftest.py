@@ -44,6 +44,8 @@ def smtp_inbox(smtp_server):
 # Accounts v2; by default it runs on v1, and the journeys marked `both_accounts_apis` run on both
 # (the main onboarding journey and a staff journey: a full second pass would double e2e time).
 ACCOUNTS_API = os.environ.get("PORTAL_E2E_ACCOUNTS_API", "v1")
+# Seconds `portal serve` may take to answer (a loaded machine may need more than the default).
+START_TIMEOUT = float(os.environ.get("PORTAL_E2E_START_TIMEOUT", "30"))
 
 
 def pytest_configure(config):
@@ -82,7 +84,7 @@ def portal_url(tmp_path, smtp_inbox, portal_env, accounts_api):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("portal serve exited:\n" + process.stdout.read())
@@ -93,7 +95,7 @@ def portal_url(tmp_path, smtp_inbox, portal_env, accounts_api):
             time.sleep(0.1)
     else:
         process.kill()
-        raise RuntimeError("portal serve did not answer in 30 s")
+        raise RuntimeError(f"portal serve did not answer in {START_TIMEOUT:g} s")
     yield url
     process.terminate()
     try:
