@@ -414,7 +414,11 @@ def v2_account_params(given: dict, *, creating: bool) -> tuple[dict, dict]:
     if "business_type" in rest:
         identity["entity_type"] = rest.pop("business_type")
     if "individual" in rest:
-        identity["individual"] = v2_person(rest.pop("individual"), identity.get("country"))
+        individual = dict(rest.pop("individual"))
+        if "verification" in individual:  # identity documents: v1's update of the same account
+            rest["individual"] = {"verification": individual.pop("verification")}
+        if individual:
+            identity["individual"] = v2_person(individual, identity.get("country"))
     company = dict(rest.pop("company", None) or {})
     business: dict = {}
     for v1, v2 in (("name", "registered_name"), ("address", "address"), ("phone", "phone"), ("structure", "structure")):
