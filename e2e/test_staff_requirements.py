@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.accessibility import check_page
@@ -37,7 +36,6 @@ def reload_until(page: Page, check, tries: int = 80) -> None:
     assert check()
 
 
-@pytest.mark.both_accounts_apis
 def test_staff_upload_a_past_due_document_then_mail_a_link_the_seller_uses_for_the_rest(
         page: Page, browser: Browser, portal_url, seller, smtp_inbox, tmp_path, artifacts_dir):  # noqa: F811
     sandbox, account = seller
