@@ -79,15 +79,19 @@ def portal_url(tmp_path, smtp_inbox, portal_env, accounts_api):
     env["SELLER_TERMS_URL"] = "https://platform.example/seller-terms"
     env["STRIPE_ACCOUNTS_API"] = accounts_api
     env.update(portal_env)
+    # Its output goes to a file: a pipe nobody reads while the journey runs fills up (64 KiB) and
+    # then blocks the portal's next log line, which hangs whatever request was logging.
+    log_path = tmp_path / "portal-serve.log"
+    log_file = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env, stdout=log_file, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("portal serve exited:\n" + process.stdout.read())
+            raise RuntimeError("portal serve exited:\n" + log_path.read_text()[-5000:])
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1):
                 break
@@ -102,3 +106,4 @@ def portal_url(tmp_path, smtp_inbox, portal_env, accounts_api):
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+    log_file.close()
