@@ -40,6 +40,26 @@ def smtp_inbox(smtp_server):
     return smtp_server
 
 
+# Which Accounts API the served portals use. PORTAL_E2E_ACCOUNTS_API=v2 runs the whole suite on
+# Accounts v2; by default it runs on v1, and the journeys marked `both_accounts_apis` run on both
+# (the main onboarding journey and a staff journey: a full second pass would double e2e time).
+ACCOUNTS_API = os.environ.get("PORTAL_E2E_ACCOUNTS_API", "v1")
+# Seconds `portal serve` may take to answer (a loaded machine may need more than the default).
+START_TIMEOUT = float(os.environ.get("PORTAL_E2E_START_TIMEOUT", "30"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_accounts_apis: run this journey on Accounts v1 and on v2")
+
+
+def pytest_generate_tests(metafunc):
+    if "portal_url" not in metafunc.fixturenames:
+        return
+    both = metafunc.definition.get_closest_marker("both_accounts_apis") is not None and ACCOUNTS_API == "v1"
+    metafunc.parametrize("accounts_api", ["v1", "v2"] if both else [ACCOUNTS_API], indirect=False,
+                         ids=lambda api: f"accounts_{api}")
+
+
 @pytest.fixture
 def portal_env():
     """Extra environment for the served portal (a test module may override this fixture)."""
@@ -47,7 +67,7 @@ def portal_env():
 
 
 @pytest.fixture
-def portal_url(tmp_path, smtp_inbox, portal_env):
+def portal_url(tmp_path, smtp_inbox, portal_env, accounts_api):
     """The portal as a new user starts it (`portal serve`), on a free loopback port, in sandbox mode,
     its mail going to the test SMTP server and the sandbox verifying at once."""
     smtp_inbox.clear()
@@ -57,16 +77,21 @@ def portal_url(tmp_path, smtp_inbox, portal_env):
     env["SMTP_HOST"], env["SMTP_PORT"] = "127.0.0.1", str(smtp_inbox.port)
     env["SANDBOX_VERIFICATION_DELAY"] = "0"
     env["SELLER_TERMS_URL"] = "https://platform.example/seller-terms"
+    env["STRIPE_ACCOUNTS_API"] = accounts_api
     env.update(portal_env)
+    # Its output goes to a file: a pipe nobody reads while the journey runs fills up (64 KiB) and
+    # then blocks the portal's next log line, which hangs whatever request was logging.
+    log_path = tmp_path / "portal-serve.log"
+    log_file = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env, stdout=log_file, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("portal serve exited:\n" + process.stdout.read())
+            raise RuntimeError("portal serve exited:\n" + log_path.read_text()[-5000:])
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1):
                 break
@@ -74,10 +99,11 @@ def portal_url(tmp_path, smtp_inbox, portal_env):
             time.sleep(0.1)
     else:
         process.kill()
-        raise RuntimeError("portal serve did not answer in 30 s")
+        raise RuntimeError(f"portal serve did not answer in {START_TIMEOUT:g} s")
     yield url
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+    log_file.close()

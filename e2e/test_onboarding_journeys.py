@@ -4,6 +4,7 @@ import os
 import re
 
 import pyotp
+import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.accessibility import check_page
@@ -139,6 +140,7 @@ def submit_and_wait_for_verified(page: Page) -> None:
     expect(page.get_by_text("Payouts enabled")).to_be_visible()
 
 
+@pytest.mark.both_accounts_apis
 def test_individual_seller_reaches_verified_after_fixing_a_refused_bank_number(page: Page, portal_url, smtp_inbox, artifacts_dir):
     sign_up_and_log_in(page, portal_url, smtp_inbox, "ann@annsbakery.com")
     expect(page.get_by_text("Step 1 of 6")).to_be_visible()

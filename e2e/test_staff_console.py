@@ -44,6 +44,7 @@ def seller_page(staff_sso, portal_url, smtp_inbox, browser: Browser):
     context.close()
 
 
+@pytest.mark.both_accounts_apis
 def test_staff_views_as_a_seller_read_only_then_pauses_their_payouts(staff_sso, portal_url, seller_page: Page, page: Page,
                                                                     artifacts_dir):
     page.goto(portal_url + "/staff/")

@@ -33,7 +33,7 @@ from portal.security import routes as security
 from portal.security import staff_routes as staff_security
 from portal.staff import routes as staff
 from portal.staff.view_as import ReadOnlyWhileViewing
-from portal.integrations.stripe import StripeGateway
+from portal.integrations.stripe import StripeGateway, StripeGatewayV2
 from portal.sandbox.app import create_sandbox
 from portal.sandbox.config import SandboxConfig
 from portal.settings import PROJECT_ROOT, Settings, load_settings
@@ -105,6 +105,7 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
             portal_url = settings.stripe_api_base.rstrip("/").removesuffix("/sandbox")
             background.append(asyncio.create_task(registration.register(
                 app.state.stripe, portal_url + "/webhooks/stripe", app.state.sandbox_webhook_secrets,
+                thin_url=portal_url + "/webhooks/stripe-thin", thin_secrets=app.state.sandbox_thin_secrets,
             )))
             if settings.sandbox_sync_interval > 0:
                 background.append(asyncio.create_task(keep_in_sync(app.state, settings.sandbox_sync_interval)))
@@ -161,9 +162,12 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
     app.state.sandbox = sandbox
     app.state.connect_js = connect_js(settings)
     app.state.identity = make_identity_client(settings)
-    app.state.stripe = StripeGateway(settings.stripe_key(), api_base=settings.stripe_api_base or None,
-                                     tracer=tracer_provider.get_tracer("portal.integrations.stripe") if tracer_provider else None)
+    gateway = StripeGatewayV2 if settings.stripe_accounts_api == "v2" else StripeGateway
+    app.state.stripe = gateway(settings.stripe_key(), api_base=settings.stripe_api_base or None,
+                               tracer=tracer_provider.get_tracer("portal.integrations.stripe") if tracer_provider else None)
     app.state.sandbox_webhook_secrets = []
+    app.state.sandbox_thin_secrets = []
+    app.state.thin_webhook_secrets = lambda: settings.thin_webhook_secrets() + app.state.sandbox_thin_secrets
     app.state.webhook_secrets = lambda: settings.webhook_secrets() + app.state.sandbox_webhook_secrets
 
     async def after_account_change(seller_id: int) -> None:

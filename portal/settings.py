@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # Where the SDK sends requests. Empty means Stripe itself in Stripe mode; in sandbox mode
     # `portal serve` points it at the sandbox it mounts under /sandbox on its own port.
     stripe_api_base: str = ""
+    # Which Accounts API creates and changes connected accounts (README "Accounts v1 or v2"). Ids
+    # are shared: accounts made under v1 keep working after a switch to v2.
+    stripe_accounts_api: Literal["v1", "v2"] = "v1"
+    # Accounts v2 sends thin events to an event destination, signed with its own secret(s).
+    stripe_thin_webhook_secrets: SecretStr | None = None
     sandbox_embedded: bool = True
     sandbox_secret_key: str = "sk_test_sandbox"
     sandbox_verification_delay: float = 10.0
@@ -161,6 +166,10 @@ class Settings(BaseSettings):
     def stripe_key(self) -> str:
         return self.sandbox_secret_key if self.sandbox_mode else self.stripe_secret_key.get_secret_value()
 
+    def thin_webhook_secrets(self) -> list[str]:
+        given = self.stripe_thin_webhook_secrets.get_secret_value() if self.stripe_thin_webhook_secrets else ""
+        return [secret.strip() for secret in given.split(",") if secret.strip()]
+
     def webhook_secrets(self) -> list[str]:
         given = [self.stripe_webhook_secret, self.stripe_webhook_secrets]
         return [part.strip() for value in given if value for part in value.get_secret_value().split(",") if part.strip()]
@@ -199,6 +208,8 @@ class Settings(BaseSettings):
                 ("STRIPE_WEBHOOK_SECRETS (or STRIPE_WEBHOOK_SECRET)", self.webhook_secrets()),
                 ("SECRET_KEY", self.secret_key),
                 ("PUBLIC_URL", self.public_url),
+                # Accounts v2 tells of account changes only through thin events.
+                *([("STRIPE_THIN_WEBHOOK_SECRETS", self.thin_webhook_secrets())] if self.stripe_accounts_api == "v2" else []),
             ]
             if not value
         ]

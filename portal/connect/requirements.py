@@ -8,16 +8,18 @@ import functools
 from dataclasses import dataclass, field
 
 from portal import countries
+from portal.connect import requirement_model
 from portal.onboarding import stripe_errors
 
 # Stripe's Dashboard order: past due, currently due, future requirements, eventually due.
+# (status, from future_requirements, label)
 BUCKETS = (
-    ("past_due", "requirements", "Past due"),
-    ("currently_due", "requirements", "Due now"),
-    ("currently_due", "future_requirements", "Coming up"),
-    ("eventually_due", "requirements", "Needed later"),
+    ("past_due", False, "Past due"),
+    ("currently_due", False, "Due now"),
+    ("currently_due", True, "Coming up"),
+    ("eventually_due", False, "Needed later"),
 )
-PENDING = "pending_verification"
+PENDING = requirement_model.PENDING
 
 # What each canonical field is, with {whose} for the owner ("your", "Jenny Rosen's", "your company's").
 # The same words serve staff (for_staff): the owner is then "the seller's", "the company's".
@@ -196,10 +198,12 @@ def actions_required(account: dict, capabilities: dict | None = None, names: dic
     """Everything Stripe asks of this account, grouped by what the seller does, in Dashboard order."""
     found: dict[tuple[str, str], Requirement] = {}
     listed: set[tuple[str, str]] = set()  # (words, person) of each requirement in `found`
-    errors_by_key = _errors_by_key(account)
-    for bucket, source, label in BUCKETS:
-        requirements = account.get(source) or {}
-        for key in requirements.get(bucket) or []:
+    model = requirement_model.of(account, capabilities)
+    for bucket, future, label in BUCKETS:
+        for need in model.needs:
+            if need.status != bucket or need.future != future:
+                continue
+            key = need.key
             path, words, person = describe(key, names, country=account.get("country"))
             group = (words, person or "")
             if group in listed:
@@ -208,20 +212,24 @@ def actions_required(account: dict, capabilities: dict | None = None, names: dic
             if requirement is None:
                 requirement = found[(label, words)] = Requirement(
                     keys=[], path=path, words=words, bucket=bucket, label=label,
-                    deadline=requirements.get("current_deadline"), person=person,
+                    deadline=need.deadline, person=person,
                     collectable=path not in NOT_COLLECTABLE, staff_words=describe(key, names, for_staff=True)[1],
                 )
                 listed.add(group)
+            if key in requirement.keys:
+                continue
             requirement.keys.append(key)
-            requirement.errors.extend(errors_by_key.get(key, []))
-            requirement.capabilities = sorted(set(requirement.capabilities) | set(_affected(key, capabilities or {})))
+            requirement.errors.extend(stripe_errors.requirement_error(e.as_stripe()).message
+                                      for e in model.errors_for([key]))
+            affected = {CAPABILITY_NAMES.get(c, c.replace("_", " ")) for c in model.restricting(key)}
+            requirement.capabilities = sorted(set(requirement.capabilities) | affected)
     return list(found.values())
 
 
 def pending(account: dict, names: dict[str, str] | None = None) -> list[str]:
     """What Stripe is checking right now, in words, each once."""
     words = []
-    for key in (account.get("requirements") or {}).get(PENDING) or []:
+    for key in requirement_model.of(account).keys(PENDING):
         described = describe(key, names, table=PENDING_WORDS if account.get("country", "US") == "US" else None,
                              country=account.get("country"))[1]
         if described not in words:
@@ -229,30 +237,17 @@ def pending(account: dict, names: dict[str, str] | None = None) -> list[str]:
     return words
 
 
-def _errors_by_key(account: dict) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for source in ("requirements", "future_requirements"):
-        for error in (account.get(source) or {}).get("errors") or []:
-            found.setdefault(error.get("requirement", ""), []).append(stripe_errors.requirement_error(error).message)
-    return found
+def checking(account: dict | None, key: str) -> bool:
+    """Whether Stripe is verifying `key` right now."""
+    return key in requirement_model.of(account).keys(PENDING)
 
 
 CAPABILITY_NAMES = {"card_payments": "card payments", "transfers": "payouts and transfers"}
 
 
-def _affected(key: str, capabilities: dict) -> list[str]:
-    affected = []
-    for capability_id, capability in capabilities.items():
-        requirements = capability.get("requirements") or {}
-        lists = [requirements.get(name) or [] for name in ("currently_due", "past_due", "eventually_due")]
-        if any(key in keys for keys in lists):
-            affected.append(CAPABILITY_NAMES.get(capability_id, capability_id.replace("_", " ")))
-    return affected
-
-
 def notice_items(account: dict) -> set[str]:
     """What a seller is emailed about: each due key and each error, so every new one is mailed once."""
-    requirements = account.get("requirements") or {}
-    items = {f"due:{key}" for name in ("currently_due", "past_due") for key in requirements.get(name) or []}
-    items |= {f"error:{e.get('requirement')}:{e.get('code')}" for e in requirements.get("errors") or []}
+    model = requirement_model.of(account)
+    items = {f"due:{key}" for key in model.keys(*requirement_model.DUE_NOW)}
+    items |= {f"error:{e.key}:{e.code}" for e in model.current_errors()}
     return items

@@ -13,7 +13,7 @@ from portal import audit, countries
 from portal.accounts.auth import current_seller, login_required
 from portal.accounts.links import LinkProblem
 from portal.connect import mirror, remediation, remediation_links, submit
-from portal.connect.requirements import PENDING, Requirement
+from portal.connect.requirements import Requirement, checking as stripe_checking
 from portal.connect.status import State
 from portal.connect.views import account_view
 from portal.inputs import read_form
@@ -174,7 +174,7 @@ async def _follow_remediation_link(request: Request):
         return render(request, "connect/closed.html", {"view": view})
     requirement = remediation_links.find(view.actions, key)
     if requirement is None:
-        checking = key in ((view.account.snapshot.get("requirements") or {}).get(PENDING) or []) if view.account else False
+        checking = stripe_checking(view.account.snapshot, key) if view.account else False
         return render(request, "connect/remediation_link.html", {"page": "done", "checking": checking})
     where = remediation_links.where(requirement)
     context = {"page": "confirm", "requirement": requirement, "where": where, "key": key}

@@ -6,6 +6,8 @@ what is enabled, then what is due or pending."""
 from dataclasses import dataclass
 from enum import StrEnum
 
+from portal.connect import requirement_model
+
 
 class State(StrEnum):
     not_started = "not_started"
@@ -57,13 +59,14 @@ class AccountStatus:
 def summarize(account: dict | None) -> AccountStatus:
     if not account:
         return AccountStatus(State.not_started, False, False, False, 0, 0, None, None)
-    requirements = account.get("requirements") or {}
+    requirements = requirement_model.of(account)
     charges, payouts = bool(account.get("charges_enabled")), bool(account.get("payouts_enabled"))
-    due = set(requirements.get("currently_due") or []) | set(requirements.get("past_due") or [])
-    pending = requirements.get("pending_verification") or []
-    errors = requirements.get("errors") or []
-    disabled_reason = requirements.get("disabled_reason")
-    state = _state(charges, payouts, due, bool(requirements.get("past_due")), pending, errors, disabled_reason)
+    due = set(requirements.keys(*requirement_model.DUE_NOW))
+    pending = requirements.keys(requirement_model.PENDING)
+    errors = requirements.current_errors()
+    disabled_reason = requirements.disabled_reason
+    past_due = bool(requirements.keys(requirement_model.PAST_DUE))
+    state = _state(charges, payouts, due, past_due, pending, errors, disabled_reason)
     if state != State.rejected and not submitted(account):
         # Until the seller submits, Stripe's lists are the fields not reached yet: progress, not alarm.
         state = State.setting_up
@@ -74,7 +77,7 @@ def summarize(account: dict | None) -> AccountStatus:
         details_submitted=bool(account.get("details_submitted")),
         due_count=len(due),
         pending_count=len(pending),
-        current_deadline=requirements.get("current_deadline"),
+        current_deadline=requirements.deadline,
         disabled_reason=disabled_reason,
     )
 

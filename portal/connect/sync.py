@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
-from portal.connect import closing, mirror, notify, payout_holds, refresh
+from portal.connect import closing, mirror, notify, payout_holds, refresh, requirement_model
 from portal.connect.models import ConnectedAccount
 from portal.db import Database
 from portal.integrations.stripe import StripeFailure, StripeGateway
@@ -32,18 +32,18 @@ class Change:
 
 def _facts(account: dict) -> dict:
     """The parts of an account whose drift matters to sellers and staff."""
-    requirements = account.get("requirements") or {}
-    future = account.get("future_requirements") or {}
+    model = requirement_model.of(account)
     return {
         "charges_enabled": account.get("charges_enabled"),
         "payouts_enabled": account.get("payouts_enabled"),
         "details_submitted": account.get("details_submitted"),
-        "disabled_reason": requirements.get("disabled_reason"),
-        "current_deadline": requirements.get("current_deadline"),
-        **{f"requirements.{name}": sorted(requirements.get(name) or []) for name in
-           ("currently_due", "past_due", "eventually_due", "pending_verification")},
-        "requirements.errors": sorted(f"{e.get('requirement')}:{e.get('code')}" for e in requirements.get("errors") or []),
-        "future_requirements.currently_due": sorted(future.get("currently_due") or []),
+        "disabled_reason": model.disabled_reason,
+        "current_deadline": model.deadline,
+        **{f"requirements.{name}": sorted(model.keys(status)) for name, status in
+           (("currently_due", "currently_due"), ("past_due", "past_due"), ("eventually_due", "eventually_due"),
+            ("pending_verification", requirement_model.PENDING))},
+        "requirements.errors": sorted(f"{e.key}:{e.code}" for e in model.current_errors()),
+        "future_requirements.currently_due": sorted(model.keys(requirement_model.CURRENTLY_DUE, future=True)),
         "capabilities": dict(sorted((account.get("capabilities") or {}).items())),
         "payout_schedule": ((account.get("settings") or {}).get("payouts") or {}).get("schedule"),
     }

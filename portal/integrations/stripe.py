@@ -6,6 +6,7 @@ concern. Writes carry idempotency keys derived from who asks and what they send,
 submit replays Stripe's first answer instead of creating a second account or person."""
 
 import contextvars
+import copy
 import hashlib
 import hmac
 import io
@@ -360,3 +361,284 @@ def _looks_like_an_event(event) -> bool:
 def _signed_at(signature_header: str) -> int:
     """The `t=` of a header the SDK has just accepted (so it is there and a number)."""
     return int(next(item[2:] for item in signature_header.split(",") if item.startswith("t=")))
+
+
+# Accounts v2 (STRIPE_ACCOUNTS_API=v2)
+#
+# The portal builds its requests in v1's words (steps.py) and reads accounts in v1's shape, with
+# the requirements through portal/connect/requirement_model.py. The v2 gateway speaks v2 to Stripe
+# for what v2 owns (creating the account with the merchant configuration and the platform's
+# responsibilities, identity, business details, persons, terms acceptance, capabilities) and
+# reads the account back as v1 shows it ("you can still pass the ID of a v2 Account to an Accounts
+# v1 API endpoint … the response is structured as a v1 Account"), with v2's requirement entries
+# beside it under requirement_model.V2_KEY, where the one requirement model reads them. What v2
+# has no parameter for on an account without a dashboard (bank accounts: v2's external accounts
+# API is a preview, docs.stripe.com/api/external_accounts; payout schedules; documents) still goes
+# through v1's update, which applies to the same account.
+
+V2_KEY = "accounts_v2"  # requirement_model.V2_KEY (the integration imports nothing of the portal's domain)
+V2_INCLUDE = ["configuration.merchant", "configuration.recipient", "defaults", "identity", "requirements",
+              "future_requirements"]
+V2_RESPONSIBILITIES = {"fees_collector": "application", "losses_collector": "application"}
+V2_PERSON_FIELDS = (("first_name", "given_name"), ("last_name", "surname"), ("email", "email"), ("phone", "phone"),
+                    ("political_exposure", "political_exposure"))
+
+
+def _rfc3339(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(seconds))
+
+
+def v2_person(given: dict, country: str | None = None) -> dict:
+    """v1 person (or `individual`) parameters as v2's."""
+    out = {v2: given[v1] for v1, v2 in V2_PERSON_FIELDS if v1 in given}
+    if "address" in given:
+        out["address"] = {key: value for key, value in given["address"].items() if value}
+    if "dob" in given:
+        out["date_of_birth"] = given["dob"]
+    numbers = []
+    if given.get("ssn_last_4"):
+        numbers.append({"type": "us_ssn_last_4", "value": given["ssn_last_4"]})
+    if given.get("id_number"):
+        numbers.append({"type": "us_ssn" if (country or "US").upper() == "US" else "id_number", "value": given["id_number"]})
+    if numbers:
+        out["id_numbers"] = numbers
+    if "relationship" in given:
+        relationship = dict(given["relationship"])
+        if relationship.get("percent_ownership") is not None:
+            relationship["percent_ownership"] = f"{relationship['percent_ownership']:g}"
+        out["relationship"] = relationship
+    if "metadata" in given:
+        out["metadata"] = given["metadata"]
+    return out
+
+
+def v2_account_params(given: dict, *, creating: bool) -> tuple[dict, dict]:
+    """(v2 parameters, v1 parameters left over) for v1-worded account parameters."""
+    rest = copy.deepcopy(given)
+    out: dict = {}
+    identity: dict = {}
+    if creating:
+        identity["country"] = (rest.pop("country", None) or "US").lower()
+    if "business_type" in rest:
+        identity["entity_type"] = rest.pop("business_type")
+    if "individual" in rest:
+        individual = dict(rest.pop("individual"))
+        if "verification" in individual:  # identity documents: v1's update of the same account
+            rest["individual"] = {"verification": individual.pop("verification")}
+        if individual:
+            identity["individual"] = v2_person(individual, identity.get("country"))
+    company = dict(rest.pop("company", None) or {})
+    business: dict = {}
+    for v1, v2 in (("name", "registered_name"), ("address", "address"), ("phone", "phone"), ("structure", "structure")):
+        if v1 in company:
+            business[v2] = company.pop(v1)
+    if company.get("tax_id"):
+        business["id_numbers"] = [{"type": "us_ein", "value": company.pop("tax_id")}]
+    provided = {kind: company.pop(f"{kind}_provided") for kind in ("owners", "directors", "executives")
+                if f"{kind}_provided" in company}
+    if company:
+        rest["company"] = company  # documents and the like: v1 update
+    if business:
+        identity["business_details"] = business
+    attestations: dict = {}
+    if provided:
+        attestations["persons_provided"] = provided
+    tos = dict(rest.pop("tos_acceptance", None) or {})
+    # The cross-border hook: v1's `recipient` service agreement is v2's recipient configuration
+    # (funds by transfer, no card payments of its own) in place of the merchant one.
+    recipient = tos.pop("service_agreement", None) == "recipient"
+    if tos and tos.get("date"):
+        attestations["terms_of_service"] = {"account": {"date": _rfc3339(tos["date"]), "ip": tos.get("ip"),
+                                                        **({"user_agent": tos["user_agent"]} if tos.get("user_agent") else {})}}
+    elif tos:
+        rest["tos_acceptance"] = tos
+    if attestations:
+        identity["attestations"] = attestations
+    if identity:
+        out["identity"] = identity
+    if "email" in rest:
+        out["contact_email"] = rest.pop("email")
+    profile = dict(rest.pop("business_profile", None) or {})
+    merchant: dict = {}
+    defaults_profile = {v2: profile.pop(v1) for v1, v2 in (("url", "business_url"), ("product_description",
+                        "product_description"), ("name", "doing_business_as")) if v1 in profile}
+    if "mcc" in profile:
+        merchant["mcc"] = profile.pop("mcc")
+    support = {key: profile.pop(f"support_{key}") for key in ("email", "phone", "url") if f"support_{key}" in profile}
+    if support:
+        merchant["support"] = support
+    if profile:
+        rest["business_profile"] = profile
+    descriptor = ((rest.get("settings") or {}).get("payments") or {}).pop("statement_descriptor", None)
+    if descriptor:
+        merchant["statement_descriptor"] = {"descriptor": descriptor}
+        if not rest["settings"]["payments"]:
+            rest["settings"].pop("payments")
+        if not rest["settings"]:
+            rest.pop("settings")
+    defaults: dict = {}
+    if defaults_profile:
+        defaults["profile"] = defaults_profile
+    if rest.get("default_currency"):
+        defaults["currency"] = rest.pop("default_currency")
+    if creating:
+        defaults["responsibilities"] = V2_RESPONSIBILITIES  # fixed at creation: the platform collects fees and losses
+        out["dashboard"] = "none"
+    if creating and recipient:
+        out["configuration"] = {"recipient": {"capabilities": {"stripe_balance": {"stripe_transfers": {"requested": True}}}}}
+        # The merchant settings asked for have no place in the recipient configuration: v1 keeps them.
+        profile = {f"support_{key}": value for key, value in (merchant.get("support") or {}).items()}
+        if "mcc" in merchant:
+            profile["mcc"] = merchant["mcc"]
+        if profile:
+            rest.setdefault("business_profile", {}).update(profile)
+        if merchant.get("statement_descriptor"):
+            rest.setdefault("settings", {}).setdefault("payments", {})["statement_descriptor"] = \
+                merchant["statement_descriptor"]["descriptor"]
+    elif creating:
+        merchant["capabilities"] = {"card_payments": {"requested": True}}
+        out["configuration"] = {"merchant": merchant}
+    elif merchant:
+        out["configuration"] = {"merchant": merchant}
+    if defaults:
+        out["defaults"] = defaults
+    if "metadata" in rest:
+        out["metadata"] = rest.pop("metadata")
+    return out, rest
+
+
+def v1_param(v2_param: str | None) -> str | None:
+    """A v2 error's parameter path in the v1 words the portal maps to its fields."""
+    if not v2_param:
+        return v2_param
+    for v2, v1 in (("identity.individual.", "individual."), ("identity.business_details.registered_name", "company.name"),
+                   ("identity.business_details.id_numbers", "company.tax_id"), ("identity.business_details.", "company."),
+                   ("identity.attestations.terms_of_service.account.", "tos_acceptance."),
+                   ("defaults.profile.business_url", "business_profile.url"), ("configuration.merchant.mcc", "business_profile.mcc")):
+        if v2_param.startswith(v2):
+            v2_param = v1 + v2_param[len(v2):]
+            break
+    for v2, v1 in (("given_name", "first_name"), ("surname", "last_name"), ("date_of_birth", "dob"),
+                   ("id_numbers", "id_number")):
+        v2_param = v2_param.replace(v2, v1)
+    head, *rest = v2_param.split(".")
+    return head + "".join(f"[{part}]" for part in rest)
+
+
+class StripeGatewayV2(StripeGateway):
+    """The same gateway, with accounts and persons made and changed through Accounts v2."""
+
+    accounts_api = "v2"
+
+    async def _v2(self, method, *args, **kwargs) -> dict:
+        try:
+            return await self._call(method, *args, **kwargs)
+        except StripeFailure as failure:
+            failure.param = v1_param(failure.param)
+            raise
+
+    async def _combined(self, account_id: str, v2_account: dict | None = None) -> dict:
+        """The account as v1 shows it, with v2's requirement entries beside it."""
+        if v2_account is None:
+            v2_account = await self._call(self.client.v2.core.accounts.retrieve_async, account_id,
+                                          params={"include": ["requirements", "future_requirements"]})
+        account = await super().retrieve_account(account_id)
+        account[V2_KEY] = {name: v2_account.get(name) for name in ("requirements", "future_requirements")}
+        return account
+
+    async def create_account(self, params: dict, *, key: str) -> dict:
+        v2, rest = v2_account_params(params, creating=True)
+        made = await self._v2(self.client.v2.core.accounts.create_async,
+                              params={**v2, "include": ["requirements", "future_requirements"]},
+                              options={"idempotency_key": key})
+        if rest:
+            # Payout settings and the like have no v2 parameter: v1 applies them to the same account.
+            await super().update_account(made["id"], rest, key=key + "-v1")
+            return await self._combined(made["id"])
+        return await self._combined(made["id"], made)
+
+    async def update_account(self, account_id: str, params: dict, *, key: str) -> dict:
+        v2, rest = v2_account_params(params, creating=False)
+        fresh = None
+        if v2:
+            fresh = await self._v2(self.client.v2.core.accounts.update_async, account_id,
+                                   params={**v2, "include": ["requirements", "future_requirements"]},
+                                   options={"idempotency_key": key})
+        if rest:
+            await super().update_account(account_id, rest, key=key + ("-v1" if v2 else ""))
+            fresh = None
+        return await self._combined(account_id, fresh)
+
+    async def retrieve_account(self, account_id: str) -> dict:
+        return await self._combined(account_id)
+
+    # accounts_created_since stays v1's: v2's list has no `created` filter, and v1's list shows
+    # the same accounts.
+
+    async def create_person(self, account_id: str, params: dict, *, key: str) -> dict:
+        made = await self._v2(self.client.v2.core.accounts.persons.create_async, account_id,
+                              params=v2_person(params), options={"idempotency_key": key})
+        return await self._v1_person(account_id, made["id"], params, key)
+
+    async def update_person(self, account_id: str, person_id: str, params: dict, *, key: str) -> dict:
+        await self._v2(self.client.v2.core.accounts.persons.update_async, account_id, person_id,
+                       params=v2_person(params), options={"idempotency_key": key})
+        return await self._v1_person(account_id, person_id, params, key)
+
+    async def _v1_person(self, account_id: str, person_id: str, params: dict, key: str) -> dict:
+        documents = {name: params[name] for name in ("verification", "documents") if name in params}
+        if documents:  # identity documents: v1's person update, on the same person
+            return await super().update_person(account_id, person_id, documents, key=key + "-v1")
+        return await self._call(self.client.v1.accounts.persons.retrieve_async, account_id, person_id)
+
+    async def delete_person(self, account_id: str, person_id: str) -> dict:
+        return await self._v2(self.client.v2.core.accounts.persons.delete_async, account_id, person_id)
+
+    async def create_account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> dict:
+        params = {"account": account_id, "use_case": {"type": "account_update", "account_update": {
+            "refresh_url": refresh_url, "return_url": return_url,
+            "collection_options": {"fields": "currently_due", "future_requirements": "include"}}}}
+        return await self._call(self.client.v2.core.account_links.create_async, params=params)
+
+    async def create_event_destination(self, url: str, *, events: list[str]) -> dict:
+        """A thin-event destination for the accounts the platform manages (`@accounts`: v1 and v2)."""
+        params = {"name": "portal accounts v2", "type": "webhook_endpoint", "event_payload": "thin",
+                  "events_from": ["@accounts"], "enabled_events": events, "webhook_endpoint": {"url": url},
+                  "include": ["webhook_endpoint.signing_secret"]}
+        return await self._call(self.client.v2.core.event_destinations.create_async, params=params)
+
+    async def list_event_destinations(self) -> list[dict]:
+        result = await self._call(self.client.v2.core.event_destinations.list_async, params={"limit": 100})
+        return result["data"]
+
+    async def delete_event_destination(self, destination_id: str) -> dict:
+        return await self._call(self.client.v2.core.event_destinations.delete_async, destination_id)
+
+    def parse_thin_event(self, payload: bytes, signature_header: str, secrets: list[str], tolerance: int = 300) -> dict:
+        return parse_thin_event(self.client, payload, signature_header, secrets, tolerance)
+
+
+def parse_thin_event(client: "stripe.StripeClient", payload: bytes, signature_header: str, secrets: list[str],
+                     tolerance: int = 300) -> dict:
+    """A v2 thin event verified with the SDK's parse_event_notification, as the portal's event
+    record: its id, type, moment (seconds), and the object it names in `data.object`."""
+    for secret in secrets:
+        try:
+            notification = client.parse_event_notification(payload, signature_header, secret, tolerance)
+        except stripe.SignatureVerificationError:
+            continue
+        except ValueError as exc:
+            raise WebhookRejected("body is not a thin event") from exc
+        if _signed_at(signature_header) > time.time() + tolerance:
+            raise WebhookRejected("timestamp in the future, outside the tolerance")
+        related = notification.related_object
+        created = notification.created
+        moment = time.mktime(time.strptime(created[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+        account = str(notification.context) if notification.context else (
+            related.id if related and related.type == "v2.core.account" else None)
+        return {"id": notification.id, "object": "event", "type": notification.type, "created": int(moment),
+                "livemode": notification.livemode, "account": account,
+                "data": {"object": {"id": related.id if related else None,
+                                    "object": related.type if related else None, "url": related.url if related else None}},
+                "thin": True}
+    raise WebhookRejected("no endpoint secret matches the signature")

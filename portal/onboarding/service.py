@@ -13,7 +13,7 @@ from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from portal.accounts.models import Seller
-from portal.connect import mirror
+from portal.connect import mirror, requirement_model
 from portal.connect.models import ConnectedAccount
 from portal.db import Database, utcnow
 from portal.integrations.stripe import StripeFailure, StripeGateway, idempotency_key
@@ -23,7 +23,6 @@ from portal.onboarding.steps import STEP_REVIEW, Step, locate, steps_for
 
 LOCAL_ONLY = "local"  # the marker of a step that needs no Stripe call
 KEYED_IDENTITY_CODES = {"verification_failed_keyed_identity", "verification_failed_id_number_match"}
-REQUIREMENT_LISTS = ("currently_due", "past_due", "eventually_due", "pending_verification")
 
 
 @dataclass
@@ -92,17 +91,12 @@ class Onboarding:
 
     def stripe_asks_for(self, key: str) -> bool:
         """Whether Stripe lists `key` in any requirement list, now or in the future, or has an error on it."""
-        for source in (self.snapshot.get("requirements") or {}, self.snapshot.get("future_requirements") or {}):
-            if any(key in (source.get(name) or []) for name in REQUIREMENT_LISTS):
-                return True
-            if any(error.get("requirement") == key for error in source.get("errors") or []):
-                return True
-        return False
+        return requirement_model.of(self.snapshot).asks_for(key)
 
     def requirement_errors(self, slug: str) -> dict[str, str]:
         """Stripe's verification errors that belong next to a field of this step."""
         found = {}
-        for error in (self.snapshot.get("requirements") or {}).get("errors") or []:
+        for error in (e.as_stripe() for e in requirement_model.of(self.snapshot).current_errors()):
             explained = stripe_errors.requirement_error(error)
             where = locate(explained.field or "")
             if where and error.get("code") in KEYED_IDENTITY_CODES:

@@ -18,12 +18,14 @@ from starlette.routing import BaseRoute, Route
 from portal.sandbox import (
     account_sessions,
     accounts,
+    accounts_v2,
     application_fees,
     balance,
     connectjs,
     country_specs,
     disputes,
     events,
+    events_v2,
     external_accounts,
     faults,
     files,
@@ -65,6 +67,8 @@ ROUTES = [
     *account_sessions.ROUTES,
     *connectjs.ROUTES,
     *events.ROUTES,
+    *accounts_v2.ROUTES,
+    *events_v2.ROUTES,
     *webhooks.ROUTES,
     *faults.ROUTES,
 ]

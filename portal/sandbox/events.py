@@ -10,7 +10,7 @@ import fnmatch
 
 from stripe.params import EventListParams, EventRetrieveParams
 
-from portal.sandbox import webhooks
+from portal.sandbox import events_v2, webhooks
 from portal.sandbox.protocol import Call, Endpoint, current_call, invalid_request, list_response, owned
 
 
@@ -41,6 +41,7 @@ def emit(sandbox, type: str, obj: dict, account: str | None = None, previous_att
     with sandbox.store.transaction():
         event["pending_webhooks"] = webhooks.enqueue(sandbox, event)
         sandbox.store.create(event, owner=account)
+        events_v2.follow(sandbox, event)
     return event
 
 

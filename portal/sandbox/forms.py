@@ -1,10 +1,13 @@
 """Request bodies and query strings in Stripe's bracket notation, and multipart uploads."""
 
+import json
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
+
+from portal.sandbox.errors import invalid_request
 
 
 @dataclass
@@ -43,8 +46,19 @@ def decode_pairs(pairs) -> dict:
     return root
 
 
-async def decode_request(request: Request) -> dict:
+async def decode_request(request: Request, *, json_body: bool = False) -> dict:
+    """The query and the body as one dict. v2 bodies are JSON (its GETs keep the query string,
+    `include[0]=…`)."""
     pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    if json_body and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        text = (await request.body()).decode("utf-8", errors="replace").strip()
+        try:
+            body = json.loads(text) if text else {}
+        except ValueError:
+            raise invalid_request("The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise invalid_request("The request body must be a JSON object.")
+        return {**decode_pairs(pairs), **body}
     content_type = request.headers.get("content-type", "")
     if request.method in ("POST", "PUT", "PATCH"):
         if content_type.startswith("multipart/form-data"):

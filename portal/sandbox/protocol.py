@@ -17,6 +17,7 @@ import string
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import anyio
 import anyio.to_thread
@@ -105,6 +106,53 @@ def list_response(call: Call, objects: list[dict], url: str) -> dict:
     else:
         page, has_more = objects[:limit], len(objects) > limit
     return {"object": "list", "data": page, "has_more": has_more, "url": url}
+
+
+# Accounts v2's conventions: RFC 3339 times, URL paging, its own error body and idempotency.
+
+
+def rfc3339(seconds: int | float | None) -> str | None:
+    if seconds is None:
+        return None
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(seconds * 1000) % 1000:03d}Z"
+
+
+def seconds(text: str) -> int:
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        raise invalid_request(f"Invalid timestamp: {text} (RFC 3339 expected).") from None
+
+
+def v2_page(call: "Call", objects: list[dict], path: str) -> dict:
+    """v2 paging: `limit` (1..100, default 20) and an opaque `page` token; the SDK follows
+    `next_page_url` verbatim."""
+    limit = call.params.get("limit", 20)
+    if not 1 <= limit <= 100:
+        raise invalid_request("`limit` must be between 1 and 100.", param="limit")
+    start = 0
+    if call.params.get("page"):
+        token = call.params["page"]
+        ids = [obj["id"] for obj in objects]
+        if not token.startswith("after_") or token[6:] not in ids:
+            raise invalid_request("The page token is not valid.", param="page")
+        start = ids.index(token[6:]) + 1
+    chunk = objects[start:start + limit]
+    more = len(objects) > start + limit
+    return {"data": chunk, "next_page_url": f"{path}?limit={limit}&page=after_{chunk[-1]['id']}" if more else None,
+            "previous_page_url": None}
+
+
+def is_v2(path: str) -> bool:
+    return path.startswith("/v2/")
+
+
+def v2_error_body(error: StripeError) -> dict:
+    """v2's error object: type, code, message (and the parameter where there is one)."""
+    body = {"type": error.type, "code": error.code or error.type, "message": error.message}
+    if error.param:
+        body["param"] = error.param
+    return {"error": body}
 
 
 def _cursor(ids: list[str], id: str, param: str, objects: list[dict]) -> int:
@@ -211,9 +259,10 @@ def json_response(status: int, body: dict, headers: dict) -> Response:
     return Response(json.dumps(body, indent=2), status_code=status, media_type="application/json", headers=headers)
 
 
-def error_response(error: StripeError, request_id: str, headers: dict) -> Response:
+def error_response(error: StripeError, request_id: str, headers: dict, *, v2: bool = False) -> Response:
     log_url = f"https://dashboard.stripe.com/test/logs/{request_id}"
-    return json_response(error.status, error.body(log_url), {**headers, **error.headers})
+    body = v2_error_body(error) if v2 else error.body(log_url)
+    return json_response(error.status, body, {**headers, **error.headers})
 
 
 # Worker threads of the sandbox's own, per event loop: mounted in the portal's process, the
@@ -245,7 +294,7 @@ def route(sandbox, endpoint: Endpoint) -> Route:
             headers["Idempotency-Key"] = key
         try:
             check_version(request.headers.get("stripe-version"))
-            raw = await decode_request(request)
+            raw = await decode_request(request, json_body=is_v2(endpoint.path))
             call = Call(
                 sandbox=sandbox,
                 account=request.headers.get("stripe-account") or None,
@@ -262,7 +311,7 @@ def route(sandbox, endpoint: Endpoint) -> Route:
             )
             status, body, extra = await in_sandbox_thread(process, sandbox, endpoint, call)
         except StripeError as error:
-            return error_response(error, request_id, headers)
+            return error_response(error, request_id, headers, v2=is_v2(endpoint.path))
         return json_response(status, body, {**headers, **extra})
 
     return Route(endpoint.path, serve, methods=[endpoint.method])
@@ -275,6 +324,9 @@ def process(sandbox, endpoint: Endpoint, call: Call) -> tuple[int, dict, dict]:
         if call.account is not None and call.account == sandbox.store.meta("platform_account"):
             call.account = None  # the platform naming itself acts as itself, as on Stripe
     sandbox.run_ticks()
+    if call.method in ("POST", "DELETE") and call.idempotency_key and is_v2(endpoint.path):
+        with sandbox.store.lock:
+            return process_idempotent(sandbox, endpoint, call, keep_failures=False)
     if call.method == "POST" and call.idempotency_key:
         # Under the store's lock, so a concurrent retry with the same key waits for this
         # request and then replays it instead of running twice.
@@ -284,7 +336,10 @@ def process(sandbox, endpoint: Endpoint, call: Call) -> tuple[int, dict, dict]:
     return endpoint.status, run_handler(sandbox, endpoint, call), {}
 
 
-def process_idempotent(sandbox, endpoint: Endpoint, call: Call) -> tuple[int, dict, dict]:
+def process_idempotent(sandbox, endpoint: Endpoint, call: Call, *, keep_failures: bool = True) -> tuple[int, dict, dict]:
+    """v1 replays the first outcome, errors included; v2 ("retries don't repeat successful
+    operations; Stripe retries failed or partially failed work") replays only a success and runs
+    a retry of a failure again (docs.stripe.com/api/idempotent_requests, v2)."""
     scope, key = f"{call.api_key}|{call.account or ''}", call.idempotency_key
     print_ = idempotency.fingerprint(call.method, endpoint.path + "|" + call.url_path, call.params)
     seen = idempotency.replay(sandbox, scope, key, print_)
@@ -296,7 +351,9 @@ def process_idempotent(sandbox, endpoint: Endpoint, call: Call) -> tuple[int, di
     try:
         body = run_handler(sandbox, endpoint, call)
     except StripeError as error:
-        # Stripe saves the outcome of any request that began executing, errors included.
+        # v1 saves the outcome of any request that began executing, errors included.
+        if not keep_failures:
+            raise
         logged = error.body(f"https://dashboard.stripe.com/test/logs/{call.request_id}")
         idempotency.remember(sandbox, scope, key, print_, error.status, logged, call.request_id)
         raise

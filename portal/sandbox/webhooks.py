@@ -25,6 +25,7 @@ from stripe.params import (
     WebhookEndpointUpdateParams,
 )
 
+from portal.sandbox import events_v2
 from portal.sandbox.protocol import (
     Call,
     Endpoint,
@@ -203,17 +204,20 @@ def deliver_due(sandbox, client: httpx.Client, pool: ThreadPoolExecutor) -> int:
 
 def attempt(sandbox, client: httpx.Client, seq: int, event_id: str, endpoint_id: str, attempts: int) -> None:
     store = sandbox.store
-    endpoint, event = store.get(endpoint_id, "webhook_endpoint"), store.get(event_id, "event")
+    endpoint, event = store.get(endpoint_id), store.get(event_id)
     if endpoint is None or event is None or endpoint["status"] != "enabled":
         store.execute("UPDATE deliveries SET state = 'dropped' WHERE seq = ?", (seq,))
         return
-    body = json.dumps(event, indent=2)
+    if endpoint["object"] == "v2.core.event_destination":  # a thin event to an event destination
+        url, body = endpoint["webhook_endpoint"]["url"], json.dumps(events_v2.notification(event), indent=2)
+    else:
+        url, body = endpoint["url"], json.dumps(event, indent=2)
     # Real time, not the sandbox clock: receivers check it against their own clock.
     header = signature_header(store.private(endpoint_id)["secret"], body, int(time.time()))
     status = None
     try:
         response = client.post(
-            endpoint["url"],
+            url,
             content=body.encode(),
             headers={
                 "Content-Type": "application/json; charset=utf-8",
@@ -223,7 +227,7 @@ def attempt(sandbox, client: httpx.Client, seq: int, event_id: str, endpoint_id:
         )
         status = response.status_code
     except httpx.HTTPError as error:
-        log.info("webhook %s to %s failed: %s", event_id, endpoint["url"], error)
+        log.info("webhook %s to %s failed: %s", event_id, url, error)
     if status is not None and 200 <= status < 300:
         record_success(sandbox, seq, event_id, endpoint_id, status)
     else:
@@ -241,7 +245,7 @@ def record_success(sandbox, seq: int, event_id: str, endpoint_id: str, status: i
             "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ? WHERE seq = ?",
             (status, seq),
         )
-        event = store.get(event_id, "event")
+        event = store.get(event_id, "event")  # a thin event keeps no delivery count
         if not earlier and event is not None:
             event["pending_webhooks"] = max(0, event["pending_webhooks"] - 1)
             store.save(event)

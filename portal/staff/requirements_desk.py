@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from portal import audit, countries
-from portal.connect import remediation, remediation_links, submit, unfamiliar
-from portal.connect.requirements import PENDING, Requirement
+from portal.connect import remediation, remediation_links, requirement_model, submit, unfamiliar
+from portal.connect.requirements import Requirement, checking as stripe_checking
 from portal.inputs import read_form
 from portal.onboarding import stripe_errors
 from portal.staff import console, search
@@ -62,13 +62,8 @@ class StripeError:
 
 def stripe_errors_for(snapshot: dict, keys: list[str]) -> list[StripeError]:
     """Stripe's errors about these keys, with its code and reason (for staff) beside our words."""
-    found = []
-    for source in ("requirements", "future_requirements"):
-        for error in (snapshot.get(source) or {}).get("errors") or []:
-            if error.get("requirement") in keys:
-                found.append(StripeError(str(error.get("requirement")), str(error.get("code") or ""),
-                                         str(error.get("reason") or ""), stripe_errors.requirement_error(error).message))
-    return found
+    return [StripeError(error.key, error.code, error.reason, stripe_errors.requirement_error(error.as_stripe()).message)
+            for error in requirement_model.of(snapshot).errors_for(keys)]
 
 
 def staff_fields(requirement: Requirement, country: countries.Country) -> list[remediation.FormField]:
@@ -122,7 +117,7 @@ def case_summary(file: console.SellerFile, requirement: Requirement, errors: lis
     """Plain text for a Stripe support case: the account, the requirement, what was tried. It holds
     no secret: Stripe's own ids and codes, our words, and staff's reasons with long numbers removed."""
     snapshot = file.view.account.snapshot if file.view.account else {}
-    requirements = snapshot.get("requirements") or {}
+    disabled_reason = requirement_model.of(snapshot).disabled_reason
     capabilities = snapshot.get("capabilities") or {}
     lines = [
         f"Connected account: {snapshot.get('id') or file.facts.account_id}",
@@ -130,7 +125,7 @@ def case_summary(file: console.SellerFile, requirement: Requirement, errors: lis
         f"Country: {snapshot.get('country') or 'unknown'}; business type: {snapshot.get('business_type') or 'unknown'}",
         f"Charges enabled: {'yes' if snapshot.get('charges_enabled') else 'no'}; "
         f"payouts enabled: {'yes' if snapshot.get('payouts_enabled') else 'no'}; "
-        f"disabled_reason: {requirements.get('disabled_reason') or 'none'}",
+        f"disabled_reason: {disabled_reason or 'none'}",
         "Capabilities: " + (", ".join(f"{name} {state}" for name, state in sorted(capabilities.items())) or "none"),
         "",
         f"Requirement: {requirement.staff_words or requirement.words} ({requirement.label.lower()}, {requirement.bucket})",
@@ -163,7 +158,7 @@ def _find(file: console.SellerFile, key: str) -> Requirement | None:
 async def _gone(request: Request, file: console.SellerFile, key: str, status_code: int):
     """The requirement is no longer asked for (fixed, being checked, or never was)."""
     snapshot = file.view.account.snapshot if file.view.account else {}
-    checking = key in ((snapshot.get("requirements") or {}).get(PENDING) or [])
+    checking = stripe_checking(snapshot, key)
     return render(request, "staff/requirement_gone.html", {"file": file, "key": key, "checking": checking},
                   status_code=status_code)
 
@@ -184,7 +179,7 @@ async def _detail(request: Request, file: console.SellerFile, requirement: Requi
         "can_act": staff.can(*SUPPORT), "errors": errors or {}, "values": values or {},
         "states": country.address.subdivisions, "country": country,
         "history": history, "summary": case_summary(file, requirement, stripe_errors_found, history),
-        "disabled_reason": (snapshot.get("requirements") or {}).get("disabled_reason"),
+        "disabled_reason": requirement_model.of(snapshot).disabled_reason,
         "link_days": remediation_links.LINK_DAYS, "due": due_words(requirement),
         "sent": sent_link(request, file.seller.id, requirement.keys[0]), "submission": new_submission_id(),
     }, status_code=status_code)

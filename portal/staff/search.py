@@ -11,7 +11,7 @@ from sqlmodel import func, select
 
 from portal import countries
 from portal.accounts.models import Seller
-from portal.connect import payout_holds
+from portal.connect import payout_holds, requirement_model
 from portal.connect.models import AccountBalance, AccountClosure, ChargeRecord, ConnectedAccount, DisputeRecord
 from portal.connect.status import AccountStatus, State, summarize
 from portal.db import Database
@@ -181,7 +181,7 @@ def gather(db: Database, seller_id: int | None = None) -> list[SellerFacts]:
             seller_id=seller.id, email=seller.email, name=display_name(snapshot, answers, seller.email),
             account_id=account_id, website=profile.get("url") or (business.website if business else ""),
             status=summarize(snapshot or None),
-            past_due=bool((snapshot.get("requirements") or {}).get("past_due")),
+            past_due=bool(requirement_model.of(snapshot).keys(requirement_model.PAST_DUE)),
             hold_reasons=[hold.reason for hold in holds],
             negative_balance=bool(balance and any(item.get("amount", 0) < 0 for item in balance.available)),
             dispute_rate=(dispute_count / charge_count) if charge_count else None,

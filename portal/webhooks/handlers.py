@@ -135,7 +135,37 @@ async def person_changed(ctx: Context, event: dict) -> str:
     return "applied"
 
 
+async def account_changed(ctx: Context, event: dict) -> str:
+    """A thin event (Accounts v2) says the account or one of its people changed, and nothing of how:
+    read the account as Stripe holds it now (with v2's requirement entries) and keep it under the
+    mirror's one rule, as a read. Re-reading is idempotent and order-free: a late or repeated
+    event reads the present again, and a read never overwrites a later state the mirror holds."""
+    account_id = event.get("account")
+    if not account_id:
+        return "ignored"
+    seller_id = await run_in_threadpool(mirror.seller_for_account, ctx.db, account_id)
+    if seller_id is None:
+        return "ignored"  # not one of our sellers' accounts
+    recorded = await refresh.account(ctx.db, ctx.gateway, account_id)
+    if not recorded.applied:
+        return "ignored"
+    await ctx.after_account_change(seller_id)  # mails only what the seller was not told yet
+    return "applied"
+
+
+# Accounts v2's thin events (stripe-python 16.1 `stripe/events/_v2_core_account*`).
+THIN_HANDLERS = {kind: account_changed for kind in (
+    "v2.core.account.created", "v2.core.account.updated", "v2.core.account.closed",
+    "v2.core.account[requirements].updated", "v2.core.account[future_requirements].updated",
+    "v2.core.account[identity].updated", "v2.core.account[defaults].updated",
+    "v2.core.account[configuration.merchant].updated",
+    "v2.core.account[configuration.merchant].capability_status_updated",
+    "v2.core.account[configuration.recipient].capability_status_updated",
+    "v2.core.account_person.created", "v2.core.account_person.updated", "v2.core.account_person.deleted",
+)}
+
 HANDLERS = {
+    **THIN_HANDLERS,
     "account.updated": account_updated,
     "capability.updated": capability_updated,
     "person.created": person_changed,

@@ -12,13 +12,19 @@ from portal.webhooks.handlers import HANDLERS
 log = logging.getLogger(__name__)
 
 # The Connect endpoint receives connected accounts' events: every type we handle.
-CONNECT_EVENTS = sorted(HANDLERS)
+CONNECT_EVENTS = sorted(kind for kind in HANDLERS if not kind.startswith("v2."))
 # The platform endpoint receives the platform's own. Destination charges are made on the platform,
 # so their charges and disputes arrive here, and the charge names the seller it pays.
 PLATFORM_EVENTS = sorted(kind for kind in HANDLERS if kind.startswith("charge."))
 
 
-async def register(gateway: StripeGateway, url: str, secrets: list[str], attempts: int = 100) -> None:
+# Accounts v2's thin events, to an event destination of its own (its own secret): the account and
+# its people changed; the portal fetches them and keeps what Stripe holds now.
+THIN_EVENTS = sorted(kind for kind in HANDLERS if kind.startswith("v2."))
+
+
+async def register(gateway: StripeGateway, url: str, secrets: list[str], attempts: int = 100, *,
+                   thin_url: str | None = None, thin_secrets: list[str] | None = None) -> None:
     """Runs in the background at start: the sandbox answers on our own port once serving begins."""
     for _ in range(attempts):
         try:
@@ -28,6 +34,12 @@ async def register(gateway: StripeGateway, url: str, secrets: list[str], attempt
             for connect, events in ((True, CONNECT_EVENTS), (False, PLATFORM_EVENTS)):
                 created = await gateway.create_webhook_endpoint(url, connect=connect, events=events)
                 secrets.append(created["secret"])
+            if thin_url and getattr(gateway, "accounts_api", "v1") == "v2":
+                for destination in await gateway.list_event_destinations():
+                    if destination["webhook_endpoint"]["url"] == thin_url:
+                        await gateway.delete_event_destination(destination["id"])
+                made = await gateway.create_event_destination(thin_url, events=THIN_EVENTS)
+                thin_secrets.append(made["webhook_endpoint"]["signing_secret"])
             log.info("webhook endpoints registered with the sandbox for %s", url)
             return
         except StripeFailure as failure:
