@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     mail_from: str = "Seller Portal <no-reply@portal.localhost>"
 
     platform_name: str = "Seller Portal"
+    # The language of a visitor whose browser asks for none the portal speaks (portal/i18n.py):
+    # one of the shipped catalogues under portal/locale/ ("en", "en_GB", "de", "fr"...).
+    default_locale: str = "en"
     # Where the platform itself is (its Stripe account's country), and which countries sellers
     # may pick when they start: comma-separated ISO codes, empty for every supported country.
     platform_country: str = "US"
@@ -125,6 +128,15 @@ class Settings(BaseSettings):
             supported = ", ".join(countries.COUNTRIES)
             raise SettingsError(f"PLATFORM_COUNTRY and SELLER_COUNTRIES take supported countries ({supported}); "
                                 f"not {', '.join(unknown) or self.platform_country}")
+        return self
+
+    @model_validator(mode="after")
+    def _known_locale(self):
+        from portal import i18n  # data only, like the countries above
+
+        if not i18n.is_shipped(self.default_locale):
+            raise SettingsError(f"DEFAULT_LOCALE takes a shipped language ({', '.join(i18n.shipped_locales())}); "
+                                f"not {self.default_locale}")
         return self
 
     @model_validator(mode="after")

@@ -81,6 +81,8 @@
     var instance = window.StripeConnect.init({
       publishableKey: config.dataset.publishableKey,
       fetchClientSecret: fetchClientSecret,
+      // The seller's language (portal/i18n.py), so Stripe's components speak it too.
+      locale: config.dataset.locale || undefined,
       appearance: {
         variables: {
           colorPrimary: style.getPropertyValue("--brand").trim() || "#533afd",

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from portal import i18n
 from portal.accounts import service
 from portal.accounts.models import LoginSession, Seller
 from portal.connect import closing
@@ -45,6 +46,7 @@ async def current_seller(request: Request) -> Seller | None:
     # session below is untouched.
     if (viewed := await view_as.viewed_seller(request)) is not None:
         request.state.seller = viewed
+        i18n.use_locale(viewed.locale)  # the pages as the seller reads them
         await _note_stripe_account(request, viewed)
         return viewed
     seller = found = None
@@ -56,6 +58,8 @@ async def current_seller(request: Request) -> Seller | None:
         if seller is None:
             request.session.pop(SESSION_KEY, None)
     request.state.seller = seller
+    if seller is not None:
+        i18n.use_locale(seller.locale)  # the seller's saved choice goes over what the browser asks
     _note_standing(request, found)
     return seller
 
@@ -128,6 +132,7 @@ async def sign_in(request: Request, seller: Seller, ip: str) -> None:
     request.session[SESSION_KEY] = session_id
     csrf_token(request)
     request.state.seller = seller
+    i18n.use_locale(seller.locale)
 
 
 async def password_accepted(request: Request, seller: Seller, next_path: str | None) -> Response:

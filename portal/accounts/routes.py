@@ -5,6 +5,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from portal import i18n
 from portal.accounts import emails, service
 from portal.accounts.auth import current_seller, password_accepted, record_failure, safe_next, sign_out
 from portal.accounts.links import LinkProblem, LinkPurpose
@@ -65,7 +66,8 @@ async def signup(request: Request):
             if not await _mail_allowed(request, values["email"]):
                 return render(request, "errors/error.html", _too_many(), status_code=429)
             try:
-                seller = await run_in_threadpool(service.sign_up, request.app.state.db, values["email"], password)
+                seller = await run_in_threadpool(service.sign_up, request.app.state.db, values["email"], password,
+                                                 i18n.current_locale())
                 await emails.send_confirmation(request, seller)
             except service.EmailTaken:
                 # Same page as a new sign-up, so the form can't be used to learn who has an account.

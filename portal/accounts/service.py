@@ -38,15 +38,25 @@ def normalize_email(raw: str) -> str:
     return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
 
 
-def sign_up(db: Database, email: str, password: str) -> Seller:
+def sign_up(db: Database, email: str, password: str, locale: str | None = None) -> Seller:
+    """`locale`: the language the seller signed up in, kept as theirs (mail sent later, outside
+    any request of theirs, is written in it) until they pick another."""
     password_hash = passwords.hash_password(password)
     try:
         with db.transaction() as session:
-            seller = Seller(email=normalize_email(email), password_hash=password_hash)
+            seller = Seller(email=normalize_email(email), password_hash=password_hash, locale=locale)
             session.add(seller)
     except IntegrityError as exc:
         raise EmailTaken(email) from exc
     return seller
+
+
+def set_locale(db: Database, seller_id: int, locale: str) -> None:
+    with db.transaction() as session:
+        seller = session.get(Seller, seller_id)
+        if seller is not None:
+            seller.locale = locale
+            session.add(seller)
 
 
 def find_seller(db: Database, email: str) -> Seller | None:

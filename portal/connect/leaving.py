@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
+from portal.i18n import lazy_gettext as _l
 from portal.accounts.auth import current_seller, ip_of, reauth_required
 from portal.connect import closing
 from portal.connect.views import account_view
@@ -47,7 +48,7 @@ async def ask(request: Request):
                                 ip=ip_of(request))
     except closing.ClosingRefused as refused:
         return await _page(request, {"note": str(refused)}, {"note": note}, 409)
-    await send_mail(request, seller.email, "We received your request to close your account", "mail/close_requested.txt")
+    await send_mail(request, seller.email, _l("We received your request to close your account"), "mail/close_requested.txt")
     flash(request, "We have your request. Our team will close the account and email you at each step.", "success")
     return redirect(request, "leaving:ask")
 

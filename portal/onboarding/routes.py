@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from portal.i18n import lazy_gettext as _l
 from portal import countries
 from portal.accounts.auth import ask_reauth, current_seller, reauthenticated
 from portal.accounts.links import LinkProblem
@@ -196,7 +197,7 @@ async def _send_business_email_link(request: Request, ob: Onboarding) -> bool:
     throttle.hit(BUSINESS_EMAIL_SENDS, str(ob.seller_id))
     token = business_email.link_token(request.app.state.secret, ob.business_email)
     await send_mail(
-        request, ob.business_email.email, "Confirm your business email address", "mail/business_email.txt",
+        request, ob.business_email.email, _l("Confirm your business email address"), "mail/business_email.txt",
         link=absolute_url(request, "onboarding:business_email_confirm", token=token),
         website=ob.business_email.website, days=BUSINESS_EMAIL_LINK_MAX_AGE // 86400,
     )

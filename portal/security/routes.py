@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from portal.i18n import lazy_gettext as _l
 from portal.accounts import emails as account_emails
 from portal.accounts import passwords
 from portal.accounts import service as accounts
@@ -339,7 +340,7 @@ async def recovery_request(request: Request):
             opened = await run_in_threadpool(recovery.open_request, db, seller_id, typed, ip_of(request))
             if opened.business_email:
                 token = recovery.link_token(request.app.state.secret, opened)
-                await send_mail(request, opened.business_email, "Confirm your account recovery request", "mail/recovery.txt",
+                await send_mail(request, opened.business_email, _l("Confirm your account recovery request"), "mail/recovery.txt",
                                 link=absolute_url(request, "security:recovery_confirm", token=token),
                                 hours=recovery.LINK_MAX_AGE // 3600)
             sent_to = opened.business_email or ""

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
+from portal.i18n import lazy_gettext as _l
 from portal import audit, countries
 from portal.connect import remediation, remediation_links, submit
 from portal.connect.requirements import PENDING, Requirement
@@ -231,7 +232,8 @@ async def submit_for_seller(request: Request):
     await run_in_threadpool(submit.record_sent, state.db, actor=staff.actor, action="staff.requirement_submitted",
                             seller_id=file.seller.id, requirement_keys=requirement.keys, fields=sent,
                             account_id=account_id, reason=reason, ip=ip_of(request))
-    await send_mail(request, file.seller.email, "Our team updated your seller account", "mail/staff_requirement_submitted.txt",
+    await send_mail(request, file.seller.email, _l("Our team updated your seller account"), "mail/staff_requirement_submitted.txt",
+                    locale=file.seller.locale,
                     items=changed_in_words(requirement, sent), link=absolute_url(request, "connect:status"))
     flash(request, f"Sent to Stripe for {file.facts.name}: {requirement.staff_words}. The seller is emailed what changed.", "success")
     return redirect(request, "staff:seller", seller_id=file.seller.id)
@@ -283,7 +285,8 @@ async def send_link(request: Request):
     link = absolute_url(request, "connect:remediation_link", key=key, token=token)
     where = remediation_links.where(requirement)
     expires = datetime.now(UTC) + timedelta(seconds=remediation_links.LINK_MAX_AGE)
-    await send_mail(request, file.seller.email, "A link to fix your seller account", "mail/remediation_link.txt",
+    await send_mail(request, file.seller.email, _l("A link to fix your seller account"), "mail/remediation_link.txt",
+                    locale=file.seller.locale,
                     requirement=requirement, where=where, link=link, days=remediation_links.LINK_DAYS,
                     status=absolute_url(request, "connect:status"))
     staff = await current_staff(request)
