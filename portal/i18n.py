@@ -258,6 +258,8 @@ def install(env) -> None:
     env.globals["language_choices"] = language_choices
     env.globals["connect_locale"] = lambda: connect_js_locale(current_locale())
     env.filters["number"] = format_number
+    # Words are str, or lazy (lazy_gettext) until shown: both are text to a template.
+    env.tests["text"] = lambda value: isinstance(value, (str, LazyProxy))
 
 
 # Numbers, money and dates --------------------------------------------------------------------

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from portal.i18n import gettext as _
 from portal import i18n
 from portal.accounts import service
 from portal.accounts.models import LoginSession, Seller
@@ -202,13 +203,13 @@ async def gate_refusal(request: Request, *, before_enrolment: bool = False) -> R
     seller = await current_seller(request)
     if seller is None:
         if wants_json(request):
-            return json_error("Sign in again to see this.", 401)
+            return json_error(_("Sign in again to see this."), 401)
         return _go(request, "accounts:login", next=request.url.path)
     if (closed := await closed_page(request, seller)) is not None:
-        return json_error("This account is closed.", 403) if wants_json(request) else closed
+        return json_error(_("This account is closed."), 403) if wants_json(request) else closed
     if request.session.get(MUST_ENROL_KEY) and not before_enrolment:
         if wants_json(request):
-            return json_error("Set up two-step sign-in first.", 403)
+            return json_error(_("Set up two-step sign-in first."), 403)
         return _go(request, "security:two_factor_setup")
     return None
 

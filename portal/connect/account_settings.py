@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from portal.i18n import gettext as _, lazy_gettext as _l
 from portal.audit import STAFF, AuditEvent
 from portal.connect import payout_holds
 from portal.onboarding import mcc
@@ -32,10 +33,10 @@ def schedule_words(schedule: dict | None) -> str:
         return "Manual: your balance stays with Stripe until a payout is requested."
     if interval == "weekly":
         anchor = str(schedule.get("weekly_anchor") or "monday")
-        when = f"Weekly, every {anchor.capitalize()}"
+        when = _("Weekly, every %(capitalize)s", capitalize=anchor.capitalize())
     elif interval == "monthly":
         anchor = int(schedule.get("monthly_anchor") or 1)
-        when = f"Monthly, on the {_ordinal(anchor)}"
+        when = _("Monthly, on the %(anchor)s", anchor=_ordinal(anchor))
         if anchor > 28:
             when += " (or the last day of shorter months)"
     else:
@@ -70,33 +71,33 @@ def profile_rows(snapshot: dict) -> list[tuple[str, str]]:
     company = snapshot.get("company") or {}
     individual = snapshot.get("individual") or {}
     rows = [
-        ("Legal name", company.get("name") if snapshot.get("business_type") != "individual" else ""),
-        ("Business name", profile.get("name")),
+        (_("Legal name"), company.get("name") if snapshot.get("business_type") != "individual" else ""),
+        (_("Business name"), profile.get("name")),
         ("Website", profile.get("url")),
         ("Industry", industry(profile.get("mcc"))),
-        ("What you sell", profile.get("product_description")),
-        ("Support phone", profile.get("support_phone")),
-        ("Support email", profile.get("support_email")),
-        ("Statement descriptor", ((snapshot.get("settings") or {}).get("payments") or {}).get("statement_descriptor")),
+        (_("What you sell"), profile.get("product_description")),
+        (_("Support phone"), profile.get("support_phone")),
+        (_("Support email"), profile.get("support_email")),
+        (_("Statement descriptor"), ((snapshot.get("settings") or {}).get("payments") or {}).get("statement_descriptor")),
     ]
     if snapshot.get("business_type") == "individual":
-        rows += [("Your phone", individual.get("phone")), ("Your email", individual.get("email")),
-                 ("Your address", address_line(individual.get("address")))]
+        rows += [(_("Your phone"), individual.get("phone")), (_("Your email"), individual.get("email")),
+                 (_("Your address"), address_line(individual.get("address")))]
     else:
-        rows += [("Business phone", company.get("phone")), ("Business address", address_line(company.get("address")))]
+        rows += [(_("Business phone"), company.get("phone")), (_("Business address"), address_line(company.get("address")))]
     return [(label, str(value)) for label, value in rows if value]
 
 
 # What staff may ask Stripe for on a US account, in words; anything already on the account is listed too.
 CAPABILITIES = {
-    "card_payments": "Card payments",
-    "transfers": "Transfers (receiving funds from the platform)",
+    "card_payments": _l("Card payments"),
+    "transfers": _l("Transfers (receiving funds from the platform)"),
     "us_bank_account_ach_payments": "ACH Direct Debit payments",
-    "link_payments": "Link payments",
-    "cashapp_payments": "Cash App Pay payments",
-    "affirm_payments": "Affirm payments",
-    "klarna_payments": "Klarna payments",
-    "afterpay_clearpay_payments": "Afterpay payments",
+    "link_payments": _l("Link payments"),
+    "cashapp_payments": _l("Cash App Pay payments"),
+    "affirm_payments": _l("Affirm payments"),
+    "klarna_payments": _l("Klarna payments"),
+    "afterpay_clearpay_payments": _l("Afterpay payments"),
     "tax_reporting_us_1099_k": "1099-K tax reporting",
 }
 
@@ -160,16 +161,15 @@ def _person(details: dict) -> str:
 
 
 CHANGE_WORDS = {
-    "staff.profile_update": lambda d: f"Our team updated your business profile: {_fields(d)}.",
-    "staff.person_added": lambda d: f"Our team added {_person(d)} to the people on your account.",
-    "staff.person_updated": lambda d: f"Our team updated {_person(d)}'s details: {_fields(d)}.",
-    "staff.person_removed": lambda d: f"Our team removed {_person(d)} from the people on your account.",
+    "staff.profile_update": lambda d: _("Our team updated your business profile: %(d)s.", d=_fields(d)),
+    "staff.person_added": lambda d: _("Our team added %(d)s to the people on your account.", d=_person(d)),
+    "staff.person_updated": lambda d: _("Our team updated %(d)s's details: %(d2)s.", d=_person(d), d2=_fields(d)),
+    "staff.person_removed": lambda d: _("Our team removed %(d)s from the people on your account.", d=_person(d)),
     "staff.capability": lambda d: (
-        f"Our team {'requested' if d.get('requested', {}).get('new') else 'turned off'} "
-        f"{d.get('label') or d.get('capability')} for your account."),
-    "staff.payout_schedule": lambda d: f"Our team set your payout schedule: {d.get('words', '')}",
+        _("Our team %(off)s %(capability)s for your account.", off='requested' if d.get('requested', {}).get('new') else 'turned off', capability=d.get('label') or d.get('capability'))),
+    "staff.payout_schedule": lambda d: _("Our team set your payout schedule: %(words)s", words=d.get('words', '')),
     "risk.debit_negative_balances": lambda d: (
-        "Our team turned " + ("on" if d.get("on") else "off")
+        _("Our team turned ") + ("on" if d.get("on") else "off")
         + " automatic debiting of your bank account when your balance goes below zero."),
 }
 

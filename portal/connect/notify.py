@@ -3,7 +3,7 @@
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
-from portal.i18n import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l, using_locale
 from portal.accounts.models import Seller
 from portal.connect import negative_balances, requirements
 from portal.connect.models import ConnectedAccount
@@ -33,7 +33,10 @@ def _news(db: Database, seller_id: int) -> tuple[Seller | None, list[requirement
 
 
 async def tell_seller_about_new_requirements(state, seller_id: int, status_url: str) -> bool:
-    seller, news = await run_in_threadpool(_news, state.db, seller_id)
+    # The words are written when the news is read: in the seller's language, like the mail.
+    _email, locale = await run_in_threadpool(_email_of, state.db, seller_id)
+    with using_locale(locale):
+        seller, news = await run_in_threadpool(_news, state.db, seller_id)
     if not news:
         return False
     await queue_templated_mail(
@@ -63,4 +66,4 @@ def _email_of(db: Database, seller_id: int) -> tuple[str, str | None]:
     """Where to write to the seller, and in which language."""
     with db.transaction() as session:
         seller = session.get(Seller, seller_id)
-        return seller.email, seller.locale
+        return (seller.email, seller.locale) if seller else ("", None)

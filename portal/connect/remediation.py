@@ -4,20 +4,21 @@ the answers into the fewest Stripe writes (one account update, one per person). 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from portal.i18n import gettext as _, lazy_gettext as _l
 from portal.connect.requirements import Requirement
 from portal.onboarding import validation
 
-ADDRESS_PARTS = (("line1", "Street address"), ("line2", "Apartment, suite or unit"), ("city", "City"),
+ADDRESS_PARTS = (("line1", _l("Street address")), ("line2", _l("Apartment, suite or unit")), ("city", "City"),
                  ("state", "State"), ("postal_code", "ZIP code"))
 PERSON_TEXT = {
-    "first_name": "First name", "last_name": "Last name", "phone": "Phone number", "email": "Email address",
-    "ssn_last_4": "Last 4 digits of the Social Security number", "id_number": "Full Social Security number",
+    "first_name": _l("First name"), "last_name": _l("Last name"), "phone": _l("Phone number"), "email": _l("Email address"),
+    "ssn_last_4": _l("Last 4 digits of the Social Security number"), "id_number": _l("Full Social Security number"),
 }
 ACCOUNT_TEXT = {
-    "company.name": "Legal business name", "company.tax_id": "EIN", "company.phone": "Company phone",
-    "business_profile.url": "Business website", "business_profile.product_description": "What you sell",
-    "business_profile.support_phone": "Customer support phone", "business_profile.support_email": "Customer support email",
-    "settings.payments.statement_descriptor": "Statement descriptor",
+    "company.name": _l("Legal business name"), "company.tax_id": "EIN", "company.phone": _l("Company phone"),
+    "business_profile.url": _l("Business website"), "business_profile.product_description": _l("What you sell"),
+    "business_profile.support_phone": _l("Customer support phone"), "business_profile.support_email": _l("Customer support email"),
+    "settings.payments.statement_descriptor": _l("Statement descriptor"),
 }
 SECRET_ATTRIBUTES = {"id_number", "tax_id"}
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"%PDF": "application/pdf"}
@@ -82,12 +83,12 @@ def plan(actions: list[Requirement]) -> Plan:
         elif path == "business_profile.mcc" or path == "business_type":
             result.elsewhere.append(Elsewhere(requirement, "profile"))
         elif path == "tos_acceptance":
-            add("tos_acceptance", "I accept the Stripe Connected Account Agreement again", "checkbox", requirement)
+            add("tos_acceptance", _("I accept the Stripe Connected Account Agreement again"), "checkbox", requirement)
         elif is_document_field(path):
-            add(f"{owner}.{attribute}" if owner else path, "Upload a photo or scan (JPEG, PNG or PDF, up to 10 MB)",
+            add(f"{owner}.{attribute}" if owner else path, _("Upload a photo or scan (JPEG, PNG or PDF, up to 10 MB)"),
                 "file", requirement)
         elif owner and attribute == "dob":
-            add(f"{owner}.dob", "Date of birth", "date", requirement)
+            add(f"{owner}.dob", _("Date of birth"), "date", requirement)
         elif owner and attribute.startswith("address"):
             for part, label in ADDRESS_PARTS:
                 add(f"{owner}.address.{part}", label, "state" if part == "state" else "text", requirement)
@@ -105,19 +106,19 @@ def plan(actions: list[Requirement]) -> Plan:
 
 def document_problem(content: bytes, filename: str) -> str | None:
     if not content:
-        return "Choose a file to upload."
+        return _("Choose a file to upload.")
     if len(content) > MAX_DOCUMENT_BYTES:
-        return "This file is larger than 10 MB. Upload a smaller photo or scan."
+        return _("This file is larger than 10 MB. Upload a smaller photo or scan.")
     if not any(content.startswith(magic) for magic in DOCUMENT_TYPES):
-        return "Upload a JPEG or PNG photo, or a PDF scan."
+        return _("Upload a JPEG or PNG photo, or a PDF scan.")
     return None
 
 
 def _field_problem(form_field: FormField, value: str, *, test_mode: bool, country: str = "US") -> str | None:
     attribute = form_field.name.rsplit(".", 1)[-1]
     checks = {
-        "first_name": lambda v: validation.person_name_problem(v, label="first name"),
-        "last_name": lambda v: validation.person_name_problem(v, label="last name"),
+        "first_name": lambda v: validation.person_name_problem(v, label=_("first name")),
+        "last_name": lambda v: validation.person_name_problem(v, label=_("last name")),
         "dob": lambda v: validation.dob_problem(v, test_mode=test_mode),
         "phone": lambda v: validation.phone_problem(v, country=country, test_mode=test_mode),
         "support_phone": lambda v: validation.phone_problem(v, country=country, test_mode=test_mode),
@@ -166,7 +167,7 @@ def read(fields: list[FormField], form: Mapping, files: Mapping[str, tuple[str, 
             continue
         if form_field.kind == "checkbox":
             if form.get(form_field.name) != "on":
-                result.errors[form_field.name] = "Tick the box to accept the agreement again."
+                result.errors[form_field.name] = _("Tick the box to accept the agreement again.")
             elif tos:
                 result.account_params["tos_acceptance"] = tos
             continue
