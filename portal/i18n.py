@@ -234,12 +234,50 @@ def lazy_gettext(message: str, /, **variables) -> LazyProxy:
     return LazyProxy(gettext, message, enable_cache=False, **variables)
 
 
+class Refusal(str):
+    """Words that refuse for a while (too many attempts): the page answers 429, whatever the language."""
+
+
 def N_(message: str) -> str:
     """Marks words for the catalogue where they are written; translated later with gettext(...)."""
     return message
 
 
 _ = gettext
+
+
+# The words the pages' scripts write (static/*.js): given to them, translated, as one JSON block
+# in base.html (#portal-words); a script falls back to its English when a key is missing.
+SCRIPT_WORDS = {
+    "load_failed": N_("We couldn't load %(what)s just now."),
+    "this_section": N_("this section"),
+    "notification-banner": N_("your account notifications"),
+    "payouts": N_("your balance and payouts"),
+    "payments": N_("your payments"),
+    "disputes-list": N_("your disputes"),
+    "account-management": N_("your account details"),
+    "documents": N_("your documents"),
+    "signed_out": N_("You have been signed out."),
+    "sign_in_again": N_("Sign in again"),
+    "try_again": N_("Try again"),
+    "session_failed": N_("The portal could not start a session (%(status)s)."),
+    "something_wrong": N_("Something went wrong. Try again."),
+    "passkey_cancelled": N_("The passkey request was cancelled or timed out. Try again."),
+    "passkey_exists": N_("This device already has a passkey for your account."),
+    "passkey_address": N_("Passkeys work only at the portal's own address."),
+    "passkey_unsupported": N_("This browser cannot use passkeys."),
+    "no_industries": N_("No industries match “%(query)s”. Try another word."),
+    "one_industry": N_("1 industry matches."),
+    "industries": N_("%(count)s industries match."),
+    "search_industries": N_("Search industries"),
+    "selected": N_("Selected %(name)s."),
+}
+
+
+def script_words() -> dict[str, str]:
+    """SCRIPT_WORDS in the request's language; placeholders stay for the script to fill."""
+    catalogue = translations(current_locale())
+    return {key: catalogue.gettext(message) for key, message in SCRIPT_WORDS.items()}
 
 
 # Jinja2 -----------------------------------------------------------------------------------
@@ -256,8 +294,10 @@ def install(env) -> None:
     env.globals["current_locale"] = current_locale
     env.globals["html_lang"] = lambda: html_lang(current_locale())
     env.globals["language_choices"] = language_choices
+    env.globals["script_words"] = script_words
     env.globals["connect_locale"] = lambda: connect_js_locale(current_locale())
     env.filters["number"] = format_number
+    env.filters["country_name"] = country_name
     # Words are str, or lazy (lazy_gettext) until shown: both are text to a template.
     env.tests["text"] = lambda value: isinstance(value, (str, LazyProxy))
 
@@ -267,6 +307,11 @@ def install(env) -> None:
 def formats_locale(code: str | None = None) -> str:
     code = code or current_locale()
     return SOURCE_FORMATS if code == SOURCE_LOCALE else code
+
+
+def country_name(code: str, locale: str | None = None) -> str:
+    """A country in the reader's language, from CLDR (Babel): 'DE' -> 'Germany', 'Deutschland', 'Allemagne'."""
+    return Locale.parse(formats_locale(locale)).territories.get((code or "").upper(), code)
 
 
 def format_number(value, locale: str | None = None) -> str:

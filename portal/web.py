@@ -146,7 +146,7 @@ LINK_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_.\-]{1,2000}")
 
 async def _keep_link_token(request: Request) -> Response:
     if not LINK_TOKEN_SHAPE.fullmatch(request.path_params["token"]):
-        raise HTTPException(404, "This link is not valid. Make sure you copied the whole link from the email.")
+        raise HTTPException(404, _("This link is not valid. Make sure you copied the whole link from the email."))
     page = quote(request.url.path.rsplit("/", 1)[0])
     response = RedirectResponse(page, status_code=303, headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
     response.set_cookie(LINK_COOKIE, request.path_params["token"], max_age=LINK_COOKIE_MAX_AGE, path=page,

@@ -5,7 +5,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from portal.i18n import gettext as _, lazy_gettext as _l
+from portal.i18n import Refusal, gettext as _, ngettext, lazy_gettext as _l
 from portal import i18n
 from portal.accounts import emails, service
 from portal.accounts.auth import current_seller, password_accepted, record_failure, safe_next, sign_out
@@ -40,7 +40,7 @@ def _ip(request: Request) -> str:
 
 def _minutes(seconds: int) -> str:
     minutes = max(1, round(seconds / 60))
-    return _("%(minutes)s minute%(minutes2)s", minutes=minutes, minutes2='s' if minutes != 1 else '')
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes)
 
 
 async def _mail_allowed(request: Request, email: str) -> bool:
@@ -147,7 +147,7 @@ async def login(request: Request):
             seller, error = await _check_credentials(request, values["email"], password)
             if seller:
                 return await password_accepted(request, seller, next_path)
-    status = 429 if error and error.startswith(_("Too many")) else 400 if error else 200
+    status = 429 if isinstance(error, Refusal) else 400 if error else 200
     return render(request, "accounts/login.html", {"values": values, "error": error, "next": next_path or ""}, status)
 
 
@@ -158,7 +158,8 @@ async def _check_credentials(request: Request, email: str, password: str):
     if wait:
         known = await run_in_threadpool(service.find_seller, request.app.state.db, email)
         await record_failure(request, known.id if known else None, "throttled")
-        return None, _("Too many failed attempts. For your security, try again in %(wait)s, or reset your password.", wait=_minutes(wait))
+        return None, Refusal(_("Too many failed attempts. For your security, try again in %(wait)s, or reset your password.",
+                               wait=_minutes(wait)))
     seller = await run_in_threadpool(service.authenticate, request.app.state.db, email, password)
     if seller is None:
         throttle.hit(rules["login_account"], account_key)

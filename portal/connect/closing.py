@@ -58,13 +58,15 @@ class Remaining:
     def blockers(self) -> list[str]:
         """Each thing still to happen before the account can close, as a sentence for staff."""
         money = "{amount} {currency}".format
-        lines = [_("%(currency)s available to pay out.", currency=money(amount=_major(i['amount']), currency=i['currency'].upper()))
+        lines = [f"{money(amount=_major(i['amount']), currency=i['currency'].upper())} available to pay out."
                  for i in self.payable]
-        lines += [_("A negative balance of %(currency)s to be settled (send funds to cover it, or the seller repays).", currency=money(amount=_major(-i['amount']), currency=i['currency'].upper())) for i in self.shortfall]
-        lines += [_("%(currency)s pending: it becomes available on Stripe's schedule, then can be paid out.", currency=money(amount=_major(i['amount']), currency=i['currency'].upper())) for i in self.pending]
-        lines += [_("A payout of %(currency)s on its way (%(status)s).", currency=money(amount=_major(p.amount), currency=p.currency.upper()), status=p.status)
+        lines += [f"A negative balance of {money(amount=_major(-i['amount']), currency=i['currency'].upper())} "
+                  "to be settled (send funds to cover it, or the seller repays)." for i in self.shortfall]
+        lines += [f"{money(amount=_major(i['amount']), currency=i['currency'].upper())} pending: it becomes available "
+                  "on Stripe's schedule, then can be paid out." for i in self.pending]
+        lines += [f"A payout of {money(amount=_major(p.amount), currency=p.currency.upper())} on its way ({p.status})."
                   for p in self.payouts_under_way]
-        lines += [_("An open dispute (%(given)s, %(status)s).", given=d.reason or 'no reason given', status=d.status) for d in self.open_disputes]
+        lines += [f"An open dispute ({d.reason or 'no reason given'}, {d.status})." for d in self.open_disputes]
         return lines
 
 
@@ -173,7 +175,7 @@ def _begin(db: Database, seller_id: int, account_id: str, *, reason: str, by: st
     with db.transaction() as session:
         closure = session.get(AccountClosure, seller_id)
         if closure is not None and closure.state != REQUESTED:
-            raise ClosingRefused(_("This account is already being closed."))
+            raise ClosingRefused("This account is already being closed.")
         if closure is not None:  # the seller asked: their words stay beside the staff member's reason
             reason = f"{reason} (The seller asked on {closure.started_at:%d %b %Y}: {closure.reason or 'no note'})"
         closure = closure or AccountClosure(seller_id=seller_id)
@@ -223,21 +225,21 @@ async def pay_out(db: Database, gateway: StripeGateway, seller_id: int, *, actor
     a hold after a bank change or a risk review exists precisely so money doesn't leave yet."""
     closure = await run_in_threadpool(closure_for, db, seller_id)
     if closure is None or closure.state != CLOSING:
-        raise ClosingRefused(_("Start closing the account first."))
+        raise ClosingRefused("Start closing the account first.")
     found, live = await what_remains(db, gateway, seller_id)
     if not live:
-        raise ClosingRefused(_("Stripe can't be reached to read the balance. Nothing was paid out; try again."))
+        raise ClosingRefused("Stripe can't be reached to read the balance. Nothing was paid out; try again.")
     if found.holds:
-        raise ClosingRefused(_("Payouts are on hold (") + "; ".join(h.reason.replace("_", " ") for h in found.holds)
+        raise ClosingRefused("Payouts are on hold (" + "; ".join(h.reason.replace("_", " ") for h in found.holds)
                              + "). Release the hold first, or settle the balance another way.")
     if not found.payable:
-        raise ClosingRefused(_("There is nothing available to pay out."))
+        raise ClosingRefused("There is nothing available to pay out.")
     payouts = []
     for item in found.payable:
         # Keyed on the amount too: a repeated click replays the same payout, a later balance makes a new one.
         key = idempotency_key(seller_id, "close-payout", item["currency"], item["amount"], closure.started_at, secret=secret)
         payout = await gateway.create_payout(closure.stripe_account_id, amount=item["amount"], currency=item["currency"],
-                                             description=_("Final payout: account closed at your request"), key=key)
+                                             description="Final payout: account closed at your request", key=key)
         await run_in_threadpool(mirror.record_payout, db, closure.stripe_account_id, payout, as_of=time.time())
         payouts.append(payout)
     await run_in_threadpool(audit.record, db, actor=actor, action="staff.close_payout", seller_id=seller_id,
@@ -261,12 +263,12 @@ async def finish(db: Database, gateway: StripeGateway, seller_id: int, *, actor:
     """Delete the Stripe account once nothing remains. Final: Stripe can't bring it back."""
     closure = await run_in_threadpool(closure_for, db, seller_id)
     if closure is None or closure.state != CLOSING:
-        raise ClosingRefused(_("Only an account being closed can be finished."))
+        raise ClosingRefused("Only an account being closed can be finished.")
     found, live = await what_remains(db, gateway, seller_id)
     if not live:
-        raise ClosingRefused(_("Stripe can't be reached to confirm the balance is zero. Nothing changed; try again."))
+        raise ClosingRefused("Stripe can't be reached to confirm the balance is zero. Nothing changed; try again.")
     if not found.settled:
-        raise ClosingRefused(_("The account can't close yet: ") + " ".join(found.blockers()))
+        raise ClosingRefused("The account can't close yet: " + " ".join(found.blockers()))
     await gateway.delete_account(closure.stripe_account_id)
     closure = await run_in_threadpool(_mark_closed, db, seller_id, retention_days)
     await run_in_threadpool(audit.record, db, actor=actor, action="staff.close_finished", seller_id=seller_id,

@@ -9,7 +9,7 @@ from portal.connect.requirements import Requirement
 from portal.onboarding import validation
 
 ADDRESS_PARTS = (("line1", _l("Street address")), ("line2", _l("Apartment, suite or unit")), ("city", "City"),
-                 ("state", "State"), ("postal_code", "ZIP code"))
+                 ("state", "State"), ("postal_code", _l("ZIP code")))
 PERSON_TEXT = {
     "first_name": _l("First name"), "last_name": _l("Last name"), "phone": _l("Phone number"), "email": _l("Email address"),
     "ssn_last_4": _l("Last 4 digits of the Social Security number"), "id_number": _l("Full Social Security number"),

@@ -33,7 +33,7 @@ async def _view(request: Request):
 def _plan(view, focus: str | None) -> tuple[remediation.Plan, Requirement | None]:
     """The remediation form: what is due now and coming up, plus the one requirement a remediation
     link points at (`focus`), even when Stripe needs it only later."""
-    wanted = [a for a in view.actions if a.label in (_("Past due"), _("Due now"), _("Coming up"))]
+    wanted = [a for a in view.actions if a.label in ("Past due", "Due now", "Coming up")]
     focused = remediation_links.find(view.actions, focus) if focus else None
     if focused is not None and focused not in wanted:
         wanted.append(focused)

@@ -180,9 +180,19 @@ def assess_business_email(email: str, website: str) -> Assessment:
     shown_domain, shown_site = to_unicode(domain), site_domain and to_unicode(site_domain)
     problems = []
     if disposable:
-        problems.append(_("%(shown_domain)s hands out throwaway addresses. Use a permanent address on your business's own domain%(shown_site)s.", shown_domain=shown_domain, shown_site=f', {shown_site}' if shown_site else ''))
+        if shown_site:
+            problems.append(_("%(domain)s hands out throwaway addresses. Use a permanent address on your business's own domain, %(site)s.",
+                              domain=shown_domain, site=shown_site))
+        else:
+            problems.append(_("%(domain)s hands out throwaway addresses. Use a permanent address on your business's own domain.",
+                              domain=shown_domain))
     elif free:
-        problems.append(_("%(shown_domain)s is a free email service, so anyone can open an address there. Use an address on your business's own domain%(shown_site)s.", shown_domain=shown_domain, shown_site=f', like you@{shown_site}' if shown_site and not is_free_mail(shown_site) else ''))
+        if shown_site and not is_free_mail(shown_site):
+            problems.append(_("%(domain)s is a free email service, so anyone can open an address there. Use an address on your business's own domain, like you@%(site)s.",
+                              domain=shown_domain, site=shown_site))
+        else:
+            problems.append(_("%(domain)s is a free email service, so anyone can open an address there. Use an address on your business's own domain.",
+                              domain=shown_domain))
     if registrable is None:
         problems.append(_("%(shown_domain)s isn't a domain we can recognize. Check the part after the @.", shown_domain=shown_domain))
     if not (website or "").strip():

@@ -18,12 +18,12 @@ NON_PROFIT = "non_profit"
 BUSINESS_TYPES = {
     INDIVIDUAL: _l("Individual or sole proprietor"),
     COMPANY: _l("Company (LLC, corporation, partnership)"),
-    NON_PROFIT: "Non-profit organization",
+    NON_PROFIT: _l("Non-profit organization"),
 }
 COMPANY_STRUCTURES = {
     COMPANY: {
-        "single_member_llc": "Single-member LLC",
-        "multi_member_llc": "Multi-member LLC",
+        "single_member_llc": _l("Single-member LLC"),
+        "multi_member_llc": _l("Multi-member LLC"),
         "private_corporation": _l("Private corporation"),
         "public_corporation": _l("Public corporation"),
         "private_partnership": _l("Private partnership"),
@@ -307,7 +307,7 @@ def company_params(answers: dict, secrets: dict, *, test_mode: bool, country: st
 # Step 5 (companies): people
 
 RELATIONSHIPS = {
-    "representative": "Representative: can act for the company and is responsible for this account",
+    "representative": _l("Representative: can act for the company and is responsible for this account"),
     "owner": _l("Owner of 25% or more"),
     "director": _l("Director (member of the governing board)"),
     "executive": _l("Executive (senior management, like a CEO, CFO or COO)"),

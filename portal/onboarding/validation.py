@@ -317,8 +317,8 @@ def statement_descriptor_problem(raw: object, *, business_name: str = "", dba: s
     if not any(c.isalpha() for c in text):
         return _("Include at least one letter: a statement descriptor can't be only numbers or symbols.")
     if not _distinctive(text):
-        return (f"“{text.upper()}” is too general for customers to recognize. "
-                f"Use your business name, like {suggest_statement_descriptor(business_name, dba, website) or 'ROCKET RIDES'}.")
+        return _("“%(descriptor)s” is too general for customers to recognize. Use your business name, like %(suggestion)s.",
+                 descriptor=text.upper(), suggestion=suggest_statement_descriptor(business_name, dba, website) or "ROCKET RIDES")
     sources = [s for s in (dba, business_name, _website_label(website)) if _clean(s)]
     if sources and not _reflects(text, sources):
         return (_("Use your business name, doing-business-as name or website in the statement descriptor so customers recognize the charge, like %(website)s.", website=suggest_statement_descriptor(business_name, dba, website)))
@@ -546,7 +546,7 @@ def postal_code_problem(raw: object, *, country: str = "US") -> str | None:
     if not _clean(raw):
         return _("Enter the %(postal_label)s.", postal_label=layout.postal_label) if "postal_code" in layout.required else None
     if _matching_postal_code(raw, country) is None:
-        return _("Enter a %(postal_label)s like %(postal_examples)s.", postal_label=layout.postal_label, postal_examples=' or '.join(layout.postal_examples))
+        return _("Enter a %(postal_label)s like %(postal_examples)s.", postal_label=layout.postal_label, postal_examples=_(" or ").join(layout.postal_examples))
     return None
 
 

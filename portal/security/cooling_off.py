@@ -6,7 +6,6 @@ from datetime import timedelta
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from portal.i18n import gettext as _
 from portal.accounts.auth import device_cookie, ip_of
 from portal.connect import payout_holds
 from portal.db import utcnow
@@ -24,7 +23,7 @@ async def after_bank_change(request: Request, seller_id: int) -> bool:
     hours = request.app.state.settings.cooling_off_hours
     await run_in_threadpool(
         payout_holds.place_hold, db, seller_id, payout_holds.COOLING_OFF,
-        note=_("Bank account changed from a new device or soon after a password or email change; held %(hours)s hours.", hours=hours),
+        note=f"Bank account changed from a new device or soon after a password or email change; held {hours} hours.",
         placed_by="system", until=utcnow() + timedelta(hours=hours),
     )
     try:

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from portal.i18n import gettext as _
 from portal import audit
 from portal.accounts.links import LinkProblem, LinkPurpose, fingerprint, make_token, read_token
 from portal.accounts.service import spend_link
@@ -86,17 +85,17 @@ def approve(db: Database, request_id: int, *, actor: audit.Actor, reason: str, i
     with db.transaction() as session:
         request = session.get(RecoveryRequest, request_id)
         if request is None or request.decided_at:
-            raise RecoveryRefused(_("This request is already decided."))
+            raise RecoveryRefused("This request is already decided.")
         if not request.business_email_confirmed_at:
-            raise RecoveryRefused(_("The seller has not opened the link sent to their business email yet."))
+            raise RecoveryRefused("The seller has not opened the link sent to their business email yet.")
         if not request.id_last4_matches:
-            raise RecoveryRefused(_("The last four digits the seller typed do not match those on file."))
+            raise RecoveryRefused("The last four digits the seller typed do not match those on file.")
         request.decided_at, request.decided_by, request.decision = utcnow(), actor.email, "approved"
         session.add(request)
     service.turn_off_two_factor(db, request.seller_id)
     passkeys.remove_all(db, request.seller_id)  # lost with the phone, or in someone else's hands
     service.record_change(db, request.seller_id, service.RECOVERY, ip=ip)
-    payout_holds.place_hold(db, request.seller_id, payout_holds.RECOVERY, note=_("Account recovered by support."),
+    payout_holds.place_hold(db, request.seller_id, payout_holds.RECOVERY, note="Account recovered by support.",
                             placed_by=actor.email, until=utcnow() + timedelta(hours=cooling_off_hours))
     audit.record(db, actor=actor, action="security.recovery_approved", seller_id=request.seller_id, reason=reason,
                  details={"request": request.id, "business_email_round_trip": True, "id_last4": "match"}, ip=ip)

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from portal.i18n import gettext as _
+from portal.i18n import Refusal, gettext as _, ngettext
 from portal.i18n import lazy_gettext as _l
 from portal.accounts import emails as account_emails
 from portal.accounts import passwords
@@ -45,7 +45,8 @@ def _code_rule(request: Request) -> Rule:
 
 def _too_many(seconds: int) -> str:
     minutes = max(1, round(seconds / 60))
-    return _("Too many wrong codes. For your security, try again in %(minutes)s minute%(minutes2)s.", minutes=minutes, minutes2='s' if minutes != 1 else '')
+    return Refusal(ngettext("Too many wrong codes. For your security, try again in %(num)s minute.",
+                            "Too many wrong codes. For your security, try again in %(num)s minutes.", minutes))
 
 
 async def _check_code(request: Request, seller_id: int, code: str) -> str | None:
@@ -84,7 +85,7 @@ async def second_factor(request: Request):
             method = "password_and_recovery_code" if codes.looks_like_recovery_code(code) else "password_and_code"
             await complete_sign_in(request, seller, method)
             return keep_device_cookie(request, RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303))
-    status = 429 if error and error.startswith(_("Too many")) else 400 if error else 200
+    status = 429 if isinstance(error, Refusal) else 400 if error else 200
     return render(request, "security/second_factor.html", await _factors(request, seller_id, error=error), status)
 
 
@@ -192,9 +193,9 @@ async def two_factor_off(request: Request):
                             device=device_cookie(request), ip=ip_of(request))
     if await run_in_threadpool(service.two_factor_required, db, seller.id, settings.two_factor_for_all):
         request.session[MUST_ENROL_KEY] = True
-        flash(request, "Two-step sign-in is off. Your account needs it, so set up your authenticator app again.", "info")
+        flash(request, _("Two-step sign-in is off. Your account needs it, so set up your authenticator app again."), "info")
         return redirect(request, "security:two_factor_setup")
-    flash(request, "Two-step sign-in is off.", "info")
+    flash(request, _("Two-step sign-in is off."), "info")
     return redirect(request, "security:overview")
 
 
@@ -211,7 +212,7 @@ async def recovery_codes(request: Request):
 async def sign_out_others(request: Request):
     seller = await current_seller(request)
     closed = await run_in_threadpool(accounts.close_other_sessions, request.app.state.db, seller.id, request.session[SESSION_KEY])
-    flash(request, _("Signed out %(closed)s other device%(closed2)s.", closed=closed, closed2='s' if closed != 1 else ''), "success")
+    flash(request, ngettext("Signed out %(num)s other device.", "Signed out %(num)s other devices.", closed), "success")
     return redirect(request, "security:overview")
 
 
