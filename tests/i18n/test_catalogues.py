@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from portal import i18n
 from portal.settings import PROJECT_ROOT
 
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
 # Languages whose messages may stay empty (they then read the English one).
 MAY_FALL_BACK = {"en_GB"}
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[#0\-+]*\d*(?:\.\d+)?[sdifr%]")
