@@ -71,6 +71,14 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_label(code: str | None) -> str:
+    """For staff pages (English): the seller's language in English, or what the browser decides."""
+    if not is_shipped(code):
+        return "the language their browser asks for"
+    name = Locale.parse(SOURCE_FORMATS if code == SOURCE_LOCALE else code).get_display_name("en")
+    return f"{name} ({html_lang(code)})"
+
+
 def language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in shipped_locales()]
 
@@ -294,6 +302,7 @@ def install(env) -> None:
     env.globals["current_locale"] = current_locale
     env.globals["html_lang"] = lambda: html_lang(current_locale())
     env.globals["language_choices"] = language_choices
+    env.globals["language_label"] = language_label
     env.globals["script_words"] = script_words
     env.globals["connect_locale"] = lambda: connect_js_locale(current_locale())
     env.filters["number"] = format_number

@@ -5,6 +5,7 @@ messages; every language but en_GB must translate each of them (en_GB writes onl
 spelling differs: an empty message reads the English one); a translation keeps the English
 message's placeholders, so `%(name)s` can never be lost or misspelled."""
 
+import os
 import re
 
 import pytest
@@ -26,8 +27,13 @@ def extracted() -> Catalog:
     with (PROJECT_ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     catalog = Catalog()
+    # Babel skips folders starting with "_" by default: templates/_macros holds words too.
+    def wanted(path: str) -> bool:
+        name = os.path.basename(path)
+        return not name.startswith(".") and name not in ("__pycache__", "node_modules")
+
     for filename, lineno, message, comments, context in extract_from_dir(
-        PROJECT_ROOT, method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True,
+        PROJECT_ROOT, method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True, directory_filter=wanted,
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
