@@ -9,7 +9,7 @@
 
   // The page's words in the seller's language (base.html, portal/i18n.py SCRIPT_WORDS).
   var WORDS = (function () {
-    try { return JSON.parse(document.getElementById("portal-words").textContent); } catch (e) { return {}; }
+    try { return JSON.parse(document.getElementById("portal-words").dataset.words); } catch (e) { return {}; }
   }());
   function say(key, english, values) {
     var text = WORDS[key] || english;

@@ -224,7 +224,7 @@ def wants_json(request: Request) -> bool:
 
 
 def json_error(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers={"Cache-Control": "no-store"})
+    return JSONResponse({"error": str(message)}, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 async def closed_page(request: Request, seller: Seller) -> Response | None:

@@ -133,7 +133,7 @@ def capability_rows(stored) -> list[CapabilityRow]:
         status = statuses.get(name) or "unrequested"
         requested = status != "unrequested"
         due = list(((objects.get(name) or {}).get("requirements") or {}).get("currently_due") or []) if requested else []
-        rows.append(CapabilityRow(name, CAPABILITIES.get(name, name.replace("_", " ")), requested, status, due))
+        rows.append(CapabilityRow(name, str(CAPABILITIES.get(name, name.replace("_", " "))), requested, status, due))
     return rows
 
 

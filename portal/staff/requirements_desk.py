@@ -241,7 +241,7 @@ async def submit_for_seller(request: Request):
 
 def changed_in_words(requirement: Requirement, sent: list[remediation.FormField]) -> list[str]:
     """What the seller is told was changed: the requirement in words, and the fields by their labels."""
-    labels = [f.label for f in sent if f.kind not in ("file", "checkbox")]
+    labels = [str(f.label) for f in sent if f.kind not in ("file", "checkbox")]
     if len(labels) > 1:
         return [f"{requirement.words} ({', '.join(labels)})"]
     if any(f.kind == "file" for f in sent):
