@@ -197,14 +197,19 @@ def test_a_form_error_is_in_the_sellers_language(client):
     assert "Bitte beheben Sie diese 2 Punkte" in answer.text and "Please fix" not in answer.text
 
 
-async def test_mail_outside_a_request_is_written_in_the_language_it_is_given(app, inbox):
+def test_mail_outside_a_request_is_written_in_the_language_it_is_given(client, inbox):
     # The worker and webhooks have no request: they name the seller's language. English around it
-    # (as on a staff page) changes nothing.
-    async with app.router.lifespan_context(app):
+    # (as on a staff page) changes nothing. Run on the app's own loop, where its mailer lives.
+    state = client.app.state
+
+    async def send() -> None:
         with i18n.using_locale("en"):
-            await queue_templated_mail(app.state, "jean@example.fr", i18n.lazy_gettext("Your balance is negative"),
+            await queue_templated_mail(state, "jean@example.fr", i18n.lazy_gettext("Your balance is negative"),
                                        "mail/requirements.txt", locale="fr", items=[], link="https://portal/status/")
-        mail = inbox.wait_for("jean@example.fr")[0]
+
+    client.portal.call(send)
+    client.get("/healthz")
+    mail = inbox.wait_for("jean@example.fr", timeout=30)[0]
     assert mail["Subject"] == "Votre solde est négatif"
     assert "Stripe, notre prestataire de paiement" in mail.get_content()
 
