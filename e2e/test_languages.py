@@ -102,8 +102,8 @@ def test_a_german_seller_onboards_in_german_and_switches_to_french(page: Page, p
             break
         page.get_by_role("button", name="Erneut prüfen").click()
     expect(page.locator("#account-status")).to_have_text("Verifiziert")
-    expect(page.get_by_text("Zahlungen aktiviert")).to_be_visible()
-    expect(page.get_by_text("Auszahlungen aktiviert")).to_be_visible()
+    expect(page.get_by_text("Zahlungen aktiviert", exact=True)).to_be_visible()
+    expect(page.get_by_text("Auszahlungen aktiviert", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Ihr Konto", exact=True)).to_be_visible()
     check_page(page, artifacts_dir, "status-de")
 
@@ -112,7 +112,7 @@ def test_a_german_seller_onboards_in_german_and_switches_to_french(page: Page, p
     page.get_by_role("button", name="Sprache ändern").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.locator("#account-status")).to_have_text("Vérifié")
-    expect(page.get_by_text("Virements activés")).to_be_visible()
+    expect(page.get_by_text("Virements activés", exact=True)).to_be_visible()
     page.screenshot(path=os.path.join(artifacts_dir, "status-fr.png"), full_page=True)
 
     # The payouts page, and Stripe's embedded components (the sandbox's stand-in), in French.
