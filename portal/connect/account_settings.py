@@ -85,8 +85,8 @@ def profile_rows(snapshot: dict) -> list[tuple[str, str]]:
     rows = [
         (_("Legal name"), company.get("name") if snapshot.get("business_type") != "individual" else ""),
         (_("Business name"), profile.get("name")),
-        ("Website", profile.get("url")),
-        ("Industry", industry(profile.get("mcc"))),
+        (_("Website"), profile.get("url")),
+        (_("Industry"), industry(profile.get("mcc"))),
         (_("What you sell"), profile.get("product_description")),
         (_("Support phone"), profile.get("support_phone")),
         (_("Support email"), profile.get("support_email")),
