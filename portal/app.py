@@ -21,6 +21,7 @@ from portal.connect.notify import tell_seller_about_new_requirements
 from portal.connect.sync import scheduled_pass
 from portal import logs
 from portal.db import Database
+from portal.i18n import LocaleMiddleware
 from portal.dev import routes as dev
 from portal.integrations.identity import make_identity_client
 from portal.integrations.mail import Mailer
@@ -128,6 +129,9 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
         middleware=[
             Middleware(SecurityHeaders, content_security_policy=content_security_policy(settings), hsts=settings.secure_cookies,
                        cacheable=("/static/", "/sandbox/")),
+            # The request's language (portal/i18n.py): the picked one, the browser's, or DEFAULT_LOCALE;
+            # the signed-in seller's saved choice goes over it once the gate knows the seller.
+            Middleware(LocaleMiddleware, default=settings.default_locale),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.signing_key(),

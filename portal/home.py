@@ -3,13 +3,18 @@
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.routing import Route
 
-from portal.accounts.auth import current_seller
+from portal import i18n
+from portal.accounts import service
+from portal.accounts.auth import current_seller, safe_next
 from portal.connect.views import account_view
 from portal.money.routes import seller_account
 from portal.settings import PROJECT_ROOT
+from portal.i18n import gettext as _
+from portal.inputs import read_form
 from portal.web import redirect, render
 
 
@@ -24,6 +29,21 @@ async def dashboard(request: Request):
     seller = await current_seller(request)
     view = await run_in_threadpool(account_view, request.app.state.db, seller.id)
     return render(request, "dashboard.html", {"seller": seller, "view": view})
+
+
+async def choose_language(request: Request):
+    """The language picker (every page's footer, the security page): saved on the signed-in
+    seller, and in a long-lived cookie so this browser keeps it after signing out. POST only."""
+    form = await read_form(request)
+    code = str(form.get("locale", ""))
+    if not i18n.is_shipped(code):
+        raise HTTPException(400, _("Choose one of the languages in the list."))
+    if seller := await current_seller(request):
+        await run_in_threadpool(service.set_locale, request.app.state.db, seller.id, code)
+    response = RedirectResponse(safe_next(str(form.get("next", ""))) or request.url_for("index").path, status_code=303)
+    response.set_cookie(i18n.COOKIE, code, max_age=i18n.COOKIE_MAX_AGE, httponly=True, samesite="lax",
+                        secure=request.app.state.settings.secure_cookies)
+    return response
 
 
 async def healthz(request: Request):
@@ -44,6 +64,7 @@ async def favicon(request: Request):
 routes = [
     Route("/", index, name="index"),
     Route("/dashboard", dashboard, name="dashboard"),
+    Route("/language", choose_language, methods=["POST"], name="language"),
     Route("/healthz", healthz, name="healthz"),
     Route("/favicon.ico", favicon, name="favicon"),
 ]

@@ -1,6 +1,7 @@
 """Reading what a request sends: ids in paths, forms, whole numbers. Malformed input is the
 sender's fault, so it ends here as a 4xx that says what was wrong, never as a 500 further in."""
 
+from portal.i18n import gettext as _
 import json
 from collections.abc import Callable
 
@@ -65,9 +66,9 @@ async def read_form(request: Request, *, is_file: Callable[[str], bool] = no_fil
     for name, value in form.multi_items():
         expects_file = is_file(name)
         if isinstance(value, UploadFile) and not expects_file:
-            raise HTTPException(400, f"The field “{name[:60]}” takes text, but a file was sent.")
+            raise HTTPException(400, _("The field “%(name)s” takes text, but a file was sent.", name=name[:60]))
         if expects_file and not isinstance(value, UploadFile):
-            raise HTTPException(400, f"The field “{name[:60]}” takes a file, but text was sent.")
+            raise HTTPException(400, _("The field “%(name)s” takes a file, but text was sent.", name=name[:60]))
     return form
 
 
@@ -76,7 +77,7 @@ async def read_json_object(request: Request) -> dict:
     try:
         body = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
-        raise HTTPException(400, "The request body is not JSON.") from None
+        raise HTTPException(400, _("The request body is not JSON.")) from None
     if not isinstance(body, dict):
-        raise HTTPException(400, "The request body must be a JSON object.")
+        raise HTTPException(400, _("The request body must be a JSON object."))
     return body

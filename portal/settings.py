@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     mail_from: str = "Seller Portal <no-reply@portal.localhost>"
 
     platform_name: str = "Seller Portal"
+    # The language of a visitor whose browser asks for none the portal speaks (portal/i18n.py):
+    # one of the shipped catalogues under portal/locale/ ("en", "en_GB", "de", "fr"...).
+    default_locale: str = "en"
     # Where the platform itself is (its Stripe account's country), and which countries sellers
     # may pick when they start: comma-separated ISO codes, empty for every supported country.
     platform_country: str = "US"
@@ -135,6 +138,15 @@ class Settings(BaseSettings):
         if refused:
             raise SettingsError(f"SELLER_COUNTRIES: Stripe doesn't let a platform in {self.platform_country} onboard "
                                 f"sellers in {', '.join(refused)} (see the README's cross-border table)")
+        return self
+
+    @model_validator(mode="after")
+    def _known_locale(self):
+        from portal import i18n  # data only, like the countries above
+
+        if not i18n.is_shipped(self.default_locale):
+            raise SettingsError(f"DEFAULT_LOCALE takes a shipped language ({', '.join(i18n.shipped_locales())}); "
+                                f"not {self.default_locale}")
         return self
 
     @model_validator(mode="after")

@@ -3,14 +3,11 @@
 import hmac
 from http import HTTPStatus
 import re
-from datetime import UTC, datetime
 import ipaddress
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
-from babel.dates import format_date
-from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import portal.inputs  # noqa: F401  (before any route is built: it bounds `{name:int}` path parameters)
 from portal.money import units
+from portal import i18n
+from portal.i18n import format_money, format_timestamp, gettext as _, lazy_gettext
 from portal.integrations.mail import queue_mail
 from portal.settings import PROJECT_ROOT
 
@@ -36,7 +35,9 @@ KNOWN_PATHS = 4096
 def make_templates(directory: Path = TEMPLATES, *, auto_reload: bool = True) -> Environment:
     """Compiled templates are kept; with auto_reload (development) each use first checks whether
     its file changed, which costs a stat of every template a page extends or includes."""
-    env = Environment(loader=FileSystemLoader(directory), autoescape=select_autoescape(["html"]), auto_reload=auto_reload)
+    env = Environment(loader=FileSystemLoader(directory), autoescape=select_autoescape(["html"]), auto_reload=auto_reload,
+                      extensions=["jinja2.ext.i18n"])
+    i18n.install(env)
     env.filters["linkify"] = linkify
     env.filters["datetime"] = format_timestamp_for_page
     env.filters["money"] = format_money
@@ -47,41 +48,19 @@ def make_templates(directory: Path = TEMPLATES, *, auto_reload: bool = True) -> 
 
 
 
-def format_timestamp(value, with_time: bool = False, locale: str | None = None) -> str:
-    """Stripe's unix seconds (or a datetime) as a date people read, in UTC: "Dec 6, 2026" in the
-    US, "6 Dec 2026" for a seller in the UK or Germany (`locale`: the English of the seller's
-    country, portal.countries Country.date_locale, through Babel). Times are 24-hour UTC."""
-    if value in (None, ""):
-        return ""
-    moment = value if isinstance(value, datetime) else datetime.fromtimestamp(int(value), tz=UTC)
-    if locale and locale != "en_US":
-        day = format_date(moment, "medium", locale=locale)
-        return f"{day} {moment:%H:%M} UTC" if with_time else day
-    return moment.strftime("%b %-d, %Y %H:%M UTC" if with_time else "%b %-d, %Y")
-
-
 @pass_context
 def format_timestamp_for_page(context, value, with_time: bool = False) -> str:
-    """The `datetime` filter: in the date order of the seller's country when the page is about a
-    seller's account (a `view` with the account's snapshot), else as in the US."""
+    """The `datetime` filter. In English, a page about a seller's account (a `view` with the
+    account's snapshot) dates in the order of the seller's country ("6 Dec 2026" in the UK or
+    Germany, portal.countries Country.date_locale); other languages date their own way."""
     from portal import countries  # data only; web.py loads before the domain packages
 
     account = getattr(context.get("view"), "account", None)
     snapshot = getattr(account, "snapshot", None)
-    locale = countries.of_account(snapshot).date_locale if snapshot else None
+    locale = None
+    if snapshot and i18n.current_locale() == i18n.SOURCE_LOCALE:
+        locale = countries.of_account(snapshot).date_locale
     return format_timestamp(value, with_time, locale)
-
-
-def format_money(amount: int | None, currency: str = "usd") -> str:
-    """Stripe's minor units in the currency's own form (Babel's data): '$1,234.56', '-£12.00',
-    '€5.00', 'CA$7.50', '¥1,200' (the yen has no minor unit, as in Stripe)."""
-    if amount is None:
-        return ""
-    code = currency.upper()
-    try:
-        return format_currency(units.to_major(amount, code), code, locale="en_US")
-    except (ValueError, KeyError):  # a currency Babel does not know: its code, two decimals
-        return f"{'-' if amount < 0 else ''}{code} {abs(amount) / 100:,.2f}"
 
 
 def linkify(text: str) -> Markup:
@@ -131,16 +110,23 @@ def absolute_url(request: Request, name: str, **params) -> str:
     return base + request.url_for(name, **params).path
 
 
-async def send_mail(request: Request, to: str, subject: str, template: str, **context) -> None:
-    """Render templates/mail/<template> and queue it in the outbox in its own transaction."""
-    await queue_templated_mail(request.app.state, to, subject, template, **context)
+async def send_mail(request: Request, to: str, subject, template: str, *, locale: str | None = None, **context) -> None:
+    """Render templates/mail/<template> and queue it in the outbox in its own transaction. The
+    mail speaks `locale` (the recipient's: staff mailing a seller pass the seller's), else the
+    language of the request, which is the signed-in seller's own."""
+    await queue_templated_mail(request.app.state, to, subject, template, locale=locale, **context)
 
 
-async def queue_templated_mail(state, to: str, subject: str, template: str, **context) -> None:
-    """The same, for work outside a request (webhooks, `portal sync`, the worker): `state` is app.state."""
-    text = render_text(state.templates, template, platform=state.settings.platform_name, **context)
-    # Every mail ends with this line (issue 9): it is exactly what phishers ask for.
-    text = text.rstrip("\n") + f"\n\n{state.settings.platform_name} will never ask for your password or a sign-in code by email or phone.\n"
+async def queue_templated_mail(state, to: str, subject, template: str, *, locale: str | None = None, **context) -> None:
+    """The same, for work outside a request (webhooks, `portal sync`, the worker): `state` is app.state.
+    `subject` is lazy (lazy_gettext) so that it is written in the mail's language, like its text."""
+    with i18n.using_locale(locale):
+        subject = str(subject)
+        text = render_text(state.templates, template, platform=state.settings.platform_name, **context)
+        # Every mail ends with this line (issue 9): it is exactly what phishers ask for.
+        text = text.rstrip("\n") + "\n\n" + _(
+            "%(platform)s will never ask for your password or a sign-in code by email or phone.",
+            platform=state.settings.platform_name) + "\n"
 
     def write() -> None:
         with state.db.transaction() as session:
@@ -177,7 +163,7 @@ LINK_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_.\-]{1,2000}")
 
 async def _keep_link_token(request: Request) -> Response:
     if not LINK_TOKEN_SHAPE.fullmatch(request.path_params["token"]):
-        raise HTTPException(404, "This link is not valid. Make sure you copied the whole link from the email.")
+        raise HTTPException(404, _("This link is not valid. Make sure you copied the whole link from the email."))
     page = quote(request.url.path.rsplit("/", 1)[0])
     response = RedirectResponse(page, status_code=303, headers={"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
     response.set_cookie(LINK_COOKIE, request.path_params["token"], max_age=LINK_COOKIE_MAX_AGE, path=page,
@@ -305,24 +291,26 @@ async def _form_token(scope: Scope, content_type: str, body: bytes) -> str:
 
 
 ERRORS = {
-    400: ("The request could not be read", "Something in what your browser sent was malformed. Go back and try again."),
+    400: (lazy_gettext("The request could not be read"),
+          lazy_gettext("Something in what your browser sent was malformed. Go back and try again.")),
     403: (
-        "This form has expired",
-        "For your security, forms only work for a while after the page loads, and only in the "
-        "browser session that opened them. Go back, reload the page, and submit it again.",
+        lazy_gettext("This form has expired"),
+        lazy_gettext("For your security, forms only work for a while after the page loads, and only in the "
+                     "browser session that opened them. Go back, reload the page, and submit it again."),
     ),
-    404: ("Page not found", "The page you asked for does not exist, or has moved."),
-    405: ("Not allowed", "That action cannot be done this way."),
-    413: ("Too much data", "What you sent is larger than this form accepts. Try a smaller file or less text."),
-    429: ("Too many attempts", "Please wait a little before trying again."),
-    500: ("Something went wrong on our side", "We have been told. Please try again in a moment."),
+    404: (lazy_gettext("Page not found"), lazy_gettext("The page you asked for does not exist, or has moved.")),
+    405: (lazy_gettext("Not allowed"), lazy_gettext("That action cannot be done this way.")),
+    413: (lazy_gettext("Too much data"),
+          lazy_gettext("What you sent is larger than this form accepts. Try a smaller file or less text.")),
+    429: (lazy_gettext("Too many attempts"), lazy_gettext("Please wait a little before trying again.")),
+    500: (lazy_gettext("Something went wrong on our side"), lazy_gettext("We have been told. Please try again in a moment.")),
 }
 
 STATUS_PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 
 def error_page(request: Request, status: int, detail: str | None = None) -> Response:
-    title, text = ERRORS.get(status, ERRORS[500] if status >= 500 else ERRORS[400])
+    title, text = (str(words) for words in ERRORS.get(status, ERRORS[500] if status >= 500 else ERRORS[400]))
     accepts_html = "text/html" in request.headers.get("accept", "text/html") or "*/*" in request.headers.get("accept", "")
     if not accepts_html:
         return Response(f"{status} {title}\n", status_code=status, media_type="text/plain")

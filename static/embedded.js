@@ -7,6 +7,14 @@
   var config = document.getElementById("connect-config");
   if (!config) return;
 
+  // The page's words in the seller's language (base.html, portal/i18n.py SCRIPT_WORDS).
+  var WORDS = (function () {
+    try { return JSON.parse(document.getElementById("portal-words").dataset.words); } catch (e) { return {}; }
+  }());
+  function say(key, english, values) {
+    var text = WORDS[key] || english;
+    return text.replace(/%\((\w+)\)s/g, function (_, name) { return values && name in values ? values[name] : ""; });
+  }
   var NAMES = {
     "notification-banner": "your account notifications", "payouts": "your balance and payouts",
     "payments": "your payments", "disputes-list": "your disputes",
@@ -25,7 +33,7 @@
       return response.json().catch(function () { return {}; }).then(function (body) {
         signedOut = response.status === 401;
         if (!response.ok || !body.client_secret) {
-          throw new Error(body.error || "The portal could not start a session (" + response.status + ").");
+          throw new Error(body.error || say("session_failed", "The portal could not start a session (%(status)s).", { status: response.status }));
         }
         return body.client_secret;
       });
@@ -45,12 +53,14 @@
     box.className = "embedded__failure";
     box.setAttribute("role", "alert");
     var text = document.createElement("p");
-    text.textContent = signedOut ? "You have been signed out."
-      : "We couldn't load " + (NAMES[slot.dataset.connectComponent] || "this section") + " just now.";
+    var name = slot.dataset.connectComponent;
+    text.textContent = signedOut ? say("signed_out", "You have been signed out.")
+      : say("load_failed", "We couldn't load %(what)s just now.",
+            { what: NAMES[name] ? say(name, NAMES[name]) : say("this_section", "this section") });
     var button = document.createElement("button");
     button.type = "button";
     button.className = "button";
-    button.textContent = signedOut ? "Sign in again" : "Try again";
+    button.textContent = signedOut ? say("sign_in_again", "Sign in again") : say("try_again", "Try again");
     button.addEventListener("click", signedOut ? function () { location.reload(); } : retry);
     box.appendChild(text);
     box.appendChild(button);
@@ -81,6 +91,8 @@
     var instance = window.StripeConnect.init({
       publishableKey: config.dataset.publishableKey,
       fetchClientSecret: fetchClientSecret,
+      // The seller's language (portal/i18n.py), so Stripe's components speak it too.
+      locale: config.dataset.locale || undefined,
       appearance: {
         variables: {
           colorPrimary: style.getPropertyValue("--brand").trim() || "#533afd",

@@ -75,13 +75,23 @@
     return count;
   }
 
+  // The page's words in the seller's language (base.html, portal/i18n.py SCRIPT_WORDS).
+  var WORDS = (function () {
+    try { return JSON.parse(document.getElementById("portal-words").dataset.words); } catch (e) { return {}; }
+  }());
+  function say(key, english, values) {
+    var text = WORDS[key] || english;
+    return text.replace(/%\((\w+)\)s/g, function (_, name) { return values && name in values ? values[name] : ""; });
+  }
+
   function announce(status, count, query) {
     if (!query) {
       status.textContent = "";
     } else if (count === 0) {
-      status.textContent = "No industries match \u201c" + query + "\u201d. Try another word.";
+      status.textContent = say("no_industries", "No industries match \u201c%(query)s\u201d. Try another word.", { query: query });
     } else {
-      status.textContent = count + (count === 1 ? " industry matches." : " industries match.");
+      status.textContent = count === 1 ? say("one_industry", "1 industry matches.")
+        : say("industries", "%(count)s industries match.", { count: count });
     }
   }
 
@@ -93,7 +103,7 @@
 
     var label = document.createElement("label");
     label.htmlFor = id;
-    label.textContent = select.dataset.mccPickerLabel || "Search industries";
+    label.textContent = select.dataset.mccPickerLabel || say("search_industries", "Search industries");
 
     var input = document.createElement("input");
     input.type = "search";
@@ -130,7 +140,7 @@
         if (choices.length === 1) {
           select.value = choices[0].value;
           select.dispatchEvent(new Event("change", { bubbles: true }));
-          status.textContent = "Selected " + choices[0].text + ".";
+          status.textContent = say("selected", "Selected %(name)s.", { name: choices[0].text });
         }
         select.focus();
       } else if (event.key === "ArrowDown") {

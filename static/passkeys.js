@@ -42,14 +42,23 @@
       headers: { "content-type": "application/json", accept: "application/json", "x-csrf-token": token },
     });
     const data = await reply.json().catch(() => ({}));
-    if (!reply.ok) throw new Error(data.error || "Something went wrong. Try again.");
+    if (!reply.ok) throw new Error(data.error || say("something_wrong", "Something went wrong. Try again."));
     return data;
   };
 
+  // The page's words in the seller's language (base.html, portal/i18n.py SCRIPT_WORDS).
+  const WORDS = (function () {
+    try { return JSON.parse(document.getElementById("portal-words").dataset.words); } catch (e) { return {}; }
+  }());
+  function say(key, english, values) {
+    var text = WORDS[key] || english;
+    return text.replace(/%\((\w+)\)s/g, function (_, name) { return values && name in values ? values[name] : ""; });
+  }
+
   const explain = (problem) => {
-    if (problem.name === "NotAllowedError") return "The passkey request was cancelled or timed out. Try again.";
-    if (problem.name === "InvalidStateError") return "This device already has a passkey for your account.";
-    if (problem.name === "SecurityError") return "Passkeys work only at the portal's own address.";
+    if (problem.name === "NotAllowedError") return say("passkey_cancelled", "The passkey request was cancelled or timed out. Try again.");
+    if (problem.name === "InvalidStateError") return say("passkey_exists", "This device already has a passkey for your account.");
+    if (problem.name === "SecurityError") return say("passkey_address", "Passkeys work only at the portal's own address.");
     return problem.message;
   };
 
@@ -57,7 +66,7 @@
     for (const form of document.querySelectorAll("form[data-passkey]")) {
       const error = form.querySelector("[data-passkey-error]");
       if (!window.PublicKeyCredential) {
-        error.textContent = "This browser cannot use passkeys.";
+        error.textContent = say("passkey_unsupported", "This browser cannot use passkeys.");
         error.hidden = false;
         for (const button of form.querySelectorAll("button")) button.disabled = true;
         continue;

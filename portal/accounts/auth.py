@@ -12,6 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from portal.i18n import gettext as _
+from portal import i18n
 from portal.accounts import service
 from portal.accounts.models import LoginSession, Seller
 from portal.connect import closing
@@ -53,6 +55,7 @@ async def current_seller(request: Request) -> Seller | None:
     # session below is untouched.
     if (viewed := await view_as.viewed_seller(request)) is not None:
         request.state.seller = viewed
+        i18n.use_locale(viewed.locale)  # the pages as the seller reads them
         await _note_stripe_account(request, viewed)
         return viewed
     seller = found = None
@@ -64,6 +67,8 @@ async def current_seller(request: Request) -> Seller | None:
         if seller is None:
             request.session.pop(SESSION_KEY, None)
     request.state.seller = seller
+    if seller is not None:
+        i18n.use_locale(seller.locale)  # the seller's saved choice goes over what the browser asks
     _note_standing(request, found)
     return seller
 
@@ -140,6 +145,7 @@ async def sign_in(request: Request, seller: Seller, ip: str) -> None:
     request.session[SESSION_KEY] = session_id
     csrf_token(request)
     request.state.seller = seller
+    i18n.use_locale(seller.locale)
 
 
 async def password_accepted(request: Request, seller: Seller, next_path: str | None) -> Response:
@@ -264,13 +270,13 @@ async def gate_refusal(request: Request, *, before_enrolment: bool = False) -> R
     seller = await current_seller(request)
     if seller is None:
         if wants_json(request):
-            return json_error("Sign in again to see this.", 401)
+            return json_error(_("Sign in again to see this."), 401)
         return _go(request, "accounts:login", next=request.url.path)
     if (closed := await closed_page(request, seller)) is not None:
-        return json_error("This account is closed.", 403) if wants_json(request) else closed
+        return json_error(_("This account is closed."), 403) if wants_json(request) else closed
     if await must_enrol(request, seller) and not before_enrolment:
         if wants_json(request):
-            return json_error("Set up two-step sign-in first.", 403)
+            return json_error(_("Set up two-step sign-in first."), 403)
         if request.method == "GET" and AFTER_ENROL_KEY not in request.session:
             # The seller who leaves the setup page and comes back still goes on where they were going.
             request.session[AFTER_ENROL_KEY] = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -288,7 +294,7 @@ def wants_json(request: Request) -> bool:
 
 
 def json_error(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers={"Cache-Control": "no-store"})
+    return JSONResponse({"error": str(message)}, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 async def closed_page(request: Request, seller: Seller) -> Response | None:

@@ -25,7 +25,7 @@ LINKS = (
 # Reachable before signing in. Each checks what it needs itself (a mailed link's token, the
 # password step's pending sign-in) or only sends a signed-in seller on; signing out always works.
 BEFORE_SIGN_IN = frozenset({
-    "index", "accounts:signup", "accounts:check_email", "accounts:login", "accounts:logout", "accounts:forgot",
+    "index", "language", "accounts:signup", "accounts:check_email", "accounts:login", "accounts:logout", "accounts:forgot",
     "security:second_factor", "security:recovery", "security:phishing",
     # Signing in with a passkey: the answer is the credential (or, after the password, the pending sign-in's).
     "security:passkey_sign_in_options", "security:passkey_sign_in",

@@ -13,6 +13,9 @@ class Seller(SQLModel, table=True):
     email_confirmed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime = Field(default_factory=utcnow)
+    # The language the seller reads the portal and their mail in (portal/i18n.py): the one their
+    # browser spoke at sign-up, until they pick another. None: whatever the browser asks.
+    locale: str | None = Field(default=None, max_length=16)
 
 
 class LoginSession(SQLModel, table=True):

@@ -1,6 +1,7 @@
 """Password hashing (Argon2) and the password policy: long enough, not on a list of common and
 breached passwords, and not one people guess. (Not one of the seller's last five: service.py.)"""
 
+from portal.i18n import current_locale, gettext as _
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
@@ -39,17 +40,20 @@ def needs_rehash(password_hash: str) -> bool:
 def password_problem(password: str, *, email: str = "") -> str | None:
     """What is wrong with a new password, in words for the person choosing it, or None."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return _("Use at least %(min_length)s characters.", min_length=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(max_length)s characters.", max_length=MAX_LENGTH)
     if password.lower() in COMMON_PASSWORDS:
-        return "This password is on a list of common passwords that attackers try first. Choose another."
+        return _("This password is on a list of common passwords that attackers try first. Choose another.")
     local_part = email.split("@")[0].lower()
     if email and (password.lower() == email.lower() or (len(local_part) >= 4 and local_part in password.lower())):
-        return "Don't use your email address in your password."
+        return _("Don't use your email address in your password.")
     result = zxcvbn(password[:64], user_inputs=[email, local_part, "stripe", "seller", "portal"])
     if result["score"] < MIN_SCORE:
-        warning = result["feedback"].get("warning") or "This password is too easy to guess."
-        tip = " ".join(result["feedback"].get("suggestions", [])[:1])
-        return f"{warning.rstrip('.')}. {tip or 'Try a longer phrase of unrelated words.'}".strip()
+        # zxcvbn explains in English only: other languages get our own words for the same verdict.
+        english = current_locale().startswith("en")
+        warning = (english and result["feedback"].get("warning")) or _("This password is too easy to guess.")
+        tip = " ".join(result["feedback"].get("suggestions", [])[:1]) if english else ""
+        tip = tip or _("Try a longer phrase of unrelated words.")
+        return f"{warning.rstrip('.')}. {tip}".strip()
     return None

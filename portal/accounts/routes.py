@@ -5,6 +5,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from portal.i18n import Refusal, gettext as _, ngettext, lazy_gettext as _l
+from portal import i18n
 from portal.accounts import emails, service
 from portal.accounts.auth import current_seller, password_accepted, record_failure, safe_next, sign_out
 from portal.accounts.links import LinkProblem, LinkPurpose
@@ -13,11 +15,11 @@ from portal.inputs import read_form
 from portal.security import service as security
 from portal.web import client_ip, flash, link_routes, link_token, redirect, render
 
-BAD_CREDENTIALS = "That email and password don't match an account. Check both and try again."
+BAD_CREDENTIALS = _l("That email and password don't match an account. Check both and try again.")
 LINK_PROBLEMS = {
-    LinkProblem.invalid: "This link is not valid. Make sure you copied the whole link from the email.",
-    LinkProblem.expired: "This link has expired.",
-    LinkProblem.used: "This link has already been used.",
+    LinkProblem.invalid: _l("This link is not valid. Make sure you copied the whole link from the email."),
+    LinkProblem.expired: _l("This link has expired."),
+    LinkProblem.used: _l("This link has already been used."),
 }
 
 
@@ -38,7 +40,7 @@ def _ip(request: Request) -> str:
 
 def _minutes(seconds: int) -> str:
     minutes = max(1, round(seconds / 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes)
 
 
 async def _mail_allowed(request: Request, email: str) -> bool:
@@ -65,7 +67,8 @@ async def signup(request: Request):
             if not await _mail_allowed(request, values["email"]):
                 return render(request, "errors/error.html", _too_many(), status_code=429)
             try:
-                seller = await run_in_threadpool(service.sign_up, request.app.state.db, values["email"], password)
+                seller = await run_in_threadpool(service.sign_up, request.app.state.db, values["email"], password,
+                                                 i18n.current_locale())
                 await emails.send_confirmation(request, seller)
             except service.EmailTaken:
                 # Same page as a new sign-up, so the form can't be used to learn who has an account.
@@ -79,8 +82,8 @@ async def signup(request: Request):
 def _too_many(seconds: int = 3600) -> dict:
     return {
         "status": 429,
-        "title": "Too many attempts",
-        "text": f"For your security we paused this for a while. Try again in {_minutes(seconds)}.",
+        "title": _("Too many attempts"),
+        "text": _("For your security we paused this for a while. Try again in %(seconds)s.", seconds=_minutes(seconds)),
     }
 
 
@@ -97,7 +100,7 @@ async def confirm(request: Request):
     if request.method == "POST":
         result = await run_in_threadpool(service.confirm_email, db, secret, token, settings.confirm_link_max_age)
         if not isinstance(result, LinkProblem):
-            flash(request, "Thank you: your email address is confirmed.", "success")
+            flash(request, _("Thank you: your email address is confirmed."), "success")
             if await current_seller(request):
                 return redirect(request, "dashboard")
             # The sign-in form that follows already knows who is signing in (kept in the signed
@@ -118,12 +121,12 @@ async def confirm(request: Request):
 async def resend_confirmation(request: Request):
     seller = await current_seller(request)
     if seller.email_confirmed_at:
-        flash(request, "Your email address is already confirmed.", "info")
+        flash(request, _("Your email address is already confirmed."), "info")
     elif await _mail_allowed(request, seller.email):
         await emails.send_confirmation(request, seller)
-        flash(request, f"We sent a new confirmation link to {seller.email}.", "success")
+        flash(request, _("We sent a new confirmation link to %(email)s.", email=seller.email), "success")
     else:
-        flash(request, "We already sent several links in the last hour. Check your spam folder, or try later.", "error")
+        flash(request, _("We already sent several links in the last hour. Check your spam folder, or try later."), "error")
     return redirect(request, "dashboard")
 
 
@@ -139,12 +142,12 @@ async def login(request: Request):
         password = str(form.get("password", ""))
         next_path = safe_next(str(form.get("next", ""))) or next_path
         if not values["email"] or not password:
-            error = "Enter your email address and password."
+            error = _("Enter your email address and password.")
         else:
             seller, error = await _check_credentials(request, values["email"], password)
             if seller:
                 return await password_accepted(request, seller, next_path)
-    status = 429 if error and error.startswith("Too many") else 400 if error else 200
+    status = 429 if isinstance(error, Refusal) else 400 if error else 200
     return render(request, "accounts/login.html", {"values": values, "error": error, "next": next_path or ""}, status)
 
 
@@ -155,7 +158,8 @@ async def _check_credentials(request: Request, email: str, password: str):
     if wait:
         known = await run_in_threadpool(service.find_seller, request.app.state.db, email)
         await record_failure(request, known.id if known else None, "throttled")
-        return None, f"Too many failed attempts. For your security, try again in {_minutes(wait)}, or reset your password."
+        return None, Refusal(_("Too many failed attempts. For your security, try again in %(wait)s, or reset your password.",
+                               wait=_minutes(wait)))
     seller = await run_in_threadpool(service.authenticate, request.app.state.db, email, password)
     if seller is None:
         throttle.hit(rules["login_account"], account_key)
@@ -169,7 +173,7 @@ async def _check_credentials(request: Request, email: str, password: str):
 
 async def logout(request: Request):
     await sign_out(request)
-    flash(request, "You are signed out.", "info")
+    flash(request, _("You are signed out."), "info")
     return redirect(request, "accounts:login")
 
 
@@ -212,7 +216,7 @@ async def reset_password(request: Request):
             request.app.state.throttle.clear(_rules(request)["login_account"], result.email)
             await run_in_threadpool(security.record_change, db, result.id, security.PASSWORD, ip=_ip(request))
             await sign_out(request)
-            flash(request, "Your password is changed and every other session is signed out. Log in with the new password.", "success")
+            flash(request, _("Your password is changed and every other session is signed out. Log in with the new password."), "success")
             return redirect(request, "accounts:login")
     return render(request, "accounts/reset.html", {"email": checked.email, "errors": errors}, 400 if errors else 200)
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from portal.i18n import gettext as _
 from portal.accounts import passwords
 from portal.accounts.links import LinkProblem, LinkPurpose, fingerprint, link_digest, make_token, read_token
 from portal.accounts.models import LoginSession, Seller, UsedLink
@@ -26,11 +27,11 @@ class EmailTaken(Exception):
 
 def email_problem(raw: str) -> str | None:
     if not raw.strip():
-        return "Enter your email address."
+        return _("Enter your email address.")
     try:
         validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        return f"Enter a valid email address ({str(exc).rstrip('.')})."
+        return _("Enter a valid email address (%(exc)s).", exc=str(exc).rstrip('.'))
     return None
 
 
@@ -38,15 +39,25 @@ def normalize_email(raw: str) -> str:
     return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
 
 
-def sign_up(db: Database, email: str, password: str) -> Seller:
+def sign_up(db: Database, email: str, password: str, locale: str | None = None) -> Seller:
+    """`locale`: the language the seller signed up in, kept as theirs (mail sent later, outside
+    any request of theirs, is written in it) until they pick another."""
     password_hash = passwords.hash_password(password)
     try:
         with db.transaction() as session:
-            seller = Seller(email=normalize_email(email), password_hash=password_hash)
+            seller = Seller(email=normalize_email(email), password_hash=password_hash, locale=locale)
             session.add(seller)
     except IntegrityError as exc:
         raise EmailTaken(email) from exc
     return seller
+
+
+def set_locale(db: Database, seller_id: int, locale: str) -> None:
+    with db.transaction() as session:
+        seller = session.get(Seller, seller_id)
+        if seller is not None:
+            seller.locale = locale
+            session.add(seller)
 
 
 def find_seller(db: Database, email: str) -> Seller | None:
@@ -205,9 +216,9 @@ def new_password_errors(db: Database, seller_id: int | None, email: str, passwor
     if problem := passwords.password_problem(password, email=email):
         return {"password": problem}
     if seller_id is not None and password_reused(db, seller_id, password):
-        return {"password": "Choose a password you haven't used for this account before (not one of your last five)."}
+        return {"password": _("Choose a password you haven't used for this account before (not one of your last five).")}
     if password != confirm:
-        return {"password_confirm": "The two passwords don't match. Type the same password twice."}
+        return {"password_confirm": _("The two passwords don't match. Type the same password twice.")}
     return {}
 
 

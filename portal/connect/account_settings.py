@@ -13,6 +13,9 @@ from datetime import datetime
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
+from babel.dates import get_day_names
+
+from portal.i18n import current_locale, formats_locale, gettext as _, lazy_gettext as _l, ngettext
 from portal.audit import STAFF, AuditEvent
 from portal.connect import payout_holds
 from portal.onboarding import mcc
@@ -25,28 +28,38 @@ def _ordinal(day: int) -> str:
     return f"{day}{suffix}"
 
 
+def _day_of_month(day: int) -> str:
+    """'1st' in English; the language's own way elsewhere ('1.' in German, '1er' in French)."""
+    return _ordinal(day) if current_locale().startswith("en") else _("%(day)s (day of the month)", day=day)
+
+
 def schedule_words(schedule: dict | None) -> str:
     """'Weekly, every Friday; each payment is paid out at the earliest 2 days after it is made.'"""
     schedule = schedule or {}
     interval = schedule.get("interval") or "daily"
     if interval == "manual":
-        return "Manual: your balance stays with Stripe until a payout is requested."
+        return _("Manual: your balance stays with Stripe until a payout is requested.")
     if interval == "weekly":
         anchor = str(schedule.get("weekly_anchor") or "monday")
-        when = f"Weekly, every {anchor.capitalize()}"
+        index = WEEKDAYS.index(anchor) if anchor in WEEKDAYS else 0
+        weekday = get_day_names("wide", locale=formats_locale())[index]
+        when = _("Weekly, every %(weekday)s", weekday=weekday[:1].upper() + weekday[1:])
     elif interval == "monthly":
         anchor = int(schedule.get("monthly_anchor") or 1)
-        when = f"Monthly, on the {_ordinal(anchor)}"
         if anchor > 28:
-            when += " (or the last day of shorter months)"
+            when = _("Monthly, on the %(day)s (or the last day of shorter months)", day=_day_of_month(anchor))
+        else:
+            when = _("Monthly, on the %(day)s", day=_day_of_month(anchor))
     else:
-        when = "Daily"
+        when = _("Daily")
     delay = schedule.get("delay_days")
     if delay == "minimum":
-        return f"{when}; each payment is paid out as soon as Stripe allows."
+        return _("%(when)s; each payment is paid out as soon as Stripe allows.", when=when)
     if delay is None:
-        return f"{when}."
-    return f"{when}; each payment is paid out at the earliest {delay} day{'s' if int(delay) != 1 else ''} after it is made."
+        return _("%(when)s.", when=when)
+    return ngettext("%(when)s; each payment is paid out at the earliest %(num)s day after it is made.",
+                    "%(when)s; each payment is paid out at the earliest %(num)s days after it is made.",
+                    int(delay), when=when)
 
 
 def current_schedule(snapshot: dict) -> dict:
@@ -71,33 +84,33 @@ def profile_rows(snapshot: dict) -> list[tuple[str, str]]:
     company = snapshot.get("company") or {}
     individual = snapshot.get("individual") or {}
     rows = [
-        ("Legal name", company.get("name") if snapshot.get("business_type") != "individual" else ""),
-        ("Business name", profile.get("name")),
-        ("Website", profile.get("url")),
-        ("Industry", industry(profile.get("mcc"))),
-        ("What you sell", profile.get("product_description")),
-        ("Support phone", profile.get("support_phone")),
-        ("Support email", profile.get("support_email")),
-        ("Statement descriptor", ((snapshot.get("settings") or {}).get("payments") or {}).get("statement_descriptor")),
+        (_("Legal name"), company.get("name") if snapshot.get("business_type") != "individual" else ""),
+        (_("Business name"), profile.get("name")),
+        (_("Website"), profile.get("url")),
+        (_("Industry"), industry(profile.get("mcc"))),
+        (_("What you sell"), profile.get("product_description")),
+        (_("Support phone"), profile.get("support_phone")),
+        (_("Support email"), profile.get("support_email")),
+        (_("Statement descriptor"), ((snapshot.get("settings") or {}).get("payments") or {}).get("statement_descriptor")),
     ]
     if snapshot.get("business_type") == "individual":
-        rows += [("Your phone", individual.get("phone")), ("Your email", individual.get("email")),
-                 ("Your address", address_line(individual.get("address")))]
+        rows += [(_("Your phone"), individual.get("phone")), (_("Your email"), individual.get("email")),
+                 (_("Your address"), address_line(individual.get("address")))]
     else:
-        rows += [("Business phone", company.get("phone")), ("Business address", address_line(company.get("address")))]
+        rows += [(_("Business phone"), company.get("phone")), (_("Business address"), address_line(company.get("address")))]
     return [(label, str(value)) for label, value in rows if value]
 
 
 # What staff may ask Stripe for on a US account, in words; anything already on the account is listed too.
 CAPABILITIES = {
-    "card_payments": "Card payments",
-    "transfers": "Transfers (receiving funds from the platform)",
-    "us_bank_account_ach_payments": "ACH Direct Debit payments",
-    "link_payments": "Link payments",
-    "cashapp_payments": "Cash App Pay payments",
-    "affirm_payments": "Affirm payments",
-    "klarna_payments": "Klarna payments",
-    "afterpay_clearpay_payments": "Afterpay payments",
+    "card_payments": _l("Card payments"),
+    "transfers": _l("Transfers (receiving funds from the platform)"),
+    "us_bank_account_ach_payments": _l("ACH Direct Debit payments"),
+    "link_payments": _l("Link payments"),
+    "cashapp_payments": _l("Cash App Pay payments"),
+    "affirm_payments": _l("Affirm payments"),
+    "klarna_payments": _l("Klarna payments"),
+    "afterpay_clearpay_payments": _l("Afterpay payments"),
     "tax_reporting_us_1099_k": "1099-K tax reporting",
 }
 
@@ -121,7 +134,7 @@ def capability_rows(stored) -> list[CapabilityRow]:
         status = statuses.get(name) or "unrequested"
         requested = status != "unrequested"
         due = list(((objects.get(name) or {}).get("requirements") or {}).get("currently_due") or []) if requested else []
-        rows.append(CapabilityRow(name, CAPABILITIES.get(name, name.replace("_", " ")), requested, status, due))
+        rows.append(CapabilityRow(name, str(CAPABILITIES.get(name, name.replace("_", " "))), requested, status, due))
     return rows
 
 
@@ -157,21 +170,22 @@ def _fields(details: dict) -> str:
 
 
 def _person(details: dict) -> str:
-    return details.get("name") or "a person"
+    return details.get("name") or _("a person")
 
 
 CHANGE_WORDS = {
-    "staff.profile_update": lambda d: f"Our team updated your business profile: {_fields(d)}.",
-    "staff.person_added": lambda d: f"Our team added {_person(d)} to the people on your account.",
-    "staff.person_updated": lambda d: f"Our team updated {_person(d)}'s details: {_fields(d)}.",
-    "staff.person_removed": lambda d: f"Our team removed {_person(d)} from the people on your account.",
+    "staff.profile_update": lambda d: _("Our team updated your business profile: %(fields)s.", fields=_fields(d)),
+    "staff.person_added": lambda d: _("Our team added %(name)s to the people on your account.", name=_person(d)),
+    "staff.person_updated": lambda d: _("Our team updated %(name)s's details: %(fields)s.", name=_person(d), fields=_fields(d)),
+    "staff.person_removed": lambda d: _("Our team removed %(name)s from the people on your account.", name=_person(d)),
     "staff.capability": lambda d: (
-        f"Our team {'requested' if d.get('requested', {}).get('new') else 'turned off'} "
-        f"{d.get('label') or d.get('capability')} for your account."),
-    "staff.payout_schedule": lambda d: f"Our team set your payout schedule: {d.get('words', '')}",
+        _("Our team requested %(capability)s for your account.", capability=d.get('label') or d.get('capability'))
+        if d.get('requested', {}).get('new') else
+        _("Our team turned off %(capability)s for your account.", capability=d.get('label') or d.get('capability'))),
+    "staff.payout_schedule": lambda d: _("Our team set your payout schedule: %(words)s", words=d.get('words', '')),
     "risk.debit_negative_balances": lambda d: (
-        "Our team turned " + ("on" if d.get("on") else "off")
-        + " automatic debiting of your bank account when your balance goes below zero."),
+        _("Our team turned on automatic debiting of your bank account when your balance goes below zero.") if d.get("on")
+        else _("Our team turned off automatic debiting of your bank account when your balance goes below zero.")),
 }
 
 

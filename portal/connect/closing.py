@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlmodel import delete, select
 from starlette.concurrency import run_in_threadpool
 
+from portal.i18n import gettext as _
 from portal import audit
 from portal.accounts.models import Seller
 from portal.connect import mirror, payout_holds
@@ -112,7 +113,7 @@ def ask_to_close(db: Database, seller_id: int, *, note: str, email: str, ip: str
     with db.transaction() as session:
         closure = session.get(AccountClosure, seller_id)
         if closure is not None:
-            raise ClosingRefused("You have already asked us to close this account.")
+            raise ClosingRefused(_("You have already asked us to close this account."))
         account = session.exec(select(ConnectedAccount).where(ConnectedAccount.seller_id == seller_id)).first()
         closure = AccountClosure(seller_id=seller_id, stripe_account_id=account.stripe_account_id if account else "",
                                  state=REQUESTED, reason=note, requested_by=email)

@@ -8,6 +8,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.accounts.auth import current_seller, ip_of, reauth_required
 from portal.connect import closing
 from portal.connect.views import account_view
@@ -37,9 +39,9 @@ async def ask(request: Request):
     note = str(form.get("note") or "").strip()
     errors = {}
     if len(note) > MAX_NOTE:
-        errors["note"] = f"Keep this under {MAX_NOTE} characters."
+        errors["note"] = _("Keep this under %(max_note)s characters.", max_note=MAX_NOTE)
     if form.get("understood") != "on":
-        errors["understood"] = "Tick the box to confirm you understand what closing means."
+        errors["understood"] = _("Tick the box to confirm you understand what closing means.")
     if errors:
         return await _page(request, errors, {"note": note}, 400)
     try:
@@ -47,8 +49,8 @@ async def ask(request: Request):
                                 ip=ip_of(request))
     except closing.ClosingRefused as refused:
         return await _page(request, {"note": str(refused)}, {"note": note}, 409)
-    await send_mail(request, seller.email, "We received your request to close your account", "mail/close_requested.txt")
-    flash(request, "We have your request. Our team will close the account and email you at each step.", "success")
+    await send_mail(request, seller.email, _l("We received your request to close your account"), "mail/close_requested.txt")
+    flash(request, _("We have your request. Our team will close the account and email you at each step."), "success")
     return redirect(request, "leaving:ask")
 
 
@@ -56,8 +58,8 @@ async def withdraw(request: Request):
     seller = await current_seller(request)
     withdrawn = await run_in_threadpool(closing.withdraw_request, request.app.state.db, seller.id, email=seller.email,
                                         ip=ip_of(request))
-    flash(request, "Your request is withdrawn: your account stays open." if withdrawn
-          else "There is no request to withdraw.", "success" if withdrawn else "info")
+    flash(request, _("Your request is withdrawn: your account stays open.") if withdrawn
+          else _("There is no request to withdraw."), "success" if withdrawn else "info")
     return redirect(request, "leaving:ask")
 
 

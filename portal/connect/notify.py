@@ -3,6 +3,7 @@
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
+from portal.i18n import lazy_gettext as _l, using_locale
 from portal.accounts.models import Seller
 from portal.connect import negative_balances, requirements
 from portal.connect.models import ConnectedAccount
@@ -32,12 +33,15 @@ def _news(db: Database, seller_id: int) -> tuple[Seller | None, list[requirement
 
 
 async def tell_seller_about_new_requirements(state, seller_id: int, status_url: str) -> bool:
-    seller, news = await run_in_threadpool(_news, state.db, seller_id)
+    # The words are written when the news is read: in the seller's language, like the mail.
+    _email, locale = await run_in_threadpool(_email_of, state.db, seller_id)
+    with using_locale(locale):
+        seller, news = await run_in_threadpool(_news, state.db, seller_id)
     if not news:
         return False
     await queue_templated_mail(
-        state, seller.email, "Action needed on your seller account", "mail/requirements.txt",
-        items=news, link=status_url,
+        state, seller.email, _l("Action needed on your seller account"), "mail/requirements.txt",
+        locale=seller.locale, items=news, link=status_url,
     )
     return True
 
@@ -49,15 +53,17 @@ async def tell_sellers_about_negative_balances(state, status_url: str, now=None)
         days = await run_in_threadpool(negative_balances.claim_notices, state.db, negative)
         if not days:
             continue
-        email = await run_in_threadpool(_email_of, state.db, negative.seller_id)
+        email, locale = await run_in_threadpool(_email_of, state.db, negative.seller_id)
         await queue_templated_mail(
-            state, email, "Your balance is negative", "mail/negative_balance.txt",
+            state, email, _l("Your balance is negative"), "mail/negative_balance.txt", locale=locale,
             negative=negative, reserve_date=negative_balances.reserve_date(negative), link=status_url,
         )
         sent += 1
     return sent
 
 
-def _email_of(db: Database, seller_id: int) -> str:
+def _email_of(db: Database, seller_id: int) -> tuple[str, str | None]:
+    """Where to write to the seller, and in which language."""
     with db.transaction() as session:
-        return session.get(Seller, seller_id).email
+        seller = session.get(Seller, seller_id)
+        return (seller.email, seller.locale) if seller else ("", None)

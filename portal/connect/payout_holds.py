@@ -12,6 +12,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Field, Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
+from portal.i18n import gettext as _, lazy_gettext as _l
 from portal.connect.models import ConnectedAccount
 from portal.db import Database, utcnow
 from portal.connect.mirror import record_account
@@ -24,10 +25,9 @@ COOLING_OFF = "cooling_off"
 RECOVERY = "recovery"
 
 EXPLANATIONS = {
-    RISK_PAUSE: "Our team has paused your payouts while we review your account. We'll contact you if we need anything.",
-    COOLING_OFF: "Your payouts are on hold for a short while because sensitive account details changed recently. "
-                 "This protects you if someone else made the change.",
-    RECOVERY: "Your payouts are on hold for a short while because your account was recovered.",
+    RISK_PAUSE: _l("Our team has paused your payouts while we review your account. We'll contact you if we need anything."),
+    COOLING_OFF: _l("Your payouts are on hold for a short while because sensitive account details changed recently. This protects you if someone else made the change."),
+    RECOVERY: _l("Your payouts are on hold for a short while because your account was recovered."),
 }
 DEFAULT_SCHEDULE = {"interval": "daily"}
 
@@ -98,7 +98,7 @@ def holds_with(session: Session, seller_id: int, business_email: BusinessEmail |
     now = utcnow()
     rows = session.exec(UNRELEASED_HOLDS, params={"seller_id": seller_id}).all()
     holds = [
-        Hold(row.reason, EXPLANATIONS.get(row.reason, "Your payouts are on hold."), row.placed_at, row.until, row.note, row.placed_by)
+        Hold(row.reason, EXPLANATIONS.get(row.reason, _("Your payouts are on hold.")), row.placed_at, row.until, row.note, row.placed_by)
         for row in rows
         if row.until is None or row.until > now
     ]
@@ -111,13 +111,10 @@ def holds_with(session: Session, seller_id: int, business_email: BusinessEmail |
 def business_email_explanation(business_email: BusinessEmail | None) -> str:
     """What is true of the business email and what to do: a link is mentioned only once one was sent."""
     if business_email is None:
-        return ("We need an email address on your business's own domain before payouts start. "
-                "Add one in the business email step.")
+        return (_("We need an email address on your business's own domain before payouts start. Add one in the business email step."))
     if business_email.last_sent_at is None:
-        return (f"{business_email.email} isn't on your business's own domain, so we can't confirm it. "
-                "To release your payouts, give an address on your website's domain in the business email step; "
-                "we'll send it a confirmation link.")
-    return f"Your business email address isn't confirmed yet. Open the link we sent to {business_email.email} to release your payouts."
+        return (_("%(email)s isn't on your business's own domain, so we can't confirm it. To release your payouts, give an address on your website's domain in the business email step; we'll send it a confirmation link.", email=business_email.email))
+    return _("Your business email address isn't confirmed yet. Open the link we sent to %(email)s to release your payouts.", email=business_email.email)
 
 
 def schedule_for(account: dict, remembered: dict | None, held: bool, chosen: dict | None = None) -> tuple[dict, dict | None]:

@@ -5,26 +5,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from portal import countries
+from portal.i18n import gettext as _, lazy_gettext as _l
 from portal.connect.requirements import Requirement
 from portal.onboarding import validation
 
 PERSON_TEXT = {
-    "first_name": "First name", "last_name": "Last name", "phone": "Phone number", "email": "Email address",
-    "ssn_last_4": "Last 4 digits of the Social Security number", "id_number": "ID number",
-    "first_name_kana": "First name in katakana", "last_name_kana": "Last name in katakana",
-    "first_name_kanji": "First name in kanji", "last_name_kanji": "Last name in kanji",
+    "first_name": _l("First name"), "last_name": _l("Last name"), "phone": _l("Phone number"), "email": _l("Email address"),
+    "ssn_last_4": _l("Last 4 digits of the Social Security number"), "id_number": _l("ID number"),
+    "first_name_kana": _l("First name in katakana"), "last_name_kana": _l("Last name in katakana"),
+    "first_name_kanji": _l("First name in kanji"), "last_name_kanji": _l("Last name in kanji"),
 }
 # Where Stripe takes an address in each of the country's scripts (Japan), the form asks the
 # shared parts once and the rest per script, under `<owner>.address_scripts.<field>`.
 SCRIPTED_ADDRESS = "address_scripts"
 ACCOUNT_TEXT = {
-    "company.name": "Legal business name", "company.tax_id": "Tax ID", "company.phone": "Company phone",
-    "business_profile.url": "Business website", "business_profile.product_description": "What you sell",
-    "business_profile.support_phone": "Customer support phone", "business_profile.support_email": "Customer support email",
-    "settings.payments.statement_descriptor": "Statement descriptor",
-    "business_profile.name": "Business name",
-    "settings.card_payments.statement_descriptor_prefix": "Statement descriptor prefix (2 to 10 characters)",
-    "company.name_kana": "Company name in katakana", "company.name_kanji": "Company name in kanji",
+    "company.name": _l("Legal business name"), "company.tax_id": _l("Tax ID"), "company.phone": _l("Company phone"),
+    "business_profile.url": _l("Business website"), "business_profile.product_description": _l("What you sell"),
+    "business_profile.support_phone": _l("Customer support phone"), "business_profile.support_email": _l("Customer support email"),
+    "settings.payments.statement_descriptor": _l("Statement descriptor"),
+    "business_profile.name": _l("Business name"),
+    "settings.card_payments.statement_descriptor_prefix": _l("Statement descriptor prefix (2 to 10 characters)"),
+    "company.name_kana": _l("Company name in katakana"), "company.name_kanji": _l("Company name in kanji"),
 }
 SECRET_ATTRIBUTES = {"id_number", "tax_id"}
 DOCUMENT_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"%PDF": "application/pdf"}
@@ -122,12 +123,12 @@ def plan(actions: list[Requirement], country: countries.Country | None = None) -
         elif path == "business_profile.mcc" or path == "business_type":
             result.elsewhere.append(Elsewhere(requirement, "profile"))
         elif path == "tos_acceptance":
-            add("tos_acceptance", "I accept the Stripe Connected Account Agreement again", "checkbox", requirement)
+            add("tos_acceptance", _("I accept the Stripe Connected Account Agreement again"), "checkbox", requirement)
         elif is_document_field(path):
-            add(f"{owner}.{attribute}" if owner else path, "Upload a photo or scan (JPEG, PNG or PDF, up to 10 MB)",
+            add(f"{owner}.{attribute}" if owner else path, _("Upload a photo or scan (JPEG, PNG or PDF, up to 10 MB)"),
                 "file", requirement)
         elif owner and attribute == "dob":
-            add(f"{owner}.dob", "Date of birth", "date", requirement)
+            add(f"{owner}.dob", _("Date of birth"), "date", requirement)
         elif (owner or path.startswith("company.")) and country.scripts and attribute.startswith("address_"):
             for name, label, kind in _scripted_address_fields(country):
                 add(f"{owner or 'company'}.{SCRIPTED_ADDRESS}.{name}", label, kind, requirement)
@@ -148,19 +149,19 @@ def plan(actions: list[Requirement], country: countries.Country | None = None) -
 
 def document_problem(content: bytes, filename: str) -> str | None:
     if not content:
-        return "Choose a file to upload."
+        return _("Choose a file to upload.")
     if len(content) > MAX_DOCUMENT_BYTES:
-        return "This file is larger than 10 MB. Upload a smaller photo or scan."
+        return _("This file is larger than 10 MB. Upload a smaller photo or scan.")
     if not any(content.startswith(magic) for magic in DOCUMENT_TYPES):
-        return "Upload a JPEG or PNG photo, or a PDF scan."
+        return _("Upload a JPEG or PNG photo, or a PDF scan.")
     return None
 
 
 def _field_problem(form_field: FormField, value: str, *, test_mode: bool, country: str = "US") -> str | None:
     attribute = form_field.name.rsplit(".", 1)[-1]
     checks = {
-        "first_name": lambda v: validation.person_name_problem(v, label="first name"),
-        "last_name": lambda v: validation.person_name_problem(v, label="last name"),
+        "first_name": lambda v: validation.person_name_problem(v, label=_("first name")),
+        "last_name": lambda v: validation.person_name_problem(v, label=_("last name")),
         "dob": lambda v: validation.dob_problem(v, test_mode=test_mode),
         "phone": lambda v: validation.phone_problem(v, country=country, test_mode=test_mode),
         "support_phone": lambda v: validation.phone_problem(v, country=country, test_mode=test_mode),
@@ -177,7 +178,7 @@ def _field_problem(form_field: FormField, value: str, *, test_mode: bool, countr
     }
     check = checks.get(attribute)
     if check is None and attribute.rpartition("_")[0] in ("first_name", "last_name", "name"):
-        head, _, suffix = attribute.rpartition("_")
+        head, _sep, suffix = attribute.rpartition("_")
         script = countries.get(country).script(suffix)
         label = "company name" if head == "name" else head.replace("_", " ")
         return validation.script_name_problem(value, script, label=label) if script else None
@@ -216,7 +217,7 @@ def read(fields: list[FormField], form: Mapping, files: Mapping[str, tuple[str, 
             continue
         if form_field.kind == "checkbox":
             if form.get(form_field.name) != "on":
-                result.errors[form_field.name] = "Tick the box to accept the agreement again."
+                result.errors[form_field.name] = _("Tick the box to accept the agreement again.")
             elif tos:
                 result.account_params["tos_acceptance"] = tos
             continue
@@ -224,11 +225,11 @@ def read(fields: list[FormField], form: Mapping, files: Mapping[str, tuple[str, 
         if not form_field.secret:
             result.typed[form_field.name] = value
         if f".{SCRIPTED_ADDRESS}." in form_field.name:
-            owner, _, part = form_field.name.rpartition(f".{SCRIPTED_ADDRESS}.")
+            owner, _sep, part = form_field.name.rpartition(f".{SCRIPTED_ADDRESS}.")
             scripted.setdefault(owner, {})[part] = value
             continue
         if ".address." in form_field.name:
-            owner, _, part = form_field.name.rpartition(".address.")
+            owner, _sep, part = form_field.name.rpartition(".address.")
             addresses.setdefault(owner, {})[part] = value
             continue
         if problem := _field_problem(form_field, value, test_mode=test_mode, country=country):

@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 
 from portal import countries
 from portal.connect import requirement_model
+from portal.i18n import N_, current_locale, gettext as _
 from portal.onboarding import stripe_errors
 
 # Stripe's Dashboard order: past due, currently due, future requirements, eventually due.
-# (status, from future_requirements, label)
+# (status, from future_requirements, label). The labels are English keys (pages compare them);
+# pages show them through the catalogue.
 BUCKETS = (
-    ("past_due", False, "Past due"),
-    ("currently_due", False, "Due now"),
-    ("currently_due", True, "Coming up"),
-    ("eventually_due", False, "Needed later"),
+    ("past_due", False, N_("Past due")),
+    ("currently_due", False, N_("Due now")),
+    ("currently_due", True, N_("Coming up")),
+    ("eventually_due", False, N_("Needed later")),
 )
 PENDING = requirement_model.PENDING
 
@@ -94,6 +96,141 @@ MISSING_PEOPLE = {
 }
 
 
+# The same words as the seller reads them, in the seller's language. A language cannot build them
+# from "your" and a noun as English does (German declines the possessive with the noun's gender),
+# so each field is a whole message: once with the seller as owner, once with someone else, named
+# by %(owner)s, a possessive phrase of its own (OWNER_PHRASES) placed where the language wants it.
+SELLER_WORDS = {
+    "first_name": N_("your first name"),
+    "last_name": N_("your last name"),
+    "dob": N_("your date of birth"),
+    "address": N_("your home address"),
+    "phone": N_("your phone number"),
+    "email": N_("your email address"),
+    "ssn_last_4": N_("the last 4 digits of your Social Security number"),
+    "id_number": N_("your full Social Security number"),
+    "verification.document": N_("a photo of your ID (passport, driver's license or state ID)"),
+    "verification.additional_document": N_("a document that proves your address, like a utility bill"),
+    "verification.proof_of_liveness": N_("a selfie check of your face"),
+    "relationship.title": N_("your job title"),
+    "relationship": N_("your role in the company"),
+    "relationship.percent_ownership": N_("your share of ownership"),
+    "relationship.executive": N_("whether you are an executive"),
+    "relationship.owner": N_("whether you are an owner"),
+    "relationship.director": N_("whether you are a director"),
+    "political_exposure": N_("whether you are a politically exposed person"),
+}
+OTHERS_WORDS = {
+    "first_name": N_("%(owner)s first name"),
+    "last_name": N_("%(owner)s last name"),
+    "dob": N_("%(owner)s date of birth"),
+    "address": N_("%(owner)s home address"),
+    "phone": N_("%(owner)s phone number"),
+    "email": N_("%(owner)s email address"),
+    "ssn_last_4": N_("the last 4 digits of %(owner)s Social Security number"),
+    "id_number": N_("%(owner)s full Social Security number"),
+    "verification.document": N_("a photo of %(owner)s ID (passport, driver's license or state ID)"),
+    "verification.additional_document": N_("a document that proves %(owner)s address, like a utility bill"),
+    "verification.proof_of_liveness": N_("a selfie check of %(owner)s face"),
+    "relationship.title": N_("%(owner)s job title"),
+    "relationship": N_("%(owner)s role in the company"),
+    "relationship.percent_ownership": N_("%(owner)s share of ownership"),
+    "relationship.executive": N_("whether %(person)s is an executive"),
+    "relationship.owner": N_("whether %(person)s is an owner"),
+    "relationship.director": N_("whether %(person)s is a director"),
+    "political_exposure": N_("whether %(person)s is a politically exposed person"),
+}
+SELLER_PENDING_WORDS = {
+    "ssn_last_4": N_("the Social Security number digits you gave"),
+    "id_number": N_("the Social Security number digits you gave"),
+}
+OTHERS_PENDING_WORDS = {
+    "ssn_last_4": N_("the Social Security number digits given for %(person)s"),
+    "id_number": N_("the Social Security number digits given for %(person)s"),
+}
+# People not added yet: (who, possessive), as MISSING_PEOPLE.
+MISSING_PEOPLE_WORDS = {
+    "representative": (N_("the company's representative"), N_("the company representative's")),
+    "owners": (N_("each owner of 25% or more"), N_("each owner's")),
+    "directors": (N_("each director"), N_("each director's")),
+    "executives": (N_("each executive"), N_("each executive's")),
+}
+SELLER_COMPANY_WORDS = {
+    "company.name": N_("your company's legal name"),
+    "company.tax_id": N_("your company's EIN"),
+    "company.phone": N_("your company's phone number"),
+    "company.address": N_("your company's registered address"),
+    "company.structure": N_("how your company is legally set up"),
+    "company.owners_provided": N_("confirmation that every owner of 25% or more is listed"),
+    "company.directors_provided": N_("confirmation that every director is listed"),
+    "company.executives_provided": N_("confirmation that every executive is listed"),
+    "company.verification.document": N_("a company document, like the IRS letter that confirms your EIN"),
+    "business_profile.url": N_("your business website"),
+    "business_profile.mcc": N_("your industry"),
+    "business_profile.product_description": N_("a description of what you sell"),
+    "business_profile.support_phone": N_("your customer support phone number"),
+    "business_profile.support_email": N_("your customer support email"),
+    "business_profile.name": N_("your business name"),
+    "settings.payments.statement_descriptor": N_("the name on your customers' card statements"),
+    "settings.card_payments.statement_descriptor_prefix": N_("the short name that starts your card statement descriptor"),
+    "external_account": N_("a bank account for your payouts"),
+    "tos_acceptance": N_("your acceptance of the Stripe Connected Account Agreement"),
+    "business_type": N_("your business type"),
+    "intervention": N_("a review that Stripe must complete with you on its secure page"),
+}
+SELLER_UNKNOWN_PERSON_WORDS = N_("more information about you")
+OTHERS_UNKNOWN_PERSON_WORDS = N_("more information about %(person)s")
+SELLER_UNKNOWN_ACCOUNT_WORDS = N_("more information about your business")
+
+
+def _seller_country_words(country: str | None) -> tuple[dict, dict, dict]:
+    """_country_words for the seller: (the seller's own person words, someone else's, company words)."""
+    if not countries.supported(country) or country.upper() == "US":
+        return {}, {}, {}
+    data = countries.get(country)
+    label = data.id_number.label if data.id_number else None
+    mine = {"id_number": _("your %(number)s", number=label) if label else _("your national ID number"),
+            "verification.document": _("a photo of your ID (passport, national ID card or driving licence)")}
+    others = {"id_number": (N_("%(owner)s %(number)s"), {"number": label}) if label
+              else (N_("%(owner)s national ID number"), {}),
+              "verification.document": (N_("a photo of %(owner)s ID (passport, national ID card or driving licence)"), {})}
+    company = {
+        "company.tax_id": _("your company's %(number)s", number=data.tax_id.label),
+        "company.verification.document": _("a company document, like your company's certificate of registration"),
+    }
+    return mine, others, company
+
+
+def _seller_person_words(rest: str, root: str, person: str | None, names: dict[str, str], country: str | None,
+                         pending: bool) -> str:
+    """A person field in the seller's words and language ("your date of birth", "Jenny Rosen's
+    date of birth", "each owner's date of birth")."""
+    mine, others, _company = _seller_country_words(country)
+    if root == "individual":
+        if pending and rest in SELLER_PENDING_WORDS:
+            return _(SELLER_PENDING_WORDS[rest])
+        found = mine.get(rest) or mine.get(rest.split(".")[0])
+        if found:
+            return found
+        template = SELLER_WORDS.get(rest) or SELLER_WORDS.get(rest.split(".")[0])
+        return _(template) if template else _(SELLER_UNKNOWN_PERSON_WORDS)
+    if person in MISSING_PEOPLE_WORDS:
+        who, possessive = (_(words) for words in MISSING_PEOPLE_WORDS[person])
+    elif name := names.get(person or ""):
+        who, possessive = name, _("%(name)s's", name=name)
+    else:
+        who, possessive = _("a person on your account"), _("a person's")
+    if pending and rest in OTHERS_PENDING_WORDS:
+        return _(OTHERS_PENDING_WORDS[rest], person=who)
+    local = others.get(rest) or others.get(rest.split(".")[0])
+    if local:
+        return _(local[0], owner=possessive, **local[1])
+    template = OTHERS_WORDS.get(rest) or OTHERS_WORDS.get(rest.split(".")[0])
+    if template is None:
+        return _(OTHERS_UNKNOWN_PERSON_WORDS, person=who)
+    return _(template, owner=possessive) if "%(owner)s" in template else _(template, person=who)
+
+
 def _country_words(country: str | None) -> tuple[dict, dict]:
     """(person words, company words) that name the country's own numbers and documents: the
     SIN in Canada, the Company Number in the UK; the US words are the tables above."""
@@ -168,17 +305,23 @@ def describe(key: str, names: dict[str, str] | None = None, *, table: dict[str, 
     ("your ID"), or with for_staff about them ("the seller's ID"), from the same tables;
     `country` (the account's) names its own id numbers and documents."""
     # A page describes each of its requirements twice (seller's and staff's words) on every view:
-    # the words depend only on these arguments, so each combination is worked out once.
-    return _described(key, tuple(sorted(names.items())) if names else (), tuple(table.items()) if table else (),
-                      for_staff, country)
+    # the words depend only on these arguments and the language they are written in, so each
+    # combination is worked out once. `table` keeps None apart from empty: None asks for what is
+    # due, a table (even empty) for what was given.
+    return _described(key, tuple(sorted(names.items())) if names else (),
+                      None if table is None else tuple(table.items()), for_staff, country, current_locale())
 
 
 @functools.lru_cache(maxsize=8192)
-def _described(key: str, names: tuple, table: tuple, for_staff: bool, country: str | None) -> tuple[str, str, str | None]:
-    names, table = dict(names), dict(table)
+def _described(key: str, names: tuple, table: tuple | None, for_staff: bool, country: str | None,
+               language: str) -> tuple[str, str, str | None]:
+    pending = table is not None
+    names, table = dict(names), dict(table or ())
     owner = STAFF_OWNER if for_staff else SELLER_OWNER
     path = stripe_errors.field_for_param(key)
     person = stripe_errors.person_for_requirement(key) or (key.split(".")[0] if key.split(".")[0] in MISSING_PEOPLE else None)
+    if not for_staff:
+        return path, _seller_words(path, person, names, country, pending=pending), person
     person_words, company_words = _country_words(country)
     if path.startswith(("individual.", "person.")) and path not in COMPANY_WORDS:
         return path, _owner_words(path, person, names, {**person_words, **table}, owner), person
@@ -188,10 +331,24 @@ def _described(key: str, names: tuple, table: tuple, for_staff: bool, country: s
     return path, words.format(**owner), person
 
 
+def _seller_words(path: str, person: str | None, names: dict[str, str], country: str | None, *, pending: bool) -> str:
+    if path.startswith(("individual.", "person.")) and path not in COMPANY_WORDS:
+        root, _dot, rest = path.partition(".")
+        rest = rest.removeprefix("address.") if rest.startswith("address.") else rest
+        rest = "address" if rest in ("line1", "line2", "city", "state", "postal_code", "country") else rest
+        return _seller_person_words(rest, root, person, names, country, pending)
+    collapsed = path.split(".address.")[0] + ".address" if ".address." in path else path
+    local = _seller_country_words(country)[2]
+    if words := local.get(collapsed):
+        return words
+    template = SELLER_COMPANY_WORDS.get(collapsed) or SELLER_COMPANY_WORDS.get(path) or SELLER_UNKNOWN_ACCOUNT_WORDS
+    return _(template)
+
+
 def has_words(key: str, country: str | None = None) -> bool:
     """Whether the portal knows this key, rather than describing it in general terms."""
-    words = describe(key, {}, country=country)[1]
-    return words != UNKNOWN_ACCOUNT_WORDS.format(**SELLER_OWNER) and not words.startswith("more information about")
+    words = describe(key, {}, for_staff=True, country=country)[1]
+    return words != UNKNOWN_ACCOUNT_WORDS.format(**STAFF_OWNER) and not words.startswith("more information about")
 
 
 def actions_required(account: dict, capabilities: dict | None = None, names: dict[str, str] | None = None) -> list[Requirement]:
@@ -221,7 +378,7 @@ def actions_required(account: dict, capabilities: dict | None = None, names: dic
             requirement.keys.append(key)
             requirement.errors.extend(stripe_errors.requirement_error(e.as_stripe()).message
                                       for e in model.errors_for([key]))
-            affected = {CAPABILITY_NAMES.get(c, c.replace("_", " ")) for c in model.restricting(key)}
+            affected = {_(CAPABILITY_NAMES[c]) if c in CAPABILITY_NAMES else c.replace("_", " ") for c in model.restricting(key)}
             requirement.capabilities = sorted(set(requirement.capabilities) | affected)
     return list(found.values())
 
@@ -242,7 +399,7 @@ def checking(account: dict | None, key: str) -> bool:
     return key in requirement_model.of(account).keys(PENDING)
 
 
-CAPABILITY_NAMES = {"card_payments": "card payments", "transfers": "payouts and transfers"}
+CAPABILITY_NAMES = {"card_payments": N_("card payments"), "transfers": N_("payouts and transfers")}
 
 
 def notice_items(account: dict) -> set[str]:

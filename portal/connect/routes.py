@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from portal.i18n import gettext as _, lazy_gettext as _l
 from portal import audit, countries
 from portal.accounts.auth import current_seller, login_required
 from portal.accounts.links import LinkProblem
@@ -72,7 +73,7 @@ async def refresh(request: Request):
             account = await request.app.state.stripe.retrieve_account(view.account.stripe_account_id)
             await run_in_threadpool(mirror.record_account, request.app.state.db, seller.id, account)
         except StripeFailure:
-            flash(request, "We couldn't reach Stripe just now. Try again in a moment.", "error")
+            flash(request, _("We couldn't reach Stripe just now. Try again in a moment."), "error")
     return redirect(request, "connect:status")
 
 
@@ -109,7 +110,7 @@ async def fix(request: Request):
         context = {"view": view, "plan": plan, "states": country.address.subdivisions, "values": submission.typed, "errors": submission.errors,
                    "focus": focused}
         return render(request, "connect/status.html", context, status_code=400)
-    flash(request, "Thank you. What you sent is with Stripe; this page updates as soon as they have checked it.", "success")
+    flash(request, _("Thank you. What you sent is with Stripe; this page updates as soon as they have checked it."), "success")
     return redirect(request, "connect:status")
 
 
@@ -139,15 +140,15 @@ async def stripe_hosted(request: Request):
     try:
         url = await _account_link(request, view.account, requirement)
     except StripeFailure:
-        flash(request, "We couldn't open Stripe's page just now. Try again in a moment.", "error")
+        flash(request, _("We couldn't open Stripe's page just now. Try again in a moment."), "error")
         return redirect(request, "connect:status")
     return RedirectResponse(url, status_code=303)
 
 
 LINK_PROBLEMS = {
-    LinkProblem.invalid: "This link is not valid. Make sure you opened the whole link from the email.",
-    LinkProblem.expired: f"This link has expired: links to fix your account work for {remediation_links.LINK_DAYS} days.",
-    LinkProblem.used: "This link has already been used.",
+    LinkProblem.invalid: _l("This link is not valid. Make sure you opened the whole link from the email."),
+    LinkProblem.expired: _l("This link has expired: links to fix your account work for %(link_days)s days.", link_days=remediation_links.LINK_DAYS),
+    LinkProblem.used: _l("This link has already been used."),
 }
 
 
@@ -187,7 +188,7 @@ async def _follow_remediation_link(request: Request):
             url = await _account_link(request, view.account, requirement)
         except StripeFailure:
             return render(request, "connect/remediation_link.html",
-                          {**context, "error": "We couldn't open Stripe's page just now. Try again in a moment."}, 502)
+                          {**context, "error": _("We couldn't open Stripe's page just now. Try again in a moment.")}, 502)
     spent = await run_in_threadpool(remediation_links.spend, state.db, token)
     if isinstance(spent, LinkProblem):
         return render(request, "connect/remediation_link.html", {"page": "problem", "problem": LINK_PROBLEMS[spent]}, 400)
@@ -202,7 +203,7 @@ async def _follow_remediation_link(request: Request):
 
 async def stripe_hosted_refresh(request: Request):
     """Stripe sends the seller here when a link has expired: offer a fresh one."""
-    flash(request, "That secure link expired. Open it again from here.", "info")
+    flash(request, _("That secure link expired. Open it again from here."), "info")
     return redirect(request, "connect:status")
 
 

@@ -3,6 +3,7 @@
 Follows the order Stripe's API-onboarding guide suggests (reference C2): rejected first, then
 what is enabled, then what is due or pending."""
 
+from portal.i18n import lazy_gettext as _l
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -20,13 +21,13 @@ class State(StrEnum):
 
 
 HEADLINES = {
-    State.not_started: "Not set up yet",
-    State.setting_up: "Setting up",
-    State.verified: "Verified",
-    State.action_needed: "Action needed",
-    State.pending_review: "Pending review",
-    State.restricted: "Restricted",
-    State.rejected: "Rejected",
+    State.not_started: _l("Not set up yet"),
+    State.setting_up: _l("Setting up"),
+    State.verified: _l("Verified"),
+    State.action_needed: _l("Action needed"),
+    State.pending_review: _l("Pending review"),
+    State.restricted: _l("Restricted"),
+    State.rejected: _l("Rejected"),
 }
 
 REJECTED_PREFIX = "rejected."

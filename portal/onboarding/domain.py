@@ -14,6 +14,7 @@ domain is `myshop.myshopify.com`, an email at `myshopify.com` does not match it 
 is the platform's, not the seller's), and we tell the seller to use a domain of their own.
 """
 
+from portal.i18n import gettext as _
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urlsplit
@@ -168,7 +169,7 @@ def assess_business_email(email: str, website: str) -> Assessment:
     domain = email_domain(email or "")
     if domain is None:
         return Assessment(None, None, None, False, False, False,
-                          ["Enter a valid email address, like you@yourbusiness.com."])
+                          [_("Enter a valid email address, like you@yourbusiness.com.")])
     registrable = registrable_domain(domain)
     host = website_host(website or "")
     site_domain = registrable_domain(host) if host else None
@@ -179,27 +180,29 @@ def assess_business_email(email: str, website: str) -> Assessment:
     shown_domain, shown_site = to_unicode(domain), site_domain and to_unicode(site_domain)
     problems = []
     if disposable:
-        problems.append(f"{shown_domain} hands out throwaway addresses. Use a permanent address "
-                        f"on your business's own domain{f', {shown_site}' if shown_site else ''}.")
+        if shown_site:
+            problems.append(_("%(domain)s hands out throwaway addresses. Use a permanent address on your business's own domain, %(site)s.",
+                              domain=shown_domain, site=shown_site))
+        else:
+            problems.append(_("%(domain)s hands out throwaway addresses. Use a permanent address on your business's own domain.",
+                              domain=shown_domain))
     elif free:
-        problems.append(f"{shown_domain} is a free email service, so anyone can open an address "
-                        f"there. Use an address on your business's own domain"
-                        f"{f', like you@{shown_site}' if shown_site and not is_free_mail(shown_site) else ''}.")
+        if shown_site and not is_free_mail(shown_site):
+            problems.append(_("%(domain)s is a free email service, so anyone can open an address there. Use an address on your business's own domain, like you@%(site)s.",
+                              domain=shown_domain, site=shown_site))
+        else:
+            problems.append(_("%(domain)s is a free email service, so anyone can open an address there. Use an address on your business's own domain.",
+                              domain=shown_domain))
     if registrable is None:
-        problems.append(f"{shown_domain} isn't a domain we can recognize. Check the part after the @.")
+        problems.append(_("%(shown_domain)s isn't a domain we can recognize. Check the part after the @.", shown_domain=shown_domain))
     if not (website or "").strip():
-        problems.append("Add your business website first: we compare your email with its domain.")
+        problems.append(_("Add your business website first: we compare your email with its domain."))
     elif site_domain is None:
-        problems.append("Your website address has no domain we can compare with your email. "
-                        "Enter it like https://yourbusiness.com.")
+        problems.append(_("Your website address has no domain we can compare with your email. Enter it like https://yourbusiness.com."))
     elif host and on_platform_subdomain(host) and not on_domain:
-        problems.append(f"Your website {to_unicode(site_domain)} is on a hosting platform's address, "
-                        f"and email there belongs to the platform. Connect a domain of your own to "
-                        f"your site and use an email address on it.")
+        problems.append(_("Your website %(site_domain)s is on a hosting platform's address, and email there belongs to the platform. Connect a domain of your own to your site and use an email address on it.", site_domain=to_unicode(site_domain)))
     elif not on_domain and not free and not disposable and registrable:
-        problems.append(f"Your email is at {shown_domain} but your website is at {shown_site}. "
-                        f"Use an address at {shown_site}, like you@{shown_site}, so we can "
-                        f"confirm the domain is yours.")
+        problems.append(_("Your email is at %(shown_domain)s but your website is at %(shown_site)s. Use an address at %(shown_site)s, like you@%(shown_site)s, so we can confirm the domain is yours.", shown_domain=shown_domain, shown_site=shown_site))
     return Assessment(
         email_domain=shown_domain,
         registrable_domain=registrable and to_unicode(registrable),

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+from portal.i18n import N_
+
 
 @dataclass(frozen=True)
 class Category:
@@ -26,25 +28,27 @@ class Category:
         return " ".join(SYNONYMS.get(self.code, ()))
 
 
-FOOD = "Food and drink"
-CLOTHING = "Clothing and accessories"
-HOME = "Home and garden"
-RETAIL = "Shops and general retail"
-MAILORDER = "Mail order, telemarketing and subscriptions"
-DIGITAL = "Digital goods, software and online services"
-AUTO = "Cars, boats and other vehicles"
-TRAVEL = "Travel, transport and lodging"
-HEALTH = "Health and medical"
-BEAUTY = "Beauty, spas and personal care"
-BUSINESS = "Professional and business services"
-TRADES = "Building trades, cleaning and repairs"
-EDUCATION = "Education and child care"
-LEISURE = "Entertainment, sports and recreation"
-FINANCE = "Financial services and insurance"
-COMMUNITY = "Charities, religious and membership organizations"
-GOVERNMENT = "Government and public services"
-WHOLESALE = "Wholesale and industrial supplies"
-UTILITIES = "Utilities and telecommunications"
+# Group labels are ours, so they are translated (pages show them through the catalogue); the
+# category names are Stripe's (Visa's) wording, which Stripe shows in English too.
+FOOD = N_("Food and drink")
+CLOTHING = N_("Clothing and accessories")
+HOME = N_("Home and garden")
+RETAIL = N_("Shops and general retail")
+MAILORDER = N_("Mail order, telemarketing and subscriptions")
+DIGITAL = N_("Digital goods, software and online services")
+AUTO = N_("Cars, boats and other vehicles")
+TRAVEL = N_("Travel, transport and lodging")
+HEALTH = N_("Health and medical")
+BEAUTY = N_("Beauty, spas and personal care")
+BUSINESS = N_("Professional and business services")
+TRADES = N_("Building trades, cleaning and repairs")
+EDUCATION = N_("Education and child care")
+LEISURE = N_("Entertainment, sports and recreation")
+FINANCE = N_("Financial services and insurance")
+COMMUNITY = N_("Charities, religious and membership organizations")
+GOVERNMENT = N_("Government and public services")
+WHOLESALE = N_("Wholesale and industrial supplies")
+UTILITIES = N_("Utilities and telecommunications")
 
 # In the order a seller is most likely to look for them.
 GROUPS = (

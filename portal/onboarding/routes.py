@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal import countries
 from portal.accounts.auth import ask_enrolment_now, ask_reauth, current_seller, reauthenticated
 from portal.accounts.links import LinkProblem
@@ -36,7 +38,7 @@ def onboarding_page(handler):
     async def wrapped(request: Request):
         seller = await current_seller(request)
         if not seller.email_confirmed_at:
-            flash(request, "Confirm your email address first: open the link we sent you.", "error")
+            flash(request, _("Confirm your email address first: open the link we sent you."), "error")
             return redirect(request, "dashboard")
         request.state.onboarding = await run_in_threadpool(service.load, request.app.state.db, seller.id, seller.email)
         return await handler(request, request.state.onboarding)
@@ -91,7 +93,7 @@ async def _done(request: Request, ob: Onboarding, slug: str, marker: str, **chan
     ob.draft.sent = {**ob.draft.sent, slug: marker}
     if ob.submitted:
         # Already with Stripe: a correction goes straight back to the status it was made for.
-        flash(request, "Your change is saved and sent to Stripe.", "success")
+        flash(request, _("Your change is saved and sent to Stripe."), "success")
         return redirect(request, "connect:status")
     return RedirectResponse(request.url_for("onboarding:step", slug=ob.step_after(slug).slug).path, status_code=303)
 
@@ -120,7 +122,7 @@ async def step(request: Request, ob: Onboarding):
     if handler is None or slug not in [s.slug for s in ob.steps]:
         raise HTTPException(404)
     if not ob.reachable(slug):
-        flash(request, "Finish this step first.", "info")
+        flash(request, _("Finish this step first."), "info")
         return redirect(request, "onboarding:step", slug=ob.first_open_step().slug)
     return await handler(request, ob)
 
@@ -131,7 +133,7 @@ async def business_step(request: Request, ob: Onboarding):
     read = steps.read_business(await read_form(request), allowed=_seller_countries(request),
                                platform=request.app.state.settings.platform_country)
     if not read.errors and ob.account and read.answers["country"] != ob.country:
-        read.errors["country"] = "The country can't change once your account exists. Contact support if it is wrong."
+        read.errors["country"] = _("The country can't change once your account exists. Contact support if it is wrong.")
     await _save(request, ob, "business", read.answers)
     if read.errors:
         return _show(request, ob, steps.STEP_BUSINESS, read.answers, read.errors)
@@ -197,8 +199,7 @@ async def _check_business_email(request: Request, ob: Onboarding, email: str, we
     if changed and assessment.acceptable:
         await _send_business_email_link(request, ob)
     if changed and was_confirmed:
-        flash(request, "Your business email or website changed, so we need to confirm the address again. "
-                       "Payouts are on hold until you do.", "info")
+        flash(request, _("Your business email or website changed, so we need to confirm the address again. Payouts are on hold until you do."), "info")
         await _apply_payout_hold(request, ob)
 
 
@@ -209,7 +210,7 @@ async def _send_business_email_link(request: Request, ob: Onboarding) -> bool:
     throttle.hit(BUSINESS_EMAIL_SENDS, str(ob.seller_id))
     token = business_email.link_token(request.app.state.secret, ob.business_email)
     await send_mail(
-        request, ob.business_email.email, "Confirm your business email address", "mail/business_email.txt",
+        request, ob.business_email.email, _l("Confirm your business email address"), "mail/business_email.txt",
         link=absolute_url(request, "onboarding:business_email_confirm", token=token),
         website=ob.business_email.website, days=BUSINESS_EMAIL_LINK_MAX_AGE // 86400,
     )
@@ -239,7 +240,7 @@ async def business_email_step(request: Request, ob: Onboarding):
     changing = bool(ob.business_email and ob.business_email.confirmed_at) and \
         read.answers.get("business_email", "").strip().lower() != ob.business_email.email.lower()
     if changing and not reauthenticated(request):
-        flash(request, "To change your business email, confirm it's you first.", "info")
+        flash(request, _("To change your business email, confirm it's you first."), "info")
         return ask_reauth(request)
     await _save(request, ob, "business-email", read.answers)
     if read.errors:
@@ -254,8 +255,7 @@ async def business_email_step(request: Request, ob: Onboarding):
         ob.draft.sent = {**ob.draft.sent, "business-email": LOCAL_ONLY}
         return _show(request, ob, steps.STEP_EMAIL, read.answers, assessment=assessment, flagged=True, status_code=200)
     if not ob.business_email.confirmed_at:
-        flash(request, f"We sent a confirmation link to {read.answers['business_email']}. "
-                       "Until you open it, payouts stay on hold; you can go on meanwhile.", "success")
+        flash(request, _("We sent a confirmation link to %(business_email)s. Until you open it, payouts stay on hold; you can go on meanwhile.", business_email=read.answers['business_email']), "success")
     return await _done(request, ob, "business-email", LOCAL_ONLY)
 
 
@@ -264,11 +264,11 @@ async def business_email_resend(request: Request, ob: Onboarding):
     if not ob.business_email or ob.business_email.confirmed_at:
         return redirect(request, "onboarding:step", slug="business-email")
     if not business_email.assess_business_email(ob.business_email.email, ob.business_email.website).acceptable:
-        flash(request, "Use an address on your business's own domain first.", "error")
+        flash(request, _("Use an address on your business's own domain first."), "error")
     elif await _send_business_email_link(request, ob):
-        flash(request, f"We sent a new link to {ob.business_email.email}.", "success")
+        flash(request, _("We sent a new link to %(email)s.", email=ob.business_email.email), "success")
     else:
-        flash(request, "We already sent several links in the last hour. Check the spam folder, or try later.", "error")
+        flash(request, _("We already sent several links in the last hour. Check the spam folder, or try later."), "error")
     return redirect(request, "onboarding:step", slug="business-email")
 
 
@@ -287,18 +287,18 @@ async def business_email_confirm(request: Request):
     outcome = await _apply_payout_hold(request, ob)
     if outcome is not None and not outcome.ok:
         # The confirmation stands; the schedule is put right the next time anything syncs.
-        flash(request, "Your business email is confirmed. Releasing your payouts is taking longer than usual.", "info")
+        flash(request, _("Your business email is confirmed. Releasing your payouts is taking longer than usual."), "info")
     else:
-        flash(request, f"Thank you: {confirmed.email} is confirmed. Payouts are no longer on hold for it.", "success")
+        flash(request, _("Thank you: %(email)s is confirmed. Payouts are no longer on hold for it.", email=confirmed.email), "success")
     seller = await current_seller(request)
     return redirect(request, "onboarding:start") if seller and seller.id == confirmed.seller_id else redirect(request, "index")
 
 
 def _link_problem(request: Request, problem: LinkProblem):
     words = {
-        LinkProblem.invalid: "This link is not valid. Make sure you copied the whole link from the email.",
-        LinkProblem.expired: "This link has expired. Ask for a new one on the business email step.",
-        LinkProblem.used: "This link has already been used, or the address changed since it was sent.",
+        LinkProblem.invalid: _("This link is not valid. Make sure you copied the whole link from the email."),
+        LinkProblem.expired: _("This link has expired. Ask for a new one on the business email step."),
+        LinkProblem.used: _("This link has already been used, or the address changed since it was sent."),
     }
     return render(request, "accounts/link_problem.html", {"problem": words[problem], "purpose": "business-email"}, 400)
 
@@ -379,7 +379,7 @@ async def bank_step(request: Request, ob: Onboarding):
     if bank.get("last4") and not any(form.get(name) for name in typed_names):
         return await _done(request, ob, "bank", ob.draft.sent.get("bank", LOCAL_ONLY))  # keeping the account on file
     if bank.get("last4") and not reauthenticated(request):
-        flash(request, "To change your bank account, confirm it's you, then type the new account again.", "info")
+        flash(request, _("To change your bank account, confirm it's you, then type the new account again."), "info")
         return ask_reauth(request)
     read = steps.read_bank(form, country=ob.country, business_type=ob.business_type, test_mode=_test_mode(request))
     await _save(request, ob, "bank", {**bank, **read.answers})
@@ -393,7 +393,7 @@ async def bank_step(request: Request, ob: Onboarding):
     on_file = ((outcome.result.get("external_accounts") or {}).get("data") or [{}])[0]
     await _save(request, ob, "bank", {**read.answers, "bank_name": on_file.get("bank_name") or "", "last4": on_file.get("last4") or ""})
     if bank.get("last4") and await after_bank_change(request, ob.seller_id):
-        flash(request, "Your bank account is changed. For your safety, payouts are on hold for a few days.", "info")
+        flash(request, _("Your bank account is changed. For your safety, payouts are on hold for a few days."), "info")
     return await _done(request, ob, "bank", outcome.marker)
 
 
@@ -420,7 +420,7 @@ async def review_step(request: Request, ob: Onboarding):
     if not outcome.ok:
         return _show(request, ob, steps.STEP_REVIEW, read.answers, outcome.errors, outcome.general, **_review_context(ob))
     await run_in_threadpool(service.mark_done, request.app.state.db, ob.seller_id, "review", LOCAL_ONLY, tos_accepted_at=utcnow())
-    flash(request, "Thank you. Your details are with Stripe for verification.", "success")
+    flash(request, _("Thank you. Your details are with Stripe for verification."), "success")
     return redirect(request, "connect:status")
 
 
@@ -464,7 +464,7 @@ async def person_form(request: Request, ob: Onboarding):
         return _show_person(request, ob, read.answers, outcome.errors, outcome.general, {**context, "person": person})
     await run_in_threadpool(service.person_saved, request.app.state.db, person.id, outcome.result["id"])
     await run_in_threadpool(service.forget_done, request.app.state.db, ob.seller_id, "people")
-    flash(request, f"{read.answers['first_name']} {read.answers['last_name']} is saved.", "success")
+    flash(request, _("%(first_name)s %(last_name)s is saved.", first_name=read.answers['first_name'], last_name=read.answers['last_name']), "success")
     return redirect(request, "onboarding:step", slug="people")
 
 
@@ -482,11 +482,11 @@ async def person_delete(request: Request, ob: Onboarding):
     if person.stripe_person_id:
         outcome = await _sender(request).delete_person(ob, person)
         if not outcome.ok:
-            flash(request, outcome.general or "We couldn't remove this person just now. Try again.", "error")
+            flash(request, outcome.general or _("We couldn't remove this person just now. Try again."), "error")
             return redirect(request, "onboarding:step", slug="people")
     await run_in_threadpool(service.delete_person, request.app.state.db, person.id)
     await run_in_threadpool(service.forget_done, request.app.state.db, ob.seller_id, "people")
-    flash(request, f"{person.answers.get('first_name', '')} {person.answers.get('last_name', '')} is removed.".strip(), "success")
+    flash(request, _("%(first_name)s %(last_name)s is removed.", first_name=person.answers.get('first_name', ''), last_name=person.answers.get('last_name', '')).strip(), "success")
     return redirect(request, "onboarding:step", slug="people")
 
 

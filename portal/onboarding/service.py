@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
+from portal.i18n import gettext as _
 from portal.accounts.models import Seller
 from portal.connect import mirror, requirement_model
 from portal.connect.models import ConnectedAccount
@@ -194,8 +195,7 @@ class Outcome:
 def failure_outcome(failure: StripeFailure, slug: str, *, resource: str = "account") -> Outcome:
     """Stripe's error, next to the field it concerns, in words for the seller."""
     if failure.temporary:
-        return Outcome(general="We couldn't reach our payments provider just now. Your answers are saved: "
-                               "try again in a moment.")
+        return Outcome(general=_("We couldn't reach our payments provider just now. Your answers are saved: try again in a moment."))
     explained = stripe_errors.api_error(failure.code, failure.param, resource=resource)
     where = locate(explained.field or "")
     if where and where[0] == slug:

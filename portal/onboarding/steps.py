@@ -7,6 +7,7 @@ Each `read_*` returns a StepInput: `answers` (kept in the draft, so a reload los
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from portal.i18n import format_number, gettext as _, lazy_gettext as _l
 from portal import countries
 from portal.onboarding import mcc, validation
 
@@ -15,40 +16,40 @@ COMPANY = "company"
 NON_PROFIT = "non_profit"
 
 BUSINESS_TYPES = {
-    INDIVIDUAL: "Individual or sole proprietor",
-    COMPANY: "Company (LLC, corporation, partnership)",
-    NON_PROFIT: "Non-profit organization",
+    INDIVIDUAL: _l("Individual or sole proprietor"),
+    COMPANY: _l("Company (LLC, corporation, partnership)"),
+    NON_PROFIT: _l("Non-profit organization"),
 }
 COMPANY_STRUCTURES = {
     COMPANY: {
-        "single_member_llc": "Single-member LLC",
-        "multi_member_llc": "Multi-member LLC",
-        "private_corporation": "Private corporation",
-        "public_corporation": "Public corporation",
-        "private_partnership": "Private partnership",
-        "public_partnership": "Public partnership",
-        "unincorporated_association": "Unincorporated association",
+        "single_member_llc": _l("Single-member LLC"),
+        "multi_member_llc": _l("Multi-member LLC"),
+        "private_corporation": _l("Private corporation"),
+        "public_corporation": _l("Public corporation"),
+        "private_partnership": _l("Private partnership"),
+        "public_partnership": _l("Public partnership"),
+        "unincorporated_association": _l("Unincorporated association"),
     },
     NON_PROFIT: {
-        "incorporated_non_profit": "Incorporated non-profit",
-        "unincorporated_non_profit": "Unincorporated non-profit",
+        "incorporated_non_profit": _l("Incorporated non-profit"),
+        "unincorporated_non_profit": _l("Unincorporated non-profit"),
     },
 }
 # Outside the US, Stripe's structures for companies and non-profits (the `company.structure` enum in
 # Stripe's SDK; docs.stripe.com/connect/identity-verification#business-structure).
 OTHER_STRUCTURES = {
     COMPANY: {
-        "private_company": "Private company (Ltd, GmbH, SARL, BV…)",
-        "public_company": "Public company (PLC, AG, SA…)",
-        "limited_liability_partnership": "Limited liability partnership (LLP)",
-        "incorporated_partnership": "Incorporated partnership",
-        "unincorporated_partnership": "Unincorporated partnership",
-        "unincorporated_association": "Unincorporated association",
+        "private_company": _l("Private company (Ltd, GmbH, SARL, BV…)"),
+        "public_company": _l("Public company (PLC, AG, SA…)"),
+        "limited_liability_partnership": _l("Limited liability partnership (LLP)"),
+        "incorporated_partnership": _l("Incorporated partnership"),
+        "unincorporated_partnership": _l("Unincorporated partnership"),
+        "unincorporated_association": _l("Unincorporated association"),
     },
     NON_PROFIT: {
-        "registered_charity": "Registered charity",
-        "incorporated_non_profit": "Incorporated non-profit",
-        "unincorporated_non_profit": "Unincorporated non-profit",
+        "registered_charity": _l("Registered charity"),
+        "incorporated_non_profit": _l("Incorporated non-profit"),
+        "unincorporated_non_profit": _l("Unincorporated non-profit"),
     },
 }
 
@@ -68,14 +69,14 @@ class Step:
     title: str
 
 
-STEP_BUSINESS = Step("business", "Business type")
-STEP_PROFILE = Step("profile", "Business profile")
-STEP_EMAIL = Step("business-email", "Business email")
-STEP_IDENTITY = Step("identity", "Your identity")
-STEP_COMPANY = Step("company", "Company details")
+STEP_BUSINESS = Step("business", _l("Business type"))
+STEP_PROFILE = Step("profile", _l("Business profile"))
+STEP_EMAIL = Step("business-email", _l("Business email"))
+STEP_IDENTITY = Step("identity", _l("Your identity"))
+STEP_COMPANY = Step("company", _l("Company details"))
 STEP_PEOPLE = Step("people", "People")
-STEP_BANK = Step("bank", "Bank account")
-STEP_REVIEW = Step("review", "Review and submit")
+STEP_BANK = Step("bank", _l("Bank account"))
+STEP_REVIEW = Step("review", _l("Review and submit"))
 
 
 def steps_for(business_type: str | None) -> list[Step]:
@@ -117,11 +118,11 @@ def read_business(form: Mapping, allowed: Mapping | None = None, platform: str =
         errors["country"] = countries.crossborder.refusal(countries.get(platform).in_sentence,
                                                          COUNTRIES[answers["country"]].in_sentence)
     elif answers["country"] not in (COUNTRIES if allowed is None else allowed):
-        errors["country"] = "Choose the country where your business is based."
+        errors["country"] = _("Choose the country where your business is based.")
     if answers["business_type"] not in BUSINESS_TYPES:
-        errors["business_type"] = "Choose the kind of business you run."
+        errors["business_type"] = _("Choose the kind of business you run.")
     elif answers["business_type"] in COMPANY_STRUCTURES and answers["structure"] not in structures_for(answers["country"])[answers["business_type"]]:
-        errors["structure"] = "Choose how your organization is legally set up."
+        errors["structure"] = _("Choose how your organization is legally set up.")
     if answers["business_type"] == INDIVIDUAL:
         answers["structure"] = ""
     return step
@@ -141,17 +142,17 @@ def read_profile(form: Mapping, *, business_type: str, test_mode: bool) -> StepI
     if business_type != INDIVIDUAL:
         _check(errors, "legal_name", validation.business_name_problem(a["legal_name"]))
     elif a["legal_name"]:
-        _check(errors, "legal_name", validation.business_name_problem(a["legal_name"], label="business name"))
+        _check(errors, "legal_name", validation.business_name_problem(a["legal_name"], label=_("business name")))
     if a["dba"]:
         _check(errors, "dba", validation.dba_problem(a["dba"]))
     _check(errors, "url", validation.website_problem(a["url"]))
     if not a["mcc"]:
-        errors["mcc"] = "Choose the industry that best describes what you sell."
+        errors["mcc"] = _("Choose the industry that best describes what you sell.")
     elif mcc.by_code(a["mcc"]) is None:
-        errors["mcc"] = "Choose an industry from the list."
+        errors["mcc"] = _("Choose an industry from the list.")
     _check(errors, "product_description", validation.product_description_problem(a["product_description"], website=a["url"]))
-    _check(errors, "support_phone", validation.phone_problem(a["support_phone"], test_mode=test_mode, label="support phone number"))
-    _check(errors, "support_email", validation.email_problem(a["support_email"], label="support email address"))
+    _check(errors, "support_phone", validation.phone_problem(a["support_phone"], test_mode=test_mode, label=_("support phone number")))
+    _check(errors, "support_email", validation.email_problem(a["support_email"], label=_("support email address")))
     _check(errors, "statement_descriptor", validation.statement_descriptor_problem(
         a["statement_descriptor"], business_name=a["legal_name"], dba=a["dba"], website=a["url"],
     ))
@@ -212,7 +213,7 @@ def payout_settings(*, hold: bool) -> dict:
 
 def read_business_email(form: Mapping) -> StepInput:
     step = StepInput(answers={"business_email": _text(form, "business_email", 254)})
-    _check(step.errors, "business_email", validation.email_problem(step.answers["business_email"], label="business email address"))
+    _check(step.errors, "business_email", validation.email_problem(step.answers["business_email"], label=_("business email address")))
     return step
 
 
@@ -233,8 +234,8 @@ def _read_person_fields(form: Mapping, step: StepInput, *, test_mode: bool, coun
         for key, problem in validation.script_name_problems(a, country=country).items():
             _check(errors, key, problem)
     else:
-        _check(errors, "first_name", validation.person_name_problem(a["first_name"], label="first name"))
-        _check(errors, "last_name", validation.person_name_problem(a["last_name"], label="last name"))
+        _check(errors, "first_name", validation.person_name_problem(a["first_name"], label=_("first name")))
+        _check(errors, "last_name", validation.person_name_problem(a["last_name"], label=_("last name")))
     _check(errors, "dob", validation.dob_problem(a["dob"], test_mode=test_mode))
     for key, problem in _address_problems(a, country).items():
         _check(errors, key, problem)
@@ -279,7 +280,7 @@ def _read_id_numbers(form: Mapping, step: StepInput, *, test_mode: bool, country
             if first == "ssn_last_4":
                 a["ssn_last_4"] = full[-4:]
     elif (full_number_asked or first == "id_number") and not already_given:
-        errors["id_number"] = validation.id_number_problem("", country=country) or "Enter the number."
+        errors["id_number"] = validation.id_number_problem("", country=country) or _("Enter the number.")
     if first == "ssn_last_4" and "id_number" not in step.secrets:
         _check(errors, "ssn_last_4", validation.ssn_last4_problem(a["ssn_last_4"]))
 
@@ -348,7 +349,7 @@ def read_company(form: Mapping, *, test_mode: bool, country: str, tax_id_given: 
             a["tax_id_last4"] = tax_id[-4:]
     for key, problem in _address_problems(a, country).items():
         _check(errors, key, problem)
-    _check(errors, "phone", validation.phone_problem(a["phone"], country=country, test_mode=test_mode, label="business phone number"))
+    _check(errors, "phone", validation.phone_problem(a["phone"], country=country, test_mode=test_mode, label=_("business phone number")))
     return step
 
 
@@ -372,10 +373,10 @@ def company_params(answers: dict, secrets: dict, *, test_mode: bool, country: st
 # Step 5 (companies): people
 
 RELATIONSHIPS = {
-    "representative": "Representative: can act for the company and is responsible for this account",
-    "owner": "Owner of 25% or more",
-    "director": "Director (member of the governing board)",
-    "executive": "Executive (senior management, like a CEO, CFO or COO)",
+    "representative": _l("Representative: can act for the company and is responsible for this account"),
+    "owner": _l("Owner of 25% or more"),
+    "director": _l("Director (member of the governing board)"),
+    "executive": _l("Executive (senior management, like a CEO, CFO or COO)"),
 }
 
 
@@ -388,11 +389,11 @@ def read_person(form: Mapping, *, test_mode: bool, country: str, id_number_given
     for relation in RELATIONSHIPS:
         a[relation] = form.get(relation) == "on"
     if not any(a[relation] for relation in RELATIONSHIPS):
-        errors["relationships"] = "Choose at least one role this person has in the company."
+        errors["relationships"] = _("Choose at least one role this person has in the company.")
     _check(errors, "title", validation.job_title_problem(a["title"]) if (a["representative"] or a["executive"] or a["title"]) else None)
     _check(errors, "percent_ownership", validation.ownership_percent_problem(a["percent_ownership"]))
     if a["owner"] and "percent_ownership" not in errors and validation.normalize_ownership_percent(a["percent_ownership"]) < 25:
-        errors["percent_ownership"] = "Owners listed here hold 25% or more. Enter their share, or untick 'Owner'."
+        errors["percent_ownership"] = _("Owners listed here hold 25% or more. Enter their share, or untick 'Owner'.")
     if a["representative"]:
         _read_id_numbers(form, step, test_mode=test_mode, country=country, full_number_asked=False, already_given=id_number_given)
     return step
@@ -420,14 +421,15 @@ def read_people_attestations(form: Mapping, people: list[dict]) -> StepInput:
     step = StepInput(answers={name: form.get(name) == "on" for name in ("owners_provided", "directors_provided", "executives_provided")})
     errors = step.errors
     if not any(person.get("representative") for person in people):
-        errors["people"] = "Add the company's representative: the person who can act for it and is responsible for this account."
+        errors["people"] = _("Add the company's representative: the person who can act for it and is responsible for this account.")
     total = sum(_percent(person) for person in people)
     if total > 100:
-        errors["people"] = f"The ownership shares add up to {total:g}%. Check each person's share: together they can't pass 100%."
-    for name, words in (("owners_provided", "every owner of 25% or more"), ("directors_provided", "every director"),
-                        ("executives_provided", "every executive")):
+        errors["people"] = _("The ownership shares add up to %(total)s%%. Check each person's share: together they can't pass 100%%.",
+                             total=format_number(total))
+    for name, words in (("owners_provided", _("every owner of 25% or more")), ("directors_provided", _("every director")),
+                        ("executives_provided", _("every executive"))):
         if not step.answers[name]:
-            errors[name] = f"Confirm that you have added {words}."
+            errors[name] = _("Confirm that you have added %(words)s.", words=words)
     return step
 
 
@@ -449,9 +451,9 @@ def read_bank(form: Mapping, *, country: str, business_type: str, test_mode: boo
     if bank.holder_script:
         _check(errors, "account_holder_name", validation.account_holder_name_problem(a["account_holder_name"], country=country))
     elif business_type == INDIVIDUAL:
-        _check(errors, "account_holder_name", validation.person_name_problem(a["account_holder_name"], label="account holder's name"))
+        _check(errors, "account_holder_name", validation.person_name_problem(a["account_holder_name"], label=_("account holder's name")))
     else:
-        _check(errors, "account_holder_name", validation.business_name_problem(a["account_holder_name"], label="account holder's name"))
+        _check(errors, "account_holder_name", validation.business_name_problem(a["account_holder_name"], label=_("account holder's name")))
     for part in bank.routing:
         # A routing code names the bank or branch, not the seller: safe to keep.
         a[part.name] = validation.normalize_number(_text(form, part.name, 30))
@@ -486,9 +488,9 @@ def read_terms(form: Mapping, *, platform_terms: bool) -> StepInput:
     """`platform_terms`: the platform has seller terms of its own (SELLER_TERMS_URL) to accept too."""
     step = StepInput(answers={"accept_stripe": form.get("accept_stripe") == "on", "accept_platform": form.get("accept_platform") == "on"})
     if not step.answers["accept_stripe"]:
-        step.errors["accept_stripe"] = "To receive payouts you need to accept the Stripe Connected Account Agreement."
+        step.errors["accept_stripe"] = _("To receive payouts you need to accept the Stripe Connected Account Agreement.")
     if platform_terms and not step.answers["accept_platform"]:
-        step.errors["accept_platform"] = "Accept the platform's seller terms to continue."
+        step.errors["accept_platform"] = _("Accept the platform's seller terms to continue.")
     return step
 
 

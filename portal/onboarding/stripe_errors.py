@@ -32,6 +32,7 @@ Persons API call; `person_for_requirement` says which person. `intervention` is 
 review (`interv_<id>.…`), answerable only on Stripe's hosted pages.
 """
 
+from portal.i18n import lazy_gettext as _l
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,315 +53,315 @@ class FieldError:
     message: str
 
 
-_CHECK_TRY_AGAIN = "Check it and try again."
-_UPLOAD_NEW = "Upload a clear color photo or scan of a current, valid document."
+_CHECK_TRY_AGAIN = _l("Check it and try again.")
+_UPLOAD_NEW = _l("Upload a clear color photo or scan of a current, valid document.")
 
 # Errors returned by a write (StripeError.code); the codes are the SDK's
 # (terminal/_reader.py lists every API error code), the words ours.
 API_ERRORS: dict[str, Explanation] = {
     "routing_number_invalid": Explanation(
-        "The bank doesn't recognize this routing number.",
-        "Check the 9 digits at the bottom left of a check, or ask your bank for its ACH routing number."),
+        _l("The bank doesn't recognize this routing number."),
+        _l("Check the 9 digits at the bottom left of a check, or ask your bank for its ACH routing number.")),
     "account_number_invalid": Explanation(
-        "This bank account number wasn't accepted.",
-        "Check it with your bank: US account numbers have 4 to 17 digits."),
+        _l("This bank account number wasn't accepted."),
+        _l("Check it with your bank: US account numbers have 4 to 17 digits.")),
     "bank_account_bad_routing_numbers": Explanation(
-        "This bank account can't receive payouts through this routing number.",
-        "Ask your bank for the routing number for ACH transfers."),
+        _l("This bank account can't receive payouts through this routing number."),
+        _l("Ask your bank for the routing number for ACH transfers.")),
     "bank_account_exists": Explanation(
-        "This bank account is already on your account.", "Nothing more to do, or add a different one."),
+        _l("This bank account is already on your account."), _l("Nothing more to do, or add a different one.")),
     "bank_account_unusable": Explanation(
-        "Payouts can't be sent to this bank account.", "Use a different checking account in the business's name."),
+        _l("Payouts can't be sent to this bank account."), _l("Use a different checking account in the business's name.")),
     "bank_account_declined": Explanation(
-        "The bank declined this account.", "Use a different checking account, or ask your bank why."),
+        _l("The bank declined this account."), _l("Use a different checking account, or ask your bank why.")),
     "bank_account_restricted": Explanation(
-        "This bank account is restricted and can't receive payouts.", "Use a different account."),
+        _l("This bank account is restricted and can't receive payouts."), _l("Use a different account.")),
     "url_invalid": Explanation(
-        "This website address isn't valid.", "Enter it like https://yourbusiness.com."),
+        _l("This website address isn't valid."), _l("Enter it like https://yourbusiness.com.")),
     "tax_id_invalid": Explanation(
-        "This tax ID isn't valid.", "Enter the 9-digit EIN exactly as it appears on your IRS letter."),
+        _l("This tax ID isn't valid."), _l("Enter the 9-digit EIN exactly as it appears on your IRS letter.")),
     "email_invalid": Explanation(
-        "This email address isn't valid.", "Enter it like you@yourbusiness.com."),
+        _l("This email address isn't valid."), _l("Enter it like you@yourbusiness.com.")),
     "postal_code_invalid": Explanation(
-        "This ZIP code isn't valid.", "Enter 5 digits, like 94103, or ZIP+4, like 94103-1234."),
+        _l("This ZIP code isn't valid."), _l("Enter 5 digits, like 94103, or ZIP+4, like 94103-1234.")),
     "incorrect_zip": Explanation(
-        "This ZIP code doesn't match the address.", _CHECK_TRY_AGAIN),
+        _l("This ZIP code doesn't match the address."), _CHECK_TRY_AGAIN),
     "incorrect_address": Explanation(
-        "This address doesn't match our records.", _CHECK_TRY_AGAIN),
+        _l("This address doesn't match our records."), _CHECK_TRY_AGAIN),
     "invalid_characters": Explanation(
-        "This contains characters that can't be used here.", "Use only letters, numbers and simple punctuation."),
+        _l("This contains characters that can't be used here."), _l("Use only letters, numbers and simple punctuation.")),
     "account_country_invalid_address": Explanation(
-        "The business address must be in the same country as the account.", "Enter an address in that country."),
+        _l("The business address must be in the same country as the account."), _l("Enter an address in that country.")),
     "country_unsupported": Explanation(
-        "Businesses in this country can't be onboarded here yet.", "Choose a supported country."),
+        _l("Businesses in this country can't be onboarded here yet."), _l("Choose a supported country.")),
     "state_unsupported": Explanation(
-        "Businesses in this state can't be onboarded yet.", "Contact support if your business operates elsewhere too."),
+        _l("Businesses in this state can't be onboarded yet."), _l("Contact support if your business operates elsewhere too.")),
     "account_information_mismatch": Explanation(
-        "Some details don't agree with each other, like the account holder and the business name.",
-        "Make the names match what your bank has on file."),
+        _l("Some details don't agree with each other, like the account holder and the business name."),
+        _l("Make the names match what your bank has on file.")),
     "ownership_declaration_not_allowed": Explanation(
-        "Ownership can only be confirmed once the owners are added.", "Add the owners first."),
-    "parameter_missing": Explanation("This is required.", "Fill it in and try again."),
-    "parameter_invalid_empty": Explanation("This can't be empty.", "Fill it in and try again."),
-    "parameter_invalid_string_blank": Explanation("This can't be blank.", "Fill it in and try again."),
-    "parameter_invalid_string_empty": Explanation("This can't be empty.", "Fill it in and try again."),
-    "parameter_invalid_integer": Explanation("This must be a whole number.", _CHECK_TRY_AGAIN),
-    "lock_timeout": Explanation("Your details are still being saved.", "Wait a moment and submit again."),
-    "rate_limit": Explanation("Too many changes in a short time.", "Wait a moment and submit again."),
-    "idempotency_key_in_use": Explanation("This step is already being saved.", "Wait a moment and reload the page."),
-    "processing_error": Explanation("Something went wrong while saving.", "Submit again in a moment."),
+        _l("Ownership can only be confirmed once the owners are added."), _l("Add the owners first.")),
+    "parameter_missing": Explanation(_l("This is required."), _l("Fill it in and try again.")),
+    "parameter_invalid_empty": Explanation(_l("This can't be empty."), _l("Fill it in and try again.")),
+    "parameter_invalid_string_blank": Explanation(_l("This can't be blank."), _l("Fill it in and try again.")),
+    "parameter_invalid_string_empty": Explanation(_l("This can't be empty."), _l("Fill it in and try again.")),
+    "parameter_invalid_integer": Explanation(_l("This must be a whole number."), _CHECK_TRY_AGAIN),
+    "lock_timeout": Explanation(_l("Your details are still being saved."), _l("Wait a moment and submit again.")),
+    "rate_limit": Explanation(_l("Too many changes in a short time."), _l("Wait a moment and submit again.")),
+    "idempotency_key_in_use": Explanation(_l("This step is already being saved."), _l("Wait a moment and reload the page.")),
+    "processing_error": Explanation(_l("Something went wrong while saving."), _l("Submit again in a moment.")),
 }
 
 # Errors on the account or a person (requirements.errors[].code), every value in the SDK's
 # Literal plus the recorded `invalid_phone_number`.
 REQUIREMENT_ERRORS: dict[str, Explanation] = {
-    "information_missing": Explanation("Some information is missing.", "Fill in what's asked and submit again."),
-    "external_request": Explanation("Stripe is waiting for an answer from another party.", "Nothing to do for now."),
-    "invalid_value_other": Explanation("This value wasn't accepted.", _CHECK_TRY_AGAIN),
+    "information_missing": Explanation(_l("Some information is missing."), _l("Fill in what's asked and submit again.")),
+    "external_request": Explanation(_l("Stripe is waiting for an answer from another party."), _l("Nothing to do for now.")),
+    "invalid_value_other": Explanation(_l("This value wasn't accepted."), _CHECK_TRY_AGAIN),
     "invalid_address_city_state_postal_code": Explanation(
-        "The city, state and ZIP code don't go together.", "Check all three against a letter sent to this address."),
+        _l("The city, state and ZIP code don't go together."), _l("Check all three against a letter sent to this address.")),
     "invalid_address_cmra_address": Explanation(
-        "This is a mail-receiving service or virtual mailbox, not where the business operates.",
-        "Enter the street address where you work."),
+        _l("This is a mail-receiving service or virtual mailbox, not where the business operates."),
+        _l("Enter the street address where you work.")),
     "invalid_address_highway_contract_box": Explanation(
-        "Highway contract boxes can't be used as an address.", "Enter a street address."),
+        _l("Highway contract boxes can't be used as an address."), _l("Enter a street address.")),
     "invalid_address_private_mailbox": Explanation(
-        "Private mailboxes can't be used as an address.", "Enter a street address."),
+        _l("Private mailboxes can't be used as an address."), _l("Enter a street address.")),
     "invalid_address_registered_agent_address": Explanation(
-        "This is a registered agent's address, not the business's.",
-        "Enter the address where the business operates, or upload proof of this address."),
-    "invalid_street_address": Explanation("This street address couldn't be found.", _CHECK_TRY_AGAIN),
+        _l("This is a registered agent's address, not the business's."),
+        _l("Enter the address where the business operates, or upload proof of this address.")),
+    "invalid_street_address": Explanation(_l("This street address couldn't be found."), _CHECK_TRY_AGAIN),
     "invalid_business_profile_name": Explanation(
-        "The business name must be made of recognizable words.", "Enter the name customers know you by."),
+        _l("The business name must be made of recognizable words."), _l("Enter the name customers know you by.")),
     "invalid_business_profile_name_denylisted": Explanation(
-        "Generic or well-known names can't be used as your business name.", "Enter your own business's name."),
+        _l("Generic or well-known names can't be used as your business name."), _l("Enter your own business's name.")),
     "invalid_company_name_denylisted": Explanation(
-        "Generic or well-known names can't be used as the legal business name.",
-        "Enter the legal name as registered with the IRS."),
+        _l("Generic or well-known names can't be used as the legal business name."),
+        _l("Enter the legal name as registered with the IRS.")),
     "invalid_dob_age_over_maximum": Explanation(
-        "The date of birth must be within the last 120 years.", "Check the year of birth."),
+        _l("The date of birth must be within the last 120 years."), _l("Check the year of birth.")),
     "invalid_dob_age_under_18": Explanation(
-        "This person must be at least 18 years old.", "Check the date of birth, or choose someone who is 18 or older."),
+        _l("This person must be at least 18 years old."), _l("Check the date of birth, or choose someone who is 18 or older.")),
     "invalid_dob_age_under_minimum": Explanation(
-        "This person is younger than the minimum age.", "Check the date of birth."),
+        _l("This person is younger than the minimum age."), _l("Check the date of birth.")),
     "invalid_phone_number": Explanation(
-        "This phone number doesn't look valid.", "Enter it with its area code, like (201) 555-0123."),
+        _l("This phone number doesn't look valid."), _l("Enter it with its area code, like (201) 555-0123.")),
     "invalid_product_description_length": Explanation(
-        "The product description is too short.", "Describe what you sell in at least 10 characters."),
+        _l("The product description is too short."), _l("Describe what you sell in at least 10 characters.")),
     "invalid_product_description_url_match": Explanation(
-        "The product description must be different from your website address.", "Describe what you sell in words."),
+        _l("The product description must be different from your website address."), _l("Describe what you sell in words.")),
     "invalid_representative_country": Explanation(
-        "The representative must live in a supported country.", "Choose a representative who lives there."),
+        _l("The representative must live in a supported country."), _l("Choose a representative who lives there.")),
     "invalid_signator": Explanation(
-        "This person isn't allowed to sign for the business.", "Choose someone with authority to sign."),
+        _l("This person isn't allowed to sign for the business."), _l("Choose someone with authority to sign.")),
     "invalid_statement_descriptor_business_mismatch": Explanation(
-        "The statement descriptor must be similar to your business name, legal name or website.",
-        "Use your business name, so customers recognize the charge."),
+        _l("The statement descriptor must be similar to your business name, legal name or website."),
+        _l("Use your business name, so customers recognize the charge.")),
     "invalid_statement_descriptor_denylisted": Explanation(
-        "Generic or well-known statement descriptors can't be used.", "Use your own business name."),
+        _l("Generic or well-known statement descriptors can't be used."), _l("Use your own business name.")),
     "invalid_statement_descriptor_length": Explanation(
-        "The statement descriptor must be 5 to 22 characters.", "Shorten or lengthen it."),
+        _l("The statement descriptor must be 5 to 22 characters."), _l("Shorten or lengthen it.")),
     "invalid_statement_descriptor_prefix_denylisted": Explanation(
-        "Generic or well-known prefixes can't be used.", "Use a short form of your business name."),
+        _l("Generic or well-known prefixes can't be used."), _l("Use a short form of your business name.")),
     "invalid_statement_descriptor_prefix_mismatch": Explanation(
-        "The prefix must be similar to your statement descriptor, business name or website.",
-        "Use a short form of your business name."),
-    "invalid_tax_id": Explanation("This tax ID isn't valid.", "Enter the 9-digit EIN from your IRS letter."),
+        _l("The prefix must be similar to your statement descriptor, business name or website."),
+        _l("Use a short form of your business name.")),
+    "invalid_tax_id": Explanation(_l("This tax ID isn't valid."), _l("Enter the 9-digit EIN from your IRS letter.")),
     "invalid_tax_id_format": Explanation(
-        "Tax IDs are 9 digits.", "Enter the 9 digits without dashes or other characters."),
+        _l("Tax IDs are 9 digits."), _l("Enter the 9 digits without dashes or other characters.")),
     "invalid_tos_acceptance": Explanation(
-        "The terms need to be accepted again because your details changed.", "Review and accept the terms."),
+        _l("The terms need to be accepted again because your details changed."), _l("Review and accept the terms.")),
     "invalid_url_denylisted": Explanation(
-        "This website can't be used for your business.", "Enter your own business's website."),
-    "invalid_url_format": Explanation("This website address isn't valid.", "Enter it like https://yourbusiness.com."),
-    "invalid_url_length": Explanation("This website address is too long.", "Enter your home page's address."),
+        _l("This website can't be used for your business."), _l("Enter your own business's website.")),
+    "invalid_url_format": Explanation(_l("This website address isn't valid."), _l("Enter it like https://yourbusiness.com.")),
+    "invalid_url_length": Explanation(_l("This website address is too long."), _l("Enter your home page's address.")),
     "invalid_url_web_presence_detected": Explanation(
-        "We found a website for your business, but it isn't the one you entered.",
-        "Enter your business's website, or describe your products instead."),
+        _l("We found a website for your business, but it isn't the one you entered."),
+        _l("Enter your business's website, or describe your products instead.")),
     "invalid_url_website_business_information_mismatch": Explanation(
-        "The website doesn't match your business's details.",
-        "Make sure the site shows the same business name, or enter the right website."),
+        _l("The website doesn't match your business's details."),
+        _l("Make sure the site shows the same business name, or enter the right website.")),
     "invalid_url_website_empty": Explanation(
-        "The website has no content.", "Publish your site, or enter a different one."),
+        _l("The website has no content."), _l("Publish your site, or enter a different one.")),
     "invalid_url_website_inaccessible": Explanation(
-        "The website couldn't be reached.", "Check that it's online and publicly reachable."),
+        _l("The website couldn't be reached."), _l("Check that it's online and publicly reachable.")),
     "invalid_url_website_inaccessible_geoblocked": Explanation(
-        "The website blocks visitors from some countries.", "Make it reachable from the United States and Ireland."),
+        _l("The website blocks visitors from some countries."), _l("Make it reachable from the United States and Ireland.")),
     "invalid_url_website_inaccessible_password_protected": Explanation(
-        "The website is password protected.", "Remove the password, or enter a public page."),
+        _l("The website is password protected."), _l("Remove the password, or enter a public page.")),
     "invalid_url_website_incomplete": Explanation(
-        "The website looks unfinished.", "Finish the site with your products, prices and contact details."),
+        _l("The website looks unfinished."), _l("Finish the site with your products, prices and contact details.")),
     "invalid_url_website_incomplete_cancellation_policy": Explanation(
-        "The website doesn't show a cancellation policy.", "Add one to the site."),
+        _l("The website doesn't show a cancellation policy."), _l("Add one to the site.")),
     "invalid_url_website_incomplete_customer_service_details": Explanation(
-        "The website doesn't show how to contact customer service.", "Add an email or phone number to the site."),
+        _l("The website doesn't show how to contact customer service."), _l("Add an email or phone number to the site.")),
     "invalid_url_website_incomplete_legal_restrictions": Explanation(
-        "The website doesn't show the legal restrictions that apply to what you sell.", "Add them to the site."),
+        _l("The website doesn't show the legal restrictions that apply to what you sell."), _l("Add them to the site.")),
     "invalid_url_website_incomplete_refund_policy": Explanation(
-        "The website doesn't show a refund policy.", "Add one to the site."),
+        _l("The website doesn't show a refund policy."), _l("Add one to the site.")),
     "invalid_url_website_incomplete_return_policy": Explanation(
-        "The website doesn't show a return policy.", "Add one to the site."),
+        _l("The website doesn't show a return policy."), _l("Add one to the site.")),
     "invalid_url_website_incomplete_terms_and_conditions": Explanation(
-        "The website doesn't show terms and conditions.", "Add them to the site."),
+        _l("The website doesn't show terms and conditions."), _l("Add them to the site.")),
     "invalid_url_website_incomplete_under_construction": Explanation(
-        "The website is still under construction.", "Publish the finished site, or describe your products instead."),
+        _l("The website is still under construction."), _l("Publish the finished site, or describe your products instead.")),
     "invalid_url_website_other": Explanation(
-        "The website couldn't be used to verify your business.", "Check it, or enter a different one."),
+        _l("The website couldn't be used to verify your business."), _l("Check it, or enter a different one.")),
     "unsupported_business_type": Explanation(
-        "This kind of business can't be onboarded.", "Contact support."),
+        _l("This kind of business can't be onboarded."), _l("Contact support.")),
     "verification_directors_mismatch": Explanation(
-        "The directors don't match public records.", "Add or remove directors so the list is complete and current."),
+        _l("The directors don't match public records."), _l("Add or remove directors so the list is complete and current.")),
     "verification_extraneous_directors": Explanation(
-        "Some directors listed aren't in public records.", "Remove anyone who is no longer a director."),
+        _l("Some directors listed aren't in public records."), _l("Remove anyone who is no longer a director.")),
     "verification_missing_directors": Explanation(
-        "Some directors in public records are missing.", "Add every current director."),
+        _l("Some directors in public records are missing."), _l("Add every current director.")),
     "verification_missing_executives": Explanation(
-        "An executive is missing.", "Add the people who run the business day to day."),
+        _l("An executive is missing."), _l("Add the people who run the business day to day.")),
     "verification_missing_owners": Explanation(
-        "An owner is missing.", "Add everyone who owns 25% or more of the business."),
+        _l("An owner is missing."), _l("Add everyone who owns 25% or more of the business.")),
     "verification_legal_entity_structure_mismatch": Explanation(
-        "The business structure doesn't match public records.", "Check the business type you chose."),
+        _l("The business structure doesn't match public records."), _l("Check the business type you chose.")),
     "verification_rejected_ownership_exemption_reason": Explanation(
-        "The reason given for not listing owners wasn't accepted.", "Add the owners instead."),
+        _l("The reason given for not listing owners wasn't accepted."), _l("Add the owners instead.")),
     "verification_requires_additional_memorandum_of_associations": Explanation(
-        "Another registration document is needed.", "Upload the memorandum of association."),
+        _l("Another registration document is needed."), _l("Upload the memorandum of association.")),
     "verification_requires_additional_proof_of_registration": Explanation(
-        "Proof of registration is needed.", "Upload a document showing the business's registration."),
+        _l("Proof of registration is needed."), _l("Upload a document showing the business's registration.")),
     "verification_supportability": Explanation(
-        "Stripe can't support this business as it is described.", "Contact support if you think this is wrong."),
+        _l("Stripe can't support this business as it is described."), _l("Contact support if you think this is wrong.")),
     "verification_failed_address_match": Explanation(
-        "The address couldn't be matched to this person or business.",
-        "Check it, or upload a document showing the address."),
+        _l("The address couldn't be matched to this person or business."),
+        _l("Check it, or upload a document showing the address.")),
     "verification_failed_authorizer_authority": Explanation(
-        "We couldn't confirm this person can act for the business.", "Upload a document showing their authority."),
+        _l("We couldn't confirm this person can act for the business."), _l("Upload a document showing their authority.")),
     "verification_failed_business_iec_number": Explanation(
-        "The import-export code couldn't be verified.", _CHECK_TRY_AGAIN),
+        _l("The import-export code couldn't be verified."), _CHECK_TRY_AGAIN),
     "verification_failed_document_match": Explanation(
-        "The document doesn't match the details entered.", "Check the details, or upload another document."),
+        _l("The document doesn't match the details entered."), _l("Check the details, or upload another document.")),
     "verification_failed_id_number_match": Explanation(
-        "The ID number doesn't match the name and date of birth.", "Check all three against the Social Security card."),
+        _l("The ID number doesn't match the name and date of birth."), _l("Check all three against the Social Security card.")),
     "verification_failed_keyed_identity": Explanation(
-        "The name, date of birth and SSN couldn't be matched to one person.",
-        "Check them against the Social Security card, or upload a photo ID."),
+        _l("The name, date of birth and SSN couldn't be matched to one person."),
+        _l("Check them against the Social Security card, or upload a photo ID.")),
     "verification_failed_keyed_match": Explanation(
-        "The details entered couldn't be verified.", "Check them, or upload a document that shows them."),
+        _l("The details entered couldn't be verified."), _l("Check them, or upload a document that shows them.")),
     "verification_failed_name_match": Explanation(
-        "The name doesn't match the records for this ID number.", "Enter the name exactly as on official documents."),
-    "verification_failed_other": Explanation("Verification didn't succeed.", "Check the details, or upload a document."),
+        _l("The name doesn't match the records for this ID number."), _l("Enter the name exactly as on official documents.")),
+    "verification_failed_other": Explanation(_l("Verification didn't succeed."), _l("Check the details, or upload a document.")),
     "verification_failed_representative_authority": Explanation(
-        "We couldn't confirm the representative can act for the business.",
-        "Choose an executive or officer, or upload proof of authority."),
+        _l("We couldn't confirm the representative can act for the business."),
+        _l("Choose an executive or officer, or upload proof of authority.")),
     "verification_failed_residential_address": Explanation(
-        "This must be a home address.", "Enter where this person lives, not a business address."),
+        _l("This must be a home address."), _l("Enter where this person lives, not a business address.")),
     "verification_failed_tax_id_match": Explanation(
-        "The legal business name and EIN don't match IRS records.",
-        "Enter both exactly as on your IRS letter (CP 575 or 147C)."),
+        _l("The legal business name and EIN don't match IRS records."),
+        _l("Enter both exactly as on your IRS letter (CP 575 or 147C).")),
     "verification_failed_tax_id_not_issued": Explanation(
-        "The IRS has no record of this EIN.", "Check the number on your IRS letter."),
+        _l("The IRS has no record of this EIN."), _l("Check the number on your IRS letter.")),
     "verification_document_address_mismatch": Explanation(
-        "The address on the document doesn't match the one entered.", "Update the address or upload another document."),
+        _l("The address on the document doesn't match the one entered."), _l("Update the address or upload another document.")),
     "verification_document_address_missing": Explanation(
-        "The document doesn't show an address.", "Upload one that does."),
-    "verification_document_corrupt": Explanation("The file couldn't be opened.", _UPLOAD_NEW),
+        _l("The document doesn't show an address."), _l("Upload one that does.")),
+    "verification_document_corrupt": Explanation(_l("The file couldn't be opened."), _UPLOAD_NEW),
     "verification_document_country_not_supported": Explanation(
-        "Documents from this country aren't accepted.", "Upload a document from a supported country."),
+        _l("Documents from this country aren't accepted."), _l("Upload a document from a supported country.")),
     "verification_document_directors_mismatch": Explanation(
-        "The directors on the document don't match those listed.", "Update the directors or upload another document."),
+        _l("The directors on the document don't match those listed."), _l("Update the directors or upload another document.")),
     "verification_document_dob_mismatch": Explanation(
-        "The date of birth on the document doesn't match the one entered.", "Correct the date of birth or the document."),
+        _l("The date of birth on the document doesn't match the one entered."), _l("Correct the date of birth or the document.")),
     "verification_document_duplicate_type": Explanation(
-        "Both files are the same kind of document.", "Upload two different documents."),
-    "verification_document_expired": Explanation("The document has expired.", _UPLOAD_NEW),
+        _l("Both files are the same kind of document."), _l("Upload two different documents.")),
+    "verification_document_expired": Explanation(_l("The document has expired."), _UPLOAD_NEW),
     "verification_document_failed_copy": Explanation(
-        "The document looks like a copy.", "Upload a photo of the original."),
+        _l("The document looks like a copy."), _l("Upload a photo of the original.")),
     "verification_document_failed_greyscale": Explanation(
-        "The image is black and white.", "Upload a color photo or scan."),
-    "verification_document_failed_other": Explanation("The document couldn't be verified.", _UPLOAD_NEW),
+        _l("The image is black and white."), _l("Upload a color photo or scan.")),
+    "verification_document_failed_other": Explanation(_l("The document couldn't be verified."), _UPLOAD_NEW),
     "verification_document_failed_test_mode": Explanation(
-        "Test documents must be Stripe's test images.", "Use file_identity_document_success."),
+        _l("Test documents must be Stripe's test images."), _l("Use file_identity_document_success.")),
     "verification_document_fraudulent": Explanation(
-        "The document couldn't be accepted.", "Contact support."),
+        _l("The document couldn't be accepted."), _l("Contact support.")),
     "verification_document_id_number_mismatch": Explanation(
-        "The ID number on the document doesn't match the one entered.", "Correct the number or upload another document."),
+        _l("The ID number on the document doesn't match the one entered."), _l("Correct the number or upload another document.")),
     "verification_document_id_number_missing": Explanation(
-        "The document doesn't show an ID number.", "Upload one that does."),
+        _l("The document doesn't show an ID number."), _l("Upload one that does.")),
     "verification_document_incomplete": Explanation(
-        "Part of the document is cut off.", "Upload a photo showing all four corners."),
+        _l("Part of the document is cut off."), _l("Upload a photo showing all four corners.")),
     "verification_document_invalid": Explanation(
-        "This kind of document isn't accepted.", "Upload a passport, driver's license or state ID."),
+        _l("This kind of document isn't accepted."), _l("Upload a passport, driver's license or state ID.")),
     "verification_document_issue_or_expiry_date_missing": Explanation(
-        "The document's issue or expiry date can't be seen.", _UPLOAD_NEW),
+        _l("The document's issue or expiry date can't be seen."), _UPLOAD_NEW),
     "verification_document_manipulated": Explanation(
-        "The document appears to have been edited.", "Upload an unedited photo of the original."),
+        _l("The document appears to have been edited."), _l("Upload an unedited photo of the original.")),
     "verification_document_missing_back": Explanation(
-        "The back of the document is missing.", "Upload both sides."),
+        _l("The back of the document is missing."), _l("Upload both sides.")),
     "verification_document_missing_front": Explanation(
-        "The front of the document is missing.", "Upload both sides."),
+        _l("The front of the document is missing."), _l("Upload both sides.")),
     "verification_document_name_mismatch": Explanation(
-        "The name on the document doesn't match the one entered.", "Correct the name or upload another document."),
+        _l("The name on the document doesn't match the one entered."), _l("Correct the name or upload another document.")),
     "verification_document_name_missing": Explanation(
-        "The document doesn't show a name.", "Upload one that does."),
+        _l("The document doesn't show a name."), _l("Upload one that does.")),
     "verification_document_nationality_mismatch": Explanation(
-        "The nationality on the document doesn't match.", "Upload another document."),
+        _l("The nationality on the document doesn't match."), _l("Upload another document.")),
     "verification_document_not_readable": Explanation(
-        "The document can't be read.", "Upload a sharper photo in good light, without glare."),
-    "verification_document_not_signed": Explanation("The document isn't signed.", "Sign it and upload it again."),
-    "verification_document_not_uploaded": Explanation("No document was uploaded.", "Upload the document."),
+        _l("The document can't be read."), _l("Upload a sharper photo in good light, without glare.")),
+    "verification_document_not_signed": Explanation(_l("The document isn't signed."), _l("Sign it and upload it again.")),
+    "verification_document_not_uploaded": Explanation(_l("No document was uploaded."), _l("Upload the document.")),
     "verification_document_photo_mismatch": Explanation(
-        "The photo on the ID doesn't match.", "Upload another photo ID."),
-    "verification_document_too_large": Explanation("The file is too large.", "Upload a file under 10 MB."),
+        _l("The photo on the ID doesn't match."), _l("Upload another photo ID.")),
+    "verification_document_too_large": Explanation(_l("The file is too large."), _l("Upload a file under 10 MB.")),
     "verification_document_type_not_supported": Explanation(
-        "This kind of document isn't supported.", "Upload a passport, driver's license or state ID."),
+        _l("This kind of document isn't supported."), _l("Upload a passport, driver's license or state ID.")),
 }
 
 # Where an error says nothing more specific, the words for its family.
 _PREFIXES: tuple[tuple[str, Explanation], ...] = (
     ("invalid_url_", REQUIREMENT_ERRORS["invalid_url_website_other"]),
     ("invalid_statement_descriptor_", REQUIREMENT_ERRORS["invalid_statement_descriptor_business_mismatch"]),
-    ("invalid_address_", Explanation("This address can't be used.", "Enter the street address where the business operates.")),
-    ("invalid_dob_", Explanation("This date of birth wasn't accepted.", "Check it.")),
+    ("invalid_address_", Explanation(_l("This address can't be used."), _l("Enter the street address where the business operates."))),
+    ("invalid_dob_", Explanation(_l("This date of birth wasn't accepted."), _l("Check it."))),
     ("verification_document_", REQUIREMENT_ERRORS["verification_document_failed_other"]),
     ("verification_failed_", REQUIREMENT_ERRORS["verification_failed_other"]),
     ("bank_account_", API_ERRORS["bank_account_unusable"]),
 )
-_FALLBACK = Explanation("Stripe couldn't accept this.", _CHECK_TRY_AGAIN)
+_FALLBACK = Explanation(_l("Stripe couldn't accept this."), _CHECK_TRY_AGAIN)
 
 # When Stripe refuses a field with a code that says nothing of the field itself (none, or a
 # generic parameter_* one), what a good value looks like; keyed by the path's last part.
 _FIELD_HINTS = {
-    "first_name": "Enter the first name as it appears on official documents.",
-    "last_name": "Enter the last name as it appears on official documents.",
-    "name": "Enter the name as it appears on official documents.",
-    "dob": "Enter a real date of birth.",
-    "phone": "Enter the phone number with its area code, like (201) 555-0123.",
-    "support_phone": "Enter the support phone number with its area code, like (201) 555-0123.",
-    "email": "Enter an email address like you@yourbusiness.com.",
-    "support_email": "Enter an email address like support@yourbusiness.com.",
-    "url": "Enter your website like https://yourbusiness.com.",
-    "support_url": "Enter a web address like https://yourbusiness.com/help.",
-    "mcc": "Choose your industry from the list.",
-    "product_description": "Describe what you sell in at least 10 characters.",
-    "statement_descriptor": "Use 5 to 22 letters, numbers and spaces that name your business.",
-    "statement_descriptor_prefix": "Use 2 to 10 letters, numbers and spaces that name your business.",
-    "id_number": "Enter all 9 digits of the Social Security number.",
-    "ssn_last_4": "Enter the last 4 digits of the Social Security number.",
-    "tax_id": "Enter the 9-digit EIN from your IRS letter.",
-    "routing_number": "Enter the 9-digit routing number from the bottom left of a check.",
-    "account_number": "Enter the account number, 4 to 17 digits.",
-    "line1": "Enter the street address.",
-    "city": "Enter the city.",
-    "state": "Choose the state from the list.",
-    "postal_code": "Enter a 5-digit ZIP code, like 94103.",
-    "title": "Enter the job title, like Owner or CEO.",
+    "first_name": _l("Enter the first name as it appears on official documents."),
+    "last_name": _l("Enter the last name as it appears on official documents."),
+    "name": _l("Enter the name as it appears on official documents."),
+    "dob": _l("Enter a real date of birth."),
+    "phone": _l("Enter the phone number with its area code, like (201) 555-0123."),
+    "support_phone": _l("Enter the support phone number with its area code, like (201) 555-0123."),
+    "email": _l("Enter an email address like you@yourbusiness.com."),
+    "support_email": _l("Enter an email address like support@yourbusiness.com."),
+    "url": _l("Enter your website like https://yourbusiness.com."),
+    "support_url": _l("Enter a web address like https://yourbusiness.com/help."),
+    "mcc": _l("Choose your industry from the list."),
+    "product_description": _l("Describe what you sell in at least 10 characters."),
+    "statement_descriptor": _l("Use 5 to 22 letters, numbers and spaces that name your business."),
+    "statement_descriptor_prefix": _l("Use 2 to 10 letters, numbers and spaces that name your business."),
+    "id_number": _l("Enter all 9 digits of the Social Security number."),
+    "ssn_last_4": _l("Enter the last 4 digits of the Social Security number."),
+    "tax_id": _l("Enter the 9-digit EIN from your IRS letter."),
+    "routing_number": _l("Enter the 9-digit routing number from the bottom left of a check."),
+    "account_number": _l("Enter the account number, 4 to 17 digits."),
+    "line1": _l("Enter the street address."),
+    "city": _l("Enter the city."),
+    "state": _l("Choose the state from the list."),
+    "postal_code": _l("Enter a 5-digit ZIP code, like 94103."),
+    "title": _l("Enter the job title, like Owner or CEO."),
     # Japan's names and addresses in kana and kanji.
-    "first_name_kana": "Write the first name in katakana, as on official documents.",
-    "last_name_kana": "Write the last name in katakana, as on official documents.",
-    "first_name_kanji": "Write the first name in kanji, as on official documents.",
-    "last_name_kanji": "Write the last name in kanji, as on official documents.",
-    "name_kana": "Write the company's registered name in katakana.",
-    "name_kanji": "Write the company's registered name in kanji, as registered.",
-    "town": "Enter the town and chome, as in the address on official documents.",
-    "percent_ownership": "Enter a percentage between 0 and 100.",
+    "first_name_kana": _l("Write the first name in katakana, as on official documents."),
+    "last_name_kana": _l("Write the last name in katakana, as on official documents."),
+    "first_name_kanji": _l("Write the first name in kanji, as on official documents."),
+    "last_name_kanji": _l("Write the last name in kanji, as on official documents."),
+    "name_kana": _l("Write the company's registered name in katakana."),
+    "name_kanji": _l("Write the company's registered name in kanji, as registered."),
+    "town": _l("Enter the town and chome, as in the address on official documents."),
+    "percent_ownership": _l("Enter a percentage between 0 and 100."),
 }
 _GENERIC_CODES = frozenset({"", "parameter_missing", "parameter_invalid_empty", "parameter_invalid_integer",
                             "parameter_invalid_string_blank", "parameter_invalid_string_empty",

@@ -21,6 +21,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from schwifty import IBAN
 
+from portal.i18n import gettext as _, lazy_gettext as _l
 from portal import countries
 from portal.countries.catalogue import TEST_IBAN_BODIES
 
@@ -69,21 +70,21 @@ def _digits(raw: object) -> str:
 _NAME_PUNCTUATION = frozenset("'’ʼ-‐‑. ") | _JOINERS
 
 
-def person_name_problem(raw: object, *, label: str = "name") -> str | None:
+def person_name_problem(raw: object, *, label: str = _l("name")) -> str | None:
     """A person's first or last name: letters in any script, spaces, hyphens, apostrophes
     and periods (for "Jr." or an initial)."""
     name = _clean(raw)
     if not name:
-        return f"Enter the {label}."
+        return _("Enter the %(label)s.", label=label)
     if len(name) > NAME_MAX:
-        return f"Shorten the {label} to {NAME_MAX} characters or fewer."
+        return _("Shorten the %(label)s to %(name_max)s characters or fewer.", label=label, name_max=NAME_MAX)
     if any(c.isdigit() for c in name):
-        return f"Remove the numbers from the {label}."
+        return _("Remove the numbers from the %(label)s.", label=label)
     odd = [c for c in name if not (c.isalpha() or unicodedata.category(c).startswith("M") or c in _NAME_PUNCTUATION)]
     if odd or _has_control(name):
-        return f"The {label} can only contain letters, spaces, hyphens, apostrophes and periods."
+        return _("The %(label)s can only contain letters, spaces, hyphens, apostrophes and periods.", label=label)
     if not name[0].isalpha():
-        return f"Start the {label} with a letter."
+        return _("Start the %(label)s with a letter.", label=label)
     return None
 
 
@@ -95,26 +96,26 @@ def normalize_person_name(raw: object) -> str:
 
 def _business_name_problem(name: str, label: str) -> str | None:
     if len(name) > BUSINESS_NAME_MAX:
-        return f"Shorten the {label} to {BUSINESS_NAME_MAX} characters or fewer."
+        return _("Shorten the %(label)s to %(business_name_max)s characters or fewer.", label=label, business_name_max=BUSINESS_NAME_MAX)
     if _has_control(name) or any(c in "<>{}[]\\|^~`" for c in name):
-        return f"Remove symbols such as < > {{ }} [ ] \\ | from the {label}."
+        return _("Remove symbols such as < > { } [ ] \\ | from the %(label)s.", label=label)
     if not any(c.isalpha() for c in name):
-        return f"The {label} needs letters, not only numbers or symbols."
+        return _("The %(label)s needs letters, not only numbers or symbols.", label=label)
     return None
 
 
-def business_name_problem(raw: object, *, label: str = "legal business name") -> str | None:
+def business_name_problem(raw: object, *, label: str = _l("legal business name")) -> str | None:
     """The legal name, as registered with the IRS or the state."""
     name = _clean(raw)
     if not name:
-        return f"Enter the {label}, exactly as it appears on your tax documents."
+        return _("Enter the %(label)s, exactly as it appears on your tax documents.", label=label)
     return _business_name_problem(name, label)
 
 
 def dba_problem(raw: object) -> str | None:
     """The doing-business-as name customers know; optional."""
     name = _clean(raw)
-    return _business_name_problem(name, "doing-business-as name") if name else None
+    return _business_name_problem(name, _("doing-business-as name")) if name else None
 
 
 def normalize_business_name(raw: object) -> str:
@@ -124,11 +125,11 @@ def normalize_business_name(raw: object) -> str:
 def job_title_problem(raw: object) -> str | None:
     title = _clean(raw)
     if not title:
-        return "Enter the job title, like Owner, CEO or Director."
+        return _("Enter the job title, like Owner, CEO or Director.")
     if len(title) > JOB_TITLE_MAX:
-        return f"Shorten the job title to {JOB_TITLE_MAX} characters or fewer."
+        return _("Shorten the job title to %(job_title_max)s characters or fewer.", job_title_max=JOB_TITLE_MAX)
     if _has_control(title) or not any(c.isalpha() for c in title):
-        return "Enter a job title in words, like Owner, CEO or Director."
+        return _("Enter a job title in words, like Owner, CEO or Director.")
     return None
 
 
@@ -141,29 +142,29 @@ def _with_scheme(url: str) -> str:
 def website_problem(raw: object) -> str | None:
     url = _clean(raw)
     if not url:
-        return "Enter your business website, like https://yourbusiness.com."
+        return _("Enter your business website, like https://yourbusiness.com.")
     if " " in url or _has_control(url):
-        return "Remove the spaces from the website address."
+        return _("Remove the spaces from the website address.")
     if len(url) > URL_MAX:
-        return f"Shorten the website address to {URL_MAX} characters or fewer; your home page will do."
+        return _("Shorten the website address to %(url_max)s characters or fewer; your home page will do.", url_max=URL_MAX)
     try:
         parts = urlsplit(_with_scheme(url))
         host, port = parts.hostname, parts.port
     except ValueError:
-        return "Enter the website address like https://yourbusiness.com."
+        return _("Enter the website address like https://yourbusiness.com.")
     if parts.scheme not in ("http", "https"):
-        return "Start the website address with https:// (or http://)."
+        return _("Start the website address with https:// (or http://).")
     if parts.username or parts.password:
-        return "Remove the user name and password from the website address."
+        return _("Remove the user name and password from the website address.")
     if port not in (None, 80, 443):
-        return "Remove the port number (the :1234 part) from the website address."
+        return _("Remove the port number (the :1234 part) from the website address.")
     if not host:
-        return "Enter the website address like https://yourbusiness.com."
+        return _("Enter the website address like https://yourbusiness.com.")
     ascii_host = to_ascii(host)
     if ascii_host is None or "." not in ascii_host or ascii_host.replace(".", "").isdigit() or ":" in host:
-        return "Use your website's domain name, like yourbusiness.com, not an IP address or a local name."
+        return _("Use your website's domain name, like yourbusiness.com, not an IP address or a local name.")
     if registrable_domain(ascii_host) is None:
-        return f"{host} isn't on a domain we recognize. Check the ending, like .com or .co.uk."
+        return _("%(host)s isn't on a domain we recognize. Check the ending, like .com or .co.uk.", host=host)
     return None
 
 
@@ -183,13 +184,13 @@ def product_description_problem(raw: object, *, website: str = "") -> str | None
     """What the business sells; Stripe asks for it when there is no website."""
     text = _clean(raw)
     if not text:
-        return "Describe what you sell and how you deliver it, in a sentence or two."
+        return _("Describe what you sell and how you deliver it, in a sentence or two.")
     if len(text) < PRODUCT_DESCRIPTION_MIN:
-        return f"Tell us a little more: at least {PRODUCT_DESCRIPTION_MIN} characters about what you sell."
+        return _("Tell us a little more: at least %(product_description_min)s characters about what you sell.", product_description_min=PRODUCT_DESCRIPTION_MIN)
     if len(text) > PRODUCT_DESCRIPTION_MAX:
-        return f"Shorten the description to {PRODUCT_DESCRIPTION_MAX} characters or fewer."
+        return _("Shorten the description to %(product_description_max)s characters or fewer.", product_description_max=PRODUCT_DESCRIPTION_MAX)
     if website and text.lower().rstrip("/") in {_clean(website).lower().rstrip("/"), _with_scheme(_clean(website)).lower().rstrip("/")}:
-        return "Describe what you sell in words; your website address alone isn't a description."
+        return _("Describe what you sell in words; your website address alone isn't a description.")
     return None
 
 
@@ -212,15 +213,14 @@ def _is_test_phone(raw: object) -> bool:
 
 
 def phone_problem(raw: object, *, country: str = "US", test_mode: bool = False,
-                  label: str = "phone number") -> str | None:
+                  label: str = _l("phone number")) -> str | None:
     if not _clean(raw):
-        return f"Enter the {label}."
+        return _("Enter the %(label)s.", label=label)
     if test_mode and _is_test_phone(raw):
         return None
     number = _parse_phone(raw, country)
     if number is None or not phonenumbers.is_valid_number(number):
-        return (f"Enter the {label} with its area code, like (201) 555-0123, or in international "
-                f"format starting with +, like +44 20 7946 0958.")
+        return (_("Enter the %(label)s with its area code, like (201) 555-0123, or in international format starting with +, like +44 20 7946 0958.", label=label))
     return None
 
 
@@ -233,14 +233,14 @@ def normalize_phone(raw: object, *, country: str = "US", test_mode: bool = False
     return phonenumbers.format_number(_parse_phone(raw, country), phonenumbers.PhoneNumberFormat.E164)
 
 
-def email_problem(raw: object, *, label: str = "email address") -> str | None:
+def email_problem(raw: object, *, label: str = _l("email address")) -> str | None:
     text = _clean(raw)
     if not text:
-        return f"Enter the {label}."
+        return _("Enter the %(label)s.", label=label)
     try:
         validate_email(text, check_deliverability=False)
     except (EmailNotValidError, ValueError) as exc:
-        return f"Enter a valid {label}, like you@yourbusiness.com ({str(exc).rstrip('.')})."
+        return _("Enter a valid %(label)s, like you@yourbusiness.com (%(exc)s).", label=label, exc=str(exc).rstrip('.'))
     return None
 
 
@@ -293,10 +293,10 @@ def _reflects(descriptor: str, sources: list[str]) -> bool:
 def _descriptor_characters_problem(text: str, what: str) -> str | None:
     forbidden = sorted({c for c in text if c in _DESCRIPTOR_FORBIDDEN})
     if forbidden:
-        return f"Remove {' '.join(forbidden)} from the {what}: card statements can't show < > \\ ' \" or *."
+        return _("Remove %(forbidden)s from the %(what)s: card statements can't show < > \\ ' \" or *.", forbidden=' '.join(forbidden), what=what)
     if not text.isascii() or _has_control(text):
         shown = next(c for c in text if not c.isascii() or _has_control(c))
-        return f"Use only Latin letters A–Z, numbers, spaces and simple punctuation in the {what} (not “{shown}”)."
+        return _("Use only Latin letters A–Z, numbers, spaces and simple punctuation in the %(what)s (not “%(shown)s”).", what=what, shown=shown)
     return None
 
 
@@ -308,22 +308,20 @@ def statement_descriptor_problem(raw: object, *, business_name: str = "", dba: s
     website. The last rule is checked only against the names given."""
     text = _clean(raw)
     if not text:
-        return "Enter the name customers will see on their card statements." if required else None
-    problem = _descriptor_characters_problem(text, "statement descriptor")
+        return _("Enter the name customers will see on their card statements.") if required else None
+    problem = _descriptor_characters_problem(text, _("statement descriptor"))
     if problem:
         return problem
     if not DESCRIPTOR_MIN <= len(text) <= DESCRIPTOR_MAX:
-        return (f"Use {DESCRIPTOR_MIN} to {DESCRIPTOR_MAX} characters for the statement descriptor "
-                f"(this one has {len(text)}).")
+        return (_("Use %(descriptor_min)s to %(descriptor_max)s characters for the statement descriptor (this one has %(text)s).", descriptor_min=DESCRIPTOR_MIN, descriptor_max=DESCRIPTOR_MAX, text=len(text)))
     if not any(c.isalpha() for c in text):
-        return "Include at least one letter: a statement descriptor can't be only numbers or symbols."
+        return _("Include at least one letter: a statement descriptor can't be only numbers or symbols.")
     if not _distinctive(text):
-        return (f"“{text.upper()}” is too general for customers to recognize. "
-                f"Use your business name, like {suggest_statement_descriptor(business_name, dba, website) or 'ROCKET RIDES'}.")
+        return _("“%(descriptor)s” is too general for customers to recognize. Use your business name, like %(suggestion)s.",
+                 descriptor=text.upper(), suggestion=suggest_statement_descriptor(business_name, dba, website) or "ROCKET RIDES")
     sources = [s for s in (dba, business_name, _website_label(website)) if _clean(s)]
     if sources and not _reflects(text, sources):
-        return ("Use your business name, doing-business-as name or website in the statement "
-                f"descriptor so customers recognize the charge, like {suggest_statement_descriptor(business_name, dba, website)}.")
+        return (_("Use your business name, doing-business-as name or website in the statement descriptor so customers recognize the charge, like %(website)s.", website=suggest_statement_descriptor(business_name, dba, website)))
     return None
 
 
@@ -331,14 +329,14 @@ def statement_descriptor_prefix_problem(raw: object, *, required: bool = False) 
     """The short prefix Stripe puts before a per-charge suffix: 2-10 characters."""
     text = _clean(raw)
     if not text:
-        return "Enter a short statement descriptor prefix." if required else None
-    problem = _descriptor_characters_problem(text, "prefix")
+        return _("Enter a short statement descriptor prefix.") if required else None
+    problem = _descriptor_characters_problem(text, _("prefix"))
     if problem:
         return problem
     if not DESCRIPTOR_PREFIX_MIN <= len(text) <= DESCRIPTOR_PREFIX_MAX:
-        return f"Use {DESCRIPTOR_PREFIX_MIN} to {DESCRIPTOR_PREFIX_MAX} characters for the prefix (this one has {len(text)})."
+        return _("Use %(descriptor_prefix_min)s to %(descriptor_prefix_max)s characters for the prefix (this one has %(text)s).", descriptor_prefix_min=DESCRIPTOR_PREFIX_MIN, descriptor_prefix_max=DESCRIPTOR_PREFIX_MAX, text=len(text))
     if not any(c.isalpha() for c in text):
-        return "Include at least one letter in the prefix."
+        return _("Include at least one letter in the prefix.")
     return None
 
 
@@ -392,19 +390,19 @@ def dob_problem(raw: object, *, today: date | None = None, test_mode: bool = Fal
                 min_age: int = MIN_AGE) -> str | None:
     """A date of birth as "YYYY-MM-DD" (what <input type=date> sends)."""
     if not _clean(raw):
-        return "Enter the date of birth."
+        return _("Enter the date of birth.")
     born = _parse_iso_date(raw)
     if born is None:
-        return "Enter a real date of birth, like 1985-04-23 (year, month, day)."
+        return _("Enter a real date of birth, like 1985-04-23 (year, month, day).")
     today = today or date.today()
     if test_mode and born in TEST_DATES_OF_BIRTH:
         return None
     if born > today:
-        return "The date of birth can't be in the future."
+        return _("The date of birth can't be in the future.")
     if _age_on(born, today) < min_age:
-        return f"The person must be at least {min_age} years old to be on a Stripe account."
+        return _("The person must be at least %(min_age)s years old to be on a Stripe account.", min_age=min_age)
     if _age_on(born, today) > MAX_AGE:
-        return f"Check the year of birth: it is more than {MAX_AGE} years ago."
+        return _("Check the year of birth: it is more than %(max_age)s years ago.", max_age=MAX_AGE)
     return None
 
 
@@ -442,26 +440,26 @@ def _compact(raw: object) -> str:
 def ssn_last4_problem(raw: object) -> str | None:
     digits = _digits(raw)
     if not _clean(raw):
-        return "Enter the last 4 digits of the Social Security number."
+        return _("Enter the last 4 digits of the Social Security number.")
     if len(digits) != 4:
-        return "Enter exactly 4 digits: the last four of the Social Security number."
+        return _("Enter exactly 4 digits: the last four of the Social Security number.")
     return None
 
 
 def _national_number_problem(raw: object, number: countries.IdNumber, test_mode: bool, *, what: str) -> str | None:
     value = _compact(raw)
     if not value:
-        return f"Enter the {number.label}."
+        return _("Enter the %(label)s.", label=number.label)
     if test_mode and value in number.test_values:
         return None
     if not value.isascii() or not value.isalnum():
-        return f"Enter the {number.short} with its letters and digits only, like {number.example}."
+        return _("Enter the %(short)s with its letters and digits only, like %(example)s.", short=number.short, example=number.example)
     try:
         valid = number.is_valid(value)
     except Exception:  # a library's check refusing odd input is a wrong number, not our error
         valid = False
     if not valid:
-        return f"This isn't a valid {number.short}: check it against {what}. It looks like {number.example}."
+        return _("This isn't a valid %(short)s: check it against %(what)s. It looks like %(example)s.", short=number.short, what=what, example=number.example)
     return None
 
 
@@ -469,7 +467,7 @@ def country_problem(raw: object, allowed: Mapping | None = None) -> str | None:
     allowed = countries.COUNTRIES if allowed is None else allowed
     if _clean(raw).upper() not in allowed:
         names = ", ".join(sorted(country.name for country in allowed.values()))
-        return f"We can onboard businesses in {names} for now."
+        return _("We can onboard businesses in %(names)s for now.", names=names)
     return None
 
 
@@ -479,10 +477,10 @@ def id_number_problem(raw: object, *, country: str = "US", test_mode: bool = Fal
     if number is None:
         return None
     if country.upper() == "US" and _clean(raw) and len(_digits(raw)) != 9:
-        return "Enter all 9 digits of the Social Security number, like 123-45-6789."
+        return _("Enter all 9 digits of the Social Security number, like 123-45-6789.")
     if not _clean(raw) and country.upper() == "US":
-        return "Enter the full 9-digit Social Security number."
-    return _national_number_problem(raw, number, test_mode, what="the card or letter it is printed on")
+        return _("Enter the full 9-digit Social Security number.")
+    return _national_number_problem(raw, number, test_mode, what=_("the card or letter it is printed on"))
 
 
 def tax_id_problem(raw: object, *, country: str = "US", test_mode: bool = False) -> str | None:
@@ -491,13 +489,13 @@ def tax_id_problem(raw: object, *, country: str = "US", test_mode: bool = False)
     if country.upper() == "US":
         digits = _digits(raw)
         if not _clean(raw):
-            return "Enter the 9-digit Employer Identification Number (EIN)."
+            return _("Enter the 9-digit Employer Identification Number (EIN).")
         if len(digits) != 9:
-            return "Enter all 9 digits of the EIN, like 12-3456789."
+            return _("Enter all 9 digits of the EIN, like 12-3456789.")
         if not (test_mode and digits in number.test_values) and not number.is_valid(digits):
-            return "This isn't a valid EIN. Check it against your IRS letter (CP 575)."
+            return _("This isn't a valid EIN. Check it against your IRS letter (CP 575).")
         return None
-    return _national_number_problem(raw, number, test_mode, what="your registration documents")
+    return _national_number_problem(raw, number, test_mode, what=_("your registration documents"))
 
 
 def register_entry_problems(number: object, registrar: object, *, country: str) -> dict[str, str]:
@@ -555,11 +553,11 @@ def state_problem(raw: object, *, country: str = "US") -> str | None:
     value = _clean(raw)
     if not value:
         return None if "state" not in layout.required else (
-            f"Choose the {layout.area_label} from the list." if layout.subdivisions else f"Enter the {layout.area_label}.")
+            _("Choose the %(area_label)s from the list.", area_label=layout.area_label) if layout.subdivisions else _("Enter the %(area_label)s.", area_label=layout.area_label))
     if not layout.subdivisions:
         return None
     if value.upper() not in {code.upper() for code, _ in layout.subdivisions}:
-        return f"Choose the {layout.area_label} from the list."
+        return _("Choose the %(area_label)s from the list.", area_label=layout.area_label)
     return None
 
 
@@ -589,31 +587,31 @@ def _matching_postal_code(raw: object, country: str) -> str | None:
 def postal_code_problem(raw: object, *, country: str = "US") -> str | None:
     layout = _rules(country).address
     if not _clean(raw):
-        return f"Enter the {layout.postal_label}." if "postal_code" in layout.required else None
+        return _("Enter the %(postal_label)s.", postal_label=layout.postal_label) if "postal_code" in layout.required else None
     if _matching_postal_code(raw, country) is None:
-        return f"Enter a {layout.postal_label} like {' or '.join(layout.postal_examples)}."
+        return _("Enter a %(postal_label)s like %(postal_examples)s.", postal_label=layout.postal_label, postal_examples=_(" or ").join(layout.postal_examples))
     return None
 
 
 def _address_line_problem(raw: object, label: str, required: bool) -> str | None:
     text = _clean(raw)
     if not text:
-        return f"Enter the {label}." if required else None
+        return _("Enter the %(label)s.", label=label) if required else None
     if len(text) > ADDRESS_LINE_MAX:
-        return f"Shorten the {label} to {ADDRESS_LINE_MAX} characters or fewer."
+        return _("Shorten the %(label)s to %(address_line_max)s characters or fewer.", label=label, address_line_max=ADDRESS_LINE_MAX)
     if _has_control(text) or not any(c.isalnum() for c in text):
-        return f"Enter the {label} in words and numbers."
+        return _("Enter the %(label)s in words and numbers.", label=label)
     return None
 
 
-def city_problem(raw: object, *, label: str = "city") -> str | None:
+def city_problem(raw: object, *, label: str = _l("city")) -> str | None:
     text = _clean(raw)
     if not text:
-        return f"Enter the {label}."
+        return _("Enter the %(label)s.", label=label)
     if len(text) > CITY_MAX:
-        return f"Shorten the {label} to {CITY_MAX} characters or fewer."
+        return _("Shorten the %(label)s to %(city_max)s characters or fewer.", label=label, city_max=CITY_MAX)
     if _has_control(text) or not any(c.isalpha() for c in text):
-        return f"Enter the {label}'s name in letters."
+        return _("Enter the %(label)s's name in letters.", label=label)
     return None
 
 
@@ -622,8 +620,8 @@ def address_problems(address: Mapping[str, object], *, country: str = "US") -> d
     fields the country's layout has; empty when the address will do."""
     layout = _rules(country).address
     checks = {
-        "line1": lambda v: _address_line_problem(v, "street address", required=True),
-        "line2": lambda v: _address_line_problem(v, "apartment, suite or unit", required=False),
+        "line1": lambda v: _address_line_problem(v, _("street address"), required=True),
+        "line2": lambda v: _address_line_problem(v, _("apartment, suite or unit"), required=False),
         "city": lambda v: city_problem(v, label=layout.city_label),
         "state": lambda v: state_problem(v, country=country),
         "postal_code": lambda v: postal_code_problem(v, country=country),
@@ -817,12 +815,12 @@ def routing_part_problem(raw: object, part: countries.RoutingPart) -> str | None
     """One bank code (routing number, sort code, BSB, transit or institution number)."""
     digits = _digits(raw)
     if not _clean(raw):
-        return f"Enter the {part.label.lower()}: {part.hint}" if part.name != "routing_number" or part.digits != 9 else \
-            "Enter the 9-digit routing number from the bottom left of a check."
+        return _("Enter the %(label)s: %(hint)s", label=part.label.lower(), hint=part.hint) if part.name != "routing_number" or part.digits != 9 else \
+            _("Enter the 9-digit routing number from the bottom left of a check.")
     if len(digits) != part.digits:
-        return f"Enter all {part.digits} digits of the {part.label.lower()}."
+        return _("Enter all %(digits)s digits of the %(label)s.", digits=part.digits, label=part.label.lower())
     if part.checksum and not part.checksum(digits):
-        return f"This {part.label.lower()} doesn't exist: check each digit against your bank's details."
+        return _("This %(label)s doesn't exist: check each digit against your bank's details.", label=part.label.lower())
     return None
 
 
@@ -843,7 +841,7 @@ def routing_number(parts: Mapping[str, str], *, country: str) -> str | None:
 def iban_problem(raw: object, *, country: str, test_mode: bool = False) -> str | None:
     value = _compact(raw)
     if not value:
-        return "Enter the IBAN."
+        return _("Enter the IBAN.")
     if test_mode and value[:2] == country.upper() and value[2:] in TEST_IBAN_BODIES:
         return None
     try:
@@ -851,9 +849,10 @@ def iban_problem(raw: object, *, country: str, test_mode: bool = False) -> str |
     except ValueError as exc:
         reason = "its check digits don't match" if "checksum" in str(exc).lower() else "it has the wrong length or letters"
         example = _rules(country).bank.example or "DE89 3704 0044 0532 0130 00"
-        return f"This isn't a valid IBAN ({reason}). Check it against your bank statement, like {example}."
+        return _("This isn't a valid IBAN (%(reason)s). Check it against your bank statement, like %(example)s.",
+                 reason=reason, example=example)
     if iban.country_code != country.upper():
-        return f"Use an IBAN of a bank in {_rules(country).name} (it starts with {country.upper()})."
+        return _("Use an IBAN of a bank in %(name)s (it starts with %(country)s).", name=_rules(country).name, country=country.upper())
     return None
 
 
@@ -865,19 +864,19 @@ def account_number_problem(raw: object, confirmation: object, *, country: str = 
         if problem:
             return problem
         if _compact(confirmation) != _compact(raw):
-            return "The two IBANs don't match. Type it again in both boxes."
+            return _("The two IBANs don't match. Type it again in both boxes.")
         return None
     low, high = bank.account_digits
     digits = _digits(raw)
     if not _clean(raw):
-        return "Enter the account number."
+        return _("Enter the account number.")
     if not digits:
-        return "Enter only the digits of the account number."
+        return _("Enter only the digits of the account number.")
     if not low <= len(digits) <= high:
         span = f"{low}" if low == high else f"{low} to {high}"
-        return f"Account numbers here have {span} digits; check the number on your statement."
+        return _("Account numbers here have %(span)s digits; check the number on your statement.", span=span)
     if _digits(confirmation) != digits:
-        return "The two account numbers don't match. Type the number again in both boxes."
+        return _("The two account numbers don't match. Type the number again in both boxes.")
     return None
 
 
@@ -910,15 +909,15 @@ def normalize_account_number(raw: object, *, country: str) -> str:
 def ownership_percent_problem(raw: object) -> str | None:
     text = _clean(raw).removesuffix("%").strip()
     if not text:
-        return "Enter the percentage of the business this person owns (0 if none)."
+        return _("Enter the percentage of the business this person owns (0 if none).")
     try:
         value = Decimal(text)
     except InvalidOperation:
-        return "Enter the ownership as a number, like 25 or 33.33."
+        return _("Enter the ownership as a number, like 25 or 33.33.")
     if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
-        return "Enter an ownership percentage between 0 and 100."
+        return _("Enter an ownership percentage between 0 and 100.")
     if value != value.quantize(Decimal("0.01")):
-        return "Use at most two decimal places, like 33.33."
+        return _("Use at most two decimal places, like 33.33.")
     return None
 
 

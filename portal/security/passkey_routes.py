@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from portal.i18n import gettext as _, lazy_gettext as _l
 from portal.accounts.auth import (
     PENDING_KEY, complete_sign_in, current_seller, device_cookie, enrolment_done, factor_removed, ip_of,
     json_error, keep_device_cookie, mark_reauthenticated, pending_seller_id, reauth_required, record_failure,
@@ -24,13 +25,13 @@ from portal.web import flash, redirect
 # The digest of the challenge this browser was last given; an answer to any other is refused.
 CHALLENGE_KEY = "passkey_challenge"
 REFUSALS = {
-    Refusal.malformed: "Your browser sent something we could not read. Try again.",
-    Refusal.challenge: "That request took too long or was already used. Try again.",
-    Refusal.unknown: "We don't know that passkey. Sign in with your password, then add it on the Security page.",
-    Refusal.not_yours: "That passkey belongs to another account.",
-    Refusal.failed: "That passkey could not be checked. Try again, or use another way to sign in.",
-    Refusal.counter: "That passkey looks copied, so we refused it. Sign in another way and remove it on the Security page.",
-    Refusal.already_registered: "That passkey is already added.",
+    Refusal.malformed: _l("Your browser sent something we could not read. Try again."),
+    Refusal.challenge: _l("That request took too long or was already used. Try again."),
+    Refusal.unknown: _l("We don't know that passkey. Sign in with your password, then add it on the Security page."),
+    Refusal.not_yours: _l("That passkey belongs to another account."),
+    Refusal.failed: _l("That passkey could not be checked. Try again, or use another way to sign in."),
+    Refusal.counter: _l("That passkey looks copied, so we refused it. Sign in another way and remove it on the Security page."),
+    Refusal.already_registered: _l("That passkey is already added."),
 }
 
 
@@ -74,7 +75,7 @@ async def register(request: Request):
     await run_in_threadpool(service.record_change, db, seller.id, service.PASSKEY_ADDED,
                             device=device_cookie(request), ip=ip_of(request))
     await emails.send_passkey_notice(request, seller, added.name, added=True)
-    flash(request, f"Passkey “{added.name}” added. You can use it to sign in.", "success")
+    flash(request, _("Passkey “%(name)s” added. You can use it to sign in.", name=added.name), "success")
     # Asked for a second step (a Stripe account was just made): go on where the seller was going.
     return JSONResponse({"redirect": enrolment_done(request, confirms_it_is_you=False)})
 
@@ -85,7 +86,7 @@ async def remove(request: Request):
     db, settings = request.app.state.db, request.app.state.settings
     removed = await run_in_threadpool(passkeys.remove, db, Owner.seller(seller.id), request.path_params["passkey_id"])
     if removed is None:
-        flash(request, "That passkey was already removed.", "info")
+        flash(request, _("That passkey was already removed."), "info")
         return redirect(request, "security:overview")
     await run_in_threadpool(service.record_change, db, seller.id, service.PASSKEY_REMOVED,
                             device=device_cookie(request), ip=ip_of(request))
@@ -93,9 +94,9 @@ async def remove(request: Request):
     if not await run_in_threadpool(service.enrolled, db, seller.id):
         factor_removed(request)
         if await run_in_threadpool(service.two_factor_required, db, seller.id, settings.two_factor_for_all):
-            flash(request, f"Passkey “{removed.name}” removed. Your account needs two-step sign-in, so set it up again.", "info")
+            flash(request, _("Passkey “%(name)s” removed. Your account needs two-step sign-in, so set it up again.", name=removed.name), "info")
             return require_enrolment(request, then=None)
-    flash(request, f"Passkey “{removed.name}” removed.", "success")
+    flash(request, _("Passkey “%(name)s” removed.", name=removed.name), "success")
     return redirect(request, "security:overview")
 
 
@@ -121,7 +122,7 @@ async def sign_in(request: Request):
     seller = await load_seller(request, answered.passkey.seller_id)
     if seller is None or seller.password_hash.startswith("locked:"):
         await record_failure(request, answered.passkey.seller_id, "passkey_locked")
-        return json_error("This account is locked. Check your email for a link to choose a new password.", 403)
+        return json_error(_("This account is locked. Check your email for a link to choose a new password."), 403)
     if answered.purpose is Purpose.second_step:
         next_path = safe_next(pending.get("next")) if pending else None
         await complete_sign_in(request, seller, "password_and_passkey")

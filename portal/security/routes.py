@@ -6,6 +6,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from portal.i18n import Refusal, gettext as _, ngettext
+from portal.i18n import lazy_gettext as _l
 from portal.accounts import emails as account_emails
 from portal.accounts import passwords
 from portal.accounts import service as accounts
@@ -25,13 +27,13 @@ from portal.security.emails import EMAIL_CHANGE_LINK_MAX_AGE, EMAIL_REVERT_LINK_
 from portal.web import absolute_url, flash, link_routes, link_token, redirect, render, send_mail
 
 LINK_PROBLEMS = {
-    LinkProblem.invalid: "This link is not valid. Make sure you copied the whole link from the email.",
-    LinkProblem.expired: "This link has expired.",
-    LinkProblem.used: "This link has already been used.",
+    LinkProblem.invalid: _l("This link is not valid. Make sure you copied the whole link from the email."),
+    LinkProblem.expired: _l("This link has expired."),
+    LinkProblem.used: _l("This link has already been used."),
 }
 CODE_PROBLEMS = {
-    CodeCheck.wrong: "That code isn't right. Type the 6-digit code your authenticator app shows now, or a recovery code.",
-    CodeCheck.replayed: "That code was already used. Wait for the next code in your authenticator app.",
+    CodeCheck.wrong: _l("That code isn't right. Type the 6-digit code your authenticator app shows now, or a recovery code."),
+    CodeCheck.replayed: _l("That code was already used. Wait for the next code in your authenticator app."),
 }
 
 
@@ -43,7 +45,8 @@ def _code_rule(request: Request) -> Rule:
 
 def _too_many(seconds: int) -> str:
     minutes = max(1, round(seconds / 60))
-    return f"Too many wrong codes. For your security, try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    return Refusal(ngettext("Too many wrong codes. For your security, try again in %(num)s minute.",
+                            "Too many wrong codes. For your security, try again in %(num)s minutes.", minutes))
 
 
 async def _check_code(request: Request, seller_id: int, code: str) -> str | None:
@@ -53,7 +56,7 @@ async def _check_code(request: Request, seller_id: int, code: str) -> str | None
         await record_failure(request, seller_id, "code_throttled")
         return _too_many(wait)
     if not code.strip():
-        return "Enter the 6-digit code from your authenticator app."
+        return _("Enter the 6-digit code from your authenticator app.")
     result = await run_in_threadpool(
         service.check_second_factor, request.app.state.db, seller_id, code, request.app.state.secret
     )
@@ -69,7 +72,7 @@ async def second_factor(request: Request):
     """The second step of signing in, after the password."""
     seller_id = pending_seller_id(request)
     if seller_id is None:
-        flash(request, "Log in again: the sign-in took too long.", "info")
+        flash(request, _("Log in again: the sign-in took too long."), "info")
         return redirect(request, "accounts:login")
     error = None
     if request.method == "POST":
@@ -82,7 +85,7 @@ async def second_factor(request: Request):
             method = "password_and_recovery_code" if codes.looks_like_recovery_code(code) else "password_and_code"
             await complete_sign_in(request, seller, method)
             return keep_device_cookie(request, RedirectResponse(next_path or request.url_for("dashboard").path, status_code=303))
-    status = 429 if error and error.startswith("Too many") else 400 if error else 200
+    status = 429 if isinstance(error, Refusal) else 400 if error else 200
     return render(request, "security/second_factor.html", await _factors(request, seller_id, error=error), status)
 
 
@@ -109,12 +112,12 @@ async def two_factor_setup(request: Request):
     key = await run_in_threadpool(service.pending_secret, db, seller.id, secret)
     typed = str((await read_form(request)).get("code", "")).strip()
     if key is None:
-        return _setup_page(request, seller, None, "Press the button to show a new code, then scan it.")
+        return _setup_page(request, seller, None, _("Press the button to show a new code, then scan it."))
     if not typed:
-        return _setup_page(request, seller, key, "Enter the 6-digit code your authenticator app shows.")
+        return _setup_page(request, seller, key, _("Enter the 6-digit code your authenticator app shows."))
     recovery = await run_in_threadpool(service.confirm_enrolment, db, seller.id, typed, secret)
     if recovery is None:
-        return _setup_page(request, seller, key, "That code isn't right. Check the time on your phone and type the code it shows now.")
+        return _setup_page(request, seller, key, _("That code isn't right. Check the time on your phone and type the code it shows now."))
     after = enrolment_done(request, confirms_it_is_you=True)
     return render(request, "security/recovery_codes.html", {"codes": recovery, "first_time": True, "after": after})
 
@@ -170,7 +173,7 @@ async def reauth(request: Request):
         elif not await run_in_threadpool(passwords.verify_password, seller.password_hash, password):
             throttle.hit(rule, str(seller.id))
             await record_failure(request, seller.id, "reauth_wrong_password")
-            errors["password"] = "That password isn't right."
+            errors["password"] = _("That password isn't right.")
         elif enrolled and (problem := await _check_code(request, seller.id, code)):
             errors["code"] = problem
         if not errors:
@@ -192,9 +195,9 @@ async def two_factor_off(request: Request):
         return redirect(request, "security:overview")
     factor_removed(request)
     if await run_in_threadpool(service.two_factor_required, db, seller.id, settings.two_factor_for_all):
-        flash(request, "Two-step sign-in is off. Your account needs it, so set up your authenticator app again.", "info")
+        flash(request, _("Two-step sign-in is off. Your account needs it, so set up your authenticator app again."), "info")
         return require_enrolment(request, then=None)
-    flash(request, "Two-step sign-in is off.", "info")
+    flash(request, _("Two-step sign-in is off."), "info")
     return redirect(request, "security:overview")
 
 
@@ -211,7 +214,7 @@ async def recovery_codes(request: Request):
 async def sign_out_others(request: Request):
     seller = await current_seller(request)
     closed = await run_in_threadpool(accounts.close_other_sessions, request.app.state.db, seller.id, request.session[SESSION_KEY])
-    flash(request, f"Signed out {closed} other device{'s' if closed != 1 else ''}.", "success")
+    flash(request, ngettext("Signed out %(num)s other device.", "Signed out %(num)s other devices.", closed), "success")
     return redirect(request, "security:overview")
 
 
@@ -227,7 +230,7 @@ async def change_password(request: Request):
             await run_in_threadpool(accounts.change_password, db, seller.id, password, request.session[SESSION_KEY])
             await run_in_threadpool(service.record_change, db, seller.id, service.PASSWORD,
                                     device=device_cookie(request), ip=ip_of(request))
-            flash(request, "Your password is changed, and every other device is signed out.", "success")
+            flash(request, _("Your password is changed, and every other device is signed out."), "success")
             return redirect(request, "security:overview")
     return render(request, "security/password.html", {"errors": errors, "email": seller.email}, 400 if errors else 200)
 
@@ -242,13 +245,13 @@ async def change_email(request: Request):
         if problem := accounts.email_problem(values["email"]):
             errors["email"] = problem
         elif accounts.normalize_email(values["email"]) == seller.email:
-            errors["email"] = "That is already your login email address."
+            errors["email"] = _("That is already your login email address.")
         elif await run_in_threadpool(accounts.find_seller, db, values["email"]):
-            errors["email"] = "Another account uses that address. Choose a different one."
+            errors["email"] = _("Another account uses that address. Choose a different one.")
         else:
             change = await run_in_threadpool(accounts.request_email_change, db, seller.id, values["email"])
             await emails.send_email_change_link(request, seller, change.id, change.new_email)
-            flash(request, f"We sent a link to {change.new_email}. Your login email changes when you open it.", "success")
+            flash(request, _("We sent a link to %(new_email)s. Your login email changes when you open it.", new_email=change.new_email), "success")
             return redirect(request, "security:overview")
     return render(request, "security/email.html", {"values": values, "errors": errors, "email": seller.email},
                   400 if errors else 200)
@@ -266,15 +269,15 @@ async def email_confirm(request: Request):
         if isinstance(change, LinkProblem):
             return _link_problem(request, change)
         return render(request, "security/link_action.html", {
-            "title": "Confirm your new login email", "text": f"Use {change.new_email} to log in from now on.",
-            "action": request.url_for("security:email_confirm_page").path, "button": "Confirm my new email"})
+            "title": _("Confirm your new login email"), "text": _("Use %(new_email)s to log in from now on.", new_email=change.new_email),
+            "action": request.url_for("security:email_confirm_page").path, "button": _("Confirm my new email")})
     change = await run_in_threadpool(accounts.confirm_email_change, db, secret, token, EMAIL_CHANGE_LINK_MAX_AGE)
     if isinstance(change, LinkProblem):
         return _link_problem(request, change)
     await run_in_threadpool(service.record_change, db, change.seller_id, service.LOGIN_EMAIL,
                             device=device_cookie(request), ip=ip_of(request))
     await emails.send_email_changed_notice(request, change.seller_id, change.id, change.old_email, change.new_email)
-    flash(request, f"Your login email is now {change.new_email}.", "success")
+    flash(request, _("Your login email is now %(new_email)s.", new_email=change.new_email), "success")
     return redirect(request, "dashboard") if await current_seller(request) else redirect(request, "accounts:login")
 
 
@@ -286,17 +289,16 @@ async def email_revert(request: Request):
         if isinstance(change, LinkProblem):
             return _link_problem(request, change)
         return render(request, "security/link_action.html", {
-            "title": "Undo the email change",
-            "text": f"Your login email goes back to {change.old_email}, every device is signed out, and we send "
-                    "you a link to choose a new password.",
-            "action": request.url_for("security:email_revert_page").path, "button": "Undo the change"})
+            "title": _("Undo the email change"),
+            "text": _("Your login email goes back to %(old_email)s, every device is signed out, and we send you a link to choose a new password.", old_email=change.old_email),
+            "action": request.url_for("security:email_revert_page").path, "button": _("Undo the change")})
     change = await run_in_threadpool(accounts.revert_email_change, db, secret, token, EMAIL_REVERT_LINK_MAX_AGE)
     if isinstance(change, LinkProblem):
         return _link_problem(request, change)
     await sign_out(request)
     seller = await load_seller(request, change.seller_id)
     await account_emails.send_password_reset(request, seller)
-    flash(request, f"Your login email is {change.old_email} again. We sent you a link to choose a new password.", "success")
+    flash(request, _("Your login email is %(old_email)s again. We sent you a link to choose a new password.", old_email=change.old_email), "success")
     return redirect(request, "accounts:login")
 
 
@@ -309,17 +311,16 @@ async def lock(request: Request):
             return _link_problem(request, checked)
         # A button, not the GET itself: mail scanners open links.
         return render(request, "security/link_action.html", {
-            "title": "Lock your account",
-            "text": "Your password stops working and every device is signed out. We then email you a link to "
-                    "choose a new password.",
-            "action": request.url_for("security:lock_page").path, "button": "Lock my account"})
+            "title": _("Lock your account"),
+            "text": _("Your password stops working and every device is signed out. We then email you a link to choose a new password."),
+            "action": request.url_for("security:lock_page").path, "button": _("Lock my account")})
     locked = await run_in_threadpool(accounts.lock_account, db, secret, token, LOCK_LINK_MAX_AGE)
     if isinstance(locked, LinkProblem):
         return _link_problem(request, locked)
     await run_in_threadpool(service.record_change, db, locked.id, service.PASSWORD, device=device_cookie(request), ip=ip_of(request))
     await sign_out(request)
     await account_emails.send_password_reset(request, locked)
-    flash(request, "Your account is locked and every device is signed out. Check your email for a link to choose a new password.", "success")
+    flash(request, _("Your account is locked and every device is signed out. Check your email for a link to choose a new password."), "success")
     return redirect(request, "accounts:login")
 
 
@@ -327,21 +328,21 @@ async def recovery_request(request: Request):
     """Lost both the phone and the recovery codes: after the password, ask support for help."""
     seller_id = pending_seller_id(request)
     if seller_id is None:
-        flash(request, "Log in with your password first, then choose 'Lost your phone?'.", "info")
+        flash(request, _("Log in with your password first, then choose 'Lost your phone?'."), "info")
         return redirect(request, "accounts:login")
     db, errors, sent_to = request.app.state.db, {}, None
     if request.method == "POST":
         typed = str((await read_form(request)).get("last4", "")).strip()
         if not (len(typed) == 4 and typed.isascii() and typed.isdigit()):
-            errors["last4"] = "Type the last four digits of your Social Security number or your business's EIN."
+            errors["last4"] = _("Type the last four digits of your Social Security number or your business's EIN.")
         elif request.app.state.throttle.blocked(_code_rule(request), f"recovery-{seller_id}"):
-            errors["last4"] = "You already asked several times. Wait a while, or contact support."
+            errors["last4"] = _("You already asked several times. Wait a while, or contact support.")
         else:
             request.app.state.throttle.hit(_code_rule(request), f"recovery-{seller_id}")
             opened = await run_in_threadpool(recovery.open_request, db, seller_id, typed, ip_of(request))
             if opened.business_email:
                 token = recovery.link_token(request.app.state.secret, opened)
-                await send_mail(request, opened.business_email, "Confirm your account recovery request", "mail/recovery.txt",
+                await send_mail(request, opened.business_email, _l("Confirm your account recovery request"), "mail/recovery.txt",
                                 link=absolute_url(request, "security:recovery_confirm", token=token),
                                 hours=recovery.LINK_MAX_AGE // 3600)
             sent_to = opened.business_email or ""
@@ -352,13 +353,13 @@ async def recovery_confirm(request: Request):
     token, db, secret = link_token(request), request.app.state.db, request.app.state.secret
     if request.method == "GET":
         return render(request, "security/link_action.html", {
-            "title": "Confirm your recovery request",
-            "text": "Confirm that you asked to recover your seller account. Our support team then checks your request.",
-            "action": request.url_for("security:recovery_confirm_page").path, "button": "Confirm my request"})
+            "title": _("Confirm your recovery request"),
+            "text": _("Confirm that you asked to recover your seller account. Our support team then checks your request."),
+            "action": request.url_for("security:recovery_confirm_page").path, "button": _("Confirm my request")})
     confirmed = await run_in_threadpool(recovery.confirm_round_trip, db, secret, token)
     if isinstance(confirmed, LinkProblem):
         return _link_problem(request, confirmed)
-    flash(request, "Thank you. Our support team will check your request and email you.", "success")
+    flash(request, _("Thank you. Our support team will check your request and email you."), "success")
     return redirect(request, "accounts:login")
 
 

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
+from portal.i18n import lazy_gettext as _l
 from portal import countries
 from portal.connect import account_settings, payout_holds
 from portal.inputs import read_form
@@ -48,8 +49,8 @@ def _reason(form) -> tuple[str, dict]:
 async def _tell_seller(request: Request, file, what: str, lines: list[str], *, note: str = "") -> None:
     if not lines:
         return
-    await send_mail(request, file.seller.email, f"We changed your {what}", "mail/staff_account_change.txt",
-                    what=what, lines=lines, note=note, link=absolute_url(request, "connect:status"))
+    await send_mail(request, file.seller.email, _l("We changed your %(what)s", what=what), "mail/staff_account_change.txt",
+                    locale=file.seller.locale, what=what, lines=lines, note=note, link=absolute_url(request, "connect:status"))
 
 
 # Business profile and contact details ------------------------------------------------------
@@ -87,7 +88,7 @@ async def profile(request: Request):
         return _profile_page(request, file, values, result.errors, result.general)
     lines = [f"{c['field']}: now {account_settings.industry(c['new']) if c['field'] == 'Industry' else c['new']}"
              if c["field"] in changes.PUBLIC_PROFILE_FIELDS else f"{c['field']} changed" for c in result.changes]
-    await _tell_seller(request, file, "business profile", lines)
+    await _tell_seller(request, file, _l("business profile"), lines)
     if any(change["field"] == "Website" for change in result.changes):
         await _website_changed(request, file, read.answers["url"])
     flash(request, "The business profile is saved at Stripe." if result.changes else
@@ -107,7 +108,8 @@ async def _website_changed(request: Request, file, website: str) -> None:
     record, assessment, lapsed = checked
     if lapsed and assessment.acceptable:
         token = business_email.link_token(state.secret, record)
-        await send_mail(request, record.email, "Confirm your business email address", "mail/business_email.txt",
+        await send_mail(request, record.email, _l("Confirm your business email address"), "mail/business_email.txt",
+                        locale=file.seller.locale,
                         link=absolute_url(request, "onboarding:business_email_confirm", token=token),
                         website=record.website, days=BUSINESS_EMAIL_LINK_MAX_AGE // 86400)
         await run_in_threadpool(business_email.mark_sent, db, file.seller.id)
@@ -214,8 +216,8 @@ async def person_form(request: Request):
         fields = ", ".join(change["field"].lower() for change in result.changes)
         lines = [f"{name}: {fields}"] if fields else []
     else:
-        lines = [f"Added {name} ({roles})"]
-    await _tell_seller(request, file, "account's people", lines)
+        lines = [_l("Added %(name)s (%(roles)s)", name=name, roles=roles)]
+    await _tell_seller(request, file, _l("account's people"), lines)
     flash(request, f"{name} is saved at Stripe." if result.changes or not person else
           "Nothing changed: Stripe already had these details.", "success")
     return redirect(request, "staff:account_people", seller_id=file.seller.id)
@@ -242,7 +244,8 @@ async def person_remove(request: Request):
                 errors["confirm"] = str(refused)
             else:
                 if result.ok:
-                    await _tell_seller(request, file, "account's people", [f"Removed {changes.person_name(person)}"])
+                    await _tell_seller(request, file, _l("account's people"),
+                                       [_l("Removed %(name)s", name=changes.person_name(person))])
                     flash(request, f"{changes.person_name(person)} is removed from the account.", "success")
                     return redirect(request, "staff:account_people", seller_id=file.seller.id)
                 errors["confirm"] = result.general or "Stripe refused this."
@@ -313,7 +316,7 @@ async def payout_schedule(request: Request):
     words = account_settings.schedule_words(schedule)
     note = ("Your payouts are on hold for now, so your balance stays with Stripe; this schedule starts "
             "when the hold ends." if result.held else "")
-    await _tell_seller(request, file, "payout schedule", [f"Payout schedule: {words}"], note=note)
+    await _tell_seller(request, file, _l("payout schedule"), [_l("Payout schedule: %(words)s", words=words)], note=note)
     flash(request, f"Payout schedule saved: {words}" + (" Payouts are held, so Stripe's schedule stays manual until "
                                                         "the hold ends; then this one applies." if result.held else ""),
           "success")

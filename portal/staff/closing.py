@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
+from portal.i18n import lazy_gettext as _l
 from portal.connect import closing
 from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
@@ -65,11 +66,11 @@ async def start(request: Request):
                        + _stripe_trouble(failure), "error")
         return redirect(request, "staff:close", seller_id=file.seller.id)
     if closure.state == closing.CLOSED:  # no Stripe account: nothing to settle, closed at once
-        await send_mail(request, file.seller.email, "Your seller account is closed", "mail/account_closed.txt",
+        await send_mail(request, file.seller.email, _l("Your seller account is closed"), "mail/account_closed.txt", locale=file.seller.locale,
                         name=file.facts.name)
         flash(request, f"{file.facts.name}'s account is closed (it had no Stripe account).", "success")
         return redirect(request, "staff:close", seller_id=file.seller.id)
-    await send_mail(request, file.seller.email, "We are closing your seller account", "mail/account_closing.txt",
+    await send_mail(request, file.seller.email, _l("We are closing your seller account"), "mail/account_closing.txt", locale=file.seller.locale,
                     name=file.facts.name, link=absolute_url(request, "dashboard"))
     flash(request, "Closing has started: the seller can no longer take payments.", "success")
     return redirect(request, "staff:close", seller_id=file.seller.id)
@@ -120,7 +121,7 @@ async def finish(request: Request):
         return await _page(request, {"finish": str(refused)}, {"finish": reason}, 409)
     except StripeFailure as failure:
         return await _page(request, {"finish": _stripe_trouble(failure)}, {"finish": reason}, 502)
-    await send_mail(request, file.seller.email, "Your seller account is closed", "mail/account_closed.txt",
+    await send_mail(request, file.seller.email, _l("Your seller account is closed"), "mail/account_closed.txt", locale=file.seller.locale,
                     name=file.facts.name)
     flash(request, f"{file.facts.name}'s account is closed.", "success")
     return redirect(request, "staff:close", seller_id=file.seller.id)

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
+from portal.i18n import lazy_gettext as _l
 from portal import audit, countries
 from portal.connect import remediation, remediation_links, requirement_model, submit, unfamiliar
 from portal.connect.requirements import Requirement, checking as stripe_checking
@@ -232,7 +233,8 @@ async def submit_for_seller(request: Request):
     await run_in_threadpool(submit.record_sent, state.db, actor=staff.actor, action="staff.requirement_submitted",
                             seller_id=file.seller.id, requirement_keys=requirement.keys, fields=sent,
                             account_id=account_id, reason=reason, ip=ip_of(request))
-    await send_mail(request, file.seller.email, "Our team updated your seller account", "mail/staff_requirement_submitted.txt",
+    await send_mail(request, file.seller.email, _l("Our team updated your seller account"), "mail/staff_requirement_submitted.txt",
+                    locale=file.seller.locale,
                     items=changed_in_words(requirement, sent), link=absolute_url(request, "connect:status"))
     flash(request, f"Sent to Stripe for {file.facts.name}: {requirement.staff_words}. The seller is emailed what changed.", "success")
     return redirect(request, "staff:seller", seller_id=file.seller.id)
@@ -240,7 +242,7 @@ async def submit_for_seller(request: Request):
 
 def changed_in_words(requirement: Requirement, sent: list[remediation.FormField]) -> list[str]:
     """What the seller is told was changed: the requirement in words, and the fields by their labels."""
-    labels = [f.label for f in sent if f.kind not in ("file", "checkbox")]
+    labels = [str(f.label) for f in sent if f.kind not in ("file", "checkbox")]
     if len(labels) > 1:
         return [f"{requirement.words} ({', '.join(labels)})"]
     if any(f.kind == "file" for f in sent):
@@ -284,7 +286,8 @@ async def send_link(request: Request):
     link = absolute_url(request, "connect:remediation_link", key=key, token=token)
     where = remediation_links.where(requirement)
     expires = datetime.now(UTC) + timedelta(seconds=remediation_links.LINK_MAX_AGE)
-    await send_mail(request, file.seller.email, "A link to fix your seller account", "mail/remediation_link.txt",
+    await send_mail(request, file.seller.email, _l("A link to fix your seller account"), "mail/remediation_link.txt",
+                    locale=file.seller.locale,
                     requirement=requirement, where=where, link=link, days=remediation_links.LINK_DAYS,
                     status=absolute_url(request, "connect:status"))
     staff = await current_staff(request)

@@ -5,6 +5,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
+from portal.i18n import lazy_gettext as _l
 from portal import audit, countries
 from portal.connect import negative_balances
 from portal.inputs import read_form
@@ -182,7 +183,8 @@ async def send_remediation(request: Request):
                        "nothing was sent again.", "info")
         return redirect(request, "staff:seller", seller_id=file.seller.id)
     staff = await current_staff(request)
-    await send_mail(request, file.seller.email, "Action needed on your seller account", "mail/staff_remediation.txt",
+    await send_mail(request, file.seller.email, _l("Action needed on your seller account"), "mail/staff_remediation.txt",
+                    locale=file.seller.locale,
                     link=absolute_url(request, "connect:status"), message=reason)
     await run_in_threadpool(audit.record, request.app.state.db, actor=staff.actor, action="risk.remediation_link",
                             seller_id=file.seller.id, reason=reason, ip=ip_of(request), details={"submission": submission})

@@ -115,7 +115,7 @@ def test_a_company_with_its_owner_and_director_is_verified(sandboxed_client, inb
     assert "structure" in field_errors(page.text) and "Private company" in page.text  # the country's structures
     sandboxed_client.cookies.clear()
     onboard_company_in(country)(sandboxed_client, inbox)
-    assert countries.get(country).tax_id.short in sandboxed_client.get("/onboarding/review").text
+    assert str(countries.get(country).tax_id.short) in sandboxed_client.get("/onboarding/review").text
     status = post_form(sandboxed_client, "/status/refresh", {}, page="/status/")
     assert 'id="account-status">Verified<' in status.text, status.text[-3000:]
     snapshot = account_for_seller(sandboxed_client.app.state.db, 2).snapshot

@@ -321,7 +321,7 @@
       var connector = this.connector;
       this.applyAppearance();
       this.emit("onLoaderStart", { elementTagName: this.localName });
-      this.paint([h("div", { class: "sc-loading", text: "Loading…" })]);
+      this.paint([h("div", { class: "sc-loading", text: translate(connector.locale, "Loading…") })]);
       connector.session().then(function (session) {
         var component = (session.components || {})[self.sessionKey];
         if (!component || !component.enabled) {
@@ -364,6 +364,47 @@
     });
   }
 
+  // Stripe's components speak the locale given to init() (or the browser's). The stand-in knows
+  // its headings, buttons and column names in a few languages, in the words Stripe uses there;
+  // anything else stays English, as Stripe falls back to English.
+  var WORDS = {
+    de: {
+      "Loading…": "Wird geladen …", "Balance": "Saldo", "Available": "Verfügbar", "Pending": "Ausstehend",
+      "Pay out": "Auszahlen", "Payout schedule": "Auszahlungsplan", "Payout interval": "Auszahlungsintervall",
+      "Save schedule": "Plan speichern", "Payouts": "Auszahlungen", "Amount": "Betrag", "Status": "Status",
+      "Arrives": "Eingang", "Method": "Methode", "Payments": "Zahlungen", "Description": "Beschreibung",
+      "Date": "Datum", "Refund": "Rückerstatten", "No payments yet.": "Noch keine Zahlungen.",
+      "Respond": "Antworten", "Product or service": "Produkt oder Dienstleistung",
+      "Why you should win this dispute": "Warum Sie diese Zahlungsanfechtung gewinnen sollten",
+      "Submit evidence": "Nachweise einreichen", "Accept dispute": "Zahlungsanfechtung akzeptieren",
+      "Disputes": "Zahlungsanfechtungen", "Reason": "Grund", "Respond by": "Antworten bis", "No disputes.": "Keine Zahlungsanfechtungen.",
+      "Business details": "Unternehmensdetails", "Business name": "Name des Unternehmens", "Email": "E-Mail",
+      "Website": "Website", "Country": "Land", "Payout details": "Auszahlungsdetails", "Documents": "Dokumente",
+      "No documents yet.": "Noch keine Dokumente.", "Nothing to show yet.": "Noch nichts anzuzeigen.",
+      "Stripe is verifying your information.": "Stripe überprüft Ihre Angaben.",
+    },
+    fr: {
+      "Loading…": "Chargement…", "Balance": "Solde", "Available": "Disponible", "Pending": "En attente",
+      "Pay out": "Virer", "Payout schedule": "Calendrier des virements", "Payout interval": "Fréquence des virements",
+      "Save schedule": "Enregistrer le calendrier", "Payouts": "Virements", "Amount": "Montant", "Status": "Statut",
+      "Arrives": "Arrivée", "Method": "Mode", "Payments": "Paiements", "Description": "Description",
+      "Date": "Date", "Refund": "Rembourser", "No payments yet.": "Aucun paiement pour l’instant.",
+      "Respond": "Répondre", "Product or service": "Produit ou service",
+      "Why you should win this dispute": "Pourquoi vous devriez remporter ce litige",
+      "Submit evidence": "Envoyer les justificatifs", "Accept dispute": "Accepter le litige",
+      "Disputes": "Litiges", "Reason": "Motif", "Respond by": "Répondre avant le", "No disputes.": "Aucun litige.",
+      "Business details": "Informations sur l’entreprise", "Business name": "Nom de l’entreprise", "Email": "E-mail",
+      "Website": "Site Web", "Country": "Pays", "Payout details": "Informations de virement", "Documents": "Documents",
+      "No documents yet.": "Aucun document pour l’instant.", "Nothing to show yet.": "Rien à afficher pour l’instant.",
+      "Stripe is verifying your information.": "Stripe vérifie vos informations.",
+    },
+  };
+
+  function translate(locale, text) {
+    var words = WORDS[String(locale || "").split("-")[0].toLowerCase()] || {};
+    return words[text] || text;
+  }
+
   // What a renderer gets: the session's features, the API bound to its component, formatting.
   function RenderContext(element, session, features) {
     this.element = element;
@@ -380,6 +421,7 @@
   };
   RenderContext.prototype.money = function (amount, currency) { return formatAmount(this.locale, amount, currency); };
   RenderContext.prototype.date = function (timestamp) { return formatDate(this.locale, timestamp); };
+  RenderContext.prototype.t = function (text) { return translate(this.locale, text); };
   RenderContext.prototype.option = function (name) { return this.element.options[name]; };
   RenderContext.prototype.emit = function (name, payload) { this.element.emit(name, payload); };
   RenderContext.prototype.reload = function () { this.element.scheduleLoad(); };
@@ -425,19 +467,19 @@
       var rows = Object.keys(currencies).sort().map(function (currency) {
         var amounts = currencies[currency];
         var payout = ctx.features.standard_payouts && amounts.available > 0
-          ? actionButton(ctx, "Pay out " + ctx.money(amounts.available, currency), { "data-action": "payout" }, function () {
+          ? actionButton(ctx, ctx.t("Pay out") + " " + ctx.money(amounts.available, currency), { "data-action": "payout" }, function () {
               return ctx.post("payouts", { amount: amounts.available, currency: currency });
             })
           : null;
         return h("div", { class: "sc-balance", "data-currency": currency }, [
-          h("div", {}, [h("span", { class: "sc-label", text: "Available" }),
+          h("div", {}, [h("span", { class: "sc-label", text: ctx.t("Available") }),
             h("strong", { "data-testid": "available", text: ctx.money(amounts.available, currency) })]),
-          h("div", {}, [h("span", { class: "sc-label", text: "Pending" }),
+          h("div", {}, [h("span", { class: "sc-label", text: ctx.t("Pending") }),
             h("span", { "data-testid": "pending", text: ctx.money(amounts.pending, currency) })]),
           payout,
         ]);
       });
-      return h("section", { class: "sc-section", "data-testid": "balances" }, [h("h2", { text: "Balance" })].concat(rows));
+      return h("section", { class: "sc-section", "data-testid": "balances" }, [h("h2", { text: ctx.t("Balance") })].concat(rows));
     });
   }
 
@@ -450,16 +492,16 @@
         : words(schedule.interval || "daily") + " payouts, " + schedule.delay_days + " day delay";
       var editor = null;
       if (ctx.features.edit_payout_schedule) {
-        var select = h("select", { name: "interval", "aria-label": "Payout interval" },
+        var select = h("select", { name: "interval", "aria-label": ctx.t("Payout interval") },
           INTERVALS.map(function (interval) {
             return h("option", { value: interval, text: words(interval), selected: interval === schedule.interval });
           }));
-        editor = h("span", {}, [select, actionButton(ctx, "Save schedule", { "data-action": "edit-schedule" }, function () {
+        editor = h("span", {}, [select, actionButton(ctx, ctx.t("Save schedule"), { "data-action": "edit-schedule" }, function () {
           return ctx.post("payout_schedule", { interval: select.value });
         })]);
       }
       return h("section", { class: "sc-section", "data-testid": "payout-schedule" },
-        [h("h2", { text: "Payout schedule" }), h("p", { text: text }), editor]);
+        [h("h2", { text: ctx.t("Payout schedule") }), h("p", { text: text }), editor]);
     });
   }
 
@@ -474,8 +516,8 @@
           ctx.showIds ? h("td", { class: "sc-id", text: payout.id }) : null,
         ]);
       });
-      var headings = ["Amount", "Status", "Arrives", "Method"].concat(ctx.showIds ? ["ID"] : []);
-      return h("section", { class: "sc-section" }, [h("h2", { text: "Payouts" }),
+      var headings = ["Amount", "Status", "Arrives", "Method"].map(ctx.t, ctx).concat(ctx.showIds ? ["ID"] : []);
+      return h("section", { class: "sc-section" }, [h("h2", { text: ctx.t("Payouts") }),
         table(headings, rows, { testid: "payouts-list", empty: "No payouts yet." })]);
     });
   }
@@ -512,29 +554,29 @@
           h("td", {}, [badge(paymentStatus(charge))]),
           h("td", { text: charge.description || "" }),
           h("td", { text: ctx.date(charge.created) }),
-          h("td", {}, [refundable ? actionButton(ctx, "Refund", { "data-action": "refund" }, function () {
+          h("td", {}, [refundable ? actionButton(ctx, ctx.t("Refund"), { "data-action": "refund" }, function () {
             return ctx.post("payments/" + encodeURIComponent(charge.id) + "/refund", {});
           }) : null]),
         ]);
       });
-      return [h("section", { class: "sc-section" }, [h("h2", { text: "Payments" }),
-        table(["Amount", "Status", "Description", "Date", ""], rows, { testid: "payments-list", empty: "No payments yet." })])];
+      return [h("section", { class: "sc-section" }, [h("h2", { text: ctx.t("Payments") }),
+        table(["Amount", "Status", "Description", "Date", ""].map(ctx.t, ctx), rows, { testid: "payments-list", empty: ctx.t("No payments yet.") })])];
     });
   }
 
   var RESPONDABLE = { needs_response: true, warning_needs_response: true };
 
   function evidenceForm(ctx, dispute) {
-    var text = h("textarea", { name: "uncategorized_text", rows: "4", "aria-label": "Why you should win this dispute" });
+    var text = h("textarea", { name: "uncategorized_text", rows: "4", "aria-label": ctx.t("Why you should win this dispute") });
     var product = h("input", { name: "product_description", type: "text", "aria-label": "Product or service description" });
     var file = h("input", { name: "uncategorized_file", type: "file", accept: "application/pdf,image/jpeg,image/png",
       "aria-label": "Supporting document" });
     return h("details", { class: "sc-respond" }, [
-      h("summary", { text: "Respond", "data-action": "respond" }),
-      h("label", {}, ["Product or service", product]),
-      h("label", {}, ["Why you should win this dispute", text]),
+      h("summary", { text: ctx.t("Respond"), "data-action": "respond" }),
+      h("label", {}, [ctx.t("Product or service"), product]),
+      h("label", {}, [ctx.t("Why you should win this dispute"), text]),
       h("label", {}, ["Supporting document (PDF, JPEG or PNG)", file]),
-      actionButton(ctx, "Submit evidence", { "data-action": "submit-evidence" }, function () {
+      actionButton(ctx, ctx.t("Submit evidence"), { "data-action": "submit-evidence" }, function () {
         var evidence = {};
         if (text.value) evidence.uncategorized_text = text.value;
         if (product.value) evidence.product_description = product.value;
@@ -549,7 +591,7 @@
           return ctx.post("disputes/" + encodeURIComponent(dispute.id) + "/evidence", { evidence: evidence, submit: true });
         });
       }),
-      actionButton(ctx, "Accept dispute", { "data-action": "accept-dispute", class: "sc-button sc-button-secondary" }, function () {
+      actionButton(ctx, ctx.t("Accept dispute"), { "data-action": "accept-dispute", class: "sc-button sc-button-secondary" }, function () {
         return ctx.post("disputes/" + encodeURIComponent(dispute.id) + "/close", {});
       }),
     ]);
@@ -568,8 +610,8 @@
           h("td", {}, [respond ? evidenceForm(ctx, dispute) : null]),
         ]);
       });
-      return [h("section", { class: "sc-section" }, [h("h2", { text: "Disputes" }),
-        table(["Amount", "Status", "Reason", "Respond by", ""], rows, { testid: "disputes-list", empty: "No disputes." })])];
+      return [h("section", { class: "sc-section" }, [h("h2", { text: ctx.t("Disputes") }),
+        table(["Amount", "Status", "Reason", "Respond by", ""].map(ctx.t, ctx), rows, { testid: "disputes-list", empty: ctx.t("No disputes.") })])];
     });
   }
 
@@ -617,7 +659,7 @@
         text: "Information needed soon: " + requirementWords(future.currently_due) + "." });
     }
     if (!items.length && (requirements.pending_verification || []).length) {
-      items.push({ actionRequired: false, testid: "pending-verification", text: "Stripe is verifying your information." });
+      items.push({ actionRequired: false, testid: "pending-verification", text: ctx.t("Stripe is verifying your information.") });
     }
     return items;
   }
@@ -653,11 +695,11 @@
 
   function renderAccountManagement(ctx) {
     return ctx.get("account").then(function (account) {
-      var sections = [section(ctx, "business_details", "Business details", [
-        field("Business name", account.business_name), field("Email", account.email),
-        field("Website", account.url), field("Country", account.country)])];
+      var sections = [section(ctx, "business_details", ctx.t("Business details"), [
+        field(ctx.t("Business name"), account.business_name), field(ctx.t("Email"), account.email),
+        field(ctx.t("Website"), account.url), field(ctx.t("Country"), account.country)])];
       if (ctx.features.external_account_collection) {
-        sections.push(section(ctx, "payout_details", "Payout details", account.external_accounts.map(function (bank) {
+        sections.push(section(ctx, "payout_details", ctx.t("Payout details"), account.external_accounts.map(function (bank) {
           return field(bank.bank_name || bank.brand || words(bank.object), "•••• " + bank.last4 + " (" + bank.currency.toUpperCase() + ")");
         })));
       }
@@ -668,7 +710,7 @@
   // Stripe's documents component lists the account's tax forms; the sandbox issues none.
   function renderDocuments() {
     return Promise.resolve([h("section", { class: "sc-section", "data-testid": "documents" },
-      [h("h2", { text: "Documents" }), h("p", { class: "sc-empty", text: "No documents yet." })])]);
+      [h("h2", { text: ctx.t("Documents") }), h("p", { class: "sc-empty", text: ctx.t("No documents yet.") })])]);
   }
 
   var RENDERERS = {
