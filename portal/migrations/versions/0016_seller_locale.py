@@ -1,7 +1,7 @@
 """seller_locale: the language a seller reads the portal and their mail in (issue 18)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ import sqlmodel
 from alembic import op
 
 
-revision = '0014'
-down_revision = '0013'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
