@@ -72,9 +72,9 @@ def _scripted_address_fields(country: countries.Country) -> list[tuple[str, str,
     """(field, label, kind) of an address asked in each of the country's scripts."""
     layout = country.address
     fields = [("postal_code", layout.postal_label[:1].upper() + layout.postal_label[1:], "text"),
-              ("state", layout.area_label.capitalize(), "state"), ("line1", "Block and building number", "text")]
+              ("state", layout.area_label.capitalize(), "state"), ("line1", _("Block and building number"), "text")]
     for script in country.scripts:
-        fields += [(f"{part}_{script.suffix}", f"{validation.SCRIPT_ADDRESS_LABELS[part].capitalize()} {script.label}", "text")
+        fields += [(f"{part}_{script.suffix}", _("%(label)s %(script)s", label=str(validation.SCRIPT_ADDRESS_LABELS[part]).capitalize(), script=script.label), "text")
                    for part in countries.SCRIPT_ADDRESS_PARTS]
     return fields
 
@@ -180,8 +180,8 @@ def _field_problem(form_field: FormField, value: str, *, test_mode: bool, countr
     if check is None and attribute.rpartition("_")[0] in ("first_name", "last_name", "name"):
         head, _sep, suffix = attribute.rpartition("_")
         script = countries.get(country).script(suffix)
-        label = "company name" if head == "name" else head.replace("_", " ")
-        return validation.script_name_problem(value, script, label=label) if script else None
+        label = {"name": _("company name"), "first_name": _("first name"), "last_name": _("last name")}[head]
+        return validation.script_name_problem(value, script, label=label, company=head == "name") if script else None
     return check(value) if check else None
 
 

@@ -119,6 +119,13 @@ SELLER_WORDS = {
     "relationship.owner": N_("whether you are an owner"),
     "relationship.director": N_("whether you are a director"),
     "political_exposure": N_("whether you are a politically exposed person"),
+    # Japan: names and addresses in both scripts.
+    "first_name_kana": N_("your first name in katakana"),
+    "last_name_kana": N_("your last name in katakana"),
+    "first_name_kanji": N_("your first name in kanji"),
+    "last_name_kanji": N_("your last name in kanji"),
+    "address_kana": N_("your home address in katakana"),
+    "address_kanji": N_("your home address in kanji"),
 }
 OTHERS_WORDS = {
     "first_name": N_("%(owner)s first name"),
@@ -139,6 +146,12 @@ OTHERS_WORDS = {
     "relationship.owner": N_("whether %(person)s is an owner"),
     "relationship.director": N_("whether %(person)s is a director"),
     "political_exposure": N_("whether %(person)s is a politically exposed person"),
+    "first_name_kana": N_("%(owner)s first name in katakana"),
+    "last_name_kana": N_("%(owner)s last name in katakana"),
+    "first_name_kanji": N_("%(owner)s first name in kanji"),
+    "last_name_kanji": N_("%(owner)s last name in kanji"),
+    "address_kana": N_("%(owner)s home address in katakana"),
+    "address_kanji": N_("%(owner)s home address in kanji"),
 }
 SELLER_PENDING_WORDS = {
     "ssn_last_4": N_("the Social Security number digits you gave"),
@@ -160,11 +173,17 @@ SELLER_COMPANY_WORDS = {
     "company.tax_id": N_("your company's EIN"),
     "company.phone": N_("your company's phone number"),
     "company.address": N_("your company's registered address"),
+    "company.address_kana": N_("your company's registered address in katakana"),
+    "company.address_kanji": N_("your company's registered address in kanji"),
+    "company.name_kana": N_("your company's legal name in katakana"),
+    "company.name_kanji": N_("your company's legal name in kanji"),
     "company.structure": N_("how your company is legally set up"),
     "company.owners_provided": N_("confirmation that every owner of 25% or more is listed"),
     "company.directors_provided": N_("confirmation that every director is listed"),
     "company.executives_provided": N_("confirmation that every executive is listed"),
     "company.verification.document": N_("a company document, like the IRS letter that confirms your EIN"),
+    "company.registration_number": N_("your company's registration number"),
+    "company.vat_id": N_("your company's VAT number"),
     "business_profile.url": N_("your business website"),
     "business_profile.mcc": N_("your industry"),
     "business_profile.product_description": N_("a description of what you sell"),
@@ -197,7 +216,11 @@ def _seller_country_words(country: str | None) -> tuple[dict, dict, dict]:
     company = {
         "company.tax_id": _("your company's %(number)s", number=data.tax_id.label),
         "company.verification.document": _("a company document, like your company's certificate of registration"),
+        "company.tax_id_registrar": _("the register court (Registergericht) that keeps your company's register entry"),
     }
+    for key, number in (("company.registration_number", data.registration_number), ("company.vat_id", data.vat_id)):
+        if number:
+            company[key] = _("your company's %(number)s", number=number.label)
     return mine, others, company
 
 
@@ -337,7 +360,9 @@ def _seller_words(path: str, person: str | None, names: dict[str, str], country:
         rest = rest.removeprefix("address.") if rest.startswith("address.") else rest
         rest = "address" if rest in ("line1", "line2", "city", "state", "postal_code", "country") else rest
         return _seller_person_words(rest, root, person, names, country, pending)
-    collapsed = path.split(".address.")[0] + ".address" if ".address." in path else path
+    # An address part names its address, in whichever script (company.address_kana.city).
+    root = path.rpartition(".")[0]
+    collapsed = root if root.rsplit(".", 1)[-1].startswith("address") and root.count(".") >= 1 else path
     local = _seller_country_words(country)[2]
     if words := local.get(collapsed):
         return words

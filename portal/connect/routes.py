@@ -135,7 +135,7 @@ async def stripe_hosted(request: Request):
     key = str((await read_form(request)).get("requirement") or "")[:300]
     requirement = remediation_links.find(view.actions, key) if key else None
     if key and requirement is None:
-        flash(request, "Stripe no longer asks for that. Here is what your account needs now.", "info")
+        flash(request, _("Stripe no longer asks for that. Here is what your account needs now."), "info")
         return redirect(request, "connect:status")
     try:
         url = await _account_link(request, view.account, requirement)

@@ -113,11 +113,11 @@ DE = Country(
     # Stripe's SDK: company.tax_id_registrar is "the jurisdiction in which the tax_id is registered
     # (Germany-based companies only)"; a German company's register entry is its number at a
     # Registergericht, checked together by stdnum.de.handelsregisternummer (which knows the courts).
-    registration_number=IdNumber("Commercial register number (Handelsregisternummer)", "Handelsregisternummer",
+    registration_number=IdNumber(_l("Commercial register number (Handelsregisternummer)"), _l("Handelsregisternummer"),
                                  "HRB 12345", _pattern(r"(HRA|HRB|GNR|PR|VR)\d{1,6}[A-Z]{0,2}"),
                                  test_values=frozenset()),
     registrars=tuple(sorted(set(handelsregisternummer.GERMAN_COURTS))),
-    vat_id=IdNumber("VAT ID (USt-IdNr.)", "USt-IdNr.", "DE136695976", de_vat.is_valid, test_values=frozenset()),
+    vat_id=IdNumber(_l("VAT ID (USt-IdNr.)"), "USt-IdNr.", "DE136695976", de_vat.is_valid, test_values=frozenset()),
 )
 
 AU = Country(
@@ -187,11 +187,11 @@ def nric_is_valid(value: str) -> bool:
 # number is kept for when Stripe offers it.
 CH = Country(
     code="CH", name="Switzerland", currency="chf", locale="de_CH",
-    bank=BankFormat(iban=True, account_hint="a Swiss account in francs", example="CH93 0076 2011 6238 5295 7"),
-    id_number=IdNumber("AHV number (AHV-Nr. / No AVS)", "AHV number", "756.9217.0769.85", ahv.is_valid),
+    bank=BankFormat(iban=True, account_hint=_l("a Swiss account in francs"), example="CH93 0076 2011 6238 5295 7"),
+    id_number=IdNumber(_l("AHV number (AHV-Nr. / No AVS)"), _l("AHV number"), "756.9217.0769.85", ahv.is_valid),
     # The Swiss business identification number of the commercial register (UID/IDE, CHE-...).
-    tax_id=IdNumber("Business identification number (UID)", "UID", "CHE-100.155.212", uid.is_valid),
-    layout_options={"postal_label": "postcode"},
+    tax_id=IdNumber(_l("Business identification number (UID)"), "UID", "CHE-100.155.212", uid.is_valid),
+    layout_options={"postal_label": _l("postcode")},
 )
 
 # New Zealand: one account number written bank-branch-account-suffix (12-3456-0123456-00, 15 or
@@ -200,15 +200,15 @@ CH = Country(
 # number has a checksum (stdnum.nz.bankaccount). NZBN (a GS1 number, 13 digits) for companies.
 NZ = Country(
     code="NZ", name="New Zealand", currency="nzd", locale="en_NZ",
-    bank=BankFormat(routing=(RoutingPart("routing_number", "Bank and branch number", 6,
-                                         "6 digits: the bank (2) and branch (4), the start of your account number, like 12-3456."),),
-                    account_digits=(9, 10), account_hint="a New Zealand account in dollars",
-                    account_name="Account number and suffix", example="0123456-00",
+    bank=BankFormat(routing=(RoutingPart("routing_number", _l("Bank and branch number"), 6,
+                                         _l("6 digits: the bank (2) and branch (4), the start of your account number, like 12-3456.")),),
+                    account_digits=(9, 10), account_hint=_l("a New Zealand account in dollars"),
+                    account_name=_l("Account number and suffix"), example="0123456-00",
                     whole_check=lambda routing, account: nz_bankaccount.is_valid(routing + account)),
-    id_number=IdNumber("IRD number", "IRD number", "49-091-850", ird.is_valid),
-    tax_id=IdNumber("New Zealand Business Number (NZBN)", "NZBN", "9429036834242",
+    id_number=IdNumber(_l("IRD number"), _l("IRD number"), "49-091-850", ird.is_valid),
+    tax_id=IdNumber(_l("New Zealand Business Number (NZBN)"), "NZBN", "9429036834242",
                     lambda value: len(value) == 13 and ean.is_valid(value)),
-    layout_options={"postal_label": "postcode"},
+    layout_options={"postal_label": _l("postcode")},
 )
 
 # Singapore: bank code (4) and branch code (3), Stripe's routing_number "bank-branch" (the 2020
@@ -216,12 +216,12 @@ NZ = Country(
 # is asked up front (individual.id_number is in the 2020 minimum); companies give their UEN.
 SG = Country(
     code="SG", name="Singapore", currency="sgd", locale="en_SG",
-    bank=BankFormat(routing=(RoutingPart("bank_code", "Bank code", 4, "4 digits, like 7171 for DBS."),
-                             RoutingPart("branch_code", "Branch code", 3, "3 digits: the branch.")),
-                    separator="-", account_digits=(6, 19), account_hint="a Singapore account in dollars"),
-    id_number=IdNumber("NRIC or FIN", "NRIC/FIN", "S1234567D", nric_is_valid),
+    bank=BankFormat(routing=(RoutingPart("bank_code", _l("Bank code"), 4, _l("4 digits, like 7171 for DBS.")),
+                             RoutingPart("branch_code", _l("Branch code"), 3, _l("3 digits: the branch."))),
+                    separator="-", account_digits=(6, 19), account_hint=_l("a Singapore account in dollars")),
+    id_number=IdNumber(_l("NRIC or FIN"), "NRIC/FIN", "S1234567D", nric_is_valid),
     first_identity="id_number",
-    tax_id=IdNumber("Unique Entity Number (UEN)", "UEN", "197401143C", uen.is_valid),
+    tax_id=IdNumber(_l("Unique Entity Number (UEN)"), "UEN", "197401143C", uen.is_valid),
 )
 
 
@@ -254,20 +254,20 @@ def _prefectures() -> tuple[tuple[str, str], ...]:
     return tuple((code, f"{name} · {code}") for code, name in latin.items())
 
 
-KANA = Script("kana", "in katakana", "katakana", example_name="ヤマダ", example_company="カブシキガイシャ サクラ")
-KANJI = Script("kanji", "in kanji", "any", example_name="山田", example_company="株式会社さくら")
+KANA = Script("kana", _l("in katakana"), "katakana", example_name="ヤマダ", example_company="カブシキガイシャ サクラ")
+KANJI = Script("kanji", _l("in kanji"), "any", example_name="山田", example_company="株式会社さくら")
 
 JP = Country(
     code="JP", name="Japan", currency="jpy", locale="ja_JP",
     # Stripe joins the 4-digit bank code and 3-digit branch code in routing_number (countries.md
     # S12: 1100000); account numbers are 7 digits, zeros in front of shorter ones (Stripe support:
     # add-a-bank-account-for-payouts-in-japan); the holder's name as the bank has it, in katakana.
-    bank=BankFormat(routing=(RoutingPart("bank_code", "Bank code", 4, "4 digits: the bank (金融機関コード)."),
-                             RoutingPart("branch_code", "Branch code", 3, "3 digits: the branch (支店番号).")),
-                    account_digits=(7, 7), account_hint="a Japanese ordinary (futsu) account in yen",
+    bank=BankFormat(routing=(RoutingPart("bank_code", _l("Bank code"), 4, _l("4 digits: the bank (金融機関コード).")),
+                             RoutingPart("branch_code", _l("Branch code"), 3, _l("3 digits: the branch (支店番号)."))),
+                    account_digits=(7, 7), account_hint=_l("a Japanese ordinary (futsu) account in yen"),
                     holder_script="kana"),
     # The 13-digit Corporate Number (法人番号) from the National Tax Agency, its first digit a check digit.
-    tax_id=IdNumber("Corporate Number (法人番号)", "Corporate Number", "5835678256246", jp_cn.is_valid,
+    tax_id=IdNumber(_l("Corporate Number (法人番号)"), _l("Corporate Number"), "5835678256246", jp_cn.is_valid,
                     test_values=frozenset({"000000000", "000000001", "111111111", "111111112", "222222222"})),
     layout_options={"subdivisions": _prefectures(), "postal_examples": ("100-0001", "150-0001")},
     scripts=(KANJI, KANA),

@@ -23,6 +23,8 @@ What Stripe says (sources in README "Sellers outside the platform's country"):
 
 from dataclasses import dataclass
 
+from portal.i18n import gettext as _
+
 FULL = "full"
 RECIPIENT = "recipient"
 
@@ -74,5 +76,6 @@ def terms_for(platform_country: str, seller_country: str) -> Terms | None:
 
 def refusal(platform_name: str, seller_name: str) -> str:
     """Why a seller's country cannot be served, for the seller."""
-    return (f"We can't onboard businesses in {seller_name} yet: Stripe doesn't let a platform in {platform_name} "
-            f"pay out to sellers there. Contact the platform's support if you think this is wrong.")
+    return _("We can't onboard businesses in %(seller)s yet: Stripe doesn't let a platform in %(platform)s "
+             "pay out to sellers there. Contact the platform's support if you think this is wrong.",
+             seller=seller_name, platform=platform_name)

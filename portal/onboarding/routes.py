@@ -185,7 +185,7 @@ async def profile_step(request: Request, ob: Onboarding):
     if creating and (asked := await ask_enrolment_now(request, ob.seller_id, then=done.headers["location"])):
         # The Stripe account exists from this moment, and with it the need for two-step sign-in:
         # asked now, not at the next sign-in; once it is set up the seller goes on with the form.
-        flash(request, "Your details are saved and your Stripe account is made.", "success")
+        flash(request, _("Your details are saved and your Stripe account is made."), "success")
         return asked
     return done
 

@@ -340,7 +340,7 @@ def read_company(form: Mapping, *, test_mode: bool, country: str, tax_id_given: 
         for script in rules.scripts:
             name = f"name_{script.suffix}"
             a[name] = _text(form, name, 300)
-            _check(errors, name, validation.script_name_problem(a[name], script, label="company name"))
+            _check(errors, name, validation.script_name_problem(a[name], script, label=_("company name"), company=True))
     tax_id = validation.normalize_number(_text(form, "tax_id", 30))
     if tax_id or not tax_id_given:
         _check(errors, "tax_id", validation.tax_id_problem(tax_id, country=country, test_mode=test_mode))

@@ -513,13 +513,15 @@ def register_entry_problems(number: object, registrar: object, *, country: str) 
     if not number and not registrar:
         return {}
     if not registrar:
-        return {"tax_id_registrar": f"Choose the register court (Registergericht) that keeps your {label}."}
+        return {"tax_id_registrar": _("Choose the register court (Registergericht) that keeps your %(label)s.", label=label)}
     if registrar not in data.registrars:
-        return {"tax_id_registrar": "Choose the register court from the list."}
+        return {"tax_id_registrar": _("Choose the register court from the list.")}
     if not number:
-        return {"registration_number": f"Enter the {label}, like {data.registration_number.example}, or leave the court empty."}
+        return {"registration_number": _("Enter the %(label)s, like %(example)s, or leave the court empty.", label=label,
+                                           example=data.registration_number.example)}
     if not data.registration_number.is_valid(_compact(number)) or not handelsregisternummer.is_valid(f"{registrar} {number}"):
-        return {"registration_number": f"Enter the {label} as the register writes it, like {data.registration_number.example}."}
+        return {"registration_number": _("Enter the %(label)s as the register writes it, like %(example)s.", label=label,
+                                           example=data.registration_number.example)}
     return {}
 
 
@@ -530,7 +532,7 @@ def vat_id_problem(raw: object, *, country: str) -> str | None:
     if number is None or not value:
         return None
     if not number.is_valid(value if value.startswith(country.upper()) else country.upper() + value):
-        return f"This isn't a valid {number.short}: it looks like {number.example}."
+        return _("This isn't a valid %(short)s: it looks like %(example)s.", short=number.short, example=number.example)
     return None
 
 
@@ -696,36 +698,37 @@ def _first_not_katakana(text: str, extra: frozenset, *, latin: bool) -> str | No
     return None
 
 
-def script_name_problem(raw: object, script: countries.Script, *, label: str) -> str | None:
-    """A person's name part or a company's name in one script."""
+def script_name_problem(raw: object, script: countries.Script, *, label: str, company: bool = False) -> str | None:
+    """A person's name part or a company's name (`company`) in one script. `label` is in the
+    reader's language, so whether it names a company is said, not read from its words."""
     text = script_text(raw, script.kind)
-    where = f"{label} {script.label}"
+    where = _("%(label)s %(script)s", label=label, script=script.label)
     if not text:
-        return f"Enter the {where}."
+        return _("Enter the %(label)s.", label=where)
     if len(text) > NAME_MAX:
-        return f"Shorten the {where} to {NAME_MAX} characters or fewer."
+        return _("Shorten the %(label)s to %(name_max)s characters or fewer.", label=where, name_max=NAME_MAX)
     if script.kind != "katakana":
-        return person_name_problem(text, label=where) if "company" not in label else _business_name_problem(text, where)
-    odd = _first_not_katakana(text, _KANA_NAME_EXTRA if "company" not in label else _KANA_ADDRESS_EXTRA,
-                              latin="company" in label)
+        return _business_name_problem(text, where) if company else person_name_problem(text, label=where)
+    odd = _first_not_katakana(text, _KANA_ADDRESS_EXTRA if company else _KANA_NAME_EXTRA, latin=company)
     if odd:
-        return f"Write the {label} in katakana, like {script.example_company if 'company' in label else script.example_name} (not “{odd}”)."
+        return _("Write the %(label)s in katakana, like %(example)s (not “%(character)s”).", label=label,
+                 example=script.example_company if company else script.example_name, character=odd)
     return None
 
 
 def script_address_line_problem(raw: object, script: countries.Script, *, label: str, required: bool) -> str | None:
     text = script_text(raw, script.kind)
-    where = f"{label} {script.label}"
+    where = _("%(label)s %(script)s", label=label, script=script.label)
     problem = _address_line_problem(text, where, required)
     if problem or not text or script.kind != "katakana":
         return problem
     odd = _first_not_katakana(text, _KANA_ADDRESS_EXTRA, latin=True)
     if odd:
-        return f"Write the {label} in katakana, Latin letters and numbers (not “{odd}”)."
+        return _("Write the %(label)s in katakana, Latin letters and numbers (not “%(character)s”).", label=label, character=odd)
     return None
 
 
-SCRIPT_ADDRESS_LABELS = {"city": "city or ward", "town": "town and chome", "line2": "building and room"}
+SCRIPT_ADDRESS_LABELS = {"city": _l("city or ward"), "town": _l("town and chome"), "line2": _l("building and room")}
 
 
 def script_fields(country: str) -> list[str]:
@@ -740,7 +743,7 @@ def script_name_problems(answers: Mapping[str, object], *, country: str) -> dict
     for script in _rules(country).scripts:
         for part in ("last", "first"):
             name = f"{part}_name_{script.suffix}"
-            problem = script_name_problem(answers.get(name, ""), script, label=f"{part} name")
+            problem = script_name_problem(answers.get(name, ""), script, label=_("last name") if part == "last" else _("first name"))
             if problem:
                 problems[name] = problem
     return problems
@@ -753,7 +756,7 @@ def script_address_problems(answers: Mapping[str, object], *, country: str) -> d
     problems = {
         "postal_code": postal_code_problem(answers.get("postal_code", ""), country=country),
         "state": state_problem(answers.get("state", ""), country=country),
-        "line1": _address_line_problem(_width_normalized(_clean(answers.get("line1"))), "block and building number", True),
+        "line1": _address_line_problem(_width_normalized(_clean(answers.get("line1"))), _("block and building number"), True),
     }
     for script in rules.scripts:
         for part in countries.SCRIPT_ADDRESS_PARTS:
@@ -788,18 +791,19 @@ def normalize_script_names(answers: Mapping[str, object], *, country: str) -> di
             for s in _rules(country).scripts for part in ("first", "last")}
 
 
-def account_holder_name_problem(raw: object, *, country: str, label: str = "account holder's name") -> str | None:
+def account_holder_name_problem(raw: object, *, country: str, label: str = _l("account holder's name")) -> str | None:
     """Where a bank writes holders' names in one script (Japan: katakana, or Latin letters)."""
     rules = _rules(country)
     script = rules.script(rules.bank.holder_script)
     text = script_text(raw, script.kind) if script else _clean(raw)
     if not text:
-        return f"Enter the {label}."
+        return _("Enter the %(label)s.", label=label)
     if len(text) > NAME_MAX:
-        return f"Shorten the {label} to {NAME_MAX} characters or fewer."
-    if script and _first_not_katakana(text, _KANA_ADDRESS_EXTRA, latin=True):
-        return (f"Write the {label} as your bank has it, in katakana or Latin letters, like "
-                f"{script.example_name} ハナコ (not “{_first_not_katakana(text, _KANA_ADDRESS_EXTRA, latin=True)}”).")
+        return _("Shorten the %(label)s to %(name_max)s characters or fewer.", label=label, name_max=NAME_MAX)
+    odd = _first_not_katakana(text, _KANA_ADDRESS_EXTRA, latin=True) if script else None
+    if odd:
+        return _("Write the %(label)s as your bank has it, in katakana or Latin letters, like %(example)s (not “%(character)s”).",
+                 label=label, example=f"{script.example_name} ハナコ", character=odd)
     return None
 
 
@@ -847,7 +851,7 @@ def iban_problem(raw: object, *, country: str, test_mode: bool = False) -> str |
     try:
         iban = IBAN(value)
     except ValueError as exc:
-        reason = "its check digits don't match" if "checksum" in str(exc).lower() else "it has the wrong length or letters"
+        reason = _("its check digits don't match") if "checksum" in str(exc).lower() else _("it has the wrong length or letters")
         example = _rules(country).bank.example or "DE89 3704 0044 0532 0130 00"
         return _("This isn't a valid IBAN (%(reason)s). Check it against your bank statement, like %(example)s.",
                  reason=reason, example=example)
@@ -890,8 +894,8 @@ def whole_account_problem(parts: Mapping[str, str], raw: object, *, country: str
     if test_mode and routing in TEST_ROUTING_NUMBERS.get(country.upper(), ()):
         return None
     if not bank.whole_check(routing, account):
-        return ("This account number doesn't exist: its check digits don't add up with the bank and branch. "
-                "Check each digit against your bank statement.")
+        return _("This account number doesn't exist: its check digits don't add up with the bank and branch. "
+                 "Check each digit against your bank statement.")
     return None
 
 

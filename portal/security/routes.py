@@ -191,7 +191,7 @@ async def two_factor_off(request: Request):
     await run_in_threadpool(service.record_change, db, seller.id, service.TWO_FACTOR_OFF,
                             device=device_cookie(request), ip=ip_of(request))
     if await run_in_threadpool(service.enrolled, db, seller.id):  # a passkey is still a second step
-        flash(request, "Your authenticator app no longer works for signing in. Your passkeys still do.", "info")
+        flash(request, _("Your authenticator app no longer works for signing in. Your passkeys still do."), "info")
         return redirect(request, "security:overview")
     factor_removed(request)
     if await run_in_threadpool(service.two_factor_required, db, seller.id, settings.two_factor_for_all):
