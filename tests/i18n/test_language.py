@@ -10,9 +10,12 @@ from sqlmodel import select
 
 from portal import i18n
 from portal.accounts.models import Seller
+from portal.connect import mirror
 from portal.staff.models import StaffRole
 from portal.web import queue_templated_mail
 from tests.conftest import PASSWORD, csrf_from, log_in, post_form, sign_up
+from tests.countries.flows import onboard_individual_in
+from tests.onboarding.flows import reauthenticate
 from tests.staff.conftest import dev_sign_in
 from tests.staff.helpers import onboarded_seller, staff_browser
 
@@ -234,3 +237,20 @@ def test_staff_mail_goes_in_the_sellers_language_while_staff_pages_stay_english(
     mail = inbox.wait_for("ann@annsbakery.com", subject="Handlungsbedarf bei Ihrem Verkäuferkonto")[0]
     body = mail.get_content()
     assert body.startswith("Guten Tag,") and "etwas erfordert Ihre Aufmerksamkeit" in body
+
+
+def test_a_japanese_sellers_page_writes_the_date_and_the_yen_as_babel_ja_does(sandboxed_client, inbox):
+    """The closing page of a seller in Japan, read in Japanese: the balance in yen (no minor unit,
+    the full-width ￥ of CLDR's ja) and the moment it was read (ja's medium date, 2030/12/06)."""
+    onboard_individual_in("JP")(sandboxed_client, inbox)  # Hanako Yamada, 山田 花子
+    db = sandboxed_client.app.state.db
+    account_id = mirror.account_for_seller(db, seller_row(sandboxed_client, "ann@annsbakery.com").id).stripe_account_id
+    read_at = datetime(2030, 12, 6, 15, 4, tzinfo=UTC)  # later than any read the sandbox's webhooks could start
+    mirror.record_balance(db, account_id, {"available": [{"amount": 123456, "currency": "jpy"}],
+                                           "pending": [{"amount": 0, "currency": "jpy"}]}, as_of=read_at.timestamp())
+    pick(sandboxed_client, "ja")  # the seller (signed up in English) picks Japanese
+    reauthenticate(sandboxed_client)
+    page = sandboxed_client.get("/account/close/").text
+    assert html_lang(page) == "ja"
+    assert "利用可能 ￥123,456" in page  # Babel: format_currency(123456, "JPY", locale="ja")
+    assert "2030/12/06 15:04 UTC 時点の残高です。" in page  # Babel: format_date(read_at, "medium", locale="ja")
