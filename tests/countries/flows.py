@@ -93,31 +93,43 @@ def onboard_individual_in(country: str):
     return journey
 
 
+def company_answers(country: str) -> dict:
+    """What a private company in `country` answers: its details (the country's address shape and,
+    for Japan, its names in kanji and kana), its representative who owns it and directs it (with the
+    country's national ID number where Stripe asks it first) and its bank account, by field name."""
+    from portal import countries
+    from tests.onboarding.flows import OWNER
+
+    answers = COUNTRY_ANSWERS[country]
+    place = {name: value for name, value in answers["identity"].items() if name in PLACE_FIELDS or name.startswith(
+        ("city_", "town_", "line2_"))}
+    names = {name: value for name, value in answers["identity"].items() if name.startswith(("first_name_", "last_name_"))}
+    id_number = {"id_number": "000000000"} if countries.get(country).first_identity == "id_number" else {}
+    return {
+        "company": {"tax_id": "000000000", "phone": "0000000000", **place, **answers.get("company", {})},
+        "representative": {**OWNER, **place, **names, "ssn_last_4": "", "director": "on", **id_number},
+        "bank": {**answers["bank"], "account_holder_name": "Rocket Rides Ltd"},
+    }
+
+
 def onboard_company_in(country: str):
     """A journey (client, inbox) for a private company in `country` with one owner who is also its
     director and representative, through every step to the status page."""
-    from portal import countries
     from tests.conftest import post_form
-    from tests.onboarding.flows import COMPANY_PROFILE, OWNER, field_errors, signed_in_seller, submit
+    from tests.onboarding.flows import COMPANY_PROFILE, field_errors, signed_in_seller, submit
 
     def journey(client, inbox, email: str = "jenny@rocketrides.io"):
-        answers = COUNTRY_ANSWERS[country]
-        place = {name: value for name, value in answers["identity"].items() if name in PLACE_FIELDS or name.startswith(
-            ("city_", "town_", "line2_"))}
-        names = {name: value for name, value in answers["identity"].items() if name.startswith(("first_name_", "last_name_"))}
+        answers = company_answers(country)
         signed_in_seller(client, inbox, email)
         submit(client, "business", {"country": country, "business_type": "company", "structure": "private_company"},
                expect="/onboarding/profile")
         submit(client, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
         submit(client, "business-email", {"business_email": email}, expect="/onboarding/company")
-        submit(client, "company", {"tax_id": "000000000", "phone": "0000000000", **place, **answers.get("company", {})},
-               expect="/onboarding/people")
-        person = {**OWNER, **place, **names, "ssn_last_4": "", "director": "on",
-                  **({"id_number": "000000000"} if countries.get(country).first_identity == "id_number" else {})}
-        response = post_form(client, "/onboarding/people/new", person, follow_redirects=False)
+        submit(client, "company", answers["company"], expect="/onboarding/people")
+        response = post_form(client, "/onboarding/people/new", answers["representative"], follow_redirects=False)
         assert response.status_code == 303, field_errors(response.text)
         submit(client, "people", {"owners_provided": "on", "directors_provided": "on", "executives_provided": "on"},
                expect="/onboarding/bank")
-        submit(client, "bank", {**answers["bank"], "account_holder_name": "Rocket Rides Ltd"}, expect="/onboarding/review")
+        submit(client, "bank", answers["bank"], expect="/onboarding/review")
         submit(client, "review", {"accept_stripe": "on", "accept_platform": "on"}, expect="/status/")
     return journey
