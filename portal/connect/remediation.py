@@ -68,13 +68,20 @@ def is_document_field(name: str) -> bool:
     return name.endswith(("verification.document", "verification.additional_document"))
 
 
+def _first_upper(label) -> str:
+    """A label as a form heads it: only its first letter raised ("Stadt oder Bezirk", not
+    str.capitalize()'s "Stadt oder bezirk", which lowers the rest)."""
+    text = str(label)
+    return text[:1].upper() + text[1:]
+
+
 def _scripted_address_fields(country: countries.Country) -> list[tuple[str, str, str]]:
     """(field, label, kind) of an address asked in each of the country's scripts."""
     layout = country.address
-    fields = [("postal_code", layout.postal_label[:1].upper() + layout.postal_label[1:], "text"),
-              ("state", layout.area_label.capitalize(), "state"), ("line1", _("Block and building number"), "text")]
+    fields = [("postal_code", _first_upper(layout.postal_label), "text"),
+              ("state", _first_upper(layout.area_label), "state"), ("line1", _("Block and building number"), "text")]
     for script in country.scripts:
-        fields += [(f"{part}_{script.suffix}", _("%(label)s %(script)s", label=str(validation.SCRIPT_ADDRESS_LABELS[part]).capitalize(), script=script.label), "text")
+        fields += [(f"{part}_{script.suffix}", _("%(label)s %(script)s", label=_first_upper(validation.SCRIPT_ADDRESS_LABELS[part]), script=script.label), "text")
                    for part in countries.SCRIPT_ADDRESS_PARTS]
     return fields
 
@@ -83,8 +90,8 @@ def address_parts(country: countries.Country) -> list[tuple[str, str, str]]:
     """(Stripe's part, label, kind) for each field of the country's address layout, in its order and
     its words (county, postcode, Eircode); the area is a list where the country has subdivisions."""
     layout, parts = country.address, []
-    words = {"line1": "Street address", "line2": "Apartment, suite or unit", "city": layout.city_label.capitalize(),
-             "state": layout.area_label.capitalize(), "postal_code": layout.postal_label[:1].upper() + layout.postal_label[1:]}
+    words = {"line1": _("Street address"), "line2": _("Apartment, suite or unit"), "city": _first_upper(layout.city_label),
+             "state": _first_upper(layout.area_label), "postal_code": _first_upper(layout.postal_label)}
     for part in layout.fields:
         parts.append((part, words[part], "state" if part == "state" and layout.subdivisions else "text"))
     return parts
