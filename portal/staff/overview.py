@@ -104,7 +104,7 @@ def as_csv(header: list[str], rows: list[list]) -> str:
     writer.writerow(header)
     for row in rows:
         # A cell a spreadsheet would run as a formula is kept as text.
-        writer.writerow(["'" + cell if isinstance(cell, str) and cell[:1] in "=+-@" else cell for cell in row])
+        writer.writerow(["'" + cell if isinstance(cell, str) and cell[:1] and cell[0] in "=+-@" else cell for cell in row])
     return out.getvalue()
 
 
