@@ -27,6 +27,7 @@ DEFAULT_DAYS = 90  # the default span of the date filter
 CHART_ROWS = 25  # the worst ones, or the latest days; the table and the CSV have every row
 CHART_DAYS = 31
 KEY_LABEL_WIDTH = 300  # requirement paths are long
+FUNNEL_LABEL_WIDTH = 350  # "Company details (companies and non-profits only)"
 
 
 class BadFilter(ValueError):
@@ -128,7 +129,7 @@ def _charts(chosen: dict, figures: dict) -> dict:
         "funnel_chart": bar_chart(
             "funnel-chart", f"Onboarding funnel, sign-ups {span}",
             [Bar(stage.words, stage.count, f"{stage.count} ({_share(stage.count, signed_up)} of sign-ups)")
-             for stage in figures["stages"]]),
+             for stage in figures["stages"]], label_width=FUNNEL_LABEL_WIDTH),
         "states_chart": stacked_chart(
             "states-chart", f"Accounts by state per day, {span}", state_words,
             [(day.isoformat(), [counts[state.value] for state in states.STATES]) for day, counts in figures["history"][-CHART_DAYS:]]),
