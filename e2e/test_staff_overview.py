@@ -14,6 +14,7 @@ from portal.accounts import service
 from portal.connect import mirror, payout_holds
 from portal.connect.models import AccountBalance, ChargeRecord, DisputeRecord, PayoutRecord
 from portal.db import Database
+from portal.onboarding import steps
 from portal.onboarding.models import OnboardingDraft
 from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
@@ -42,7 +43,11 @@ def _seed(db: Database) -> None:
             if stage >= 1:
                 session.get(type(seller), seller.id).email_confirmed_at = datetime.now(UTC)
             if stage >= 2:
-                session.add(OnboardingDraft(seller_id=seller.id, country=country))
+                # Individuals and companies in turn; those not yet submitted stopped at different steps.
+                kind = steps.COMPANY if (n // 6) % 2 else steps.INDIVIDUAL
+                done = {2: (n // 6) % 2, 3: 2 + (n // 6) % 4}.get(stage, 0)
+                session.add(OnboardingDraft(seller_id=seller.id, country=country, business_type=kind, sent={
+                    step.slug: "seeded" for step in steps.steps_for(kind)[:done]}))
         if stage >= 3:
             submitted = int(now) - 5 * DAY
             snapshot = {"id": account, "object": "account", "country": country, "payouts_enabled": stage >= 5,
@@ -89,6 +94,12 @@ def test_a_risk_analyst_reads_the_overview_and_sets_an_alert(portal_url, tmp_pat
     expect(page.get_by_role("heading", name="Onboarding funnel")).to_be_visible()
     expect(page.locator('#funnel tr[data-stage="signed_up"] td:nth-child(2)')).to_have_text("36")
     expect(page.locator('#funnel tr[data-stage="payouts_enabled"] td:nth-child(2)')).to_have_text("6")
+    # Each step of the form; the company-only steps count the companies alone (two stopped before their details).
+    company_step = page.locator('#funnel tr[data-stage="step_company"]')
+    expect(company_step.locator("td").first).to_have_text("Company details (companies and non-profits only)")
+    expect(company_step.locator("td:nth-child(2)")).to_have_text("7")
+    expect(company_step.locator("td:nth-child(4)")).to_have_text("2")
+    expect(page.locator('#funnel-weeks th[scope="col"]', has_text="Your identity (individuals only)")).to_have_count(1)
     flagged = page.locator("#dispute-rates tr.row--flagged")
     expect(flagged).to_have_count(1)
     expect(flagged).to_have_attribute("data-account", HIGH)

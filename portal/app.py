@@ -5,6 +5,7 @@ import contextlib
 import logging
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -32,6 +33,7 @@ from portal.operations import routes as operations
 from portal.operations import tracing
 from portal.security import routes as security
 from portal.security import staff_routes as staff_security
+from portal.staff import alerts
 from portal.staff import routes as staff
 from portal.staff.view_as import ReadOnlyWhileViewing
 from portal.integrations.stripe import StripeGateway, StripeGatewayV2
@@ -177,7 +179,12 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
     async def after_account_change(seller_id: int) -> None:
         await tell_seller_about_new_requirements(app.state, seller_id, settings.portal_url + "/status/")
 
-    app.state.webhook_context = Context(db=db, gateway=app.state.stripe, after_account_change=after_account_change)
+    async def after_risk_change(account_id: str, lines: tuple[str, ...]) -> None:
+        if await run_in_threadpool(alerts.check_seller, db, account_id, lines, console_url=settings.portal_url):
+            mailer.wake()  # the alert's mail goes now, not at the outbox's next retry
+
+    app.state.webhook_context = Context(db=db, gateway=app.state.stripe, after_account_change=after_account_change,
+                                        after_risk_change=after_risk_change)
     app.state.applier = Applier(db, app.state.webhook_context)
     app.state.recorder = GroupCommit(db)
     return app

@@ -54,16 +54,16 @@ def notices_due(days: int, sent: set[int]) -> list[int]:
     return [day for day in NOTICE_DAYS if days >= day and day not in sent]
 
 
-def negative_balances(db: Database, now: datetime | None = None) -> list[NegativeBalance]:
-    """Every seller below zero, the longest-negative first."""
+def negative_balances(db: Database, now: datetime | None = None, *, account: str = "") -> list[NegativeBalance]:
+    """Every seller below zero (or only `account`'s balance, if it is), the longest-negative first."""
     now = now or utcnow()
+    query = (select(AccountBalance, ConnectedAccount)
+             .where(AccountBalance.negative_since.is_not(None))
+             .where(ConnectedAccount.stripe_account_id == AccountBalance.stripe_account_id))
+    if account:
+        query = query.where(AccountBalance.stripe_account_id == account)
     with db.transaction() as session:
-        rows = session.exec(
-            select(AccountBalance, ConnectedAccount)
-            .where(AccountBalance.negative_since.is_not(None))
-            .where(ConnectedAccount.stripe_account_id == AccountBalance.stripe_account_id)
-            .order_by(AccountBalance.negative_since)
-        ).all()
+        rows = session.exec(query.order_by(AccountBalance.negative_since)).all()
     found = []
     for balance, account in rows:
         worst = min(balance.available, key=lambda item: item["amount"], default=None)

@@ -4,9 +4,11 @@ console and mails the staff chosen for it, once per crossing; the alert clears, 
 re-arms, when the figure comes back under it.
 
 `evaluate` runs on every scheduled pass (`portal worker`, `portal sync`, the sandbox's own pass)
-and right after staff change a line. Several processes may run it at once: an open crossing is a
-row with a unique `open_key`, inserted with ON CONFLICT DO NOTHING, and only the process whose
-insert landed queues the mail, in the same transaction."""
+and right after staff change a line; `check_seller` runs the per-seller lines for one seller right
+after the mirror applies an event that moved their disputes or balance (webhooks/handlers.py), so a
+crossing is seen at once rather than at the next pass. Several processes may run them at once: an
+open crossing is a row with a unique `open_key`, inserted with ON CONFLICT DO NOTHING, and only the
+process whose insert landed queues the mail, in the same transaction."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,13 +54,14 @@ class Reading:
     value: float
 
 
-def readings(db: Database, metric: str, now: datetime) -> list[Reading]:
-    """The figure's present value(s), from the mirror."""
+def readings(db: Database, metric: str, now: datetime, account: str = "") -> list[Reading]:
+    """The figure's present value(s), from the mirror; a per-seller figure for one account alone
+    when `account` is given."""
     if metric == "dispute_rate":
-        rows = overview.dispute_rates(db, until=now, days=DISPUTE_WINDOW_DAYS)
+        rows = overview.dispute_rates(db, until=now, days=DISPUTE_WINDOW_DAYS, account=account)
         return [Reading(row.stripe_account_id, row.seller_id, round(row.rate * 100, 4)) for row in rows]
     if metric == "negative_balance_days":
-        return [Reading(row.stripe_account_id, row.seller_id, row.days) for row in overview.negative_ages(db, now=now)]
+        return [Reading(row.stripe_account_id, row.seller_id, row.days) for row in overview.negative_ages(db, now=now, account=account)]
     backlog = states.verification_backlog(db, now)
     return [Reading("", None, backlog.count if metric == "backlog_count" else round(backlog.oldest_days, 1))]
 
@@ -75,6 +78,14 @@ def open_key(metric: str, subject: str) -> str:
 def thresholds(db: Database) -> dict[str, AlertThreshold]:
     with db.read() as session:
         return {row.metric: row for row in session.exec(select(AlertThreshold)).all()}
+
+
+def _lines(db: Database, metrics) -> dict[str, AlertThreshold]:
+    """The lines set (a value above which to alert) among `metrics`."""
+    with db.read() as session:
+        rows = session.exec(select(AlertThreshold).where(AlertThreshold.metric.in_(list(metrics)),
+                                                         AlertThreshold.above.is_not(None))).all()
+    return {row.metric: row for row in rows if row.metric in METRICS}
 
 
 def save_thresholds(db: Database, chosen: dict[str, tuple[float | None, list[int]]], *, actor: audit.Actor, reason: str,
@@ -111,11 +122,35 @@ def _mail(metric: Metric, reading: Reading, above: float, console_url: str) -> t
 
 
 def evaluate(db: Database, *, now: datetime | None = None, console_url: str = "") -> list[int]:
-    """Open an alert (and mail its recipients) for each new crossing; clear those back under. The
-    ids of the alerts opened now."""
+    """Open an alert (and mail its recipients) for each new crossing; clear those back under (or
+    whose line was turned off). The ids of the alerts opened now."""
     now = now or utcnow()
-    lines = {metric: row for metric, row in thresholds(db).items() if row.above is not None and metric in METRICS}
+    lines = _lines(db, METRICS)
     found = {metric: crossed(row.above, readings(db, metric, now)) for metric, row in lines.items()}
+    return _record(db, lines, found, now=now, console_url=console_url)
+
+
+SELLER_METRICS = tuple(name for name, metric in METRICS.items() if metric.per_seller)
+
+
+def check_seller(db: Database, account: str, metrics=SELLER_METRICS, *, now: datetime | None = None,
+                 console_url: str = "") -> list[int]:
+    """`evaluate` for one seller's account and the per-seller lines among `metrics`, right after an
+    event moved its figures: opens (and mails) a new crossing, clears this seller's alert when back
+    under. One small read of the lines and nothing more when none of them is set."""
+    lines = _lines(db, [metric for metric in metrics if metric in SELLER_METRICS])
+    if not lines:
+        return []
+    now = now or utcnow()
+    found = {metric: crossed(row.above, readings(db, metric, now, account=account)) for metric, row in lines.items()}
+    return _record(db, lines, found, now=now, console_url=console_url,
+                   among={open_key(metric, account) for metric in lines})
+
+
+def _record(db: Database, lines: dict[str, AlertThreshold], found: dict[str, list[Reading]], *, now: datetime,
+            console_url: str, among: set[str] | None = None) -> list[int]:
+    """Open the new crossings in `found`, mailing once; clear the open alerts (all, or those keyed
+    in `among`) no longer over their line."""
     opened = []
     with db.transaction() as session:
         emails = {member.id: member.email for member in session.exec(select(StaffMember).where(StaffMember.active)).all()}
@@ -135,8 +170,10 @@ def evaluate(db: Database, *, now: datetime | None = None, console_url: str = ""
                 for email in recipients:
                     queue_mail(session, to=email, subject=subject, text=text)
         still_over = {open_key(metric, reading.subject) for metric, over in found.items() for reading in over}
-        open_now = session.exec(select(StaffAlert.open_key).where(StaffAlert.open_key.is_not(None))).all()
-        back_under = [key for key in open_now if key not in still_over]
+        open_query = select(StaffAlert.open_key).where(StaffAlert.open_key.is_not(None))
+        if among is not None:
+            open_query = open_query.where(StaffAlert.open_key.in_(sorted(among)))
+        back_under = [key for key in session.exec(open_query).all() if key not in still_over]
         if back_under:
             session.execute(update(StaffAlert).where(StaffAlert.open_key.in_(back_under))
                             .values(open_key=None, cleared_at=now))

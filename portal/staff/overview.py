@@ -5,6 +5,7 @@ page draws (charts.py), tabulates and offers as CSV."""
 
 import csv
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,36 +62,43 @@ def accounts_of(country: str):
     return select(ConnectedAccount.stripe_account_id).where(ConnectedAccount.snapshot["country"].as_string() == country)
 
 
-def accounts_in(session, country: str) -> dict[str, tuple[int, str]]:
-    """Stripe account id -> (seller id, country), for one country or (empty) all."""
+def accounts_in(session, country: str, account: str = "") -> dict[str, tuple[int, str]]:
+    """Stripe account id -> (seller id, country), for one country or (empty) all; one account alone
+    when `account` is given."""
     country_of = ConnectedAccount.snapshot["country"].as_string()
     query = select(ConnectedAccount.stripe_account_id, ConnectedAccount.seller_id, country_of)
     if country:
         query = query.where(country_of == country)
+    if account:
+        query = query.where(ConnectedAccount.stripe_account_id == account)
     return {account: (seller_id, found or "") for account, seller_id, found in session.exec(query).all()}
 
 
-def dispute_rates(db: Database, *, until: datetime, days: int, country: str = "") -> list[DisputeRate]:
+def dispute_rates(db: Database, *, until: datetime, days: int, country: str = "", account: str = "") -> list[DisputeRate]:
     """Disputes opened over charges made in the `days` before `until`, per seller (the seller's own
-    charges and the platform's destination charges made for them alike)."""
-    start, end = int((until - timedelta(days=days)).timestamp()), int(until.timestamp())
+    charges and the platform's destination charges made for them alike); one seller's alone when
+    `account` is given."""
+    # Up to the end of `until`'s second: a dispute Stripe dates this very second is in the window.
+    start, end = int((until - timedelta(days=days)).timestamp()), math.ceil(until.timestamp())
 
     def counted(model):
-        return dict(session.exec(select(model.stripe_account_id, func.count()).where(model.created >= start, model.created < end)
-                                 .group_by(model.stripe_account_id)).all())
+        query = select(model.stripe_account_id, func.count()).where(model.created >= start, model.created < end)
+        if account:
+            query = query.where(model.stripe_account_id == account)
+        return dict(session.exec(query.group_by(model.stripe_account_id)).all())
 
     with db.read() as session:
-        accounts = accounts_in(session, country)
+        accounts = accounts_in(session, country, account)
         charges, disputes = counted(ChargeRecord), counted(DisputeRecord)
     return rates(accounts, charges, disputes)
 
 
-def negative_ages(db: Database, *, now: datetime, country: str = "") -> list[NegativeAge]:
+def negative_ages(db: Database, *, now: datetime, country: str = "", account: str = "") -> list[NegativeAge]:
     with db.read() as session:
-        accounts = accounts_in(session, country)
+        accounts = accounts_in(session, country, account)
     return [NegativeAge(row.seller_id, row.stripe_account_id, accounts[row.stripe_account_id][1], row.amount, row.currency,
                         row.days)
-            for row in negative_balances(db, now) if row.stripe_account_id in accounts]
+            for row in negative_balances(db, now, account=account) if row.stripe_account_id in accounts]
 
 
 def countries(db: Database) -> list[str]:
@@ -104,7 +112,7 @@ def as_csv(header: list[str], rows: list[list]) -> str:
     writer.writerow(header)
     for row in rows:
         # A cell a spreadsheet would run as a formula is kept as text.
-        writer.writerow(["'" + cell if isinstance(cell, str) and cell[:1] in "=+-@" else cell for cell in row])
+        writer.writerow(["'" + cell if isinstance(cell, str) and cell[:1] and cell[0] in "=+-@" else cell for cell in row])
     return out.getvalue()
 
 

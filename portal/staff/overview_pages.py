@@ -27,6 +27,7 @@ DEFAULT_DAYS = 90  # the default span of the date filter
 CHART_ROWS = 25  # the worst ones, or the latest days; the table and the CSV have every row
 CHART_DAYS = 31
 KEY_LABEL_WIDTH = 300  # requirement paths are long
+FUNNEL_LABEL_WIDTH = 350  # "Company details (companies and non-profits only)"
 
 
 class BadFilter(ValueError):
@@ -120,14 +121,15 @@ def _figures(db, chosen: dict) -> dict:
 
 
 def _charts(chosen: dict, figures: dict) -> dict:
-    signed_up = figures["stages"][0][2]
+    signed_up = figures["stages"][0].count
     span = f"{chosen['since'].isoformat()} to {chosen['until'].isoformat()}"
     state_words = [HEADLINES[state] for state in states.STATES]
     money = money_figures.by_currency(figures["money"])
     return {
         "funnel_chart": bar_chart(
             "funnel-chart", f"Onboarding funnel, sign-ups {span}",
-            [Bar(words, count, f"{count} ({_share(count, signed_up)} of sign-ups)") for _, words, count in figures["stages"]]),
+            [Bar(stage.words, stage.count, f"{stage.count} ({_share(stage.count, signed_up)} of sign-ups)")
+             for stage in figures["stages"]], label_width=FUNNEL_LABEL_WIDTH),
         "states_chart": stacked_chart(
             "states-chart", f"Accounts by state per day, {span}", state_words,
             [(day.isoformat(), [counts[state.value] for state in states.STATES]) for day, counts in figures["history"][-CHART_DAYS:]]),
@@ -168,7 +170,7 @@ async def overview_page(request: Request):
     figures = await run_in_threadpool(_figures, request.app.state.db, chosen)
     return render(request, "staff/overview.html", {
         **figures, **_charts(chosen, figures), "chosen": chosen, "windows": overview.WINDOWS,
-        "signed_up": figures["stages"][0][2], "share": _share, "query": request.url.query,
+        "signed_up": figures["stages"][0].count, "share": _share, "query": request.url.query,
         "excessive": [row for row in figures["rates"] if row.excessive], "states": states.STATES, "headlines": HEADLINES,
         "waiting_states": [HEADLINES[state] for state in states.WAITING], "reserve_days": RESERVE_AFTER_DAYS,
         "verified_state": State.verified,

@@ -17,6 +17,20 @@ class Context:
     db: Database
     gateway: StripeGateway
     after_account_change: object  # async callable(seller_id) run after the account snapshot changes
+    # async callable(account_id, metrics) run after a seller's disputes or balance moved: staff
+    # alert lines on those figures are checked for that seller at once (staff/alerts.check_seller).
+    after_risk_change: object = None
+
+
+# The staff alert lines each kind of event can push a seller across.
+BALANCE_LINES = ("negative_balance_days",)
+DISPUTE_LINES = ("dispute_rate", "negative_balance_days")
+
+
+async def _risk_changed(ctx: Context, account_ids, lines: tuple[str, ...]) -> None:
+    if ctx.after_risk_change is not None:
+        for account_id in account_ids:
+            await ctx.after_risk_change(account_id, lines)
 
 
 async def _keep(ctx: Context, record, reread, account_id: str, obj: dict, event: dict, **extra) -> str:
@@ -28,12 +42,14 @@ async def _keep(ctx: Context, record, reread, account_id: str, obj: dict, event:
     return "applied" if recorded.applied else "ignored"
 
 
-async def _balances_moved(ctx: Context, *account_ids: str | None) -> int:
-    """Re-read the balances of those of the accounts that are our sellers'; how many."""
+async def _balances_moved(ctx: Context, *account_ids: str | None, lines: tuple[str, ...] = BALANCE_LINES) -> int:
+    """Re-read the balances of those of the accounts that are our sellers', then check their alert
+    `lines`; how many."""
     ours = [account_id for account_id in dict.fromkeys(account_ids) if account_id
             and await run_in_threadpool(mirror.seller_for_account, ctx.db, account_id) is not None]
     for account_id in ours:
         await refresh.balance_moved(ctx.db, ctx.gateway, account_id)
+    await _risk_changed(ctx, ours, lines)
     return len(ours)
 
 
@@ -89,7 +105,9 @@ async def dispute_changed(ctx: Context, event: dict) -> str:
     if not on_platform:
         # On a direct charge the amount and the fee leave (or come back to) the seller's balance;
         # on a destination charge they leave the platform's.
-        await _balances_moved(ctx, account_id)
+        await _balances_moved(ctx, account_id, lines=DISPUTE_LINES)
+    else:
+        await _risk_changed(ctx, [account_id], ("dispute_rate",))
     return outcome
 
 

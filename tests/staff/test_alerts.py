@@ -19,8 +19,11 @@ from portal.staff.alerts_pages import read_line
 from portal.staff.models import AlertThreshold, StaffAlert, StaffRole
 from portal.staff.service import all_members, create_staff
 from tests.conftest import post_form
+from tests.connect.sellers import deliver, mirrored_seller
+from tests.sandbox.money import on, pay
 from tests.staff.conftest import dev_sign_in
 from tests.staff.helpers import staff_browser
+from tests.webhooks.test_endpoint import SECRET, _event
 
 DAY = 86400
 ADMIN = audit.Actor.staff(None, "ada@platform.test")
@@ -187,3 +190,33 @@ def test_admins_set_lines_too(sandboxed_client):
     answer = post_form(admin, "/staff/alerts/settings", {"above_backlog_days": "14", "reason": "two weeks is too long"},
                        page="/staff/alerts", follow_redirects=True)
     assert answer.status_code == 200 and 'value="14"' in answer.text
+
+
+def test_a_dispute_webhook_that_pushes_a_seller_over_the_line_alerts_at_once(sandboxed_client, sdk, inbox, monkeypatch):
+    client, db = sandboxed_client, sandboxed_client.app.state.db
+    client.app.state.sandbox_webhook_secrets.append(SECRET)
+    monkeypatch.setattr(alerts, "evaluate", lambda *args, **kwargs: pytest.fail("no scheduled pass here"))
+    watcher, _ = create_staff(db, "ria@platform.test", StaffRole.risk)
+    _, seller = mirrored_seller(db, sdk)
+    _charge(db, seller.id, 99, 1)  # 1 of 99 mirrored: about 1%
+    pi = pay(sdk, 4_000, "pm_card_createDispute", account=seller.id)
+    dispute = sdk.v1.disputes.list(params={"payment_intent": pi.id}, options=on(seller.id)).data[0].to_dict()
+    charge = sdk.v1.charges.retrieve(dispute["charge"], options=on(seller.id)).to_dict()
+
+    # No line set: the event is applied and nothing is read for alerts.
+    with monkeypatch.context() as quiet:
+        quiet.setattr(alerts, "readings", lambda *args, **kwargs: pytest.fail("no line, no reading"))
+        deliver(client, _event("evt_ch", "charge.succeeded", charge, account=seller.id))
+    alerts.save_thresholds(db, {"dispute_rate": (1.5, [watcher.id])}, actor=ADMIN, reason="watch disputes", ip="")
+    assert _alerts(db) == []
+
+    deliver(client, _event("evt_dp", "charge.dispute.created", dispute, account=seller.id))  # 2 of 100: 2%
+    [alert] = _alerts(db)
+    assert (alert.metric, alert.subject, alert.value, alert.open_key) == ("dispute_rate", seller.id, 2.0, f"dispute_rate:{seller.id}")
+    [mail] = inbox.wait_for("ria@platform.test", subject="Alert: a seller's dispute rate over 30 days is above 1.5%")
+    assert seller.id in mail.get_content() and f"/staff/alerts#alert-{alert.id}" in mail.get_content()
+
+    # The same crossing again, by a later event on the same dispute: no second alert, no second mail.
+    deliver(client, _event("evt_dp2", "charge.dispute.updated", {**dispute, "status": "under_review"}, account=seller.id,
+                           created=int(time.time()) + 1))
+    assert len(_alerts(db)) == 1 and len(_mails(db)) == 1

@@ -13,7 +13,7 @@ from portal.staff import funnel, overview
 from portal.staff.charts import Bar, bar_chart
 from portal.staff.models import StaffRole
 from tests.conftest import sign_up
-from tests.onboarding.flows import onboard_individual
+from tests.onboarding.flows import COMPANY, COMPANY_PROFILE, PROFILE, onboard_individual, signed_in_seller, submit
 from tests.staff.conftest import dev_sign_in
 from tests.staff.helpers import staff_browser
 
@@ -35,7 +35,7 @@ def test_rates_are_sorted_and_judged_against_stripes_line():
     rows = overview.rates({"acct_a": (1, "US"), "acct_b": (2, "GB"), "acct_c": (3, "US")},
                           {"acct_a": 1000, "acct_b": 100}, {"acct_a": 7, "acct_b": 1})
     assert [(row.stripe_account_id, row.excessive) for row in rows] == [("acct_b", True), ("acct_a", False)]
-    assert overview.as_csv(["a"], [["=1+1"], ["ok"]]).splitlines() == ["a", "'=1+1", "ok"]
+    assert overview.as_csv(["a"], [["=1+1"], ["ok"], [""]]).splitlines() == ["a", "'=1+1", "ok", "\"\""]
 
 
 def _seller(db, email: str, account: str, country: str) -> int:
@@ -111,26 +111,71 @@ def test_the_funnel_counts_a_seller_at_each_stage_reached_in_order():
                 "details_submitted": True, "tos_acceptance": {"date": 1}, "requirements": {
                     "currently_due": [], "past_due": [], "eventually_due": [], "pending_verification": [], "errors": [],
                     "disabled_reason": None}, "capabilities": {"card_payments": "active", "transfers": "active"}}
+    made = {"id": "acct_m", "country": "US"}
+    seller = funnel.SellerProgress
     progress = [
-        funnel.SellerProgress(False, False, None),
-        funnel.SellerProgress(False, True, None),  # started without confirming: counted as far as confirming
-        funnel.SellerProgress(True, True, None),
-        funnel.SellerProgress(True, True, {"id": "acct_s", "tos_acceptance": {"date": 1}}),  # submitted, not verified
-        funnel.SellerProgress(True, True, verified),
+        seller(False, False, None),
+        seller(False, True, None, business_type="individual", steps_done=frozenset({"business"})),  # counted as far as confirming
+        seller(True, True, None),  # started, no step done
+        seller(True, True, made, business_type="individual", steps_done=frozenset({"business", "profile", "business-email"})),
+        # A company that reopened its people after the bank step: it still passed them.
+        seller(True, True, made, business_type="company", steps_done=frozenset({"business", "profile", "business-email", "company", "bank"})),
+        seller(True, True, made, business_type="non_profit", steps_done=frozenset({"business", "profile", "business-email"})),
+        seller(True, True, {"id": "acct_s", "tos_acceptance": {"date": 1}}, business_type="individual"),  # submitted, not verified
+        seller(True, True, {**verified, "business_type": "company"}),  # the type from the account when the draft has none
     ]
-    assert [count for _, _, count in funnel.funnel(progress)] == [5, 3, 3, 2, 2, 1, 1]
+    stages = {stage.stage: (stage.count, stage.lost) for stage in funnel.funnel(progress)}
+    assert stages == {
+        "signed_up": (8, 0), "email_confirmed": (6, 2), "form_started": (6, 0), "step_business": (5, 1),
+        "step_profile": (5, 0), "step_business_email": (5, 0),
+        "step_identity": (1, 1),  # two individuals got this far; one did it
+        "step_company": (2, 1), "step_people": (2, 0),  # three companies and non-profits; the non-profit stopped
+        "step_bank": (3, 0), "submitted": (2, 1), "verified": (1, 1), "payouts_enabled": (1, 0)}
+    words = {stage.key: stage.words for stage in funnel.FUNNEL}
+    assert words["step_company"] == "Company details (companies and non-profits only)"
+    assert words["step_identity"] == "Your identity (individuals only)" and words["step_bank"] == "Bank account"
+    assert [stage.key for stage in funnel.FUNNEL].index("step_identity") < [stage.key for stage in funnel.FUNNEL].index("step_bank")
+    worst = funnel.drops(funnel.funnel(progress))[0]
+    assert (worst.stage, worst.lost, worst.share) == ("step_identity", 1, 0.5)
 
 
 def test_the_funnel_of_sellers_onboarded_through_the_portal(sandboxed_client, inbox, risk):
     other = staff_browser(sandboxed_client)
     assert sign_up(other, "never@confirms.example").status_code == 303
     onboard_individual(sandboxed_client, inbox)
-    rows = {row["stage"]: int(row["sellers"]) for row in _csv(risk.get("/staff/overview/onboarding-funnel.csv"))}
-    assert rows["signed_up"] == 2 and rows["email_confirmed"] == 1 and rows["form_started"] == 1
-    assert rows["account_created"] == rows["submitted"] == 1, rows
+    # An individual who stops after the business email, a company that stops after its details.
+    individual, company = staff_browser(sandboxed_client), staff_browser(sandboxed_client)
+    signed_in_seller(individual, inbox, "bo@annsbakery.com")
+    submit(individual, "business", {"country": "US", "business_type": "individual"}, expect="/onboarding/profile")
+    submit(individual, "profile", PROFILE, expect="/onboarding/business-email")
+    submit(individual, "business-email", {"business_email": "bo@annsbakery.com"}, expect="/onboarding/identity")
+    signed_in_seller(company, inbox, "jenny@rocketrides.io")
+    submit(company, "business", {"country": "US", "business_type": "company", "structure": "multi_member_llc"},
+           expect="/onboarding/profile")
+    submit(company, "profile", COMPANY_PROFILE, expect="/onboarding/business-email")
+    submit(company, "business-email", {"business_email": "jenny@rocketrides.io"}, expect="/onboarding/company")
+    submit(company, "company", COMPANY, expect="/onboarding/people")
+
+    rows = {row["stage"]: row for row in _csv(risk.get("/staff/overview/onboarding-funnel.csv"))}
+    assert [stage for stage in rows] == [stage.key for stage in funnel.FUNNEL]
+    figures = {stage: (int(row["sellers"]), row["stopped_before"]) for stage, row in rows.items()}
+    verified = figures.pop("verified")[0]
+    assert verified + int(rows["verified"]["stopped_before"]) == 1  # the sandbox decides how fast
+    assert figures.pop("payouts_enabled")[0] <= verified
+    assert figures == {
+        "signed_up": (4, ""), "email_confirmed": (3, "1"), "form_started": (3, "0"), "step_business": (3, "0"),
+        "step_profile": (3, "0"), "step_business_email": (3, "0"),
+        "step_identity": (1, "1"),  # of the two individuals
+        "step_company": (1, "0"), "step_people": (0, "1"),  # of the one company
+        "step_bank": (1, "0"), "submitted": (1, "0")}
+    assert rows["step_people"]["words"] == "People (companies and non-profits only)"
+    weeks = _csv(risk.get("/staff/overview/onboarding-weeks.csv"))
+    assert [(row["signed_up"], row["step_identity"], row["step_company"], row["step_people"]) for row in weeks] == [("4", "1", "1", "0")]
     assert _csv(risk.get("/staff/overview/onboarding-funnel.csv?country=GB"))[0]["sellers"] == "0"
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     assert _csv(risk.get(f"/staff/overview/onboarding-funnel.csv?since={tomorrow}&until={tomorrow}"))[0]["sellers"] == "0"
     assert risk.get(f"/staff/overview?since={tomorrow}&until=2020-01-01").status_code == 400
     page = risk.get("/staff/overview").text
-    assert "2 (100% of sign-ups)" in page and "1 (50% of sign-ups)" in page
+    assert "4 (100% of sign-ups)" in page and "1 (25% of sign-ups)" in page
+    assert "<td>Company details (companies and non-profits only)</td><td>1</td>" in page
+    assert "Most sellers drop before <strong>people (companies and non-profits only)</strong>" in page

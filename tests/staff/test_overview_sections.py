@@ -79,7 +79,7 @@ def test_the_funnel_by_week_and_country_its_largest_drop_and_the_wait_for_verifi
     assert "Most sellers drop before <strong>email confirmed</strong>" not in page  # they confirmed
     assert "Most sellers drop before <strong>onboarding started</strong>" in page and "3 of those who got that far (50%)" in page
     weeks = _csv(risk.get("/staff/overview/onboarding-weeks.csv"))
-    assert [(row["week_starting"], row["signed_up"], row["account_created"], row["verified"]) for row in weeks] == [
+    assert [(row["week_starting"], row["signed_up"], row["step_profile"], row["verified"]) for row in weeks] == [
         ((monday - timedelta(days=7)).isoformat(), "2", "2", "2"), (monday.isoformat(), "4", "1", "0")]
     countries = {row["country"]: (row["signed_up"], row["submitted"]) for row in _csv(risk.get("/staff/overview/onboarding-countries.csv"))}
     assert countries == {"GB": ("1", "0"), "US": ("2", "2"), "none yet": ("3", "0")}
