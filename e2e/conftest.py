@@ -45,7 +45,7 @@ def smtp_inbox(smtp_server):
 # (the main onboarding journey and a staff journey: a full second pass would double e2e time).
 ACCOUNTS_API = os.environ.get("PORTAL_E2E_ACCOUNTS_API", "v1")
 # Seconds `portal serve` may take to answer (a loaded machine may need more than the default).
-START_TIMEOUT = float(os.environ.get("PORTAL_E2E_START_TIMEOUT", "30"))
+START_TIMEOUT = float(os.environ.get("PORTAL_E2E_START_TIMEOUT", "90"))
 
 
 def pytest_configure(config):
