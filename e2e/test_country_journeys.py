@@ -12,7 +12,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.accessibility import check_page
-from e2e.test_onboarding_journeys import company_at_details, confirm_everyone_is_added, individual_at_identity
+from e2e.test_onboarding_journeys import (
+    company_at_details, confirm_everyone_is_added, individual_at_identity, submit_and_wait_for_verified,
+)
 from portal import countries
 from tests.countries.flows import COUNTRY_ANSWERS, company_answers
 
@@ -35,23 +37,6 @@ def fill_by_name(page: Page, answers: dict) -> None:
             field.check()
         else:
             field.fill(value)
-
-
-def submit_and_wait_for_verified(page: Page, country: str) -> None:
-    """Agree to the terms the platform onboards a seller in `country` on, submit, and check again
-    until Stripe has verified the account with payouts on."""
-    terms = countries.terms_for(PLATFORM, country)
-    agreement = "Stripe Connected Account Agreement" if terms.takes_card_payments else "Stripe Recipient Agreement"
-    page.get_by_label(f"I agree to the {agreement}").check()
-    page.get_by_label(re.compile("seller terms")).check()
-    page.get_by_role("button", name="Submit for verification").click()
-    expect(page.get_by_text("Your details are with Stripe for verification")).to_be_visible()
-    for _ in range(20):
-        if page.locator("#account-status").inner_text() == "Verified":
-            break
-        page.get_by_role("button", name="Check again").click()
-    expect(page.locator("#account-status")).to_have_text("Verified")
-    expect(page.get_by_text("Payouts enabled")).to_be_visible()
 
 
 @pytest.mark.parametrize("country", sorted(set(COUNTRY_ANSWERS) - OWN_JOURNEYS))

@@ -10,7 +10,7 @@ import zlib
 
 from playwright.sync_api import Page, expect
 
-from e2e.test_money_pages import EMAIL, Sandbox, seller  # noqa: F401  (the verified-seller fixture)
+from e2e.test_money_pages import EMAIL, Sandbox, seller, seller_secrets  # noqa: F401  (the verified-seller fixture and its two-step key)
 
 
 def png_file(path: str, width: int = 600, height: int = 400) -> str:

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from e2e.accessibility import check_page
 from e2e.stripe_ids import check_ids
-from e2e.test_money_pages import EMAIL, Sandbox, seller  # noqa: F401  (the verified-seller fixture)
+from e2e.test_money_pages import EMAIL, Sandbox, seller, seller_secrets  # noqa: F401  (the verified-seller fixture and its two-step key)
 from e2e.test_requirements import png_file, wait_for_status
 from tests.countries.flows import onboard_individual_in
 from tests.onboarding.flows import onboard_individual

@@ -708,7 +708,7 @@
   }
 
   // Stripe's documents component lists the account's tax forms; the sandbox issues none.
-  function renderDocuments() {
+  function renderDocuments(ctx) {
     return Promise.resolve([h("section", { class: "sc-section", "data-testid": "documents" },
       [h("h2", { text: ctx.t("Documents") }), h("p", { class: "sc-empty", text: ctx.t("No documents yet.") })])]);
   }
