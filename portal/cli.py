@@ -62,6 +62,7 @@ def serve(args) -> None:
         log_config=None,  # portal/logs.py configures uvicorn's loggers, in every worker process
         log_level=None,
         server_header=False,
+        access_log=settings.access_log,
     )
 
 

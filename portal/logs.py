@@ -123,5 +123,7 @@ def configure(settings, routes: list[BaseRoute] = ()) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:], logger.propagate = [], True  # uvicorn's own configuration would bypass ours
         logger.setLevel(level)
+    if not settings.access_log:
+        logging.getLogger("uvicorn.access").setLevel(logging.CRITICAL + 1)  # uvicorn's --no-access-log, kept
     for name in REQUEST_LINES:
         logging.getLogger(name).setLevel(max(level, logging.INFO))

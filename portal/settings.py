@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # portal/logs.py: how much the portal and uvicorn say, as text or one JSON object a line.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # One line per request from uvicorn (uvicorn.access). A proxy or load balancer in front that
+    # keeps its own access log makes these a second copy: ACCESS_LOG=false drops them.
+    access_log: bool = True
     # Read only to refuse it: the Stripe SDK then prints request and response bodies to stderr itself.
     stripe_log: str = ""
 

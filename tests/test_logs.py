@@ -169,3 +169,12 @@ def test_an_unknown_log_level_or_format_stops_start_up(tmp_path):
 def test_stripe_log_is_refused_since_the_sdk_would_print_bodies_itself(tmp_path):
     with pytest.raises(SettingsError, match="STRIPE_LOG"):
         Settings(PORTAL_VAR_DIR=tmp_path, STRIPE_LOG="debug").check()
+
+
+def test_access_log_false_silences_uvicorns_line_per_request_and_nothing_else(tmp_path, logging_restored, caplog):
+    logs.configure(Settings(PORTAL_VAR_DIR=tmp_path, ACCESS_LOG="false"))
+    assert not logging.getLogger("uvicorn.access").isEnabledFor(logging.CRITICAL)
+    for name in ("portal", "uvicorn.error"):
+        assert logging.getLogger(name).getEffectiveLevel() == logging.INFO, name
+    logs.configure(Settings(PORTAL_VAR_DIR=tmp_path))  # the default keeps them
+    assert logging.getLogger("uvicorn.access").getEffectiveLevel() == logging.INFO

@@ -195,6 +195,7 @@ def portal_env(database_url: str) -> dict:
         "DATABASE_URL": database_url, "PORTAL_ENV": "production", "SECRET_KEY": SECRET_KEY,
         "STRIPE_SECRET_KEY": "sk_test_benchmark", "STRIPE_PUBLISHABLE_KEY": "pk_test_benchmark",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "PUBLIC_URL": "https://portal.bench.example",
+        "ACCESS_LOG": "false",  # as the bare servers: uvicorn --no-access-log (portal/logs.py would turn it back on)
         # No STRIPE_API_BASE: production refuses one that is not Stripe's. Nothing asked for here calls
         # Stripe (check_pages and the mirror's lag would show it: a fake key gets no answer).
     }
