@@ -39,6 +39,7 @@ from portal.staff.view_as import ReadOnlyWhileViewing
 from portal.integrations.stripe import StripeGateway, StripeGatewayV2
 from portal.sandbox.app import create_sandbox
 from portal.sandbox.config import SandboxConfig
+from portal.route_table import MachineRoutes
 from portal.settings import PROJECT_ROOT, Settings, load_settings
 from portal.web import RequestGuard, SecurityHeaders, http_exception, make_templates, server_error
 from portal.webhooks import endpoint as webhooks
@@ -48,6 +49,9 @@ from portal.webhooks.queue import GroupCommit
 from portal.webhooks.handlers import Context
 
 log = logging.getLogger(__name__)
+
+# Route areas answered for machines, never people: no session, language, CSRF token or seller gate.
+MACHINE_AREAS = ("webhooks", "healthz", "readyz", "metrics")
 
 # Our own origin only; content_security_policy() adds what this mode's Connect.js needs.
 CONTENT_SECURITY_POLICY = {
@@ -131,6 +135,8 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
         middleware=[
             Middleware(SecurityHeaders, content_security_policy=content_security_policy(settings), hsts=settings.secure_cookies,
                        cacheable=("/static/", "/sandbox/")),
+            # Stripe's webhooks and the operators' probes need none of what follows (route_table.py).
+            Middleware(MachineRoutes, areas=MACHINE_AREAS),
             # The request's language (portal/i18n.py): the picked one, the browser's, or DEFAULT_LOCALE;
             # the signed-in seller's saved choice goes over it once the gate knows the seller.
             Middleware(LocaleMiddleware, default=settings.default_locale),

@@ -1,8 +1,14 @@
 """Which route of the table answers a request, found before the router runs, for the middleware
 that decides by route name (the seller gate, view-as refusals)."""
 
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import BaseRoute, Match, Mount
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+SCOPE_KEY = "portal.route"
+# Paths remembered per app: the table's own paths (no parameters) and the 404s asked for most;
+# the dict starts over when full, so a scan of made-up paths costs memory only up to here.
+REMEMBERED = 2048
 
 
 def resolve(routes: list[BaseRoute], scope: Scope) -> tuple[str, dict] | None:
@@ -29,3 +35,51 @@ def masked_path(path: str, params: dict) -> str:
         if "token" in name and value:
             path = path.replace(str(value), "[token]")
     return path
+
+
+def route_of(scope: Scope) -> tuple[str, dict] | None:
+    """resolve() for the request, once per request whichever middleware asks first, and once per
+    path for routes without parameters: what matches depends only on the path and the method
+    (no route here looks at the host), and the table does not change once the app is built.
+    Paths with parameters (ids, mailed links' tokens) are worked out each time, never kept."""
+    if SCOPE_KEY in scope:
+        return scope[SCOPE_KEY]
+    app = scope["app"]
+    known: dict = app.__dict__.setdefault("_portal_routes_by_path", {})
+    key = (scope["type"], scope.get("root_path", ""), scope["path"], scope.get("method"))
+    if key in known:
+        found = known[key]
+    else:
+        found = resolve(app.routes, scope)
+        if found is None or not found[1]:
+            if len(known) >= REMEMBERED:
+                known.clear()
+            known[key] = found
+    scope[SCOPE_KEY] = found
+    return found
+
+
+class MachineRoutes:
+    """Requests for `areas` (route names' first part: Stripe's signed webhooks, the operators'
+    probes) go from here straight to the router, past the middleware that only people's requests
+    need (language, session cookie, CSRF, view-as, the seller gate): a webhook carries no cookie
+    and no form, and is checked by its signature. What is in front of this (the security headers,
+    the 500 page) still applies, and so do the app's exception handlers."""
+
+    def __init__(self, app: ASGIApp, *, areas: tuple[str, ...]):
+        self.app = app
+        self.areas = frozenset(areas)
+        self._direct: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (found := route_of(scope)) and found[0].split(":", 1)[0] in self.areas:
+            await self._router(scope["app"])(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _router(self, app) -> ASGIApp:
+        """The app's router behind its exception handlers, as Starlette stacks them last."""
+        if self._direct is None:
+            handlers = {key: handler for key, handler in app.exception_handlers.items() if key not in (500, Exception)}
+            self._direct = ExceptionMiddleware(app.router, handlers=handlers, debug=app.debug)
+        return self._direct

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portal.accounts.auth import gate_refusal
-from portal.route_table import resolve
+from portal.route_table import route_of
 from portal.staff import view_as
 
 # Not seller routes: the staff console has its own gate (staff_required), Stripe's webhooks are
@@ -48,7 +48,7 @@ class SellerGate:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        found = resolve(scope["app"].routes, scope) if scope["type"] == "http" else None
+        found = route_of(scope) if scope["type"] == "http" else None
         name = found[0] if found else ""
         if not name or name in NOT_SELLER or area(name) in NOT_SELLER:
             await self.app(scope, receive, send)

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from portal import audit
 from portal.accounts.models import Seller
 from portal.db import Database, utcnow
-from portal.route_table import masked_path, resolve
+from portal.route_table import masked_path, route_of
 from portal.staff.auth import StaffSession, current_staff, ip_of
 from portal.staff.models import StaffMember, ViewAsGrant
 from portal.staff.service import is_staff_email
@@ -183,5 +183,5 @@ class ReadOnlyWhileViewing:
         if cookie_token(request) is None:
             await self.app(scope, receive, send)
             return
-        route, path_params = resolve(scope["app"].routes, scope) or ("", {})
+        route, path_params = route_of(scope) or ("", {})
         await (await refuse(request, route, path_params))(scope, receive, send)

@@ -5,7 +5,8 @@ Run: .venv/bin/python -m tests.benchmarks.pages_and_webhooks [--seconds 6] [--sk
 
 Every server is uvicorn (uvloop, httptools, no access log) on loopback in processes of its own:
 - the bare page (tests/benchmarks/ceilings.py) renders a Jinja2 template of the byte size of the
-  portal's status page; the bare endpoint verifies a Stripe signature and inserts the event on its
+  portal's status page; on SQLite, a signed-in bare page adds a session cookie and one read of the
+  seller (what no signed-in page can skip); the bare endpoint verifies a Stripe signature and inserts the event on its
   id, committed before the 200;
 - the portal is `portal serve`'s app factory in Stripe mode (PORTAL_ENV=production, test keys; no
   page asked for here calls Stripe), over a database seeded with 100 sellers, each signed in (a
@@ -269,6 +270,10 @@ def run_database(label: str, database_url: str, bare_database_url: str, seconds:
             page_bytes = check_pages(server.url, cookies)
         with uvicorn_server("tests.benchmarks.ceilings:page_app", {"BENCH_PAGE_BYTES": str(page_bytes)}) as server:
             results["bare page"] = wrk(server, "/", "sessions.lua", seconds, 32, sessions)
+        if database_url.startswith("sqlite"):
+            signed_env = {"BENCH_PAGE_BYTES": str(page_bytes), "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY}
+            with uvicorn_server("tests.benchmarks.ceilings:signed_in_page_app", signed_env) as server:
+                results["signed-in bare page"] = wrk(server, "/", "sessions.lua", seconds, 32, sessions)
         first = write_events(Path(events["BENCH_EVENTS"]), int(seconds * EVENTS_PER_SECOND_CAP), 1)
         bare_env = {"DATABASE_URL": bare_database_url, "BENCH_WEBHOOK_SECRET": WEBHOOK_SECRET}
         with uvicorn_server("tests.benchmarks.ceilings:webhook_app", bare_env) as server:
@@ -289,6 +294,9 @@ def print_results(label: str, results: dict, workers: list[int], page_bytes: int
     bare_page, bare_hook = results["bare page"], results["bare webhook"]
     print(f"\n== {label} == (status page {page_bytes} bytes; 'cpu' is server CPU per request)")
     print(f"bare page       -c32      {_line(bare_page, 'req/s')}")
+    if "signed-in bare page" in results:
+        f = results["signed-in bare page"]
+        print(f"signed-in bare  -c32      {_line(f, 'req/s')}{_ratio(f, bare_page)}")
     print(f"bare webhook    -c32      {_line(bare_hook, 'ev/s ')}")
     for count in workers:
         for name in PAGES:
