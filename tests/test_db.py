@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import func, select
 
 from portal.accounts.models import Seller
+from portal.db import WriteInRead
 
 
 def add_seller(db, email: str) -> None:
@@ -74,3 +75,30 @@ def test_what_a_read_loaded_stays_readable_after_it_ends(db):
     with db.read() as session:
         seller = session.exec(select(Seller)).one()
     assert seller.email == "first@example.com" and seller.created_at is not None
+
+
+def read_emails(db) -> list[str]:
+    with db.read() as session:
+        return list(session.exec(select(Seller.email).order_by(Seller.email)).all())
+
+
+async def test_run_read_reads_on_the_loop_on_sqlite_and_in_a_worker_thread_on_postgresql(db):
+    add_seller(db, "first@example.com")
+    where = []
+
+    def reader() -> list[str]:
+        where.append(threading.current_thread() is threading.main_thread())
+        return read_emails(db)
+
+    assert await db.run_read(reader) == ["first@example.com"]
+    assert where == [db.engine.dialect.name == "sqlite"]
+
+
+async def test_a_write_inside_run_read_is_refused_before_it_starts_and_writes_work_after(db):
+    def sneaky() -> None:
+        add_seller(db, "sneaky@example.com")
+
+    with pytest.raises(WriteInRead):  # on PostgreSQL too: a reader must behave the same on both
+        await db.run_read(sneaky)
+    add_seller(db, "after@example.com")  # the guard ended with the read
+    assert await db.run_read(read_emails, db) == ["after@example.com"]

@@ -61,9 +61,7 @@ async def current_seller(request: Request) -> Seller | None:
     seller = found = None
     session_id = request.session.get(SESSION_KEY)
     if session_id:
-        seller, found = await run_in_threadpool(
-            _seller_and_standing, request.app.state.db, session_id, request.app.state.settings.session_max_age
-        )
+        seller, found = await _seller_and_standing(request.app.state.db, session_id, request.app.state.settings.session_max_age)
         if seller is None:
             request.session.pop(SESSION_KEY, None)
     request.state.seller = seller
@@ -83,14 +81,21 @@ SELLER_AND_STANDING = (
 )
 
 
-def _seller_and_standing(db, session_id: str, max_age: int) -> tuple[Seller | None, Standing | None]:
+async def _seller_and_standing(db, session_id: str, max_age: int) -> tuple[Seller | None, Standing | None]:
     """What every seller page needs before it is shown, in one read: the session's seller, whether
-    they have a Stripe account and whether it is closing."""
-    with db.read() as session:
-        found = session.exec(SELLER_AND_STANDING, params={"digest": service.session_digest(session_id)}).first()
-    if found is None or not service.keep_session(db, found[0], max_age):
+    they have a Stripe account and whether it is closing. The session row is written only when it
+    expired or was last seen a while ago (service.keep_session), in the thread pool."""
+    found = await db.run_read(_read_seller_and_standing, db, service.session_digest(session_id))
+    if found is None:
+        return None, None
+    if service.session_needs_writing(found[0], max_age) and not await run_in_threadpool(service.keep_session, db, found[0], max_age):
         return None, None
     return found[1], Standing(found[2], found[4], submitted=found[3] is not None)
+
+
+def _read_seller_and_standing(db, digest: str):
+    with db.read() as session:
+        return session.exec(SELLER_AND_STANDING, params={"digest": digest}).first()
 
 
 async def _note_stripe_account(request: Request, seller: Seller | None) -> None:

@@ -104,6 +104,12 @@ def session_seller(db: Database, session_id: str, max_age: int) -> Seller | None
     return found[1]
 
 
+def session_needs_writing(login: LoginSession, max_age: int) -> bool:
+    """Whether keep_session would write (the session expired, or was last seen a while ago)."""
+    now = utcnow()
+    return login.created_at < now - timedelta(seconds=max_age) or login.last_seen_at < now - SESSION_TOUCH_INTERVAL
+
+
 def keep_session(db: Database, login: LoginSession, max_age: int) -> bool:
     """Whether a login session just read still signs its seller in. Written only when it has
     expired (deleted) or was last seen more than SESSION_TOUCH_INTERVAL ago, so most pages only read."""

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 async def _view(request: Request):
     seller = await current_seller(request)
-    return seller, await run_in_threadpool(account_view, request.app.state.db, seller.id)
+    return seller, await request.app.state.db.run_read(account_view, request.app.state.db, seller.id)
 
 
 def _plan(view, focus: str | None) -> tuple[remediation.Plan, Requirement | None]:
@@ -43,7 +43,7 @@ def _plan(view, focus: str | None) -> tuple[remediation.Plan, Requirement | None
 async def status(request: Request):
     """Reads the mirror only: this page never waits on Stripe."""
     seller = await current_seller(request)
-    view, ob = await run_in_threadpool(_status_reads, request.app.state.db, seller)
+    view, ob = await request.app.state.db.run_read(_status_reads, request.app.state.db, seller)
     if view.status.state == State.rejected:  # closed by the platform or Stripe (issue 7)
         return render(request, "connect/closed.html", {"view": view})
     plan, focused = _plan(view, request.query_params.get("requirement"))
@@ -54,8 +54,8 @@ async def status(request: Request):
 
 
 def _status_reads(db, seller) -> tuple:
-    """The account's view and, for a seller who has not submitted yet, the form: one trip to a
-    worker thread for both (a busy page pays for each trip)."""
+    """The account's view and, for a seller who has not submitted yet, the form: read together
+    (on PostgreSQL one trip to a worker thread for both: a busy page pays for each trip)."""
     view = account_view(db, seller.id)
     return view, onboarding.load(db, seller.id, seller.email) if view.status.state == State.setting_up else None
 

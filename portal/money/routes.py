@@ -2,7 +2,6 @@
 session endpoint their script asks for a client secret. Pages read only our database; the one
 Stripe call is the session, made when the page's script asks for it."""
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -47,7 +46,7 @@ async def _show(request: Request, page: str, holds: list | None = None):
 
 async def payouts(request: Request):
     seller = await current_seller(request)
-    holds = await run_in_threadpool(active_holds, request.app.state.db, seller.id)
+    holds = await request.app.state.db.run_read(active_holds, request.app.state.db, seller.id)
     return await _show(request, "payouts", holds)
 
 
@@ -70,7 +69,7 @@ async def account_session(request: Request) -> JSONResponse:
     account = await seller_account(request)
     if account is None:
         return json_error(_("Your Stripe account isn't set up yet."), 404)
-    held = bool(await run_in_threadpool(active_holds, request.app.state.db, seller.id))
+    held = bool(await request.app.state.db.run_read(active_holds, request.app.state.db, seller.id))
     components = embedded_components(read_only=viewing_as_staff(request), payouts_held=held, recently_confirmed=reauthenticated(request))
     try:
         session = await request.app.state.stripe.create_account_session(account, components)
