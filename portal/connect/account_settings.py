@@ -10,8 +10,9 @@ a team decision. The trail itself keeps both for staff."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlalchemy import Connection, bindparam
+from sqlalchemy import select as select_rows
+from sqlmodel import Session
 
 from babel.dates import get_day_names
 
@@ -196,14 +197,16 @@ class StaffChange:
 
 
 # Built once: every status page runs it, and building a statement costs more than running it.
+AUDIT = AuditEvent.__table__
+# On the table: its rows serve a session and a Database.rows() connection alike.
 STAFF_CHANGES = (
-    select(AuditEvent).where(AuditEvent.seller_id == bindparam("seller_id"), AuditEvent.actor_kind == STAFF,
-                             AuditEvent.action.in_(list(CHANGE_WORDS)))
-    .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(bindparam("limit"))
+    select_rows(AUDIT).where(AUDIT.c.seller_id == bindparam("seller_id"), AUDIT.c.actor_kind == STAFF,
+                             AUDIT.c.action.in_(list(CHANGE_WORDS)))
+    .order_by(AUDIT.c.at.desc(), AUDIT.c.id.desc()).limit(bindparam("limit"))
 )
 
 
-def staff_changes(session: Session, seller_id: int, limit: int = 5) -> list[StaffChange]:
+def staff_changes(reading: Session | Connection, seller_id: int, limit: int = 5) -> list[StaffChange]:
     """The latest changes staff made to the seller's account settings, newest first."""
-    events = session.exec(STAFF_CHANGES, params={"seller_id": seller_id, "limit": limit}).all()
+    events = reading.execute(STAFF_CHANGES, {"seller_id": seller_id, "limit": limit}).all()
     return [StaffChange(event.at, CHANGE_WORDS[event.action](event.details or {})) for event in events]

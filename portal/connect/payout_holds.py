@@ -8,7 +8,8 @@ last one ends the schedule the seller had before is put back (reference C8, C9).
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import Connection, bindparam
+from sqlalchemy import select as select_rows
 from sqlmodel import Field, Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
@@ -79,24 +80,28 @@ def release_hold(db: Database, seller_id: int, reason: str, *, note: str, releas
 
 
 # Built once: seller pages run it on every view, and building a statement costs more than running it.
-UNRELEASED_HOLDS = (select(PayoutHold).where(PayoutHold.seller_id == bindparam("seller_id"), PayoutHold.released_at.is_(None))
-                    .order_by(PayoutHold.id))
+# On the tables, not the models: their rows serve a session and a Database.rows() connection alike.
+HOLDS, EMAILS = PayoutHold.__table__, BusinessEmail.__table__
+UNRELEASED_HOLDS = (select_rows(HOLDS).where(HOLDS.c.seller_id == bindparam("seller_id"), HOLDS.c.released_at.is_(None))
+                    .order_by(HOLDS.c.id))
+EMAIL_OF_SELLER = select_rows(EMAILS).where(EMAILS.c.seller_id == bindparam("seller_id"))
 
 
 def active_holds(db: Database, seller_id: int) -> list[Hold]:
-    with db.read() as session:
-        return holds_in(session, seller_id)
+    with db.rows() as connection:
+        return holds_in(connection, seller_id)
 
 
-def holds_in(session: Session, seller_id: int) -> list[Hold]:
+def holds_in(reading: Session | Connection, seller_id: int) -> list[Hold]:
     """The seller's active holds, read in a unit of work the caller holds (a page reads in one)."""
-    return holds_with(session, seller_id, session.get(BusinessEmail, seller_id))
+    return holds_with(reading, seller_id, reading.execute(EMAIL_OF_SELLER, {"seller_id": seller_id}).first())
 
 
-def holds_with(session: Session, seller_id: int, business_email: BusinessEmail | None) -> list[Hold]:
-    """holds_in, for a caller that read the seller's business email (or its absence) already."""
+def holds_with(reading: Session | Connection, seller_id: int, business_email: BusinessEmail | None) -> list[Hold]:
+    """holds_in, for a caller that read the seller's business email (or its absence) already: the
+    model's object or a row of its table."""
     now = utcnow()
-    rows = session.exec(UNRELEASED_HOLDS, params={"seller_id": seller_id}).all()
+    rows = reading.execute(UNRELEASED_HOLDS, {"seller_id": seller_id}).all()
     holds = [
         Hold(row.reason, EXPLANATIONS.get(row.reason, _("Your payouts are on hold.")), row.placed_at, row.until, row.note, row.placed_by)
         for row in rows

@@ -376,11 +376,13 @@ def has_words(key: str, country: str | None = None) -> bool:
     return words != UNKNOWN_ACCOUNT_WORDS.format(**STAFF_OWNER) and not words.startswith("more information about")
 
 
-def actions_required(account: dict, capabilities: dict | None = None, names: dict[str, str] | None = None) -> list[Requirement]:
-    """Everything Stripe asks of this account, grouped by what the seller does, in Dashboard order."""
+def actions_required(account: dict, capabilities: dict | None = None, names: dict[str, str] | None = None,
+                     model: requirement_model.Requirements | None = None) -> list[Requirement]:
+    """Everything Stripe asks of this account, grouped by what the seller does, in Dashboard order.
+    `model`: requirement_model.of(account, capabilities) when the caller has it already."""
     found: dict[tuple[str, str], Requirement] = {}
     listed: set[tuple[str, str]] = set()  # (words, person) of each requirement in `found`
-    model = requirement_model.of(account, capabilities)
+    model = model if model is not None else requirement_model.of(account, capabilities)
     for bucket, future, label in BUCKETS:
         for need in model.needs:
             if need.status != bucket or need.future != future:
@@ -408,10 +410,10 @@ def actions_required(account: dict, capabilities: dict | None = None, names: dic
     return list(found.values())
 
 
-def pending(account: dict, names: dict[str, str] | None = None) -> list[str]:
-    """What Stripe is checking right now, in words, each once."""
+def pending(account: dict, names: dict[str, str] | None = None, model: requirement_model.Requirements | None = None) -> list[str]:
+    """What Stripe is checking right now, in words, each once (`model`: as actions_required's)."""
     words = []
-    for key in requirement_model.of(account).keys(PENDING):
+    for key in (model if model is not None else requirement_model.of(account)).keys(PENDING):
         described = describe(key, names, table=PENDING_WORDS if account.get("country", "US") == "US" else None,
                              country=account.get("country"))[1]
         if described not in words:

@@ -57,10 +57,12 @@ class AccountStatus:
         return " and ".join(blocked) or None
 
 
-def summarize(account: dict | None) -> AccountStatus:
+def summarize(account: dict | None, model: requirement_model.Requirements | None = None) -> AccountStatus:
+    """`model`: requirement_model.of(account, ...) when the caller has it already (what it restricts
+    does not matter here)."""
     if not account:
         return AccountStatus(State.not_started, False, False, False, 0, 0, None, None)
-    requirements = requirement_model.of(account)
+    requirements = model if model is not None else requirement_model.of(account)
     charges, payouts = bool(account.get("charges_enabled")), bool(account.get("payouts_enabled"))
     due = set(requirements.keys(*requirement_model.DUE_NOW))
     pending = requirements.keys(requirement_model.PENDING)
