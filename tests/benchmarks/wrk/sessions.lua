@@ -7,6 +7,16 @@ for line in io.lines(os.getenv("BENCH_COOKIES")) do
    cookies[#cookies + 1] = line
 end
 local turn = 0
+-- BENCH_THINK_MS: each connection (a seller) waits between its requests, at random from none to
+-- twice this, as people do between pages; unset, connections ask as fast as answers come.
+local think = tonumber(os.getenv("BENCH_THINK_MS") or "0")
+
+function delay()
+   if think > 0 then
+      return math.random(0, 2 * think)
+   end
+   return 0
+end
 
 function request()
    turn = turn % #cookies + 1
