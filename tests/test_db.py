@@ -102,3 +102,16 @@ async def test_a_write_inside_run_read_is_refused_before_it_starts_and_writes_wo
         await db.run_read(sneaky)
     add_seller(db, "after@example.com")  # the guard ended with the read
     assert await db.run_read(read_emails, db) == ["after@example.com"]
+
+
+def test_rows_are_read_only_and_carry_the_models_columns_as_attributes(db):
+    add_seller(db, "first@example.com")
+    sellers = Seller.__table__
+    with pytest.raises(DBAPIError):
+        with db.rows() as reading:
+            reading.execute(sellers.insert().values(email="sneaky@example.com", password_hash="x"))
+    with db.rows() as reading:
+        row = reading.execute(sellers.select()).one()
+    with db.read() as session:
+        model = session.exec(select(Seller)).one()
+    assert {column.name: getattr(row, column.name) for column in sellers.columns} == model.model_dump()
