@@ -2,6 +2,7 @@
 
 import logging
 import time
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -13,14 +14,14 @@ from portal.i18n import gettext as _, lazy_gettext as _l
 from portal import audit, countries
 from portal.accounts.auth import current_seller, login_required
 from portal.accounts.links import LinkProblem
-from portal.connect import mirror, remediation, remediation_links, submit
+from portal.connect import account_settings, mirror, payout_holds, remediation, remediation_links, submit
 from portal.connect.requirements import Requirement, checking as stripe_checking
-from portal.connect.status import State
-from portal.connect.views import account_view
+from portal.connect.status import AccountStatus, State
+from portal.connect.views import AccountView, account_view
 from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import service as onboarding
-from portal.web import absolute_url, client_ip, flash, link_routes, link_token, redirect, render
+from portal.web import absolute_url, client_ip, date_locale, flash, link_routes, link_token, redirect, render
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,35 @@ async def status(request: Request):
     if view.status.state == State.rejected:  # closed by the platform or Stripe (issue 7)
         return render(request, "connect/closed.html", {"view": view})
     plan, focused = _plan(view, request.query_params.get("requirement"))
-    progress = _progress(ob) if ob is not None else None
-    states = countries.of_account(view.account.snapshot if view.account else None).address.subdivisions
-    return render(request, "connect/status.html", {"view": view, "plan": plan, "states": states, "values": {}, "errors": {},
-                                                   "focus": focused, "progress": progress})
+    return _status_page(request, view, plan, focused, progress=_progress(ob) if ob is not None else None)
+
+
+@dataclass(frozen=True)
+class StatusContent:
+    """The `view` the status page's content is rendered from: all of what it shows of the account,
+    as values (the page is kept by them, portal/fragments.py), never the mirror's row itself."""
+
+    account: bool
+    status: AccountStatus
+    actions: list[Requirement]
+    pending: list[str]
+    holds: list[payout_holds.Hold]
+    settings: account_settings.Summary | None
+    staff_changes: list[account_settings.StaffChange]
+
+
+def _status_page(request: Request, view: AccountView, plan: remediation.Plan, focused: Requirement | None, *,
+                 progress: dict | None = None, values: dict | None = None, errors: dict | None = None,
+                 status_code: int = 200):
+    snapshot = view.account.snapshot if view.account else None
+    content = StatusContent(account=view.account is not None, status=view.status, actions=view.actions,
+                            pending=view.pending, holds=view.holds, settings=view.settings if view.account else None,
+                            staff_changes=view.staff_changes)
+    return render(request, "connect/status.html", {"content": {
+        "view": content, "plan": plan, "country": countries.of_account(snapshot).code,
+        "values": values or {}, "errors": errors or {}, "focus": focused, "progress": progress,
+        "date_locale": date_locale(snapshot),
+    }}, status_code=status_code)
 
 
 def _status_reads(db, seller) -> tuple:
@@ -107,9 +133,7 @@ async def fix(request: Request):
                                     requirement_keys=list(dict.fromkeys(keys)), fields=sent, account_id=account_id,
                                     ip=client_ip(request, settings.trusted_proxies))
     if submission.errors:
-        context = {"view": view, "plan": plan, "states": country.address.subdivisions, "values": submission.typed, "errors": submission.errors,
-                   "focus": focused}
-        return render(request, "connect/status.html", context, status_code=400)
+        return _status_page(request, view, plan, focused, values=submission.typed, errors=submission.errors, status_code=400)
     flash(request, _("Thank you. What you sent is with Stripe; this page updates as soon as they have checked it."), "success")
     return redirect(request, "connect:status")
 
