@@ -42,28 +42,31 @@ class Unkeyable(TypeError):
     """A value whose equality says nothing about how it renders."""
 
 
-def key(value, _seen: dict | None = None):
+def key(value):
     """`value` as a hashable whole: equal keys mean equal values, down to every field and type."""
+    return _key(value, {})
+
+
+def _key(value, seen: dict):
     kind = type(value)
     if kind is str:
         return value
     if kind in _ATOMS:
         return (kind, value)
     if kind is list or kind is tuple:
-        return _items(kind, tuple(value), _seen)
+        return _items(kind, tuple(value), seen)
     fields = _FIELDS.get(kind)
     if fields is None and dataclasses.is_dataclass(kind):
         names = [f.name for f in dataclasses.fields(kind)]
         fields = _FIELDS[kind] = operator.attrgetter(*names) if len(names) > 1 else (lambda v, n=names: (getattr(v, n[0]),) if n else ())
     if fields is not None:
         # A dataclass: each once per key (a page's requirements recur in its form's fields).
-        seen = {} if _seen is None else _seen
         found = seen.get(id(value))
         if found is None:
             found = seen[id(value)] = (value, _items(kind, fields(value), seen))  # holding it keeps its id unique
         return found[1]
     if kind is dict:
-        return (kind, _items(tuple, tuple(value), _seen), _items(tuple, tuple(value.values()), _seen))
+        return (kind, _items(tuple, tuple(value), seen), _items(tuple, tuple(value.values()), seen))
     if isinstance(value, (int, float)):  # an IntEnum
         return (kind, value)
     if isinstance(value, date):  # and datetime: isoformat keeps the time zone, which == ignores
@@ -71,18 +74,18 @@ def key(value, _seen: dict | None = None):
     if isinstance(value, str):  # Markup (not escaped again), a StrEnum
         return (kind, str(value))
     if kind is LazyProxy:  # words translated when shown: in the request's language, which is in the key
-        return (kind, key(value.value, _seen))
+        return (kind, _key(value.value, seen))
     raise Unkeyable(f"a fragment cannot be kept by a {kind.__qualname__}")
 
 
-def _items(kind: type, items: tuple, seen: dict | None) -> tuple:
+def _items(kind: type, items: tuple, seen: dict) -> tuple:
     """The key of a sequence (or a dataclass's fields): when every item is a plain str, number,
     bool or None, the items themselves beside their types (compared in C); else item by item."""
     types = tuple(map(type, items))
     if _ATOMS.issuperset(types):
         return (kind, items, types)
-    # What key(item) gives, without the call for the plain ones.
-    return (kind, tuple([item if of is str else (of, item) if of in _ATOMS else key(item, seen)
+    # What _key(item) gives, without the call for the plain ones.
+    return (kind, tuple([item if of is str else (of, item) if of in _ATOMS else _key(item, seen)
                          for item, of in zip(items, types)]))
 
 
