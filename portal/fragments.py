@@ -97,6 +97,7 @@ class Fragments:
         self.size = size
         self.kept: OrderedDict = OrderedDict()
         self.references: dict[Template, tuple[str, ...]] = {}
+        self.loaded: dict[str, tuple[Template, ...]] = {}  # without auto_reload a template never changes
         self.lock = threading.Lock()
 
     def render(self, name: str, inputs: dict, *, private: dict[str, str], url, settings, root_path: str = "") -> Markup:
@@ -136,6 +137,8 @@ class Fragments:
         """The template and every one it includes or imports, as loaded now: with auto_reload
         (development) a file changed since is a new Template, so a fragment kept from the old one
         is not found again."""
+        if (loaded := self.loaded.get(name)) is not None:
+            return loaded
         found: dict[str, Template] = {}
         waiting = [name]
         while waiting:
@@ -143,7 +146,10 @@ class Fragments:
             if current not in found:
                 template = found[current] = self.env.get_template(current)
                 waiting.extend(self._references(template))
-        return tuple(found.values())
+        loaded = tuple(found.values())
+        if not self.env.auto_reload:
+            self.loaded[name] = loaded
+        return loaded
 
     def _references(self, template: Template) -> tuple[str, ...]:
         names = self.references.get(template)
