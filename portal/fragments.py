@@ -8,12 +8,14 @@ values gets the same text, because rendering it again would give that text. Noth
 stale: any change to what a fragment shows is a change to its values, hence another key. A value
 `key()` does not know how to compare (a database row, a request) is refused, and the fragment is
 rendered without being kept, so a fragment cannot depend on something its key does not hold.
+What is cheaper to key than to make (a form's plan from the requirements) can be `derive`d: a
+function given the inputs alone, called only when the fragment is rendered.
 
 Values of the session (its CSRF token, the seller's email, the page's own address) are private:
 rendered as placeholders and put in, escaped, on the way out, so a kept fragment holds nothing of
 one session to show another. A template may only print them: `{{ csrf_token }}`, never test,
-transform or measure them. The store is
-a bounded LRU in process memory: losing it costs only time."""
+transform or measure them. The store is a bounded LRU in process memory: losing it costs only
+time."""
 
 import dataclasses
 import functools
@@ -21,6 +23,7 @@ import operator
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
 
 from babel.support import LazyProxy
@@ -100,9 +103,11 @@ class Fragments:
         self.loaded: dict[str, tuple[Template, ...]] = {}  # without auto_reload a template never changes
         self.lock = threading.Lock()
 
-    def render(self, name: str, inputs: dict, *, private: dict[str, str], url, settings, root_path: str = "") -> Markup:
+    def render(self, name: str, inputs: dict, *, private: dict[str, str], url, settings, root_path: str = "",
+               derive: Callable[[dict], dict] | None = None) -> Markup:
         """Template `name` rendered from `inputs`, `url`, `settings` and the `private` values (the
-        session's: its CSRF token, the seller's email...), which the template may only print."""
+        session's: its CSRF token, the seller's email...), which the template may only print.
+        `derive(inputs)` adds what is made from the inputs alone, only when the template renders."""
         templates = self.templates(name)
         try:
             wanted = (templates, i18n.current_locale(), root_path, key(inputs))
@@ -110,7 +115,8 @@ class Fragments:
             wanted = None
         text = self.kept.get(wanted) if wanted is not None else None
         if text is None:
-            text = templates[0].render({**inputs, **{name: _placeholder(name) for name in private},
+            made = derive(dict(inputs)) if derive is not None else {}
+            text = templates[0].render({**inputs, **made, **{name: _placeholder(name) for name in private},
                                         "url": url, "settings": settings})
             if wanted is not None:
                 with self.lock:
@@ -126,12 +132,13 @@ class Fragments:
         return Markup(text)
 
     @pass_context
-    def for_page(self, context, name: str, private: dict | None = None, **inputs) -> Markup:
-        """The templates' `fragment(name, private={...}, **inputs)`: the page's `url`, `settings`
-        and CSRF token go with it, the last one private."""
+    def for_page(self, context, name: str, private: dict | None = None, derive=None, **inputs) -> Markup:
+        """The templates' `fragment(name, private={...}, derive=..., **inputs)`: the page's `url`,
+        `settings` and CSRF token go with it, the last one private."""
         request = context["request"]
         return self.render(name, inputs, private={"csrf_token": context["csrf_token"], **(private or {})},
-                           url=context["url"], settings=context["settings"], root_path=request.scope.get("root_path", ""))
+                           url=context["url"], settings=context["settings"], root_path=request.scope.get("root_path", ""),
+                           derive=derive)
 
     def templates(self, name: str) -> tuple[Template, ...]:
         """The template and every one it includes or imports, as loaded now: with auto_reload

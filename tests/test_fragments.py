@@ -105,6 +105,21 @@ def test_the_store_is_bounded_and_the_language_is_in_the_key(tmp_path):
     assert kept.render("words.html", {"n": 2}, private={}, url=None, settings=None) == "2 Log out"
 
 
+def test_what_is_derived_is_made_from_the_inputs_alone_and_only_when_rendered(tmp_path):
+    kept = _env(tmp_path, **{"double.html": "{{ n }} x 2 = {{ twice }}"})
+    given = []
+
+    def double(inputs: dict) -> dict:
+        given.append(inputs)
+        return {"twice": inputs["n"] * 2}
+
+    def render(n: int) -> str:
+        return kept.render("double.html", {"n": n}, private={}, url=None, settings=None, derive=double)
+
+    assert render(2) == "2 x 2 = 4" and render(2) == "2 x 2 = 4" and render(3) == "3 x 2 = 6"
+    assert given == [{"n": 2}, {"n": 3}]
+
+
 def test_an_edited_template_or_one_it_includes_is_not_served_from_before(tmp_path):
     kept = _env(tmp_path, **{"outer.html": "[{% include 'inner.html' %}]", "inner.html": "one"})
     assert kept.render("outer.html", {}, private={}, url=None, settings=None) == "[one]"
@@ -117,7 +132,8 @@ def test_an_edited_template_or_one_it_includes_is_not_served_from_before(tmp_pat
 # The portal's fragments read nothing but their inputs ------------------------------------------
 
 FRAGMENTS = {  # name -> what base.html or status.html gives it (and what its includes read)
-    "connect/_status_content.html": {"view", "plan", "country", "values", "errors", "focus", "progress", "date_locale"},
+    "connect/_status_content.html": {"view", "country", "focus_key", "values", "errors", "progress", "date_locale",
+                                     "plan", "focus"},  # the last two derived from the others (connect.routes._form)
     "_seller_menu.html": {"has_account", "here", "email"},
     "_footer.html": {"picker", "next_page"},
 }

@@ -31,14 +31,21 @@ async def _view(request: Request):
     return seller, await run_in_threadpool(account_view, request.app.state.db, seller.id)
 
 
-def _plan(view, focus: str | None) -> tuple[remediation.Plan, Requirement | None]:
+def _plan(actions: list[Requirement], focus: str | None, country: countries.Country) -> tuple[remediation.Plan, Requirement | None]:
     """The remediation form: what is due now and coming up, plus the one requirement a remediation
     link points at (`focus`), even when Stripe needs it only later."""
-    wanted = [a for a in view.actions if a.label in ("Past due", "Due now", "Coming up")]
-    focused = remediation_links.find(view.actions, focus) if focus else None
+    wanted = [a for a in actions if a.label in ("Past due", "Due now", "Coming up")]
+    focused = remediation_links.find(actions, focus) if focus else None
     if focused is not None and focused not in wanted:
         wanted.append(focused)
-    return remediation.plan(wanted, countries.of_account(view.account.snapshot if view.account else None)), focused
+    return remediation.plan(wanted, country), focused
+
+
+def _form(inputs: dict) -> dict:
+    """The status page's form from its fragment's inputs alone (so made only when the fragment is
+    rendered, not on every view of a kept one): the plan and the requirement in focus."""
+    plan, focused = _plan(inputs["view"].actions, inputs["focus_key"], countries.COUNTRIES[inputs["country"]])
+    return {"plan": plan, "focus": focused}
 
 
 async def status(request: Request):
@@ -47,8 +54,7 @@ async def status(request: Request):
     view, ob = await run_in_threadpool(_status_reads, request.app.state.db, seller)
     if view.status.state == State.rejected:  # closed by the platform or Stripe (issue 7)
         return render(request, "connect/closed.html", {"view": view})
-    plan, focused = _plan(view, request.query_params.get("requirement"))
-    return _status_page(request, view, plan, focused, progress=_progress(ob) if ob is not None else None)
+    return _status_page(request, view, request.query_params.get("requirement"), progress=_progress(ob) if ob is not None else None)
 
 
 @dataclass(frozen=True)
@@ -65,18 +71,16 @@ class StatusContent:
     staff_changes: list[account_settings.StaffChange]
 
 
-def _status_page(request: Request, view: AccountView, plan: remediation.Plan, focused: Requirement | None, *,
-                 progress: dict | None = None, values: dict | None = None, errors: dict | None = None,
-                 status_code: int = 200):
+def _status_page(request: Request, view: AccountView, focus: str | None, *, progress: dict | None = None,
+                 values: dict | None = None, errors: dict | None = None, status_code: int = 200):
     snapshot = view.account.snapshot if view.account else None
     content = StatusContent(account=view.account is not None, status=view.status, actions=view.actions,
                             pending=view.pending, holds=view.holds, settings=view.settings if view.account else None,
                             staff_changes=view.staff_changes)
     return render(request, "connect/status.html", {"content": {
-        "view": content, "plan": plan, "country": countries.of_account(snapshot).code,
-        "values": values or {}, "errors": errors or {}, "focus": focused, "progress": progress,
-        "date_locale": date_locale(snapshot),
-    }}, status_code=status_code)
+        "view": content, "country": countries.of_account(snapshot).code, "focus_key": focus or None,
+        "values": values or {}, "errors": errors or {}, "progress": progress, "date_locale": date_locale(snapshot),
+    }, "form": _form}, status_code=status_code)
 
 
 def _status_reads(db, seller) -> tuple:
@@ -108,7 +112,8 @@ async def fix(request: Request):
     if view.account is None:
         return redirect(request, "onboarding:start")
     form = await read_form(request, is_file=remediation.is_document_field)
-    plan, focused = _plan(view, str(form.get("requirement") or "") or None)
+    focus = str(form.get("requirement") or "") or None
+    plan, focused = _plan(view.actions, focus, countries.of_account(view.account.snapshot))
     files = {}
     for form_field in plan.fields:
         upload = form.get(form_field.name)
@@ -133,7 +138,7 @@ async def fix(request: Request):
                                     requirement_keys=list(dict.fromkeys(keys)), fields=sent, account_id=account_id,
                                     ip=client_ip(request, settings.trusted_proxies))
     if submission.errors:
-        return _status_page(request, view, plan, focused, values=submission.typed, errors=submission.errors, status_code=400)
+        return _status_page(request, view, focus, values=submission.typed, errors=submission.errors, status_code=400)
     flash(request, _("Thank you. What you sent is with Stripe; this page updates as soon as they have checked it."), "success")
     return redirect(request, "connect:status")
 
