@@ -116,7 +116,7 @@ class Fragments:
         text = self.kept.get(wanted) if wanted is not None else None
         if text is None:
             made = derive(dict(inputs)) if derive is not None else {}
-            text = templates[0].render({**inputs, **made, **{name: _placeholder(name) for name in private},
+            text = templates[0].render({**inputs, **made, **{field: _placeholder(field) for field in private},
                                         "url": url, "settings": settings})
             if wanted is not None:
                 with self.lock:
@@ -127,8 +127,8 @@ class Fragments:
             with self.lock:
                 if wanted in self.kept:
                     self.kept.move_to_end(wanted)
-        for name, value in private.items():
-            text = text.replace(_placeholder(name), str(escape(value)))
+        for field, value in private.items():
+            text = text.replace(_placeholder(field), str(escape(value)))
         return Markup(text)
 
     @pass_context

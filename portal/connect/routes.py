@@ -113,7 +113,8 @@ async def fix(request: Request):
         return redirect(request, "onboarding:start")
     form = await read_form(request, is_file=remediation.is_document_field)
     focus = str(form.get("requirement") or "") or None
-    plan, focused = _plan(view.actions, focus, countries.of_account(view.account.snapshot))
+    country = countries.of_account(view.account.snapshot)
+    plan = _plan(view.actions, focus, country)[0]
     files = {}
     for form_field in plan.fields:
         upload = form.get(form_field.name)
@@ -121,7 +122,6 @@ async def fix(request: Request):
             files[form_field.name] = (upload.filename or "document", await upload.read(remediation.MAX_DOCUMENT_BYTES + 1))
     settings = request.app.state.settings
     tos = {"date": int(time.time()), "ip": client_ip(request, settings.trusted_proxies), "user_agent": request.headers.get("user-agent", "")[:500]}
-    country = countries.of_account(view.account.snapshot)
     submission = remediation.read(plan.fields, form, files, test_mode=settings.stripe_test_mode, tos=tos, country=country.code)
     if not submission.errors:
         state, account_id = request.app.state, view.account.stripe_account_id
