@@ -288,3 +288,14 @@ def test_the_menu_and_footer_follow_the_page_and_the_account(client):
     new = SignedIn(client, "new@newshop.com", None)  # no Stripe account yet: no money pages
     assert 'href="/payouts"' not in new.page("/dashboard") and new.email in new.page("/dashboard")
     assert 'href="/payouts"' in ann.page("/dashboard")
+
+
+def test_a_refused_form_shows_what_was_typed_and_its_errors_and_the_next_view_does_not(client):
+    ann = SignedIn(client, "ann@annsbakery.com", _snapshot("acct_ann"))
+    assert "field--error" not in ann.page()
+    refused = client.post("/status/fix", headers={"cookie": f"portal_session={ann.cookie}"},
+                          data={"csrf_token": ann.csrf, "individual.dob": "31/02/1990", "individual.phone": "typed-by-ann"})
+    assert refused.status_code == 400
+    assert "field--error" in refused.text and 'value="typed-by-ann"' in refused.text
+    again = ann.page()
+    assert "field--error" not in again and "typed-by-ann" not in again
