@@ -129,6 +129,16 @@ def test_an_edited_template_or_one_it_includes_is_not_served_from_before(tmp_pat
     assert kept.render("outer.html", {}, private={}, url=None, settings=None) == "[two]"
 
 
+def test_in_production_the_templates_of_a_fragment_are_looked_up_once(tmp_path):
+    (tmp_path / "outer.html").write_text("[{% include 'inner.html' %}]")
+    (tmp_path / "inner.html").write_text("one")
+    kept = fragments.Fragments(Environment(loader=FileSystemLoader(tmp_path), autoescape=True, auto_reload=False))
+    first = kept.templates("outer.html")
+    assert [template.name for template in first] == ["outer.html", "inner.html"]
+    assert kept.templates("outer.html") is first
+    assert kept.render("outer.html", {}, private={}, url=None, settings=None) == "[one]"
+
+
 # The portal's fragments read nothing but their inputs ------------------------------------------
 
 FRAGMENTS = {  # name -> what base.html or status.html gives it (and what its includes read)
