@@ -30,6 +30,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import LazyProxy, NullTranslations, Translations
+from jinja2 import pass_context
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -79,8 +82,11 @@ def language_label(code: str | None) -> str:
     return f"{name} ({html_lang(code)})"
 
 
-def language_choices() -> list[tuple[str, str]]:
-    return [(code, language_name(code)) for code in shipped_locales()]
+@functools.cache
+def language_choices() -> tuple[tuple[str, str], ...]:
+    """The picker's (code, name) pairs: each name is in its own language, so one list serves every
+    request (Babel's locale data is parsed once per process, not on every page)."""
+    return tuple((code, language_name(code)) for code in shipped_locales())
 
 
 def html_lang(code: str) -> str:
@@ -288,6 +294,12 @@ def script_words() -> dict[str, str]:
     return {key: catalogue.gettext(message) for key, message in SCRIPT_WORDS.items()}
 
 
+@functools.lru_cache(maxsize=64)
+def _script_words_json(code: str, dumps, dumps_kwargs: tuple) -> Markup:
+    with using_locale(code):
+        return htmlsafe_json_dumps(script_words(), dumps=dumps, **dict(dumps_kwargs))
+
+
 # Jinja2 -----------------------------------------------------------------------------------
 
 def install(env) -> None:
@@ -299,6 +311,17 @@ def install(env) -> None:
         lambda singular, plural, count: translations(current_locale()).ngettext(singular, plural, count),
         newstyle=True,
     )
+    # `_` and {% trans %} go straight to template_gettext, not through the extension's alias and
+    # wrapper (three calls through Jinja's context per message); ngettext keeps the extension's.
+    env.globals["gettext"] = env.globals["_"] = template_gettext
+
+    def script_words_json() -> Markup:
+        """script_words()|tojson, written once per language (the JSON policies are the filter's)."""
+        kwargs = env.policies["json.dumps_kwargs"]
+        return _script_words_json(current_locale(), env.policies["json.dumps_function"],
+                                  tuple(sorted(kwargs.items())) if kwargs else ())
+
+    env.globals["script_words_json"] = script_words_json
     env.globals["current_locale"] = current_locale
     env.globals["html_lang"] = lambda: html_lang(current_locale())
     env.globals["language_choices"] = language_choices
@@ -309,6 +332,32 @@ def install(env) -> None:
     env.filters["country_name"] = country_name
     # Words are str, or lazy (lazy_gettext) until shown: both are text to a template.
     env.tests["text"] = lambda value: isinstance(value, (str, LazyProxy))
+
+
+@pass_context
+def template_gettext(context, message, /, **variables):
+    """What Jinja's newstyle gettext returns (jinja2.ext._make_new_gettext): the translation, as
+    Markup when the template escapes, always %-formatted with `variables` (escaped), so "%%" is
+    "%" with or without them. The Markup of a message in a language is made once: a page asks for
+    the same few hundred."""
+    if not context.eval_ctx.autoescape:
+        return translations(current_locale()).gettext(message) % variables
+    if type(message) is not str:  # a Markup or lazy text: not worth keeping
+        return Markup(translations(current_locale()).gettext(message)) % variables
+    if variables:
+        return _translated_markup(current_locale(), message) % variables
+    return _translated_alone(current_locale(), message)
+
+
+# Bounded: a template may translate text it was given (a label), not only its own literals.
+@functools.lru_cache(maxsize=8192)
+def _translated_markup(code: str, message: str) -> Markup:
+    return Markup(translations(code).gettext(message))
+
+
+@functools.lru_cache(maxsize=8192)
+def _translated_alone(code: str, message: str) -> Markup:
+    return _translated_markup(code, message) % {}
 
 
 # Numbers, money and dates --------------------------------------------------------------------

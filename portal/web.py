@@ -22,6 +22,7 @@ import portal.inputs  # noqa: F401  (before any route is built: it bounds `{name
 from portal.money import units
 from portal import i18n
 from portal.i18n import format_money, format_timestamp, gettext as _, lazy_gettext
+from portal.fragments import Fragments
 from portal.integrations.mail import queue_mail
 from portal.settings import PROJECT_ROOT
 
@@ -43,7 +44,17 @@ def make_templates(directory: Path = TEMPLATES, *, auto_reload: bool = True) -> 
     env.filters["money"] = format_money
     env.filters["major_amount"] = lambda amount, currency="usd": units.plain(amount, currency)  # "1,000" yen, "12.50" dollars
     env.filters["sentence"] = lambda text: (text[:1].upper() + text[1:]) if text else ""
+    env.globals["subdivisions"] = subdivisions
+    env.globals["fragment"] = Fragments(env).for_page
     return env
+
+
+def subdivisions(country: str) -> tuple[tuple[str, str], ...]:
+    """A country's states, provinces or prefectures as (code, name): what a page names by the
+    country's code rather than passing the list (a fragment is kept by its inputs)."""
+    from portal import countries  # data only; web.py loads before the domain packages
+
+    return countries.COUNTRIES[country].address.subdivisions
 
 
 
@@ -55,12 +66,20 @@ def format_timestamp_for_page(context, value, with_time: bool = False) -> str:
     Germany, portal.countries Country.date_locale); other languages date their own way."""
     from portal import countries  # data only; web.py loads before the domain packages
 
-    account = getattr(context.get("view"), "account", None)
-    snapshot = getattr(account, "snapshot", None)
     locale = None
-    if snapshot and i18n.current_locale() == i18n.SOURCE_LOCALE:
-        locale = countries.of_account(snapshot).date_locale
+    if i18n.current_locale() == i18n.SOURCE_LOCALE:
+        if "date_locale" in context:  # a fragment (portal/fragments.py) is given it: it has no view
+            locale = context["date_locale"]
+        elif snapshot := getattr(getattr(context.get("view"), "account", None), "snapshot", None):
+            locale = countries.of_account(snapshot).date_locale
     return format_timestamp(value, with_time, locale)
+
+
+def date_locale(snapshot: dict | None) -> str | None:
+    """What the `datetime` filter dates an English page about this account by (a fragment's `date_locale`)."""
+    from portal import countries
+
+    return countries.of_account(snapshot).date_locale if snapshot else None
 
 
 def linkify(text: str) -> Markup:

@@ -2,6 +2,7 @@
 
 import logging
 import time
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -13,14 +14,14 @@ from portal.i18n import gettext as _, lazy_gettext as _l
 from portal import audit, countries
 from portal.accounts.auth import current_seller, login_required
 from portal.accounts.links import LinkProblem
-from portal.connect import mirror, remediation, remediation_links, submit
+from portal.connect import account_settings, mirror, payout_holds, remediation, remediation_links, submit
 from portal.connect.requirements import Requirement, checking as stripe_checking
-from portal.connect.status import State
-from portal.connect.views import account_view
+from portal.connect.status import AccountStatus, State
+from portal.connect.views import AccountView, account_view
 from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import service as onboarding
-from portal.web import absolute_url, client_ip, flash, link_routes, link_token, redirect, render
+from portal.web import absolute_url, client_ip, date_locale, flash, link_routes, link_token, redirect, render
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,21 @@ async def _view(request: Request):
     return seller, await request.app.state.db.run_read(account_view, request.app.state.db, seller.id)
 
 
-def _plan(view, focus: str | None) -> tuple[remediation.Plan, Requirement | None]:
+def _plan(actions: list[Requirement], focus: str | None, country: countries.Country) -> tuple[remediation.Plan, Requirement | None]:
     """The remediation form: what is due now and coming up, plus the one requirement a remediation
     link points at (`focus`), even when Stripe needs it only later."""
-    wanted = [a for a in view.actions if a.label in ("Past due", "Due now", "Coming up")]
-    focused = remediation_links.find(view.actions, focus) if focus else None
+    wanted = [a for a in actions if a.label in ("Past due", "Due now", "Coming up")]
+    focused = remediation_links.find(actions, focus) if focus else None
     if focused is not None and focused not in wanted:
         wanted.append(focused)
-    return remediation.plan(wanted, countries.of_account(view.account.snapshot if view.account else None)), focused
+    return remediation.plan(wanted, country), focused
+
+
+def _form(inputs: dict) -> dict:
+    """The status page's form from its fragment's inputs alone (so made only when the fragment is
+    rendered, not on every view of a kept one): the plan and the requirement in focus."""
+    plan, focused = _plan(inputs["view"].actions, inputs["focus_key"], countries.COUNTRIES[inputs["country"]])
+    return {"plan": plan, "focus": focused}
 
 
 async def status(request: Request):
@@ -46,11 +54,33 @@ async def status(request: Request):
     view, ob = await request.app.state.db.run_read(_status_reads, request.app.state.db, seller)
     if view.status.state == State.rejected:  # closed by the platform or Stripe (issue 7)
         return render(request, "connect/closed.html", {"view": view})
-    plan, focused = _plan(view, request.query_params.get("requirement"))
-    progress = _progress(ob) if ob is not None else None
-    states = countries.of_account(view.account.snapshot if view.account else None).address.subdivisions
-    return render(request, "connect/status.html", {"view": view, "plan": plan, "states": states, "values": {}, "errors": {},
-                                                   "focus": focused, "progress": progress})
+    return _status_page(request, view, request.query_params.get("requirement"), progress=_progress(ob) if ob is not None else None)
+
+
+@dataclass(frozen=True)
+class StatusContent:
+    """The `view` the status page's content is rendered from: all of what it shows of the account,
+    as values (the page is kept by them, portal/fragments.py), never the mirror's row itself."""
+
+    account: bool
+    status: AccountStatus
+    actions: list[Requirement]
+    pending: list[str]
+    holds: list[payout_holds.Hold]
+    settings: account_settings.Summary | None
+    staff_changes: list[account_settings.StaffChange]
+
+
+def _status_page(request: Request, view: AccountView, focus: str | None, *, progress: dict | None = None,
+                 values: dict | None = None, errors: dict | None = None, status_code: int = 200):
+    snapshot = view.account.snapshot if view.account else None
+    content = StatusContent(account=view.account is not None, status=view.status, actions=view.actions,
+                            pending=view.pending, holds=view.holds, settings=view.settings if view.account else None,
+                            staff_changes=view.staff_changes)
+    return render(request, "connect/status.html", {"content": {
+        "view": content, "country": countries.of_account(snapshot).code, "focus_key": focus or None,
+        "values": values or {}, "errors": errors or {}, "progress": progress, "date_locale": date_locale(snapshot),
+    }, "form": _form}, status_code=status_code)
 
 
 def _status_reads(db, seller) -> tuple:
@@ -82,7 +112,9 @@ async def fix(request: Request):
     if view.account is None:
         return redirect(request, "onboarding:start")
     form = await read_form(request, is_file=remediation.is_document_field)
-    plan, focused = _plan(view, str(form.get("requirement") or "") or None)
+    focus = str(form.get("requirement") or "") or None
+    country = countries.of_account(view.account.snapshot)
+    plan = _plan(view.actions, focus, country)[0]
     files = {}
     for form_field in plan.fields:
         upload = form.get(form_field.name)
@@ -90,7 +122,6 @@ async def fix(request: Request):
             files[form_field.name] = (upload.filename or "document", await upload.read(remediation.MAX_DOCUMENT_BYTES + 1))
     settings = request.app.state.settings
     tos = {"date": int(time.time()), "ip": client_ip(request, settings.trusted_proxies), "user_agent": request.headers.get("user-agent", "")[:500]}
-    country = countries.of_account(view.account.snapshot)
     submission = remediation.read(plan.fields, form, files, test_mode=settings.stripe_test_mode, tos=tos, country=country.code)
     if not submission.errors:
         state, account_id = request.app.state, view.account.stripe_account_id
@@ -107,9 +138,7 @@ async def fix(request: Request):
                                     requirement_keys=list(dict.fromkeys(keys)), fields=sent, account_id=account_id,
                                     ip=client_ip(request, settings.trusted_proxies))
     if submission.errors:
-        context = {"view": view, "plan": plan, "states": country.address.subdivisions, "values": submission.typed, "errors": submission.errors,
-                   "focus": focused}
-        return render(request, "connect/status.html", context, status_code=400)
+        return _status_page(request, view, focus, values=submission.typed, errors=submission.errors, status_code=400)
     flash(request, _("Thank you. What you sent is with Stripe; this page updates as soon as they have checked it."), "success")
     return redirect(request, "connect:status")
 

@@ -90,6 +90,46 @@ def test_the_request_language_formats_money_when_none_is_named():
     assert i18n.format_money(-1250, "eur") == "-€12.50"
 
 
+# Templates -----------------------------------------------------------------------------------------
+
+WORDS_TEMPLATE = (
+    "{{ _('Log out') }}|{{ _('100%% sure') }}|{{ _('Hello %(name)s', name=who) }}|{{ _(label) }}|{{ _(marked) }}"
+    "|{% trans %}Skip to content{% endtrans %}|{% trans link=who %}Go <a href=\"{{ link }}\">here</a>{% endtrans %}"
+    "|{% trans count=n %}{{ count }} thing{% pluralize %}{{ count }} things{% endtrans %}"
+)
+
+
+@pytest.mark.parametrize("locale", i18n.shipped_locales())
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_template_words_are_what_jinjas_own_gettext_gives(locale, autoescape):
+    """`_` and {% trans %} skip the extension's wrappers (i18n.template_gettext) and keep each
+    message's Markup: the words, their escaping and "%%" are what the extension itself writes."""
+    from jinja2 import Environment
+    from markupsafe import Markup
+
+    ours = Environment(autoescape=autoescape, extensions=["jinja2.ext.i18n"])
+    i18n.install(ours)
+    theirs = Environment(autoescape=autoescape, extensions=["jinja2.ext.i18n"])
+    theirs.policies["ext.i18n.trimmed"] = True
+    theirs.install_gettext_callables(lambda m: i18n.translations(i18n.current_locale()).gettext(m),
+                                     lambda s, p, n: i18n.translations(i18n.current_locale()).ngettext(s, p, n), newstyle=True)
+    context = {"who": "<b>Ann & Bo</b>", "label": "Due now", "marked": Markup("Payouts"), "n": 3}
+    with i18n.using_locale(locale):
+        for _ in range(2):  # the second time from what was kept
+            assert (ours.from_string(WORDS_TEMPLATE).render(**context)
+                    == theirs.from_string(WORDS_TEMPLATE).render(**context))
+    with i18n.using_locale("de"):
+        assert "Abmelden" in ours.from_string("{{ _('Log out') }}").render()
+
+
+def test_the_language_picker_choices_are_the_same_list_whatever_the_language():
+    with i18n.using_locale("de"):
+        german = i18n.language_choices()
+    with i18n.using_locale("ja"):
+        assert i18n.language_choices() == german
+    assert german[0] == ("en", i18n.language_name("en")) and ("de", "Deutsch") in german
+
+
 # Pages -------------------------------------------------------------------------------------------
 
 def test_a_page_speaks_the_browsers_language_and_says_so(client):
