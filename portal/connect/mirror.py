@@ -223,18 +223,34 @@ _KEEP_SNAPSHOT = (update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("row_id"))
 def apply_account_event(db: Database, account: dict, *, as_of: float) -> AccountEvent | None:
     """Take the event's account snapshot unless a later one is held; None for an account not ours."""
     with db.transaction() as session:
-        held = session.execute(_HELD_ACCOUNT, {"account_id": account["id"]}).first()
-        if held is None:
-            return None
-        result = decide(held.snapshot_at, held.snapshot, account, as_of)
-        changed = result.applied and notice_items(account) != set(held.notified)
-        if result.applied:
-            _note_unfamiliar(session, held.seller_id, account, held.snapshot)
-            snapshot = _snapshot_to_keep(held.snapshot, held.capabilities, held.external_moments, account, as_of)
-            session.execute(_KEEP_SNAPSHOT, {"row_id": held.id, "new_snapshot": snapshot, "new_snapshot_at": as_of,
-                                             "new_updated_at": utcnow(),
-                                             "new_verified_at": verified_moment(held.verified_at, snapshot, as_of)})
-        return AccountEvent(held.seller_id, result, changed)
+        return _apply_account_event(session, account, as_of)
+
+
+def apply_account_events(db: Database, accounts: list[tuple[dict, float]]) -> list[AccountEvent | None]:
+    """apply_account_event for several (account, as_of), in one transaction, each answered as alone.
+    The rows are taken in account id order, so two processes doing this at once never wait on each
+    other in a circle; the events of one account keep the order given."""
+    results: dict[int, AccountEvent | None] = {}
+    with db.transaction() as session:
+        for index in sorted(range(len(accounts)), key=lambda index: accounts[index][0]["id"]):
+            account, as_of = accounts[index]
+            results[index] = _apply_account_event(session, account, as_of)
+    return [results[index] for index in range(len(accounts))]
+
+
+def _apply_account_event(session, account: dict, as_of: float) -> AccountEvent | None:
+    held = session.execute(_HELD_ACCOUNT, {"account_id": account["id"]}).first()
+    if held is None:
+        return None
+    result = decide(held.snapshot_at, held.snapshot, account, as_of)
+    changed = result.applied and notice_items(account) != set(held.notified)
+    if result.applied:
+        _note_unfamiliar(session, held.seller_id, account, held.snapshot)
+        snapshot = _snapshot_to_keep(held.snapshot, held.capabilities, held.external_moments, account, as_of)
+        session.execute(_KEEP_SNAPSHOT, {"row_id": held.id, "new_snapshot": snapshot, "new_snapshot_at": as_of,
+                                         "new_updated_at": utcnow(),
+                                         "new_verified_at": verified_moment(held.verified_at, snapshot, as_of)})
+    return AccountEvent(held.seller_id, result, changed)
 
 
 def record_capability(db: Database, account_id: str, capability: dict, *, as_of: float, read: bool = False,
