@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 # killed process held are applied soon after.
 LEASE_SECONDS = 10.0
 POLL_SECONDS = 1.0
+# After a claim that found some events but not a full batch, the next waits this long from it: a
+# busy endpoint's events gather meanwhile, and coalesce() keeps only the newest state of each thing
+# among them, so the applier does less work per event the busier it is. A quiet endpoint's event
+# is applied at once (nothing was claimed just before it); a backlog (full batches) is not held up.
+GATHER_SECONDS = 0.2
 # Events claimed at a time. A backlog (a storm, a restart) is taken in large batches, in which
 # coalesce() drops every state a newer one of the same thing supersedes; a quiet endpoint's
 # batches are as small as what came in.
@@ -74,8 +79,10 @@ def coalesce(batch: list[tuple[dict, int]]) -> tuple[list[tuple[dict, int]], lis
 
 
 class Applier:
-    def __init__(self, db: Database, context: Context, *, lease: float = LEASE_SECONDS, poll: float = POLL_SECONDS):
-        self.db, self.context, self.lease, self.poll = db, context, lease, poll
+    def __init__(self, db: Database, context: Context, *, lease: float = LEASE_SECONDS, poll: float = POLL_SECONDS,
+                 gather: float = GATHER_SECONDS):
+        self.db, self.context, self.lease, self.poll, self.gather = db, context, lease, poll, gather
+        self._next_claim = 0.0  # time.monotonic() before which no claim is made
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._lanes = asyncio.Semaphore(LANES)
@@ -114,7 +121,10 @@ class Applier:
         taken = 0
         while True:
             claim = queue.new_claim()
+            if (wait := self._next_claim - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
             batch = await run_in_threadpool(queue.claim_due, self.db, claim, now=time.time(), lease=self.lease, limit=BATCH)
+            self._next_claim = time.monotonic() + (self.gather if 0 < len(batch) < BATCH else 0.0)
             if not batch:
                 return taken
             taken += len(batch)
