@@ -210,10 +210,15 @@ class AccountEvent:
 ACCOUNTS = ConnectedAccount.__table__
 # account.updated is the commonest event: its statements are built once, with bound parameters,
 # and run without the ORM (building them and the ORM's flush cost more than running them).
-_HELD_ACCOUNT = (select_columns(ACCOUNTS.c.id, ACCOUNTS.c.seller_id, ACCOUNTS.c.snapshot, ACCOUNTS.c.snapshot_at,
-                                ACCOUNTS.c.capabilities, ACCOUNTS.c.external_moments, ACCOUNTS.c.notified,
-                                ACCOUNTS.c.verified_at)
-                 .where(ACCOUNTS.c.stripe_account_id == bindparam("account_id")).with_for_update())
+_HELD_COLUMNS = (ACCOUNTS.c.id, ACCOUNTS.c.stripe_account_id, ACCOUNTS.c.seller_id, ACCOUNTS.c.snapshot,
+                 ACCOUNTS.c.snapshot_at, ACCOUNTS.c.capabilities, ACCOUNTS.c.external_moments, ACCOUNTS.c.notified,
+                 ACCOUNTS.c.verified_at)
+_HELD_ACCOUNT = (select_columns(*_HELD_COLUMNS).where(ACCOUNTS.c.stripe_account_id == bindparam("account_id"))
+                 .with_for_update())
+# Locked in account id order, so two processes doing this at once never wait on each other in a circle.
+_HELD_ACCOUNTS = (select_columns(*_HELD_COLUMNS)
+                  .where(ACCOUNTS.c.stripe_account_id.in_(bindparam("account_ids", expanding=True)))
+                  .order_by(ACCOUNTS.c.stripe_account_id).with_for_update())
 _KEEP_SNAPSHOT = (update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("row_id"))
                   .values(snapshot=bindparam("new_snapshot", type_=ACCOUNTS.c.snapshot.type),
                           snapshot_at=bindparam("new_snapshot_at"), updated_at=bindparam("new_updated_at"),
@@ -222,35 +227,46 @@ _KEEP_SNAPSHOT = (update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("row_id"))
 
 def apply_account_event(db: Database, account: dict, *, as_of: float) -> AccountEvent | None:
     """Take the event's account snapshot unless a later one is held; None for an account not ours."""
-    with db.transaction() as session:
-        return _apply_account_event(session, account, as_of)
+    return _apply_account_events(db, [(account, as_of)])[0]
 
 
 def apply_account_events(db: Database, accounts: list[tuple[dict, float]]) -> list[AccountEvent | None]:
-    """apply_account_event for several (account, as_of), in one transaction, each answered as alone.
-    The rows are taken in account id order, so two processes doing this at once never wait on each
-    other in a circle; the events of one account keep the order given."""
-    results: dict[int, AccountEvent | None] = {}
+    """apply_account_event for several (account, as_of), in one transaction, each answered as it
+    would be alone in the order given: one read of the rows held, one write of the snapshots kept."""
+    return _apply_account_events(db, accounts)
+
+
+def _apply_account_events(db: Database, accounts: list[tuple[dict, float]]) -> list[AccountEvent | None]:
+    if not accounts:
+        return []
     with db.transaction() as session:
-        for index in sorted(range(len(accounts)), key=lambda index: accounts[index][0]["id"]):
-            account, as_of = accounts[index]
-            results[index] = _apply_account_event(session, account, as_of)
-    return [results[index] for index in range(len(accounts))]
+        if len(accounts) == 1:
+            rows = session.execute(_HELD_ACCOUNT, {"account_id": accounts[0][0]["id"]}).mappings()
+        else:
+            rows = session.execute(_HELD_ACCOUNTS, {"account_ids": sorted({a["id"] for a, _ in accounts})}).mappings()
+        held = {row["stripe_account_id"]: dict(row) for row in rows}
+        answers, writes = [], []
+        for account, as_of in accounts:
+            row = held.get(account["id"])
+            answers.append(None if row is None else _account_event(session, row, account, as_of, writes))
+        if writes:
+            session.execute(_KEEP_SNAPSHOT, writes)
+    return answers
 
 
-def _apply_account_event(session, account: dict, as_of: float) -> AccountEvent | None:
-    held = session.execute(_HELD_ACCOUNT, {"account_id": account["id"]}).first()
-    if held is None:
-        return None
-    result = decide(held.snapshot_at, held.snapshot, account, as_of)
-    changed = result.applied and notice_items(account) != set(held.notified)
+def _account_event(session, held: dict, account: dict, as_of: float, writes: list) -> AccountEvent:
+    """Decide on one snapshot against the row `held`; when it is kept, add its write to `writes` and
+    make `held` show it (for a later snapshot of the same account in the same call)."""
+    result = decide(held["snapshot_at"], held["snapshot"], account, as_of)
+    changed = result.applied and notice_items(account) != set(held["notified"])
     if result.applied:
-        _note_unfamiliar(session, held.seller_id, account, held.snapshot)
-        snapshot = _snapshot_to_keep(held.snapshot, held.capabilities, held.external_moments, account, as_of)
-        session.execute(_KEEP_SNAPSHOT, {"row_id": held.id, "new_snapshot": snapshot, "new_snapshot_at": as_of,
-                                         "new_updated_at": utcnow(),
-                                         "new_verified_at": verified_moment(held.verified_at, snapshot, as_of)})
-    return AccountEvent(held.seller_id, result, changed)
+        _note_unfamiliar(session, held["seller_id"], account, held["snapshot"])
+        snapshot = _snapshot_to_keep(held["snapshot"], held["capabilities"], held["external_moments"], account, as_of)
+        verified_at = verified_moment(held["verified_at"], snapshot, as_of)
+        writes.append({"row_id": held["id"], "new_snapshot": snapshot, "new_snapshot_at": as_of, "new_updated_at": utcnow(),
+                       "new_verified_at": verified_at})
+        held.update(snapshot=snapshot, snapshot_at=as_of, verified_at=verified_at)
+    return AccountEvent(held["seller_id"], result, changed)
 
 
 def record_capability(db: Database, account_id: str, capability: dict, *, as_of: float, read: bool = False,

@@ -250,9 +250,10 @@ def test_account_snapshots_kept_together_are_each_answered_as_alone(db):
         ({"id": ACCOUNT, "object": "account", "charges_enabled": True}, 50.0),  # older than the one held
         ({"id": "acct_not_ours", "object": "account"}, 200.0),
         ({"id": ACCOUNT, "object": "account", "charges_enabled": True}, 300.0),  # after the older one: applied
+        ({"id": ACCOUNT, "object": "account", "charges_enabled": False}, 250.0),  # older than the one just kept
     ])
     assert [answer and (answer.seller_id, answer.recorded.applied) for answer in answers] == [
-        (other.id, True), (seller_id, False), None, (seller_id, True)]
+        (other.id, True), (seller_id, False), None, (seller_id, True), (seller_id, False)]
     assert _charges_enabled(db, seller_id) and _charges_enabled(db, other.id)
     assert mirror.account_for_seller(db, seller_id).snapshot_at == 300.0
 
