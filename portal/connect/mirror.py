@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, select
 
@@ -167,19 +169,25 @@ def keep_account(db: Database, seller_id: int, account: dict, *, as_of: float, r
 
 
 def _take_snapshot(mirror: ConnectedAccount, account: dict, as_of: float) -> None:
-    # A capability or external account event newer than this snapshot knows that part better.
-    newer = {name: held["status"] for name, held in mirror.capabilities.items() if held.get("_as_of", 0) > as_of}
-    if newer and "capabilities" in account:
-        account = {**account, "capabilities": {**(account.get("capabilities") or {}), **newer}}
-    later = {key: deleted for key, (moment, deleted) in mirror.external_moments.items() if moment > as_of}
-    if later and "external_accounts" in account:
-        held = {item["id"]: item for item in (mirror.snapshot.get("external_accounts") or {}).get("data") or []}
-        listing = dict(account["external_accounts"] or {"object": "list", "data": []})
-        kept = [held[key] for key, deleted in later.items() if not deleted and key in held]
-        listing["data"] = kept + [item for item in listing.get("data") or [] if item.get("id") not in later]
-        account = {**account, "external_accounts": listing}
+    account = _snapshot_to_keep(mirror.snapshot, mirror.capabilities, mirror.external_moments, account, as_of)
     mirror.snapshot, mirror.snapshot_at, mirror.updated_at = account, as_of, utcnow()
     mirror.verified_at = verified_moment(mirror.verified_at, account, as_of)
+
+
+def _snapshot_to_keep(held: dict, capabilities: dict, external_moments: dict, account: dict, as_of: float) -> dict:
+    """The snapshot to store for `account` of `as_of` over the one `held`. Pure."""
+    # A capability or external account event newer than this snapshot knows that part better.
+    newer = {name: known["status"] for name, known in capabilities.items() if known.get("_as_of", 0) > as_of}
+    if newer and "capabilities" in account:
+        account = {**account, "capabilities": {**(account.get("capabilities") or {}), **newer}}
+    later = {key: deleted for key, (moment, deleted) in external_moments.items() if moment > as_of}
+    if later and "external_accounts" in account:
+        kept_before = {item["id"]: item for item in (held.get("external_accounts") or {}).get("data") or []}
+        listing = dict(account["external_accounts"] or {"object": "list", "data": []})
+        kept = [kept_before[key] for key, deleted in later.items() if not deleted and key in kept_before]
+        listing["data"] = kept + [item for item in listing.get("data") or [] if item.get("id") not in later]
+        account = {**account, "external_accounts": listing}
+    return account
 
 
 def verified_moment(held: datetime | None, account: dict, as_of: float) -> datetime | None:
@@ -199,20 +207,66 @@ class AccountEvent:
     requirements_changed: bool  # differs from what the seller was last told about
 
 
+ACCOUNTS = ConnectedAccount.__table__
+# account.updated is the commonest event: its statements are built once, with bound parameters,
+# and run without the ORM (building them and the ORM's flush cost more than running them).
+_HELD_COLUMNS = (ACCOUNTS.c.id, ACCOUNTS.c.stripe_account_id, ACCOUNTS.c.seller_id, ACCOUNTS.c.snapshot,
+                 ACCOUNTS.c.snapshot_at, ACCOUNTS.c.capabilities, ACCOUNTS.c.external_moments, ACCOUNTS.c.notified,
+                 ACCOUNTS.c.verified_at)
+_HELD_ACCOUNT = (select_columns(*_HELD_COLUMNS).where(ACCOUNTS.c.stripe_account_id == bindparam("account_id"))
+                 .with_for_update())
+# Locked in account id order, so two processes doing this at once never wait on each other in a circle.
+_HELD_ACCOUNTS = (select_columns(*_HELD_COLUMNS)
+                  .where(ACCOUNTS.c.stripe_account_id.in_(bindparam("account_ids", expanding=True)))
+                  .order_by(ACCOUNTS.c.stripe_account_id).with_for_update())
+_KEEP_SNAPSHOT = (update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("row_id"))
+                  .values(snapshot=bindparam("new_snapshot", type_=ACCOUNTS.c.snapshot.type),
+                          snapshot_at=bindparam("new_snapshot_at"), updated_at=bindparam("new_updated_at"),
+                          verified_at=bindparam("new_verified_at")))
+
+
 def apply_account_event(db: Database, account: dict, *, as_of: float) -> AccountEvent | None:
     """Take the event's account snapshot unless a later one is held; None for an account not ours."""
+    return _apply_account_events(db, [(account, as_of)])[0]
+
+
+def apply_account_events(db: Database, accounts: list[tuple[dict, float]]) -> list[AccountEvent | None]:
+    """apply_account_event for several (account, as_of), in one transaction, each answered as it
+    would be alone in the order given: one read of the rows held, one write of the snapshots kept."""
+    return _apply_account_events(db, accounts)
+
+
+def _apply_account_events(db: Database, accounts: list[tuple[dict, float]]) -> list[AccountEvent | None]:
+    if not accounts:
+        return []
     with db.transaction() as session:
-        query = select(ConnectedAccount).where(ConnectedAccount.stripe_account_id == account["id"]).with_for_update()
-        mirror = session.exec(query).first()
-        if mirror is None:
-            return None
-        result = decide(mirror.snapshot_at, mirror.snapshot, account, as_of)
-        changed = result.applied and notice_items(account) != set(mirror.notified)
-        if result.applied:
-            _note_unfamiliar(session, mirror.seller_id, account, mirror.snapshot)
-            _take_snapshot(mirror, account, as_of)
-            session.add(mirror)
-        return AccountEvent(mirror.seller_id, result, changed)
+        if len(accounts) == 1:
+            rows = session.execute(_HELD_ACCOUNT, {"account_id": accounts[0][0]["id"]}).mappings()
+        else:
+            rows = session.execute(_HELD_ACCOUNTS, {"account_ids": sorted({a["id"] for a, _ in accounts})}).mappings()
+        held = {row["stripe_account_id"]: dict(row) for row in rows}
+        answers, writes = [], []
+        for account, as_of in accounts:
+            row = held.get(account["id"])
+            answers.append(None if row is None else _account_event(session, row, account, as_of, writes))
+        if writes:
+            session.execute(_KEEP_SNAPSHOT, writes)
+    return answers
+
+
+def _account_event(session, held: dict, account: dict, as_of: float, writes: list) -> AccountEvent:
+    """Decide on one snapshot against the row `held`; when it is kept, add its write to `writes` and
+    make `held` show it (for a later snapshot of the same account in the same call)."""
+    result = decide(held["snapshot_at"], held["snapshot"], account, as_of)
+    changed = result.applied and notice_items(account) != set(held["notified"])
+    if result.applied:
+        _note_unfamiliar(session, held["seller_id"], account, held["snapshot"])
+        snapshot = _snapshot_to_keep(held["snapshot"], held["capabilities"], held["external_moments"], account, as_of)
+        verified_at = verified_moment(held["verified_at"], snapshot, as_of)
+        writes.append({"row_id": held["id"], "new_snapshot": snapshot, "new_snapshot_at": as_of, "new_updated_at": utcnow(),
+                       "new_verified_at": verified_at})
+        held.update(snapshot=snapshot, snapshot_at=as_of, verified_at=verified_at)
+    return AccountEvent(held["seller_id"], result, changed)
 
 
 def record_capability(db: Database, account_id: str, capability: dict, *, as_of: float, read: bool = False,

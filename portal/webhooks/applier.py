@@ -9,9 +9,10 @@ import time
 
 from starlette.concurrency import run_in_threadpool
 
+from portal.connect import mirror
 from portal.db import Database
 from portal.operations import counters
-from portal.webhooks import queue
+from portal.webhooks import handlers, queue
 from portal.webhooks.handlers import HANDLERS, Context
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,11 @@ log = logging.getLogger(__name__)
 # killed process held are applied soon after.
 LEASE_SECONDS = 10.0
 POLL_SECONDS = 1.0
+# After a claim that found some events but not a full batch, the next waits this long from it: a
+# busy endpoint's events gather meanwhile, and coalesce() keeps only the newest state of each thing
+# among them, so the applier does less work per event the busier it is. A quiet endpoint's event
+# is applied at once (nothing was claimed just before it); a backlog (full batches) is not held up.
+GATHER_SECONDS = 0.2
 # Events claimed at a time. A backlog (a storm, a restart) is taken in large batches, in which
 # coalesce() drops every state a newer one of the same thing supersedes; a quiet endpoint's
 # batches are as small as what came in.
@@ -27,6 +33,10 @@ BATCH = 500
 # Accounts applied side by side: enough to overlap the waits on the database, few enough to leave
 # connections and threads for the requests.
 LANES = 8
+# account.updated events kept in one transaction at most (mirror.apply_account_events): one thread
+# hop and one commit for many, while a transaction stays short enough not to hold up the endpoint's
+# writes (SQLite has one writer) or other processes' appliers (PostgreSQL's row locks) for long.
+TOGETHER = 50
 
 
 async def apply_event(ctx: Context, event: dict) -> str:
@@ -69,8 +79,10 @@ def coalesce(batch: list[tuple[dict, int]]) -> tuple[list[tuple[dict, int]], lis
 
 
 class Applier:
-    def __init__(self, db: Database, context: Context, *, lease: float = LEASE_SECONDS, poll: float = POLL_SECONDS):
-        self.db, self.context, self.lease, self.poll = db, context, lease, poll
+    def __init__(self, db: Database, context: Context, *, lease: float = LEASE_SECONDS, poll: float = POLL_SECONDS,
+                 gather: float = GATHER_SECONDS):
+        self.db, self.context, self.lease, self.poll, self.gather = db, context, lease, poll, gather
+        self._next_claim = 0.0  # time.monotonic() before which no claim is made
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._lanes = asyncio.Semaphore(LANES)
@@ -109,7 +121,10 @@ class Applier:
         taken = 0
         while True:
             claim = queue.new_claim()
+            if (wait := self._next_claim - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
             batch = await run_in_threadpool(queue.claim_due, self.db, claim, now=time.time(), lease=self.lease, limit=BATCH)
+            self._next_claim = time.monotonic() + (self.gather if 0 < len(batch) < BATCH else 0.0)
             if not batch:
                 return taken
             taken += len(batch)
@@ -128,7 +143,8 @@ class Applier:
             renewing = asyncio.create_task(self._keep(claim))
             outcomes: list[tuple[str, str, int, str]] = []
             try:
-                await asyncio.gather(*(self._apply_in_turn(lane, outcomes) for lane in lanes.values()))
+                snapshots = await self._keep_accounts([lane[0][0] for lane in lanes.values()])
+                await asyncio.gather(*(self._apply_in_turn(lane, outcomes, snapshots) for lane in lanes.values()))
             finally:
                 renewing.cancel()
                 # One write for the batch's outcomes: an event applied but not yet marked so (the
@@ -143,15 +159,39 @@ class Applier:
             await asyncio.sleep(self.lease / 3)
             await run_in_threadpool(queue.extend_claim, self.db, claim, now=time.time(), lease=self.lease)
 
-    async def _apply_in_turn(self, lane: list, outcomes: list) -> None:
+    async def _keep_accounts(self, firsts: list[dict]) -> dict[str, mirror.AccountEvent | None]:
+        """The account.updated events that come first in their account's lane, kept in the mirror
+        TOGETHER at a time: event id -> the mirror's answer, for _apply to finish each in its turn.
+        Nothing precedes them in their lane, so the order of every account's events is kept. A
+        group whose transaction fails is left out: its events are applied one by one, each
+        failing or not on its own. Only while HANDLERS has the handler this stands for."""
+        if HANDLERS.get("account.updated") is not handlers.account_updated:
+            return {}
+        events = [event for event in firsts if event["type"] == "account.updated"]
+        kept: dict[str, mirror.AccountEvent | None] = {}
+        for start in range(0, len(events), TOGETHER):
+            group = events[start:start + TOGETHER]
+            try:
+                results = await run_in_threadpool(mirror.apply_account_events, self.db,
+                                                  [(event["data"]["object"], float(event["created"])) for event in group])
+            except Exception:
+                log.exception("keeping %d account snapshots together failed; each is applied alone", len(group))
+                continue
+            kept.update((event["id"], result) for event, result in zip(group, results))
+        return kept
+
+    async def _apply_in_turn(self, lane: list, outcomes: list, snapshots: dict) -> None:
         async with self._lanes:
             for event, attempts in lane:
-                outcomes.append(await self._apply(event, attempts))
+                outcomes.append(await self._apply(event, attempts, snapshots))
 
-    async def _apply(self, event: dict, attempts: int) -> tuple[str, str, int, str]:
+    async def _apply(self, event: dict, attempts: int, snapshots: dict | None = None) -> tuple[str, str, int, str]:
         """(id, outcome, attempt number, error) for finish_events."""
         try:
-            outcome, error = await apply_event(self.context, event), ""
+            if snapshots is not None and event["id"] in snapshots:
+                outcome, error = await handlers.account_kept(self.context, event, snapshots[event["id"]]), ""
+            else:
+                outcome, error = await apply_event(self.context, event), ""
         except Exception as exc:
             log.exception("applying %s %s failed (attempt %d); it will be tried again", event["type"], event["id"], attempts)
             # The name only: a message may quote the data it choked on; the log has the traceback.

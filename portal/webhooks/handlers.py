@@ -56,10 +56,16 @@ async def _balances_moved(ctx: Context, *account_ids: str | None, lines: tuple[s
 async def account_updated(ctx: Context, event: dict) -> str:
     account = event["data"]["object"]
     result = await run_in_threadpool(mirror.apply_account_event, ctx.db, account, as_of=float(event["created"]))
+    return await account_kept(ctx, event, result)
+
+
+async def account_kept(ctx: Context, event: dict, result: mirror.AccountEvent | None) -> str:
+    """What follows the mirror's answer to an account.updated (mirror.apply_account_event's, or its
+    share of apply_account_events'): a re-read when in doubt, the seller told of new requirements."""
     if result is None:
         return "ignored"  # not one of our sellers' accounts
     if result.recorded.in_doubt:
-        await refresh.account(ctx.db, ctx.gateway, account["id"])
+        await refresh.account(ctx.db, ctx.gateway, event["data"]["object"]["id"])
     elif not result.recorded.applied:
         return "ignored"  # we already hold a later state
     elif not result.requirements_changed:

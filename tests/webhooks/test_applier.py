@@ -239,3 +239,37 @@ def test_a_failed_group_write_fails_each_of_its_deliveries(db, monkeypatch):
                                       for n in range(3)), return_exceptions=True)
 
     assert [type(answer) for answer in asyncio.run(deliver())] == [RuntimeError] * 3
+
+
+def test_account_snapshots_kept_together_are_each_answered_as_alone(db):
+    seller_id = _seller(db)
+    other = service.sign_up(db, "applier2@example.com", "violet tractor salad 42")
+    mirror.record_account(db, other.id, {"id": "acct_applier2", "object": "account", "charges_enabled": False}, as_of=100)
+    answers = mirror.apply_account_events(db, [
+        ({"id": "acct_applier2", "object": "account", "charges_enabled": True}, 200.0),
+        ({"id": ACCOUNT, "object": "account", "charges_enabled": True}, 50.0),  # older than the one held
+        ({"id": "acct_not_ours", "object": "account"}, 200.0),
+        ({"id": ACCOUNT, "object": "account", "charges_enabled": True}, 300.0),  # after the older one: applied
+        ({"id": ACCOUNT, "object": "account", "charges_enabled": False}, 250.0),  # older than the one just kept
+    ])
+    assert [answer and (answer.seller_id, answer.recorded.applied) for answer in answers] == [
+        (other.id, True), (seller_id, False), None, (seller_id, True), (seller_id, False)]
+    assert _charges_enabled(db, seller_id) and _charges_enabled(db, other.id)
+    assert mirror.account_for_seller(db, seller_id).snapshot_at == 300.0
+
+
+def test_when_keeping_snapshots_together_fails_each_event_is_applied_alone(app, monkeypatch):
+    db = app.state.db
+    seller_id = _seller(db)
+    app.state.sandbox_webhook_secrets.append(SECRET)
+    tried = []
+
+    def broken(db, accounts):
+        tried.append([account["id"] for account, _ in accounts])
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(mirror, "apply_account_events", broken)
+    with TestClient(app) as client:
+        assert _post(client, _account_event("evt_alone", created=200)).json() == {"received": True}
+        assert eventually(lambda: _row(db, "evt_alone").outcome == "applied")
+    assert tried == [[ACCOUNT]] and _row(db, "evt_alone").attempts == 1 and _charges_enabled(db, seller_id)
