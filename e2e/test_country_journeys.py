@@ -26,7 +26,9 @@ PLATFORM = "US"
 
 def fill_by_name(page: Page, answers: dict) -> None:
     """Each answer into the form field of that name the page has (a select is chosen from, a box
-    ticked for "on")."""
+    ticked for "on"). Waits for the form first: right after a click that leads to it, the page
+    still shown has none of these fields, and skipping them all would post an empty form."""
+    page.locator(", ".join(f'form [name="{name}"]' for name in answers)).first.wait_for(state="attached")
     for name, value in answers.items():
         field = page.locator(f'form [name="{name}"]')
         if not value or field.count() == 0:

@@ -104,13 +104,15 @@ class Fragments:
         self.lock = threading.Lock()
 
     def render(self, name: str, inputs: dict, *, private: dict[str, str], url, settings, root_path: str = "",
-               derive: Callable[[dict], dict] | None = None) -> Markup:
+               derive: Callable[[dict], dict] | None = None, keep: bool = True) -> Markup:
         """Template `name` rendered from `inputs`, `url`, `settings` and the `private` values (the
         session's: its CSRF token, the seller's email...), which the template may only print.
-        `derive(inputs)` adds what is made from the inputs alone, only when the template renders."""
+        `derive(inputs)` adds what is made from the inputs alone, only when the template renders.
+        `keep=False`: a one-off (a refused form showing what was typed): rendered, never kept, so
+        what a seller typed is not held in memory after their request."""
         templates = self.templates(name)
         try:
-            wanted = (templates, i18n.current_locale(), root_path, key(inputs))
+            wanted = (templates, i18n.current_locale(), root_path, key(inputs)) if keep else None
         except Unkeyable:
             wanted = None
         text = self.kept.get(wanted) if wanted is not None else None
@@ -132,13 +134,13 @@ class Fragments:
         return Markup(text)
 
     @pass_context
-    def for_page(self, context, name: str, private: dict | None = None, derive=None, **inputs) -> Markup:
+    def for_page(self, context, name: str, private: dict | None = None, derive=None, keep: bool = True, **inputs) -> Markup:
         """The templates' `fragment(name, private={...}, derive=..., **inputs)`: the page's `url`,
         `settings` and CSRF token go with it, the last one private."""
         request = context["request"]
         return self.render(name, inputs, private={"csrf_token": context["csrf_token"], **(private or {})},
                            url=context["url"], settings=context["settings"], root_path=request.scope.get("root_path", ""),
-                           derive=derive)
+                           derive=derive, keep=keep)
 
     def templates(self, name: str) -> tuple[Template, ...]:
         """The template and every one it includes or imports, as loaded now: with auto_reload

@@ -307,5 +307,6 @@ def test_a_refused_form_shows_what_was_typed_and_its_errors_and_the_next_view_do
                           data={"csrf_token": ann.csrf, "individual.dob": "31/02/1990", "individual.phone": "typed-by-ann"})
     assert refused.status_code == 400
     assert "field--error" in refused.text and 'value="typed-by-ann"' in refused.text
+    assert "typed-by-ann" not in _kept(client), "what a seller typed stays in memory after the request"
     again = ann.page()
     assert "field--error" not in again and "typed-by-ann" not in again
