@@ -23,7 +23,7 @@ from sqlmodel import SQLModel, select
 from portal.connect.models import (
     AccountBalance, ChargeRecord, ConnectedAccount, DisputeRecord, PayoutRecord, UnfamiliarRequirement,
 )
-from portal.connect import unfamiliar
+from portal.connect import requirement_model, unfamiliar
 from portal.connect.requirements import notice_items
 from portal.connect.status import State, summarize
 from portal.db import Database, utcnow
@@ -190,10 +190,11 @@ def _snapshot_to_keep(held: dict, capabilities: dict, external_moments: dict, ac
     return account
 
 
-def verified_moment(held: datetime | None, account: dict, as_of: float) -> datetime | None:
+def verified_moment(held: datetime | None, account: dict, as_of: float, model=None) -> datetime | None:
     """When the mirror first saw the account verified: the moment of that snapshot (an event's
-    `created`, or our read), kept for good once set. Pure."""
-    if held is not None or summarize(account).state is not State.verified:
+    `created`, or our read), kept for good once set. Pure. `model`: the account's requirement
+    model when the caller has it (requirement_model.of(account))."""
+    if held is not None or summarize(account, model).state is not State.verified:
         return held
     return datetime.fromtimestamp(as_of, UTC)
 
@@ -258,11 +259,14 @@ def _account_event(session, held: dict, account: dict, as_of: float, writes: lis
     """Decide on one snapshot against the row `held`; when it is kept, add its write to `writes` and
     make `held` show it (for a later snapshot of the same account in the same call)."""
     result = decide(held["snapshot_at"], held["snapshot"], account, as_of)
-    changed = result.applied and notice_items(account) != set(held["notified"])
+    # The requirement model, worked out once for both questions below (it is most of their cost)
+    # while the snapshot kept is the event's own (_snapshot_to_keep merges nothing newer in).
+    model = requirement_model.of(account) if result.applied else None
+    changed = result.applied and notice_items(account, model) != set(held["notified"])
     if result.applied:
         _note_unfamiliar(session, held["seller_id"], account, held["snapshot"])
         snapshot = _snapshot_to_keep(held["snapshot"], held["capabilities"], held["external_moments"], account, as_of)
-        verified_at = verified_moment(held["verified_at"], snapshot, as_of)
+        verified_at = verified_moment(held["verified_at"], snapshot, as_of, model if snapshot is account else None)
         writes.append({"row_id": held["id"], "new_snapshot": snapshot, "new_snapshot_at": as_of, "new_updated_at": utcnow(),
                        "new_verified_at": verified_at})
         held.update(snapshot=snapshot, snapshot_at=as_of, verified_at=verified_at)

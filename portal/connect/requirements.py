@@ -429,9 +429,10 @@ def checking(account: dict | None, key: str) -> bool:
 CAPABILITY_NAMES = {"card_payments": N_("card payments"), "transfers": N_("payouts and transfers")}
 
 
-def notice_items(account: dict) -> set[str]:
-    """What a seller is emailed about: each due key and each error, so every new one is mailed once."""
-    model = requirement_model.of(account)
+def notice_items(account: dict, model: requirement_model.Requirements | None = None) -> set[str]:
+    """What a seller is emailed about: each due key and each error, so every new one is mailed once.
+    `model`: requirement_model.of(account) when the caller has it."""
+    model = model if model is not None else requirement_model.of(account)
     items = {f"due:{key}" for key in model.keys(*requirement_model.DUE_NOW)}
     items |= {f"error:{e.key}:{e.code}" for e in model.current_errors()}
     return items
