@@ -1,6 +1,7 @@
 """Everything a status page shows about one seller's account, read from the mirror alone:
 rendering it never calls Stripe. The seller's status page and the staff console share it."""
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam
@@ -12,7 +13,7 @@ from portal.accounts.models import Seller
 from portal.connect.models import AccountBalance, AccountClosure, ConnectedAccount
 from portal.connect.status import AccountStatus, summarize
 from portal.db import Database
-from portal.onboarding.models import DraftPerson
+from portal.onboarding.models import BusinessEmail, DraftPerson
 
 
 @dataclass
@@ -46,8 +47,32 @@ class AccountView:
 # on the tables: a page only shows what it reads, so rows (the columns as attributes) serve, for a
 # fraction of what building the models' objects costs.
 ACCOUNTS, BALANCES, PEOPLE_TABLE = ConnectedAccount.__table__, AccountBalance.__table__, DraftPerson.__table__
-ACCOUNT = select_rows(ACCOUNTS).where(ACCOUNTS.c.seller_id == bindparam("seller_id"))
-BALANCE = select_rows(BALANCES).where(BALANCES.c.stripe_account_id == bindparam("account"))
+SELLERS, EMAILS = Seller.__table__, BusinessEmail.__table__
+# The account, its balance and the business email in one statement (each statement costs more than
+# the rows it returns, on PostgreSQL most of all), each a row of its table's columns, or None.
+AccountRow = namedtuple("AccountRow", [column.name for column in ACCOUNTS.columns])
+BalanceRow = namedtuple("BalanceRow", [column.name for column in BALANCES.columns])
+EmailRow = namedtuple("EmailRow", [column.name for column in EMAILS.columns])
+ACCOUNT_BALANCE_EMAIL = (
+    select_rows(*ACCOUNTS.columns, *BALANCES.columns, *EMAILS.columns).select_from(SELLERS)
+    .outerjoin(ACCOUNTS, ACCOUNTS.c.seller_id == SELLERS.c.id)
+    .outerjoin(BALANCES, BALANCES.c.stripe_account_id == ACCOUNTS.c.stripe_account_id)
+    .outerjoin(EMAILS, EMAILS.c.seller_id == SELLERS.c.id)
+    .where(SELLERS.c.id == bindparam("seller_id"))
+)
+_BALANCE_AT, _EMAIL_AT = len(AccountRow._fields), len(AccountRow._fields) + len(BalanceRow._fields)
+
+
+def _account_balance_email(reading: Connection, seller_id: int) -> tuple:
+    """(account, balance, business email) of the seller: rows, or None where there is none."""
+    found = reading.execute(ACCOUNT_BALANCE_EMAIL, {"seller_id": seller_id}).first()
+    if found is None:
+        return None, None, None
+    account, balance, email = found[:_BALANCE_AT], found[_BALANCE_AT:_EMAIL_AT], found[_EMAIL_AT:]
+    # Each table's key column is never null in a row it holds: null says the outer join found none.
+    return (AccountRow(*account) if account[AccountRow._fields.index("id")] is not None else None,
+            BalanceRow(*balance) if balance[BalanceRow._fields.index("stripe_account_id")] is not None else None,
+            EmailRow(*email) if email[EmailRow._fields.index("seller_id")] is not None else None)
 PEOPLE = select_rows(PEOPLE_TABLE.c.stripe_person_id, PEOPLE_TABLE.c.answers).where(PEOPLE_TABLE.c.seller_id == bindparam("seller_id"))
 
 
@@ -64,11 +89,10 @@ def account_view(db: Database, seller_id: int) -> AccountView:
     account, balance and business email are rows of their tables, read-only, attribute for
     attribute what the models hold."""
     with db.rows() as reading:
-        account = reading.execute(ACCOUNT, {"seller_id": seller_id}).first()
-        holds = payout_holds.holds_in(reading, seller_id)
+        account, balance, business_email = _account_balance_email(reading, seller_id)
+        holds = payout_holds.holds_with(reading, seller_id, business_email)
         if account is None:
             return AccountView(seller_id, None, summarize(None), holds=holds)
-        balance = reading.execute(BALANCE, {"account": account.stripe_account_id}).first()
         changes = account_settings.staff_changes(reading, seller_id)
         names = person_names(reading, seller_id)
     snapshot = account.snapshot
