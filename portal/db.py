@@ -1,22 +1,25 @@
 """Engine, sessions, a transaction helper, and migrations (Alembic, applied by `portal migrate`)."""
 
+import functools
 import threading
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
-from starlette.concurrency import run_in_threadpool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant works; it keeps concurrent `portal serve` processes from migrating at once.
 MIGRATION_LOCK_ID = 7_402_118_311
 READ_CONNECTIONS = 40  # anyio's default thread pool size, which Starlette runs sync work in
+POOL_SIZE, POOL_OVERFLOW = 10, 10  # PostgreSQL connections per process
 # Set while Database.run_read runs a reader: a write there would hold every request on SQLite.
 _reading_on_the_loop: ContextVar[bool] = ContextVar("reading_on_the_loop", default=False)
 
@@ -46,7 +49,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -105,13 +108,19 @@ class Database:
         # it to a worker thread (a queue, a wake-up, the GIL handed over and back) costs more than
         # the read. PostgreSQL's reads wait on the network, so they keep to the thread pool.
         self.reads_on_the_loop = self.url.startswith("sqlite")
+        # On PostgreSQL, pages' reads take at most as many threads as the pool keeps connections:
+        # more would only wait in the pool's checkout, each a thread contending for the GIL.
+        self._read_threads: anyio.CapacityLimiter | None = None
 
     async def run_read(self, function, /, *args, **kwargs):
         """`function(*args, **kwargs)`, which reads through read() and writes nothing, where it costs
         least: on SQLite right here on the event loop, on PostgreSQL in the thread pool. A write
         attempted inside it raises WriteInRead, on either (on the loop it would hold every request)."""
         if not self.reads_on_the_loop:
-            return await run_in_threadpool(_read_only, function, *args, **kwargs)
+            if self._read_threads is None:  # made on the loop that uses it
+                self._read_threads = anyio.CapacityLimiter(POOL_SIZE)
+            return await anyio.to_thread.run_sync(functools.partial(_read_only, function, *args, **kwargs),
+                                                  limiter=self._read_threads)
         return _read_only(function, *args, **kwargs)
 
     @contextmanager

@@ -1,5 +1,6 @@
 """Database.read: pages read without waiting for writers, see one snapshot, and cannot write."""
 
+import asyncio
 import threading
 import time
 
@@ -8,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import func, select
 
 from portal.accounts.models import Seller
-from portal.db import WriteInRead
+from portal.db import POOL_SIZE, WriteInRead
 
 
 def add_seller(db, email: str) -> None:
@@ -115,3 +116,25 @@ def test_rows_are_read_only_and_carry_the_models_columns_as_attributes(db):
     with db.read() as session:
         model = session.exec(select(Seller)).one()
     assert {column.name: getattr(row, column.name) for column in sellers.columns} == model.model_dump()
+
+
+async def test_reads_on_postgresql_take_no_more_threads_than_the_pool_has_connections(db):
+    if db.reads_on_the_loop:
+        pytest.skip("SQLite reads run on the event loop, one at a time")
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def reader() -> list[str]:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.02)
+            return read_emails(db)
+        finally:
+            with lock:
+                running -= 1
+
+    assert await asyncio.gather(*(db.run_read(reader) for _ in range(3 * POOL_SIZE))) == [[]] * (3 * POOL_SIZE)
+    assert 1 < most <= POOL_SIZE
