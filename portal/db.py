@@ -2,6 +2,7 @@
 
 import functools
 import threading
+from collections import namedtuple
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ import anyio
 import anyio.to_thread
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import Row, Table, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -86,6 +87,22 @@ def make_read_engine(engine: Engine) -> Engine:
         connection.connection.dbapi_connection.execute("BEGIN")  # beneath SQLAlchemy: it runs per page
 
     return reader
+
+
+@functools.cache
+def row_type(table: Table) -> type:
+    """A read-only row of `table`: its columns as attributes, as the model's objects have them."""
+    return namedtuple(f"{table.name.title().replace('_', '')}Row", [column.name for column in table.columns])
+
+
+def take_row(found: Row, start: int, table: Table) -> tuple[tuple | None, int]:
+    """`table`'s row among the columns of a joined statement's `found`, from `start` (its columns
+    selected whole, in order): (the row, or None where an outer join found none, since a key column
+    is never null in a row the table holds; the position after it)."""
+    end = start + len(table.columns)
+    values = found[start:end]
+    key = list(table.columns).index(next(iter(table.primary_key.columns)))
+    return (row_type(table)(*values) if values[key] is not None else None), end
 
 
 def _read_only(function, /, *args, **kwargs):

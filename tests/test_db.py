@@ -5,11 +5,13 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import select as select_rows
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import func, select
 
 from portal.accounts.models import Seller
-from portal.db import POOL_SIZE, WriteInRead
+from portal.connect.models import AccountClosure
+from portal.db import POOL_SIZE, WriteInRead, take_row
 
 
 def add_seller(db, email: str) -> None:
@@ -138,3 +140,15 @@ async def test_reads_on_postgresql_take_no_more_threads_than_the_pool_has_connec
 
     assert await asyncio.gather(*(db.run_read(reader) for _ in range(3 * POOL_SIZE))) == [[]] * (3 * POOL_SIZE)
     assert 1 < most <= POOL_SIZE
+
+
+def test_take_row_splits_a_joined_row_by_table_and_gives_none_where_the_outer_join_found_none(db):
+    add_seller(db, "first@example.com")
+    sellers, closures = Seller.__table__, AccountClosure.__table__
+    joined = (select_rows(*sellers.columns, *closures.columns).select_from(sellers)
+              .outerjoin(closures, closures.c.seller_id == sellers.c.id))
+    with db.rows() as reading:
+        found = reading.execute(joined).one()
+    seller, at = take_row(found, 0, sellers)
+    assert seller.email == "first@example.com" and at == len(sellers.columns)
+    assert take_row(found, at, closures) == (None, len(found))

@@ -20,6 +20,7 @@ from portal.accounts.models import LoginSession, Seller
 from portal.connect import closing
 from portal.connect.models import AccountClosure, ConnectedAccount
 from portal.connect.views import SUBMITTED_AT, Standing, account_view, standing
+from portal.db import take_row
 from portal.operations import counters
 from portal.security import emails as security_emails
 from portal.security import service as security
@@ -76,10 +77,8 @@ async def current_seller(request: Request) -> Seller | None:
 # On the tables, read as plain rows: building the ORM's objects cost several times the query.
 LOGINS, SELLERS, ACCOUNTS, CLOSURES = (LoginSession.__table__, Seller.__table__, ConnectedAccount.__table__,
                                        AccountClosure.__table__)
-# The seller and the closure as the gate read them: their tables' columns as attributes, read-only.
-# Code that changes a seller loads its own in a transaction (service.py), never this one.
-SignedInSeller = namedtuple("SignedInSeller", [column.name for column in SELLERS.columns])
-ClosureRow = namedtuple("ClosureRow", [column.name for column in CLOSURES.columns])
+# The seller and the closure as the gate reads them are rows of their tables (db.take_row), read-only:
+# code that changes a seller loads its own in a transaction (service.py), never this one.
 LoginRow = namedtuple("LoginRow", ["id", "created_at", "last_seen_at"])
 SELLER_AND_STANDING = (
     select_rows(LOGINS.c.id, LOGINS.c.created_at, LOGINS.c.last_seen_at, *SELLERS.columns, ACCOUNTS.c.stripe_account_id,
@@ -90,7 +89,6 @@ SELLER_AND_STANDING = (
     .outerjoin(CLOSURES, CLOSURES.c.seller_id == SELLERS.c.id)
     .where(LOGINS.c.id == bindparam("digest"))
 )
-_SELLER_ENDS = 3 + len(SignedInSeller._fields)
 
 
 async def _seller_and_standing(db, session_id: str, max_age: int) -> tuple[Seller | None, Standing | None]:
@@ -103,10 +101,9 @@ async def _seller_and_standing(db, session_id: str, max_age: int) -> tuple[Selle
     login = LoginRow(*found[:3])
     if service.session_needs_writing(login, max_age) and not await run_in_threadpool(service.keep_session, db, login, max_age):
         return None, None
-    seller = SignedInSeller(*found[3:_SELLER_ENDS])
-    account_id, submitted_at, closure = found[_SELLER_ENDS], found[_SELLER_ENDS + 1], found[_SELLER_ENDS + 2:]
-    return seller, Standing(account_id, ClosureRow(*closure) if closure[0] is not None else None,
-                            submitted=submitted_at is not None)
+    seller, at = take_row(found, 3, SELLERS)
+    account_id, submitted_at = found[at], found[at + 1]
+    return seller, Standing(account_id, take_row(found, at + 2, CLOSURES)[0], submitted=submitted_at is not None)
 
 
 def _read_seller_and_standing(db, digest: str):

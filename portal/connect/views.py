@@ -1,7 +1,6 @@
 """Everything a status page shows about one seller's account, read from the mirror alone:
 rendering it never calls Stripe. The seller's status page and the staff console share it."""
 
-from collections import namedtuple
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam
@@ -12,7 +11,7 @@ from portal.connect import account_settings, payout_holds, requirement_model, re
 from portal.accounts.models import Seller
 from portal.connect.models import AccountBalance, AccountClosure, ConnectedAccount
 from portal.connect.status import AccountStatus, summarize
-from portal.db import Database
+from portal.db import Database, take_row
 from portal.onboarding.models import BusinessEmail, DraftPerson
 
 
@@ -50,9 +49,6 @@ ACCOUNTS, BALANCES, PEOPLE_TABLE = ConnectedAccount.__table__, AccountBalance.__
 SELLERS, EMAILS = Seller.__table__, BusinessEmail.__table__
 # The account, its balance and the business email in one statement (each statement costs more than
 # the rows it returns, on PostgreSQL most of all), each a row of its table's columns, or None.
-AccountRow = namedtuple("AccountRow", [column.name for column in ACCOUNTS.columns])
-BalanceRow = namedtuple("BalanceRow", [column.name for column in BALANCES.columns])
-EmailRow = namedtuple("EmailRow", [column.name for column in EMAILS.columns])
 ACCOUNT_BALANCE_EMAIL = (
     select_rows(*ACCOUNTS.columns, *BALANCES.columns, *EMAILS.columns).select_from(SELLERS)
     .outerjoin(ACCOUNTS, ACCOUNTS.c.seller_id == SELLERS.c.id)
@@ -60,7 +56,6 @@ ACCOUNT_BALANCE_EMAIL = (
     .outerjoin(EMAILS, EMAILS.c.seller_id == SELLERS.c.id)
     .where(SELLERS.c.id == bindparam("seller_id"))
 )
-_BALANCE_AT, _EMAIL_AT = len(AccountRow._fields), len(AccountRow._fields) + len(BalanceRow._fields)
 
 
 def _account_balance_email(reading: Connection, seller_id: int) -> tuple:
@@ -68,11 +63,9 @@ def _account_balance_email(reading: Connection, seller_id: int) -> tuple:
     found = reading.execute(ACCOUNT_BALANCE_EMAIL, {"seller_id": seller_id}).first()
     if found is None:
         return None, None, None
-    account, balance, email = found[:_BALANCE_AT], found[_BALANCE_AT:_EMAIL_AT], found[_EMAIL_AT:]
-    # Each table's key column is never null in a row it holds: null says the outer join found none.
-    return (AccountRow(*account) if account[AccountRow._fields.index("id")] is not None else None,
-            BalanceRow(*balance) if balance[BalanceRow._fields.index("stripe_account_id")] is not None else None,
-            EmailRow(*email) if email[EmailRow._fields.index("seller_id")] is not None else None)
+    account, at = take_row(found, 0, ACCOUNTS)
+    balance, at = take_row(found, at, BALANCES)
+    return account, balance, take_row(found, at, EMAILS)[0]
 PEOPLE = select_rows(PEOPLE_TABLE.c.stripe_person_id, PEOPLE_TABLE.c.answers).where(PEOPLE_TABLE.c.seller_id == bindparam("seller_id"))
 
 
