@@ -152,3 +152,67 @@ def test_take_row_splits_a_joined_row_by_table_and_gives_none_where_the_outer_jo
     seller, at = take_row(found, 0, sellers)
     assert seller.email == "first@example.com" and at == len(sellers.columns)
     assert take_row(found, at, closures) == (None, len(found))
+
+
+def test_fetch_reads_what_sqlalchemy_reads_for_every_statement_pages_fetch(db):
+    """Database.fetch runs a statement prepared once on the driver's cursor: rows, dates, JSON,
+    an outer join's missing row, an IN list and a LIMIT come out as SQLAlchemy's own execution
+    gives them, for each statement the pages hand it."""
+    from datetime import timedelta
+
+    from portal.accounts import auth
+    from portal.accounts.models import LoginSession
+    from portal.audit import AuditEvent
+    from portal.connect import account_settings, payout_holds, views
+    from portal.connect.models import AccountBalance, ConnectedAccount
+    from portal.connect.payout_holds import PayoutHold
+    from portal.db import utcnow
+    from portal.onboarding.models import BusinessEmail, DraftPerson
+
+    add_seller(db, "first@example.com")
+    add_seller(db, "second@example.com")  # no account, email, holds or people: outer joins find none
+    now = utcnow()
+    with db.transaction() as session:
+        first, second = (seller.id for seller in session.exec(select(Seller).order_by(Seller.id)))
+        session.add(LoginSession(id="a" * 64, seller_id=first, created_at=now - timedelta(hours=1)))
+        session.add(LoginSession(id="b" * 64, seller_id=second))
+        session.add(ConnectedAccount(seller_id=first, stripe_account_id="acct_1", snapshot={"tos_acceptance": {"date": 1700000000},
+                                     "requirements": {"currently_due": ["external_account"]}}, snapshot_at=1.5,
+                                     capabilities={"transfers": "active"}, verified_at=now))
+        session.add(AccountBalance(stripe_account_id="acct_1", available=[{"amount": -5, "currency": "usd"}], as_of=2.5))
+        session.add(BusinessEmail(seller_id=first, email="me@shop.example", confirmed_at=now))
+        session.add(PayoutHold(seller_id=first, reason="staff", note="checking", until=now + timedelta(days=1)))
+        session.add(PayoutHold(seller_id=first, reason="staff", released_at=now))
+        session.add(DraftPerson(seller_id=first, stripe_person_id="person_1", answers={"first_name": "Ada", "last_name": "Lé"}))
+        session.add(AccountClosure(seller_id=first, stripe_account_id="acct_1", erase_after=now))
+        for n, action in enumerate([*["staff.capability"] * 6, "seller.sign_in", "staff.payout_schedule"]):
+            session.add(AuditEvent(actor_kind="staff", action=action, seller_id=first, details={"n": n}, at=now + timedelta(seconds=n)))
+    reads = [(auth.SELLER_AND_STANDING, {"digest": "a" * 64}), (auth.SELLER_AND_STANDING, {"digest": "b" * 64}),
+             (auth.SELLER_AND_STANDING, {"digest": "none"})]
+    for seller_id in (first, second):
+        by_seller = {"seller_id": seller_id}
+        reads += [(views.ACCOUNT_BALANCE_EMAIL, by_seller), (payout_holds.UNRELEASED_HOLDS, by_seller),
+                  (payout_holds.EMAIL_OF_SELLER, by_seller), (views.PEOPLE, by_seller),
+                  (account_settings.STAFF_CHANGES, {**by_seller, "limit": 5})]
+    fetched = db.fetch_all(*reads)
+    with db.rows() as reading:
+        expected = [[tuple(row) for row in reading.execute(statement, parameters)] for statement, parameters in reads]
+    assert [[tuple(row) for row in rows] for rows in fetched] == expected
+    assert [db.fetch(statement, parameters) for statement, parameters in reads] == fetched
+    assert [row.details["n"] for row in fetched[7]] == [7, 5, 4, 3, 2]  # newest first, staff changes only, 5
+    assert fetched[3][0].snapshot["requirements"] == {"currently_due": ["external_account"]}  # by column name
+    assert fetched[0][0].last_seen_at.tzinfo is not None and fetched[2] == []
+
+
+def test_fetch_takes_only_selects_and_the_database_refuses_a_write_through_it(db):
+    with pytest.raises(TypeError):
+        db.fetch(Seller.__table__.insert().values(email="sneaky@example.com", password_hash="x"))
+    if db.engine.dialect.name == "postgresql":
+        import psycopg
+
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            db.fetch(select_rows(func.nextval("seller_id_seq")))
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            db.fetch_all((select_rows(func.nextval("seller_id_seq")), None), (select_rows(Seller.__table__), None))
+    add_seller(db, "after@example.com")  # the pool's connections are fine after a refused read
+    assert [row.email for row in db.fetch(select_rows(Seller.__table__))] == ["after@example.com"]

@@ -107,8 +107,8 @@ async def _seller_and_standing(db, session_id: str, max_age: int) -> tuple[Selle
 
 
 def _read_seller_and_standing(db, digest: str):
-    with db.rows() as reading:
-        return reading.execute(SELLER_AND_STANDING, {"digest": digest}).first()
+    found = db.fetch(SELLER_AND_STANDING, {"digest": digest})
+    return found[0] if found else None
 
 
 async def _note_stripe_account(request: Request, seller: Seller | None) -> None:

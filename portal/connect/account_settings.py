@@ -10,9 +10,8 @@ a team decision. The trail itself keeps both for staff."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy import select as select_rows
-from sqlmodel import Session
 
 from babel.dates import get_day_names
 
@@ -196,9 +195,9 @@ class StaffChange:
     words: str
 
 
-# Built once: every status page runs it, and building a statement costs more than running it.
+# Built once: every status page reads it (Database.fetch prepares what it is handed once), with
+# {"seller_id": ..., "limit": how many}.
 AUDIT = AuditEvent.__table__
-# On the table: its rows serve a session and a Database.rows() connection alike.
 STAFF_CHANGES = (
     select_rows(AUDIT).where(AUDIT.c.seller_id == bindparam("seller_id"), AUDIT.c.actor_kind == STAFF,
                              AUDIT.c.action.in_(list(CHANGE_WORDS)))
@@ -206,7 +205,7 @@ STAFF_CHANGES = (
 )
 
 
-def staff_changes(reading: Session | Connection, seller_id: int, limit: int = 5) -> list[StaffChange]:
-    """The latest changes staff made to the seller's account settings, newest first."""
-    events = reading.execute(STAFF_CHANGES, {"seller_id": seller_id, "limit": limit}).all()
+def staff_changes(events: list) -> list[StaffChange]:
+    """The latest changes staff made to the seller's account settings, newest first, in words,
+    from what STAFF_CHANGES found."""
     return [StaffChange(event.at, CHANGE_WORDS[event.action](event.details or {})) for event in events]

@@ -8,9 +8,9 @@ last one ends the schedule the seller had before is put back (reference C8, C9).
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy import select as select_rows
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
 from portal.i18n import gettext as _, lazy_gettext as _l
@@ -79,8 +79,7 @@ def release_hold(db: Database, seller_id: int, reason: str, *, note: str, releas
     return len(holds)
 
 
-# Built once: seller pages run it on every view, and building a statement costs more than running it.
-# On the tables, not the models: their rows serve a session and a Database.rows() connection alike.
+# Built once: seller pages run it on every view, and Database.fetch prepares what it is handed once.
 HOLDS, EMAILS = PayoutHold.__table__, BusinessEmail.__table__
 UNRELEASED_HOLDS = (select_rows(HOLDS).where(HOLDS.c.seller_id == bindparam("seller_id"), HOLDS.c.released_at.is_(None))
                     .order_by(HOLDS.c.id))
@@ -88,20 +87,16 @@ EMAIL_OF_SELLER = select_rows(EMAILS).where(EMAILS.c.seller_id == bindparam("sel
 
 
 def active_holds(db: Database, seller_id: int) -> list[Hold]:
-    with db.rows() as connection:
-        return holds_in(connection, seller_id)
+    """The seller's active holds, in one read."""
+    unreleased, emails = db.fetch_all((UNRELEASED_HOLDS, {"seller_id": seller_id}), (EMAIL_OF_SELLER, {"seller_id": seller_id}))
+    return holds_from(unreleased, emails[0] if emails else None)
 
 
-def holds_in(reading: Session | Connection, seller_id: int) -> list[Hold]:
-    """The seller's active holds, read in a unit of work the caller holds (a page reads in one)."""
-    return holds_with(reading, seller_id, reading.execute(EMAIL_OF_SELLER, {"seller_id": seller_id}).first())
-
-
-def holds_with(reading: Session | Connection, seller_id: int, business_email: BusinessEmail | None) -> list[Hold]:
-    """holds_in, for a caller that read the seller's business email (or its absence) already: the
-    model's object or a row of its table."""
+def holds_from(rows: list, business_email: BusinessEmail | None) -> list[Hold]:
+    """The active holds, given what UNRELEASED_HOLDS found and the seller's business email (the
+    model's object or a row of its table), or None where there is none. A page reads both with
+    what else it shows."""
     now = utcnow()
-    rows = reading.execute(UNRELEASED_HOLDS, {"seller_id": seller_id}).all()
     holds = [
         Hold(row.reason, EXPLANATIONS.get(row.reason, _("Your payouts are on hold.")), row.placed_at, row.until, row.note, row.placed_by)
         for row in rows

@@ -3,9 +3,9 @@ rendering it never calls Stripe. The seller's status page and the staff console 
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy import select as select_rows
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from portal.connect import account_settings, payout_holds, requirement_model, requirements
 from portal.accounts.models import Seller
@@ -58,19 +58,21 @@ ACCOUNT_BALANCE_EMAIL = (
 )
 
 
-def _account_balance_email(reading: Connection, seller_id: int) -> tuple:
-    """(account, balance, business email) of the seller: rows, or None where there is none."""
-    found = reading.execute(ACCOUNT_BALANCE_EMAIL, {"seller_id": seller_id}).first()
-    if found is None:
+def _account_balance_email(rows: list) -> tuple:
+    """(account, balance, business email) of the seller from what ACCOUNT_BALANCE_EMAIL found:
+    rows of their tables, or None where there is none."""
+    if not rows:
         return None, None, None
+    found = rows[0]
     account, at = take_row(found, 0, ACCOUNTS)
     balance, at = take_row(found, at, BALANCES)
     return account, balance, take_row(found, at, EMAILS)[0]
 PEOPLE = select_rows(PEOPLE_TABLE.c.stripe_person_id, PEOPLE_TABLE.c.answers).where(PEOPLE_TABLE.c.seller_id == bindparam("seller_id"))
+STAFF_CHANGES_SHOWN = 5
 
 
-def person_names(reading: Session | Connection, seller_id: int) -> dict[str, str]:
-    people = reading.execute(PEOPLE, {"seller_id": seller_id}).all()
+def person_names(people: list) -> dict[str, str]:
+    """Each person's name by their Stripe id, from what PEOPLE found."""
     return {
         p.stripe_person_id: f"{p.answers.get('first_name', '')} {p.answers.get('last_name', '')}".strip()
         for p in people if p.stripe_person_id
@@ -81,14 +83,16 @@ def account_view(db: Database, seller_id: int) -> AccountView:
     """One read of the mirror and what goes with it (one snapshot, no waiting on writers). The
     account, balance and business email are rows of their tables, read-only, attribute for
     attribute what the models hold."""
-    with db.rows() as reading:
-        account, balance, business_email = _account_balance_email(reading, seller_id)
-        holds = payout_holds.holds_with(reading, seller_id, business_email)
-        if account is None:
-            return AccountView(seller_id, None, summarize(None), holds=holds)
-        changes = account_settings.staff_changes(reading, seller_id)
-        names = person_names(reading, seller_id)
+    seller = {"seller_id": seller_id}
+    found, unreleased, changes, people = db.fetch_all(
+        (ACCOUNT_BALANCE_EMAIL, seller), (payout_holds.UNRELEASED_HOLDS, seller),
+        (account_settings.STAFF_CHANGES, {**seller, "limit": STAFF_CHANGES_SHOWN}), (PEOPLE, seller))
+    account, balance, business_email = _account_balance_email(found)
+    holds = payout_holds.holds_from(unreleased, business_email)
+    if account is None:
+        return AccountView(seller_id, None, summarize(None), holds=holds)
     snapshot = account.snapshot
+    names = person_names(people)
     model = requirement_model.of(snapshot, account.capabilities)  # worked out once for the three below
     banks = (snapshot.get("external_accounts") or {}).get("data") or []
     return AccountView(
@@ -100,7 +104,7 @@ def account_view(db: Database, seller_id: int) -> AccountView:
         holds=holds,
         balance=balance,
         bank=banks[0] if banks else None,
-        staff_changes=changes,
+        staff_changes=account_settings.staff_changes(changes),
     )
 
 
