@@ -128,6 +128,7 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
             sandbox.stop()
         if tracer_provider is not None:
             tracer_provider.shutdown()  # sends the spans still batched
+        await db.close_reads()
         db.dispose()
 
     app = Starlette(

@@ -1,5 +1,6 @@
 """Engine, sessions, a transaction helper, and migrations (Alembic, applied by `portal migrate`)."""
 
+import asyncio
 import functools
 import threading
 from collections import namedtuple
@@ -20,12 +21,17 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant works; it keeps concurrent `portal serve` processes from migrating at once.
 MIGRATION_LOCK_ID = 7_402_118_311
 READ_CONNECTIONS = 40  # anyio's default thread pool size, which Starlette runs sync work in
-# PostgreSQL connections per process: POOL_SIZE for pages' reads (Database.fetch), the engine's for
-# writes and whatever reads through the ORM; four processes and a worker stay under PostgreSQL's
-# default of 100 connections.
-POOL_SIZE = 10
+# PostgreSQL connections per process, at most (each pool opens them as it needs them): pages' reads
+# on the event loop (Database.read_rows), fetch's in threads, and the engine's for writes and what
+# reads through the ORM. Four web processes and a worker stay under PostgreSQL's default of 100.
+READS_ON_THE_LOOP, READS_IN_THREADS = 8, 4
+# What fetch's PostgreSQL connections are: in autocommit (a single statement is its own snapshot;
+# several are sent with BEGIN_READING and COMMIT), every transaction read-only.
+READING_CONNECTIONS = {"autocommit": True, "options": "-c default_transaction_read_only=on"}
+BEGIN_READING = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 PREPARED_STATEMENTS = 256  # Database.fetch's statements: the constants modules build once
 WRITE_POOL_SIZE, WRITE_POOL_OVERFLOW = 5, 5
+POOL_SIZE = WRITE_POOL_SIZE + WRITE_POOL_OVERFLOW  # run_read's threads at once: more would wait in a pool
 # Set while Database.run_read runs a reader: a write there would hold every request on SQLite.
 _reading_on_the_loop: ContextVar[bool] = ContextVar("reading_on_the_loop", default=False)
 
@@ -148,16 +154,17 @@ class _Prepared:
             return tuple(values[key] for key in self._positions)
         return {self._escaped.get(key, key): value for key, value in values.items()}
 
-    def rows(self, cursor) -> list:
+    def rows(self, description, fetched: list) -> list:
+        """The named rows of what the driver fetched, given its cursor's description."""
         if self._make is None:  # the first run: what converts each column, given what the driver says it is
             self._make = namedtuple("Row", [name for name, _type in self._columns], rename=True)._make
-            self._convert = [(n, processor) for n, ((_name, type_), described) in enumerate(zip(self._columns, cursor.description))
+            self._convert = [(n, processor) for n, ((_name, type_), described) in enumerate(zip(self._columns, description))
                              if (processor := type_._cached_result_processor(self._dialect, described[1])) is not None]
         make, convert = self._make, self._convert
         if not convert:
-            return [make(found) for found in cursor.fetchall()]
+            return [make(found) for found in fetched]
         rows = []
-        for found in cursor.fetchall():
+        for found in fetched:
             found = list(found)
             for n, processor in convert:
                 found[n] = processor(found[n])
@@ -191,6 +198,7 @@ class Database:
         self._prepared: dict[int, tuple[Select, _Prepared]] = {}  # id(statement) -> it, prepared: fetch's
         self._read_pool = None  # PostgreSQL: fetch's connections, opened at its first read
         self._read_pool_lock = threading.Lock()
+        self._async_pool: tuple | None = None  # (event loop, psycopg's AsyncConnectionPool): read_rows'
 
     async def run_read(self, function, /, *args, **kwargs):
         """`function(*args, **kwargs)`, which reads through read() and writes nothing, where it costs
@@ -249,17 +257,39 @@ class Database:
                 found = []
                 for statement, parameters in reads:
                     cursor = driver.execute(*self._run(statement, connection.dialect, parameters))
-                    found.append(self._prepared[id(statement)][1].rows(cursor))
+                    found.append(self._prepared[id(statement)][1].rows(cursor.description, cursor.fetchall()))
                 return found
         with self._postgresql_reads().connection() as connection:
             runs = [self._run(statement, self.engine.dialect, parameters) for statement, parameters in reads]
             if len(runs) == 1:
-                return [self._prepared[id(reads[0][0])][1].rows(connection.execute(*runs[0], prepare=True))]
-            with connection.pipeline():
-                connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                cursors = [connection.execute(*run, prepare=True) for run in runs]
-                connection.execute("COMMIT")
-            return [self._prepared[id(statement)][1].rows(cursor) for (statement, _), cursor in zip(reads, cursors)]
+                cursors = [connection.execute(*runs[0], prepare=True)]
+            else:
+                with connection.pipeline():
+                    connection.execute(BEGIN_READING)
+                    cursors = [connection.execute(*run, prepare=True) for run in runs]
+                    connection.execute("COMMIT")
+            return [self._prepared[id(statement)][1].rows(cursor.description, cursor.fetchall())
+                    for (statement, _), cursor in zip(reads, cursors)]
+
+    async def read_rows(self, *reads: tuple[Select, dict | None]) -> list[list]:
+        """fetch_all for a page, on the event loop: SQLite's reads take tens of microseconds there
+        (run_read), PostgreSQL's go through psycopg's asynchronous pool, so a page waits on the
+        network without a worker thread (a trip to one, with the GIL handed over and back, cost more
+        CPU than the read)."""
+        if self.reads_on_the_loop:
+            return self.fetch_all(*reads)
+        pool = await self._postgresql_reads_here()
+        async with pool.connection() as connection:
+            runs = [self._run(statement, self.engine.dialect, parameters) for statement, parameters in reads]
+            if len(runs) == 1:
+                cursors = [await connection.execute(*runs[0], prepare=True)]
+            else:
+                async with connection.pipeline():
+                    await connection.execute(BEGIN_READING)
+                    cursors = [await connection.execute(*run, prepare=True) for run in runs]
+                    await connection.execute("COMMIT")
+            return [self._prepared[id(statement)][1].rows(cursor.description, await cursor.fetchall())
+                    for (statement, _), cursor in zip(reads, cursors)]
 
     def _run(self, statement: Select, dialect, parameters: dict | None) -> tuple:
         """(SQL, parameters) of a statement for the driver, prepared at its first run."""
@@ -275,17 +305,40 @@ class Database:
 
     def _postgresql_reads(self):
         """psycopg's own pool of connections that read and never write (the server refuses it), in
-        autocommit: no ping, BEGIN or ROLLBACK per checkout as SQLAlchemy's pool sends."""
+        autocommit: no ping, BEGIN or ROLLBACK per checkout as SQLAlchemy's pool sends. For threads."""
         if self._read_pool is None:
             with self._read_pool_lock:
                 if self._read_pool is None:
                     from psycopg_pool import ConnectionPool
 
-                    url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-                    self._read_pool = ConnectionPool(
-                        url, min_size=1, max_size=POOL_SIZE, open=True, name="portal-reads",
-                        kwargs={"autocommit": True, "options": "-c default_transaction_read_only=on"})
+                    self._read_pool = ConnectionPool(self._driver_url(), min_size=1, max_size=READS_IN_THREADS, open=True,
+                                                     name="portal-reads", kwargs=READING_CONNECTIONS)
         return self._read_pool
+
+    async def _postgresql_reads_here(self):
+        """The same for the event loop: one pool per loop (a web process has one; tests start several)."""
+        loop = asyncio.get_running_loop()
+        if self._async_pool is None or self._async_pool[0] is not loop:
+            from psycopg_pool import AsyncConnectionPool
+
+            pool = AsyncConnectionPool(self._driver_url(), min_size=1, max_size=READS_ON_THE_LOOP, open=False,
+                                       name="portal-reads-async", kwargs=READING_CONNECTIONS)
+            await pool.open()
+            if self._async_pool is not None and self._async_pool[0] is loop:  # another request opened one meanwhile
+                await pool.close()
+            else:
+                self._async_pool = (loop, pool)
+        return self._async_pool[1]
+
+    async def close_reads(self) -> None:
+        """Closes the event loop's pool of reading connections, on the loop that opened it."""
+        if self._async_pool is not None and self._async_pool[0] is asyncio.get_running_loop():
+            _loop, pool = self._async_pool
+            self._async_pool = None
+            await pool.close()
+
+    def _driver_url(self) -> str:
+        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     def migrate(self) -> None:
         config = Config()

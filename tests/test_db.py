@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select as select_rows
+from sqlalchemy import bindparam, select as select_rows
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import func, select
 
@@ -216,3 +216,17 @@ def test_fetch_takes_only_selects_and_the_database_refuses_a_write_through_it(db
             db.fetch_all((select_rows(func.nextval("seller_id_seq")), None), (select_rows(Seller.__table__), None))
     add_seller(db, "after@example.com")  # the pool's connections are fine after a refused read
     assert [row.email for row in db.fetch(select_rows(Seller.__table__))] == ["after@example.com"]
+
+
+async def test_read_rows_reads_on_the_event_loop_what_fetch_all_reads_in_a_thread(db):
+    add_seller(db, "first@example.com")
+    sellers = Seller.__table__
+    by_email = select_rows(sellers).where(sellers.c.email == bindparam("email"))
+    reads = [(by_email, {"email": "first@example.com"}), (select_rows(func.count()).select_from(sellers), None)]
+    on_the_loop = await db.read_rows(*reads)
+    assert on_the_loop == await asyncio.to_thread(db.fetch_all, *reads)
+    assert on_the_loop[0][0].email == "first@example.com" and on_the_loop[1][0][0] == 1
+    assert await db.read_rows(reads[0]) == [on_the_loop[0]]
+    await db.close_reads()
+    assert await db.read_rows(reads[1]) == [on_the_loop[1]]  # a closed pool is opened again when needed
+    await db.close_reads()

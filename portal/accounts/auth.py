@@ -95,20 +95,16 @@ async def _seller_and_standing(db, session_id: str, max_age: int) -> tuple[Selle
     """What every seller page needs before it is shown, in one read: the session's seller, whether
     they have a Stripe account and whether it is closing. The session row is written only when it
     expired or was last seen a while ago (service.keep_session), in the thread pool."""
-    found = await db.run_read(_read_seller_and_standing, db, service.session_digest(session_id))
-    if found is None:
+    [rows] = await db.read_rows((SELLER_AND_STANDING, {"digest": service.session_digest(session_id)}))
+    if not rows:
         return None, None
+    found = rows[0]
     login = LoginRow(*found[:3])
     if service.session_needs_writing(login, max_age) and not await run_in_threadpool(service.keep_session, db, login, max_age):
         return None, None
     seller, at = take_row(found, 3, SELLERS)
     account_id, submitted_at = found[at], found[at + 1]
     return seller, Standing(account_id, take_row(found, at + 2, CLOSURES)[0], submitted=submitted_at is not None)
-
-
-def _read_seller_and_standing(db, digest: str):
-    found = db.fetch(SELLER_AND_STANDING, {"digest": digest})
-    return found[0] if found else None
 
 
 async def _note_stripe_account(request: Request, seller: Seller | None) -> None:

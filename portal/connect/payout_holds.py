@@ -88,7 +88,19 @@ EMAIL_OF_SELLER = select_rows(EMAILS).where(EMAILS.c.seller_id == bindparam("sel
 
 def active_holds(db: Database, seller_id: int) -> list[Hold]:
     """The seller's active holds, in one read."""
-    unreleased, emails = db.fetch_all((UNRELEASED_HOLDS, {"seller_id": seller_id}), (EMAIL_OF_SELLER, {"seller_id": seller_id}))
+    return _holds_found(*db.fetch_all(*_holds_reads(seller_id)))
+
+
+async def read_active_holds(db: Database, seller_id: int) -> list[Hold]:
+    """active_holds for a page, on the event loop (Database.read_rows)."""
+    return _holds_found(*await db.read_rows(*_holds_reads(seller_id)))
+
+
+def _holds_reads(seller_id: int) -> tuple:
+    return (UNRELEASED_HOLDS, {"seller_id": seller_id}), (EMAIL_OF_SELLER, {"seller_id": seller_id})
+
+
+def _holds_found(unreleased: list, emails: list) -> list[Hold]:
     return holds_from(unreleased, emails[0] if emails else None)
 
 

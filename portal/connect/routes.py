@@ -17,7 +17,7 @@ from portal.accounts.links import LinkProblem
 from portal.connect import account_settings, mirror, payout_holds, remediation, remediation_links, submit
 from portal.connect.requirements import Requirement, checking as stripe_checking
 from portal.connect.status import AccountStatus, State
-from portal.connect.views import AccountView, account_view
+from portal.connect.views import AccountView, read_account_view
 from portal.inputs import read_form
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import service as onboarding
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 async def _view(request: Request):
     seller = await current_seller(request)
-    return seller, await request.app.state.db.run_read(account_view, request.app.state.db, seller.id)
+    return seller, await read_account_view(request.app.state.db, seller.id)
 
 
 def _plan(actions: list[Requirement], focus: str | None, country: countries.Country) -> tuple[remediation.Plan, Requirement | None]:
@@ -51,7 +51,10 @@ def _form(inputs: dict) -> dict:
 async def status(request: Request):
     """Reads the mirror only: this page never waits on Stripe."""
     seller = await current_seller(request)
-    view, ob = await request.app.state.db.run_read(_status_reads, request.app.state.db, seller)
+    db = request.app.state.db
+    view = await read_account_view(db, seller.id)
+    # The form, for a seller who has not submitted yet.
+    ob = await db.run_read(onboarding.load, db, seller.id, seller.email) if view.status.state == State.setting_up else None
     if view.status.state == State.rejected:  # closed by the platform or Stripe (issue 7)
         return render(request, "connect/closed.html", {"view": view})
     return _status_page(request, view, request.query_params.get("requirement"), progress=_progress(ob) if ob is not None else None)
@@ -81,13 +84,6 @@ def _status_page(request: Request, view: AccountView, focus: str | None, *, prog
         "view": content, "country": countries.of_account(snapshot).code, "focus_key": focus or None,
         "values": values or {}, "errors": errors or {}, "progress": progress, "date_locale": date_locale(snapshot),
     }, "form": _form}, status_code=status_code)
-
-
-def _status_reads(db, seller) -> tuple:
-    """The account's view and, for a seller who has not submitted yet, the form: read together
-    (on PostgreSQL one trip to a worker thread for both: a busy page pays for each trip)."""
-    view = account_view(db, seller.id)
-    return view, onboarding.load(db, seller.id, seller.email) if view.status.state == State.setting_up else None
 
 
 def _progress(ob: onboarding.Onboarding) -> dict:

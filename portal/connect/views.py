@@ -83,10 +83,21 @@ def account_view(db: Database, seller_id: int) -> AccountView:
     """One read of the mirror and what goes with it (one snapshot, no waiting on writers). The
     account, balance and business email are rows of their tables, read-only, attribute for
     attribute what the models hold."""
+    return _view_from(seller_id, *db.fetch_all(*_view_reads(seller_id)))
+
+
+async def read_account_view(db: Database, seller_id: int) -> AccountView:
+    """account_view for a page, on the event loop (Database.read_rows)."""
+    return _view_from(seller_id, *await db.read_rows(*_view_reads(seller_id)))
+
+
+def _view_reads(seller_id: int) -> tuple:
     seller = {"seller_id": seller_id}
-    found, unreleased, changes, people = db.fetch_all(
-        (ACCOUNT_BALANCE_EMAIL, seller), (payout_holds.UNRELEASED_HOLDS, seller),
-        (account_settings.STAFF_CHANGES, {**seller, "limit": STAFF_CHANGES_SHOWN}), (PEOPLE, seller))
+    return ((ACCOUNT_BALANCE_EMAIL, seller), (payout_holds.UNRELEASED_HOLDS, seller),
+            (account_settings.STAFF_CHANGES, {**seller, "limit": STAFF_CHANGES_SHOWN}), (PEOPLE, seller))
+
+
+def _view_from(seller_id: int, found: list, unreleased: list, changes: list, people: list) -> AccountView:
     account, balance, business_email = _account_balance_email(found)
     holds = payout_holds.holds_from(unreleased, business_email)
     if account is None:

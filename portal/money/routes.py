@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from portal.i18n import gettext as _, lazy_gettext as _l
 from portal.accounts.auth import current_seller, json_error, reauthenticated
-from portal.connect.payout_holds import active_holds
+from portal.connect.payout_holds import read_active_holds
 from portal.integrations.stripe import StripeFailure
 from portal.money.components import embedded_components, page_components
 from portal.web import render
@@ -46,7 +46,7 @@ async def _show(request: Request, page: str, holds: list | None = None):
 
 async def payouts(request: Request):
     seller = await current_seller(request)
-    holds = await request.app.state.db.run_read(active_holds, request.app.state.db, seller.id)
+    holds = await read_active_holds(request.app.state.db, seller.id)
     return await _show(request, "payouts", holds)
 
 
@@ -69,7 +69,7 @@ async def account_session(request: Request) -> JSONResponse:
     account = await seller_account(request)
     if account is None:
         return json_error(_("Your Stripe account isn't set up yet."), 404)
-    held = bool(await request.app.state.db.run_read(active_holds, request.app.state.db, seller.id))
+    held = bool(await read_active_holds(request.app.state.db, seller.id))
     components = embedded_components(read_only=viewing_as_staff(request), payouts_held=held, recently_confirmed=reauthenticated(request))
     try:
         session = await request.app.state.stripe.create_account_session(account, components)
