@@ -1,7 +1,8 @@
 """Benchmark: the portal's pages and webhook endpoint beside the bare ceilings the machine allows,
 measured in the same run with Debian's wrk, on SQLite and PostgreSQL, with 1, 2 and 4 web processes.
 
-Run: .venv/bin/python -m tests.benchmarks.pages_and_webhooks [--seconds 6] [--skip-postgres]
+Run: .venv/bin/python -m tests.benchmarks.pages_and_webhooks [--seconds 6] [--skip-postgres] [--skip-sqlite] [--workers 1,2,4]
+     [--only status,payouts,webhooks]
 
 Every server is uvicorn (uvloop, httptools, no access log) on loopback in processes of its own:
 - the bare page (tests/benchmarks/ceilings.py) renders a Jinja2 template of the byte size of the
@@ -266,8 +267,10 @@ def mirror_lag(database_url: str, timeout: float = 15.0) -> float | None:
 
 
 # One database: the ceilings, then the portal's pages and webhooks.
-def run_database(label: str, database_url: str, bare_database_url: str, seconds: float, workers: list[int]) -> dict:
+def run_database(label: str, database_url: str, bare_database_url: str, seconds: float, workers: list[int],
+                 only: tuple[str, ...] = (*PAGES, "webhooks")) -> dict:
     cookies = seed(database_url)
+    pages = {page: path for page, path in PAGES.items() if page in only}
     results: dict = {}
     with tempfile.TemporaryDirectory() as scratch:
         sessions = {"BENCH_COOKIES": str(Path(scratch) / "cookies")}
@@ -275,52 +278,60 @@ def run_database(label: str, database_url: str, bare_database_url: str, seconds:
         events = {"BENCH_EVENTS": str(Path(scratch) / "events")}
         with uvicorn_server("portal.app:app_from_environment", portal_env(database_url)) as server:
             page_bytes = check_pages(server.url, cookies)
-        with uvicorn_server("tests.benchmarks.ceilings:page_app", {"BENCH_PAGE_BYTES": str(page_bytes)}) as server:
-            results["bare page"] = wrk(server, "/", "sessions.lua", seconds, 32, sessions)
-        if database_url.startswith("sqlite"):
+        if pages:
+            with uvicorn_server("tests.benchmarks.ceilings:page_app", {"BENCH_PAGE_BYTES": str(page_bytes)}) as server:
+                results["bare page"] = wrk(server, "/", "sessions.lua", seconds, 32, sessions)
+        if pages and database_url.startswith("sqlite"):
             signed_env = {"BENCH_PAGE_BYTES": str(page_bytes), "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY}
             with uvicorn_server("tests.benchmarks.ceilings:signed_in_page_app", signed_env) as server:
                 results["signed-in bare page"] = wrk(server, "/", "sessions.lua", seconds, 32, sessions)
         first = write_events(Path(events["BENCH_EVENTS"]), int(seconds * EVENTS_PER_SECOND_CAP), 1)
         bare_env = {"DATABASE_URL": bare_database_url, "BENCH_WEBHOOK_SECRET": WEBHOOK_SECRET}
-        with uvicorn_server("tests.benchmarks.ceilings:webhook_app", bare_env) as server:
-            results["bare webhook"] = wrk(server, "/webhooks/stripe", "events.lua", seconds, 32, events)
+        if "webhooks" in only:
+            with uvicorn_server("tests.benchmarks.ceilings:webhook_app", bare_env) as server:
+                results["bare webhook"] = wrk(server, "/webhooks/stripe", "events.lua", seconds, 32, events)
         for count in workers:
             with uvicorn_server("portal.app:app_from_environment", portal_env(database_url), count) as server:
-                for page, path in PAGES.items():
+                for page, path in pages.items():
                     for connections in (32, 100):
                         results[f"{page} c{connections} x{count}"] = wrk(server, path, "sessions.lua", seconds, connections, sessions)
                     results[f"{page} sellers x{count}"] = wrk(server, path, "sessions.lua", max(seconds, 10), 100,
                                                               {**sessions, "BENCH_THINK_MS": str(THINK_MS)})
+                if "webhooks" not in only:
+                    continue
                 first = write_events(Path(events["BENCH_EVENTS"]), int(seconds * EVENTS_PER_SECOND_CAP), first)
                 results[f"webhooks x{count}"] = wrk(server, "/webhooks/stripe", "events.lua", seconds, 32, events)
                 results[f"lag x{count}"] = mirror_lag(database_url)
-    print_results(label, results, workers, page_bytes)
+    print_results(label, results, workers, page_bytes, (*pages, *(("webhooks",) if "webhooks" in only else ())))
     return results
 
 
-def print_results(label: str, results: dict, workers: list[int], page_bytes: int) -> None:
-    bare_page, bare_hook = results["bare page"], results["bare webhook"]
+def print_results(label: str, results: dict, workers: list[int], page_bytes: int, shown: tuple[str, ...]) -> None:
+    bare_page, bare_hook = results.get("bare page"), results.get("bare webhook")
     print(f"\n== {label} == (status page {page_bytes} bytes; 'cpu' is server CPU per request)")
-    print(f"bare page       -c32      {_line(bare_page, 'req/s')}")
+    if bare_page:
+        print(f"bare page       -c32      {_line(bare_page, 'req/s')}")
     if "signed-in bare page" in results:
         f = results["signed-in bare page"]
         print(f"signed-in bare  -c32      {_line(f, 'req/s')}{_ratio(f, bare_page)}")
-    print(f"bare webhook    -c32      {_line(bare_hook, 'ev/s ')}")
+    if bare_hook:
+        print(f"bare webhook    -c32      {_line(bare_hook, 'ev/s ')}")
     for count in workers:
-        for name in PAGES:
+        for name in (name for name in PAGES if name in shown):
             for connections in (32, 100):
                 f = results[f"{name} c{connections} x{count}"]
                 ratio = _ratio(f, bare_page) if count == 1 and connections == 32 else ""
                 print(f"{name:8} x{count}     -c{connections:<3}    {_line(f, 'req/s')}{ratio}")
             f = results[f"{name} sellers x{count}"]
             print(f"{name:8} x{count}     100 sellers {_line(f, 'req/s')}  (each pausing 0-{2 * THINK_MS} ms between pages)")
+        if "webhooks" not in shown:
+            continue
         f = results[f"webhooks x{count}"]
         lag = results[f"lag x{count}"]
         print(f"webhooks x{count}     -c32      {_line(f, 'ev/s ')}{_ratio(f, bare_hook) if count == 1 else ''}; "
               + (f"mirror caught up {lag:.2f} s after the run" if lag is not None else "MIRROR NEVER CAUGHT UP (events stored, not applied)"))
     if len(workers) > 1:
-        for name in (*PAGES, "webhooks"):
+        for name in shown:
             key = (lambda count: f"{name} c32 x{count}") if name in PAGES else (lambda count: f"webhooks x{count}")
             base = results[key(workers[0])].rate
             scaling = ", ".join(f"x{count} {results[key(count)].rate / base:.2f}" for count in workers)
@@ -359,15 +370,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each wrk run")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--workers", default="1,2,4", help="web process counts on PostgreSQL")
+    parser.add_argument("--only", default=",".join((*PAGES, "webhooks")), help="of status, payouts, webhooks")
     args = parser.parse_args()
+    only = tuple(args.only.split(","))
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start; "
           f"wrk -t1, {args.seconds:.0f} s per run; -c32 for the ratios, -c100 for 100 signed-in sessions")
     with tempfile.TemporaryDirectory() as var:
-        run_database("SQLite, one process", f"sqlite:///{var}/portal.db", f"sqlite:///{var}/bare.db", args.seconds, [1])
+        if not args.skip_sqlite:
+            run_database("SQLite, one process", f"sqlite:///{var}/portal.db", f"sqlite:///{var}/bare.db", args.seconds, [1], only)
     if not args.skip_postgres:
         with postgres_database() as (portal_url, bare_url):
-            run_database("PostgreSQL", portal_url, bare_url, args.seconds, [int(n) for n in args.workers.split(",")])
+            run_database("PostgreSQL", portal_url, bare_url, args.seconds, [int(n) for n in args.workers.split(",")], only)
 
 
 if __name__ == "__main__":
