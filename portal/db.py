@@ -154,11 +154,12 @@ class _Prepared:
             return tuple(values[key] for key in self._positions)
         return {self._escaped.get(key, key): value for key, value in values.items()}
 
-    def rows(self, description, fetched: list) -> list:
-        """The named rows of what the driver fetched, given its cursor's description."""
+    def rows(self, cursor, fetched: list) -> list:
+        """The named rows of what the driver fetched with `cursor`."""
         if self._make is None:  # the first run: what converts each column, given what the driver says it is
             self._make = namedtuple("Row", [name for name, _type in self._columns], rename=True)._make
-            self._convert = [(n, processor) for n, ((_name, type_), described) in enumerate(zip(self._columns, description))
+            # (psycopg builds the description anew each time it is asked: only here)
+            self._convert = [(n, processor) for n, ((_name, type_), described) in enumerate(zip(self._columns, cursor.description))
                              if (processor := type_._cached_result_processor(self._dialect, described[1])) is not None]
         make, convert = self._make, self._convert
         if not convert:
@@ -257,7 +258,7 @@ class Database:
                 found = []
                 for statement, parameters in reads:
                     cursor = driver.execute(*self._run(statement, connection.dialect, parameters))
-                    found.append(self._prepared[id(statement)][1].rows(cursor.description, cursor.fetchall()))
+                    found.append(self._prepared[id(statement)][1].rows(cursor, cursor.fetchall()))
                 return found
         with self._postgresql_reads().connection() as connection:
             runs = [self._run(statement, self.engine.dialect, parameters) for statement, parameters in reads]
@@ -268,7 +269,7 @@ class Database:
                     connection.execute(BEGIN_READING)
                     cursors = [connection.execute(*run, prepare=True) for run in runs]
                     connection.execute("COMMIT")
-            return [self._prepared[id(statement)][1].rows(cursor.description, cursor.fetchall())
+            return [self._prepared[id(statement)][1].rows(cursor, cursor.fetchall())
                     for (statement, _), cursor in zip(reads, cursors)]
 
     async def read_rows(self, *reads: tuple[Select, dict | None]) -> list[list]:
@@ -288,7 +289,7 @@ class Database:
                     await connection.execute(BEGIN_READING)
                     cursors = [await connection.execute(*run, prepare=True) for run in runs]
                     await connection.execute("COMMIT")
-            return [self._prepared[id(statement)][1].rows(cursor.description, await cursor.fetchall())
+            return [self._prepared[id(statement)][1].rows(cursor, await cursor.fetchall())
                     for (statement, _), cursor in zip(reads, cursors)]
 
     def _run(self, statement: Select, dialect, parameters: dict | None) -> tuple:
