@@ -11,8 +11,10 @@ from pathlib import Path
 
 import anyio
 import anyio.to_thread
+import psycopg
 from alembic import command
 from alembic.config import Config
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from sqlalchemy import Row, Select, Table, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
@@ -29,6 +31,11 @@ READS_ON_THE_LOOP, READS_IN_THREADS = 8, 4
 # several are sent with BEGIN_READING and COMMIT), every transaction read-only.
 READING_CONNECTIONS = {"autocommit": True, "options": "-c default_transaction_read_only=on"}
 BEGIN_READING = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+# _DROPPED: a pooled connection the server dropped (a restart, an idle timeout) fails at its first
+# use and the pool then replaces it; after a restart every one of them fails so. A read changes
+# nothing, so it runs again while the connection it was given turns out broken, at most once per
+# pooled connection: what SQLAlchemy's pre-ping buys with a round trip on every checkout, at no cost
+# while nothing fails. Any other error, or a server still down, goes to the caller.
 PREPARED_STATEMENTS = 256  # Database.fetch's statements: the constants modules build once
 WRITE_POOL_SIZE, WRITE_POOL_OVERFLOW = 5, 5
 POOL_SIZE = WRITE_POOL_SIZE + WRITE_POOL_OVERFLOW  # run_read's threads at once: more would wait in a pool
@@ -260,17 +267,24 @@ class Database:
                     cursor = driver.execute(*self._run(statement, connection.dialect, parameters))
                     found.append(self._prepared[id(statement)][1].rows(cursor, cursor.fetchall()))
                 return found
-        with self._postgresql_reads().connection() as connection:
-            runs = [self._run(statement, self.engine.dialect, parameters) for statement, parameters in reads]
-            if len(runs) == 1:
-                cursors = [connection.execute(*runs[0], prepare=True)]
-            else:
-                with connection.pipeline():
-                    connection.execute(BEGIN_READING)
-                    cursors = [connection.execute(*run, prepare=True) for run in runs]
-                    connection.execute("COMMIT")
-            return [self._prepared[id(statement)][1].rows(cursor, cursor.fetchall())
-                    for (statement, _), cursor in zip(reads, cursors)]
+        runs = [self._run(statement, self.engine.dialect, parameters) for statement, parameters in reads]
+        pool = self._postgresql_reads()
+        for attempt in range(pool.max_size + 1):  # see _DROPPED
+            connection = None
+            try:
+                with pool.connection() as connection:
+                    if len(runs) == 1:
+                        cursors = [connection.execute(*runs[0], prepare=True)]
+                    else:
+                        with connection.pipeline():
+                            connection.execute(BEGIN_READING)
+                            cursors = [connection.execute(*run, prepare=True) for run in runs]
+                            connection.execute("COMMIT")
+                    return [self._prepared[id(statement)][1].rows(cursor, cursor.fetchall())
+                            for (statement, _), cursor in zip(reads, cursors)]
+            except psycopg.OperationalError:
+                if connection is None or not connection.broken or attempt == pool.max_size:
+                    raise
 
     async def read_rows(self, *reads: tuple[Select, dict | None]) -> list[list]:
         """fetch_all for a page, on the event loop: SQLite's reads take tens of microseconds there
@@ -279,18 +293,24 @@ class Database:
         CPU than the read)."""
         if self.reads_on_the_loop:
             return self.fetch_all(*reads)
+        runs = [self._run(statement, self.engine.dialect, parameters) for statement, parameters in reads]
         pool = await self._postgresql_reads_here()
-        async with pool.connection() as connection:
-            runs = [self._run(statement, self.engine.dialect, parameters) for statement, parameters in reads]
-            if len(runs) == 1:
-                cursors = [await connection.execute(*runs[0], prepare=True)]
-            else:
-                async with connection.pipeline():
-                    await connection.execute(BEGIN_READING)
-                    cursors = [await connection.execute(*run, prepare=True) for run in runs]
-                    await connection.execute("COMMIT")
-            return [self._prepared[id(statement)][1].rows(cursor, await cursor.fetchall())
-                    for (statement, _), cursor in zip(reads, cursors)]
+        for attempt in range(pool.max_size + 1):  # see _DROPPED
+            connection = None
+            try:
+                async with pool.connection() as connection:
+                    if len(runs) == 1:
+                        cursors = [await connection.execute(*runs[0], prepare=True)]
+                    else:
+                        async with connection.pipeline():
+                            await connection.execute(BEGIN_READING)
+                            cursors = [await connection.execute(*run, prepare=True) for run in runs]
+                            await connection.execute("COMMIT")
+                    return [self._prepared[id(statement)][1].rows(cursor, await cursor.fetchall())
+                            for (statement, _), cursor in zip(reads, cursors)]
+            except psycopg.OperationalError:
+                if connection is None or not connection.broken or attempt == pool.max_size:
+                    raise
 
     def _run(self, statement: Select, dialect, parameters: dict | None) -> tuple:
         """(SQL, parameters) of a statement for the driver, prepared at its first run."""
@@ -310,8 +330,6 @@ class Database:
         if self._read_pool is None:
             with self._read_pool_lock:
                 if self._read_pool is None:
-                    from psycopg_pool import ConnectionPool
-
                     self._read_pool = ConnectionPool(self._driver_url(), min_size=1, max_size=READS_IN_THREADS, open=True,
                                                      name="portal-reads", kwargs=READING_CONNECTIONS)
         return self._read_pool
@@ -320,8 +338,6 @@ class Database:
         """The same for the event loop: one pool per loop (a web process has one; tests start several)."""
         loop = asyncio.get_running_loop()
         if self._async_pool is None or self._async_pool[0] is not loop:
-            from psycopg_pool import AsyncConnectionPool
-
             pool = AsyncConnectionPool(self._driver_url(), min_size=1, max_size=READS_ON_THE_LOOP, open=False,
                                        name="portal-reads-async", kwargs=READING_CONNECTIONS)
             await pool.open()

@@ -229,4 +229,32 @@ async def test_read_rows_reads_on_the_event_loop_what_fetch_all_reads_in_a_threa
     assert await db.read_rows(reads[0]) == [on_the_loop[0]]
     await db.close_reads()
     assert await db.read_rows(reads[1]) == [on_the_loop[1]]  # a closed pool is opened again when needed
+    if db.engine.dialect.name == "postgresql":
+        import psycopg
+
+        for refused in ([(select_rows(func.nextval("seller_id_seq")), None)], [(select_rows(func.nextval("seller_id_seq")), None), reads[0]]):
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+                await db.read_rows(*refused)
+            assert await db.read_rows(*reads) == on_the_loop  # the connection went back to the pool usable
     await db.close_reads()
+
+
+async def test_a_read_on_postgresql_survives_the_server_dropping_the_pools_connections(db, postgres_server):
+    """What SQLAlchemy's pre-ping is for, without its round trip per checkout: a dropped pooled
+    connection fails once, is discarded, and the read runs again on a new one."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's pooled connections only")
+    import psycopg
+
+    add_seller(db, "first@example.com")
+    emails = select_rows(Seller.__table__.c.email)
+    assert [db.fetch(emails)] == await db.read_rows((emails, None)) == [[("first@example.com",)]]
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        dropped = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                "WHERE datname = %s AND pid <> pg_backend_pid()", (db.engine.url.database,)).fetchone()[0]
+    assert dropped >= 2  # at least the one connection of each reading pool
+    try:
+        assert db.fetch(emails) == [("first@example.com",)]
+        assert await db.read_rows((emails, None), (emails, None)) == [[("first@example.com",)]] * 2
+    finally:
+        await db.close_reads()
