@@ -40,18 +40,40 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 async def receive(request: Request):
     state = request.app.state
+    return await _receive(request, "webhook", lambda payload, signature: (
+        verify_event(payload, signature, state.webhook_secrets(), TOLERANCE_SECONDS), payload))
+
+
+async def receive_thin(request: Request):
+    """Accounts v2's thin events: verified with the SDK's parse_event_notification, recorded by id
+    like any other, applied by fetching the object they name (handlers.account_changed)."""
+    state = request.app.state
+
+    def verified(payload: bytes, signature: str) -> tuple[dict, bytes]:
+        event = parse_thin_event(state.stripe.client, payload, signature, state.thin_webhook_secrets(), TOLERANCE_SECONDS)
+        # Stored as the portal's record of it (seconds in `created`, the object it names in `data`),
+        # which is what the applier reads back: the raw notification says the same in v2's words.
+        return event, json.dumps(event).encode()
+
+    return await _receive(request, "thin webhook", verified)
+
+
+async def _receive(request: Request, kind: str, verified) -> JSONResponse:
+    """What both endpoints do with a delivery: the body read within MAX_EVENT_BYTES (413 past it),
+    `verified(body, Stripe-Signature)` -> (the event, what to store) or WebhookRejected (400),
+    then the event stored once and the applier woken."""
     try:
         payload = await read_body(request, MAX_EVENT_BYTES)
     except TooLarge:
         counters.webhook_received("unverified", "refused")
         return JSONResponse({"error": f"body larger than {MAX_EVENT_BYTES} bytes"}, status_code=413)
     try:
-        event = verify_event(payload, request.headers.get("stripe-signature", ""), state.webhook_secrets(), TOLERANCE_SECONDS)
+        event, stored = verified(payload, request.headers.get("stripe-signature", ""))
     except WebhookRejected as exc:
-        log.warning("webhook refused: %s", exc)
+        log.warning("%s refused: %s", kind, exc)
         counters.webhook_received("unverified", "refused")
         return JSONResponse({"error": "invalid signature"}, status_code=400)
-    return await _store(state, event, payload)
+    return await _store(request.app.state, event, stored)
 
 
 async def _store(state, event: dict, payload: bytes):
@@ -67,27 +89,6 @@ async def _store(state, event: dict, payload: bytes):
         counters.webhook_finished(event, "ignored")
     state.applier.wake()
     return JSONResponse({"received": True})
-
-
-async def receive_thin(request: Request):
-    """Accounts v2's thin events: verified with the SDK's parse_event_notification, recorded by id
-    like any other, applied by fetching the object they name (handlers.account_changed)."""
-    state = request.app.state
-    try:
-        payload = await read_body(request, MAX_EVENT_BYTES)
-    except TooLarge:
-        counters.webhook_received("unverified", "refused")
-        return JSONResponse({"error": f"body larger than {MAX_EVENT_BYTES} bytes"}, status_code=413)
-    try:
-        event = parse_thin_event(state.stripe.client, payload, request.headers.get("stripe-signature", ""),
-                                 state.thin_webhook_secrets(), TOLERANCE_SECONDS)
-    except WebhookRejected as exc:
-        log.warning("thin webhook refused: %s", exc)
-        counters.webhook_received("unverified", "refused")
-        return JSONResponse({"error": "invalid signature"}, status_code=400)
-    # Stored as the portal's record of it (seconds in `created`, the object it names in `data`),
-    # which is what the applier reads back: the raw notification says the same in v2's words.
-    return await _store(state, event, json.dumps(event).encode())
 
 
 routes = [Route("/stripe", receive, methods=["POST"], name="stripe"),
