@@ -1,4 +1,5 @@
-"""Engine, sessions, a transaction helper, and migrations (Alembic, applied by `portal migrate`)."""
+"""Engine, sessions, a transaction helper, pages' reads (fetch, read_rows: prepared SELECTs on the driver), and
+migrations (Alembic, applied by `portal migrate`)."""
 
 import asyncio
 import functools
