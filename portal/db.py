@@ -207,6 +207,8 @@ class Database:
         self._prepared: dict[int, tuple[Select, _Prepared]] = {}  # id(statement) -> it, prepared: fetch's
         self._read_pool = None  # PostgreSQL: fetch's connections, opened at its first read
         self._read_pool_lock = threading.Lock()
+        self._loop_connection = None  # SQLite: read_rows' connection (_read_on_the_loop)
+        self._loop_reading = threading.Lock()
         self._async_pool: tuple | None = None  # (event loop, psycopg's AsyncConnectionPool): read_rows'
 
     async def run_read(self, function, /, *args, **kwargs):
@@ -293,7 +295,7 @@ class Database:
         network without a worker thread (a trip to one, with the GIL handed over and back, cost more
         CPU than the read)."""
         if self.reads_on_the_loop:
-            return self.fetch_all(*reads)
+            return self._read_on_the_loop(reads)
         runs = [self._run(statement, self.engine.dialect, parameters) for statement, parameters in reads]
         pool = await self._postgresql_reads_here()
         for attempt in range(pool.max_size + 1):  # see _DROPPED
@@ -312,6 +314,29 @@ class Database:
             except psycopg.OperationalError:
                 if connection is None or not connection.broken or attempt == pool.max_size:
                     raise
+
+    def _read_on_the_loop(self, reads) -> list[list]:
+        """SQLite's read_rows: on one reading connection kept for the event loop, which runs one
+        read at a time, with BEGIN and COMMIT of its own (a checkout from SQLAlchemy's pool, its
+        events and its commit cost more than the statements of a gate's read). Where that connection
+        is in use (another loop, as tests start several), through fetch_all."""
+        if not self._loop_reading.acquire(blocking=False):
+            return self.fetch_all(*reads)
+        try:
+            if self._loop_connection is None:
+                self._loop_connection = self.reader.raw_connection()  # query_only, like every reader's
+            driver = self._loop_connection.dbapi_connection
+            driver.execute("BEGIN")
+            try:
+                found = []
+                for statement, parameters in reads:
+                    cursor = driver.execute(*self._run(statement, self.reader.dialect, parameters))
+                    found.append(self._prepared[id(statement)][1].rows(cursor, cursor.fetchall()))
+                return found
+            finally:
+                driver.execute("COMMIT")
+        finally:
+            self._loop_reading.release()
 
     def _run(self, statement: Select, dialect, parameters: dict | None) -> tuple:
         """(SQL, parameters) of a statement for the driver, prepared at its first run."""
@@ -368,6 +393,10 @@ class Database:
             command.upgrade(config, "head")
 
     def dispose(self) -> None:
+        with self._loop_reading:
+            if self._loop_connection is not None:
+                self._loop_connection.close()  # back to the reader's pool, which closes it below
+                self._loop_connection = None
         self.engine.dispose()
         self.reader.dispose()
         if self._read_pool is not None:

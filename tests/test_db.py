@@ -1,6 +1,7 @@
 """Database.read: pages read without waiting for writers, see one snapshot, and cannot write."""
 
 import asyncio
+import sqlite3
 import threading
 import time
 
@@ -258,3 +259,19 @@ async def test_a_read_on_postgresql_survives_the_server_dropping_the_pools_conne
         assert await db.read_rows((emails, None), (emails, None)) == [[("first@example.com",)]] * 2
     finally:
         await db.close_reads()
+
+
+async def test_sqlite_reads_on_the_loop_keep_one_read_only_connection_and_step_aside_when_it_is_busy(db):
+    if not db.reads_on_the_loop:
+        pytest.skip("SQLite's event-loop reads")
+    add_seller(db, "first@example.com")
+    emails = (select_rows(Seller.__table__.c.email), None)
+    assert await db.read_rows(emails) == [[("first@example.com",)]]
+    kept = db._loop_connection.dbapi_connection
+    with pytest.raises(sqlite3.OperationalError):  # query_only, as every reading connection
+        kept.execute("INSERT INTO seller (email, password_hash) VALUES ('sneaky@example.com', 'x')")
+    assert await db.read_rows(emails) == [[("first@example.com",)]] and db._loop_connection.dbapi_connection is kept
+    with db._loop_reading:  # in use by another event loop: this read goes through the pool
+        assert await db.read_rows(emails) == [[("first@example.com",)]]
+    add_seller(db, "second@example.com")  # each read is its own transaction: it sees what was committed
+    assert await db.read_rows(emails) == [[("first@example.com",), ("second@example.com",)]]
