@@ -32,11 +32,6 @@ READS_ON_THE_LOOP, READS_IN_THREADS = 8, 4
 # several are sent with BEGIN_READING and COMMIT), every transaction read-only.
 READING_CONNECTIONS = {"autocommit": True, "options": "-c default_transaction_read_only=on"}
 BEGIN_READING = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-# _DROPPED: a pooled connection the server dropped (a restart, an idle timeout) fails at its first
-# use and the pool then replaces it; after a restart every one of them fails so. A read changes
-# nothing, so it runs again while the connection it was given turns out broken, at most once per
-# pooled connection: what SQLAlchemy's pre-ping buys with a round trip on every checkout, at no cost
-# while nothing fails. Any other error, or a server still down, goes to the caller.
 PREPARED_STATEMENTS = 256  # Database.fetch's statements: the constants modules build once
 WRITE_POOL_SIZE, WRITE_POOL_OVERFLOW = 5, 5
 POOL_SIZE = WRITE_POOL_SIZE + WRITE_POOL_OVERFLOW  # run_read's threads at once: more would wait in a pool
@@ -181,6 +176,16 @@ class _Prepared:
         return rows
 
 
+def _dropped(connection, attempt: int, pool) -> bool:
+    """Whether a PostgreSQL read that failed should run again. A pooled connection the server
+    dropped (a restart, an idle timeout) fails at its first use and the pool then replaces it; after
+    a restart every one of them fails so. A read changes nothing, so it runs again while the
+    connection it was given turns out broken, at most once per pooled connection: what SQLAlchemy's
+    pre-ping buys with a round trip on every checkout, at no cost while nothing fails. Any other
+    error, or a server still down, goes to the caller."""
+    return connection is not None and connection.broken and attempt < pool.max_size
+
+
 def _read_only(function, /, *args, **kwargs):
     token = _reading_on_the_loop.set(True)
     try:
@@ -243,14 +248,6 @@ class Database:
         with Session(self.reader) as session:  # closing it ends the transaction and keeps what was read
             yield session
 
-    @contextmanager
-    def rows(self):
-        """read() through SQLAlchemy's connection instead of an ORM session: statements on tables
-        (`select(Model.__table__)`) whose rows carry the columns as attributes, as the model's
-        objects do. Same snapshot, same refusal of writes. Pages read with fetch, cheaper still."""
-        with self.reader.connect() as connection, connection.begin():
-            yield connection
-
     def fetch(self, statement: Select, parameters: dict | None = None) -> list:
         """The rows of one SELECT on tables, built once (a module's constant), for a page: named
         tuples of its columns, read-only, converted as SQLAlchemy would. On PostgreSQL one round
@@ -264,29 +261,23 @@ class Database:
         checkout, each ~75 us of CPU. The database refuses a write made through either."""
         if self.reads_on_the_loop:
             with self.reader.connect() as connection, connection.begin():
-                driver = connection.connection.dbapi_connection
-                found = []
-                for statement, parameters in reads:
-                    cursor = driver.execute(*self._run(statement, connection.dialect, parameters))
-                    found.append(self._prepared[id(statement)][1].rows(cursor, cursor.fetchall()))
-                return found
-        runs = [self._run(statement, self.engine.dialect, parameters) for statement, parameters in reads]
+                return self._read_sqlite(connection.connection.dbapi_connection, reads)
+        runs = self._runs(reads)
         pool = self._postgresql_reads()
-        for attempt in range(pool.max_size + 1):  # see _DROPPED
+        for attempt in range(pool.max_size + 1):  # see _dropped
             connection = None
             try:
                 with pool.connection() as connection:
                     if len(runs) == 1:
-                        cursors = [connection.execute(*runs[0], prepare=True)]
+                        cursors = [connection.execute(runs[0][0].sql, runs[0][1], prepare=True)]
                     else:
                         with connection.pipeline():
                             connection.execute(BEGIN_READING)
-                            cursors = [connection.execute(*run, prepare=True) for run in runs]
+                            cursors = [connection.execute(prepared.sql, parameters, prepare=True) for prepared, parameters in runs]
                             connection.execute("COMMIT")
-                    return [self._prepared[id(statement)][1].rows(cursor, cursor.fetchall())
-                            for (statement, _), cursor in zip(reads, cursors)]
+                    return [prepared.rows(cursor, cursor.fetchall()) for (prepared, _), cursor in zip(runs, cursors)]
             except psycopg.OperationalError:
-                if connection is None or not connection.broken or attempt == pool.max_size:
+                if not _dropped(connection, attempt, pool):
                     raise
 
     async def read_rows(self, *reads: tuple[Select, dict | None]) -> list[list]:
@@ -296,23 +287,22 @@ class Database:
         CPU than the read)."""
         if self.reads_on_the_loop:
             return self._read_on_the_loop(reads)
-        runs = [self._run(statement, self.engine.dialect, parameters) for statement, parameters in reads]
+        runs = self._runs(reads)
         pool = await self._postgresql_reads_here()
-        for attempt in range(pool.max_size + 1):  # see _DROPPED
+        for attempt in range(pool.max_size + 1):  # see _dropped
             connection = None
             try:
                 async with pool.connection() as connection:
                     if len(runs) == 1:
-                        cursors = [await connection.execute(*runs[0], prepare=True)]
+                        cursors = [await connection.execute(runs[0][0].sql, runs[0][1], prepare=True)]
                     else:
                         async with connection.pipeline():
                             await connection.execute(BEGIN_READING)
-                            cursors = [await connection.execute(*run, prepare=True) for run in runs]
+                            cursors = [await connection.execute(prepared.sql, parameters, prepare=True) for prepared, parameters in runs]
                             await connection.execute("COMMIT")
-                    return [self._prepared[id(statement)][1].rows(cursor, await cursor.fetchall())
-                            for (statement, _), cursor in zip(reads, cursors)]
+                    return [prepared.rows(cursor, await cursor.fetchall()) for (prepared, _), cursor in zip(runs, cursors)]
             except psycopg.OperationalError:
-                if connection is None or not connection.broken or attempt == pool.max_size:
+                if not _dropped(connection, attempt, pool):
                     raise
 
     def _read_on_the_loop(self, reads) -> list[list]:
@@ -328,27 +318,34 @@ class Database:
             driver = self._loop_connection.dbapi_connection
             driver.execute("BEGIN")
             try:
-                found = []
-                for statement, parameters in reads:
-                    cursor = driver.execute(*self._run(statement, self.reader.dialect, parameters))
-                    found.append(self._prepared[id(statement)][1].rows(cursor, cursor.fetchall()))
-                return found
+                return self._read_sqlite(driver, reads)
             finally:
                 driver.execute("COMMIT")
         finally:
             self._loop_reading.release()
 
-    def _run(self, statement: Select, dialect, parameters: dict | None) -> tuple:
-        """(SQL, parameters) of a statement for the driver, prepared at its first run."""
-        kept = self._prepared.get(id(statement))
-        if kept is None or kept[0] is not statement:
-            if not isinstance(statement, Select):
-                raise TypeError(f"Database.fetch reads with a SELECT, not {type(statement).__name__}")
-            if len(self._prepared) >= PREPARED_STATEMENTS:
-                raise RuntimeError("Database.fetch takes statements built once (a module's constants), "
-                                   f"and has been handed over {PREPARED_STATEMENTS}")
-            kept = self._prepared[id(statement)] = (statement, _Prepared(statement, dialect))
-        return kept[1].sql, kept[1].parameters(parameters or {})
+    def _read_sqlite(self, driver, reads) -> list[list]:
+        """The rows of each read, one statement after another on SQLite's connection `driver`."""
+        found = []
+        for prepared, parameters in self._runs(reads):
+            cursor = driver.execute(prepared.sql, parameters)
+            found.append(prepared.rows(cursor, cursor.fetchall()))
+        return found
+
+    def _runs(self, reads) -> list[tuple["_Prepared", tuple | dict]]:
+        """Each read's statement, prepared at its first run, and its parameters for the driver."""
+        runs = []
+        for statement, parameters in reads:
+            kept = self._prepared.get(id(statement))
+            if kept is None or kept[0] is not statement:
+                if not isinstance(statement, Select):
+                    raise TypeError(f"Database.fetch reads with a SELECT, not {type(statement).__name__}")
+                if len(self._prepared) >= PREPARED_STATEMENTS:
+                    raise RuntimeError("Database.fetch takes statements built once (a module's constants), "
+                                       f"and has been handed over {PREPARED_STATEMENTS}")
+                kept = self._prepared[id(statement)] = (statement, _Prepared(statement, self.engine.dialect))
+            runs.append((kept[1], kept[1].parameters(parameters or {})))
+        return runs
 
     def _postgresql_reads(self):
         """psycopg's own pool of connections that read and never write (the server refuses it), in

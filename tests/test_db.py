@@ -112,10 +112,9 @@ def test_rows_are_read_only_and_carry_the_models_columns_as_attributes(db):
     add_seller(db, "first@example.com")
     sellers = Seller.__table__
     with pytest.raises(DBAPIError):
-        with db.rows() as reading:
-            reading.execute(sellers.insert().values(email="sneaky@example.com", password_hash="x"))
-    with db.rows() as reading:
-        row = reading.execute(sellers.select()).one()
+        with db.read() as session:
+            session.execute(sellers.insert().values(email="sneaky@example.com", password_hash="x"))
+    [row] = db.fetch(sellers.select())
     with db.read() as session:
         model = session.exec(select(Seller)).one()
     assert {column.name: getattr(row, column.name) for column in sellers.columns} == model.model_dump()
@@ -148,8 +147,7 @@ def test_take_row_splits_a_joined_row_by_table_and_gives_none_where_the_outer_jo
     sellers, closures = Seller.__table__, AccountClosure.__table__
     joined = (select_rows(*sellers.columns, *closures.columns).select_from(sellers)
               .outerjoin(closures, closures.c.seller_id == sellers.c.id))
-    with db.rows() as reading:
-        found = reading.execute(joined).one()
+    [found] = db.fetch(joined)
     seller, at = take_row(found, 0, sellers)
     assert seller.email == "first@example.com" and at == len(sellers.columns)
     assert take_row(found, at, closures) == (None, len(found))
@@ -196,8 +194,8 @@ def test_fetch_reads_what_sqlalchemy_reads_for_every_statement_pages_fetch(db):
                   (payout_holds.EMAIL_OF_SELLER, by_seller), (views.PEOPLE, by_seller),
                   (account_settings.STAFF_CHANGES, {**by_seller, "limit": 5})]
     fetched = db.fetch_all(*reads)
-    with db.rows() as reading:
-        expected = [[tuple(row) for row in reading.execute(statement, parameters)] for statement, parameters in reads]
+    with db.read() as session:  # SQLAlchemy's own execution
+        expected = [[tuple(row) for row in session.execute(statement, parameters)] for statement, parameters in reads]
     assert [[tuple(row) for row in rows] for rows in fetched] == expected
     assert [db.fetch(statement, parameters) for statement, parameters in reads] == fetched
     assert [row.details["n"] for row in fetched[7]] == [7, 5, 4, 3, 2]  # newest first, staff changes only, 5
