@@ -18,6 +18,7 @@ from alembic.config import Config
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from sqlalchemy import Row, Select, Table, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -37,6 +38,20 @@ WRITE_POOL_SIZE, WRITE_POOL_OVERFLOW = 5, 5
 POOL_SIZE = WRITE_POOL_SIZE + WRITE_POOL_OVERFLOW  # run_read's threads at once: more would wait in a pool
 # Set while Database.run_read runs a reader: a write there would hold every request on SQLite.
 _reading_on_the_loop: ContextVar[bool] = ContextVar("reading_on_the_loop", default=False)
+# The tables read while a page is made (kept_pages.py): by name, or UNKNOWN_READ for a read through
+# an ORM session, whose tables are not known.
+_noted_reads: ContextVar[set | None] = ContextVar("noted_reads", default=None)
+UNKNOWN_READ = "?"
+
+
+@contextmanager
+def noting_reads(into: set):
+    """Adds to `into` the tables read in this context (threads it hands work to included)."""
+    token = _noted_reads.set(into)
+    try:
+        yield into
+    finally:
+        _noted_reads.reset(token)
 
 
 class WriteInRead(RuntimeError):
@@ -148,6 +163,7 @@ class _Prepared:
         self._columns = [(column[0], column[3]) for column in compiled._result_columns]
         self._dialect = dialect
         self._make = self._convert = None
+        self.tables = frozenset(table.name for table in find_tables(statement, include_joins=True))
 
     def parameters(self, given: dict):
         values = dict(self._fixed)
@@ -245,6 +261,8 @@ class Database:
         """A read-only unit of work, for pages: it takes no turn, so readers never queue behind a
         writer or each other (SQLite's WAL and PostgreSQL both let readers go on while one writes),
         and sees one consistent snapshot. A write through it is refused by the database."""
+        if (noted := _noted_reads.get()) is not None:
+            noted.add(UNKNOWN_READ)
         with Session(self.reader) as session:  # closing it ends the transaction and keeps what was read
             yield session
 
@@ -335,6 +353,7 @@ class Database:
     def _runs(self, reads) -> list[tuple["_Prepared", tuple | dict]]:
         """Each read's statement, prepared at its first run, and its parameters for the driver."""
         runs = []
+        noted = _noted_reads.get()
         for statement, parameters in reads:
             kept = self._prepared.get(id(statement))
             if kept is None or kept[0] is not statement:
@@ -344,6 +363,8 @@ class Database:
                     raise RuntimeError("Database.fetch takes statements built once (a module's constants), "
                                        f"and has been handed over {PREPARED_STATEMENTS}")
                 kept = self._prepared[id(statement)] = (statement, _Prepared(statement, self.engine.dialect))
+            if noted is not None:
+                noted.update(kept[1].tables)
             runs.append((kept[1], kept[1].parameters(parameters or {})))
         return runs
 
@@ -388,6 +409,9 @@ class Database:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+            from portal import kept_pages  # the schema's, on every start (it imports this module)
+
+            kept_pages.install(connection)
 
     def dispose(self) -> None:
         with self._loop_reading:

@@ -118,7 +118,7 @@ class Fragments:
         text = self.kept.get(wanted) if wanted is not None else None
         if text is None:
             made = derive(dict(inputs)) if derive is not None else {}
-            text = templates[0].render({**inputs, **made, **{field: _placeholder(field) for field in private},
+            text = templates[0].render({**inputs, **made, **{field: placeholder(field) for field in private},
                                         "url": url, "settings": settings})
             if wanted is not None:
                 with self.lock:
@@ -130,7 +130,7 @@ class Fragments:
                 if wanted in self.kept:
                     self.kept.move_to_end(wanted)
         for field, value in private.items():
-            text = text.replace(_placeholder(field), str(escape(value)))
+            text = text.replace(placeholder(field), str(escape(value)))
         return Markup(text)
 
     @pass_context
@@ -175,7 +175,7 @@ class Fragments:
 
 
 @functools.cache
-def _placeholder(name: str) -> str:
+def placeholder(name: str) -> str:
     """Where a private value goes: printed escaped it is itself, and no page content can write it."""
     if not name.isidentifier():
         raise ValueError(f"a private value's name is an identifier, not {name!r}")

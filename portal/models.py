@@ -10,6 +10,7 @@ from portal.connect.negative_balances import NegativeBalanceNotice
 from portal.connect.payout_holds import PayoutHold
 from portal.funds.models import FundsMovement
 from portal.integrations.mail import OutboxMessage
+from portal.kept_pages import SellerVersion
 from portal.security.models import (
     EmailChange, KnownDevice, Passkey, PasskeyChallenge, PasswordHistory, RecoveryCode, RecoveryRequest, SensitiveChange, SignInEvent, TwoFactor,
 )
@@ -18,6 +19,7 @@ from portal.staff.models import AlertThreshold, StaffAlert, StaffMember, StaffNo
 from portal.webhooks.models import StripeEvent
 
 __all__ = [
+    "SellerVersion",
     "AccountStateDay",
     "AlertThreshold",
     "StaffAlert",

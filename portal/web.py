@@ -5,6 +5,7 @@ from http import HTTPStatus
 import re
 import ipaddress
 import secrets
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
@@ -22,7 +23,9 @@ import portal.inputs  # noqa: F401  (before any route is built: it bounds `{name
 from portal.money import units
 from portal import i18n
 from portal.i18n import format_money, format_timestamp, gettext as _, lazy_gettext
-from portal.fragments import Fragments
+from portal import kept_pages
+from portal.fragments import Fragments, placeholder
+from portal.kept_pages import Keeping
 from portal.integrations.mail import queue_mail
 from portal.settings import PROJECT_ROOT
 
@@ -45,7 +48,8 @@ def make_templates(directory: Path = TEMPLATES, *, auto_reload: bool = True) -> 
     env.filters["major_amount"] = lambda amount, currency="usd": units.plain(amount, currency)  # "1,000" yen, "12.50" dollars
     env.filters["sentence"] = lambda text: (text[:1].upper() + text[1:]) if text else ""
     env.globals["subdivisions"] = subdivisions
-    env.globals["fragment"] = Fragments(env).for_page
+    env.fragments = Fragments(env)  # kept_pages asks it which templates a page is made of
+    env.globals["fragment"] = env.fragments.for_page
     return env
 
 
@@ -92,16 +96,24 @@ def linkify(text: str) -> Markup:
     )
 
 
-def render(request: Request, template: str, context: dict | None = None, status_code: int = 200) -> HTMLResponse:
+def render(request: Request, template: str, context: dict | None = None, status_code: int = 200, *,
+           keep: "Keeping | None" = None, until: datetime | None = None) -> HTMLResponse:
+    """`keep`: the route's kept_pages.Keeping, under which the page is kept for its seller (until
+    `until`) when it can be: then the session's values are placeholders, filled in on the way out."""
     env: Environment = request.app.state.templates
+    kept = keep is not None and status_code == 200 and keep.keeps()
+    private = {name: placeholder(name) for name in kept_pages.PRIVATE} if kept else kept_pages.private_values(request)
     page = env.get_template(template).render(
         request=request,
-        csrf_token=csrf_token(request),
+        csrf_token=private["csrf_token"],
+        seller_email=private["email"],
         flashes=pop_flashes(request),
         settings=request.app.state.settings,
         url=lambda name, **params: path_for(request, name, **params),
         **(context or {}),
     )
+    if kept:
+        return keep.keep(template, page, until)
     return HTMLResponse(page, status_code=status_code)
 
 

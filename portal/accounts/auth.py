@@ -21,6 +21,7 @@ from portal.connect import closing
 from portal.connect.models import AccountClosure, ConnectedAccount
 from portal.connect.views import SUBMITTED_AT, Standing, account_view, standing
 from portal.db import take_row
+from portal.kept_pages import SellerVersion
 from portal.operations import counters
 from portal.security import emails as security_emails
 from portal.security import service as security
@@ -75,17 +76,18 @@ async def current_seller(request: Request) -> Seller | None:
 
 # Built once: every signed-in page runs it, and building a statement costs more than running it.
 # On the tables, read as plain rows: building the ORM's objects cost several times the query.
-LOGINS, SELLERS, ACCOUNTS, CLOSURES = (LoginSession.__table__, Seller.__table__, ConnectedAccount.__table__,
-                                       AccountClosure.__table__)
+LOGINS, SELLERS, ACCOUNTS, CLOSURES, VERSIONS = (LoginSession.__table__, Seller.__table__, ConnectedAccount.__table__,
+                                                 AccountClosure.__table__, SellerVersion.__table__)
 # The seller and the closure as the gate reads them are rows of their tables (db.take_row), read-only:
 # code that changes a seller loads its own in a transaction (service.py), never this one.
 LoginRow = namedtuple("LoginRow", ["id", "created_at", "last_seen_at"])
 SELLER_AND_STANDING = (
     select_rows(LOGINS.c.id, LOGINS.c.created_at, LOGINS.c.last_seen_at, *SELLERS.columns, ACCOUNTS.c.stripe_account_id,
-                SUBMITTED_AT, *CLOSURES.columns)
+                SUBMITTED_AT, VERSIONS.c.version, *CLOSURES.columns)
     .select_from(LOGINS)
     .join(SELLERS, SELLERS.c.id == LOGINS.c.seller_id)
     .outerjoin(ACCOUNTS, ACCOUNTS.c.seller_id == SELLERS.c.id)
+    .outerjoin(VERSIONS, VERSIONS.c.seller_id == SELLERS.c.id)
     .outerjoin(CLOSURES, CLOSURES.c.seller_id == SELLERS.c.id)
     .where(LOGINS.c.id == bindparam("digest"))
 )
@@ -103,8 +105,10 @@ async def _seller_and_standing(db, session_id: str, max_age: int) -> tuple[Selle
     if service.session_needs_writing(login, max_age) and not await run_in_threadpool(service.keep_session, db, login, max_age):
         return None, None
     seller, at = take_row(found, 3, SELLERS)
-    account_id, submitted_at = found[at], found[at + 1]
-    return seller, Standing(account_id, take_row(found, at + 2, CLOSURES)[0], submitted=submitted_at is not None)
+    account_id, submitted_at, version = found[at], found[at + 1], found[at + 2]
+    # No version yet: nothing of the seller's changed since the versions' triggers were installed.
+    return seller, Standing(account_id, take_row(found, at + 3, CLOSURES)[0], submitted=submitted_at is not None,
+                            version=version or 0)
 
 
 async def _note_stripe_account(request: Request, seller: Seller | None) -> None:
@@ -118,6 +122,8 @@ def _note_standing(request: Request, found: Standing | None) -> None:
     request.state.seller_account = found.stripe_account_id if found else None
     request.state.seller_submitted = bool(found and found.submitted)
     request.state.closure = found.closure if found else None
+    # What the seller's pages are kept by (kept_pages.py); only the gate's own read knows it.
+    request.state.seller_version = found.version if found else None
 
 
 def ip_of(request: Request) -> str:

@@ -19,6 +19,7 @@ from portal.connect.requirements import Requirement, checking as stripe_checking
 from portal.connect.status import AccountStatus, State
 from portal.connect.views import AccountView, read_account_view
 from portal.inputs import read_form
+from portal.kept_pages import Keeping, until_holds_end
 from portal.integrations.stripe import StripeFailure
 from portal.onboarding import service as onboarding
 from portal.web import absolute_url, client_ip, date_locale, flash, link_routes, link_token, redirect, render
@@ -49,15 +50,21 @@ def _form(inputs: dict) -> dict:
 
 
 async def status(request: Request):
-    """Reads the mirror only: this page never waits on Stripe."""
+    """Reads the mirror only: this page never waits on Stripe. Kept whole until the seller's
+    version changes (kept_pages.py), except while they are still setting up (the form is read
+    through the ORM)."""
     seller = await current_seller(request)
     db = request.app.state.db
-    view = await read_account_view(db, seller.id)
-    # The form, for a seller who has not submitted yet.
-    ob = await db.run_read(onboarding.load, db, seller.id, seller.email) if view.status.state == State.setting_up else None
-    if view.status.state == State.rejected:  # closed by the platform or Stripe (issue 7)
-        return render(request, "connect/closed.html", {"view": view})
-    return _status_page(request, view, request.query_params.get("requirement"), progress=_progress(ob) if ob is not None else None)
+    with Keeping(request) as page:
+        if (kept := page.kept) is not None:
+            return kept
+        view = await read_account_view(db, seller.id)
+        # The form, for a seller who has not submitted yet.
+        ob = await db.run_read(onboarding.load, db, seller.id, seller.email) if view.status.state == State.setting_up else None
+        if view.status.state == State.rejected:  # closed by the platform or Stripe (issue 7)
+            return render(request, "connect/closed.html", {"view": view}, keep=page, until=until_holds_end(view.holds))
+        return _status_page(request, view, request.query_params.get("requirement"),
+                            progress=_progress(ob) if ob is not None else None, keep=page)
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class StatusContent:
 
 
 def _status_page(request: Request, view: AccountView, focus: str | None, *, progress: dict | None = None,
-                 values: dict | None = None, errors: dict | None = None, status_code: int = 200):
+                 values: dict | None = None, errors: dict | None = None, status_code: int = 200, keep: Keeping | None = None):
     snapshot = view.account.snapshot if view.account else None
     content = StatusContent(account=view.account is not None, status=view.status, actions=view.actions,
                             pending=view.pending, holds=view.holds, settings=view.settings if view.account else None,
@@ -83,7 +90,7 @@ def _status_page(request: Request, view: AccountView, focus: str | None, *, prog
     return render(request, "connect/status.html", {"content": {
         "view": content, "country": countries.of_account(snapshot).code, "focus_key": focus or None,
         "values": values or {}, "errors": errors or {}, "progress": progress, "date_locale": date_locale(snapshot),
-    }, "form": _form}, status_code=status_code)
+    }, "form": _form}, status_code=status_code, keep=keep, until=until_holds_end(view.holds))
 
 
 def _progress(ob: onboarding.Onboarding) -> dict:

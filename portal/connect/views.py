@@ -127,6 +127,7 @@ class Standing:
     stripe_account_id: str | None
     closure: AccountClosure | None
     submitted: bool = False  # the seller sent the whole form (status.submitted), read without the snapshot
+    version: int | None = None  # the seller's version (kept_pages.py), when the gate read it
 
 
 # When the seller accepted Stripe's agreement, the form's last step: status.submitted, in SQL.

@@ -10,6 +10,7 @@ from portal.i18n import gettext as _, lazy_gettext as _l
 from portal.accounts.auth import current_seller, json_error, reauthenticated
 from portal.connect.payout_holds import read_active_holds
 from portal.integrations.stripe import StripeFailure
+from portal.kept_pages import Keeping, until_holds_end
 from portal.money.components import embedded_components, page_components
 from portal.web import render
 
@@ -30,7 +31,7 @@ def viewing_as_staff(request: Request) -> bool:
     return getattr(request.state, "view_as", None) is not None
 
 
-async def _show(request: Request, page: str, holds: list | None = None):
+async def _show(request: Request, page: str, holds: list | None = None, keep: Keeping | None = None):
     account = await seller_account(request)
     read_only = viewing_as_staff(request)
     return render(request, f"money/{page}.html", {
@@ -41,13 +42,17 @@ async def _show(request: Request, page: str, holds: list | None = None):
         "holds": holds or [],
         "read_only": read_only,
         "may_edit_schedule": reauthenticated(request),
-    })
+    }, keep=keep, until=until_holds_end(holds or []))
 
 
 async def payouts(request: Request):
+    """Kept whole until the seller's version changes (kept_pages.py), or a hold ends by itself."""
     seller = await current_seller(request)
-    holds = await read_active_holds(request.app.state.db, seller.id)
-    return await _show(request, "payouts", holds)
+    with Keeping(request, reauthenticated(request)) as page:
+        if (kept := page.kept) is not None:
+            return kept
+        holds = await read_active_holds(request.app.state.db, seller.id)
+        return await _show(request, "payouts", holds, keep=page)
 
 
 async def disputes(request: Request):

@@ -5,8 +5,11 @@ with other work this is the steadiest figure to compare before and after a chang
 what a profiler should watch (run it under `py-spy record -o profile.svg -- python -m ...`, which
 sees the thread pool's threads too).
 
-Run: .venv/bin/python -m tests.benchmarks.cpu_per_request [--requests 2000] [--only status,payouts,webhooks]
-     [--database postgresql]"""
+`--only bare,signed-in` measures the ceilings (tests/benchmarks/ceilings.py) the same way, the page
+padded to the status page's size: what the same loop costs with only Starlette and Jinja2 at work.
+
+Run: .venv/bin/python -m tests.benchmarks.cpu_per_request [--requests 2000]
+     [--only status,payouts,webhooks,bare,signed-in] [--database postgresql]"""
 
 import argparse
 import asyncio
@@ -20,6 +23,7 @@ from pathlib import Path
 from tests.benchmarks import pages_and_webhooks as bench
 
 PATHS = {"status": "/status/", "payouts": "/payouts"}
+CEILINGS = {"bare": "page_app", "signed-in": "signed_in_page_app"}
 BATCH = 50
 
 
@@ -81,10 +85,20 @@ async def run(database_url: str, only: list[str], count: int, concurrency: int) 
 
     app = app_from_environment()
     async with app.router.lifespan_context(app):
+        def session(n: int) -> list[tuple[bytes, bytes]]:
+            return [(b"cookie", b"portal_session=" + cookies[n % len(cookies)].encode())]
+
         for name in only:
-            if name in PATHS:
+            if name in CEILINGS:
+                _status, page = await call(app, "GET", PATHS["status"], session(0))
+                os.environ["BENCH_PAGE_BYTES"] = str(len(page))
+                from tests.benchmarks import ceilings
+
+                ceiling = getattr(ceilings, CEILINGS[name])()
+                await measure(ceiling, name, lambda n: ("GET", "/", session(n), b""), count, concurrency)
+            elif name in PATHS:
                 def page(n: int, path=PATHS[name]):
-                    return "GET", path, [(b"cookie", b"portal_session=" + cookies[n % len(cookies)].encode())], b""
+                    return "GET", path, session(n), b""
                 await measure(app, name, page, count, concurrency)
             elif name == "webhooks":
                 events = Path(tempfile.mkdtemp()) / "events"
