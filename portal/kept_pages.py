@@ -48,6 +48,7 @@ KEPT = 1024  # pages of ~20 kB: ~20 MB at most per process
 WATCHED = ("seller", "connected_account", "account_balance", "business_email", "payout_hold", "onboarding_person",
            "audit_event", "account_closure")
 PRIVATE = ("csrf_token", "email")
+_PLACES = {name: placeholder(name).encode() for name in PRIVATE}
 
 
 class SellerVersion(SQLModel, table=True):
@@ -116,14 +117,15 @@ def uninstall(connection) -> None:
 
 
 class KeptPages:
-    """The app's kept pages: key -> (text with placeholders, its templates, good until)."""
+    """The app's kept pages: key -> (text with placeholders, encoded as sent; its template's name and
+    templates as loaded then; good until)."""
 
     def __init__(self, size: int = KEPT):
         self.size = size
         self.kept: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key, fragments) -> str | None:
+    def get(self, key, fragments) -> bytes | None:
         found = self.kept.get(key)
         if found is None:
             return None
@@ -137,7 +139,7 @@ class KeptPages:
                 self.kept.move_to_end(key)
         return text
 
-    def put(self, key, text: str, name: str, templates: tuple, until: datetime | None) -> None:
+    def put(self, key, text: bytes, name: str, templates: tuple, until: datetime | None) -> None:
         with self.lock:
             self.kept[key] = (text, name, templates, until)
             if len(self.kept) > self.size:
@@ -176,12 +178,13 @@ class Keeping:
 
     def keep(self, name: str, text: str, until: datetime | None) -> HTMLResponse:
         state = self.request.app.state
-        state.kept_pages.put(self.key, text, name, state.templates.fragments.templates(name), until)
-        return HTMLResponse(self.fill(text))
+        encoded = text.encode()
+        state.kept_pages.put(self.key, encoded, name, state.templates.fragments.templates(name), until)
+        return HTMLResponse(self.fill(encoded))
 
-    def fill(self, text: str) -> str:
+    def fill(self, text: bytes) -> bytes:
         for name, value in private_values(self.request).items():
-            text = text.replace(placeholder(name), str(escape(value)))
+            text = text.replace(_PLACES[name], str(escape(value)).encode())
         return text
 
 
@@ -199,8 +202,9 @@ def _key(request: Request, parts: tuple):
     if (request.method != "GET" or seller is None or version is None or getattr(state, "view_as", None)
             or request.session.get("_flashes")):
         return None
-    return (seller.id, version, i18n.current_locale(), request.scope.get("root_path", ""), request.url.path,
-            request.url.query, *parts)
+    scope = request.scope
+    return (seller.id, version, i18n.current_locale(), scope.get("root_path", ""), scope["path"],
+            scope.get("query_string", b""), *parts)
 
 
 def until_holds_end(holds) -> datetime | None:
