@@ -17,7 +17,7 @@ from portal.accounts import routes as accounts
 from portal.accounts.gate import SellerGate
 from portal.accounts.throttle import Throttle
 from portal.connect import leaving
-from portal.kept_pages import KeptPages
+from portal.kept_pages import SELLERS_SEEN, Kept, KeptPages
 from portal.connect import routes as connect
 from portal.connect.notify import tell_seller_about_new_requirements
 from portal.connect.sync import scheduled_pass
@@ -171,6 +171,7 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
     app.state.secret = settings.signing_key()
     app.state.templates = make_templates(auto_reload=settings.environment == "development")
     app.state.kept_pages = KeptPages()
+    app.state.sellers_seen = Kept(SELLERS_SEEN)
     app.state.paths = {}  # route name and parameters -> path (web.path_for)
     app.state.throttle = Throttle(settings.rate_limit_storage)
     app.state.mailer = mailer

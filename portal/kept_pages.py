@@ -42,6 +42,7 @@ from portal.db import UNKNOWN_READ, noting_reads, utcnow
 from portal.fragments import placeholder
 
 KEPT = 1024  # pages of ~20 kB: ~20 MB at most per process
+SELLERS_SEEN = 4096  # what the gate reads of a seller (accounts/auth.py): a row each
 
 # The tables a kept page may read. A row names its seller by a `seller_id` column, or by
 # `stripe_account_id` through the connected account (a balance); the seller's own row is `id`.
@@ -116,17 +117,38 @@ def uninstall(connection) -> None:
             connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
 
 
-class KeptPages:
-    """The app's kept pages: key -> (text with placeholders, encoded as sent; its template's name and
-    templates as loaded then; good until)."""
+class Kept:
+    """A bounded LRU in process memory, of what is kept by a seller's version."""
 
-    def __init__(self, size: int = KEPT):
+    def __init__(self, size: int):
         self.size = size
         self.kept: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key, fragments) -> bytes | None:
+    def get(self, key):
         found = self.kept.get(key)
+        if found is not None:
+            with self.lock:
+                if key in self.kept:
+                    self.kept.move_to_end(key)
+        return found
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.kept[key] = value
+            if len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+
+
+class KeptPages(Kept):
+    """The app's kept pages: key -> (text with placeholders, encoded as sent; its template's name and
+    templates as loaded then; good until)."""
+
+    def __init__(self, size: int = KEPT):
+        super().__init__(size)
+
+    def page(self, key, fragments) -> bytes | None:
+        found = self.get(key)
         if found is None:
             return None
         text, name, templates, until = found
@@ -134,16 +156,7 @@ class KeptPages:
             with self.lock:
                 self.kept.pop(key, None)
             return None
-        with self.lock:
-            if key in self.kept:
-                self.kept.move_to_end(key)
         return text
-
-    def put(self, key, text: bytes, name: str, templates: tuple, until: datetime | None) -> None:
-        with self.lock:
-            self.kept[key] = (text, name, templates, until)
-            if len(self.kept) > self.size:
-                self.kept.popitem(last=False)
 
 
 class Keeping:
@@ -169,7 +182,7 @@ class Keeping:
         if self.key is None:
             return None
         state = self.request.app.state
-        text = state.kept_pages.get(self.key, state.templates.fragments)
+        text = state.kept_pages.page(self.key, state.templates.fragments)
         return None if text is None else HTMLResponse(self.fill(text))
 
     def keeps(self) -> bool:
@@ -179,7 +192,7 @@ class Keeping:
     def keep(self, name: str, text: str, until: datetime | None) -> HTMLResponse:
         state = self.request.app.state
         encoded = text.encode()
-        state.kept_pages.put(self.key, encoded, name, state.templates.fragments.templates(name), until)
+        state.kept_pages.put(self.key, (encoded, name, state.templates.fragments.templates(name), until))
         return HTMLResponse(self.fill(encoded))
 
     def fill(self, text: bytes) -> bytes:

@@ -186,8 +186,9 @@ def test_fetch_reads_what_sqlalchemy_reads_for_every_statement_pages_fetch(db):
         session.add(AccountClosure(seller_id=first, stripe_account_id="acct_1", erase_after=now))
         for n, action in enumerate([*["staff.capability"] * 6, "seller.sign_in", "staff.payout_schedule"]):
             session.add(AuditEvent(actor_kind="staff", action=action, seller_id=first, details={"n": n}, at=now + timedelta(seconds=n)))
-    reads = [(auth.SELLER_AND_STANDING, {"digest": "a" * 64}), (auth.SELLER_AND_STANDING, {"digest": "b" * 64}),
-             (auth.SELLER_AND_STANDING, {"digest": "none"})]
+    reads = [(auth.LOGIN_AND_VERSION, {"digest": "a" * 64}), (auth.LOGIN_AND_VERSION, {"digest": "b" * 64}),
+             (auth.LOGIN_AND_VERSION, {"digest": "none"}), (auth.SELLER_AND_STANDING, {"seller_id": first}),
+             (auth.SELLER_AND_STANDING, {"seller_id": second}), (auth.SELLER_AND_STANDING, {"seller_id": 999})]
     for seller_id in (first, second):
         by_seller = {"seller_id": seller_id}
         reads += [(views.ACCOUNT_BALANCE_EMAIL, by_seller), (payout_holds.UNRELEASED_HOLDS, by_seller),
@@ -198,9 +199,10 @@ def test_fetch_reads_what_sqlalchemy_reads_for_every_statement_pages_fetch(db):
         expected = [[tuple(row) for row in session.execute(statement, parameters)] for statement, parameters in reads]
     assert [[tuple(row) for row in rows] for rows in fetched] == expected
     assert [db.fetch(statement, parameters) for statement, parameters in reads] == fetched
-    assert [row.details["n"] for row in fetched[7]] == [7, 5, 4, 3, 2]  # newest first, staff changes only, 5
-    assert fetched[3][0].snapshot["requirements"] == {"currently_due": ["external_account"]}  # by column name
-    assert fetched[0][0].last_seen_at.tzinfo is not None and fetched[2] == []
+    assert [row.details["n"] for row in fetched[10]] == [7, 5, 4, 3, 2]  # newest first, staff changes only, 5
+    assert fetched[6][0].snapshot["requirements"] == {"currently_due": ["external_account"]}  # by column name
+    assert fetched[0][0].last_seen_at.tzinfo is not None and fetched[2] == [] and fetched[5] == []
+    assert fetched[3][0].stripe_account_id == "acct_1" and fetched[4][0].stripe_account_id is None
 
 
 def test_fetch_takes_only_selects_and_the_database_refuses_a_write_through_it(db):

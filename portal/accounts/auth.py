@@ -64,7 +64,7 @@ async def current_seller(request: Request) -> Seller | None:
     seller = found = None
     session_id = request.session.get(SESSION_KEY)
     if session_id:
-        seller, found = await _seller_and_standing(request.app.state.db, session_id, request.app.state.settings.session_max_age)
+        seller, found = await _seller_and_standing(request.app.state, session_id, request.app.state.settings.session_max_age)
         if seller is None:
             request.session.pop(SESSION_KEY, None)
     request.state.seller = seller
@@ -81,34 +81,52 @@ LOGINS, SELLERS, ACCOUNTS, CLOSURES, VERSIONS = (LoginSession.__table__, Seller.
 # The seller and the closure as the gate reads them are rows of their tables (db.take_row), read-only:
 # code that changes a seller loads its own in a transaction (service.py), never this one.
 LoginRow = namedtuple("LoginRow", ["id", "created_at", "last_seen_at"])
-SELLER_AND_STANDING = (
-    select_rows(LOGINS.c.id, LOGINS.c.created_at, LOGINS.c.last_seen_at, *SELLERS.columns, ACCOUNTS.c.stripe_account_id,
-                SUBMITTED_AT, VERSIONS.c.version, *CLOSURES.columns)
+# Read on every request: the session (which signing out anywhere removes), its seller and the seller's
+# version (kept_pages.py).
+LOGIN_AND_VERSION = (
+    select_rows(LOGINS.c.id, LOGINS.c.created_at, LOGINS.c.last_seen_at, LOGINS.c.seller_id, VERSIONS.c.version)
     .select_from(LOGINS)
-    .join(SELLERS, SELLERS.c.id == LOGINS.c.seller_id)
-    .outerjoin(ACCOUNTS, ACCOUNTS.c.seller_id == SELLERS.c.id)
-    .outerjoin(VERSIONS, VERSIONS.c.seller_id == SELLERS.c.id)
-    .outerjoin(CLOSURES, CLOSURES.c.seller_id == SELLERS.c.id)
+    .outerjoin(VERSIONS, VERSIONS.c.seller_id == LOGINS.c.seller_id)
     .where(LOGINS.c.id == bindparam("digest"))
+)
+# Read when the seller's version is one this process has not seen: every column of these is a
+# watched table's, so the version says whether what was read before still holds.
+SELLER_AND_STANDING = (
+    select_rows(*SELLERS.columns, ACCOUNTS.c.stripe_account_id, SUBMITTED_AT, *CLOSURES.columns)
+    .select_from(SELLERS)
+    .outerjoin(ACCOUNTS, ACCOUNTS.c.seller_id == SELLERS.c.id)
+    .outerjoin(CLOSURES, CLOSURES.c.seller_id == SELLERS.c.id)
+    .where(SELLERS.c.id == bindparam("seller_id"))
 )
 
 
-async def _seller_and_standing(db, session_id: str, max_age: int) -> tuple[Seller | None, Standing | None]:
-    """What every seller page needs before it is shown, in one read: the session's seller, whether
-    they have a Stripe account and whether it is closing. The session row is written only when it
-    expired or was last seen a while ago (service.keep_session), in the thread pool."""
-    [rows] = await db.read_rows((SELLER_AND_STANDING, {"digest": service.session_digest(session_id)}))
+async def _seller_and_standing(state, session_id: str, max_age: int) -> tuple[Seller | None, Standing | None]:
+    """What every seller page needs before it is shown: the session's seller, whether they have a
+    Stripe account and whether it is closing. One read of the session and the seller's version; the
+    seller and their standing are kept by that version (kept_pages.Kept), read again only when it
+    moved. The session row is written only when it expired or was last seen a while ago
+    (service.keep_session), in the thread pool."""
+    db = state.db
+    [rows] = await db.read_rows((LOGIN_AND_VERSION, {"digest": service.session_digest(session_id)}))
     if not rows:
         return None, None
     found = rows[0]
     login = LoginRow(*found[:3])
     if service.session_needs_writing(login, max_age) and not await run_in_threadpool(service.keep_session, db, login, max_age):
         return None, None
-    seller, at = take_row(found, 3, SELLERS)
-    account_id, submitted_at, version = found[at], found[at + 1], found[at + 2]
     # No version yet: nothing of the seller's changed since the versions' triggers were installed.
-    return seller, Standing(account_id, take_row(found, at + 3, CLOSURES)[0], submitted=submitted_at is not None,
-                            version=version or 0)
+    key = (found.seller_id, found.version or 0)
+    if (known := state.sellers_seen.get(key)) is not None:
+        return known
+    [rows] = await db.read_rows((SELLER_AND_STANDING, {"seller_id": found.seller_id}))
+    if not rows:
+        return None, None
+    seller, at = take_row(rows[0], 0, SELLERS)
+    account_id, submitted_at = rows[0][at], rows[0][at + 1]
+    known = seller, Standing(account_id, take_row(rows[0], at + 2, CLOSURES)[0], submitted=submitted_at is not None,
+                             version=key[1])
+    state.sellers_seen.put(key, known)
+    return known
 
 
 async def _note_stripe_account(request: Request, seller: Seller | None) -> None:
