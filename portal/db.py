@@ -334,6 +334,8 @@ class Database:
             if self._loop_connection is None:
                 self._loop_connection = self.reader.raw_connection()  # query_only, like every reader's
             driver = self._loop_connection.dbapi_connection
+            if len(reads) == 1:  # one statement is its own snapshot
+                return self._read_sqlite(driver, reads)
             driver.execute("BEGIN")
             try:
                 return self._read_sqlite(driver, reads)

@@ -28,6 +28,7 @@ only ever shown to requests that read that older version, which raced the change
 
 The store is a bounded LRU in process memory: losing it costs only time."""
 
+import re
 import threading
 from collections import OrderedDict
 from datetime import datetime
@@ -141,13 +142,13 @@ class Kept:
 
 
 class KeptPages(Kept):
-    """The app's kept pages: key -> (text with placeholders, encoded as sent; its template's name and
-    templates as loaded then; good until)."""
+    """The app's kept pages: key -> (the page encoded as sent, cut at its private values (_pieces);
+    its template's name and templates as loaded then; good until)."""
 
     def __init__(self, size: int = KEPT):
         super().__init__(size)
 
-    def page(self, key, fragments) -> bytes | None:
+    def page(self, key, fragments) -> tuple | None:
         found = self.get(key)
         if found is None:
             return None
@@ -182,8 +183,8 @@ class Keeping:
         if self.key is None:
             return None
         state = self.request.app.state
-        text = state.kept_pages.page(self.key, state.templates.fragments)
-        return None if text is None else HTMLResponse(self.fill(text))
+        pieces = state.kept_pages.page(self.key, state.templates.fragments)
+        return None if pieces is None else HTMLResponse(self.fill(pieces))
 
     def keeps(self) -> bool:
         """Whether the page being made can be kept: its key is known, and it read WATCHED tables only."""
@@ -191,14 +192,16 @@ class Keeping:
 
     def keep(self, name: str, text: str, until: datetime | None) -> HTMLResponse:
         state = self.request.app.state
-        encoded = text.encode()
-        state.kept_pages.put(self.key, (encoded, name, state.templates.fragments.templates(name), until))
-        return HTMLResponse(self.fill(encoded))
+        pieces = _pieces(text.encode())
+        state.kept_pages.put(self.key, (pieces, name, state.templates.fragments.templates(name), until))
+        return HTMLResponse(self.fill(pieces))
 
-    def fill(self, text: bytes) -> bytes:
-        for name, value in private_values(self.request).items():
-            text = text.replace(_PLACES[name], str(escape(value)).encode())
-        return text
+    def fill(self, pieces: tuple) -> bytes:
+        """The page's bytes from its pieces: the text between the private values, and which goes where."""
+        values = {name: str(escape(value)).encode() for name, value in private_values(self.request).items()}
+        parts = list(pieces)
+        parts[1::2] = [values[name] for name in pieces[1::2]]
+        return b"".join(parts)
 
 
 def private_values(request: Request) -> dict[str, str]:
@@ -218,6 +221,20 @@ def _key(request: Request, parts: tuple):
     scope = request.scope
     return (seller.id, version, i18n.current_locale(), scope.get("root_path", ""), scope["path"],
             scope.get("query_string", b""), *parts)
+
+
+_PRIVATE_PLACE = re.compile(b"|".join(re.escape(place) for place in _PLACES.values()))
+_NAMES = {place: name for name, place in _PLACES.items()}
+
+
+def _pieces(text: bytes) -> tuple:
+    """`text` cut at its private values' places: (text, name, text, name, ..., text), so that
+    filling them in is one join, not a pass over the page for each value."""
+    pieces, at = [], 0
+    for found in _PRIVATE_PLACE.finditer(text):
+        pieces += [text[at:found.start()], _NAMES[found.group()]]
+        at = found.end()
+    return (*pieces, text[at:])
 
 
 def until_holds_end(holds) -> datetime | None:
