@@ -40,7 +40,7 @@ from portal.staff.view_as import ReadOnlyWhileViewing
 from portal.integrations.stripe import StripeGateway, StripeGatewayV2
 from portal.sandbox.app import create_sandbox
 from portal.sandbox.config import SandboxConfig
-from portal.route_table import MachineRoutes
+from portal.route_table import MachineRoutes, RememberingRouter
 from portal.settings import PROJECT_ROOT, Settings, load_settings
 from portal.web import RequestGuard, SecurityHeaders, http_exception, make_templates, server_error
 from portal.webhooks import endpoint as webhooks
@@ -164,6 +164,7 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
         exception_handlers={HTTPException: http_exception, Exception: server_error},
         lifespan=lifespan,
     )
+    app.router = RememberingRouter(routes, lifespan=lifespan)
     tracer_provider = tracing.tracer_provider(settings, app, exporter=span_exporter)
     app.state.tracer_provider = tracer_provider
     app.state.settings = settings

@@ -2,12 +2,15 @@
 requests need (portal/route_table.MachineRoutes), and which route answers a path is worked out
 once (route_of): checked over the whole route table, so a route added later is covered."""
 
+import asyncio
+
 import pytest
-from starlette.routing import Mount
+from starlette.exceptions import HTTPException
+from starlette.routing import Mount, Route, Router
 
 from portal.accounts.gate import NOT_SELLER, area
 from portal.app import MACHINE_AREAS
-from portal.route_table import REMEMBERED, MachineRoutes, resolve, route_of
+from portal.route_table import REMEMBERED, MachineRoutes, RememberingRouter, resolve, route_of
 from tests.route_table import endpoints
 
 
@@ -73,3 +76,38 @@ def test_made_up_paths_cannot_grow_what_is_remembered_past_its_bound(client):
     for n in range(REMEMBERED + 50):
         route_of(scope_for(app, "GET", f"/made-up/{n}"))
     assert len(app.__dict__["_portal_routes_by_path"]) <= REMEMBERED
+
+
+def test_the_remembering_router_hands_every_route_what_starlettes_search_does(client, monkeypatch):
+    """For every route and method of the table (and a slashless path, a wrong method, a 404), the
+    route Starlette's own search reaches and the scope it gets are what RememberingRouter gives,
+    the first time and from memory."""
+    app = client.app
+    assert isinstance(app.router, RememberingRouter)
+    reached = []
+
+    async def record(route, scope, receive, send):
+        reached.append((route, {key: value for key, value in scope.items() if key != "router"}))
+
+    monkeypatch.setattr(Route, "handle", record)
+    cases = [(method, path) for _name, method, path in every_path(app)]
+    cases += [("GET", "/status"), ("PATCH", "/account/login"), ("GET", "/no/such/page")]
+    remembered = 0
+    for method, path in cases:
+        seen = []
+        for search in (Router.app, RememberingRouter.app, RememberingRouter.app):
+            reached.clear()
+            scope = scope_for(app, method, path)
+
+            async def send(message):
+                reached.append(("sent", message.get("status")))
+
+            try:
+                asyncio.run(search(app.router, scope, None, send))
+            except HTTPException as refused:  # a 404, raised for the app's handlers
+                reached.append(("raised", refused.status_code))
+            seen.append(list(reached))
+        assert seen[0] == seen[1] == seen[2], (method, path)
+        remembered += (scope_for(app, method, path)["root_path"], path, method) in app.router._remembered
+    assert remembered > 50
+    assert not any("7" in path for _root, path, _method in app.router._remembered), "a path with parameters was kept"
