@@ -174,9 +174,12 @@ class LocaleMiddleware:
 
 
 def _cookies(headers: Headers) -> dict[str, str]:
+    """The request's cookies, when one of them may be the picked language (most requests carry only
+    the session's: parsing it here, to find nothing, cost more than the look)."""
     from starlette.requests import cookie_parser
 
-    return cookie_parser(headers.get("cookie", ""))
+    header = headers.get("cookie", "")
+    return cookie_parser(header) if COOKIE in header else {}
 
 
 # The request's language ----------------------------------------------------------------------

@@ -99,6 +99,9 @@ def end(db: Database, token: str, *, ip: str, why: str = "exit") -> ViewAsGrant 
 
 
 def cookie_token(request: Request) -> str | None:
+    # Every seller request asks; only staff viewing as a seller carry the cookie (its name, first).
+    if VIEW_AS_COOKIE not in request.headers.get("cookie", ""):
+        return None
     raw = request.cookies.get(VIEW_AS_COOKIE)
     if not raw:
         return None
