@@ -29,6 +29,9 @@ READ_CONNECTIONS = 40  # anyio's default thread pool size, which Starlette runs 
 # on the event loop (Database.read_rows), fetch's in threads, and the engine's for writes and what
 # reads through the ORM. Four web processes and a worker stay under PostgreSQL's default of 100.
 READS_ON_THE_LOOP, READS_IN_THREADS = 8, 4
+# How long a PostgreSQL read waits for a connection of its pool (psycopg_pool's default is 30 s):
+# pages this busy, or a database this far gone, answer an error instead of hanging on.
+READ_WAIT = 5.0
 # What fetch's PostgreSQL connections are: in autocommit (a single statement is its own snapshot;
 # several are sent with BEGIN_READING and COMMIT), every transaction read-only.
 READING_CONNECTIONS = {"autocommit": True, "options": "-c default_transaction_read_only=on"}
@@ -377,7 +380,7 @@ class Database:
             with self._read_pool_lock:
                 if self._read_pool is None:
                     self._read_pool = ConnectionPool(self._driver_url(), min_size=1, max_size=READS_IN_THREADS, open=True,
-                                                     name="portal-reads", kwargs=READING_CONNECTIONS)
+                                                     name="portal-reads", kwargs=READING_CONNECTIONS, timeout=READ_WAIT)
         return self._read_pool
 
     async def _postgresql_reads_here(self):
@@ -385,7 +388,7 @@ class Database:
         loop = asyncio.get_running_loop()
         if self._async_pool is None or self._async_pool[0] is not loop:
             pool = AsyncConnectionPool(self._driver_url(), min_size=1, max_size=READS_ON_THE_LOOP, open=False,
-                                       name="portal-reads-async", kwargs=READING_CONNECTIONS)
+                                       name="portal-reads-async", kwargs=READING_CONNECTIONS, timeout=READ_WAIT)
             await pool.open()
             if self._async_pool is not None and self._async_pool[0] is loop:  # another request opened one meanwhile
                 await pool.close()

@@ -251,7 +251,9 @@ def _apply_account_events(db: Database, accounts: list[tuple[dict, float]]) -> l
             row = held.get(account["id"])
             answers.append(None if row is None else _account_event(session, row, account, as_of, writes))
         if writes:
-            session.execute(_KEEP_SNAPSHOT, writes)
+            # In the order of the rows (a stable sort keeps an account's snapshots in theirs), so
+            # appliers in several processes lock accounts, and their sellers' versions, in one order.
+            session.execute(_KEEP_SNAPSHOT, sorted(writes, key=lambda write: write["row_id"]))
     return answers
 
 

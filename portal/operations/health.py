@@ -9,6 +9,7 @@ from datetime import timedelta
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import literal_column, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -17,6 +18,8 @@ from portal.db import MIGRATIONS, Database, utcnow
 from portal.integrations.mail import outbox_backlog
 
 log = logging.getLogger(__name__)
+# Read the way pages read (Database.fetch: on PostgreSQL psycopg's own pool, not the engine's).
+PROBE = select(literal_column("1").label("one"))
 
 
 def code_heads() -> set[str]:
@@ -30,6 +33,7 @@ def readiness(db: Database, outbox_max_age: int, *, sends_mail: bool) -> dict[st
     try:
         with db.engine.connect() as connection:
             applied = set(MigrationContext.configure(connection).get_current_heads())
+        db.fetch(PROBE)
     except Exception as exc:  # an unreachable database fails every check that needs it
         log.warning("readiness: database unreachable: %s", type(exc).__name__)
         unknown = _check(False, "not checked: the database is unreachable")

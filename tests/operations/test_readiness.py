@@ -63,3 +63,15 @@ def test_an_unreachable_database_is_not_ready(settings):
     assert answer.status_code == 503
     assert answer.json()["failed"] == ["database", "migrations", "outbox"]
     assert answer.json()["checks"]["database"]["detail"].startswith("unreachable (")
+
+
+def test_a_database_the_pages_cannot_read_is_not_ready(settings, monkeypatch):
+    client = _unstarted(settings)
+
+    def refused(*_args, **_kwargs):
+        raise TimeoutError("no reading connection")
+
+    monkeypatch.setattr(client.app.state.db, "fetch", refused)
+    answer = client.get("/readyz")
+    assert answer.status_code == 503 and "database" in answer.json()["failed"]
+    assert answer.json()["checks"]["database"]["detail"] == "unreachable (TimeoutError)"
