@@ -144,12 +144,12 @@ def test_a_kept_page_is_served_with_only_the_gates_read(any_client, monkeypatch)
         return await original(*statements)
 
     monkeypatch.setattr(db, "read_rows", counted)
-    for path in ("/status/", "/payouts"):
+    for path in ("/status/", "/payouts", "/disputes", "/payments", "/settings"):
         first = ann.page(path)
         made = len(reads)
         assert ann.page(path) == first
         assert len(reads) == made + 1, "the gate's read only"
-    assert len(client.app.state.kept_pages.kept) == 2
+    assert len(client.app.state.kept_pages.kept) == 5
 
 
 def test_whatever_a_kept_page_shows_is_the_page_made_anew_after_each_change(any_client):
@@ -264,7 +264,8 @@ def _request_reads(env, name: str, seen: set) -> set:
     return found
 
 
-@pytest.mark.parametrize("name", ["connect/status.html", "connect/closed.html", "money/payouts.html"])
+@pytest.mark.parametrize("name", ["connect/status.html", "connect/closed.html", "money/payouts.html", "money/disputes.html",
+                                  "money/payments.html", "money/settings.html"])
 def test_a_kept_template_reads_of_the_request_only_what_its_key_holds(name):
     from portal.web import make_templates
 

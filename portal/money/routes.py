@@ -45,26 +45,31 @@ async def _show(request: Request, page: str, holds: list | None = None, keep: Ke
     }, keep=keep, until=until_holds_end(holds or []))
 
 
-async def payouts(request: Request):
-    """Kept whole until the seller's version changes (kept_pages.py), or a hold ends by itself."""
+async def _kept(request: Request, page: str, *, holds: bool = False):
+    """A money page, kept whole until the seller's version changes (kept_pages.py) or a hold ends
+    by itself; the editable payout schedule follows a recent re-authentication, so that is in the key."""
     seller = await current_seller(request)
-    with Keeping(request, reauthenticated(request)) as page:
-        if (kept := page.kept) is not None:
+    with Keeping(request, reauthenticated(request)) as kept_page:
+        if (kept := kept_page.kept) is not None:
             return kept
-        holds = await read_active_holds(request.app.state.db, seller.id)
-        return await _show(request, "payouts", holds, keep=page)
+        found = await read_active_holds(request.app.state.db, seller.id) if holds else []
+        return await _show(request, page, found, keep=kept_page)
+
+
+async def payouts(request: Request):
+    return await _kept(request, "payouts", holds=True)
 
 
 async def disputes(request: Request):
-    return await _show(request, "disputes")
+    return await _kept(request, "disputes")
 
 
 async def payments(request: Request):
-    return await _show(request, "payments")
+    return await _kept(request, "payments")
 
 
 async def settings(request: Request):
-    return await _show(request, "settings")
+    return await _kept(request, "settings")
 
 
 async def account_session(request: Request) -> JSONResponse:
