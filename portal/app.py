@@ -17,7 +17,8 @@ from portal.accounts import routes as accounts
 from portal.accounts.gate import SellerGate
 from portal.accounts.throttle import Throttle
 from portal.connect import leaving
-from portal.kept_pages import SELLERS_SEEN, Kept, KeptPages
+from portal.fragments import Kept
+from portal.kept_pages import SELLERS_SEEN, KeptPages
 from portal.connect import routes as connect
 from portal.connect.notify import tell_seller_about_new_requirements
 from portal.connect.sync import scheduled_pass

@@ -328,9 +328,9 @@ class Database:
 
     def _read_on_the_loop(self, reads) -> list[list]:
         """SQLite's read_rows: on one reading connection kept for the event loop, which runs one
-        read at a time, with BEGIN and COMMIT of its own (a checkout from SQLAlchemy's pool, its
-        events and its commit cost more than the statements of a gate's read). Where that connection
-        is in use (another loop, as tests start several), through fetch_all."""
+        read at a time, several statements with BEGIN and COMMIT of their own (a checkout from
+        SQLAlchemy's pool, its events and its commit cost more than the statements of a gate's read).
+        Where that connection is in use (another loop, as tests start several), through fetch_all."""
         if not self._loop_reading.acquire(blocking=False):
             return self.fetch_all(*reads)
         try:

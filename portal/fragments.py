@@ -92,16 +92,38 @@ def _items(kind: type, items: tuple, seen: dict) -> tuple:
                          for item, of in zip(items, types)]))
 
 
-class Fragments:
+class Kept:
+    """A bounded LRU in process memory (the least recently used goes first), for what is kept only
+    to go faster: fragments here, whole pages and the sellers the gate read in kept_pages.py."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.kept: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        found = self.kept.get(key)
+        if found is not None:
+            with self.lock:
+                if key in self.kept:
+                    self.kept.move_to_end(key)
+        return found
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.kept[key] = value
+            if len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+
+
+class Fragments(Kept):
     """The kept fragments of one Jinja environment (the app's: web.make_templates)."""
 
     def __init__(self, env: Environment, size: int = KEPT):
+        super().__init__(size)
         self.env = env
-        self.size = size
-        self.kept: OrderedDict = OrderedDict()
         self.references: dict[Template, tuple[str, ...]] = {}
         self.loaded: dict[str, tuple[Template, ...]] = {}  # without auto_reload a template never changes
-        self.lock = threading.Lock()
 
     def render(self, name: str, inputs: dict, *, private: dict[str, str], url, settings, root_path: str = "",
                derive: Callable[[dict], dict] | None = None, keep: bool = True) -> Markup:
@@ -115,20 +137,13 @@ class Fragments:
             wanted = (templates, i18n.current_locale(), root_path, key(inputs)) if keep else None
         except Unkeyable:
             wanted = None
-        text = self.kept.get(wanted) if wanted is not None else None
+        text = self.get(wanted) if wanted is not None else None
         if text is None:
             made = derive(dict(inputs)) if derive is not None else {}
             text = templates[0].render({**inputs, **made, **{field: placeholder(field) for field in private},
                                         "url": url, "settings": settings})
             if wanted is not None:
-                with self.lock:
-                    self.kept[wanted] = text
-                    if len(self.kept) > self.size:
-                        self.kept.popitem(last=False)
-        else:
-            with self.lock:
-                if wanted in self.kept:
-                    self.kept.move_to_end(wanted)
+                self.put(wanted, text)
         for field, value in private.items():
             text = text.replace(placeholder(field), str(escape(value)))
         return Markup(text)

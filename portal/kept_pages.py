@@ -29,8 +29,6 @@ only ever shown to requests that read that older version, which raced the change
 The store is a bounded LRU in process memory: losing it costs only time."""
 
 import re
-import threading
-from collections import OrderedDict
 from datetime import datetime
 
 from markupsafe import escape
@@ -40,7 +38,7 @@ from starlette.responses import HTMLResponse
 
 from portal import i18n
 from portal.db import UNKNOWN_READ, noting_reads, utcnow
-from portal.fragments import placeholder
+from portal.fragments import Kept, placeholder
 
 KEPT = 1024  # pages of ~20 kB: ~20 MB at most per process
 SELLERS_SEEN = 4096  # what the gate reads of a seller (accounts/auth.py): a row each
@@ -116,29 +114,6 @@ def uninstall(connection) -> None:
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgresql else ""))
         if postgresql:
             connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {name}()")
-
-
-class Kept:
-    """A bounded LRU in process memory, of what is kept by a seller's version."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.kept: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        found = self.kept.get(key)
-        if found is not None:
-            with self.lock:
-                if key in self.kept:
-                    self.kept.move_to_end(key)
-        return found
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.kept[key] = value
-            if len(self.kept) > self.size:
-                self.kept.popitem(last=False)
 
 
 class KeptPages(Kept):
