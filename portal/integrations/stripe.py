@@ -5,6 +5,7 @@ loop), returns plain dicts, and turns Stripe's errors into StripeFailure with th
 concern. Writes carry idempotency keys derived from who asks and what they send, so a retried
 submit replays Stripe's first answer instead of creating a second account or person."""
 
+import asyncio
 import contextvars
 import copy
 import hashlib
@@ -13,7 +14,9 @@ import io
 import json
 import logging
 import re
+import ssl
 import time
+import weakref
 from dataclasses import dataclass
 
 import stripe
@@ -70,7 +73,32 @@ def call_name(method) -> tuple[str, str]:
 
 class CountingHTTPXClient(stripe.HTTPXClient):
     """The SDK's own client, counting every attempt it makes: a 429 or 500 the SDK retried is
-    invisible to the caller but not to the operator."""
+    invisible to the caller but not to the operator.
+
+    One httpx client per event loop. The SDK makes one, whose pooled connections belong to the loop
+    that opened them: a call from another loop (a test's asyncio.run beside the server's loop, say)
+    failed at once, or waited out the 80 s timeout on each retry while the first loop held the pool."""
+
+    def __init__(self, *args, **kwargs):
+        self._by_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._outside_loops = None
+        super().__init__(*args, **kwargs)
+
+    @property
+    def _client_async(self):
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return self._outside_loops
+        client = self._by_loop.get(loop)
+        if client is None:
+            verify = ssl.create_default_context(cafile=stripe.ca_bundle_path) if self._verify_ssl_certs else False
+            client = self._by_loop[loop] = self.httpx.AsyncClient(verify=verify)
+        return client
+
+    @_client_async.setter
+    def _client_async(self, client) -> None:  # the SDK's own, made outside any loop: kept for its close()
+        self._outside_loops = client
 
     async def request_async(self, method, url, headers, post_data=None):
         resource, action = CURRENT_CALL.get()
