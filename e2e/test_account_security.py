@@ -3,10 +3,8 @@ codes; a new device's sign-in mail, the bank change it makes asking for the seco
 the cooling-off hold on payouts, and staff lifting it."""
 
 import re
-import time
 
 import httpx
-import pyotp
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.test_money_pages import Sandbox
@@ -14,6 +12,7 @@ from portal.db import Database
 from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
 from tests.conftest import press_link_button
+from tests.security.helpers import code_at
 from tests.onboarding.flows import onboard_individual
 
 PASSWORD = "violet tractor salad 42"
@@ -22,7 +21,7 @@ EMAIL = "ann@annsbakery.com"
 
 def code_for(key: str, step_offset: int = 0) -> str:
     """The code an authenticator shows now, or one step either side (the portal accepts both)."""
-    return pyotp.TOTP(key).at(time.time() + 30 * step_offset)
+    return code_at(key, step_offset)[0]
 
 
 def log_in(page: Page, portal_url: str, email: str) -> None:

@@ -13,6 +13,7 @@ from tests.conftest import PASSWORD, post_form
 
 SETUP = "/account/security/two-factor"
 SECOND_STEP = "/account/security/sign-in/code"
+STEP = 30  # seconds, an authenticator's time step
 
 
 def enrol(client, step_offset: int = 0) -> tuple[str, list[str]]:
@@ -24,10 +25,31 @@ def enrol(client, step_offset: int = 0) -> tuple[str, list[str]]:
 
 def enrol_with_page(client, step_offset: int = 0) -> tuple[str, str]:
     """enrol(), answering (key, the recovery-codes page enrolment ends on)."""
+    key, page, _step = _enrolled(client, step_offset)
+    return key, page
+
+
+def _enrolled(client, step_offset: int) -> tuple[str, str, int]:
     key = new_key(client)
-    done = post_form(client, SETUP, {"code": pyotp.TOTP(key).at(time.time() + 30 * step_offset)})
+    code, step = code_at(key, step_offset)
+    done = post_form(client, SETUP, {"code": code})
     assert done.status_code == 200, done.text
-    return key, done.text
+    return key, done.text, step
+
+
+# Time a code of the previous step is given to reach the portal (a loaded machine, a browser typing).
+MARGIN_SECONDS = 5.0
+
+
+def code_at(key: str, step_offset: int = 0) -> tuple[str, int]:
+    """(the code of the time step `step_offset` from now, that step). The portal accepts one step
+    either side of its own, so the previous step's code is refused once the current step ends: when
+    it ends within MARGIN_SECONDS, wait for the next one first, or the code could be stale on
+    arrival."""
+    if step_offset < 0 and (left := STEP - time.time() % STEP) < MARGIN_SECONDS:
+        time.sleep(left + 0.05)
+    step = int(time.time() // STEP) + step_offset
+    return pyotp.TOTP(key).at(step * STEP), step
 
 
 def recovery_codes_on(page: str) -> list[str]:
@@ -47,9 +69,9 @@ def enrol_when_asked(client, response):
     leads. Any other response comes back as it is."""
     if not asked_to_enrol(response):
         return response
-    key, page = enrol_with_page(client, step_offset=-1)
+    key, page, step = _enrolled(client, step_offset=-1)
     client.two_factor_key, client.recovery_codes = key, recovery_codes_on(page)
-    client.two_factor_step = int(time.time()) // 30 - 1
+    client.two_factor_step = step
     saved = re.search(r'<a[^>]*href="([^"]+)"[^>]*>I have saved my codes', page)
     response.headers["location"] = html.unescape(saved.group(1))
     return response
@@ -59,11 +81,14 @@ def next_code(client) -> str:
     """The authenticator's next code for the key enrol_when_asked kept: each is accepted once, so
     this is the current one, or the next (accepted one step early) when the current was used.
     Further codes need the clock moved on (later())."""
-    now = int(time.time()) // 30
+    now = int(time.time() // STEP)
     step = max(getattr(client, "two_factor_step", now - 2) + 1, now - 1)
+    if step < now and (left := STEP - time.time() % STEP) < MARGIN_SECONDS:  # stale on arrival: see code_at
+        time.sleep(left + 0.05)
+        return next_code(client)
     assert step <= now + 1, "no unused code until the clock moves on: use later()"
     client.two_factor_step = step
-    return pyotp.TOTP(client.two_factor_key).at(step * 30)
+    return pyotp.TOTP(client.two_factor_key).at(step * STEP)
 
 
 def sign_in_with_code(client, email: str, password: str = PASSWORD, **login_data):
