@@ -107,6 +107,14 @@ def _stripe_reachable(settings):
 
 async def _sync_once(settings) -> int:
     state = create_app(settings).state
+    try:
+        return await _pass(state, settings)
+    finally:  # the worker makes an app per pass: its connections close with the pass, not at some GC
+        await state.db.close_reads()
+        state.db.dispose()
+
+
+async def _pass(state, settings) -> int:
     started = time.monotonic()
     try:
         result = await scheduled_pass(state)

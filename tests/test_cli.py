@@ -1,15 +1,19 @@
 """The `portal` command and start-up configuration checks."""
 
+import asyncio
 import os
 import subprocess
 import sys
 
+import psycopg
 import pytest
 
+from portal import cli
 from portal.db import Database
 from portal.settings import Settings, SettingsError, load_settings
 from portal.staff.service import create_staff
 from portal.staff.models import StaffMember, StaffRole
+from tests.conftest import POSTGRES_ADMIN_URL
 
 
 def _portal(*args, env=None, timeout=60):
@@ -78,3 +82,22 @@ def test_create_staff_on_both_databases(db):
 def test_sandbox_mode_refuses_several_workers(tmp_path):
     result = _portal("serve", "--workers", "2", env={"PORTAL_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0 and "sandbox mode serves one process" in result.stderr
+
+
+def test_each_pass_of_the_worker_closes_its_database_connections(postgres_url, tmp_path, smtp_server):
+    # The worker makes an app per pass; its connections stayed open until a garbage collection.
+    settings = Settings(PORTAL_VAR_DIR=tmp_path, database_url=postgres_url, secret_key="test-secret-key-not-for-production",
+                        smtp_host="127.0.0.1", smtp_port=smtp_server.port)
+    schema = Database(postgres_url)
+    schema.migrate()
+    schema.dispose()
+
+    def connections() -> int:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            return admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
+                                 (postgres_url.rsplit("/", 1)[1],)).fetchone()[0]
+
+    with cli._stripe_reachable(settings) as reachable:
+        for _ in range(3):
+            assert asyncio.run(cli._sync_once(reachable)) == 0
+            assert connections() == 0
