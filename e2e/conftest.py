@@ -52,6 +52,21 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "both_accounts_apis: run this journey on Accounts v1 and on v2")
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """A journey that fails says where the browser was and what it showed: CI keeps the output, not
+    screenshots."""
+    report = yield
+    page = item.funcargs.get("page")
+    if report.when == "call" and report.failed and page is not None:
+        try:
+            shown = page.locator("main").inner_text(timeout=2000)
+        except Exception as failure:  # noqa: BLE001 - the page may be gone; the report says so
+            shown = f"(the page could not be read: {type(failure).__name__})"
+        report.sections.append(("the page when it failed", f"{page.url}\n{shown[:4000]}"))
+    return report
+
+
 def pytest_generate_tests(metafunc):
     if "portal_url" not in metafunc.fixturenames:
         return
