@@ -120,7 +120,8 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
                 background.append(asyncio.create_task(keep_in_sync(app.state, settings.sandbox_sync_interval)))
         mailer.start()
         mailer.wake()
-        app.state.applier.start()  # applies at once whatever an earlier run stored but did not apply
+        if settings.webhook_applier == "web":
+            app.state.applier.start()  # applies at once whatever an earlier run stored but did not apply
         yield
         for task in background:
             task.cancel()
@@ -198,7 +199,7 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
     app.state.webhook_context = Context(db=db, gateway=app.state.stripe, after_account_change=after_account_change,
                                         after_risk_change=after_risk_change)
     app.state.applier = Applier(db, app.state.webhook_context)
-    app.state.recorder = GroupCommit(db)
+    app.state.recorder = GroupCommit(db, app.state.applier)
     return app
 
 

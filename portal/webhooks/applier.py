@@ -37,6 +37,9 @@ LANES = 8
 # hop and one commit for many, while a transaction stays short enough not to hold up the endpoint's
 # writes (SQLite has one writer) or other processes' appliers (PostgreSQL's row locks) for long.
 TOGETHER = 50
+# Events handed over by the endpoint (hand) and waiting in memory at most: past that, the endpoint
+# stores them unclaimed and they wait in the table, where a backlog costs no memory.
+HANDED_AT_MOST = 2 * BATCH
 
 
 async def apply_event(ctx: Context, event: dict) -> str:
@@ -61,20 +64,21 @@ def snapshot_of(event: dict) -> tuple | None:
     return None
 
 
-def coalesce(batch: list[tuple[dict, int]]) -> tuple[list[tuple[dict, int]], list[str]]:
-    """(the events to apply, the ids of those a newer one in the batch supersedes). Events of the
-    newest second are all kept: which of them is current is the handlers' question to settle."""
+def coalesce(batch: list[tuple]) -> tuple[list[tuple], list[str]]:
+    """(the items to apply, the ids of those a newer one in the batch supersedes), of items whose
+    first element is the event. Events of the newest second are all kept: which of them is current
+    is the handlers' question to settle."""
     newest: dict[tuple, int] = {}
-    for event, _ in batch:
-        if (thing := snapshot_of(event)) is not None:
-            newest[thing] = max(newest.get(thing, event["created"]), event["created"])
+    for item in batch:
+        if (thing := snapshot_of(item[0])) is not None:
+            newest[thing] = max(newest.get(thing, item[0]["created"]), item[0]["created"])
     keep, superseded = [], []
-    for event, attempts in batch:
-        thing = snapshot_of(event)
-        if thing is None or event["created"] == newest[thing]:
-            keep.append((event, attempts))
+    for item in batch:
+        thing = snapshot_of(item[0])
+        if thing is None or item[0]["created"] == newest[thing]:
+            keep.append(item)
         else:
-            superseded.append(event["id"])
+            superseded.append(item[0]["id"])
     return keep, superseded
 
 
@@ -86,10 +90,29 @@ class Applier:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._lanes = asyncio.Semaphore(LANES)
+        self._handed: list[tuple[dict, int, str, float]] = []  # (event, attempt, claim, leased until)
+        self._looked_at = 0.0  # time.monotonic() of the last claim_due
 
     def wake(self) -> None:
         """An event was recorded: apply it now. Call on the app's event loop (request handlers are)."""
         self._wake.set()
+
+    def takes(self, count: int) -> bool:
+        """Whether `count` more events may be handed over: while the applier runs, and while those
+        waiting in memory stay few (HANDED_AT_MOST)."""
+        return self._task is not None and len(self._handed) + count <= HANDED_AT_MOST
+
+    def hand(self, events: list[tuple[dict, int, str]], leased_until: float) -> None:
+        """Events stored claimed for this applier until `leased_until` (queue.GroupCommit): (event,
+        attempt, claim) each, applied with the next batch, without reading them back."""
+        self._handed += [(event, attempts, claim, leased_until) for event, attempts, claim in events]
+        self._wake.set()
+
+    def _take_handed(self) -> list[tuple[dict, int, str]]:
+        """The events handed over, but for those whose lease is half gone (a backlog held them up):
+        they are left to claim_due once the lease has run out, or two appliers could hold them."""
+        now, handed, self._handed = time.time(), self._handed, []
+        return [(event, attempts, claim) for event, attempts, claim, until in handed if until - now > self.lease / 2]
 
     def start(self) -> None:
         if self._task is None:
@@ -117,47 +140,60 @@ class Applier:
                 pass
 
     async def drain(self) -> int:
-        """Apply every due event, oldest `created` first; returns how many were taken."""
+        """Apply every due event: those handed over, and the table's, oldest `created` first;
+        returns how many were taken."""
         taken = 0
         while True:
-            claim = queue.new_claim()
             if (wait := self._next_claim - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
-            batch = await run_in_threadpool(queue.claim_due, self.db, claim, now=time.time(), lease=self.lease, limit=BATCH)
-            self._next_claim = time.monotonic() + (self.gather if 0 < len(batch) < BATCH else 0.0)
+            batch, due = self._take_handed(), []
+            if not batch or time.monotonic() - self._looked_at > self.poll:
+                # The table's due events as well, at least once a poll while events are handed over,
+                # so other processes' leftovers, lapsed claims and retries are never starved.
+                self._looked_at, claim = time.monotonic(), queue.new_claim()
+                due = await run_in_threadpool(queue.claim_due, self.db, claim, now=time.time(), lease=self.lease, limit=BATCH)
+                batch += [(event, attempts, claim) for event, attempts in due]
+            batch.sort(key=lambda item: item[0]["created"])  # stable: as received, or as claim_due ordered them
+            # A full claim means more wait in the table: no gathering then.
+            self._next_claim = time.monotonic() + (self.gather if batch and len(due) < BATCH else 0.0)
             if not batch:
                 return taken
             taken += len(batch)
-            kept, superseded = coalesce(batch)
-            if superseded:
-                await run_in_threadpool(queue.finish_superseded, self.db, superseded, claim)
-                for event, _ in batch:
-                    if event["id"] in superseded:
-                        counters.webhook_finished(event, "ignored")
-            batch = kept
-            # One lane per account, in `created` order; lanes run side by side, so one seller's
-            # burst does not hold up the others and the applier keeps pace with a busy endpoint.
-            lanes: dict[str | None, list] = {}
-            for event, attempts in batch:
-                lanes.setdefault(event.get("account"), []).append((event, attempts))
-            renewing = asyncio.create_task(self._keep(claim))
-            outcomes: list[tuple[str, str, int, str]] = []
-            try:
-                snapshots = await self._keep_accounts([lane[0][0] for lane in lanes.values()])
-                await asyncio.gather(*(self._apply_in_turn(lane, outcomes, snapshots) for lane in lanes.values()))
-            finally:
-                renewing.cancel()
-                # One write for the batch's outcomes: an event applied but not yet marked so (the
-                # process died here) is applied again once the claim lapses, and the handlers
-                # keep what is newer, so applying twice changes nothing.
-                kept = await run_in_threadpool(queue.finish_events, self.db, claim, outcomes, now=time.time())
-            if kept < len(outcomes) and self.db.engine.dialect.supports_sane_multi_rowcount:
-                log.warning("%d events were applied after their claim ran out", len(outcomes) - kept)
+            await self._apply_batch(batch)
 
-    async def _keep(self, claim: str) -> None:
+    async def _apply_batch(self, batch: list[tuple[dict, int, str]]) -> None:
+        """Apply claimed events, (event, attempt, claim) each in `created` order, and record what each did."""
+        claims = sorted({claim for _, _, claim in batch})
+        applying, superseded = coalesce(batch)
+        if superseded:
+            await run_in_threadpool(queue.finish_superseded, self.db, superseded, claims)
+            moot = set(superseded)
+            for event, _, _ in batch:
+                if event["id"] in moot:
+                    counters.webhook_finished(event, "ignored")
+        # One lane per account, in `created` order; lanes run side by side, so one seller's
+        # burst does not hold up the others and the applier keeps pace with a busy endpoint.
+        lanes: dict[str | None, list] = {}
+        for item in applying:
+            lanes.setdefault(item[0].get("account"), []).append(item)
+        renewing = asyncio.create_task(self._keep(claims))
+        outcomes: list[tuple[str, str, int, str, str]] = []
+        try:
+            snapshots = await self._keep_accounts([lane[0][0] for lane in lanes.values()])
+            await asyncio.gather(*(self._apply_in_turn(lane, outcomes, snapshots) for lane in lanes.values()))
+        finally:
+            renewing.cancel()
+            # One write for the batch's outcomes: an event applied but not yet marked so (the
+            # process died here) is applied again once the claim lapses, and the handlers
+            # keep what is newer, so applying twice changes nothing.
+            kept = await run_in_threadpool(queue.finish_events, self.db, None, outcomes, now=time.time())
+        if kept < len(outcomes) and self.db.engine.dialect.supports_sane_multi_rowcount:
+            log.warning("%d events were applied after their claim ran out", len(outcomes) - kept)
+
+    async def _keep(self, claims: list[str]) -> None:
         while True:
             await asyncio.sleep(self.lease / 3)
-            await run_in_threadpool(queue.extend_claim, self.db, claim, now=time.time(), lease=self.lease)
+            await run_in_threadpool(queue.extend_claims, self.db, claims, now=time.time(), lease=self.lease)
 
     async def _keep_accounts(self, firsts: list[dict]) -> dict[str, mirror.AccountEvent | None]:
         """The account.updated events that come first in their account's lane, kept in the mirror
@@ -182,8 +218,8 @@ class Applier:
 
     async def _apply_in_turn(self, lane: list, outcomes: list, snapshots: dict) -> None:
         async with self._lanes:
-            for event, attempts in lane:
-                outcomes.append(await self._apply(event, attempts, snapshots))
+            for event, attempts, claim in lane:
+                outcomes.append((*await self._apply(event, attempts, snapshots), claim))
 
     async def _apply(self, event: dict, attempts: int, snapshots: dict | None = None) -> tuple[str, str, int, str]:
         """(id, outcome, attempt number, error) for finish_events."""

@@ -19,7 +19,8 @@ from portal.app import create_app
 from portal.connect import mirror
 from portal.db import Database
 from portal.webhooks import queue
-from portal.webhooks.applier import coalesce
+from portal.webhooks import applier as applying
+from portal.webhooks.applier import Applier, coalesce
 from portal.webhooks.handlers import HANDLERS
 from portal.webhooks.models import StripeEvent
 from tests.conftest import eventually
@@ -202,9 +203,9 @@ def test_concurrent_deliveries_share_a_transaction_and_each_waits_for_its_commit
     groups, committed = [], set()
     write = queue.record_events
 
-    def recording(database, deliveries):
+    def recording(database, deliveries, **claimed):
         groups.append(len(deliveries))
-        answers = write(database, deliveries)
+        answers = write(database, deliveries, **claimed)
         committed.update(event["id"] for event, _, _ in deliveries)
         return answers
 
@@ -228,7 +229,7 @@ def test_concurrent_deliveries_share_a_transaction_and_each_waits_for_its_commit
 
 
 def test_a_failed_group_write_fails_each_of_its_deliveries(db, monkeypatch):
-    def broken(database, deliveries):
+    def broken(database, deliveries, **claimed):
         raise RuntimeError("database gone")
 
     monkeypatch.setattr(queue, "record_events", broken)
@@ -273,3 +274,89 @@ def test_when_keeping_snapshots_together_fails_each_event_is_applied_alone(app, 
         assert _post(client, _account_event("evt_alone", created=200)).json() == {"received": True}
         assert eventually(lambda: _row(db, "evt_alone").outcome == "applied")
     assert tried == [[ACCOUNT]] and _row(db, "evt_alone").attempts == 1 and _charges_enabled(db, seller_id)
+
+
+def test_the_endpoint_hands_new_events_to_its_applier_stored_claimed_and_reads_none_back(app, monkeypatch):
+    db = app.state.db
+    seller_id = _seller(db)
+    app.state.sandbox_webhook_secrets.append(SECRET)
+    claimed, handed = [], []
+    real_claim, real_hand = queue.claim_due, Applier.hand
+
+    def claim_due(database, claim, **kwargs):
+        taken = real_claim(database, claim, **kwargs)
+        claimed.extend(event["id"] for event, _ in taken)
+        return taken
+
+    def hand(self, events, leased_until):
+        for event, attempts, claim in events:
+            row = _row(db, event["id"])  # already stored, and claimed for this applier
+            handed.append((event["id"], row.claim == claim, row.attempts, row.due_at == leased_until > time.time()))
+        real_hand(self, events, leased_until)
+
+    monkeypatch.setattr(queue, "claim_due", claim_due)
+    monkeypatch.setattr(Applier, "hand", hand)
+    with TestClient(app) as client:
+        assert eventually(lambda: app.state.applier._task is not None)
+        assert _post(client, _account_event("evt_handed", created=200)).json() == {"received": True}
+        assert eventually(lambda: _row(db, "evt_handed").outcome == "applied")
+        assert _post(client, _account_event("evt_handed", created=200)).json() == {"received": True, "duplicate": True}
+    assert handed == [("evt_handed", True, 1, True)] and "evt_handed" not in claimed
+    assert _charges_enabled(db, seller_id) and _row(db, "evt_handed").claim == ""
+
+
+def test_events_stored_claimed_by_a_process_that_died_are_applied_once_the_lease_runs_out(db):
+    seller_id = _seller(db)
+
+    class Dying:  # takes the events and dies before applying them
+        lease = 10.0
+
+        def takes(self, count):
+            return True
+
+        def hand(self, events, leased_until):
+            pass
+
+    async def deliver():
+        recorder = queue.GroupCommit(db, Dying())
+        event = _account_event("evt_orphan2", created=200)
+        return await recorder.record(event, json.dumps(event).encode(), handled=True)
+
+    assert asyncio.run(deliver()) == "new"
+    row = _row(db, "evt_orphan2")
+    assert row.claim and row.outcome == "" and row.due_at > time.time()
+    assert queue.claim_due(db, "other", now=time.time(), lease=10, limit=10) == []  # held by the dead one
+    [(event, attempts)] = queue.claim_due(db, "other", now=row.due_at + 0.1, lease=10, limit=10)
+    assert event["id"] == "evt_orphan2" and attempts == 2
+    assert not _charges_enabled(db, seller_id)
+
+
+def test_handed_events_stay_few_in_memory_and_a_lease_half_gone_is_left_to_the_table(db, monkeypatch):
+    monkeypatch.setattr(applying, "HANDED_AT_MOST", 3)
+    applier = Applier(db, context=None)
+    assert not applier.takes(1)  # not running: nothing is handed over
+    applier._task = object()
+    assert applier.takes(3) and not applier.takes(4)
+    now = time.time()
+    applier.hand([(_account_event("evt_h1", created=1), 1, "c1")], now + 10)
+    applier.hand([(_account_event("evt_h2", created=2), 1, "c2")], now + 4)  # held up past half its lease
+    assert not applier.takes(2) and applier.takes(1)
+    assert [event["id"] for event, _, _ in applier._take_handed()] == ["evt_h1"]
+    assert applier.takes(3)
+
+
+def test_while_events_are_handed_over_the_table_is_still_looked_at(db, monkeypatch):
+    # A busy endpoint keeps handing events over; retries and other processes' leftovers in the
+    # table are claimed at least once a poll all the same.
+    _seller(db)
+    assert queue.record_event(db, _account_event("evt_left", created=150), handled=True) == "new"
+    applier = Applier(db, context=None, poll=0.0, gather=0.0)
+    applied = []
+
+    async def apply_batch(batch):
+        applied.extend(event["id"] for event, _, _ in batch)
+
+    monkeypatch.setattr(applier, "_apply_batch", apply_batch)
+    applier.hand([(_account_event("evt_busy", created=200), 1, "c1")], time.time() + 10)
+    asyncio.run(applier.drain())
+    assert applied == ["evt_left", "evt_busy"]  # in `created` order, the table's beside the handed
