@@ -42,7 +42,7 @@ def serve(args) -> None:
     if settings.sandbox_mode and settings.sandbox_embedded and args.workers > 1:
         # Each worker would mount its own sandbox over one state file and re-register the webhooks.
         sys.exit("portal: sandbox mode serves one process; use --workers with Stripe mode (STRIPE_SECRET_KEY)")
-    Database(settings.database_url).migrate()
+    _migrate(settings)
     if args.workers > 1 or settings.prometheus_multiproc_dir:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_metrics_dir(settings))
     if settings.sandbox_mode and not settings.stripe_api_base:
@@ -80,7 +80,7 @@ def fresh_metrics_dir(settings: Settings) -> Path:
 
 def migrate(_args) -> None:
     settings = _settings()
-    Database(settings.database_url).migrate()
+    _migrate(settings)
     print("portal: database is up to date")
 
 
@@ -105,13 +105,31 @@ def _stripe_reachable(settings):
     sandbox.store.close()
 
 
+# How often a worker that applies webhook events (WEBHOOK_APPLIER=worker) looks for new ones in
+# the table: the web processes that store them cannot wake it, so this is most of the lag.
+WORKER_POLL_SECONDS = 0.1
+
+
 async def _sync_once(settings) -> int:
     state = create_app(settings).state
     try:
         return await _pass(state, settings)
-    finally:  # the worker makes an app per pass: its connections close with the pass, not at some GC
-        await state.db.close_reads()
-        state.db.dispose()
+    finally:
+        await _close(state)
+
+
+async def _close(state) -> None:
+    """The app's connections closed now, not at some garbage collection."""
+    await state.db.close_reads()
+    state.db.dispose()
+
+
+def _migrate(settings) -> None:
+    schema = Database(settings.database_url)
+    try:
+        schema.migrate()
+    finally:
+        schema.dispose()
 
 
 async def _pass(state, settings) -> int:
@@ -133,27 +151,47 @@ async def _pass(state, settings) -> int:
 
 def sync_command(_args) -> None:
     settings = _settings()
-    Database(settings.database_url).migrate()
+    _migrate(settings)
     with _stripe_reachable(settings) as reachable:
         sys.exit(asyncio.run(_sync_once(reachable)))
 
 
 def worker_command(args) -> None:
-    """Background work for deployments with several processes: reconcile accounts on a schedule,
-    with its own /metrics on --metrics-port when given."""
+    """Background work for deployments with several processes: reconcile accounts every --interval
+    seconds (0: never), apply the webhook events the web processes store when WEBHOOK_APPLIER=worker,
+    and serve its own /metrics on --metrics-port when given."""
     settings = _settings()
-    Database(settings.database_url).migrate()
+    if args.interval <= 0 and settings.webhook_applier != "worker":
+        sys.exit("portal worker: --interval 0 leaves it nothing to do unless WEBHOOK_APPLIER=worker")
+    _migrate(settings)
     if args.metrics_port:
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
         serve_worker_metrics(args.metrics_host, args.metrics_port, token)
         print(f"portal worker: metrics on http://{args.metrics_host}:{args.metrics_port}/metrics", flush=True)
     with _stripe_reachable(settings) as reachable:
+        asyncio.run(_work(reachable, args.interval))
+
+
+async def _work(settings, interval: float) -> None:
+    """The worker's one app, for as long as it runs: a pass every `interval` seconds and, with
+    WEBHOOK_APPLIER=worker, the applier (with the mailer, for the mail applying queues)."""
+    state = create_app(settings).state
+    if settings.webhook_applier == "worker":
+        state.applier.poll = WORKER_POLL_SECONDS
+        state.applier.start()
+        state.mailer.start()
+    try:
         while True:
-            try:
-                asyncio.run(_sync_once(reachable))
-            except Exception:  # counted; the next pass tries again rather than the worker ending
-                logging.getLogger("portal.worker").exception("scheduled pass failed")
-            time.sleep(args.interval)
+            if interval > 0:
+                try:
+                    await _pass(state, settings)
+                except Exception:  # counted; the next pass tries again rather than the worker ending
+                    logging.getLogger("portal.worker").exception("scheduled pass failed")
+            await asyncio.sleep(interval if interval > 0 else 3600)
+    finally:
+        await state.applier.stop()
+        await state.mailer.stop()
+        await _close(state)
 
 
 def sandbox_command(args) -> None:
@@ -182,8 +220,9 @@ def main(argv: list[str] | None = None) -> None:
 
     commands.add_parser("sync", help="re-read every connected account from Stripe and repair the mirror").set_defaults(func=sync_command)
 
-    worker = commands.add_parser("worker", help="run reconciliation on a schedule")
-    worker.add_argument("--interval", type=int, default=900, help="seconds between passes (default 900)")
+    worker = commands.add_parser("worker", help="run reconciliation on a schedule (and apply webhook events with WEBHOOK_APPLIER=worker)")
+    worker.add_argument("--interval", type=int, default=900,
+                        help="seconds between passes (default 900; 0: no passes, only applying)")
     worker.add_argument("--metrics-port", type=int, default=0,
                         help="serve this process's Prometheus metrics at /metrics on this port (default: off)")
     worker.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default 127.0.0.1)")

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Seconds between reconciliation passes run inside `portal serve` in sandbox mode (one process,
     # no worker); Stripe mode runs them in `portal worker`. 0 turns it off.
     sandbox_sync_interval: float = 900.0
+    # Where stored webhook events are applied: "web" (each web process applies what it received,
+    # the default) or "worker" (web processes only verify and store; `portal worker` applies).
+    # "worker" is for several processes over PostgreSQL.
+    webhook_applier: Literal["web", "worker"] = "web"
 
     smtp_host: str = ""
     smtp_port: int = 25
@@ -213,6 +217,9 @@ class Settings(BaseSettings):
         if self.stripe_log:
             raise SettingsError("STRIPE_LOG makes the Stripe SDK print request bodies (SSNs, account numbers) "
                                 "around the portal's logs; unset it and use LOG_LEVEL")
+        if self.webhook_applier == "worker" and (self.sandbox_mode or self.database_url.startswith("sqlite")):
+            raise SettingsError("WEBHOOK_APPLIER=worker is for Stripe mode over PostgreSQL, with `portal worker` running: "
+                                "one process (sandbox mode, SQLite) applies the events it receives itself")
         if self.sandbox_mode and not self.production:
             return
         missing = [

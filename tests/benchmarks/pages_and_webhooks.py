@@ -144,6 +144,24 @@ def uvicorn_server(factory: str, env: dict, workers: int = 1):
             process.kill()
 
 
+@contextlib.contextmanager
+def portal_worker(env: dict):
+    """`portal worker --interval 0`: applies the events web processes with WEBHOOK_APPLIER=worker store."""
+    process = subprocess.Popen([sys.executable, "-m", "portal", "worker", "--interval", "0"], env={**os.environ, **env},
+                               cwd=HERE.parents[1])
+    try:
+        time.sleep(3)  # started: its migrations and first look at the table done
+        if process.poll() is not None:
+            raise RuntimeError(f"portal worker exited with {process.returncode}")
+        yield Server("", process, 1)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def wrk(server: Server, path: str, script: str, seconds: float, connections: int, env: dict) -> Figures:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "10s",
                "-s", str(HERE / "wrk" / script), server.url + path]
@@ -302,6 +320,16 @@ def run_database(label: str, database_url: str, bare_database_url: str, seconds:
                 first = write_events(Path(events["BENCH_EVENTS"]), int(seconds * EVENTS_PER_SECOND_CAP), first)
                 results[f"webhooks x{count}"] = wrk(server, "/webhooks/stripe", "events.lua", seconds, 32, events)
                 results[f"lag x{count}"] = mirror_lag(database_url)
+            if "webhooks" in only and database_url.startswith("postgresql"):
+                # WEBHOOK_APPLIER=worker: the web processes store, one `portal worker` applies.
+                env = {**portal_env(database_url), "WEBHOOK_APPLIER": "worker"}
+                with uvicorn_server("portal.app:app_from_environment", env, count) as server, portal_worker(env) as worker:
+                    first = write_events(Path(events["BENCH_EVENTS"]), int(seconds * EVENTS_PER_SECOND_CAP), first)
+                    cpu = worker.cpu_seconds()
+                    results[f"webhooks x{count} worker"] = wrk(server, "/webhooks/stripe", "events.lua", seconds, 32, events)
+                    results[f"lag x{count} worker"] = mirror_lag(database_url)
+                    stored = results[f"webhooks x{count} worker"].rate * seconds
+                    results[f"worker cpu x{count}"] = 1000 * (worker.cpu_seconds() - cpu) / max(1.0, stored)
     print_results(label, results, workers, page_bytes, (*pages, *(("webhooks",) if "webhooks" in only else ())))
     return results
 
@@ -327,15 +355,22 @@ def print_results(label: str, results: dict, workers: list[int], page_bytes: int
         if "webhooks" not in shown:
             continue
         f = results[f"webhooks x{count}"]
-        lag = results[f"lag x{count}"]
         print(f"webhooks x{count}     -c32      {_line(f, 'ev/s ')}{_ratio(f, bare_hook) if count == 1 else ''}; "
-              + (f"mirror caught up {lag:.2f} s after the run" if lag is not None else "MIRROR NEVER CAUGHT UP (events stored, not applied)"))
+              + _lag(results[f"lag x{count}"]))
+        if f"webhooks x{count} worker" in results:
+            f = results[f"webhooks x{count} worker"]
+            print(f"  applied by a worker   {_line(f, 'ev/s ')}{_ratio(f, bare_hook) if count == 1 else ''}; "
+                  f"worker cpu {results[f'worker cpu x{count}']:.2f} ms per event; " + _lag(results[f"lag x{count} worker"]))
     if len(workers) > 1:
         for name in shown:
             key = (lambda count: f"{name} c32 x{count}") if name in PAGES else (lambda count: f"webhooks x{count}")
             base = results[key(workers[0])].rate
             scaling = ", ".join(f"x{count} {results[key(count)].rate / base:.2f}" for count in workers)
             print(f"scaling of {name} with processes (linear: 1, 2, 4): {scaling}")
+
+
+def _lag(lag: float | None) -> str:
+    return f"mirror caught up {lag:.2f} s after the run" if lag is not None else "MIRROR NEVER CAUGHT UP (events stored, not applied)"
 
 
 def _line(f: Figures, unit: str) -> str:
