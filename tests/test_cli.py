@@ -84,8 +84,9 @@ def test_sandbox_mode_refuses_several_workers(tmp_path):
     assert result.returncode != 0 and "sandbox mode serves one process" in result.stderr
 
 
-def test_each_pass_of_the_worker_closes_its_database_connections(postgres_url, tmp_path, smtp_server):
-    # The worker makes an app per pass; its connections stayed open until a garbage collection.
+def test_each_sync_pass_closes_its_database_connections(postgres_url, tmp_path, smtp_server):
+    # `portal sync` makes an app for its pass (the worker did, for each); its connections stayed
+    # open until a garbage collection.
     settings = Settings(PORTAL_VAR_DIR=tmp_path, database_url=postgres_url, secret_key="test-secret-key-not-for-production",
                         smtp_host="127.0.0.1", smtp_port=smtp_server.port)
     schema = Database(postgres_url)
