@@ -1,7 +1,8 @@
-"""Applies stored events behind the webhook endpoint's 200: a task in each web process, woken by
-the events that process records and polling for the rest (events other processes left behind, a
-claim whose holder died, failures whose backoff has passed). At start-up it applies whatever an
-earlier run left unapplied."""
+"""Applies stored events behind the webhook endpoint's 200: a task in each web process (or, with
+WEBHOOK_APPLIER=worker, in `portal worker` alone). The events its own process records are handed
+over as they are stored, already claimed for it (hand); it polls the table for the rest (events
+other processes left behind, a claim whose holder died, failures whose backoff has passed). At
+start-up it applies whatever an earlier run left unapplied."""
 
 import asyncio
 import logging
@@ -125,6 +126,15 @@ class Applier:
         while task is not None and not task.done():
             task.cancel()
             await asyncio.wait({task}, timeout=1)
+        # Events handed over and not taken yet: let them go now, for the next start (or another
+        # process) to apply at once rather than when their lease runs out.
+        handed, self._handed = self._handed, []
+        if handed:
+            try:
+                await run_in_threadpool(queue.release, self.db, [event["id"] for event, *_ in handed],
+                                        sorted({claim for _, _, claim, _ in handed}))
+            except Exception:  # their leases run out all the same
+                log.exception("letting go of %d handed-over events failed", len(handed))
 
     async def _run(self) -> None:
         while True:

@@ -181,6 +181,13 @@ def finish_events(db: Database, claim: str | None, outcomes: list[tuple], *, now
         return session.execute(_FINISH, values).rowcount
 
 
+def release(db: Database, event_ids: list[str], claims: list[str]) -> None:
+    """Let go of events one of `claims` holds and nothing applied: due at once, for any applier."""
+    with db.transaction() as session:
+        session.execute(update(EVENTS).where(EVENTS.c.id.in_(event_ids), EVENTS.c.claim.in_(claims),
+                                             EVENTS.c.outcome.in_(UNAPPLIED)).values(due_at=0.0, claim=""))
+
+
 def finish_superseded(db: Database, event_ids: list[str], claims: list[str]) -> None:
     """Events a newer one about the same thing made moot: ignored, as they would be after it. Only
     while one of `claims` (the batch's) still holds them."""

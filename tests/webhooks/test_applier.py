@@ -360,3 +360,21 @@ def test_while_events_are_handed_over_the_table_is_still_looked_at(db, monkeypat
     applier.hand([(_account_event("evt_busy", created=200), 1, "c1")], time.time() + 10)
     asyncio.run(applier.drain())
     assert applied == ["evt_left", "evt_busy"]  # in `created` order, the table's beside the handed
+
+
+def test_events_handed_over_and_not_yet_taken_are_let_go_when_the_applier_stops(db):
+    _seller(db)
+
+    async def store_then_stop() -> None:
+        applier = Applier(db, context=None, gather=3600)
+        applier._task = asyncio.get_running_loop().create_future()  # running, but taking nothing
+        recorder = queue.GroupCommit(db, applier)
+        event = _account_event("evt_let_go", created=200)
+        assert await recorder.record(event, json.dumps(event).encode(), handled=True) == "new"
+        assert _row(db, "evt_let_go").claim
+        await applier.stop()
+
+    asyncio.run(store_then_stop())
+    row = _row(db, "evt_let_go")
+    assert row.claim == "" and row.due_at == 0.0 and row.outcome == ""
+    assert [event["id"] for event, _ in queue.claim_due(db, "next", now=time.time(), lease=10, limit=10)] == ["evt_let_go"]
