@@ -137,11 +137,7 @@ def uvicorn_server(factory: str, env: dict, workers: int = 1):
             time.sleep(2)  # every worker up, not only the first to answer
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
 
 
 @contextlib.contextmanager
@@ -155,11 +151,15 @@ def portal_worker(env: dict):
             raise RuntimeError(f"portal worker exited with {process.returncode}")
         yield Server("", process, 1)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def wrk(server: Server, path: str, script: str, seconds: float, connections: int, env: dict) -> Figures:
