@@ -213,6 +213,15 @@ def thin_notifications(sdk) -> list[dict]:
 @pytest.mark.parametrize("accounts_api", ["v1", "v2"])
 def test_a_storm_with_a_kill_leaves_the_mirror_equal_to_stripes_truth(database_url, sdk, stripe_sandbox, tmp_path,
                                                                       accounts_api):
+    _storm_with_a_kill(database_url, sdk, stripe_sandbox, tmp_path, accounts_api)
+
+
+def test_a_storm_with_a_kill_leaves_the_mirror_equal_when_a_worker_applies(postgres_url, sdk, stripe_sandbox, tmp_path):
+    # WEBHOOK_APPLIER=worker: the killed web process only stored; `portal worker` applies throughout.
+    _storm_with_a_kill(postgres_url, sdk, stripe_sandbox, tmp_path, "v1", applier="worker")
+
+
+def _storm_with_a_kill(database_url, sdk, stripe_sandbox, tmp_path, accounts_api: str, applier: str = "web") -> None:
     rng = random.Random(15)
     accounts = storm_activity.drive(sdk, SELLERS[accounts_api])
     real = storm_activity.collect(sdk, accounts)
@@ -228,9 +237,14 @@ def test_a_storm_with_a_kill_leaves_the_mirror_equal_to_stripes_truth(database_u
     env.update(STRIPE_SECRET_KEY="sk_test_sandbox", STRIPE_PUBLISHABLE_KEY="pk_test_storm", STRIPE_API_BASE=stripe_sandbox[1],
                STRIPE_WEBHOOK_SECRETS=f"{CONNECT_SECRET},{PLATFORM_SECRET}", SECRET_KEY="storm-secret-key-" + "x" * 32,
                PUBLIC_URL=f"http://127.0.0.1:{port}", DATABASE_URL=database_url, PORTAL_VAR_DIR=str(tmp_path / "var"),
-               STRIPE_ACCOUNTS_API=accounts_api, STRIPE_THIN_WEBHOOK_SECRETS=THIN_SECRET)
+               STRIPE_ACCOUNTS_API=accounts_api, STRIPE_THIN_WEBHOOK_SECRETS=THIN_SECRET, WEBHOOK_APPLIER=applier)
     portal = Portal(env, port, tmp_path / "portal.log")
     portal.start()
+    worker = None
+    if applier == "worker":
+        with open(tmp_path / "worker.log", "a") as log:
+            worker = subprocess.Popen([sys.executable, "-m", "portal", "worker", "--interval", "0"], env=env,
+                                      stdout=log, stderr=subprocess.STDOUT)
     try:
         started = time.monotonic()
         results = asyncio.run(storm(portal, planned))
@@ -238,10 +252,13 @@ def test_a_storm_with_a_kill_leaves_the_mirror_equal_to_stripes_truth(database_u
         assert {key: count for key, count in results.items() if key[0] != key[1]} == {}, portal.log()
         # Events a killed process had claimed are applied once its claim lapses (10 s).
         wait_until_applied(db, timeout=30)
-        print(f"storm ({accounts_api}): {len(planned)} deliveries ({len(real)} real events, {len(thin)} thin) "
-              f"in {sent:.1f} s, {database_url.split(':')[0]}")
+        print(f"storm ({accounts_api}, applied in {applier}): {len(planned)} deliveries ({len(real)} real events, "
+              f"{len(thin)} thin) in {sent:.1f} s, {database_url.split(':')[0]}")
     finally:
         portal.stop()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=15)
 
     with db.transaction() as session:
         stored = session.exec(select(StripeEvent)).all()
