@@ -87,8 +87,8 @@
         } catch (problem) {
           error.textContent = explain(problem);
           error.hidden = false;
-          // portal.js disables a submitted form's buttons; this one can be tried again.
-          setTimeout(() => { for (const button of form.querySelectorAll("button")) button.disabled = false; }, 0);
+          // portal.js lets a form submit once; this one can be tried again.
+          if (window.allowSubmitAgain) window.allowSubmitAgain(form);
         }
       });
     }

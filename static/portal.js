@@ -11,12 +11,17 @@ document.addEventListener("DOMContentLoaded", () => {
   // and screen-reader users land on it.
   const invalid = document.querySelector("[aria-invalid='true'], [data-focus-on-load]");
   if (invalid && document.activeElement !== invalid) invalid.focus();
-  // A form submits once: a second click while the first request runs would repeat it.
+  // A form submits once: a second click while the first request runs would repeat it. The repeat
+  // is cancelled; the buttons are only marked busy, never disabled, as disabling a form's button
+  // while its submission is under way can cost the submission itself in Chromium.
   for (const form of document.querySelectorAll("form")) {
-    form.addEventListener("submit", () => {
-      for (const button of form.querySelectorAll("button[type=submit]")) {
-        setTimeout(() => { button.disabled = true; }, 0);
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.submitting) {
+        event.preventDefault();
+        return;
       }
+      form.dataset.submitting = "true";
+      for (const button of form.querySelectorAll("button[type=submit]")) button.setAttribute("aria-busy", "true");
     });
   }
 });
@@ -40,5 +45,9 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 // Coming back with the Back button restores the page as it was left: let its forms submit again.
 window.addEventListener("pageshow", () => {
-  for (const button of document.querySelectorAll("button[type=submit]")) button.disabled = false;
+  for (const form of document.querySelectorAll("form")) allowSubmitAgain(form);
 });
+function allowSubmitAgain(form) {
+  delete form.dataset.submitting;
+  for (const button of form.querySelectorAll("button[type=submit]")) button.removeAttribute("aria-busy");
+}
