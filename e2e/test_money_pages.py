@@ -77,8 +77,8 @@ def confirm_it_is_you(page: Page, seller_secrets: dict) -> None:
 
 def press_and_send(page: Page, button, path: str) -> None:
     """Press a form's button and see its POST leave the browser. Twice in CI, on a loaded machine,
-    a press sent nothing (the portal's log shows no request; the page stayed as it was), as a
-    click landing while the page still moves can: a seller presses again, and so does this, once."""
+    a press sent nothing (the portal's log showed no request and the page stayed as it was; the
+    cause was not found): a seller would press again, and so does this, once."""
     def sent(request) -> bool:
         return request.method == "POST" and urlsplit(request.url).path == path
 
