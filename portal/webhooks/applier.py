@@ -196,7 +196,7 @@ class Applier:
             # One write for the batch's outcomes: an event applied but not yet marked so (the
             # process died here) is applied again once the claim lapses, and the handlers
             # keep what is newer, so applying twice changes nothing.
-            kept = await run_in_threadpool(queue.finish_events, self.db, None, outcomes, now=time.time())
+            kept = await run_in_threadpool(queue.finish_events, self.db, outcomes, now=time.time())
         if kept < len(outcomes) and self.db.engine.dialect.supports_sane_multi_rowcount:
             log.warning("%d events were applied after their claim ran out", len(outcomes) - kept)
 
@@ -229,12 +229,12 @@ class Applier:
     async def _apply_in_turn(self, lane: list, outcomes: list, snapshots: dict) -> None:
         async with self._lanes:
             for event, attempts, claim in lane:
-                outcomes.append((*await self._apply(event, attempts, snapshots), claim))
+                outcomes.append(await self._apply(event, attempts, claim, snapshots))
 
-    async def _apply(self, event: dict, attempts: int, snapshots: dict | None = None) -> tuple[str, str, int, str]:
-        """(id, outcome, attempt number, error) for finish_events."""
+    async def _apply(self, event: dict, attempts: int, claim: str, snapshots: dict) -> tuple[str, str, int, str, str]:
+        """(id, outcome, attempt number, error, claim) for finish_events."""
         try:
-            if snapshots is not None and event["id"] in snapshots:
+            if event["id"] in snapshots:
                 outcome, error = await handlers.account_kept(self.context, event, snapshots[event["id"]]), ""
             else:
                 outcome, error = await apply_event(self.context, event), ""
@@ -243,4 +243,4 @@ class Applier:
             # The name only: a message may quote the data it choked on; the log has the traceback.
             outcome, error = "failed", type(exc).__name__
         counters.webhook_finished(event, outcome)
-        return event["id"], outcome, attempts, error
+        return event["id"], outcome, attempts, error, claim

@@ -145,10 +145,6 @@ def claim_due(db: Database, claim: str, *, now: float, lease: float, limit: int)
     return [(row.payload, row.attempts + 1) for row in rows]
 
 
-def extend_claim(db: Database, claim: str, *, now: float, lease: float) -> None:
-    extend_claims(db, [claim], now=now, lease=lease)
-
-
 def extend_claims(db: Database, claims: list[str], *, now: float, lease: float) -> None:
     with db.transaction() as session:
         session.execute(update(EVENTS).where(EVENTS.c.claim.in_(claims), EVENTS.c.outcome.in_(UNAPPLIED))
@@ -163,18 +159,17 @@ _FINISH = (update(EVENTS).where(EVENTS.c.id == bindparam("event_id"), EVENTS.c.c
 def finish_event(db: Database, event_id: str, claim: str, outcome: str, *, now: float, attempts: int, error: str = "") -> bool:
     """Record what applying did; a failure becomes due again after its backoff. False when the
     claim was lost (its lease ran out and another applier took the event)."""
-    return finish_events(db, claim, [(event_id, outcome, attempts, error)], now=now) == 1
+    return finish_events(db, [(event_id, outcome, attempts, error, claim)], now=now) == 1
 
 
-def finish_events(db: Database, claim: str | None, outcomes: list[tuple], *, now: float) -> int:
-    """finish_event for several events of one claim, (id, outcome, attempt number, error) each, in
-    one transaction; how many were still held by the claim (as far as the driver counts them).
-    With `claim` None each outcome names its own: (id, outcome, attempt number, error, claim)."""
+def finish_events(db: Database, outcomes: list[tuple[str, str, int, str, str]], *, now: float) -> int:
+    """finish_event for several events, (id, outcome, attempt number, error, the claim that took
+    it) each, in one transaction; how many were still held by their claims (as far as the driver
+    counts them)."""
     processed_at = utcnow()
-    values = [{"event_id": item[0], "holder": claim if claim is not None else item[4], "outcome": item[1],
-               "error": item[3][:500], "processed_at": processed_at,
-               "due_at": now + backoff(item[2]) if item[1] == "failed" else 0.0}
-              for item in outcomes]
+    values = [{"event_id": event_id, "holder": claim, "outcome": outcome, "error": error[:500], "processed_at": processed_at,
+               "due_at": now + backoff(attempts) if outcome == "failed" else 0.0}
+              for event_id, outcome, attempts, error, claim in outcomes]
     if not values:
         return 0
     with db.transaction() as session:

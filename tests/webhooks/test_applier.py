@@ -149,7 +149,7 @@ def test_claims_never_hand_one_event_to_two_appliers_and_a_dead_claim_lapses(db)
 def test_a_live_claim_is_renewed_while_its_holder_works(db):
     queue.record_event(db, _account_event("evt_slow", created=200), handled=True)
     queue.claim_due(db, "holder", now=100.0, lease=10, limit=1)
-    queue.extend_claim(db, "holder", now=108.0, lease=10)
+    queue.extend_claims(db, ["holder"], now=108.0, lease=10)
     assert queue.claim_due(db, "other", now=112.0, lease=10, limit=1) == []
     assert queue.claim_due(db, "other", now=118.5, lease=10, limit=1) != []
 
