@@ -93,9 +93,13 @@ class RememberingRouter(Router):
     the scope changes on the way and the route are remembered and replayed. Anything else (path
     parameters, a 404, a 405, a redirect to the slashed path) goes through Starlette's own search."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._remembered: dict = {}  # (root path, path, method) -> (route, scope changes)
+
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            known: dict = self.__dict__.setdefault("_remembered", {})
+            known = self._remembered
             key = (scope.get("root_path", ""), scope["path"], scope["method"])
             found = known.get(key)
             if found is None and (found := _chain(self.routes, scope)) is not None:
