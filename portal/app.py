@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from portal import home
 from portal.accounts import routes as accounts
+from portal.accounts import sessions_seen
 from portal.accounts.gate import SellerGate
 from portal.accounts.throttle import Throttle
 from portal.connect import leaving
@@ -118,6 +119,8 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
             )))
             if settings.sandbox_sync_interval > 0:
                 background.append(asyncio.create_task(keep_in_sync(app.state, settings.sandbox_sync_interval)))
+        if not db.reads_on_the_loop:  # PostgreSQL: the gate keeps sessions while it hears of their changes
+            background.append(asyncio.create_task(sessions_seen.listen(db.driver_url(), app.state.sessions_seen)))
         mailer.start()
         mailer.wake()
         if settings.webhook_applier == "web":
@@ -125,6 +128,7 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
         yield
         for task in background:
             task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         await app.state.applier.stop()
         await mailer.stop()
         if sandbox is not None:
@@ -175,6 +179,8 @@ def create_app(settings: Settings, *, span_exporter=None) -> Starlette:
     app.state.templates = make_templates(auto_reload=settings.environment == "development")
     app.state.kept_pages = KeptPages()
     app.state.sellers_seen = Kept(SELLERS_SEEN)
+    app.state.sessions_seen = sessions_seen.SessionsSeen()
+    db.after_commit.append(app.state.sessions_seen.forget_all)
     app.state.paths = {}  # route name and parameters -> path (web.path_for)
     app.state.throttle = Throttle(settings.rate_limit_storage)
     app.state.mailer = mailer

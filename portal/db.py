@@ -234,6 +234,9 @@ class Database:
         self._loop_connection = None  # SQLite: read_rows' connection (_read_on_the_loop)
         self._loop_reading = threading.Lock()
         self._async_pool: tuple | None = None  # (event loop, psycopg's AsyncConnectionPool): read_rows'
+        # Called after every transaction this object commits, in the thread that committed it: what
+        # the process keeps of the database (accounts/sessions_seen.py) forgets what may have changed.
+        self.after_commit: list = []
 
     async def run_read(self, function, /, *args, **kwargs):
         """`function(*args, **kwargs)`, which reads through read() and writes nothing, where it costs
@@ -258,6 +261,8 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+        for committed in self.after_commit:
+            committed()
 
     @contextmanager
     def read(self):
@@ -379,7 +384,7 @@ class Database:
         if self._read_pool is None:
             with self._read_pool_lock:
                 if self._read_pool is None:
-                    self._read_pool = ConnectionPool(self._driver_url(), min_size=1, max_size=READS_IN_THREADS, open=True,
+                    self._read_pool = ConnectionPool(self.driver_url(), min_size=1, max_size=READS_IN_THREADS, open=True,
                                                      name="portal-reads", kwargs=READING_CONNECTIONS, timeout=READ_WAIT)
         return self._read_pool
 
@@ -387,7 +392,7 @@ class Database:
         """The same for the event loop: one pool per loop (a web process has one; tests start several)."""
         loop = asyncio.get_running_loop()
         if self._async_pool is None or self._async_pool[0] is not loop:
-            pool = AsyncConnectionPool(self._driver_url(), min_size=1, max_size=READS_ON_THE_LOOP, open=False,
+            pool = AsyncConnectionPool(self.driver_url(), min_size=1, max_size=READS_ON_THE_LOOP, open=False,
                                        name="portal-reads-async", kwargs=READING_CONNECTIONS, timeout=READ_WAIT)
             await pool.open()
             if self._async_pool is not None and self._async_pool[0] is loop:  # another request opened one meanwhile
@@ -403,7 +408,7 @@ class Database:
             self._async_pool = None
             await pool.close()
 
-    def _driver_url(self) -> str:
+    def driver_url(self) -> str:
         return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     def migrate(self) -> None:
@@ -414,9 +419,11 @@ class Database:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
-            from portal import kept_pages  # the schema's, on every start (it imports this module)
+            from portal import kept_pages  # the schema's, on every start (they import this module)
+            from portal.accounts import sessions_seen
 
             kept_pages.install(connection)
+            sessions_seen.install(connection)
 
     def dispose(self) -> None:
         with self._loop_reading:

@@ -210,7 +210,8 @@ class SignedIn:
         if account is not None:
             self.record(account)
         self.csrf = "csrf-of-" + email.split("@")[0]
-        data = {"sid": service.open_session(db, self.id, "127.0.0.1", "test"), "_csrf": self.csrf, TWO_STEP_ON_KEY: True}
+        self.session_id = service.open_session(db, self.id, "127.0.0.1", "test")
+        data = {"sid": self.session_id, "_csrf": self.csrf, TWO_STEP_ON_KEY: True}
         signer = itsdangerous.TimestampSigner(str(settings.signing_key()))
         self.cookie = signer.sign(base64.b64encode(json.dumps(data).encode())).decode()
 

@@ -144,11 +144,13 @@ def test_a_kept_page_is_served_with_only_the_gates_read(any_client, monkeypatch)
         return await original(*statements)
 
     monkeypatch.setattr(db, "read_rows", counted)
+    # On PostgreSQL the gate's read is itself kept while nothing of it changes (accounts/sessions_seen.py).
+    gate = 0 if db.engine.dialect.name == "postgresql" else 1
     for path in ("/status/", "/payouts", "/disputes", "/payments", "/settings"):
         first = ann.page(path)
         made = len(reads)
         assert ann.page(path) == first
-        assert len(reads) == made + 1, "the gate's read only"
+        assert len(reads) == made + gate, "the gate's read only"
     assert len(client.app.state.kept_pages.kept) == 5
 
 

@@ -104,13 +104,19 @@ async def _seller_and_standing(state, session_id: str, max_age: int) -> tuple[Se
     """What every seller page needs before it is shown: the session's seller, whether they have a
     Stripe account and whether it is closing. One read of the session and the seller's version; the
     seller and their standing are kept by that version (kept_pages.Kept), read again only when it
-    moved. The session row is written only when it expired or was last seen a while ago
-    (service.keep_session), in the thread pool."""
-    db = state.db
-    [rows] = await db.read_rows((LOGIN_AND_VERSION, {"digest": service.session_digest(session_id)}))
-    if not rows:
-        return None, None
-    found = rows[0]
+    moved; on PostgreSQL the read itself is kept while nothing of it changed (sessions_seen.py). The
+    session row is written only when it expired or was last seen a while ago (service.keep_session),
+    in the thread pool."""
+    db, seen = state.db, state.sessions_seen
+    digest = service.session_digest(session_id)
+    found = seen.get(digest)  # on PostgreSQL, while the database tells of changes (sessions_seen.py)
+    if found is None:
+        token = seen.token()
+        [rows] = await db.read_rows((LOGIN_AND_VERSION, {"digest": digest}))
+        if not rows:
+            return None, None
+        found = rows[0]
+        seen.put(digest, found, token)
     login = LoginRow(*found[:3])
     if service.session_needs_writing(login, max_age) and not await run_in_threadpool(service.keep_session, db, login, max_age):
         return None, None
