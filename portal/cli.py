@@ -17,6 +17,7 @@ from portal.app import create_app
 from portal.connect.sync import scheduled_pass
 from portal.db import Database
 from portal.integrations.mail import deliver_pending
+from portal.listening import listen
 from portal.operations import counters
 from portal.operations.metrics import serve_worker_metrics
 from portal.sandbox.app import create_sandbox
@@ -26,6 +27,8 @@ from portal.sandbox.testing import serving
 from portal.settings import Settings, SettingsError, load_settings
 from portal.staff.models import StaffRole
 from portal.staff.service import create_staff
+from portal.webhooks import queue
+from portal.webhooks.applier import POLL_SECONDS
 
 
 def _settings():
@@ -106,8 +109,9 @@ def _stripe_reachable(settings):
 
 
 # How often a worker that applies webhook events (WEBHOOK_APPLIER=worker) looks for new ones in
-# the table: the web processes that store them cannot wake it, so this is most of the lag.
-WORKER_POLL_SECONDS = 0.1
+# the table: while it listens for the web processes' notifications (queue.WAITING), only for what
+# no one notifies (retries after their backoff, claims whose holder died); while it cannot, for all.
+WORKER_POLL_SECONDS = {True: POLL_SECONDS, False: 0.1}
 
 
 async def _sync_once(settings) -> int:
@@ -176,9 +180,17 @@ async def _work(settings, interval: float) -> None:
     """The worker's one app, for as long as it runs: a pass every `interval` seconds and, with
     WEBHOOK_APPLIER=worker, the applier (with the mailer, for the mail applying queues)."""
     state = create_app(settings).state
-    if settings.webhook_applier == "worker":
-        state.applier.poll = WORKER_POLL_SECONDS
-        state.applier.start()
+    listener = None
+    if settings.webhook_applier == "worker":  # on PostgreSQL (Settings.check)
+        applier = state.applier
+        applier.poll = WORKER_POLL_SECONDS[False]
+
+        def listening(on: bool) -> None:
+            applier.poll = WORKER_POLL_SECONDS[on]
+            applier.wake()  # whatever was stored while no one listened
+
+        listener = asyncio.create_task(listen(state.db.driver_url(), queue.WAITING, lambda _payload: applier.wake(), listening))
+        applier.start()
         state.mailer.start()
     try:
         while True:
@@ -189,6 +201,9 @@ async def _work(settings, interval: float) -> None:
                     logging.getLogger("portal.worker").exception("scheduled pass failed")
             await asyncio.sleep(interval if interval > 0 else 3600)
     finally:
+        if listener is not None:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
         await state.applier.stop()
         await state.mailer.stop()
         await _close(state)

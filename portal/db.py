@@ -27,7 +27,8 @@ MIGRATION_LOCK_ID = 7_402_118_311
 READ_CONNECTIONS = 40  # anyio's default thread pool size, which Starlette runs sync work in
 # PostgreSQL connections per process, at most (each pool opens them as it needs them): pages' reads
 # on the event loop (Database.read_rows), fetch's in threads, and the engine's for writes and what
-# reads through the ORM. Four web processes and a worker stay under PostgreSQL's default of 100.
+# reads through the ORM; and a web process's one listening connection (accounts/sessions_seen.py):
+# 23 at most, 14 for `portal worker` (README, Operations).
 READS_ON_THE_LOOP, READS_IN_THREADS = 8, 4
 # How long a PostgreSQL read waits for a connection of its pool (psycopg_pool's default is 30 s):
 # pages this busy, or a database this far gone, answer an error instead of hanging on.

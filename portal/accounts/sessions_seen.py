@@ -7,7 +7,7 @@ than serving the kept page it leads to. So a web process on PostgreSQL keeps wha
 session's digest, and forgets it:
 - when the database notifies that the seller's sessions or version changed: triggers (`install`,
   on every migrate) send the seller's id on CHANNEL when such a change commits, to every process
-  that listens (`listen`, one connection per web process);
+  that listens (`listen`, one connection per web process: portal/listening.py);
 - when this process commits anything (Database.after_commit), so that its own changes are seen by
   its next request without waiting for their notification;
 - when the listening connection is lost: nothing is kept until it listens again, as what was
@@ -23,20 +23,14 @@ own browser has dropped it already.
 Nothing here is needed for correctness: losing it, or a process that never listens (SQLite, `portal
 sync`), costs only the read."""
 
-import asyncio
-import logging
 import threading
 import time
 
-import psycopg
-
-log = logging.getLogger(__name__)
+from portal import listening
 
 CHANNEL = "portal_sessions"
 KEPT = 4096  # sessions kept per process: a row of five values each
 KEPT_FOR = 30.0  # seconds
-CHECK_EVERY = 30.0  # a quiet listening connection is asked to answer this often: a dead one is found
-RETRY_AFTER = (0.1, 0.5, 1.0, 5.0)  # seconds before listening again, by failures in a row
 
 # (name, table, operations, the seller's id as the trigger sees it)
 _TRIGGERS = (
@@ -118,29 +112,9 @@ class SessionsSeen:
 
 
 async def listen(url: str, seen: SessionsSeen) -> None:
-    """Listens on CHANNEL for as long as it runs (cancel it to stop), connecting again when the
-    connection fails; `seen` keeps sessions only while a connection listens."""
-    failures = 0
-    try:
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
-                    await connection.execute(f"LISTEN {CHANNEL}")
-                    seen.trust(True)
-                    failures = 0
-                    while True:
-                        async for notify in connection.notifies(timeout=CHECK_EVERY):
-                            _heard(seen, notify.payload)
-                        await connection.execute("SELECT 1")
-            except (psycopg.Error, OSError) as error:
-                seen.trust(False)
-                wait = RETRY_AFTER[min(failures, len(RETRY_AFTER) - 1)]
-                failures += 1
-                log.warning("not listening for session changes (%s); the gate reads every session until it "
-                            "listens again, in %.1f s", error, wait)
-                await asyncio.sleep(wait)
-    finally:
-        seen.trust(False)
+    """Listens on CHANNEL for as long as it runs (cancel it to stop); `seen` keeps sessions only
+    while a connection listens."""
+    await listening.listen(url, CHANNEL, lambda payload: _heard(seen, payload), seen.trust)
 
 
 def _heard(seen: SessionsSeen, payload: str) -> None:

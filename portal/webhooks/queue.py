@@ -26,6 +26,10 @@ MAX_BACKOFF_SECONDS = 3600
 # Deliveries written in one transaction at most: bounds the statement and how long one group
 # holds SQLite's single writer.
 MAX_GROUP = 500
+# Notified on PostgreSQL when events are stored, or let go, for any applier to claim: a worker
+# listening (cli.py) claims them at once instead of at its next poll.
+WAITING = "portal_events_waiting"
+_NOTIFY = select(func.pg_notify(WAITING, ""))
 
 
 def backoff(attempts: int) -> float:
@@ -76,6 +80,8 @@ def record_events(db: Database, deliveries: list[tuple[dict, str | bytes | None,
             new = row["id"] in inserted and row["id"] not in held  # the same event twice in one group: once new
             held.add(row["id"])
             answers.append("new" if new else "")
+        if not claim and any(answer and row["outcome"] == "" for row, answer in zip(rows, answers)):
+            _waiting_to_be_applied(session, db)
         again = list({row["id"] for row, answer in zip(rows, answers) if not answer})
         if again:
             session.execute(update(EVENTS).where(EVENTS.c.id.in_(again), EVENTS.c.outcome == "failed", EVENTS.c.claim == "")
@@ -181,6 +187,14 @@ def release(db: Database, event_ids: list[str], claims: list[str]) -> None:
     with db.transaction() as session:
         session.execute(update(EVENTS).where(EVENTS.c.id.in_(event_ids), EVENTS.c.claim.in_(claims),
                                              EVENTS.c.outcome.in_(UNAPPLIED)).values(due_at=0.0, claim=""))
+        _waiting_to_be_applied(session, db)
+
+
+def _waiting_to_be_applied(session, db: Database) -> None:
+    """On PostgreSQL, tell the processes that apply (a worker listening on WAITING, cli.py) that
+    events wait in the table for anyone to claim, when this transaction commits."""
+    if db.engine.dialect.name == "postgresql":
+        session.execute(_NOTIFY)
 
 
 def finish_superseded(db: Database, event_ids: list[str], claims: list[str]) -> None:

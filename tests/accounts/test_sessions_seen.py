@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
+from portal import listening
 from portal.accounts import service, sessions_seen
 from portal.accounts.models import LoginSession
 from portal.accounts.sessions_seen import SessionsSeen
@@ -117,7 +118,7 @@ def test_a_change_to_the_sellers_pages_made_by_another_process_is_shown_once_hea
 def test_nothing_is_kept_while_not_listening(pg_client, elsewhere, reads, postgres_url, monkeypatch):
     client = pg_client
     seen = client.app.state.sessions_seen
-    monkeypatch.setattr(sessions_seen, "RETRY_AFTER", (1.5,))
+    monkeypatch.setattr(listening, "RETRY_AFTER", (1.5,))
     ann = SignedIn(client, "ann@annsbakery.com", _snapshot("acct_ann"))
     bo = SignedIn(client, "bo@bosbikes.com", _snapshot("acct_bo"))
     ann.page(), bo.page()

@@ -9,12 +9,14 @@ import sys
 import time
 
 import pytest
+from sqlalchemy import text
 from starlette.testclient import TestClient
 
-from portal import cli
+from portal import cli, listening
 from portal.app import create_app
 from portal.db import Database
 from portal.settings import Settings, SettingsError
+from portal.webhooks import queue
 from tests.conftest import eventually
 from tests.webhooks.test_applier import _account_event, _charges_enabled, _row, _seller
 from tests.webhooks.test_endpoint import SECRET, _post
@@ -52,6 +54,55 @@ def test_the_worker_applies_what_the_web_processes_only_store(tmp_path, smtp_ser
             await asyncio.gather(worker, return_exceptions=True)
 
     asyncio.run(work_until_applied())
+    assert _charges_enabled(db, seller_id)
+    db.dispose()
+
+
+def test_a_listening_worker_applies_what_is_stored_at_once_and_polls_often_while_it_cannot_listen(
+        tmp_path, smtp_server, postgres_url, stripe_sandbox, monkeypatch):
+    # Polling alone would take a minute while the worker listens: only the notification can wake it.
+    monkeypatch.setitem(cli.WORKER_POLL_SECONDS, True, 60.0)
+    monkeypatch.setattr(listening, "RETRY_AFTER", (60.0,))  # once cut off, it stays so for this test
+    settings = _stripe_mode(tmp_path, smtp_server, postgres_url, stripe_sandbox[1], webhook_applier="worker")
+    db = Database(postgres_url)
+    db.migrate()
+    seller_id = _seller(db)
+
+    def listeners() -> list[int]:
+        with db.engine.connect() as connection:
+            return connection.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = :listen"),
+                {"listen": f"LISTEN {queue.WAITING}"}).scalars().all()
+
+    async def applied(event_id: str, within: float) -> None:
+        deadline = time.monotonic() + within
+        while _row(db, event_id).outcome != "applied":
+            assert time.monotonic() < deadline, f"{event_id} not applied within {within} s"
+            await asyncio.sleep(0.02)
+
+    async def scenario() -> None:
+        worker = asyncio.create_task(cli._work(settings, 0))
+        try:
+            while not listeners():
+                assert not worker.done()
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.3)  # its first look at the table done: now it waits
+            # What a web process does with events it cannot hand to an applier of its own.
+            assert queue.record_events(db, [(_account_event("evt_heard", created=200, charges_enabled=False), None, True)]) == ["new"]
+            await applied("evt_heard", within=3)
+            [pid] = listeners()
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            while listeners():
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.3)
+            assert queue.record_events(db, [(_account_event("evt_polled", created=300), None, True)]) == ["new"]
+            await applied("evt_polled", within=3)
+        finally:
+            worker.cancel()
+            await asyncio.gather(worker, return_exceptions=True)
+
+    asyncio.run(scenario())
     assert _charges_enabled(db, seller_id)
     db.dispose()
 
