@@ -118,7 +118,7 @@ def test_a_change_to_the_sellers_pages_made_by_another_process_is_shown_once_hea
 def test_nothing_is_kept_while_not_listening(pg_client, elsewhere, reads, postgres_url, monkeypatch):
     client = pg_client
     seen = client.app.state.sessions_seen
-    monkeypatch.setattr(listening, "RETRY_AFTER", (1.5,))
+    monkeypatch.setattr(listening, "RETRY_AFTER", (4.0,))  # long enough for what is checked meanwhile
     ann = SignedIn(client, "ann@annsbakery.com", _snapshot("acct_ann"))
     bo = SignedIn(client, "bo@bosbikes.com", _snapshot("acct_bo"))
     ann.page(), bo.page()
@@ -133,7 +133,7 @@ def test_nothing_is_kept_while_not_listening(pg_client, elsewhere, reads, postgr
     assert len(reads) == made + 2, "read every time"
     service.close_session(elsewhere, ann.session_id)  # no notification reaches this process now
     assert not _signed_in(client, ann)
-    _eventually(lambda: seen.listening)
+    _eventually(lambda: seen.listening, within=10.0)
     assert _signed_in(client, bo)
     made = len(reads)
     assert _signed_in(client, bo) and len(reads) == made, "kept again"
