@@ -138,6 +138,16 @@ def app(settings):
 
 
 @pytest.fixture
+def any_client(database_url, tmp_path, smtp_server):
+    """`client`, on each database `database_url` gives (both, unless a module narrows it)."""
+    settings = Settings(PORTAL_VAR_DIR=tmp_path, secret_key="test-secret-key-not-for-production", smtp_host="127.0.0.1",
+                        smtp_port=smtp_server.port, database_url=database_url)
+    Database(settings.database_url).migrate()
+    with TestClient(create_app(settings), base_url="http://testserver", client=("203.0.113.7", 50000)) as client:
+        yield client
+
+
+@pytest.fixture
 def client(app):
     with TestClient(app, base_url="http://testserver", client=("203.0.113.7", 50000)) as test_client:
         yield test_client

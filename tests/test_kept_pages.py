@@ -15,19 +15,16 @@ from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
 from portal import kept_pages
-from portal.app import create_app
 from portal.audit import Actor, AuditEvent, record
 from portal.connect import mirror, payout_holds
 from portal.connect.models import AccountBalance, AccountClosure, ConnectedAccount
 from portal.db import Database
 from portal.onboarding.models import BusinessEmail, DraftPerson
-from portal.settings import Settings
 from portal.accounts import service
 from portal.accounts.auth import TWO_STEP_ON_KEY
 from portal.accounts.models import Seller
 from tests.conftest import PASSWORD
 from tests.test_fragments import SignedIn, _snapshot
-from starlette.testclient import TestClient
 
 
 def _version(db: Database, seller_id: int) -> int:
@@ -115,15 +112,6 @@ def test_a_migration_that_rebuilds_a_table_gets_its_triggers_back(tmp_path):
 
 
 # Through the app, on both databases --------------------------------------------------------------
-
-@pytest.fixture
-def any_client(database_url, tmp_path, smtp_server):
-    settings = Settings(PORTAL_VAR_DIR=tmp_path, secret_key="test-secret-key-not-for-production", smtp_host="127.0.0.1",
-                        smtp_port=smtp_server.port, database_url=database_url)
-    Database(settings.database_url).migrate()
-    with TestClient(create_app(settings), base_url="http://testserver", client=("203.0.113.7", 50000)) as client:
-        yield client
-
 
 def _fresh(client, seller: SignedIn, path: str = "/status/") -> tuple[str, str]:
     """(the page as served, the page made anew with nothing kept)."""

@@ -7,29 +7,29 @@ import time
 import psycopg
 import pytest
 from sqlalchemy import update
-from starlette.testclient import TestClient
 
 from portal import listening
 from portal.accounts import service, sessions_seen
 from portal.accounts.models import LoginSession
 from portal.accounts.sessions_seen import SessionsSeen
-from portal.app import create_app
 from portal.connect import payout_holds
 from portal.db import Database, utcnow
-from portal.settings import Settings
+from tests.conftest import eventually
 from tests.test_fragments import SignedIn, _snapshot
 
 PAUSED = "Our team has paused your payouts"
 
 
 @pytest.fixture
-def pg_client(postgres_url, tmp_path, smtp_server):
-    settings = Settings(PORTAL_VAR_DIR=tmp_path, secret_key="test-secret-key-not-for-production", smtp_host="127.0.0.1",
-                        smtp_port=smtp_server.port, database_url=postgres_url)
-    Database(settings.database_url).migrate()
-    with TestClient(create_app(settings), base_url="http://testserver", client=("203.0.113.7", 50000)) as client:
-        _eventually(lambda: client.app.state.sessions_seen.listening)
-        yield client
+def database_url(postgres_url):
+    """These tests are about PostgreSQL alone (any_client's app runs on it)."""
+    return postgres_url
+
+
+@pytest.fixture
+def pg_client(any_client):
+    assert eventually(lambda: any_client.app.state.sessions_seen.listening, 5)
+    return any_client
 
 
 @pytest.fixture
@@ -52,14 +52,6 @@ def reads(pg_client, monkeypatch) -> list:
 
     monkeypatch.setattr(db, "read_rows", counted)
     return made
-
-
-def _eventually(check, within: float = 5.0):
-    deadline = time.monotonic() + within
-    while not (found := check()):
-        assert time.monotonic() < deadline, "not within %.1f s" % within
-        time.sleep(0.01)
-    return found
 
 
 def _signed_in(client, seller: SignedIn) -> bool:
@@ -101,7 +93,7 @@ def test_a_session_signed_out_by_another_process_is_refused_once_heard(pg_client
     made = len(reads)
     assert _signed_in(client, ann) and len(reads) == made, "kept"
     service.close_session(elsewhere, ann.session_id)
-    _eventually(lambda: not _signed_in(client, ann), within=2.0)
+    assert eventually(lambda: not _signed_in(client, ann), 2.0)
     made = len(reads)
     assert _signed_in(client, bo) and len(reads) == made, "another seller's session is still kept"
 
@@ -110,9 +102,9 @@ def test_a_change_to_the_sellers_pages_made_by_another_process_is_shown_once_hea
     ann = SignedIn(pg_client, "ann@annsbakery.com", _snapshot("acct_ann"))
     assert PAUSED not in ann.page()
     payout_holds.place_hold(elsewhere, ann.id, payout_holds.RISK_PAUSE, note="check", placed_by="risk@platform")
-    _eventually(lambda: PAUSED in ann.page(), within=2.0)
+    assert eventually(lambda: PAUSED in ann.page(), 2.0)
     payout_holds.release_hold(elsewhere, ann.id, payout_holds.RISK_PAUSE, note="ok", released_by="risk@platform")
-    _eventually(lambda: PAUSED not in ann.page(), within=2.0)
+    assert eventually(lambda: PAUSED not in ann.page(), 2.0)
 
 
 def test_nothing_is_kept_while_not_listening(pg_client, elsewhere, reads, postgres_url, monkeypatch):
@@ -126,14 +118,14 @@ def test_nothing_is_kept_while_not_listening(pg_client, elsewhere, reads, postgr
         ended = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                               "WHERE datname = current_database() AND query LIKE 'LISTEN %'").fetchall()
     assert ended == [(True,)], "one listening connection per process"
-    _eventually(lambda: not seen.listening)
+    assert eventually(lambda: not seen.listening, 5)
     assert not seen.kept
     made = len(reads)
     assert _signed_in(client, ann) and _signed_in(client, ann)
     assert len(reads) == made + 2, "read every time"
     service.close_session(elsewhere, ann.session_id)  # no notification reaches this process now
     assert not _signed_in(client, ann)
-    _eventually(lambda: seen.listening, within=10.0)
+    assert eventually(lambda: seen.listening, 10.0)
     assert _signed_in(client, bo)
     made = len(reads)
     assert _signed_in(client, bo) and len(reads) == made, "kept again"

@@ -3,6 +3,7 @@
 serves (sandbox mode, SQLite)."""
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -29,6 +30,24 @@ def _stripe_mode(tmp_path, smtp_server, database_url: str, stripe_api_base: str,
                     smtp_host="127.0.0.1", smtp_port=smtp_server.port, **more)
 
 
+@contextlib.asynccontextmanager
+async def _working(settings: Settings):
+    """`portal worker --interval 0` (cli._work) on this event loop, stopped on the way out."""
+    worker = asyncio.create_task(cli._work(settings, 0))
+    try:
+        yield worker
+    finally:
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+
+
+async def _applied(db: Database, event_id: str, *, within: float, worker: asyncio.Task) -> None:
+    deadline = time.monotonic() + within
+    while _row(db, event_id).outcome != "applied":
+        assert time.monotonic() < deadline and not worker.done(), f"{event_id} not applied within {within} s"
+        await asyncio.sleep(0.02)
+
+
 def test_the_worker_applies_what_the_web_processes_only_store(tmp_path, smtp_server, postgres_url, stripe_sandbox):
     settings = _stripe_mode(tmp_path, smtp_server, postgres_url, stripe_sandbox[1], webhook_applier="worker")
     db = Database(postgres_url)
@@ -43,15 +62,8 @@ def test_the_worker_applies_what_the_web_processes_only_store(tmp_path, smtp_ser
     assert stored.outcome == "" and stored.claim == "" and not _charges_enabled(db, seller_id)
 
     async def work_until_applied() -> None:
-        worker = asyncio.create_task(cli._work(settings, 0))
-        try:
-            deadline = time.monotonic() + 10
-            while _row(db, "evt_for_worker").outcome != "applied":
-                assert time.monotonic() < deadline and not worker.done(), "the worker did not apply the event"
-                await asyncio.sleep(0.05)
-        finally:
-            worker.cancel()
-            await asyncio.gather(worker, return_exceptions=True)
+        async with _working(settings) as worker:
+            await _applied(db, "evt_for_worker", within=10, worker=worker)
 
     asyncio.run(work_until_applied())
     assert _charges_enabled(db, seller_id)
@@ -74,22 +86,15 @@ def test_a_listening_worker_applies_what_is_stored_at_once_and_polls_often_while
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = :listen"),
                 {"listen": f"LISTEN {queue.WAITING}"}).scalars().all()
 
-    async def applied(event_id: str, within: float) -> None:
-        deadline = time.monotonic() + within
-        while _row(db, event_id).outcome != "applied":
-            assert time.monotonic() < deadline, f"{event_id} not applied within {within} s"
-            await asyncio.sleep(0.02)
-
     async def scenario() -> None:
-        worker = asyncio.create_task(cli._work(settings, 0))
-        try:
+        async with _working(settings) as worker:
             while not listeners():
                 assert not worker.done()
                 await asyncio.sleep(0.02)
             await asyncio.sleep(0.3)  # its first look at the table done: now it waits
             # What a web process does with events it cannot hand to an applier of its own.
             assert queue.record_events(db, [(_account_event("evt_heard", created=200, charges_enabled=False), None, True)]) == ["new"]
-            await applied("evt_heard", within=3)
+            await _applied(db, "evt_heard", within=3, worker=worker)
             [pid] = listeners()
             with db.engine.connect() as connection:
                 connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
@@ -97,10 +102,7 @@ def test_a_listening_worker_applies_what_is_stored_at_once_and_polls_often_while
                 await asyncio.sleep(0.02)
             await asyncio.sleep(0.3)
             assert queue.record_events(db, [(_account_event("evt_polled", created=300), None, True)]) == ["new"]
-            await applied("evt_polled", within=3)
-        finally:
-            worker.cancel()
-            await asyncio.gather(worker, return_exceptions=True)
+            await _applied(db, "evt_polled", within=3, worker=worker)
 
     asyncio.run(scenario())
     assert _charges_enabled(db, seller_id)
