@@ -66,6 +66,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Per thread, one flag per Database.transaction open in it (the innermost last): whether it has run
+# a statement other than a SELECT. A transaction that only read (an applier or a mailer finding
+# nothing to do) then leaves what the process keeps alone (Database.after_commit).
+_writes = threading.local()
+
+
+def _writes_here() -> list:
+    found = getattr(_writes, "open", None)
+    if found is None:
+        found = _writes.open = []
+    return found
+
+
+def _note_writes(_connection, _cursor, statement: str, *_more) -> None:
+    found = getattr(_writes, "open", None)
+    if found and statement.lstrip()[:6].upper() != "SELECT":
+        found[-1] = True
+
+
 def normalize_url(url: str) -> str:
     """Accept the usual postgres:// spellings and use psycopg 3 for them."""
     for prefix in ("postgres://", "postgresql://"):
@@ -82,8 +101,10 @@ def make_engine(url: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=WRITE_POOL_SIZE, max_overflow=WRITE_POOL_OVERFLOW)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=WRITE_POOL_SIZE, max_overflow=WRITE_POOL_OVERFLOW)
+    event.listen(engine, "before_cursor_execute", _note_writes)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -235,8 +256,9 @@ class Database:
         self._loop_connection = None  # SQLite: read_rows' connection (_read_on_the_loop)
         self._loop_reading = threading.Lock()
         self._async_pool: tuple | None = None  # (event loop, psycopg's AsyncConnectionPool): read_rows'
-        # Called after every transaction this object commits, in the thread that committed it: what
-        # the process keeps of the database (accounts/sessions_seen.py) forgets what may have changed.
+        # Called after every transaction this object commits that wrote (ran anything but a SELECT),
+        # in the thread that committed it: what the process keeps of the database
+        # (accounts/sessions_seen.py) forgets what may have changed.
         self.after_commit: list = []
 
     async def run_read(self, function, /, *args, **kwargs):
@@ -255,15 +277,21 @@ class Database:
         """One unit of work: commits on success, rolls back on any exception."""
         if _reading_on_the_loop.get():
             raise WriteInRead("a write inside Database.run_read: run it with run_in_threadpool instead")
-        with self._turns, Session(self.engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-        for committed in self.after_commit:
-            committed()
+        writes = _writes_here()
+        writes.append(False)
+        try:
+            with self._turns, Session(self.engine, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            wrote = writes.pop()
+        if wrote:
+            for committed in self.after_commit:
+                committed()
 
     @contextmanager
     def read(self):

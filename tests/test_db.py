@@ -261,6 +261,28 @@ async def test_a_read_on_postgresql_survives_the_server_dropping_the_pools_conne
         await db.close_reads()
 
 
+def test_after_commit_is_called_for_a_transaction_that_wrote_and_only_then(db):
+    called = []
+    db.after_commit.append(lambda: called.append(1))
+    with db.transaction() as session:
+        session.exec(select(Seller)).all()
+    assert called == [], "a transaction that only read"
+    with db.transaction() as session:
+        session.add(Seller(email="first@example.com", password_hash="x"))  # flushed by the commit
+    assert called == [1]
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        session.add(Seller(email="second@example.com", password_hash="x"))
+        session.flush()
+        raise RuntimeError("rolled back")
+    assert called == [1], "nothing was committed"
+    with db.transaction() as outer:
+        outer.exec(select(Seller)).all()
+        add_seller(db, "third@example.com")  # its own transaction, inside
+        assert called == [1, 1]
+        outer.exec(select(Seller)).all()
+    assert called == [1, 1], "the outer one only read"
+
+
 async def test_sqlite_reads_on_the_loop_keep_one_read_only_connection_and_step_aside_when_it_is_busy(db):
     if not db.reads_on_the_loop:
         pytest.skip("SQLite's event-loop reads")

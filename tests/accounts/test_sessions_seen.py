@@ -7,10 +7,11 @@ import time
 import psycopg
 import pytest
 from sqlalchemy import update
+from sqlmodel import select
 
 from portal import listening
 from portal.accounts import service, sessions_seen
-from portal.accounts.models import LoginSession
+from portal.accounts.models import LoginSession, Seller
 from portal.accounts.sessions_seen import SessionsSeen
 from portal.connect import payout_holds
 from portal.db import Database, utcnow
@@ -83,6 +84,18 @@ def test_what_this_process_commits_is_seen_by_its_next_request(pg_client, reads,
     service.close_session(db, ann.session_id)
     assert not _signed_in(client, ann)
     assert _signed_in(client, bo)
+
+
+def test_what_only_reads_in_this_process_leaves_the_kept_sessions_alone(pg_client, reads):
+    client, db = pg_client, pg_client.app.state.db
+    ann = SignedIn(client, "ann@annsbakery.com", _snapshot("acct_ann"))
+    ann.page()
+    made = len(reads)
+    with db.transaction() as session:  # what an applier or the mailer finding nothing to do commits
+        session.exec(select(Seller)).all()
+    assert _signed_in(client, ann) and len(reads) == made
+    time.sleep(1.5)  # the applier's look at the table (every second), and whatever else runs on its own
+    assert _signed_in(client, ann) and len(reads) == made
 
 
 def test_a_session_signed_out_by_another_process_is_refused_once_heard(pg_client, elsewhere, reads):
