@@ -8,8 +8,8 @@ session's digest, and forgets it:
 - when the database notifies that the seller's sessions or version changed: triggers (`install`,
   on every migrate) send the seller's id on CHANNEL when such a change commits, to every process
   that listens (`listen`, one connection per web process: portal/listening.py);
-- when this process commits anything (Database.after_commit), so that its own changes are seen by
-  its next request without waiting for their notification;
+- when this process commits a transaction that wrote (Database.after_commit), so that its own
+  changes are seen by its next request without waiting for their notification;
 - when the listening connection is lost: nothing is kept until it listens again, as what was
   notified meanwhile never arrives;
 - KEPT_FOR seconds after it was read, whatever happens.
