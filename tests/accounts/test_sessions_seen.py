@@ -1,5 +1,5 @@
 """The gate's read kept on PostgreSQL while the database says nothing of it changed
-(portal/accounts/sessions_seen.py): kept after one read, forgotten on this process's own commits at
+(portal/accounts/sessions_seen.py): kept after one read, forgotten on this process's own writes at
 once and on another process's when their notification arrives, never trusted while not listening."""
 
 import time
