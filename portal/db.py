@@ -85,6 +85,15 @@ def _note_writes(_connection, _cursor, statement: str, *_more) -> None:
         found[-1] = True
 
 
+def create_postgresql_trigger(connection, name: str, table: str, operations: str, statement: str) -> None:
+    """(Re)creates, on PostgreSQL, a row trigger `name` that runs `statement` (PL/pgSQL, NEW and OLD
+    as the operation has them) after `operations` ("INSERT", "UPDATE OR DELETE"...) on `table`."""
+    connection.exec_driver_sql(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+                               f"$$ BEGIN {statement}; RETURN NULL; END $$")
+    connection.exec_driver_sql(f"CREATE OR REPLACE TRIGGER {name} AFTER {operations} ON {table} "
+                               f"FOR EACH ROW EXECUTE FUNCTION {name}()")
+
+
 def normalize_url(url: str) -> str:
     """Accept the usual postgres:// spellings and use psycopg 3 for them."""
     for prefix in ("postgres://", "postgresql://"):

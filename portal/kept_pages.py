@@ -37,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from portal import i18n
-from portal.db import UNKNOWN_READ, noting_reads, utcnow
+from portal.db import UNKNOWN_READ, create_postgresql_trigger, noting_reads, utcnow
 from portal.fragments import Kept, placeholder
 
 KEPT = 1024  # pages of ~20 kB: ~20 MB at most per process
@@ -97,10 +97,7 @@ def install(connection) -> None:
     postgresql = connection.dialect.name == "postgresql"
     for name, table, operation, statement in triggers(SQLModel.metadata):
         if postgresql:
-            connection.exec_driver_sql(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-                                       f"$$ BEGIN {statement}; RETURN NULL; END $$")
-            connection.exec_driver_sql(f"CREATE OR REPLACE TRIGGER {name} AFTER {operation} ON {table} "
-                                       f"FOR EACH ROW EXECUTE FUNCTION {name}()")
+            create_postgresql_trigger(connection, name, table, operation, statement)
         else:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
             connection.exec_driver_sql(f"CREATE TRIGGER {name} AFTER {operation} ON {table} BEGIN {statement}; END")

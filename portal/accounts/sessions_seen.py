@@ -27,6 +27,7 @@ import threading
 import time
 
 from portal import listening
+from portal.db import create_postgresql_trigger
 
 CHANNEL = "portal_sessions"
 KEPT = 4096  # sessions kept per process: a row of five values each
@@ -44,10 +45,7 @@ def install(connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     for name, table, operations, seller in _TRIGGERS:
-        connection.exec_driver_sql(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-                                   f"$$ BEGIN PERFORM pg_notify('{CHANNEL}', {seller}::text); RETURN NULL; END $$")
-        connection.exec_driver_sql(f"CREATE OR REPLACE TRIGGER {name} AFTER {operations} ON {table} "
-                                   f"FOR EACH ROW EXECUTE FUNCTION {name}()")
+        create_postgresql_trigger(connection, name, table, operations, f"PERFORM pg_notify('{CHANNEL}', {seller}::text)")
 
 
 class SessionsSeen:
