@@ -33,7 +33,7 @@ from portal.money import routes as money
 from portal.money.components import connect_js, connect_js_sources
 from portal.onboarding import routes as onboarding
 from portal.operations import routes as operations
-from portal.operations import tracing
+from portal.operations import collector, tracing
 from portal.security import routes as security
 from portal.security import staff_routes as staff_security
 from portal.staff import alerts
@@ -221,8 +221,10 @@ async def keep_in_sync(state, interval: float) -> None:
 
 def app_from_environment() -> Starlette:
     """The factory `portal serve` hands to uvicorn (each worker process builds its own app, and its
-    logging, which learns from the route table which path segments are link tokens)."""
+    logging, which learns from the route table which path segments are link tokens), with the
+    garbage collector set for a server (operations/collector.py)."""
     settings = load_settings()
     app = create_app(settings)
     logs.configure(settings, app.routes)
+    collector.settle()
     return app

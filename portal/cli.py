@@ -18,7 +18,7 @@ from portal.connect.sync import scheduled_pass
 from portal.db import Database
 from portal.integrations.mail import deliver_pending
 from portal.listening import listen
-from portal.operations import counters
+from portal.operations import collector, counters
 from portal.operations.metrics import serve_worker_metrics
 from portal.sandbox.app import create_sandbox
 from portal.sandbox.app import run as run_sandbox
@@ -173,6 +173,7 @@ def worker_command(args) -> None:
         serve_worker_metrics(args.metrics_host, args.metrics_port, token)
         print(f"portal worker: metrics on http://{args.metrics_host}:{args.metrics_port}/metrics", flush=True)
     with _stripe_reachable(settings) as reachable:
+        collector.settle()  # here, not in _work, which tests run in their own process
         asyncio.run(_work(reachable, args.interval))
 
 
