@@ -12,7 +12,8 @@ from portal.web import queue_templated_mail
 
 
 def _news(db: Database, seller_id: int) -> tuple[Seller | None, list[requirements.Requirement]]:
-    """What is new since the last mail, and remember that it has been told."""
+    """What is new since the last mail, and remember that it has been told. The words are written
+    here, in the seller's language, like the mail: one transaction reads the seller with the mirror."""
     with db.transaction() as session:
         mirror = session.exec(select(ConnectedAccount).where(ConnectedAccount.seller_id == seller_id)).first()
         seller = session.get(Seller, seller_id)
@@ -28,15 +29,13 @@ def _news(db: Database, seller_id: int) -> tuple[Seller | None, list[requirement
             return seller, []
         snapshot, capabilities = mirror.snapshot, mirror.capabilities
     keys = {item.split(":")[1] for item in new}
-    actions = requirements.actions_required(snapshot, capabilities)
+    with using_locale(seller.locale):
+        actions = requirements.actions_required(snapshot, capabilities)
     return seller, [action for action in actions if keys & set(action.keys)]
 
 
 async def tell_seller_about_new_requirements(state, seller_id: int, status_url: str) -> bool:
-    # The words are written when the news is read: in the seller's language, like the mail.
-    _email, locale = await run_in_threadpool(_email_of, state.db, seller_id)
-    with using_locale(locale):
-        seller, news = await run_in_threadpool(_news, state.db, seller_id)
+    seller, news = await run_in_threadpool(_news, state.db, seller_id)
     if not news:
         return False
     await queue_templated_mail(

@@ -11,6 +11,7 @@ from sqlmodel import select
 from portal import i18n
 from portal.accounts.models import Seller
 from portal.connect import mirror
+from portal.connect.notify import tell_seller_about_new_requirements
 from portal.staff.models import StaffRole
 from portal.web import queue_templated_mail
 from tests.conftest import PASSWORD, csrf_from, log_in, post_form, sign_up
@@ -294,3 +295,28 @@ def test_a_japanese_sellers_page_writes_the_date_and_the_yen_as_babel_ja_does(sa
     assert html_lang(page) == "ja"
     assert "利用可能 ￥123,456" in page  # Babel: format_currency(123456, "JPY", locale="ja")
     assert "2030/12/06 15:04 UTC 時点の残高です。" in page  # Babel: format_date(read_at, "medium", locale="ja")
+
+
+def test_a_new_requirement_is_mailed_in_the_sellers_language_whatever_is_spoken_around_it(sandboxed_client, inbox):
+    """What Stripe newly asks for, told by the applier (no request, English around it): the subject
+    and each thing asked for in the seller's language, read with the news in one transaction."""
+    seller = onboarded_seller(sandboxed_client, inbox)
+    state = sandboxed_client.app.state
+    with state.db.transaction() as session:
+        row = session.get(Seller, seller)
+        row.locale = "de"
+        session.add(row)
+    held = mirror.account_for_seller(state.db, seller)
+    snapshot = {**held.snapshot, "details_submitted": True,
+                "requirements": {**held.snapshot["requirements"], "currently_due": ["individual.verification.document"]}}
+    mirror.record_account(state.db, seller, snapshot, as_of=held.snapshot_at + 60)
+
+    async def tell() -> bool:
+        with i18n.using_locale("en"):
+            return await tell_seller_about_new_requirements(state, seller, "https://portal/status/")
+
+    assert sandboxed_client.portal.call(tell)
+    sandboxed_client.get("/healthz")
+    mail = inbox.wait_for("ann@annsbakery.com", subject="Handlungsbedarf bei Ihrem Verkäuferkonto")[0]
+    assert "ein Foto Ihres Ausweises (Reisepass, Führerschein oder State ID)" in mail.get_content()
+    assert not sandboxed_client.portal.call(tell)  # told once
