@@ -12,6 +12,7 @@ that vocabulary. Pure: dicts in, values out."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 PAST_DUE, CURRENTLY_DUE, EVENTUALLY_DUE, PENDING = "past_due", "currently_due", "eventually_due", "pending"
 DUE_NOW = (CURRENTLY_DUE, PAST_DUE)
@@ -94,30 +95,53 @@ V1_LISTS = ((PAST_DUE, PAST_DUE), (CURRENTLY_DUE, CURRENTLY_DUE), (EVENTUALLY_DU
             ("pending_verification", PENDING))
 
 
+# Working out the model was most of applying an account.updated (~80 us). An account's lists change
+# far less often than its events arrive, and accounts at the same step share them: the model of
+# each set of lists is worked out once and kept, the lists themselves being the key (so a change
+# to any of them is a different model, never a stale one). Models are immutable, so shared.
+MODELS_KEPT = 512
+
+
 def from_v1(account: dict, capabilities: dict | None = None) -> Requirements:
+    lists = (_v1_lists(account.get("requirements")), _v1_lists(account.get("future_requirements")),
+             tuple((capability_id, _v1_lists((capability or {}).get("requirements"), errors=False))
+                   for capability_id, capability in (capabilities or {}).items()))
+    try:
+        return _from_v1(*lists)
+    except TypeError:  # something unhashable where Stripe sends strings: not kept
+        return _from_v1.__wrapped__(*lists)
+
+
+def _v1_lists(lists: dict | None, *, errors: bool = True) -> tuple:
+    """(the keys of each of V1_LISTS, the deadline, the disabled reason, the errors) as tuples."""
+    lists = lists or {}
+    return (tuple(tuple(lists.get(name) or ()) for name, _status in V1_LISTS),
+            lists.get("current_deadline"), lists.get("disabled_reason"),
+            tuple((str(e.get("requirement") or ""), str(e.get("code") or ""), str(e.get("reason") or ""))
+                  for e in lists.get("errors") or []) if errors else ())
+
+
+@lru_cache(maxsize=MODELS_KEPT)
+def _from_v1(current: tuple, coming: tuple, capabilities: tuple) -> Requirements:
     needs, errors = [], []
-    for source, future in (("requirements", False), ("future_requirements", True)):
-        lists = account.get(source) or {}
-        for name, status in V1_LISTS:
-            for key in lists.get(name) or []:
+    for (keys_by_status, deadline, _reason, errors_listed), future in ((current, False), (coming, True)):
+        for (_name, status), keys in zip(V1_LISTS, keys_by_status):
+            for key in keys:
                 needs.append(Need(
                     key=key, status=status, future=future, awaiting=STRIPE if status == PENDING else SELLER,
-                    person=_person(key), deadline=lists.get("current_deadline"),
-                    restricts=tuple(_v1_restricts(key, capabilities or {})),
+                    person=_person(key), deadline=deadline, restricts=_v1_restricts(key, capabilities),
                 ))
-        errors += [Error(str(e.get("requirement") or ""), str(e.get("code") or ""), str(e.get("reason") or ""), future)
-                   for e in lists.get("errors") or []]
-    current = account.get("requirements") or {}
-    return Requirements(tuple(needs), tuple(errors), current.get("current_deadline"), current.get("disabled_reason"))
+        errors += [Error(requirement, code, reason, future) for requirement, code, reason in errors_listed]
+    return Requirements(tuple(needs), tuple(errors), current[1], current[2])
 
 
-def _v1_restricts(key: str, capabilities: dict) -> list[str]:
-    found = []
-    for capability_id, capability in capabilities.items():
-        lists = (capability or {}).get("requirements") or {}
-        if any(key in (lists.get(name) or []) for name in (CURRENTLY_DUE, PAST_DUE, EVENTUALLY_DUE)):
-            found.append(capability_id)
-    return found
+# The lists of a capability's requirements that mean a key restricts it.
+RESTRICTING = tuple(index for index, (name, _status) in enumerate(V1_LISTS) if name in (CURRENTLY_DUE, PAST_DUE, EVENTUALLY_DUE))
+
+
+def _v1_restricts(key: str, capabilities: tuple) -> tuple[str, ...]:
+    return tuple(capability_id for capability_id, (keys_by_status, *_rest) in capabilities
+                 if any(key in keys_by_status[index] for index in RESTRICTING))
 
 
 def _person(key: str) -> str | None:

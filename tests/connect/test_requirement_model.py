@@ -71,3 +71,45 @@ def test_readers_say_the_same_for_both_apis():
     assert requirements.pending(V1) == requirements.pending(V2)
     words = lambda account: [(r.words, r.bucket, r.label) for r in requirements.actions_required(account)]  # noqa: E731
     assert words(V1) == words(V2)
+
+
+def _changed(account: dict, source: str, name: str, value) -> dict:
+    return {**account, source: {**(account.get(source) or {}), name: value}}
+
+
+CAPABILITIES = {"card_payments": {"id": "card_payments", "status": "inactive",
+                                  "requirements": {"currently_due": ["individual.dob.day"], "past_due": [], "eventually_due": []}},
+                "transfers": {"id": "transfers", "status": "active", "requirements": {"currently_due": []}}}
+
+
+def test_a_kept_v1_model_is_never_one_for_other_lists():
+    """The v1 model is kept by its lists (MODELS_KEPT): every change to anything it is made of gives
+    the model made anew, never the one kept for the lists before."""
+    variants = [
+        (V1, None), (V1, CAPABILITIES),
+        (_changed(V1, "requirements", "currently_due", ["individual.dob.day"]), None),
+        (_changed(V1, "requirements", "past_due", []), None),
+        (_changed(V1, "requirements", "eventually_due", ["external_account"]), None),
+        (_changed(V1, "requirements", "pending_verification", []), None),
+        (_changed(V1, "requirements", "current_deadline", 1900000000), None),
+        (_changed(V1, "requirements", "disabled_reason", None), None),
+        (_changed(V1, "requirements", "errors", []), None),
+        (_changed(V1, "requirements", "errors", [{"requirement": "individual.dob.day", "code": "other", "reason": "Too young"}]), None),
+        (_changed(V1, "requirements", "errors", [{"requirement": "individual.dob.day", "code": "invalid_dob_age_under_minimum",
+                                                  "reason": "Other words"}]), None),
+        (_changed(V1, "future_requirements", "currently_due", ["company.name"]), None),
+        (_changed(V1, "future_requirements", "current_deadline", 1900000000), None),
+        (V1, {**CAPABILITIES, "transfers": {"requirements": {"eventually_due": ["external_account"]}}}),
+    ]
+    kept = [requirement_model.of(account, capabilities) for account, capabilities in variants]
+    assert requirement_model.of(V1) is kept[0]  # the same lists: the same (immutable) model
+    requirement_model._from_v1.cache_clear()
+    for (account, capabilities), model in zip(variants, kept):
+        assert model == requirement_model.of(account, capabilities)
+    assert len({model for model in kept}) == len(variants)  # each variant changes the model
+
+
+def test_a_v1_account_with_something_unhashable_in_its_lists_still_has_a_model():
+    odd = _changed(V1, "requirements", "current_deadline", {"unexpected": 1})
+    assert requirement_model.of(odd).deadline == {"unexpected": 1}
+    assert requirement_model.of(odd).keys("past_due") == ["external_account"]
