@@ -910,8 +910,16 @@ def normalize_account_number(raw: object, *, country: str) -> str:
 
 # Ownership -----------------------------------------------------------------------------------
 
-def ownership_percent_problem(raw: object) -> str | None:
+def _ownership_text(raw: object) -> str:
+    """The share as typed, without its % sign, a decimal comma read as a point: most of the portal's
+    languages write 33,33 (and its messages say so), and a share of at most 100 never has a
+    thousands separator for the comma to be."""
     text = _clean(raw).removesuffix("%").strip()
+    return text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
+
+
+def ownership_percent_problem(raw: object) -> str | None:
+    text = _ownership_text(raw)
     if not text:
         return _("Enter the percentage of the business this person owns (0 if none).")
     try:
@@ -920,7 +928,8 @@ def ownership_percent_problem(raw: object) -> str | None:
         return _("Enter the ownership as a number, like 25 or 33.33.")
     if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
         return _("Enter an ownership percentage between 0 and 100.")
-    if value != value.quantize(Decimal("0.01")):
+    # Three digits after the point are no share: 1.000 or 1,000 may be meant as a thousand.
+    if value != value.quantize(Decimal("0.01")) or len(text.partition(".")[2]) > 2:
         return _("Use at most two decimal places, like 33.33.")
     return None
 
@@ -928,4 +937,4 @@ def ownership_percent_problem(raw: object) -> str | None:
 def normalize_ownership_percent(raw: object) -> float:
     if ownership_percent_problem(raw):
         raise ValueError("invalid percentage")
-    return float(Decimal(_clean(raw).removesuffix("%").strip()))
+    return float(Decimal(_ownership_text(raw)))

@@ -283,7 +283,7 @@ def test_unsupported_country():
     assert v.country_problem("FR") is None
 
 
-@pytest.mark.parametrize("percent", ["0", "25", "33.33", "100", "50%", "12.5"])
+@pytest.mark.parametrize("percent", ["0", "25", "33.33", "100", "50%", "12.5", "33,33", "12,5 %", "25,5\u202f%"])
 def test_good_ownership(percent):
     assert v.ownership_percent_problem(percent) is None
 
@@ -291,7 +291,8 @@ def test_good_ownership(percent):
 @pytest.mark.parametrize("percent, words", [
     ("", "Enter the percentage"), ("abc", "as a number"), ("101", "between 0 and 100"),
     ("-1", "between 0 and 100"), ("33.333", "two decimal places"), ("NaN", "between 0 and 100"),
-    ("Infinity", "between 0 and 100"),
+    ("Infinity", "between 0 and 100"), ("33,333", "two decimal places"), ("1,000", "two decimal places"), ("1.000", "two decimal places"),
+    ("3,3,3", "as a number"), ("3,3.3", "as a number"),
 ])
 def test_bad_ownership(percent, words):
     assert words in v.ownership_percent_problem(percent)
@@ -299,6 +300,7 @@ def test_bad_ownership(percent, words):
 
 def test_normalize_ownership():
     assert v.normalize_ownership_percent("33.33%") == 33.33
+    assert v.normalize_ownership_percent("33,33 %") == 33.33  # as German and French write it
 
 
 # Property: no input makes a validator raise, and every answer is None or a sentence.
