@@ -145,7 +145,7 @@ REQUIREMENT_ERRORS: dict[str, Explanation] = {
     "invalid_dob_age_under_minimum": Explanation(
         _l("This person is younger than the minimum age."), _l("Check the date of birth.")),
     "invalid_phone_number": Explanation(
-        _l("This phone number doesn't look valid."), _l("Enter it with its area code, like (201) 555-0123.")),
+        _l("This phone number doesn't look valid."), _l("Enter it with its area code, or in international format starting with +.")),
     "invalid_product_description_length": Explanation(
         _l("The product description is too short."), _l("Describe what you sell in at least 10 characters.")),
     "invalid_product_description_url_match": Explanation(
@@ -333,8 +333,8 @@ _FIELD_HINTS = {
     "last_name": _l("Enter the last name as it appears on official documents."),
     "name": _l("Enter the name as it appears on official documents."),
     "dob": _l("Enter a real date of birth."),
-    "phone": _l("Enter the phone number with its area code, like (201) 555-0123."),
-    "support_phone": _l("Enter the support phone number with its area code, like (201) 555-0123."),
+    "phone": _l("Enter the phone number with its area code, or in international format starting with +."),
+    "support_phone": _l("Enter the support phone number with its area code, or in international format starting with +."),
     "email": _l("Enter an email address like you@yourbusiness.com."),
     "support_email": _l("Enter an email address like support@yourbusiness.com."),
     "url": _l("Enter your website like https://yourbusiness.com."),

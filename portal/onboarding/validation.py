@@ -10,6 +10,7 @@ test-mode magic values (docs.stripe.com/connect/testing) are accepted only when 
 says `test_mode=True`.
 """
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -220,8 +221,21 @@ def phone_problem(raw: object, *, country: str = "US", test_mode: bool = False,
         return None
     number = _parse_phone(raw, country)
     if number is None or not phonenumbers.is_valid_number(number):
-        return (_("Enter the %(label)s with its area code, like (201) 555-0123, or in international format starting with +, like +44 20 7946 0958.", label=label))
+        example, international = phone_examples(country)
+        return _("Enter the %(label)s with its area code, like %(example)s, or in international format starting with +, "
+                 "like %(international)s.", label=label, example=example, international=international)
     return None
+
+
+@functools.cache
+def phone_examples(country: str) -> tuple[str, str]:
+    """A mobile number of the country as written there and internationally: libphonenumber's own
+    example (a number kept for examples), so a seller in Germany is not shown an American one."""
+    region = _rules(country).phone_region
+    number = (phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+              or phonenumbers.example_number(region) or phonenumbers.example_number("US"))
+    return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
 def normalize_phone(raw: object, *, country: str = "US", test_mode: bool = False) -> str:

@@ -109,7 +109,7 @@ def test_api_error_lands_on_its_field():
     assert se.api_error("parameter_invalid_integer", "dob[year]", resource="person").field == "person.dob"
     # A generic code, or none, on a known field says what a good value looks like.
     phone = se.api_error(None, "individual[phone]")
-    assert phone == se.FieldError("individual.phone", "Enter the phone number with its area code, like (201) 555-0123.")
+    assert phone == se.FieldError("individual.phone", "Enter the phone number with its area code, or in international format starting with +.")
     missing = se.api_error("parameter_missing", "company[tax_id]")
     assert missing.message == "This is required. Enter the 9-digit EIN from your IRS letter."
     assert se.api_error("parameter_invalid_empty", "metadata[x]").message == "This can't be empty. Fill it in and try again."

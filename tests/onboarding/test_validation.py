@@ -109,6 +109,18 @@ def test_phone_numbers_come_back_in_e164():
     assert "Enter the support phone number" in v.phone_problem("", label="support phone number")
 
 
+@pytest.mark.parametrize("country", sorted(countries.COUNTRIES))
+def test_a_wrong_phone_number_is_shown_how_numbers_are_written_in_the_sellers_country(country):
+    example, international = v.phone_examples(country)
+    problem = v.phone_problem("12", country=country)
+    assert f"like {example}, or" in problem and f"like {international}." in problem
+    assert international.startswith("+") and example != international
+    # Each example is one the form takes, written either way.
+    assert v.phone_problem(example, country=country) is None and v.phone_problem(international, country=country) is None
+    assert v.normalize_phone(example, country=country) == v.normalize_phone(international, country=country)
+    assert ("(201) 555-0123" in problem) == (country == "US")  # no American number outside the US
+
+
 @pytest.mark.parametrize("typed", ["0000000000", "(000) 000-0000", "+1 000 000 0000", "1-000-000-0000"])
 def test_stripe_test_phone_only_in_test_mode(typed):
     assert v.phone_problem(typed) is not None
