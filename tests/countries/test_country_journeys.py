@@ -46,6 +46,17 @@ def test_the_identity_step_asks_in_the_countrys_words(sandboxed_client, inbox):
     assert "Social Security" not in page and "ZIP" not in page
 
 
+@pytest.mark.parametrize("country, words", [("US", "Exactly as registered with the IRS."),
+                                            ("DE", "Exactly as on your company's registration documents."),
+                                            ("JP", "Exactly as on your company's registration documents.")])
+def test_a_companys_legal_name_is_asked_as_its_country_registers_it(sandboxed_client, inbox, country, words):
+    signed_in_seller(sandboxed_client, inbox, "jenny@rocketrides.io")
+    submit(sandboxed_client, "business", {"country": country, "business_type": "company", "structure": "private_company"
+                                          if country != "US" else "private_corporation"}, expect="/onboarding/profile")
+    page = sandboxed_client.get("/onboarding/profile").text
+    assert words in page and ("IRS" in page) == (country == "US")
+
+
 def test_a_gb_identity_has_a_postcode_and_no_state(sandboxed_client, inbox):
     _start(sandboxed_client, inbox, "GB")
     page = sandboxed_client.get("/onboarding/identity").text
