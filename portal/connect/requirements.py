@@ -403,7 +403,7 @@ def actions_required(account: dict, capabilities: dict | None = None, names: dic
             if key in requirement.keys:
                 continue
             requirement.keys.append(key)
-            requirement.errors.extend(stripe_errors.requirement_error(e.as_stripe()).message
+            requirement.errors.extend(stripe_errors.requirement_error(e.as_stripe(), country=account.get("country")).message
                                       for e in model.errors_for([key]))
             affected = {_(CAPABILITY_NAMES[c]) if c in CAPABILITY_NAMES else c.replace("_", " ") for c in model.restricting(key)}
             requirement.capabilities = sorted(set(requirement.capabilities) | affected)

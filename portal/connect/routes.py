@@ -129,7 +129,7 @@ async def fix(request: Request):
     if not submission.errors:
         state, account_id = request.app.state, view.account.stripe_account_id
         submission.errors = await submit.send_to_stripe(state.db, state.stripe, seller.id, account_id, submission,
-                                                        secret=state.secret)
+                                                        secret=state.secret, country=country.code)
         names = {f.name for f in plan.fields}
         # An error about something this form doesn't show is said at the top, not lost.
         submission.errors = {(key if key in names else "_form"): message for key, message in submission.errors.items()}

@@ -24,7 +24,7 @@ def sent_fields(fields: list[remediation.FormField], submission: remediation.Sub
 
 
 async def send_to_stripe(db: Database, gateway: StripeGateway, seller_id: int, account_id: str,
-                         submission: remediation.Submission, *, secret: str, by_staff: bool = False) -> dict[str, str]:
+                         submission: remediation.Submission, *, secret: str, country: str | None, by_staff: bool = False) -> dict[str, str]:
     """Upload documents, then one update per person and one account update. Errors by form field
     (`_form` for what no field shows); nothing at all on success, when the mirror holds Stripe's answer."""
     # Staff writes get keys of their own: a seller and a staff member sending the same values are two requests.
@@ -34,7 +34,7 @@ async def send_to_stripe(db: Database, gateway: StripeGateway, seller_id: int, a
             uploaded = await gateway.upload_file(account_id, purpose="identity_document", filename=filename, content=content)
         except StripeFailure as failure:
             if failure.temporary:
-                return field_error(failure)
+                return field_error(failure, country=country)
             return {name: "Stripe couldn't read this file. Upload a clear photo or scan of the whole document."}
         remediation.attach_document(submission, name, uploaded["id"])
     try:
@@ -43,22 +43,22 @@ async def send_to_stripe(db: Database, gateway: StripeGateway, seller_id: int, a
             try:
                 await gateway.update_person(account_id, person_id, params, key=key)
             except StripeFailure as failure:
-                return field_error(failure, owner=person_id, resource="person")
+                return field_error(failure, owner=person_id, resource="person", country=country)
         if submission.account_params:
             key = idempotency_key(seller_id, prefix + "fix-account", submission.account_params, secret=secret)
             account = await gateway.update_account(account_id, submission.account_params, key=key)
         else:
             account = await gateway.retrieve_account(account_id)
     except StripeFailure as failure:
-        return field_error(failure)
+        return field_error(failure, country=country)
     await run_in_threadpool(mirror.record_account, db, seller_id, account)
     return {}
 
 
-def field_error(failure: StripeFailure, *, owner: str | None = None, resource: str = "account") -> dict[str, str]:
+def field_error(failure: StripeFailure, *, country: str | None, owner: str | None = None, resource: str = "account") -> dict[str, str]:
     if failure.temporary:
         return {"_form": "We couldn't reach Stripe just now. Nothing you typed is lost: try again in a moment."}
-    explained = stripe_errors.api_error(failure.code, failure.param, resource=resource)
+    explained = stripe_errors.api_error(failure.code, failure.param, resource=resource, country=country)
     path = explained.field or "_form"
     if owner and path.startswith("person."):
         path = owner + path.removeprefix("person")

@@ -225,7 +225,7 @@ async def _apply_payout_hold(request: Request, ob: Onboarding) -> Outcome | None
             request.app.state.db, request.app.state.stripe, ob.seller_id, secret=request.app.state.secret
         )
     except StripeFailure as failure:
-        return service.failure_outcome(failure, "payout-hold")
+        return service.failure_outcome(failure, "payout-hold", country=ob.country)
     return Outcome(result=account) if account else None
 
 

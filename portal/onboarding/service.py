@@ -98,7 +98,7 @@ class Onboarding:
         """Stripe's verification errors that belong next to a field of this step."""
         found = {}
         for error in (e.as_stripe() for e in requirement_model.of(self.snapshot).current_errors()):
-            explained = stripe_errors.requirement_error(error)
+            explained = stripe_errors.requirement_error(error, country=self.snapshot.get("country"))
             where = locate(explained.field or "")
             if where and error.get("code") in KEYED_IDENTITY_CODES:
                 # Stripe files these under the ID document, but what failed is what was typed:
@@ -192,11 +192,11 @@ class Outcome:
         return not self.errors and not self.general
 
 
-def failure_outcome(failure: StripeFailure, slug: str, *, resource: str = "account") -> Outcome:
-    """Stripe's error, next to the field it concerns, in words for the seller."""
+def failure_outcome(failure: StripeFailure, slug: str, *, country: str, resource: str = "account") -> Outcome:
+    """Stripe's error, next to the field it concerns, in words for a seller in `country`."""
     if failure.temporary:
         return Outcome(general=_("We couldn't reach our payments provider just now. Your answers are saved: try again in a moment."))
-    explained = stripe_errors.api_error(failure.code, failure.param, resource=resource)
+    explained = stripe_errors.api_error(failure.code, failure.param, resource=resource, country=country)
     where = locate(explained.field or "")
     if where and where[0] == slug:
         return Outcome(errors={where[1]: explained.message})
@@ -229,7 +229,7 @@ class Sender:
             if failure.status == 400 and failure.kind == "invalid_request_error":
                 # Stripe refused these answers and made nothing: the next try starts afresh.
                 await run_in_threadpool(creation.finish, self.db, seller_id)
-            return failure_outcome(failure, "profile")
+            return failure_outcome(failure, "profile", country=onboarding.country)
         return await self._keep_created(onboarding, account)
 
     async def _create(self, seller_id: int, params: dict) -> dict:
@@ -258,7 +258,7 @@ class Sender:
         try:
             account = await self.gateway.update_account(onboarding.account.stripe_account_id, params, key=key)
         except StripeFailure as failure:
-            return failure_outcome(failure, slug)
+            return failure_outcome(failure, slug, country=onboarding.country)
         onboarding.account = await run_in_threadpool(mirror.record_account, self.db, onboarding.seller_id, account)
         return Outcome(result=account)
 
@@ -271,7 +271,7 @@ class Sender:
             else:
                 saved = await self.gateway.create_person(account_id, params, key=key)
         except StripeFailure as failure:
-            return failure_outcome(failure, "people", resource="person")
+            return failure_outcome(failure, "people", resource="person", country=onboarding.country)
         return Outcome(result=saved)
 
     async def delete_person(self, onboarding: Onboarding, person: DraftPerson) -> Outcome:
@@ -279,5 +279,5 @@ class Sender:
             await self.gateway.delete_person(onboarding.account.stripe_account_id, person.stripe_person_id)
         except StripeFailure as failure:
             if failure.code != "resource_missing":
-                return failure_outcome(failure, "people", resource="person")
+                return failure_outcome(failure, "people", resource="person", country=onboarding.country)
         return Outcome()

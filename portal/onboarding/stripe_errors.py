@@ -32,10 +32,12 @@ Persons API call; `person_for_requirement` says which person. `intervention` is 
 review (`interv_<id>.…`), answerable only on Stripe's hosted pages.
 """
 
-from portal.i18n import lazy_gettext as _l
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from portal import countries
+from portal.i18n import gettext as _, lazy_gettext as _l
 
 
 @dataclass(frozen=True)
@@ -423,29 +425,77 @@ def person_for_requirement(key: str | None) -> str | None:
     return segments[0] if segments and _PERSON_PREFIX.match(segments[0]) else None
 
 
-def explain(code: str | None) -> Explanation:
+def explain(code: str | None, country: str | None = None) -> Explanation:
+    """The words for `code`; for an account outside the US, the country's own where ours name the
+    IRS, an EIN or a ZIP code (_country_words)."""
     code = (code or "").strip()
     if code in API_ERRORS:
-        return API_ERRORS[code]
-    if code in REQUIREMENT_ERRORS:
-        return REQUIREMENT_ERRORS[code]
-    for prefix, explanation in _PREFIXES:
-        if code.startswith(prefix):
-            return explanation
-    return _FALLBACK
+        explanation = API_ERRORS[code]
+    elif code in REQUIREMENT_ERRORS:
+        explanation = REQUIREMENT_ERRORS[code]
+    else:
+        explanation = next((found for prefix, found in _PREFIXES if code.startswith(prefix)), _FALLBACK)
+    if code in _TAX_ID_CODES or code == "invalid_company_name_denylisted":
+        local = _country_words(country)
+        if local is not None:
+            if code == "invalid_company_name_denylisted":
+                return Explanation(explanation.problem, _("Exactly as on your company's registration documents."))
+            return Explanation(_("This tax ID isn't valid."), local["tax_id"])
+    return explanation
 
 
-def api_error(code: str | None, param: str | None, *, resource: str = "account") -> FieldError:
-    """For a StripeError from a write: the field to show it next to, and the words."""
+# Codes whose words (ours, for the US) describe an EIN.
+_TAX_ID_CODES = frozenset({"tax_id_invalid", "invalid_tax_id", "invalid_tax_id_format"})
+
+
+def _country_words(country: str | None) -> dict[str, str | None] | None:
+    """The field hints that differ outside the US, in the country's words (its numbers, bank codes
+    and address, as the form's own checks say them), None for a hint that has no counterpart
+    there; None for the US and for an unknown country, whose hints are _FIELD_HINTS'."""
+    if not countries.supported(country) or country.upper() == "US":
+        return None
+    data = countries.get(country)
+    layout, bank = data.address, data.bank
+
+    def number(rule) -> str | None:
+        return _("Enter the %(short)s with its letters and digits only, like %(example)s.", short=rule.short,
+                 example=rule.example) if rule else None
+
+    routing = bank.routing[0] if len(bank.routing) == 1 else None
+    return {
+        "tax_id": number(data.tax_id), "id_number": number(data.id_number), "ssn_last_4": None,
+        "routing_number": _("Enter the %(label)s: %(hint)s", label=routing.label.lower(), hint=routing.hint) if routing else None,
+        "account_number": _("Enter the IBAN.") if bank.iban else None,
+        "state": (_("Choose the %(area_label)s from the list.", area_label=layout.area_label) if layout.subdivisions
+                  else _("Enter the %(area_label)s.", area_label=layout.area_label)),
+        "postal_code": _("Enter a %(postal_label)s like %(postal_examples)s.", postal_label=layout.postal_label,
+                         postal_examples=_(" or ").join(layout.postal_examples)) if layout.postal_examples else None,
+    }
+
+
+def _hint(field: str | None, country: str | None) -> str | None:
+    if not field:
+        return None
+    name = field.rsplit(".", 1)[-1]
+    local = _country_words(country)
+    if local is not None and name in local:
+        return local[name]
+    hint = _FIELD_HINTS.get(name)
+    return str(hint) if hint else None
+
+
+def api_error(code: str | None, param: str | None, *, resource: str = "account", country: str | None = None) -> FieldError:
+    """For a StripeError from a write: the field to show it next to, and the words, for an
+    account in `country` (the US's when not given)."""
     field = field_for_param(param, resource=resource) or _API_ERROR_FIELDS.get(code or "")
-    explanation = explain(code)
-    hint = _FIELD_HINTS.get(field.rsplit(".", 1)[-1]) if field else None
+    explanation = explain(code, country)
+    hint = _hint(field, country)
     if hint and ((code or "") in _GENERIC_CODES or explanation is _FALLBACK):
         return FieldError(field, f"{explanation.problem} {hint}" if code else hint)
     return FieldError(field or None, str(explanation))
 
 
-def requirement_error(error: Mapping[str, object]) -> FieldError:
+def requirement_error(error: Mapping[str, object], *, country: str | None = None) -> FieldError:
     """For one `requirements.errors[]` entry ({code, reason, requirement}). Codes we have no
     words for show Stripe's own reason, which is written for people too."""
     code = str(error.get("code") or "")
@@ -454,7 +504,7 @@ def requirement_error(error: Mapping[str, object]) -> FieldError:
     reason = str(error.get("reason") or "").strip()
     if not known and reason:
         return FieldError(field, reason)
-    explanation = explain(code)
+    explanation = explain(code, country)
     if reason and code in _SHOW_REASON:
         return FieldError(field, f"{explanation.problem} {reason} {explanation.action}")
     return FieldError(field, str(explanation))

@@ -44,13 +44,13 @@ class Result:
         return not self.errors and not self.general
 
 
-def stripe_problem(failure: StripeFailure, fields: Mapping[str, str], *, resource: str = "account",
+def stripe_problem(failure: StripeFailure, fields: Mapping[str, str], *, country: str | None, resource: str = "account",
                    show_stripe_words: bool = False) -> Result:
     """Stripe's error beside the form field it concerns (`fields`: canonical Stripe path -> form
     field), else for the whole form. Staff may see Stripe's own words where ours say nothing."""
     if failure.temporary:
         return Result(general=TEMPORARY)
-    explained = stripe_errors.api_error(failure.code, failure.param, resource=resource)
+    explained = stripe_errors.api_error(failure.code, failure.param, resource=resource, country=country)
     message = explained.message
     if show_stripe_words and message.startswith("Stripe couldn't accept this") and failure.message:
         message = f"Stripe refused this: {failure.message}"
@@ -207,7 +207,7 @@ async def update_profile(db: Database, gateway: StripeGateway, seller_id: int, a
     try:
         account = await gateway.update_account(stored.stripe_account_id, params, key=key)
     except StripeFailure as failure:
-        return stripe_problem(failure, {**PROFILE_FIELDS, **CONTACT_FIELDS})
+        return stripe_problem(failure, {**PROFILE_FIELDS, **CONTACT_FIELDS}, country=stored.snapshot.get("country"))
     await _record(db, seller_id, account)
     who = "company" if is_company(before) else "individual"
     changes = _diff(before, account, PROFILE_PATHS + CONTACT_PATHS[who])
@@ -401,7 +401,7 @@ async def save_person(db: Database, gateway: StripeGateway, seller_id: int, read
         else:
             saved = await gateway.create_person(stored.stripe_account_id, params, key=key)
     except StripeFailure as failure:
-        return stripe_problem(failure, PERSON_FIELDS, resource="person")
+        return stripe_problem(failure, PERSON_FIELDS, resource="person", country=stored.snapshot.get("country"))
     if person is None and await run_in_threadpool(_draft_person, db, saved["id"]) is not None:
         # Stripe replayed its answer to this same form (a double submit): the person was added, and said so, once.
         return Result()
@@ -437,7 +437,7 @@ async def remove_person(db: Database, gateway: StripeGateway, seller_id: int, pe
         await gateway.delete_person(stored.stripe_account_id, person["id"])
     except StripeFailure as failure:
         if failure.code != "resource_missing":
-            return stripe_problem(failure, {}, resource="person")
+            return stripe_problem(failure, {}, resource="person", country=stored.snapshot.get("country"))
     await run_in_threadpool(mirror.forget_person, db, person["id"])
     try:
         await _record(db, seller_id, await gateway.retrieve_account(stored.stripe_account_id))
@@ -468,7 +468,7 @@ async def set_capability(db: Database, gateway: StripeGateway, seller_id: int, n
     try:
         capability = await gateway.request_capability(stored.stripe_account_id, name, requested=requested, key=key)
     except StripeFailure as failure:
-        return stripe_problem(failure, {"capability": "capability"}, show_stripe_words=True)
+        return stripe_problem(failure, {"capability": "capability"}, show_stripe_words=True, country=stored.snapshot.get("country"))
     await run_in_threadpool(mirror.record_capability, db, stored.stripe_account_id, capability, as_of=asked_at)
     try:
         # The account read after the change is the truth for the statuses (Stripe drops an
@@ -572,7 +572,7 @@ async def change_schedule(db: Database, gateway: StripeGateway, seller_id: int, 
     try:
         _account, held = await payout_holds.change_schedule(db, gateway, seller_id, schedule, secret=secret)
     except StripeFailure as failure:
-        return stripe_problem(failure, SCHEDULE_FIELDS, show_stripe_words=True)
+        return stripe_problem(failure, SCHEDULE_FIELDS, show_stripe_words=True, country=stored.snapshot.get("country"))
     words = account_settings.schedule_words(schedule)
     changes = [{"field": "Payout schedule", "old": account_settings.schedule_words(old), "new": words}]
     await run_in_threadpool(audit.record, db, actor=actor, action="staff.payout_schedule", seller_id=seller_id,

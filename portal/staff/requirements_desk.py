@@ -63,7 +63,7 @@ class StripeError:
 
 def stripe_errors_for(snapshot: dict, keys: list[str]) -> list[StripeError]:
     """Stripe's errors about these keys, with its code and reason (for staff) beside our words."""
-    return [StripeError(error.key, error.code, error.reason, stripe_errors.requirement_error(error.as_stripe()).message)
+    return [StripeError(error.key, error.code, error.reason, stripe_errors.requirement_error(error.as_stripe(), country=snapshot.get("country")).message)
             for error in requirement_model.of(snapshot).errors_for(keys)]
 
 
@@ -223,7 +223,7 @@ async def submit_for_seller(request: Request):
         return await _detail(request, file, requirement, errors=errors, values=values, status_code=400)
     account_id = file.view.account.stripe_account_id
     failed = await submit.send_to_stripe(state.db, state.stripe, file.seller.id, account_id, submission,
-                                         secret=state.secret, by_staff=True)
+                                         secret=state.secret, country=country.code, by_staff=True)
     if failed:
         names = {f.name for f in fields}
         failed = {(name if name in names else "_form"): message for name, message in failed.items()}

@@ -6,6 +6,7 @@ import stripe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from portal import countries
 from portal.onboarding import stripe_errors as se
 
 
@@ -153,3 +154,34 @@ def test_mapping_never_raises(param, resource):
     error = se.api_error(param, param, resource=resource)
     assert error.message.strip()
     assert se.requirement_error({"code": param, "requirement": param, "reason": None}).message.strip()
+
+
+US_WORDS = ("IRS", "EIN", "ZIP", "Social Security", "check", "9-digit", "9 digits", "(201)")
+STRIPE_REFUSALS = [  # (code, param, resource): each kind of refusal whose words name a US thing
+    ("tax_id_invalid", "company[tax_id]", "account"), ("invalid_tax_id", "company[tax_id]", "account"),
+    ("invalid_tax_id_format", "company[tax_id]", "account"), (None, "company[tax_id]", "account"),
+    ("parameter_invalid_empty", "individual[id_number]", "account"), (None, "id_number", "person"),
+    (None, "individual[address][postal_code]", "account"), (None, "company[address][state]", "account"),
+    (None, "external_account[routing_number]", "account"), (None, "external_account[account_number]", "account"),
+    ("invalid_company_name_denylisted", "company[name]", "account"), (None, "individual[phone]", "account"),
+]
+
+
+@pytest.mark.parametrize("country", sorted(code for code in countries.COUNTRIES if code != "US"))
+def test_outside_the_us_stripes_refusals_are_told_in_the_countrys_words(country):
+    for code, param, resource in STRIPE_REFUSALS:
+        message = se.api_error(code, param, resource=resource, country=country).message
+        assert message and not any(word in message for word in US_WORDS), (code, param, message)
+        requirement = se.requirement_error({"code": code or "invalid_value_other", "requirement": param.replace("[", ".").replace("]", ""),
+                                            "reason": ""}, country=country).message
+        assert not any(word in requirement for word in US_WORDS), (code, param, requirement)
+    tax_id = countries.get(country).tax_id
+    assert se.api_error("tax_id_invalid", None, country=country).message == (
+        f"This tax ID isn't valid. Enter the {tax_id.short} with its letters and digits only, like {tax_id.example}.")
+
+
+def test_in_the_us_and_where_the_country_is_unknown_the_words_are_the_us_ones():
+    for country in ("US", None, "BR"):
+        assert se.api_error(None, "company[tax_id]", country=country).message == "Enter the 9-digit EIN from your IRS letter."
+        assert "ZIP" in se.api_error(None, "individual[address][postal_code]", country=country).message
+    assert se.api_error(None, "individual[address][postal_code]", country="GB").message == "Enter a postcode like EC1Y 8SY or GIR 0AA."

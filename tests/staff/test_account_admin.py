@@ -2,6 +2,7 @@
 owners, directors and executives, capabilities and the payout schedule. Each needs its role and a
 reason, reaches the sandbox (read back through the SDK), is audited, and shows on the seller's pages."""
 
+import functools
 import html
 import json
 import logging
@@ -236,16 +237,20 @@ def test_stripe_errors_are_put_beside_the_field_they_concern():
         return StripeFailure("refused", code=code, param=param, kind="invalid_request_error", status=400)
 
     profile_fields = {**account_changes.PROFILE_FIELDS, **account_changes.CONTACT_FIELDS}
-    assert account_changes.stripe_problem(failure("url_invalid", "business_profile[url]"), profile_fields).errors == {
+    problem = functools.partial(account_changes.stripe_problem, country="US")
+    assert problem(failure("url_invalid", "business_profile[url]"), profile_fields).errors == {
         "url": "This website address isn't valid. Enter it like https://yourbusiness.com."}
-    assert set(account_changes.stripe_problem(failure(None, "individual[address][postal_code]"), profile_fields).errors) == {"postal_code"}
-    assert set(account_changes.stripe_problem(failure("invalid_phone_number", "phone"), account_changes.PERSON_FIELDS,
-                                              resource="person").errors) == {"phone"}
-    schedule = account_changes.stripe_problem(
+    assert set(problem(failure(None, "individual[address][postal_code]"), profile_fields).errors) == {"postal_code"}
+    assert set(problem(failure("invalid_phone_number", "phone"), account_changes.PERSON_FIELDS, resource="person").errors) == {"phone"}
+    schedule = problem(
         StripeFailure("The minimum delay_days for this account is 7.", param="settings[payouts][schedule][delay_days]",
                       kind="invalid_request_error"), account_changes.SCHEDULE_FIELDS, show_stripe_words=True)
     assert schedule.errors == {"delay_days": "Stripe refused this: The minimum delay_days for this account is 7."}
-    assert account_changes.stripe_problem(failure(None, "metadata"), profile_fields).general
+    assert problem(failure(None, "metadata"), profile_fields).general
+    # A German account's tax ID is told in Germany's words, to staff as to the seller.
+    assert account_changes.stripe_problem(failure("tax_id_invalid", "company[tax_id]"), {"company.tax_id": "tax_id"},
+                                          country="DE").errors == {
+        "tax_id": "This tax ID isn't valid. Enter the Steuernummer with its letters and digits only, like 2181508150."}
 
 
 # Owners, directors and executives ------------------------------------------------------------
