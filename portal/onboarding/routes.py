@@ -158,7 +158,8 @@ async def profile_step(request: Request, ob: Onboarding):
     extra = {"mcc_groups": mcc.groups()}
     if request.method == "GET":
         return _show(request, ob, steps.STEP_PROFILE, ob.answers("profile"), **extra)
-    read = steps.read_profile(await read_form(request), business_type=ob.business_type, test_mode=_test_mode(request))
+    read = steps.read_profile(await read_form(request), business_type=ob.business_type, country=ob.country,
+                              test_mode=_test_mode(request))
     await _save(request, ob, "profile", read.answers)
     if read.errors:
         return _show(request, ob, steps.STEP_PROFILE, read.answers, read.errors, **extra)
@@ -494,7 +495,8 @@ async def person_delete(request: Request, ob: Onboarding):
 # here as the page goes away): read by the step's own reader, kept in the draft, never sent to
 # Stripe and never holding a secret (the readers keep secrets apart, and the page leaves them out).
 DRAFT_READERS = {
-    "profile": lambda request, ob, form: steps.read_profile(form, business_type=ob.business_type, test_mode=_test_mode(request)),
+    "profile": lambda request, ob, form: steps.read_profile(form, business_type=ob.business_type, country=ob.country,
+                                                         test_mode=_test_mode(request)),
     "business-email": lambda request, ob, form: steps.read_business_email(form),
     "identity": lambda request, ob, form: steps.read_identity(
         form, test_mode=_test_mode(request), country=ob.country, full_number_asked=False,

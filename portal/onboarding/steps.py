@@ -131,7 +131,7 @@ def read_business(form: Mapping, allowed: Mapping | None = None, platform: str =
 # Step 2: business profile
 
 
-def read_profile(form: Mapping, *, business_type: str, test_mode: bool) -> StepInput:
+def read_profile(form: Mapping, *, business_type: str, country: str, test_mode: bool) -> StepInput:
     step = StepInput(answers={
         name: _text(form, name) for name in (
             "legal_name", "dba", "url", "mcc", "product_description", "support_phone", "support_email",
@@ -151,7 +151,8 @@ def read_profile(form: Mapping, *, business_type: str, test_mode: bool) -> StepI
     elif mcc.by_code(a["mcc"]) is None:
         errors["mcc"] = _("Choose an industry from the list.")
     _check(errors, "product_description", validation.product_description_problem(a["product_description"], website=a["url"]))
-    _check(errors, "support_phone", validation.phone_problem(a["support_phone"], test_mode=test_mode, label=_("support phone number")))
+    _check(errors, "support_phone", validation.phone_problem(a["support_phone"], country=country, test_mode=test_mode,
+                                                                           label=_("support phone number")))
     _check(errors, "support_email", validation.email_problem(a["support_email"], label=_("support email address")))
     _check(errors, "statement_descriptor", validation.statement_descriptor_problem(
         a["statement_descriptor"], business_name=a["legal_name"], dba=a["dba"], website=a["url"],
@@ -164,7 +165,7 @@ def profile_params(answers: dict, business: dict, *, test_mode: bool) -> dict:
         "url": validation.normalize_website(answers["url"]),
         "mcc": answers["mcc"],
         "product_description": answers["product_description"],
-        "support_phone": validation.normalize_phone(answers["support_phone"], test_mode=test_mode),
+        "support_phone": validation.normalize_phone(answers["support_phone"], country=business["country"], test_mode=test_mode),
         "support_email": validation.normalize_email(answers["support_email"]),
     }
     name = answers.get("dba") or answers.get("legal_name")

@@ -171,7 +171,7 @@ def contact_values(snapshot: dict) -> dict:
 def read_profile(form: Mapping, snapshot: dict, *, test_mode: bool) -> steps.StepInput:
     """The seller's profile step, then the contact details with the checks of the identity or company step."""
     business = business_of(snapshot)
-    read = steps.read_profile(form, business_type=business["business_type"], test_mode=test_mode)
+    read = steps.read_profile(form, business_type=business["business_type"], country=business["country"], test_mode=test_mode)
     contact = {name: str(form.get(name) or "").strip()[:300] for name in (*ADDRESS_PARTS, "phone", "email")}
     if is_company(snapshot):
         contact.pop("email")

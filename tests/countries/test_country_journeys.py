@@ -8,7 +8,7 @@ from portal import countries
 from portal.connect.mirror import account_for_seller
 from tests.conftest import post_form
 from tests.countries.flows import COUNTRY_ANSWERS, onboard_company_in
-from tests.onboarding.flows import PROFILE, field_errors, signed_in_seller, submit
+from tests.onboarding.flows import COMPANY_PROFILE, PROFILE, field_errors, signed_in_seller, submit
 
 
 def _start(client, inbox, country: str):
@@ -55,6 +55,22 @@ def test_a_companys_legal_name_is_asked_as_its_country_registers_it(sandboxed_cl
                                           if country != "US" else "private_corporation"}, expect="/onboarding/profile")
     page = sandboxed_client.get("/onboarding/profile").text
     assert words in page and ("IRS" in page) == (country == "US")
+
+
+def test_a_support_phone_is_read_as_the_sellers_country_dials_it(sandboxed_client, inbox):
+    """A German company's support line written the German way (no +49) is a German number, and a
+    wrong one is answered with a German example: the profile step once read every number as American."""
+    client = sandboxed_client
+    signed_in_seller(client, inbox, "jenny@rocketrides.io")
+    submit(client, "business", {"country": "DE", "business_type": "company", "structure": "private_company"},
+           expect="/onboarding/profile")
+    wrong = submit(client, "profile", {**COMPANY_PROFILE, "support_phone": "12"})
+    assert wrong.status_code == 400
+    assert "like 01512 3456789, or in international format starting with +, like +49 1512 3456789." in \
+        field_errors(wrong.text)["support_phone"]
+    submit(client, "profile", {**COMPANY_PROFILE, "support_phone": "030 901820"}, expect="/onboarding/business-email")
+    account = account_for_seller(client.app.state.db, 1).snapshot
+    assert account["business_profile"]["support_phone"] == "+4930901820"
 
 
 def test_a_gb_identity_has_a_postcode_and_no_state(sandboxed_client, inbox):
