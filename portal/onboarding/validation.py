@@ -230,12 +230,13 @@ def phone_problem(raw: object, *, country: str = "US", test_mode: bool = False,
 @functools.cache
 def phone_examples(country: str) -> tuple[str, str]:
     """A mobile number of the country as written there and internationally: libphonenumber's own
-    example (a number kept for examples), so a seller in Germany is not shown an American one."""
+    example (a number kept for examples), so a seller in Germany is not shown an American one. Its
+    spaces do not break: a narrow screen shows each number on one line."""
     region = _rules(country).phone_region
     number = (phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
               or phonenumbers.example_number(region) or phonenumbers.example_number("US"))
-    return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
-            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+    return tuple(phonenumbers.format_number(number, form).replace(" ", "\u00a0")
+                 for form in (phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
 def normalize_phone(raw: object, *, country: str = "US", test_mode: bool = False) -> str:
