@@ -151,8 +151,8 @@ def read_profile(form: Mapping, *, business_type: str, country: str, test_mode: 
     elif mcc.by_code(a["mcc"]) is None:
         errors["mcc"] = _("Choose an industry from the list.")
     _check(errors, "product_description", validation.product_description_problem(a["product_description"], website=a["url"]))
-    _check(errors, "support_phone", validation.phone_problem(a["support_phone"], country=country, test_mode=test_mode,
-                                                                           label=_("support phone number")))
+    _check(errors, "support_phone", validation.phone_problem(
+        a["support_phone"], country=country, test_mode=test_mode, label=_("support phone number")))
     _check(errors, "support_email", validation.email_problem(a["support_email"], label=_("support email address")))
     _check(errors, "statement_descriptor", validation.statement_descriptor_problem(
         a["statement_descriptor"], business_name=a["legal_name"], dba=a["dba"], website=a["url"],
