@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from portal import countries
 from portal.i18n import gettext as _, lazy_gettext as _l
+from portal.onboarding import validation
 
 
 @dataclass(frozen=True)
@@ -455,21 +456,14 @@ def _country_words(country: str | None) -> dict[str, str | None] | None:
     if not countries.supported(country) or country.upper() == "US":
         return None
     data = countries.get(country)
-    layout, bank = data.address, data.bank
-
-    def number(rule) -> str | None:
-        return _("Enter the %(short)s with its letters and digits only, like %(example)s.", short=rule.short,
-                 example=rule.example) if rule else None
-
-    routing = bank.routing[0] if len(bank.routing) == 1 else None
+    bank = data.bank
     return {
-        "tax_id": number(data.tax_id), "id_number": number(data.id_number), "ssn_last_4": None,
-        "routing_number": _("Enter the %(label)s: %(hint)s", label=routing.label.lower(), hint=routing.hint) if routing else None,
+        "tax_id": validation.national_number_hint(data.tax_id),
+        "id_number": validation.national_number_hint(data.id_number) if data.id_number else None, "ssn_last_4": None,
+        "routing_number": validation.routing_part_hint(bank.routing[0]) if len(bank.routing) == 1 else None,
         "account_number": _("Enter the IBAN.") if bank.iban else None,
-        "state": (_("Choose the %(area_label)s from the list.", area_label=layout.area_label) if layout.subdivisions
-                  else _("Enter the %(area_label)s.", area_label=layout.area_label)),
-        "postal_code": _("Enter a %(postal_label)s like %(postal_examples)s.", postal_label=layout.postal_label,
-                         postal_examples=_(" or ").join(layout.postal_examples)) if layout.postal_examples else None,
+        "state": validation.area_hint(country),
+        "postal_code": validation.postal_code_hint(country) if data.address.postal_examples else None,
     }
 
 

@@ -461,6 +461,11 @@ def ssn_last4_problem(raw: object) -> str | None:
     return None
 
 
+def national_number_hint(number: countries.IdNumber) -> str:
+    """What a good number looks like (also Stripe's refusals' words, stripe_errors)."""
+    return _("Enter the %(short)s with its letters and digits only, like %(example)s.", short=number.short, example=number.example)
+
+
 def _national_number_problem(raw: object, number: countries.IdNumber, test_mode: bool, *, what: str) -> str | None:
     value = _compact(raw)
     if not value:
@@ -468,7 +473,7 @@ def _national_number_problem(raw: object, number: countries.IdNumber, test_mode:
     if test_mode and value in number.test_values:
         return None
     if not value.isascii() or not value.isalnum():
-        return _("Enter the %(short)s with its letters and digits only, like %(example)s.", short=number.short, example=number.example)
+        return national_number_hint(number)
     try:
         valid = number.is_valid(value)
     except Exception:  # a library's check refusing odd input is a wrong number, not our error
@@ -565,16 +570,23 @@ def normalize_number(raw: object) -> str:
 
 # Address -------------------------------------------------------------------------------------
 
+def area_hint(country: str) -> str:
+    """What a good state, province or prefecture is (also Stripe's refusals' words, stripe_errors)."""
+    layout = _rules(country).address
+    if layout.subdivisions:
+        return _("Choose the %(area_label)s from the list.", area_label=layout.area_label)
+    return _("Enter the %(area_label)s.", area_label=layout.area_label)
+
+
 def state_problem(raw: object, *, country: str = "US") -> str | None:
     layout = _rules(country).address
     value = _clean(raw)
     if not value:
-        return None if "state" not in layout.required else (
-            _("Choose the %(area_label)s from the list.", area_label=layout.area_label) if layout.subdivisions else _("Enter the %(area_label)s.", area_label=layout.area_label))
+        return area_hint(country) if "state" in layout.required else None
     if not layout.subdivisions:
         return None
     if value.upper() not in {code.upper() for code, _ in layout.subdivisions}:
-        return _("Choose the %(area_label)s from the list.", area_label=layout.area_label)
+        return area_hint(country)
     return None
 
 
@@ -601,12 +613,19 @@ def _matching_postal_code(raw: object, country: str) -> str | None:
     return None
 
 
+def postal_code_hint(country: str) -> str:
+    """What a good postcode looks like (also Stripe's refusals' words, stripe_errors)."""
+    layout = _rules(country).address
+    return _("Enter a %(postal_label)s like %(postal_examples)s.", postal_label=layout.postal_label,
+             postal_examples=_(" or ").join(layout.postal_examples))
+
+
 def postal_code_problem(raw: object, *, country: str = "US") -> str | None:
     layout = _rules(country).address
     if not _clean(raw):
         return _("Enter the %(postal_label)s.", postal_label=layout.postal_label) if "postal_code" in layout.required else None
     if _matching_postal_code(raw, country) is None:
-        return _("Enter a %(postal_label)s like %(postal_examples)s.", postal_label=layout.postal_label, postal_examples=_(" or ").join(layout.postal_examples))
+        return postal_code_hint(country)
     return None
 
 
@@ -830,12 +849,18 @@ def normalize_account_holder_name(raw: object, *, country: str) -> str:
 
 # Bank account --------------------------------------------------------------------------------
 
+def routing_part_hint(part: countries.RoutingPart) -> str:
+    """What a good bank code looks like (also Stripe's refusals' words, stripe_errors)."""
+    if part.name == "routing_number" and part.digits == 9:
+        return _("Enter the 9-digit routing number from the bottom left of a check.")
+    return _("Enter the %(label)s: %(hint)s", label=part.label.lower(), hint=part.hint)
+
+
 def routing_part_problem(raw: object, part: countries.RoutingPart) -> str | None:
     """One bank code (routing number, sort code, BSB, transit or institution number)."""
     digits = _digits(raw)
     if not _clean(raw):
-        return _("Enter the %(label)s: %(hint)s", label=part.label.lower(), hint=part.hint) if part.name != "routing_number" or part.digits != 9 else \
-            _("Enter the 9-digit routing number from the bottom left of a check.")
+        return routing_part_hint(part)
     if len(digits) != part.digits:
         return _("Enter all %(digits)s digits of the %(label)s.", digits=part.digits, label=part.label.lower())
     if part.checksum and not part.checksum(digits):
