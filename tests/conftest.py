@@ -238,6 +238,30 @@ def eventually(check, timeout: float = 10.0):
         time.sleep(0.05)
 
 
+def all_heard(client, monkeypatch, timeout: float = 10.0) -> None:
+    """On PostgreSQL, once the app listens for session changes, wait until it has heard every one
+    notified so far (accounts/sessions_seen.py). Notifications arrive after their commits, in commit
+    order: one from a write made before a test counts the gate's reads would otherwise arrive during
+    it and make the gate read again. A sentinel notified now is heard after all of them."""
+    from portal.accounts import sessions_seen
+
+    db = client.app.state.db
+    if db.engine.dialect.name != "postgresql":
+        return
+    assert eventually(lambda: client.app.state.sessions_seen.listening, timeout), "the app never listened"
+    heard, original = threading.Event(), sessions_seen._heard
+
+    def hearing(seen, payload: str) -> None:
+        original(seen, payload)
+        if payload == "all heard":
+            heard.set()
+
+    monkeypatch.setattr(sessions_seen, "_heard", hearing)
+    with psycopg.connect(db.driver_url(), autocommit=True) as connection:
+        connection.execute("SELECT pg_notify(%s, 'all heard')", (sessions_seen.CHANNEL,))
+    assert heard.wait(timeout), "the sentinel notification was never heard"
+
+
 def wait_until_applied(db: Database, timeout: float = 10.0) -> None:
     """Webhook events are applied behind the endpoint's 200: wait until none is left unapplied."""
     assert eventually(lambda: unapplied_count(db) == 0, timeout), "stored webhook events were not applied"

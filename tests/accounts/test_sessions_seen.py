@@ -15,7 +15,7 @@ from portal.accounts.models import LoginSession, Seller
 from portal.accounts.sessions_seen import SessionsSeen
 from portal.connect import payout_holds
 from portal.db import Database, utcnow
-from tests.conftest import eventually
+from tests.conftest import all_heard, eventually
 from tests.test_fragments import SignedIn, _snapshot
 
 PAUSED = "Our team has paused your payouts"
@@ -61,8 +61,9 @@ def _signed_in(client, seller: SignedIn) -> bool:
     return response.status_code == 200
 
 
-def test_a_session_is_read_once_then_kept_while_nothing_changes(pg_client, reads):
+def test_a_session_is_read_once_then_kept_while_nothing_changes(pg_client, reads, monkeypatch):
     ann = SignedIn(pg_client, "ann@annsbakery.com", _snapshot("acct_ann"))
+    all_heard(pg_client, monkeypatch)
     first = ann.page()
     assert reads, "the first page reads the session"
     made = len(reads)
@@ -86,9 +87,10 @@ def test_what_this_process_commits_is_seen_by_its_next_request(pg_client, reads,
     assert _signed_in(client, bo)
 
 
-def test_what_only_reads_in_this_process_leaves_the_kept_sessions_alone(pg_client, reads):
+def test_what_only_reads_in_this_process_leaves_the_kept_sessions_alone(pg_client, reads, monkeypatch):
     client, db = pg_client, pg_client.app.state.db
     ann = SignedIn(client, "ann@annsbakery.com", _snapshot("acct_ann"))
+    all_heard(client, monkeypatch)
     ann.page()
     made = len(reads)
     with db.transaction() as session:  # what an applier or the mailer finding nothing to do commits
