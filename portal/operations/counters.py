@@ -5,6 +5,7 @@ event types Stripe signed, outcomes), never from what a request sends, so they s
 With several processes (`portal serve --workers N`), PROMETHEUS_MULTIPROC_DIR names a folder where
 each writes its own values; prometheus-client picks that mode when it is first imported."""
 
+import functools
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -58,12 +59,25 @@ LOCKOUT_OUTCOMES = frozenset({"throttled", "code_throttled"})
 SECOND_FACTOR_OUTCOMES = frozenset({"wrong_code", "replayed_code", "code_throttled"})
 
 
+# The labelled counters of the webhook endpoint and applier, found once per (type, outcome): looking
+# one up takes the metric's lock and builds its key, ~2 us, thousands of times a second on a busy
+# endpoint. The types are Stripe's (signed events only), so the cache stays small.
+@functools.lru_cache(maxsize=1024)
+def _received(event_type: str, outcome: str):
+    return WEBHOOKS_RECEIVED.labels(type=event_type, outcome=outcome)
+
+
+@functools.lru_cache(maxsize=1024)
+def _finished(event_type: str, outcome: str):
+    return WEBHOOKS_FINISHED.labels(type=event_type, outcome=outcome)
+
+
 def webhook_received(event_type: str, outcome: str) -> None:
-    WEBHOOKS_RECEIVED.labels(type=event_type, outcome=outcome).inc()
+    _received(event_type, outcome).inc()
 
 
 def webhook_finished(event: dict, outcome: str, *, now: float | None = None) -> None:
-    WEBHOOKS_FINISHED.labels(type=event["type"], outcome=outcome).inc()
+    _finished(event["type"], outcome).inc()
     if outcome != "failed":
         WEBHOOK_LAG.observe(max(0.0, (now or time.time()) - event["created"]))
 

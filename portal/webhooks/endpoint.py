@@ -1,13 +1,17 @@
 """POST /webhooks/stripe: refuse what is too big, verify the signature on the raw body, record the
 event on its id (with the deliveries arriving meanwhile: queue.GroupCommit), acknowledge, and leave applying to the applier (applier.py).
-The 200 means the event is stored: whatever happens to this process next, it will be applied."""
+The 200 means the event is stored: whatever happens to this process next, it will be applied.
+
+Both endpoints are plain ASGI callables, which Starlette's Route calls as they are: a busy
+endpoint is called thousands of times a second, and what a Request, its body stream, its headers
+and a JSONResponse cost around it (~20 us an event) was as much as storing the event. Every
+answer is a constant, encoded once."""
 
 import json
 import logging
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from portal.integrations.stripe import WebhookRejected, parse_thin_event, verify_event
 from portal.operations import counters
@@ -22,74 +26,117 @@ TOLERANCE_SECONDS = 300
 MAX_EVENT_BYTES = 1024 * 1024
 
 
+class Answer:
+    """One JSON answer, encoded once; its messages are made afresh for each request, as middleware
+    may change what it is sent (the security headers are added to the start message)."""
+
+    def __init__(self, status: int, content: dict):
+        self.status, self.body = status, json.dumps(content, separators=(",", ":")).encode()
+        self.headers = ((b"content-type", b"application/json"), (b"content-length", str(len(self.body)).encode()))
+
+    async def send(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": list(self.headers)})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+TOO_LARGE = Answer(413, {"error": f"body larger than {MAX_EVENT_BYTES} bytes"})
+REFUSED = Answer(400, {"error": "invalid signature"})
+OTHER_MODE = Answer(200, {"received": True, "ignored": "other mode"})
+DUPLICATE = Answer(200, {"received": True, "duplicate": True})
+RECEIVED = Answer(200, {"received": True})
+
+
 class TooLarge(Exception):
     pass
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+class Disconnected(Exception):
+    pass
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    declared = _header(scope, b"content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise TooLarge
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Disconnected
+        body += message.get("body", b"")
         if len(body) > limit:  # a chunked body, or one longer than it said
             raise TooLarge
-    return bytes(body)
+        if not message.get("more_body", False):
+            return body
 
 
-async def receive(request: Request):
-    state = request.app.state
-    return await _receive(request, "webhook", lambda payload, signature: (
-        verify_event(payload, signature, state.webhook_secrets(), TOLERANCE_SECONDS), payload))
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
-async def receive_thin(request: Request):
-    """Accounts v2's thin events: verified with the SDK's parse_event_notification, recorded by id
-    like any other, applied by fetching the object they name (handlers.account_changed)."""
-    state = request.app.state
-
-    def verified(payload: bytes, signature: str) -> tuple[dict, bytes]:
-        event = parse_thin_event(state.stripe.client, payload, signature, state.thin_webhook_secrets(), TOLERANCE_SECONDS)
-        # Stored as the portal's record of it (seconds in `created`, the object it names in `data`),
-        # which is what the applier reads back: the raw notification says the same in v2's words.
-        return event, json.dumps(event).encode()
-
-    return await _receive(request, "thin webhook", verified)
-
-
-async def _receive(request: Request, kind: str, verified) -> JSONResponse:
+class Endpoint:
     """What both endpoints do with a delivery: the body read within MAX_EVENT_BYTES (413 past it),
-    `verified(body, Stripe-Signature)` -> (the event, what to store) or WebhookRejected (400),
-    then the event stored once and the applier woken."""
-    try:
-        payload = await read_body(request, MAX_EVENT_BYTES)
-    except TooLarge:
-        counters.webhook_received("unverified", "refused")
-        return JSONResponse({"error": f"body larger than {MAX_EVENT_BYTES} bytes"}, status_code=413)
-    try:
-        event, stored = verified(payload, request.headers.get("stripe-signature", ""))
-    except WebhookRejected as exc:
-        log.warning("%s refused: %s", kind, exc)
-        counters.webhook_received("unverified", "refused")
-        return JSONResponse({"error": "invalid signature"}, status_code=400)
-    return await _store(request.app.state, event, stored)
+    `verified(state, body, Stripe-Signature)` -> (the event, what to store) or WebhookRejected
+    (400), then the event stored once and the applier woken."""
+
+    def __init__(self, kind: str, verified):
+        self.kind, self.verified = kind, verified
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = await self.answer(scope, receive)
+        if answer is not None:
+            await answer.send(send)
+
+    async def answer(self, scope: Scope, receive: Receive) -> Answer | None:
+        """None when the client went away before its body arrived: nothing was stored, and there is
+        no one to answer (Stripe delivers again)."""
+        state = scope["app"].state
+        try:
+            payload = await read_body(scope, receive, MAX_EVENT_BYTES)
+        except TooLarge:
+            counters.webhook_received("unverified", "refused")
+            return TOO_LARGE
+        except Disconnected:
+            return None
+        try:
+            event, stored = self.verified(state, payload, _header(scope, b"stripe-signature") or "")
+        except WebhookRejected as exc:
+            log.warning("%s refused: %s", self.kind, exc)
+            counters.webhook_received("unverified", "refused")
+            return REFUSED
+        return await _store(state, event, stored)
 
 
-async def _store(state, event: dict, payload: bytes):
+async def _store(state, event: dict, payload: bytes) -> Answer:
     if bool(event.get("livemode")) != (not state.settings.stripe_test_mode):
         counters.webhook_received(event["type"], "other_mode")
-        return JSONResponse({"received": True, "ignored": "other mode"})
+        return OTHER_MODE
     handled = event["type"] in HANDLERS
     stored = await state.recorder.record(event, payload, handled=handled)
     counters.webhook_received(event["type"], "duplicate" if stored == "duplicate" else "stored")
     if stored == "duplicate":
-        return JSONResponse({"received": True, "duplicate": True})
+        return DUPLICATE
     if not handled and stored == "new":  # stored as ignored: no applier will take it
         counters.webhook_finished(event, "ignored")
     state.applier.wake()
-    return JSONResponse({"received": True})
+    return RECEIVED
 
 
-routes = [Route("/stripe", receive, methods=["POST"], name="stripe"),
-          Route("/stripe-thin", receive_thin, methods=["POST"], name="stripe_thin")]
+def _snapshot(state, payload: bytes, signature: str) -> tuple[dict, bytes]:
+    return verify_event(payload, signature, state.webhook_secrets(), TOLERANCE_SECONDS), payload
+
+
+def _thin(state, payload: bytes, signature: str) -> tuple[dict, bytes]:
+    """Accounts v2's thin events: verified with the SDK's parse_event_notification, recorded by id
+    like any other, applied by fetching the object they name (handlers.account_changed). Stored as
+    the portal's record of it (seconds in `created`, the object it names in `data`), which is what
+    the applier reads back: the raw notification says the same in v2's words."""
+    event = parse_thin_event(state.stripe.client, payload, signature, state.thin_webhook_secrets(), TOLERANCE_SECONDS)
+    return event, json.dumps(event).encode()
+
+
+routes = [Route("/stripe", Endpoint("webhook", _snapshot), methods=["POST"], name="stripe"),
+          Route("/stripe-thin", Endpoint("thin webhook", _thin), methods=["POST"], name="stripe_thin")]
