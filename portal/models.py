@@ -16,7 +16,7 @@ from portal.security.models import (
 )
 from portal.onboarding.models import AccountCreation, BusinessEmail, DraftPerson, OnboardingDraft
 from portal.staff.models import AlertThreshold, StaffAlert, StaffMember, StaffNote, ViewAsGrant
-from portal.webhooks.models import StripeEvent
+from portal.webhooks.models import StripeEvent, StripeEventPayload
 
 __all__ = [
     "SellerVersion",
@@ -36,6 +36,7 @@ __all__ = [
     "PayoutRecord",
     "UnfamiliarRequirement",
     "StripeEvent",
+    "StripeEventPayload",
     "BusinessEmail",
     "ConnectedAccount",
     "DraftPerson",

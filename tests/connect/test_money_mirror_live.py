@@ -12,7 +12,7 @@ from sqlmodel import select
 from portal.connect import mirror, negative_balances
 from portal.connect.models import AccountBalance, DisputeRecord, PayoutRecord
 from portal.connect.sync import reconcile
-from portal.webhooks.models import StripeEvent
+from portal.webhooks.models import StripeEvent, StripeEventPayload
 from tests.conftest import eventually
 from tests.connect.sellers import mirrored_seller
 from tests.sandbox.money import on, pay
@@ -48,8 +48,9 @@ def test_a_dispute_on_a_destination_charge_is_mirrored_under_the_seller(world):
         seller.id, True, "needs_response", dispute["charge"])
     with app.state.db.transaction() as session:
         event = session.exec(select(StripeEvent).where(StripeEvent.type == "charge.dispute.created")).one()
+        payload = session.get(StripeEventPayload, event.id).payload
     # As Stripe sends it: on the platform's endpoint, no `account`, the charge as an id.
-    assert event.account is None and isinstance(event.payload["data"]["object"]["charge"], str)
+    assert event.account is None and isinstance(payload["data"]["object"]["charge"], str)
 
     sdk.v1.disputes.close(dispute["id"])
     assert eventually(lambda: _dispute(app, dispute["id"]).status == "lost")

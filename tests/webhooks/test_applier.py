@@ -22,7 +22,7 @@ from portal.webhooks import queue
 from portal.webhooks import applier as applying
 from portal.webhooks.applier import Applier, coalesce
 from portal.webhooks.handlers import HANDLERS
-from portal.webhooks.models import StripeEvent
+from portal.webhooks.models import StripeEvent, StripeEventPayload
 from tests.conftest import eventually
 from tests.webhooks.test_endpoint import SECRET, _event, _post
 
@@ -195,9 +195,28 @@ def test_deliveries_recorded_together_are_answered_each_as_alone(db):
     assert queue.record_events(db, group) == ["new", "duplicate", "pending", "pending", "new"]
     with db.transaction() as session:
         rows = {row.id: row for row in session.exec(select(StripeEvent)).all()}
+        payloads = {row.id: row.payload for row in session.exec(select(StripeEventPayload)).all()}
     assert len(rows) == 4 and rows["evt_g_new"].outcome == "" and rows["evt_g_other"].outcome == "ignored"
-    assert rows["evt_g_new"].payload == new
+    assert payloads == {"evt_g_applied": applied, "evt_g_stored": stored, "evt_g_new": new, "evt_g_other": ignored}
 
+
+
+def test_what_the_endpoint_stores_reads_back_as_sqlalchemy_would_have_written_it(db):
+    """On SQLite, record_events writes through the driver: its timestamps and flags must be stored
+    as SQLAlchemy writes them (the ORM's own later writes of the same columns), or comparisons and
+    reads of them would go wrong."""
+    ignored = _event("evt_w_other", "customer.created", {"id": "cus_1"})
+    assert queue.record_events(db, [(_account_event("evt_w_new", created=401), None, True), (ignored, None, False)]) == ["new", "new"]
+    with db.transaction() as session:
+        rows = {row.id: row for row in session.exec(select(StripeEvent)).all()}
+        assert rows["evt_w_new"].livemode is False and rows["evt_w_new"].processed_at is None
+        assert rows["evt_w_other"].processed_at == rows["evt_w_other"].received_at
+        session.execute(queue.update(queue.EVENTS).where(queue.EVENTS.c.id == "evt_w_new")
+                        .values(processed_at=rows["evt_w_new"].received_at))
+    with db.engine.connect() as connection:
+        [(received, processed)] = connection.exec_driver_sql(
+            "SELECT received_at, processed_at FROM stripe_event WHERE id = 'evt_w_new'").all()
+    assert received == processed
 
 def test_concurrent_deliveries_share_a_transaction_and_each_waits_for_its_commit(db, monkeypatch):
     groups, committed = [], set()

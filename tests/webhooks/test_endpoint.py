@@ -1,6 +1,7 @@
 """POST /webhooks/stripe: signatures, tolerance both ways, several endpoint secrets, size, exactly-once
 by id, and ordering. Events are applied behind the 200, so tests wait for the applier."""
 
+import asyncio
 import json
 import socket
 import time
@@ -196,3 +197,31 @@ def test_an_oversized_body_is_refused_before_it_is_sent(served_portal):
                            b"Stripe-Signature: t=1,v1=0\r\nContent-Length: 20000000\r\n\r\n" + b"{" * 1000)
         answer = connection.recv(4096)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
+
+
+def test_each_answer_is_made_afresh_and_a_delivery_given_up_on_stores_nothing(client):
+    """The endpoint's answers are encoded once; the messages carrying them are not shared, so the
+    security headers added on the way out are there once on every answer. A sender that goes away
+    before its body arrives gets no answer, and nothing is stored."""
+    client.app.state.sandbox_webhook_secrets.append(SECRET)
+    answers = [client.post("/webhooks/stripe", content=b"{}", headers={"stripe-signature": "t=1,v1=00"}) for _ in range(3)]
+    assert {answer.status_code for answer in answers} == {400}
+    assert len({tuple(answer.headers.raw) for answer in answers}) == 1
+    assert [name for name, _ in answers[-1].headers.raw].count(b"x-content-type-options") == 1
+    assert answers[-1].headers["content-type"] == "application/json" and answers[-1].json() == {"error": "invalid signature"}
+
+    event = json.dumps(_event("evt_gone", "customer.created", {"id": "cus_1"}))
+    sent = []
+
+    async def gone():
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/webhooks/stripe", "raw_path": b"/webhooks/stripe", "root_path": "", "query_string": b"",
+             "headers": [(b"host", b"portal"), (b"stripe-signature", signature_header(SECRET, event, int(time.time())).encode())],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}
+    asyncio.run(client.app(scope, gone, send))
+    assert sent == [] and _stored(client) == []
