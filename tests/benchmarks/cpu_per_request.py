@@ -6,10 +6,12 @@ what a profiler should watch (run it under `py-spy record -o profile.svg -- pyth
 sees the thread pool's threads too).
 
 `--only bare,signed-in` measures the ceilings (tests/benchmarks/ceilings.py) the same way, the page
-padded to the status page's size: what the same loop costs with only Starlette and Jinja2 at work.
+padded to the status page's size: what the same loop costs with only Starlette and Jinja2 at work;
+`bare-webhook` the bare verify-and-insert endpoint, over a database of its own, with the same
+events as `webhooks`.
 
 Run: .venv/bin/python -m tests.benchmarks.cpu_per_request [--requests 2000]
-     [--only status,payouts,webhooks,bare,signed-in] [--database postgresql]"""
+     [--only status,payouts,webhooks,bare,signed-in,bare-webhook] [--database postgresql]"""
 
 import argparse
 import asyncio
@@ -77,7 +79,20 @@ async def measure(app, label: str, requests, count: int, concurrency: int) -> No
           f"{count} requests, {concurrency} at a time, {count / wall:5.0f} req/s wall)")
 
 
-async def run(database_url: str, only: list[str], count: int, concurrency: int) -> None:
+def signed_events(count: int):
+    """`count` + 50 signed account.updated deliveries, as (method, path, headers, body) by number."""
+    events = Path(tempfile.mkdtemp()) / "events"
+    bench.write_events(events, count + 50, 1)
+    lines = events.read_text().splitlines()
+
+    def event(n: int):
+        signature, body = lines[n].split("\t", 1)
+        return "POST", "/webhooks/stripe", [(b"stripe-signature", signature.encode()),
+                                            (b"content-type", b"application/json")], body.encode()
+    return event
+
+
+async def run(database_url: str, bare_database_url: str, only: list[str], count: int, concurrency: int) -> None:
     cookies = bench.seed(database_url)
     for key, value in bench.portal_env(database_url).items():
         os.environ[key] = value
@@ -100,17 +115,18 @@ async def run(database_url: str, only: list[str], count: int, concurrency: int) 
                 def page(n: int, path=PATHS[name]):
                     return "GET", path, session(n), b""
                 await measure(app, name, page, count, concurrency)
-            elif name == "webhooks":
-                events = Path(tempfile.mkdtemp()) / "events"
-                bench.write_events(events, count + 50, 1)
-                lines = events.read_text().splitlines()
+            elif name == "bare-webhook":
+                from tests.benchmarks import ceilings
 
-                def event(n: int):
-                    signature, body = lines[n].split("\t", 1)
-                    return "POST", "/webhooks/stripe", [(b"stripe-signature", signature.encode()),
-                                                        (b"content-type", b"application/json")], body.encode()
+                os.environ.update(BENCH_WEBHOOK_SECRET=bench.WEBHOOK_SECRET, DATABASE_URL=bare_database_url)
+                try:
+                    ceiling = ceilings.webhook_app()
+                finally:
+                    os.environ["DATABASE_URL"] = database_url
+                await measure(ceiling, name, signed_events(count), count, concurrency)
+            elif name == "webhooks":
                 cpu = time.process_time()
-                await measure(app, name, event, count, concurrency)
+                await measure(app, name, signed_events(count), count, concurrency)
                 wait = time.perf_counter()
                 lag = await asyncio.to_thread(bench.mirror_lag, database_url)
                 # A batch's figure leaves out most of the applying, which goes on behind the 200s.
@@ -122,17 +138,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--only", default="status,payouts,webhooks")
+    parser.add_argument("--only", default="status,payouts,webhooks", help="of status, payouts, webhooks, bare, signed-in, bare-webhook")
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     only = args.only.split(",")
     with contextlib.ExitStack() as stack:
         if args.database == "sqlite":
             var = stack.enter_context(tempfile.TemporaryDirectory())
-            url = f"sqlite:///{var}/portal.db"
+            url, bare = f"sqlite:///{var}/portal.db", f"sqlite:///{var}/bare.db"
         else:
-            url, _bare = stack.enter_context(bench.postgres_database())
-        asyncio.run(run(url, only, args.requests, args.concurrency))
+            url, bare = stack.enter_context(bench.postgres_database())
+        asyncio.run(run(url, bare, only, args.requests, args.concurrency))
 
 
 if __name__ == "__main__":
