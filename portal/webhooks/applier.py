@@ -5,6 +5,7 @@ other processes left behind, a claim whose holder died, failures whose backoff h
 start-up it applies whatever an earlier run left unapplied."""
 
 import asyncio
+import functools
 import logging
 import time
 
@@ -57,25 +58,32 @@ SNAPSHOTS = {"account.updated": "account", "capability.updated": "capability", "
              "payout.": "payout", "charge.dispute.": "dispute"}
 
 
+@functools.lru_cache(maxsize=1024)
+def _snapshot_kind(event_type: str) -> str | None:
+    """SNAPSHOTS' kind for an event type, worked out once per type (the types are Stripe's)."""
+    for prefix, kind in SNAPSHOTS.items():
+        if event_type == prefix or (prefix.endswith(".") and event_type.startswith(prefix)):
+            return kind
+    return None
+
+
 def snapshot_of(event: dict) -> tuple | None:
     """Which thing the event is the whole state of: (kind, account, object id), or None."""
-    for prefix, kind in SNAPSHOTS.items():
-        if event["type"] == prefix or (prefix.endswith(".") and event["type"].startswith(prefix)):
-            return kind, event.get("account"), event["data"]["object"].get("id", "")
-    return None
+    kind = _snapshot_kind(event["type"])
+    return None if kind is None else (kind, event.get("account"), event["data"]["object"].get("id", ""))
 
 
 def coalesce(batch: list[tuple]) -> tuple[list[tuple], list[str]]:
     """(the items to apply, the ids of those a newer one in the batch supersedes), of items whose
     first element is the event. Events of the newest second are all kept: which of them is current
     is the handlers' question to settle."""
+    things = [snapshot_of(item[0]) for item in batch]
     newest: dict[tuple, int] = {}
-    for item in batch:
-        if (thing := snapshot_of(item[0])) is not None:
+    for item, thing in zip(batch, things):
+        if thing is not None:
             newest[thing] = max(newest.get(thing, item[0]["created"]), item[0]["created"])
     keep, superseded = [], []
-    for item in batch:
-        thing = snapshot_of(item[0])
+    for item, thing in zip(batch, things):
         if thing is None or item[0]["created"] == newest[thing]:
             keep.append(item)
         else:
