@@ -4,8 +4,8 @@ The 200 means the event is stored: whatever happens to this process next, it wil
 
 Both endpoints are plain ASGI callables, which Starlette's Route calls as they are: a busy
 endpoint is called thousands of times a second, and what a Request, its body stream, its headers
-and a JSONResponse cost around it (~20 us an event) was as much as storing the event. Every
-answer is a constant, encoded once."""
+and a JSONResponse cost around it (~15 us of an event's ~120 us in-process) was half as much as
+storing the event. Every answer is a constant, encoded once."""
 
 import json
 import logging
@@ -58,16 +58,18 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     declared = _header(scope, b"content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise TooLarge
-    body = b""
+    chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise Disconnected
-        body += message.get("body", b"")
-        if len(body) > limit:  # a chunked body, or one longer than it said
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:  # a chunked body, or one longer than it said
             raise TooLarge
         if not message.get("more_body", False):
-            return body
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

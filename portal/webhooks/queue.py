@@ -74,7 +74,7 @@ def _store(session, dialect, rows: list[dict], payloads: dict[str, str]) -> set[
     held = {found for found, in driver.execute(f"SELECT id FROM stripe_event WHERE id IN ({', '.join('?' * len(ids))})", ids)}
     stamp = _sqlite_datetime(dialect)
     fresh = [row for row in rows if row["id"] not in held]
-    driver.executemany(_SQLITE_INSERT, [
+    driver.executemany(_SQLITE_INSERT, [  # in _COLUMNS' order
         (row["id"], row["type"], row["account"], row["created"], int(row["livemode"]), stamp(row["received_at"]), row["outcome"],
          stamp(row["processed_at"]), row["error"], row["due_at"], row["claim"], row["attempts"]) for row in fresh])
     driver.executemany(_SQLITE_INSERT_PAYLOAD, [(row["id"], payloads[row["id"]]) for row in fresh])
