@@ -151,13 +151,7 @@ async def send_mail(request: Request, to: str, subject, template: str, *, locale
 async def queue_templated_mail(state, to: str, subject, template: str, *, locale: str | None = None, **context) -> None:
     """The same, for work outside a request (webhooks, `portal sync`, the worker): `state` is app.state.
     `subject` is lazy (lazy_gettext) so that it is written in the mail's language, like its text."""
-    with i18n.using_locale(locale):
-        subject = str(subject)
-        text = render_text(state.templates, template, platform=state.settings.platform_name, **context)
-        # Every mail ends with this line (issue 9): it is exactly what phishers ask for.
-        text = text.rstrip("\n") + "\n\n" + _(
-            "%(platform)s will never ask for your password or a sign-in code by email or phone.",
-            platform=state.settings.platform_name) + "\n"
+    subject, text = templated_mail(state, subject, template, locale=locale, **context)
 
     def write() -> None:
         with state.db.transaction() as session:
@@ -165,6 +159,19 @@ async def queue_templated_mail(state, to: str, subject, template: str, *, locale
 
     await run_in_threadpool(write)
     state.mailer.wake()
+
+
+def templated_mail(state, subject, template: str, *, locale: str | None = None, **context) -> tuple[str, str]:
+    """(subject, text) of templates/mail/<template> in `locale`, for a caller that queues it in a
+    transaction of its own making (with queue_mail), then wakes state.mailer once it commits."""
+    with i18n.using_locale(locale):
+        subject = str(subject)
+        text = render_text(state.templates, template, platform=state.settings.platform_name, **context)
+        # Every mail ends with this line (issue 9): it is exactly what phishers ask for.
+        text = text.rstrip("\n") + "\n\n" + _(
+            "%(platform)s will never ask for your password or a sign-in code by email or phone.",
+            platform=state.settings.platform_name) + "\n"
+    return subject, text
 
 
 def redirect(request: Request, name: str, **params) -> RedirectResponse:

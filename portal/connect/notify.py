@@ -8,12 +8,16 @@ from portal.accounts.models import Seller
 from portal.connect import negative_balances, requirements
 from portal.connect.models import ConnectedAccount
 from portal.db import Database
-from portal.web import queue_templated_mail
+from portal.integrations.mail import queue_mail
+from portal.web import queue_templated_mail, templated_mail
 
 
-def _news(db: Database, seller_id: int) -> tuple[Seller | None, list[requirements.Requirement]]:
+def _news(db: Database, seller_id: int, mail=None) -> tuple[Seller | None, list[requirements.Requirement]]:
     """What is new since the last mail, and remember that it has been told. The words are written
-    here, in the seller's language, like the mail: one transaction reads the seller with the mirror."""
+    here, in the seller's language, like the mail: one transaction reads the seller with the mirror.
+    `mail(session, seller, news)` queues the mail in that same transaction, so the seller is either
+    told and it is remembered, or neither (a process that died between two transactions had left
+    the news remembered as told and the mail never queued)."""
     with db.transaction() as session:
         mirror = session.exec(select(ConnectedAccount).where(ConnectedAccount.seller_id == seller_id)).first()
         seller = session.get(Seller, seller_id)
@@ -27,22 +31,25 @@ def _news(db: Database, seller_id: int) -> tuple[Seller | None, list[requirement
         # During onboarding everything is due; the seller is mailed only once they have submitted.
         if not new or not mirror.snapshot.get("details_submitted"):
             return seller, []
-        snapshot, capabilities = mirror.snapshot, mirror.capabilities
-    keys = {item.split(":")[1] for item in new}
-    with using_locale(seller.locale):
-        actions = requirements.actions_required(snapshot, capabilities)
-    return seller, [action for action in actions if keys & set(action.keys)]
+        keys = {item.split(":")[1] for item in new}
+        with using_locale(seller.locale):
+            actions = requirements.actions_required(mirror.snapshot, mirror.capabilities)
+        news = [action for action in actions if keys & set(action.keys)]
+        if news and mail is not None:
+            mail(session, seller, news)
+    return seller, news
 
 
 async def tell_seller_about_new_requirements(state, seller_id: int, status_url: str) -> bool:
-    seller, news = await run_in_threadpool(_news, state.db, seller_id)
-    if not news:
-        return False
-    await queue_templated_mail(
-        state, seller.email, _l("Action needed on your seller account"), "mail/requirements.txt",
-        locale=seller.locale, items=news, link=status_url,
-    )
-    return True
+    def mail(session, seller: Seller, news: list) -> None:
+        subject, text = templated_mail(state, _l("Action needed on your seller account"), "mail/requirements.txt",
+                                       locale=seller.locale, items=news, link=status_url)
+        queue_mail(session, to=seller.email, subject=subject, text=text)
+
+    _seller, news = await run_in_threadpool(_news, state.db, seller_id, mail)
+    if news:
+        state.mailer.wake()
+    return bool(news)
 
 
 async def tell_sellers_about_negative_balances(state, status_url: str, now=None) -> int:
