@@ -12,7 +12,7 @@ from portal.integrations.mail import queue_mail
 from portal.web import queue_templated_mail, templated_mail
 
 
-def _news(db: Database, seller_id: int, mail=None) -> tuple[Seller | None, list[requirements.Requirement]]:
+def _news(db: Database, seller_id: int, mail) -> tuple[Seller | None, list[requirements.Requirement]]:
     """What is new since the last mail, and remember that it has been told. The words are written
     here, in the seller's language, like the mail: one transaction reads the seller with the mirror.
     `mail(session, seller, news)` queues the mail in that same transaction, so the seller is either
@@ -35,7 +35,7 @@ def _news(db: Database, seller_id: int, mail=None) -> tuple[Seller | None, list[
         with using_locale(seller.locale):
             actions = requirements.actions_required(mirror.snapshot, mirror.capabilities)
         news = [action for action in actions if keys & set(action.keys)]
-        if news and mail is not None:
+        if news:
             mail(session, seller, news)
     return seller, news
 

@@ -436,12 +436,10 @@ def explain(code: str | None, country: str | None = None) -> Explanation:
         explanation = REQUIREMENT_ERRORS[code]
     else:
         explanation = next((found for prefix, found in _PREFIXES if code.startswith(prefix)), _FALLBACK)
-    if code in _TAX_ID_CODES or code == "invalid_company_name_denylisted":
-        local = _country_words(country)
-        if local is not None:
-            if code == "invalid_company_name_denylisted":
-                return Explanation(explanation.problem, _("Exactly as on your company's registration documents."))
-            return Explanation(_("This tax ID isn't valid."), local["tax_id"])
+    if code == "invalid_company_name_denylisted" and _outside_us(country):
+        return Explanation(explanation.problem, _("Exactly as on your company's registration documents."))
+    if code in _TAX_ID_CODES and _outside_us(country):
+        return Explanation(_("This tax ID isn't valid."), validation.national_number_hint(countries.get(country).tax_id))
     return explanation
 
 
@@ -453,7 +451,7 @@ def _country_words(country: str | None) -> dict[str, str | None] | None:
     """The field hints that differ outside the US, in the country's words (its numbers, bank codes
     and address, as the form's own checks say them), None for a hint that has no counterpart
     there; None for the US and for an unknown country, whose hints are _FIELD_HINTS'."""
-    if not countries.supported(country) or country.upper() == "US":
+    if not _outside_us(country):
         return None
     data = countries.get(country)
     bank = data.bank
@@ -465,6 +463,11 @@ def _country_words(country: str | None) -> dict[str, str | None] | None:
         "state": validation.area_hint(country),
         "postal_code": validation.postal_code_hint(country) if data.address.postal_examples else None,
     }
+
+
+def _outside_us(country: str | None) -> bool:
+    """A supported country other than the US: one whose words are not _FIELD_HINTS'."""
+    return countries.supported(country) and country.upper() != "US"
 
 
 def _hint(field: str | None, country: str | None) -> str | None:

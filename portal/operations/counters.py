@@ -62,22 +62,17 @@ SECOND_FACTOR_OUTCOMES = frozenset({"wrong_code", "replayed_code", "code_throttl
 # The labelled counters of the webhook endpoint and applier, found once per (type, outcome): looking
 # one up takes the metric's lock and builds its key, ~2 us, thousands of times a second on a busy
 # endpoint. The types are Stripe's (signed events only), so the cache stays small.
-@functools.lru_cache(maxsize=1024)
-def _received(event_type: str, outcome: str):
-    return WEBHOOKS_RECEIVED.labels(type=event_type, outcome=outcome)
-
-
-@functools.lru_cache(maxsize=1024)
-def _finished(event_type: str, outcome: str):
-    return WEBHOOKS_FINISHED.labels(type=event_type, outcome=outcome)
+@functools.lru_cache(maxsize=2048)
+def _labelled(metric: Counter, event_type: str, outcome: str):
+    return metric.labels(type=event_type, outcome=outcome)
 
 
 def webhook_received(event_type: str, outcome: str) -> None:
-    _received(event_type, outcome).inc()
+    _labelled(WEBHOOKS_RECEIVED, event_type, outcome).inc()
 
 
 def webhook_finished(event: dict, outcome: str, *, now: float | None = None) -> None:
-    _finished(event["type"], outcome).inc()
+    _labelled(WEBHOOKS_FINISHED, event["type"], outcome).inc()
     if outcome != "failed":
         WEBHOOK_LAG.observe(max(0.0, (now or time.time()) - event["created"]))
 
